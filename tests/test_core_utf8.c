@@ -1,0 +1,102 @@
+/* tests/test_core_utf8.c: validation and U+FFFD repair of UTF-8. */
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/utf8.h"
+#include "tests/support/corotest.h"
+
+#define FFFD "\xEF\xBF\xBD"
+
+struct vcase {
+    const char *in;
+    size_t len;
+    bool valid;
+    const char *fixed;
+};
+
+#define C(s, v, f) {s, sizeof(s) - 1, v, f}
+
+static const struct vcase cases[] = {
+    C("", true, ""),
+    C("plain ascii", true, "plain ascii"),
+    C("caf\xC3\xA9", true, "caf\xC3\xA9"),
+    C("\xE2\x82\xAC 5", true, "\xE2\x82\xAC 5"),
+    C("\xF0\x9F\x98\x80", true, "\xF0\x9F\x98\x80"),
+    C("\xC3", false, FFFD),                        /* truncated */
+    C("a\xC3" "b", false, "a" FFFD "b"),
+    C("\xC0\xAF", false, FFFD FFFD),               /* overlong '/' */
+    C("\xE0\x80\xAF", false, FFFD FFFD FFFD),      /* overlong, 3 bytes */
+    C("\xED\xA0\x80", false, FFFD FFFD FFFD),      /* surrogate */
+    C("\xF4\x90\x80\x80", false, FFFD FFFD FFFD FFFD), /* past U+10FFFF */
+    C("\xE2\x82", false, FFFD),                    /* truncated 3-byte: one replacement */
+    C("\xF0\x9F\x98", false, FFFD),
+    C("\xFF\xFE", false, FFFD FFFD),
+    C("\x80", false, FFFD),
+    C("caf\xE9 au lait", false, "caf" FFFD " au lait"), /* Latin-1 byte */
+};
+
+static void test_utf8_validation_and_repair_table(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct core_buf b;
+
+        core_buf_init(&b, 1024);
+        assert_int_equal(core_utf8_is_valid(cases[i].in, cases[i].len), cases[i].valid);
+        assert_int_equal(core_utf8_sanitize(cases[i].in, cases[i].len, 0, &b), 0);
+        if (strcmp(b.data, cases[i].fixed) != 0)
+            fail_msg("case %zu: got '%s'", i, b.data);
+        assert_true(core_utf8_is_valid(b.data, b.len));
+        core_buf_free(&b);
+    }
+}
+
+static void test_utf8_controls_replaced_on_request(void **state)
+{
+    struct core_buf b;
+    static const char in[] = "a\0b\x01\tc\n\x7F";
+
+    (void)state;
+    core_buf_init(&b, 1024);
+    assert_int_equal(core_utf8_sanitize(in, sizeof(in) - 1, 0, &b), 0);
+    assert_int_equal(b.len, sizeof(in) - 1); /* kept as is without the flag */
+    core_buf_reset(&b);
+    assert_int_equal(core_utf8_sanitize(in, sizeof(in) - 1, CORE_UTF8_NO_CONTROLS, &b), 0);
+    assert_string_equal(b.data, "a" FFFD "b" FFFD "\tc\n" FFFD);
+    core_buf_free(&b);
+}
+
+static void test_utf8_every_prefix_repairs_to_valid(void **state)
+{
+    static const char s[] = "x\xE2\x82\xAC\xF0\x9F\x98\x80\xC3\xA9y";
+    size_t n;
+
+    (void)state;
+    for (n = 0; n <= sizeof(s) - 1; n++) {
+        struct core_buf b;
+        size_t p = core_utf8_valid_prefix(s, n);
+
+        core_buf_init(&b, 1024);
+        assert_true(p <= n);
+        assert_true(core_utf8_is_valid(s, p));
+        assert_int_equal(core_utf8_sanitize(s, n, 0, &b), 0);
+        assert_true(core_utf8_is_valid(b.data, b.len));
+        assert_memory_equal(b.data, s, p); /* the valid prefix is kept verbatim */
+        core_buf_free(&b);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_utf8_validation_and_repair_table),
+        cmocka_unit_test(test_utf8_controls_replaced_on_request),
+        cmocka_unit_test(test_utf8_every_prefix_repairs_to_valid),
+    };
+
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
