@@ -1,0 +1,501 @@
+/* fetch/client.c: libcurl multi driven by a core loop (see client.h).
+ *
+ * The wiring follows curl's multi_socket API: curl tells us which sockets to watch
+ * (on_socket) and when to wake it (on_timer); we watch with uv_poll and a uv_timer, and when
+ * either fires we call curl_multi_socket_action from the loop, then collect finished
+ * transfers with curl_multi_info_read. We never call curl from inside its callbacks: on_timer
+ * only arms a uv_timer (0 ms means the next loop iteration, not 1 ms), and on_socket only
+ * starts or stops polls. Per-socket state is freed in the uv_close callback. */
+#include "fetch/client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "core/coro.h"
+#include "core/list_int.h"
+#include "core/loop.h"
+#include "core/mem.h"
+
+struct fetch_client {
+    struct core_loop *loop;
+    CURLM *multi;
+    uv_timer_t timer;
+    struct fetch_opts opts;
+    char **headers;                  /* our copy of opts.headers */
+    size_t nheaders;
+    char *user_agent;
+    size_t active;
+    uint64_t connects;
+    int open_handles;                /* timer + polls not yet closed */
+    bool destroying;
+    struct core__link xfers;         /* transfers in flight */
+};
+
+struct sock {
+    uv_poll_t poll;
+    struct fetch_client *c;
+    curl_socket_t fd;
+};
+
+struct xfer {
+    struct core__link link;
+    struct fetch_client *c;
+    struct core_coro *co;
+    CURL *easy;
+    struct curl_slist *headers;
+    struct fetch_result *res;
+    bool too_large;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+void fetch_opts_init(struct fetch_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->max_body = 10u << 20;
+    o->max_redirects = 5;
+}
+
+void fetch_result_init(struct fetch_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->content_length = -1;
+    r->retry_after_s = -1;
+    core_buf_init(&r->body, 0);
+}
+
+void fetch_result_free(struct fetch_result *r)
+{
+    core_free(r->final_url);
+    core_free(r->location);
+    core_buf_free(&r->body);
+    r->final_url = NULL;
+    r->location = NULL;
+}
+
+/* --- curl -> loop wiring -------------------------------------------------------------------- */
+
+static void collect(struct fetch_client *c);
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    struct sock *s = h->data;
+    int flags = 0, running;
+
+    if (status < 0)
+        flags = CURL_CSELECT_ERR;
+    if (events & UV_READABLE)
+        flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE)
+        flags |= CURL_CSELECT_OUT;
+    curl_multi_socket_action(s->c->multi, s->fd, flags, &running);
+    collect(s->c);
+}
+
+static void on_sock_closed(uv_handle_t *h)
+{
+    struct sock *s = h->data;
+    struct fetch_client *c = s->c;
+
+    core_free(s);
+    if (--c->open_handles == 0 && c->destroying)
+        core_free(c);
+}
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    struct fetch_client *c = userp;
+    struct sock *s = socketp;
+    int events = 0;
+
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        if (s) {
+            uv_poll_stop(&s->poll);
+            uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+            curl_multi_assign(c->multi, fd, NULL);
+        }
+        return 0;
+    }
+    if (!s) {
+        s = core_calloc(1, sizeof(*s));
+        if (!s)
+            return -1;
+        if (uv_poll_init_socket(core_loop_uv(c->loop), &s->poll, fd) != 0) {
+            core_free(s);
+            return -1;
+        }
+        s->c = c;
+        s->fd = fd;
+        s->poll.data = s;
+        c->open_handles++;
+        curl_multi_assign(c->multi, fd, s);
+    }
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+        events |= UV_READABLE;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+        events |= UV_WRITABLE;
+    uv_poll_start(&s->poll, events, on_poll);
+    return 0;
+}
+
+static void on_uv_timer(uv_timer_t *t)
+{
+    struct fetch_client *c = t->data;
+    int running;
+
+    curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    collect(c);
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct fetch_client *c = userp;
+
+    (void)multi;
+    if (timeout_ms < 0)
+        uv_timer_stop(&c->timer);
+    else /* 0 fires on the next loop iteration, without calling curl from here */
+        uv_timer_start(&c->timer, on_uv_timer, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+/* --- results -------------------------------------------------------------------------------- */
+
+static int classify(CURLcode rc, const struct xfer *x)
+{
+    switch (rc) {
+    case CURLE_OK: return 0;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return CORE_EDNS;
+    case CURLE_COULDNT_CONNECT: return CORE_ECONNECT;
+    case CURLE_OPERATION_TIMEDOUT: return -ETIMEDOUT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR: return CORE_ETLS;
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED: return x->too_large ? CORE_ETOOLARGE : CORE_ECURL;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR: return -ECONNRESET;
+    case CURLE_UNSUPPORTED_PROTOCOL: return CORE_ESCHEME;
+    case CURLE_OUT_OF_MEMORY: return -ENOMEM;
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_TOO_MANY_REDIRECTS: return CORE_EHTTP;
+    default: return CORE_ECURL;
+    }
+}
+
+static double ms(CURL *e, CURLINFO what)
+{
+    curl_off_t us = 0;
+
+    curl_easy_getinfo(e, what, &us);
+    return (double)us / 1000.0;
+}
+
+static void fill_result(struct xfer *x, CURLcode rc)
+{
+    struct fetch_result *r = x->res;
+    char *s = NULL;
+    curl_off_t off = -1;
+    long n = 0;
+
+    r->err = classify(rc, x);
+    if (r->err != 0) {
+        const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+
+        snprintf(r->error, sizeof(r->error), "%s", why);
+    }
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s)
+        r->final_url = core_strdup(s);
+    s = NULL;
+    if (curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &s) == CURLE_OK && s)
+        r->location = core_strdup(s);
+    s = NULL;
+    if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK && s)
+        snprintf(r->content_type, sizeof(r->content_type), "%s", s);
+    if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &off) == CURLE_OK)
+        r->content_length = off;
+    off = -1;
+    if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &off) == CURLE_OK && off > 0)
+        r->retry_after_s = off;
+    else if (off == 0 && curl_easy_header(x->easy, "Retry-After", 0, CURLH_HEADER, -1, NULL) ==
+                             CURLHE_OK)
+        r->retry_after_s = 0; /* "Retry-After: 0" or a date in the past */
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &r->redirects);
+    if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK)
+        x->c->connects += (uint64_t)n;
+    r->ms_dns = ms(x->easy, CURLINFO_NAMELOOKUP_TIME_T);
+    r->ms_connect = ms(x->easy, CURLINFO_CONNECT_TIME_T);
+    r->ms_tls = ms(x->easy, CURLINFO_APPCONNECT_TIME_T);
+    r->ms_first_byte = ms(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
+    r->ms_total = ms(x->easy, CURLINFO_TOTAL_TIME_T);
+}
+
+/* Detach x from curl and the client. Safe outside curl's callbacks only. */
+static void xfer_end(struct xfer *x)
+{
+    curl_multi_remove_handle(x->c->multi, x->easy);
+    curl_easy_cleanup(x->easy);
+    curl_slist_free_all(x->headers);
+    x->easy = NULL;
+    core__list_remove(&x->link);
+    x->c->active--;
+}
+
+static void collect(struct fetch_client *c)
+{
+    CURLMsg *m;
+    int left;
+
+    while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+        struct xfer *x = NULL;
+
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        fill_result(x, m->data.result);
+        xfer_end(x);
+        core_coro_wake(x->co, x->res->err);
+    }
+}
+
+/* --- transfers ------------------------------------------------------------------------------ */
+
+static size_t on_body(char *data, size_t size, size_t n, void *userp)
+{
+    struct xfer *x = userp;
+    size_t len = size * n;
+
+    if (core_buf_append(&x->res->body, data, len) != 0) {
+        x->too_large = x->res->body.len + len > x->res->body.max;
+        return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+    }
+    return len;
+}
+
+static bool abort_xfer(void *arg, int reason)
+{
+    struct xfer *x = arg;
+
+    x->res->err = reason;
+    snprintf(x->res->error, sizeof(x->res->error), "%s", core_strerror(reason));
+    xfer_end(x);
+    return true;
+}
+
+static struct curl_slist *add_headers(struct curl_slist *l, const char *const *h, size_t n,
+                                      bool *ok)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        struct curl_slist *t = curl_slist_append(l, h[i]);
+
+        if (!t) {
+            *ok = false;
+            return l;
+        }
+        l = t;
+    }
+    return l;
+}
+
+static int setup(struct xfer *x, const struct fetch_request *req)
+{
+    struct fetch_client *c = x->c;
+    const struct fetch_opts *o = &c->opts;
+    CURL *e = x->easy;
+    bool ok = true;
+
+    x->headers = add_headers(NULL, (const char *const *)c->headers, c->nheaders, &ok);
+    x->headers = add_headers(x->headers, req->headers, req->nheaders, &ok);
+    if (!ok)
+        return -ENOMEM;
+    curl_easy_setopt(e, CURLOPT_URL, req->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, o->follow_redirects ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, o->max_redirects);
+    if (o->timeout_ms > 0)
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+    if (o->connect_timeout_ms > 0)
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)o->connect_timeout_ms);
+    if (o->low_speed_ms > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)o->low_speed_bytes);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)((o->low_speed_ms + 999) / 1000));
+    }
+    if (x->headers)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+    if (req->method && strcmp(req->method, "GET") != 0)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+    if (req->body) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
+    }
+    return 0;
+}
+
+int fetch_client_do(struct core_coro *co, struct fetch_client *c, const struct fetch_request *req,
+                    struct fetch_result *res)
+{
+    struct xfer x;
+    int rc;
+
+    memset(&x, 0, sizeof(x));
+    x.c = c;
+    x.co = co;
+    x.res = res;
+    core_buf_init(&res->body, c->opts.max_body);
+    x.easy = curl_easy_init();
+    if (!x.easy)
+        return res->err = -ENOMEM;
+    rc = setup(&x, req);
+    if (rc == 0 && curl_multi_add_handle(c->multi, x.easy) != CURLM_OK)
+        rc = CORE_ECURL;
+    if (rc < 0) {
+        curl_easy_cleanup(x.easy);
+        curl_slist_free_all(x.headers);
+        return res->err = rc;
+    }
+    core__list_push_back(&c->xfers, &x.link);
+    c->active++;
+    /* The request stays on this stack: the transfer ends (collect or abort_xfer) before park
+     * returns, so nothing refers to x afterwards. */
+    return core_coro_park(co, -1, abort_xfer, &x);
+}
+
+int fetch_client_get(struct core_coro *co, struct fetch_client *c, const char *url,
+                     struct fetch_result *res)
+{
+    struct fetch_request req;
+
+    memset(&req, 0, sizeof(req));
+    req.url = url;
+    return fetch_client_do(co, c, &req, res);
+}
+
+/* --- lifetime ------------------------------------------------------------------------------- */
+
+static void free_headers(struct fetch_client *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nheaders; i++)
+        core_free(c->headers[i]);
+    core_free(c->headers);
+    c->headers = NULL;
+    c->nheaders = 0;
+}
+
+int fetch_client_create(struct core_loop *loop, const struct fetch_opts *opts,
+                        struct fetch_client **out)
+{
+    struct fetch_client *c;
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return CORE_ECURL;
+    c = core_calloc(1, sizeof(*c));
+    if (!c)
+        goto out_global;
+    c->loop = loop;
+    c->opts = *opts;
+    c->opts.headers = NULL; /* only the copies below are kept */
+    c->opts.nheaders = 0;
+    core__list_init(&c->xfers);
+    c->user_agent = core_strdup(opts->user_agent ? opts->user_agent : FETCH_USER_AGENT);
+    c->multi = curl_multi_init();
+    if (!c->user_agent || !c->multi)
+        goto out_free;
+    if (opts->nheaders) {
+        /* our own copy of the strings every request sends */
+        c->headers = core_calloc(opts->nheaders, sizeof(*c->headers));
+        if (!c->headers)
+            goto out_free;
+        for (c->nheaders = 0; c->nheaders < opts->nheaders; c->nheaders++)
+            if (!(c->headers[c->nheaders] = core_strdup(opts->headers[c->nheaders])))
+                goto out_free;
+    }
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    if (opts->max_connections > 0)
+        curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, opts->max_connections);
+    if (opts->max_host_connections > 0)
+        curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, opts->max_host_connections);
+    uv_timer_init(core_loop_uv(loop), &c->timer);
+    c->timer.data = c;
+    c->open_handles = 1;
+    *out = c;
+    return 0;
+
+out_free:
+    free_headers(c);
+    if (c->multi)
+        curl_multi_cleanup(c->multi);
+    core_free(c->user_agent);
+    core_free(c);
+out_global:
+    curl_global_cleanup();
+    return -ENOMEM;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    struct fetch_client *c = h->data;
+
+    if (--c->open_handles == 0)
+        core_free(c);
+}
+
+void fetch_client_destroy(struct fetch_client *c)
+{
+    struct core__link *n;
+
+    if (!c)
+        return;
+    /* Each aborted transfer's coroutine sees -ECANCELED. */
+    while ((n = c->xfers.next) != &c->xfers) {
+        struct xfer *x = core__container(n, struct xfer, link);
+
+        abort_xfer(x, -ECANCELED);
+        core_coro_wake(x->co, -ECANCELED);
+    }
+    c->destroying = true;
+    /* curl_multi_cleanup reports CURL_POLL_REMOVE for every socket: polls close then. */
+    curl_multi_cleanup(c->multi);
+    free_headers(c);
+    core_free(c->user_agent);
+    curl_global_cleanup();
+    uv_timer_stop(&c->timer);
+    uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+}
+
+size_t fetch_client_active(const struct fetch_client *c)
+{
+    return c->active;
+}
+
+uint64_t fetch_client_connects(const struct fetch_client *c)
+{
+    return c->connects;
+}
