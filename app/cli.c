@@ -1,0 +1,82 @@
+/* app/cli.c: shared command-line helpers (see cli.h). */
+#include "app/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "trawl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'trawl%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
+    return CLI_EXIT_USAGE;
+}
+
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    unsigned long long v;
+    char *end;
+
+    if (!s || !isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cli_parse_seconds(const char *s, int64_t max_ms, int64_t *out_ms)
+{
+    double v;
+    char *end;
+
+    if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+        return false;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || *end || v < 0 || v * 1000.0 > (double)max_ms)
+        return false;
+    *out_ms = (int64_t)(v * 1000.0 + 0.5);
+    return true;
+}
+
+int cli_read_list(const char *path, void (*fn)(const char *entry, size_t lineno, void *arg),
+                  void *arg)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    char *line = NULL, *s, *e;
+    size_t cap = 0, lineno = 0;
+    ssize_t n;
+    int rc = 0;
+
+    if (!f)
+        return -errno;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        s = line;
+        e = line + n;
+        while (s < e && isspace((unsigned char)*s))
+            s++;
+        while (e > s && isspace((unsigned char)e[-1]))
+            e--;
+        *e = '\0';
+        if (*s && *s != '#')
+            fn(s, lineno, arg);
+    }
+    if (ferror(f))
+        rc = -EIO;
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}

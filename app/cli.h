@@ -1,0 +1,40 @@
+/* app/cli.h: what every trawl command shares: exit codes, usage errors, number parsing, and
+ * reading a list file.
+ *
+ * Exit codes: 0 done (failed pages or rejected orders are data, not failures), 1 fatal error
+ * (said before any work starts when it can be), 2 usage error (one line and a pointer to
+ * --help), 130 interrupted by SIGINT/SIGTERM.
+ *
+ * Ownership: pure helpers; messages go to stderr. Main thread only. */
+#ifndef APP_CLI_H
+#define APP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FATAL = 1,
+    CLI_EXIT_USAGE = 2,
+    CLI_EXIT_INTERRUPTED = 130
+};
+
+/* Print "trawl CMD: <message>" and "Try 'trawl CMD --help'." to stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Parse a whole decimal integer in [min, max]. */
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Parse seconds (decimal, e.g. "2.5") into milliseconds, in [0, max_ms]. */
+bool cli_parse_seconds(const char *s, int64_t max_ms, int64_t *out_ms);
+
+/* Read a list file ("-" = stdin): one entry per line, blank lines and lines starting with '#'
+ * skipped, surrounding whitespace trimmed. Calls fn for each entry with its line number.
+ * Returns 0 or a negated errno (the file could not be read). */
+int cli_read_list(const char *path, void (*fn)(const char *entry, size_t lineno, void *arg),
+                  void *arg);
+
+#endif

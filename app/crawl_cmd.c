@@ -1,0 +1,467 @@
+/* app/crawl_cmd.c: `trawl crawl` (see crawl_cmd.h and the README for every option).
+ *
+ * Everything that can be refused is checked before the first fetch: options, regexes, seeds,
+ * and the output file (opened at once). Then one loop runs the crawl engine in a coroutine,
+ * with SIGINT/SIGTERM watched on the loop; records stream to the output as they are made. */
+#include "app/crawl_cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/cli.h"
+#include "app/crawl.h"
+#include "app/crawl_output.h"
+#include "app/scope.h"
+#include "core/buf.h"
+#include "core/group.h"
+#include "core/loop.h"
+#include "core/mem.h"
+#include "core/sigwatch.h"
+#include "parse/url.h"
+
+static const char usage_text[] =
+    "Usage: trawl crawl [options] URL...\n"
+    "Crawl from the seed URLs and write one record per URL attempted.\n"
+    "\n"
+    "Seeds:\n"
+    "  URL...                  seed URLs (http or https)\n"
+    "  -i, --input FILE        more seeds, one per line ('-' = stdin; # comments)\n"
+    "What to crawl:\n"
+    "  -d, --depth N           follow links up to N hops from a seed (default 2)\n"
+    "      --max-pages N       attempt at most N URLs (default 0 = no limit)\n"
+    "      --order ORDER       bfs, dfs or best (default bfs)\n"
+    "      --scope SCOPE       host, domain or any (default host)\n"
+    "      --allow REGEX       only URLs matching REGEX (repeatable; POSIX extended)\n"
+    "      --deny REGEX        never URLs matching REGEX (repeatable)\n"
+    "      --follow-nofollow   follow rel=nofollow links and meta robots nofollow pages\n"
+    "      --max-url-length N  drop longer links (default 2048)\n"
+    "How to fetch:\n"
+    "  -w, --workers N         concurrent fetches (default 32)\n"
+    "      --timeout SECONDS   whole request (default 30)\n"
+    "      --connect-timeout SECONDS  (default 10)\n"
+    "      --max-bytes N       largest body kept, after decompression (default 10485760)\n"
+    "      --max-redirects N   redirect hops per URL (default 5)\n"
+    "      --user-agent STR    (default trawl/" TRAWL_VERSION ")\n"
+    "  -H, --header 'Name: value'  extra request header (repeatable)\n"
+    "Output:\n"
+    "  -o, --output FILE       records file ('-' = stdout, the default)\n"
+    "      --format FORMAT     jsonl or csv (default: from the file name, else jsonl)\n"
+    "  -q, --quiet             no progress line and no summary\n"
+    "  -v, --verbose           one line per URL on stderr\n"
+    "      --grace SECONDS     after Ctrl-C, let fetches in flight finish (default 5)\n"
+    "  -h, --help\n"
+    "\n"
+    "Exit status: 0 crawl finished (failed pages are in the output), 1 fatal error,\n"
+    "2 usage error, 130 interrupted.\n";
+
+enum {
+    OPT_MAX_PAGES = 256, OPT_ORDER, OPT_SCOPE, OPT_ALLOW, OPT_DENY, OPT_TIMEOUT,
+    OPT_CONNECT_TIMEOUT, OPT_USER_AGENT, OPT_FORMAT, OPT_GRACE, OPT_MAX_BYTES,
+    OPT_MAX_REDIRECTS, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH
+};
+
+static const struct option long_opts[] = {
+    {"input", required_argument, NULL, 'i'},
+    {"depth", required_argument, NULL, 'd'},
+    {"workers", required_argument, NULL, 'w'},
+    {"max-pages", required_argument, NULL, OPT_MAX_PAGES},
+    {"order", required_argument, NULL, OPT_ORDER},
+    {"scope", required_argument, NULL, OPT_SCOPE},
+    {"allow", required_argument, NULL, OPT_ALLOW},
+    {"deny", required_argument, NULL, OPT_DENY},
+    {"follow-nofollow", no_argument, NULL, OPT_FOLLOW_NOFOLLOW},
+    {"max-url-length", required_argument, NULL, OPT_MAX_URL_LENGTH},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+    {"max-redirects", required_argument, NULL, OPT_MAX_REDIRECTS},
+    {"user-agent", required_argument, NULL, OPT_USER_AGENT},
+    {"header", required_argument, NULL, 'H'},
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+struct cmd {
+    struct crawl_config cfg;
+    const char *output;
+    const char *format;
+    const char *input;
+    const char **headers;
+    size_t nheaders;
+    char **seeds;
+    size_t nseeds;
+    size_t bad_seeds;
+    int verbosity;
+    bool progress_shown;
+    struct crawl_output *out;
+    struct core_sigwatch *stop;
+    int write_error;
+    struct crawl_stats st;
+    int run_rc;
+};
+
+static int push(const char ***list, size_t *n, const char *s)
+{
+    const char **l = core_reallocarray(*list, *n + 1, sizeof(**list));
+
+    if (!l)
+        return -ENOMEM;
+    l[(*n)++] = s;
+    *list = l;
+    return 0;
+}
+
+/* --- seeds -------------------------------------------------------------------------------- */
+
+static void add_seed(struct cmd *c, const char *text, const char *where, size_t lineno)
+{
+    struct core_buf b;
+    char **grown;
+    int rc;
+
+    core_buf_init(&b, c->cfg.max_url_len);
+    rc = parse_url_normalize(text, strlen(text), &b);
+    if (rc < 0) {
+        if (lineno)
+            fprintf(stderr, "trawl crawl: %s:%zu: skipping invalid seed '%s': %s\n", where,
+                    lineno, text, rc == CORE_ESCHEME ? "not an http(s) URL" : core_strerror(rc));
+        else
+            fprintf(stderr, "trawl crawl: skipping invalid seed '%s': %s\n", text,
+                    rc == CORE_ESCHEME ? "not an http(s) URL" : core_strerror(rc));
+        c->bad_seeds++;
+        core_buf_free(&b);
+        return;
+    }
+    grown = core_reallocarray(c->seeds, c->nseeds + 1, sizeof(*grown));
+    if (!grown) {
+        core_buf_free(&b);
+        return;
+    }
+    c->seeds = grown;
+    c->seeds[c->nseeds++] = core_buf_steal(&b);
+}
+
+static void seed_from_list(const char *entry, size_t lineno, void *arg)
+{
+    struct cmd *c = arg;
+
+    add_seed(c, entry, strcmp(c->input, "-") == 0 ? "stdin" : c->input, lineno);
+}
+
+/* --- options ------------------------------------------------------------------------------ */
+
+static int bad_number(const char *opt, const char *val)
+{
+    return cli_usage_error("crawl", "invalid value '%s' for %s", val, opt);
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_options(struct cmd *c, int argc, char **argv)
+{
+    struct crawl_config *cfg = &c->cfg;
+    char err[256];
+    uint64_t n;
+    int opt, rc;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":i:d:w:H:o:qvh", long_opts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            fputs(usage_text, stdout);
+            return CLI_EXIT_OK;
+        case 'i': c->input = optarg; break;
+        case 'd':
+            if (!cli_parse_u64(optarg, 0, 254, &n))
+                return bad_number("--depth", optarg);
+            cfg->max_depth = (unsigned)n;
+            break;
+        case 'w':
+            if (!cli_parse_u64(optarg, 1, 10000, &n))
+                return bad_number("--workers", optarg);
+            cfg->workers = (unsigned)n;
+            break;
+        case OPT_MAX_PAGES:
+            if (!cli_parse_u64(optarg, 0, UINT64_MAX, &cfg->max_pages))
+                return bad_number("--max-pages", optarg);
+            break;
+        case OPT_ORDER:
+            if (strcmp(optarg, "bfs") == 0)
+                cfg->order = FRONTIER_BFS;
+            else if (strcmp(optarg, "dfs") == 0)
+                cfg->order = FRONTIER_DFS;
+            else if (strcmp(optarg, "best") == 0)
+                cfg->order = FRONTIER_BEST;
+            else
+                return cli_usage_error("crawl", "--order must be bfs, dfs or best, not '%s'", optarg);
+            break;
+        case OPT_SCOPE: {
+            enum scope_mode m;
+
+            if (strcmp(optarg, "host") == 0)
+                m = SCOPE_HOST;
+            else if (strcmp(optarg, "domain") == 0)
+                m = SCOPE_DOMAIN;
+            else if (strcmp(optarg, "any") == 0)
+                m = SCOPE_ANY;
+            else
+                return cli_usage_error("crawl", "--scope must be host, domain or any, not '%s'", optarg);
+            scope_destroy(cfg->scope);
+            cfg->scope = NULL;
+            if (scope_create(m, &cfg->scope) < 0)
+                return CLI_EXIT_FATAL;
+            break;
+        }
+        case OPT_ALLOW:
+        case OPT_DENY:
+            rc = scope_add_rule(cfg->scope, opt == OPT_ALLOW, optarg, err, sizeof(err));
+            if (rc < 0)
+                return cli_usage_error("crawl", "bad %s regex '%s': %s",
+                                       opt == OPT_ALLOW ? "--allow" : "--deny", optarg, err);
+            break;
+        case OPT_FOLLOW_NOFOLLOW: cfg->follow_nofollow = true; break;
+        case OPT_MAX_URL_LENGTH:
+            if (!cli_parse_u64(optarg, 16, 1u << 20, &n))
+                return bad_number("--max-url-length", optarg);
+            cfg->max_url_len = (size_t)n;
+            break;
+        case OPT_TIMEOUT:
+            if (!cli_parse_seconds(optarg, 86400000, &cfg->fetch.timeout_ms))
+                return bad_number("--timeout", optarg);
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            if (!cli_parse_seconds(optarg, 86400000, &cfg->fetch.connect_timeout_ms))
+                return bad_number("--connect-timeout", optarg);
+            break;
+        case OPT_MAX_BYTES:
+            if (!cli_parse_u64(optarg, 1, 1ull << 32, &n))
+                return bad_number("--max-bytes", optarg);
+            cfg->fetch.max_body = (size_t)n;
+            break;
+        case OPT_MAX_REDIRECTS:
+            if (!cli_parse_u64(optarg, 0, 30, &n))
+                return bad_number("--max-redirects", optarg);
+            cfg->max_redirects = (unsigned)n;
+            break;
+        case OPT_USER_AGENT: cfg->fetch.user_agent = optarg; break;
+        case 'H':
+            if (!strchr(optarg, ':'))
+                return cli_usage_error("crawl", "-H wants 'Name: value', not '%s'", optarg);
+            if (push(&c->headers, &c->nheaders, optarg) < 0)
+                return CLI_EXIT_FATAL;
+            break;
+        case 'o': c->output = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "csv") != 0)
+                return cli_usage_error("crawl", "--format must be jsonl or csv, not '%s'", optarg);
+            c->format = optarg;
+            break;
+        case 'q': c->verbosity = -1; break;
+        case 'v': c->verbosity = 1; break;
+        case OPT_GRACE:
+            if (!cli_parse_seconds(optarg, 3600000, &cfg->grace_ms))
+                return bad_number("--grace", optarg);
+            break;
+        case ':':
+            return cli_usage_error("crawl", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("crawl", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    cfg->fetch.headers = c->headers;
+    cfg->fetch.nheaders = c->nheaders;
+    return -1;
+}
+
+/* --- running ------------------------------------------------------------------------------ */
+
+static void clear_progress(struct cmd *c)
+{
+    if (c->progress_shown) {
+        fputs("\r\033[K", stderr);
+        c->progress_shown = false;
+    }
+}
+
+static void on_record(const struct crawl_record *r, void *arg)
+{
+    struct cmd *c = arg;
+    int rc = crawl_output_write(c->out, r);
+
+    if (c->verbosity > 0) {
+        clear_progress(c);
+        fprintf(stderr, "%3ld %s%s%s\n", r->status, r->url, r->error ? " " : "",
+                r->error ? r->error : "");
+    }
+    if (rc < 0 && c->write_error == 0) {
+        /* The output is gone (disk full, closed pipe): stop at once, say why at the end. */
+        c->write_error = rc;
+        core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE);
+    }
+}
+
+static void on_progress(const struct crawl_progress *p, void *arg)
+{
+    struct cmd *c = arg;
+
+    fprintf(stderr, "\r\033[Ktrawl: %llu done, %zu queued, %zu in flight, %llu errors",
+            (unsigned long long)p->done, p->queued, p->in_flight,
+            (unsigned long long)p->errors);
+    c->progress_shown = true;
+}
+
+static int crawl_body(struct core_coro *co, void *arg)
+{
+    struct cmd *c = arg;
+
+    c->run_rc = crawl_run(co, &c->cfg, c->stop, &c->st);
+    return c->run_rc;
+}
+
+static void print_summary(const struct cmd *c)
+{
+    const struct crawl_stats *s = &c->st;
+    double secs = (double)s->elapsed_ms / 1000.0;
+    uint64_t failed = s->attempted - s->ok - s->http_errors;
+    int e, first = 1;
+
+    fprintf(stderr, "trawl: %llu URLs in %.1f s (%.1f/s): %llu ok, %llu HTTP errors, %llu failed",
+            (unsigned long long)s->attempted, secs, secs > 0 ? (double)s->attempted / secs : 0.0,
+            (unsigned long long)s->ok, (unsigned long long)s->http_errors,
+            (unsigned long long)failed);
+    for (e = 1; e < CRAWL_E_COUNT; e++) {
+        if (!s->errors[e])
+            continue;
+        fprintf(stderr, "%s%s %llu", first ? " (" : ", ", crawl_error_name((enum crawl_error)e),
+                (unsigned long long)s->errors[e]);
+        first = 0;
+    }
+    fprintf(stderr, "%s; %.1f MB\n", first ? "" : ")", (double)s->bytes / 1e6);
+    fprintf(stderr, "trawl: links: %llu found, %llu duplicates, %llu out of scope, %llu beyond "
+            "depth, %llu not followed\n",
+            (unsigned long long)s->links_found, (unsigned long long)s->duplicates,
+            (unsigned long long)s->out_of_scope, (unsigned long long)s->beyond_depth,
+            (unsigned long long)s->skipped_links);
+    if (s->interrupted)
+        fprintf(stderr, "trawl: interrupted: %llu queued URLs were not fetched\n",
+                (unsigned long long)s->not_reached);
+    else if (s->not_reached)
+        fprintf(stderr, "trawl: --max-pages reached: %llu queued URLs were not fetched\n",
+                (unsigned long long)s->not_reached);
+}
+
+static int run(struct cmd *c)
+{
+    struct core_loop *loop = NULL;
+    struct core_group *g = NULL;
+    int rc;
+
+    rc = core_loop_create(&loop);
+    if (rc == 0)
+        rc = core_sigwatch_create(loop, NULL, NULL, &c->stop);
+    if (rc == 0)
+        rc = core_group_create(loop, 0, &g);
+    if (rc == 0)
+        rc = core_group_spawn(g, crawl_body, c, NULL);
+    if (rc == 0)
+        rc = core_loop_run(loop);
+    if (rc == 0)
+        rc = c->run_rc;
+    core_group_destroy(g);
+    core_sigwatch_destroy(c->stop);
+    core_loop_destroy(loop);
+    return rc;
+}
+
+static void set_pool_size(void)
+{
+    char n[16];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    /* page analysis runs on libuv's pool: one thread per core (libuv reads this once) */
+    if (getenv("UV_THREADPOOL_SIZE"))
+        return;
+    snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 2);
+    setenv("UV_THREADPOOL_SIZE", n, 0);
+}
+
+static void cmd_free(struct cmd *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nseeds; i++)
+        core_free(c->seeds[i]);
+    core_free(c->seeds);
+    core_free(c->headers);
+    scope_destroy(c->cfg.scope);
+}
+
+int crawl_cmd_main(int argc, char **argv)
+{
+    struct cmd c;
+    enum crawl_format fmt;
+    int code, i, rc;
+
+    memset(&c, 0, sizeof(c));
+    crawl_config_init(&c.cfg);
+    c.output = "-";
+    if (scope_create(SCOPE_HOST, &c.cfg.scope) < 0)
+        return CLI_EXIT_FATAL;
+    code = parse_options(&c, argc, argv);
+    if (code >= 0)
+        goto out;
+    for (i = optind; i < argc; i++)
+        add_seed(&c, argv[i], NULL, 0);
+    if (c.input && (rc = cli_read_list(c.input, seed_from_list, &c)) < 0) {
+        fprintf(stderr, "trawl crawl: cannot read '%s': %s\n", c.input, core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+        goto out;
+    }
+    if (c.nseeds == 0) {
+        code = cli_usage_error("crawl", c.bad_seeds ? "no valid seed URL" : "no seed URL given");
+        goto out;
+    }
+    fmt = c.format ? (strcmp(c.format, "csv") == 0 ? CRAWL_FORMAT_CSV : CRAWL_FORMAT_JSONL)
+                   : crawl_format_for(c.output);
+    signal(SIGPIPE, SIG_IGN); /* a closed output pipe is an error to report, not a death */
+    rc = crawl_output_create(c.output, fmt, &c.out);
+    if (rc < 0) {
+        fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c.output, core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+        goto out;
+    }
+    c.cfg.seeds = (const char *const *)c.seeds;
+    c.cfg.nseeds = c.nseeds;
+    c.cfg.on_record = on_record;
+    c.cfg.arg = &c;
+    if (c.verbosity >= 0 && isatty(STDERR_FILENO))
+        c.cfg.on_progress = on_progress;
+    set_pool_size();
+    rc = run(&c);
+    clear_progress(&c);
+    if (c.verbosity >= 0)
+        print_summary(&c);
+    code = c.st.interrupted && !c.write_error ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
+    if (rc < 0) {
+        fprintf(stderr, "trawl crawl: %s\n", core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+    }
+    rc = crawl_output_destroy(c.out);
+    if (rc < 0 || c.write_error) {
+        fprintf(stderr, "trawl crawl: writing '%s' failed: %s\n", c.output,
+                core_strerror(c.write_error ? c.write_error : rc));
+        code = CLI_EXIT_FATAL;
+    }
+out:
+    cmd_free(&c);
+    return code;
+}
