@@ -16,7 +16,7 @@
 #include "parse/visited.h"
 
 #include <errno.h>
-#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/mem.h"
