@@ -1,0 +1,364 @@
+/* tests/test_parse_visited.c: the visited set (fingerprints, depths, states, growth, memory). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "parse/visited.h"
+#include "parse/visited_int.h"
+#include "tests/support/corotest.h"
+
+/* Test keys: splitmix64 of a counter, i.e. uniformly spread fingerprints. */
+static uint64_t rnd_fp(uint64_t i)
+{
+    uint64_t x = i * 0x9e3779b97f4a7c15u + 0x1234567u;
+
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
+/* Fingerprints that all share the last home slot, so that they pile up past the end. */
+static uint64_t clustered_fp(uint64_t i)
+{
+    return UINT64_MAX - (i << 10);
+}
+
+static struct parse_visited *new_set(uint64_t seed)
+{
+    struct parse_visited *v = NULL;
+
+    assert_int_equal(parse_visited_create(seed, &v), 0);
+    assert_non_null(v);
+    return v;
+}
+
+static void test_visited_siphash_reference_vectors(void **state)
+{
+    /* SipHash-2-4, key 00..0f, message 00..len-1: the paper's and reference code's vectors */
+    static const struct { size_t len; uint64_t h; } v24[] = {
+        {0, 0x726fdb47dd0e0e31u}, {1, 0x74f839c593dc67fdu}, {7, 0xab0200f58b01d137u},
+        {8, 0x93f5f5799a932462u}, {15, 0xa129ca6149be45e5u}, {63, 0x958a324ceb064572u},
+    };
+    /* SipHash-1-3, key all zero, message 00..len-1 (reference implementation, cROUNDS=1) */
+    static const struct { size_t len; uint64_t h; } v13[] = {
+        {0, 0xd1fba762150c532cu}, {1, 0x68a914128e01e473u}, {7, 0x2f098ab0c751325au},
+        {8, 0xead411e67ebe2eeau}, {15, 0xf30eb725bb91c9eau}, {16, 0x8972188433a5c5b7u},
+    };
+    unsigned char msg[64];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(msg); i++)
+        msg[i] = (unsigned char)i;
+    for (i = 0; i < sizeof(v24) / sizeof(v24[0]); i++)
+        assert_int_equal(parse__siphash(0x0706050403020100u, 0x0f0e0d0c0b0a0908u, 2, 4, msg,
+                                        v24[i].len), v24[i].h);
+    for (i = 0; i < sizeof(v13) / sizeof(v13[0]); i++)
+        assert_int_equal(parse__siphash(0, 0, 1, 3, msg, v13[i].len), v13[i].h);
+    assert_int_equal(parse__siphash(0, 0, 1, 3, "siphash", 7), 0x8264ceeccb16bcbeu);
+}
+
+static void test_visited_fingerprint_depends_on_bytes_and_seed(void **state)
+{
+    struct parse_visited *a = new_set(1), *a2 = new_set(1), *b = new_set(2);
+    static const char u[] = "https://example.com/a";
+
+    (void)state;
+    assert_int_equal(parse_visited_fingerprint(a, u, sizeof(u) - 1),
+                     parse_visited_fingerprint(a2, u, sizeof(u) - 1));
+    assert_int_not_equal(parse_visited_fingerprint(a, u, sizeof(u) - 1),
+                         parse_visited_fingerprint(b, u, sizeof(u) - 1));
+    assert_int_not_equal(parse_visited_fingerprint(a, u, sizeof(u) - 1),
+                         parse_visited_fingerprint(a, u, sizeof(u) - 2));
+    assert_int_not_equal(parse_visited_fingerprint(a, "", 0),
+                         parse_visited_fingerprint(a, "\0", 1));
+    parse_visited_destroy(a);
+    parse_visited_destroy(a2);
+    parse_visited_destroy(b);
+    parse_visited_destroy(NULL);
+}
+
+static void test_visited_add_get_shorter_seen(void **state)
+{
+    struct parse_visited *v = new_set(7);
+    const uint64_t fp = parse_visited_fingerprint(v, "https://a.test/", 15);
+    enum parse_visited_state st = 0;
+    unsigned d = 99;
+
+    (void)state;
+    assert_int_equal(parse_visited_count(v), 0);
+    assert_int_equal(parse_visited_get(v, fp, &d, &st), -ENOENT);
+    assert_int_equal(parse_visited_add(v, fp, 3, &d, &st), PARSE_VISITED_NEW);
+    assert_int_equal(d, 99);                            /* NEW leaves the out-parameters alone */
+    assert_int_equal(parse_visited_count(v), 1);
+    assert_int_equal(parse_visited_get(v, fp, &d, &st), 0);
+    assert_int_equal(d, 3);
+    assert_int_equal(st, PARSE_VISITED_QUEUED);
+
+    assert_int_equal(parse_visited_add(v, fp, 3, &d, &st), PARSE_VISITED_SEEN);  /* same depth */
+    assert_int_equal(d, 3);
+    assert_int_equal(parse_visited_add(v, fp, 9, &d, &st), PARSE_VISITED_SEEN);  /* deeper */
+    assert_int_equal(d, 3);
+    assert_int_equal(st, PARSE_VISITED_QUEUED);
+    assert_int_equal(parse_visited_add(v, fp, 1, &d, &st), PARSE_VISITED_SHORTER);
+    assert_int_equal(d, 3);                             /* what it was */
+    assert_int_equal(st, PARSE_VISITED_QUEUED);
+    assert_int_equal(parse_visited_get(v, fp, &d, NULL), 0);
+    assert_int_equal(d, 1);
+    assert_int_equal(parse_visited_add(v, fp, 0, NULL, NULL), PARSE_VISITED_SHORTER);
+    assert_int_equal(parse_visited_get(v, fp, &d, NULL), 0);
+    assert_int_equal(d, 0);
+    assert_int_equal(parse_visited_count(v), 1);
+
+    /* only the top 54 bits are the URL's identity */
+    assert_int_equal(parse_visited_add(v, fp ^ 0x3FF, 5, NULL, NULL), PARSE_VISITED_SEEN);
+    assert_int_equal(parse_visited_add(v, fp ^ 0x400, 5, NULL, NULL), PARSE_VISITED_NEW);
+    assert_int_equal(parse_visited_count(v), 2);
+    parse_visited_destroy(v);
+}
+
+static void test_visited_state_transitions(void **state)
+{
+    struct parse_visited *v = new_set(7);
+    enum parse_visited_state st = 0;
+    unsigned d = 0;
+
+    (void)state;
+    assert_int_equal(parse_visited_set_state(v, 42, PARSE_VISITED_ACTIVE), -ENOENT);
+    assert_int_equal(parse_visited_add(v, 42u << 10, 4, NULL, NULL), PARSE_VISITED_NEW);
+    assert_int_equal(parse_visited_set_state(v, 42u << 10, PARSE_VISITED_ACTIVE), 0);
+    assert_int_equal(parse_visited_get(v, 42u << 10, &d, &st), 0);
+    assert_int_equal(st, PARSE_VISITED_ACTIVE);
+    assert_int_equal(d, 4);
+    assert_int_equal(parse_visited_set_state(v, 42u << 10, PARSE_VISITED_DONE), 0);
+    assert_int_equal(parse_visited_add(v, 42u << 10, 9, &d, &st), PARSE_VISITED_SEEN);
+    assert_int_equal(st, PARSE_VISITED_DONE);
+    /* a shorter path keeps the state and reports it, so the caller can decide to re-queue */
+    assert_int_equal(parse_visited_add(v, 42u << 10, 2, &d, &st), PARSE_VISITED_SHORTER);
+    assert_int_equal(st, PARSE_VISITED_DONE);
+    assert_int_equal(d, 4);
+    assert_int_equal(parse_visited_get(v, 42u << 10, &d, &st), 0);
+    assert_int_equal(st, PARSE_VISITED_DONE);
+    assert_int_equal(d, 2);
+    assert_int_equal(parse_visited_set_state(v, 42u << 10, PARSE_VISITED_QUEUED), 0);
+    assert_int_equal(parse_visited_get(v, 42u << 10, NULL, &st), 0);
+    assert_int_equal(st, PARSE_VISITED_QUEUED);
+    assert_int_equal(parse_visited_set_state(v, 42u << 10, (enum parse_visited_state)0), -EINVAL);
+    assert_int_equal(parse_visited_set_state(v, 42u << 10, (enum parse_visited_state)4), -EINVAL);
+    assert_int_equal(parse_visited_get(v, 42u << 10, &d, &st), 0);
+    assert_int_equal(st, PARSE_VISITED_QUEUED);
+    assert_int_equal(d, 2);
+    parse_visited_destroy(v);
+}
+
+static void test_visited_depth_saturates(void **state)
+{
+    struct parse_visited *v = new_set(7);
+    unsigned d = 0;
+
+    (void)state;
+    assert_int_equal(parse_visited_add(v, 1u << 10, 1000, NULL, NULL), PARSE_VISITED_NEW);
+    assert_int_equal(parse_visited_get(v, 1u << 10, &d, NULL), 0);
+    assert_int_equal(d, PARSE_VISITED_MAX_DEPTH);
+    assert_int_equal(parse_visited_add(v, 1u << 10, 300, NULL, NULL), PARSE_VISITED_SEEN);
+    assert_int_equal(parse_visited_add(v, 1u << 10, 255, NULL, NULL), PARSE_VISITED_SEEN);
+    assert_int_equal(parse_visited_add(v, 1u << 10, 254, &d, NULL), PARSE_VISITED_SHORTER);
+    assert_int_equal(d, 255);
+    assert_int_equal(parse_visited_add(v, 2u << 10, UINT32_MAX, NULL, NULL), PARSE_VISITED_NEW);
+    assert_int_equal(parse_visited_get(v, 2u << 10, &d, NULL), 0);
+    assert_int_equal(d, 255);
+    /* fingerprint 0 is a valid key (an entry is never 0: its state is never 0) */
+    assert_int_equal(parse_visited_add(v, 0, 0, NULL, NULL), PARSE_VISITED_NEW);
+    assert_int_equal(parse_visited_get(v, 0, &d, NULL), 0);
+    assert_int_equal(d, 0);
+    parse_visited_destroy(v);
+}
+
+/* Every key [0, n) of gen is present with depth i % 256 and state i % 3 + 1, and a few absent
+ * keys [n, n + 64) are not. */
+static void check_all(const struct parse_visited *v, uint64_t (*gen)(uint64_t), uint64_t n)
+{
+    enum parse_visited_state st;
+    unsigned d;
+    uint64_t i;
+
+    assert_int_equal(parse_visited_count(v), n);
+    for (i = 0; i < n; i++) {
+        if (parse_visited_get(v, gen(i), &d, &st) != 0)
+            fail_msg("key %llu of %llu lost", (unsigned long long)i, (unsigned long long)n);
+        assert_int_equal(d, i % 256);
+        assert_int_equal(st, i % 3 + 1);
+    }
+    for (i = n; i < n + 64; i++)
+        assert_int_equal(parse_visited_get(v, gen(i), NULL, NULL), -ENOENT);
+}
+
+static void add_key(struct parse_visited *v, uint64_t (*gen)(uint64_t), uint64_t i)
+{
+    assert_int_equal(parse_visited_add(v, gen(i), (unsigned)(i % 256), NULL, NULL),
+                     PARSE_VISITED_NEW);
+    assert_int_equal(parse_visited_set_state(v, gen(i), (enum parse_visited_state)(i % 3 + 1)), 0);
+}
+
+static void test_visited_growth_keeps_every_entry(void **state)
+{
+    struct parse_visited *v;
+    uint64_t n, i;
+    size_t bytes;
+    int growths = 0;
+
+    (void)state;
+    /* every small size from scratch, in both key patterns */
+    for (n = 0; n <= 200; n++) {
+        v = new_set(0);
+        for (i = 0; i < n; i++)
+            add_key(v, rnd_fp, i);
+        check_all(v, rnd_fp, n);
+        parse_visited_destroy(v);
+        v = new_set(0);
+        for (i = 0; i < n; i++)
+            add_key(v, clustered_fp, i);
+        check_all(v, clustered_fp, n);
+        parse_visited_destroy(v);
+    }
+    /* one set grown to 300,000, checked in full after every growth */
+    v = new_set(0);
+    bytes = parse_visited_bytes(v);
+    for (i = 0; i < 300000; i++) {
+        add_key(v, rnd_fp, i);
+        if (parse_visited_bytes(v) != bytes) {
+            bytes = parse_visited_bytes(v);
+            growths++;
+            check_all(v, rnd_fp, i + 1);
+        }
+    }
+    check_all(v, rnd_fp, 300000);
+    assert_true(growths >= 20);
+    parse_visited_destroy(v);
+}
+
+static void test_visited_clustered_keys_spill_past_the_end(void **state)
+{
+    struct parse_visited *v = new_set(0);
+    uint64_t i;
+
+    (void)state;
+    /* all share the last home slot, so most live in overflow slots added as they fill */
+    for (i = 0; i < 3000; i++)
+        add_key(v, clustered_fp, i);
+    check_all(v, clustered_fp, 3000);
+    /* and ordinary keys still work around them */
+    for (i = 0; i < 3000; i++)
+        assert_int_equal(parse_visited_add(v, rnd_fp(i), 1, NULL, NULL), PARSE_VISITED_NEW);
+    for (i = 0; i < 3000; i++) {
+        assert_int_equal(parse_visited_get(v, rnd_fp(i), NULL, NULL), 0);
+        assert_int_equal(parse_visited_get(v, clustered_fp(i), NULL, NULL), 0);
+    }
+    assert_int_equal(parse_visited_count(v), 6000);
+    parse_visited_destroy(v);
+}
+
+static void test_visited_million_urls_all_found(void **state)
+{
+    enum { N = 1000000 };
+    struct parse_visited *v = new_set(0x5eed);
+    char url[128];
+    unsigned d;
+    size_t i, bytes;
+    int len;
+
+    (void)state;
+    for (i = 0; i < N; i++) {
+        len = snprintf(url, sizeof(url), "https://shop%zu.example.com/item?id=%zu&p=%zu", i % 97,
+                       i, i % 13);
+        /* distinct URLs must get distinct fingerprints (a collision here has p = 2.8e-5) */
+        if (parse_visited_add(v, parse_visited_fingerprint(v, url, (size_t)len),
+                              (unsigned)(i % 200), NULL, NULL) != PARSE_VISITED_NEW)
+            fail_msg("URL %zu (%s) collided", i, url);
+    }
+    assert_int_equal(parse_visited_count(v), N);
+    bytes = parse_visited_bytes(v);
+    print_message("1M URLs: %zu bytes, %.2f bytes/URL\n", bytes, (double)bytes / N);
+    assert_true(bytes <= 16u * N);
+    for (i = 0; i < N; i++) {
+        len = snprintf(url, sizeof(url), "https://shop%zu.example.com/item?id=%zu&p=%zu", i % 97,
+                       i, i % 13);
+        assert_int_equal(parse_visited_get(v, parse_visited_fingerprint(v, url, (size_t)len), &d,
+                                           NULL), 0);
+        assert_int_equal(d, i % 200);
+        /* the same URL one byte shorter was never added (misses stay misses) */
+        assert_int_equal(parse_visited_get(v, parse_visited_fingerprint(v, url, (size_t)len - 1),
+                                           NULL, NULL), -ENOENT);
+    }
+    parse_visited_destroy(v);
+}
+
+/* Make the first (then the second) allocation of every add fail: -ENOMEM and the set exactly
+ * as before, then the same add succeeds. */
+static void nomem_run(uint64_t (*gen)(uint64_t), uint64_t n)
+{
+    struct parse_visited *v = new_set(3);
+    uint64_t i;
+    long k;
+    int failures = 0;
+
+    for (i = 0; i < n; i++) {
+        for (k = 0; k <= 1; k++) {
+            const size_t bytes = parse_visited_bytes(v);
+            int rc;
+
+            core_mem_fail_after(k);
+            rc = parse_visited_add(v, gen(i), (unsigned)(i % 256), NULL, NULL);
+            core_mem_fail_after(-1);
+            if (rc == PARSE_VISITED_NEW) {
+                assert_int_equal(parse_visited_set_state(v, gen(i),
+                                                         (enum parse_visited_state)(i % 3 + 1)), 0);
+                break;
+            }
+            assert_int_equal(rc, -ENOMEM);
+            failures++;
+            assert_int_equal(parse_visited_bytes(v), bytes);
+            check_all(v, gen, i);
+        }
+        if (k > 1) /* both attempts failed: the third must not */
+            add_key(v, gen, i);
+    }
+    check_all(v, gen, n);
+    assert_true(failures >= 10);
+    parse_visited_destroy(v);
+}
+
+static void test_visited_nomem_during_growth_leaves_set_unchanged(void **state)
+{
+    struct parse_visited *v;
+
+    (void)state;
+    core_mem_fail_after(0);
+    v = (struct parse_visited *)0x1;
+    assert_int_equal(parse_visited_create(1, &v), -ENOMEM);
+    assert_ptr_equal(v, (struct parse_visited *)0x1);  /* out untouched on failure */
+    core_mem_fail_after(-1);
+    nomem_run(rnd_fp, 5000);
+    nomem_run(clustered_fp, 600);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_visited_siphash_reference_vectors),
+        cmocka_unit_test(test_visited_fingerprint_depends_on_bytes_and_seed),
+        cmocka_unit_test(test_visited_add_get_shorter_seen),
+        cmocka_unit_test(test_visited_state_transitions),
+        cmocka_unit_test(test_visited_depth_saturates),
+        cmocka_unit_test(test_visited_growth_keeps_every_entry),
+        cmocka_unit_test(test_visited_clustered_keys_spill_past_the_end),
+        cmocka_unit_test(test_visited_million_urls_all_found),
+        cmocka_unit_test(test_visited_nomem_during_growth_leaves_set_unchanged),
+    };
+
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
