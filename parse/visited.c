@@ -2,8 +2,8 @@
  *
  * Invariants of struct parse_visited:
  * - slots[0..nslots) holds count entries; an entry is key << 10 | state << 8 | depth, where key
- *   is the top 54 bits of the fingerprint and state is 1..3, so no entry is 0 and 0 marks an
- *   empty slot.
+ *   is the top 54 bits of the fingerprint (a key of 0 is stored as 1) and state is 0..3, so no
+ *   entry is 0 and 0 marks an empty slot.
  * - Each entry sits at or after its home slot home(key) = key * cap / 2^54 and every slot from
  *   its home to it is occupied (linear probing without wrap-around); the entries appear in
  *   increasing key order. Since home() is monotonic in the key, this is the one layout in which
@@ -268,6 +268,14 @@ void parse_visited_destroy(struct parse_visited *v)
     core_free(v);
 }
 
+/* The key of a fingerprint: its top 54 bits, never 0 (0 would make an entry look empty). */
+static inline uint64_t key_of(uint64_t fp)
+{
+    uint64_t k = fp >> KEY_SHIFT;
+
+    return k ? k : 1;
+}
+
 uint64_t parse_visited_fingerprint(const struct parse_visited *v, const char *url, size_t len)
 {
     return siphash(v->k0, v->k1, 1, 3, (const unsigned char *)url, len);
@@ -276,7 +284,7 @@ uint64_t parse_visited_fingerprint(const struct parse_visited *v, const char *ur
 int parse_visited_add(struct parse_visited *v, uint64_t fp, unsigned depth,
                       unsigned *prev_depth, enum parse_visited_state *state)
 {
-    const uint64_t key = fp >> KEY_SHIFT;
+    const uint64_t key = key_of(fp);
     const uint64_t d = depth > PARSE_VISITED_MAX_DEPTH ? PARSE_VISITED_MAX_DEPTH : depth;
     size_t i, j;
     int rc;
@@ -316,7 +324,7 @@ int parse_visited_add(struct parse_visited *v, uint64_t fp, unsigned depth,
 int parse_visited_get(const struct parse_visited *v, uint64_t fp, unsigned *depth,
                       enum parse_visited_state *state)
 {
-    size_t i = find(v, fp >> KEY_SHIFT);
+    size_t i = find(v, key_of(fp));
 
     if (i == SIZE_MAX)
         return -ENOENT;
@@ -331,10 +339,9 @@ int parse_visited_set_state(struct parse_visited *v, uint64_t fp, enum parse_vis
 {
     size_t i;
 
-    if (state != PARSE_VISITED_QUEUED && state != PARSE_VISITED_ACTIVE &&
-        state != PARSE_VISITED_DONE)
+    if ((unsigned)state > PARSE_VISITED_DONE)
         return -EINVAL;
-    i = find(v, fp >> KEY_SHIFT);
+    i = find(v, key_of(fp));
     if (i == SIZE_MAX)
         return -ENOENT;
     v->slots[i] = (v->slots[i] & ~((uint64_t)3 << STATE_SHIFT)) |

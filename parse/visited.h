@@ -59,6 +59,7 @@
 struct parse_visited;
 
 enum parse_visited_state {
+    PARSE_VISITED_BEYOND = 0,   /* known, but so far only past the crawl's depth limit */
     PARSE_VISITED_QUEUED = 1,
     PARSE_VISITED_ACTIVE = 2,
     PARSE_VISITED_DONE = 3

@@ -145,11 +145,22 @@ static void test_visited_state_transitions(void **state)
     assert_int_equal(parse_visited_set_state(v, 42u << 10, PARSE_VISITED_QUEUED), 0);
     assert_int_equal(parse_visited_get(v, 42u << 10, NULL, &st), 0);
     assert_int_equal(st, PARSE_VISITED_QUEUED);
-    assert_int_equal(parse_visited_set_state(v, 42u << 10, (enum parse_visited_state)0), -EINVAL);
     assert_int_equal(parse_visited_set_state(v, 42u << 10, (enum parse_visited_state)4), -EINVAL);
     assert_int_equal(parse_visited_get(v, 42u << 10, &d, &st), 0);
     assert_int_equal(st, PARSE_VISITED_QUEUED);
     assert_int_equal(d, 2);
+    /* BEYOND is state 0: the entry must still not look like an empty slot, even for a
+     * fingerprint whose key bits are all 0 */
+    assert_int_equal(parse_visited_set_state(v, 42u << 10, PARSE_VISITED_BEYOND), 0);
+    assert_int_equal(parse_visited_get(v, 42u << 10, NULL, &st), 0);
+    assert_int_equal(st, PARSE_VISITED_BEYOND);
+    assert_int_equal(parse_visited_add(v, 0, 1, NULL, NULL), PARSE_VISITED_NEW);
+    assert_int_equal(parse_visited_set_state(v, 0, PARSE_VISITED_BEYOND), 0);
+    assert_int_equal(parse_visited_get(v, 0, &d, &st), 0);
+    assert_int_equal(st, PARSE_VISITED_BEYOND);
+    assert_int_equal(d, 1);
+    assert_int_equal(parse_visited_add(v, 0, 1, NULL, NULL), PARSE_VISITED_SEEN);
+    assert_int_equal(parse_visited_count(v), 2);
     parse_visited_destroy(v);
 }
 
