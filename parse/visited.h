@@ -3,7 +3,8 @@
  * Each URL is represented by a 64-bit fingerprint of its normalised bytes (normalise first:
  * this module hashes exactly the bytes it is given). The set keeps the top 54 bits of each
  * fingerprint with a 2-bit state and an 8-bit depth in one uint64_t, so the low 10 bits of a
- * fingerprint are ignored: two fingerprints that differ only there are the same URL.
+ * fingerprint are ignored: two fingerprints that differ only there are the same URL. A key
+ * (the top 54 bits) of 0 is stored as 1, so that no entry is ever 0 (an empty slot).
  *
  * Fingerprint: SipHash-1-3 (the hash-table variant of SipHash, as in Rust's HashMap and
  * CPython's str hash) keyed from the seed given to create. With a random seed an adversary who

@@ -180,9 +180,12 @@ static void test_visited_depth_saturates(void **state)
     assert_int_equal(parse_visited_add(v, 2u << 10, UINT32_MAX, NULL, NULL), PARSE_VISITED_NEW);
     assert_int_equal(parse_visited_get(v, 2u << 10, &d, NULL), 0);
     assert_int_equal(d, 255);
-    /* fingerprint 0 is a valid key (an entry is never 0: its state is never 0) */
-    assert_int_equal(parse_visited_add(v, 0, 0, NULL, NULL), PARSE_VISITED_NEW);
+    /* fingerprint 0 is usable: its key is stored as 1 (so no entry is ever 0), which makes it
+     * the same URL as a fingerprint with key 1, as documented */
+    assert_int_equal(parse_visited_add(v, 0, 0, NULL, NULL), PARSE_VISITED_SHORTER);
     assert_int_equal(parse_visited_get(v, 0, &d, NULL), 0);
+    assert_int_equal(d, 0);
+    assert_int_equal(parse_visited_get(v, 1u << 10, &d, NULL), 0);
     assert_int_equal(d, 0);
     parse_visited_destroy(v);
 }
