@@ -36,7 +36,8 @@ enum {
     ((IS_UNRES(c) ? C_UNRES : 0) | (IS_PCHAR(c) ? C_PATH : 0) |                               \
      (IS_PCHAR(c) || (c) == '/' || (c) == '?' ? C_QUERY : 0) |                                 \
      (IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' ? C_HOST : 0) |                    \
-     (IS_HEX(c) ? C_HEX : 0) | (IS_ALNUM(c) || (c) == '+' || (c) == '-' || (c) == '.' ? C_SCHEME : 0))
+     (IS_HEX(c) ? C_HEX : 0) |                                                                \
+     (IS_ALNUM(c) || (c) == '+' || (c) == '-' || (c) == '.' ? C_SCHEME : 0))
 #define ROW(b)                                                                                \
     CLS((b) + 0), CLS((b) + 1), CLS((b) + 2), CLS((b) + 3), CLS((b) + 4), CLS((b) + 5),        \
         CLS((b) + 6), CLS((b) + 7), CLS((b) + 8), CLS((b) + 9), CLS((b) + 10), CLS((b) + 11), \
@@ -217,7 +218,7 @@ static int scheme_kind(const char *s, size_t n)
     return n == 4 ? URL_HTTP : URL_HTTPS;
 }
 
-/* "1", "2" for a "." or ".." segment (dots may be spelled %2e), else 0. */
+/* 1 for a "." segment, 2 for "..", else 0; a dot may be spelled %2e or %2E (WHATWG). */
 static int dot_segment(const char *p, size_t n)
 {
     size_t k = 0;

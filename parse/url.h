@@ -8,10 +8,11 @@
  * port written without leading zeros; an empty path written as "/"; dot segments removed
  * (including "%2e" spellings); no fragment; no userinfo; every %XX in path and query with
  * uppercase hex, %XX of unreserved characters (ALPHA DIGIT - . _ ~) decoded, a '%' without two
- * hex digits written as %25, and every byte outside RFC 3986's pchar set (space, controls,
- * non-ASCII, " # < > [ \ ] ^ ` { | }) percent-encoded. Nothing else changes: "//" in a path, a
- * trailing slash, an empty query ("?") and the order of query parameters are kept. The output
- * is printable ASCII (0x21-0x7E) and normalising it again gives the same bytes.
+ * hex digits written as %25, and every byte outside RFC 3986's pchar set (plus '/' and '?' in
+ * the query) percent-encoded: space, controls, non-ASCII, " # < > [ \ ] ^ ` { | }. Nothing else
+ * changes: "//" in a path, a trailing slash, an empty query ("?") and the order of query
+ * parameters are kept. The output is printable ASCII (0x21-0x7E) and normalising it again
+ * gives the same bytes.
  *
  * Input leniency (WHATWG): leading and trailing C0 controls and spaces are stripped, tab, LF
  * and CR are removed anywhere, '\' separates path segments like '/', "http:foo" against an
@@ -20,8 +21,11 @@
  * Hosts: ASCII only, so IDNs must be given in punycode ("xn--..."); a host is letters, digits,
  * '-', '.', '_' (%XX spellings of those are decoded), at most 253 bytes plus one trailing dot,
  * which is kept. A host whose last label is a number is an IPv4 address and is written as a
- * dotted quad, as WHATWG does ("0x7f.1" -> "127.0.0.1"); an IPv6 address in brackets is written
- * in its RFC 5952 / WHATWG form ("[0:0::1]" -> "[::1]"). Userinfo ("user:pass@") is dropped:
+ * dotted quad without a trailing dot, as WHATWG does ("0x7f.1." -> "127.0.0.1"), or refused
+ * when it is not a valid one ("1.2.3.256", "example.123"). An IPv6 address in brackets is
+ * written as WHATWG serialises it: lowercase hex pieces, the first longest zero run as "::"
+ * ("[0:0::1]" -> "[::1]", "[::ffff:1.2.3.4]" -> "[::ffff:102:304]"); zone IDs are refused.
+ * Numeric hosts are not checked against private ranges here. Userinfo ("user:pass@") is dropped:
  * credentials must never travel into output files, logs or dedup keys.
  *
  * Ownership: pure functions. Inputs are borrowed for the call (any bytes, no NUL needed); out
@@ -29,11 +33,11 @@
  * failure it is left empty. No allocation other than growing out, except a scratch copy of an
  * input longer than 1 KiB that contains tabs or newlines. Thread-safe.
  *
- * Limit: out->max bounds every byte written on the way, not only the result. Resolution
- * writes the normalised base (or the part of it the reference keeps) and each path segment
- * before a later ".." removes it, so a URL whose result fits but whose resolution passes
- * through more than out->max bytes gets -EMSGSIZE. Only URLs within a few segments of the cap
- * are affected, and a second buffer per call is not worth it for them. */
+ * Limit: out->max bounds every byte written on the way, not only the result. Resolving a
+ * relative reference writes the whole normalised base before cutting it back, and writes each
+ * path segment before a later ".." removes it, so a URL whose result fits but whose resolution
+ * passes through more than out->max bytes gets -EMSGSIZE. Only URLs within a few segments of
+ * the cap are affected, and a second buffer per call is not worth it for them. */
 #ifndef PARSE_URL_H
 #define PARSE_URL_H
 

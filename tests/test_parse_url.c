@@ -253,6 +253,9 @@ static const struct ucase cases[] = {
     RE(B, "http://[::1.2.3.04]/", CORE_EPARSE),
     RE(B, "http://[::1.2.3]/", CORE_EPARSE),
     RE(B, "http://[::1.2.3.256]/", CORE_EPARSE),
+    RE(B, "http://[::1.2.3.4.5]/", CORE_EPARSE),
+    RE(B, "http://[::1.2.3.4x]/", CORE_EPARSE),
+    RE(B, "http://[::1.2.3.]/", CORE_EPARSE),
     RE(B, "http://[1:2:3:4:5:6:7:1.2.3.4]/", CORE_EPARSE),
     RE(B, "http://[1:]/", CORE_EPARSE),
     /* normalising seeds */
@@ -277,7 +280,6 @@ static const struct ucase cases[] = {
     NE(":", CORE_EPARSE),
     NE("mailto:a@b", CORE_ESCHEME),
     NE("data:,x", CORE_ESCHEME),
-    /* found by fuzz/fuzz_url.c (see there) */
 };
 
 static void check_printable(const char *s, size_t n)
@@ -410,7 +412,8 @@ static void test_url_base_is_normalised_first(void **state)
     assert_int_equal(parse_url_normalize(loose, sizeof(loose) - 1, &nb), 0);
     assert_string_equal(nb.data, "http://example.com/a/b/~c?x");
     for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
-        assert_int_equal(parse_url_resolve(loose, sizeof(loose) - 1, refs[i], strlen(refs[i]), &b), 0);
+        assert_int_equal(
+            parse_url_resolve(loose, sizeof(loose) - 1, refs[i], strlen(refs[i]), &b), 0);
         assert_int_equal(parse_url_resolve(nb.data, nb.len, refs[i], strlen(refs[i]), &c), 0);
         assert_string_equal(b.data, c.data);
     }
