@@ -131,12 +131,16 @@ static void add_seed(struct cmd *c, const char *text, const char *where, size_t 
     core_buf_init(&b, c->cfg.max_url_len);
     rc = parse_url_normalize(text, strlen(text), &b);
     if (rc < 0) {
+        const char *why = rc == CORE_ESCHEME ? "not an http or https URL"
+                          : rc == -EMSGSIZE  ? "longer than --max-url-length"
+                          : rc == CORE_EPARSE ? "not a valid URL"
+                                              : core_strerror(rc);
+
         if (lineno)
             fprintf(stderr, "trawl crawl: %s:%zu: skipping invalid seed '%s': %s\n", where,
-                    lineno, text, rc == CORE_ESCHEME ? "not an http(s) URL" : core_strerror(rc));
+                    lineno, text, why);
         else
-            fprintf(stderr, "trawl crawl: skipping invalid seed '%s': %s\n", text,
-                    rc == CORE_ESCHEME ? "not an http(s) URL" : core_strerror(rc));
+            fprintf(stderr, "trawl crawl: skipping invalid seed '%s': %s\n", text, why);
         c->bad_seeds++;
         core_buf_free(&b);
         return;
@@ -384,7 +388,7 @@ static int run(struct cmd *c)
 
 static void set_pool_size(void)
 {
-    char n[16];
+    char n[24];
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     /* page analysis runs on libuv's pool: one thread per core (libuv reads this once) */

@@ -71,8 +71,7 @@ int crawl_output_create(const char *path, enum crawl_format fmt, struct crawl_ou
         csvw_init(&w, &o->line);
         for (i = 0; i < NFIELDS; i++)
             csvw_field(&w, fields[i], strlen(fields[i]));
-        csvw_end_row(&w);
-        rc = csvw_finish(&w);
+        rc = csvw_end_row(&w);
         if (rc == 0)
             rc = write_line(o);
         if (rc < 0) {
@@ -106,6 +105,7 @@ static int format_json(const struct crawl_record *r, const char *when, const cha
                        struct core_buf *line)
 {
     struct jsonw w;
+    int rc;
 
     jsonw_init(&w, line);
     jsonw_begin_object(&w);
@@ -126,7 +126,8 @@ static int format_json(const struct crawl_record *r, const char *when, const cha
     json_str(&w, "error", r->error);
     json_str(&w, "fetched_at", when);
     jsonw_end_object(&w);
-    return jsonw_finish(&w) ? jsonw_finish(&w) : core_buf_putc(line, '\n');
+    rc = jsonw_finish(&w);
+    return rc < 0 ? rc : core_buf_putc(line, '\n');
 }
 
 static void csv_str(struct csvw *w, const char *s)
@@ -161,8 +162,7 @@ static int format_csv(const struct crawl_record *r, const char *when, const char
     csv_str(&w, ms);
     csv_str(&w, r->error);
     csv_str(&w, when);
-    csvw_end_row(&w);
-    return csvw_finish(&w);
+    return csvw_end_row(&w);
 }
 
 int crawl_output_write(struct crawl_output *o, const struct crawl_record *r)
@@ -171,7 +171,7 @@ int crawl_output_write(struct crawl_output *o, const struct crawl_record *r)
     int rc;
 
     crawl_format_time(r->fetched_at_ms, when, sizeof(when));
-    snprintf(ms, sizeof(ms), "%.1f", r->fetch_ms);
+    snprintf(ms, sizeof(ms), "%.2f", r->fetch_ms);
     core_buf_reset(&o->line);
     rc = o->fmt == CRAWL_FORMAT_CSV ? format_csv(r, when, ms, &o->line)
                                     : format_json(r, when, ms, &o->line);

@@ -90,9 +90,10 @@ int page_analyze(const struct page_input *in, struct page_output *out)
     int rc;
 
     core_buf_init(&utf8, in->len * 4 + 64);
-    parse_charset_detect(in->body, in->len, in->content_type, strlen(in->content_type),
-                         out->charset, sizeof(out->charset));
-    rc = parse_charset_to_utf8(in->body, in->len, out->charset, &utf8);
+    rc = parse_charset_detect(in->body, in->len, in->content_type, strlen(in->content_type),
+                              out->charset, sizeof(out->charset));
+    if (rc == 0)
+        rc = parse_charset_to_utf8(in->body, in->len, out->charset, &utf8);
     if (rc < 0)
         goto out;
     parse_html_opts_init(&ho);
