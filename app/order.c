@@ -51,6 +51,7 @@ struct scan {
     size_t len;
     size_t pos;
     size_t ntok;       /* jsmn tokens: every value and every key */
+    bool escapes;      /* some string holds a backslash escape */
     size_t err_at;     /* offset of the first bad byte (len: the end of the line) */
     const char *msg;
 };
@@ -175,6 +176,7 @@ static int scan_string(struct scan *sc)
             return 0;
         }
         if (s[pos] == '\\') {
+            sc->escapes = true;
             if (scan_escape(sc, pos) < 0)
                 return -1;
             pos = sc->pos;
@@ -469,6 +471,7 @@ struct doc {
     const char *line;
     const jsmntok_t *t;
     int ntok;
+    bool escapes;      /* from the scan: when false, no string needs unescaping */
 };
 
 static size_t tok_len(const jsmntok_t *t)
@@ -510,7 +513,7 @@ static int key_cmp(const struct doc *d, int a, int b, bool esc_a, bool esc_b)
 
 static bool has_escape(const struct doc *d, int i)
 {
-    return memchr(d->line + d->t[i].start, '\\', tok_len(&d->t[i])) != NULL;
+    return d->escapes && memchr(d->line + d->t[i].start, '\\', tok_len(&d->t[i])) != NULL;
 }
 
 /* Append to buf (cap bytes, NUL-terminated) as much of s[0..n) as fits. */
@@ -649,7 +652,7 @@ static enum key key_of(const struct doc *d, int i)
     const char *k = d->line + d->t[i].start;
     size_t n = tok_len(&d->t[i]);
 
-    if (memchr(k, '\\', n)) {
+    if (d->escapes && memchr(k, '\\', n)) {
         if (n > sizeof(buf))   /* longer than any escaped spelling of a known key */
             return K_UNKNOWN;
         n = unescape(k, n, buf);
@@ -693,7 +696,11 @@ static void value_of(const struct doc *d, int i, char **arena, struct order__val
     if (t->type == JSMN_STRING) {
         v->kind = ORDER__STRING;
         v->s = *arena;
-        v->len = unescape(d->line + t->start, tok_len(t), *arena);
+        v->len = tok_len(t);
+        if (d->escapes)
+            v->len = unescape(d->line + t->start, v->len, *arena);
+        else
+            memcpy(*arena, d->line + t->start, v->len);
         (*arena)[v->len] = '\0';
         *arena += v->len + 1;
         return;
@@ -842,8 +849,8 @@ int order_parse_json(const char *line, size_t len, struct order **out, struct or
 {
     jsmntok_t stack_tokens[ORDER_STACK_TOKENS];
     int stack_scratch[ORDER_STACK_TOKENS / 2];
-    struct scan sc = {line, len, 0, 0, 0, NULL};
-    struct doc d = {line, stack_tokens, 0};
+    struct scan sc = {line, len, 0, 0, false, 0, NULL};
+    struct doc d = {line, stack_tokens, 0, false};
     jsmntok_t *tokens = stack_tokens;
     int *scratch = stack_scratch;
     void *heap = NULL;
@@ -881,6 +888,7 @@ int order_parse_json(const char *line, size_t len, struct order **out, struct or
     }
     d.t = tokens;
     d.ntok = rc;
+    d.escapes = sc.escapes;
     rc = check_dups(&d, scratch, err);
     if (rc == 0)
         rc = build(&d, out, err);
