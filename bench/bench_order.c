@@ -4,16 +4,23 @@
  *   reject   order_parse_json on invalid lines: a syntax error near the end, and a bad qty
  *   lines    the line splitter over a buffer of such lines fed in 64 KiB chunks (lines/s)
  *
+ * With --file PATH it instead reads a JSONL batch (e.g. from gen_orders) in 64 KiB chunks with
+ * read(2), splits it with app/lines and parses every line, on one core, and prints the lines,
+ * how many were valid orders and orders/s: the C side of the file-level comparison with
+ * bench/orders_baseline.py (which also prices and writes; this does not).
+ *
  * Each figure is the best of --runs runs (default 5). Output is tab-separated: figure, value,
  * unit.
  *
  * Build and run (Release):
  *   cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DTRAWL_TESTS=OFF
  *   cmake --build build/release --target bench_order && build/release/bench/bench_order */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/lines.h"
 #include "app/order.h"
@@ -122,10 +129,55 @@ static double bench_lines(int runs)
     return best;
 }
 
+/* Read, split and parse a whole file; print the counts and orders/s. */
+static int bench_file(const char *path)
+{
+    static char chunk[64 * 1024];
+    struct lines *l;
+    struct lines_line line;
+    unsigned long long total = 0, valid = 0, parse_err = 0;
+    const int fd = open(path, O_RDONLY);
+    const double t0 = now_s();
+    double secs;
+    ssize_t n;
+
+    if (fd < 0 || lines_create(0, &l) < 0) {
+        perror(path);
+        return 1;
+    }
+    do {
+        n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 || lines_feed(l, chunk, (size_t)(n > 0 ? n : 0), n == 0) < 0) {
+            perror(path);
+            return 1;
+        }
+        while (lines_next(l, &line) == 1) {
+            struct order *o;
+            struct order_error err;
+            const int rc = order_parse_json(line.text, line.len, &o, &err);
+
+            total++;
+            valid += rc == 0;
+            parse_err += rc == -10011;
+            if (rc == 0)
+                order_free(o);
+        }
+    } while (n > 0);
+    secs = now_s() - t0;
+    lines_destroy(l);
+    close(fd);
+    printf("lines\t%llu\nvalid\t%llu\nparse errors\t%llu\ninvalid\t%llu\nseconds\t%.3f\n"
+           "orders/s\t%.0f\n", total, valid, parse_err, total - valid - parse_err, secs,
+           (double)total / secs);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int runs = 5;
 
+    if (argc == 3 && strcmp(argv[1], "--file") == 0)
+        return bench_file(argv[2]);
     if (argc == 3 && strcmp(argv[1], "--runs") == 0)
         runs = atoi(argv[2]);
     if (runs < 1)
