@@ -107,7 +107,7 @@ int core_coro_park(struct core_coro *co, int64_t deadline, core_coro_abort_fn *a
     co->abort = abort_fn;
     co->abort_arg = arg;
     co->state = CORE__PARKED;
-    if (co->cancelled) {
+    if (co->cancelled && co->shield == 0) {
         if (try_abort(co, -ECANCELED))
             goto done_now;
     } else if (deadline >= 0 && deadline <= core_now_ms()) {
@@ -139,8 +139,16 @@ void core_coro_cancel(struct core_coro *target)
     if (target->state == CORE__DONE)
         return;
     target->cancelled = true;
-    if (target->state == CORE__PARKED)
+    if (target->state == CORE__PARKED && target->shield == 0)
         try_abort(target, -ECANCELED);
+}
+
+void core_coro_shield(struct core_coro *co, bool on)
+{
+    if (on)
+        co->shield++;
+    else if (co->shield > 0)
+        co->shield--;
 }
 
 bool core_coro_is_cancelled(const struct core_coro *co)
@@ -161,7 +169,7 @@ struct core_loop *core_coro_loop(const struct core_coro *co)
 int core_coro_yield(struct core_coro *co)
 {
     assert(co->state == CORE__RUNNING && co->loop->current == co);
-    if (co->cancelled)
+    if (co->cancelled && co->shield == 0)
         return -ECANCELED;
     core__ready_push(co->loop, co);
     suspend(co);

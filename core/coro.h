@@ -17,6 +17,11 @@
  * wait. A call whose fast path does not suspend (a get on a non-empty queue) does not check for
  * cancellation, as in asyncio.
  *
+ * Shielding (Trio's shielded cancel scope): between core_coro_shield(co, true) and
+ * core_coro_shield(co, false), a cancel does not interrupt the coroutine's waits; it stays
+ * pending and arrives at the first wait after the shield is lifted. Cleanup that must wait
+ * (handing a result on to a bounded queue, finishing a file) runs shielded. Shields nest.
+ *
  * Deadlines: every waiting call takes an absolute deadline (core_now_ms() clock, -1 = none).
  * core_wait_for() adds a deadline to every wait inside a function, like asyncio.wait_for().
  *
@@ -45,6 +50,8 @@ CORE_MUST_CHECK int core_coro_join(struct core_coro *co, struct core_coro *targe
 /* Request cancellation of target (see above). A no-op on a finished coroutine. */
 void core_coro_cancel(struct core_coro *target);
 bool core_coro_is_cancelled(const struct core_coro *co);
+/* Raise (on) or lower (!on) co's shield against cancellation. Shields nest. */
+void core_coro_shield(struct core_coro *co, bool on);
 bool core_coro_is_done(const struct core_coro *co);
 struct core_loop *core_coro_loop(const struct core_coro *co);
 

@@ -52,6 +52,7 @@ struct core_coro {
     int result;
     enum core__coro_state state;
     bool cancelled;
+    unsigned shield;                    /* > 0: cancellation waits until it drops to 0 */
     bool has_handle;                    /* someone may join it: keep the struct after it ends */
     int wake_rc;
     core_coro_abort_fn *abort;          /* how to leave the current park early */

@@ -231,6 +231,53 @@ static void test_coro_cancel_before_first_run(void **state)
     assert_int_equal(corotest_run(cancel_before_start_body, NULL, COROTEST_WATCHDOG_MS), 0);
 }
 
+struct shielded {
+    int in_shield;
+    int after_shield;
+    int yield_rc;
+};
+
+static int shielded_body(struct core_coro *co, void *arg)
+{
+    struct shielded *s = arg;
+
+    core_coro_shield(co, true);
+    core_coro_shield(co, true);  /* nested */
+    s->in_shield = core_sleep(co, core_deadline_in(30));
+    s->yield_rc = core_coro_yield(co);
+    core_coro_shield(co, false);
+    core_coro_shield(co, false);
+    s->after_shield = core_sleep(co, core_deadline_in(10000));
+    return 0;
+}
+
+static int shield_body(struct core_coro *co, void *arg)
+{
+    struct core_group *g = mkgroup(co);
+    struct shielded s = {1, 1, 1};
+    struct core_coro *h;
+    int64_t t0 = core_now_ms();
+
+    (void)arg;
+    assert_int_equal(core_group_spawn(g, shielded_body, &s, &h), 0);
+    assert_int_equal(core_coro_yield(co), 0);
+    core_coro_cancel(h); /* arrives while the sleep is shielded */
+    assert_int_equal(core_coro_join(co, h, -1, NULL), 0);
+    assert_int_equal(s.in_shield, 0);             /* the shielded sleep ran its course */
+    assert_int_equal(s.yield_rc, 0);
+    assert_int_equal(s.after_shield, -ECANCELED); /* then the cancel arrived */
+    assert_true(core_now_ms() - t0 >= 30);
+    assert_true(core_now_ms() - t0 < 5000);
+    core_group_destroy(g);
+    return 0;
+}
+
+static void test_coro_shield_defers_cancellation(void **state)
+{
+    (void)state;
+    assert_int_equal(corotest_run(shield_body, NULL, COROTEST_WATCHDOG_MS), 0);
+}
+
 /* --- the awaitable protocol --------------------------------------------------------------- */
 
 struct op {
@@ -522,6 +569,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_coro_sleepers_wake_in_deadline_order),
         cmocka_unit_test(test_coro_cancel_ends_current_and_later_waits),
         cmocka_unit_test(test_coro_cancel_before_first_run),
+        cmocka_unit_test(test_coro_shield_defers_cancellation),
         cmocka_unit_test(test_coro_park_ends_exactly_once),
         cmocka_unit_test(test_coro_wait_for_bounds_every_wait_inside),
         cmocka_unit_test(test_coro_gather_collects_results_and_errors),

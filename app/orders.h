@@ -1,0 +1,135 @@
+/* app/orders.h: the order pipeline: batches in, every input line out exactly once.
+ *
+ * Stages, connected by bounded core queues (full means back-pressure) and closed stage by
+ * stage when the input ends (each queue counts its senders, so no sentinels):
+ *   read      1 coroutine: streams the batch files in chunks (read on the thread pool), splits
+ *             lines (JSONL) or rows (CSV), and queues batches of up to 256 lines;
+ *   validate  N coroutines: parse and validate a whole batch on the thread pool, then hand it
+ *             to the sequencer, which releases batches in input order so that the first of
+ *             two orders with one id wins (duplicate ids are found there, app/idset.h); valid
+ *             orders go on by priority (express, standard, bulk; stable within a priority);
+ *   price     N coroutines: subtotal, tax (round half to even), total, exact in minor units;
+ *   deliver   N coroutines (only with an endpoint): POST with an Idempotency-Key, at most
+ *             `concurrency` requests at once, paced to `rate` per second, retried with backoff
+ *             and jitter on connection errors, timeouts, 5xx and 429 (Retry-After honoured);
+ *   record    1 coroutine: hands each result and reject to the caller, in the order they end.
+ * Accounting: every input line is covered by exactly one result or reject (CSV: an order's
+ * rows by one), so lines = results + rejects, which the tests check on every run.
+ *
+ * Stopping: at CORE_STOP_GRACEFUL the reader stops at a batch boundary; everything already
+ * read still goes through, and deliveries in flight get grace_ms to finish, after which they
+ * are cancelled and rejected as "delivery: interrupted" (the Idempotency-Key makes retrying
+ * them safe). The stats then say where to resume. CORE_STOP_IMMEDIATE cancels at once.
+ *
+ * Ownership: cfg and what it points to are borrowed for the call; results and rejects passed
+ * to the callbacks are valid only during the call. Loop thread only. */
+#ifndef APP_ORDERS_H
+#define APP_ORDERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/histogram.h"
+#include "app/money.h"
+#include "app/order.h"
+#include "fetch/client.h"
+
+struct core_coro;
+struct core_sigwatch;
+
+enum orders_input { ORDERS_INPUT_AUTO, ORDERS_INPUT_JSONL, ORDERS_INPUT_CSV };
+
+enum orders_reject_class {
+    ORDERS_R_PARSE,
+    ORDERS_R_INVALID,
+    ORDERS_R_DUPLICATE,
+    ORDERS_R_DELIVERY,
+    ORDERS_R_COUNT
+};
+
+struct orders_result {
+    const struct order *order;
+    int64_t subtotal;           /* minor units */
+    int64_t tax;
+    int64_t total;
+    int64_t units;              /* sum of quantities */
+    bool delivered;             /* status "delivered" (else "priced") */
+    unsigned attempts;          /* HTTP attempts, 0 without delivery */
+    long http_status;           /* last status, 0 without delivery */
+    double latency_ms;          /* from the first attempt to the final answer */
+    const char *source;
+    uint64_t first_line;
+    uint64_t last_line;
+};
+
+struct orders_reject {
+    const char *source;         /* input path, "-" for stdin */
+    uint64_t first_line;
+    uint64_t last_line;
+    const char *input;          /* the original line (JSONL), or NULL */
+    size_t input_len;
+    enum orders_reject_class cls;
+    const char *error;          /* "items[2].qty: must be a positive integer" */
+    long http_status;           /* delivery rejects: the endpoint's answer, else 0 */
+    unsigned attempts;
+};
+
+struct orders_config {
+    const char *const *inputs;  /* paths, "-" = stdin */
+    size_t ninputs;
+    enum orders_input format;
+    unsigned validate_workers;
+    unsigned price_workers;
+    unsigned deliver_workers;
+    size_t max_line;            /* bytes */
+    bool has_tax;
+    struct money_rate tax;
+    const char *endpoint;       /* NULL: no delivery */
+    unsigned concurrency;       /* requests in flight at most */
+    double rate;                /* requests per second, 0 = unpaced */
+    struct fetch_opts fetch;
+    unsigned retries;           /* extra attempts after the first */
+    int64_t retry_base_ms;
+    int64_t max_retry_wait_ms;
+    int64_t grace_ms;
+    size_t idset_memory;        /* bytes for the in-memory part of the id set, 0 = default */
+    void (*on_result)(const struct orders_result *r, void *arg);
+    void (*on_reject)(const struct orders_reject *r, void *arg);
+    void *arg;
+};
+
+void orders_config_init(struct orders_config *c);
+
+struct currency_total {
+    char code[4];
+    int decimals;
+    int64_t total;              /* minor units */
+    bool overflow;
+};
+
+struct orders_stats {
+    uint64_t lines;             /* input lines read (data lines; CSV header not counted) */
+    uint64_t results;
+    uint64_t priced;
+    uint64_t delivered;
+    uint64_t rejects[ORDERS_R_COUNT];
+    uint64_t retries;           /* delivery attempts after the first */
+    struct currency_total totals[64];
+    size_t ncurrencies;
+    struct histogram latency;   /* delivery latency of delivered orders */
+    int64_t elapsed_ms;
+    bool interrupted;
+    bool input_error;           /* an input could not be read to its end */
+    char input_error_text[256];
+    uint64_t lines_not_reached; /* counted after a stop, UINT64_MAX when not countable (stdin) */
+    char resume_source[256];    /* where to start again after a stop */
+    uint64_t resume_line;
+};
+
+const char *orders_reject_class_name(enum orders_reject_class c);
+/* Run the pipeline to its end. 0, or a setup error. st is filled either way. */
+int orders_run(struct core_coro *co, const struct orders_config *cfg, struct core_sigwatch *stop,
+               struct orders_stats *st);
+
+#endif
