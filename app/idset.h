@@ -47,7 +47,7 @@
  * 1.83M by default), then 1.27 bytes per id on disk. Disk: 8 bytes per id, up to twice that
  * during a merge. Measured with the default budget (bench/bench_idset: ids "ORD-%08u" in order,
  * each followed with probability 1% by a repeat of a random earlier one; Release build, on a
- * 2-vCPU VM whose memory latency was 165-195 ns; ns per id for app_idset_add / for batches of
+ * 2-vCPU VM whose memory latency was 164-192 ns; ns per id for app_idset_add / for batches of
  * 32, spills and merges included; RSS is the whole process's peak, ru_maxrss):
  *          ids   ns/id add  ns/id batch  app_idset_memory  peak RSS   disk     longest stall
  *           1M     111-149        70-77         16.1 MiB   17.4 MiB      0           12 ms
