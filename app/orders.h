@@ -96,6 +96,7 @@ struct orders_config {
     size_t idset_memory;        /* bytes for the in-memory part of the id set, 0 = default */
     void (*on_result)(const struct orders_result *r, void *arg);
     void (*on_reject)(const struct orders_reject *r, void *arg);
+    void (*on_flush)(void *arg); /* nothing more to record for now: write out buffers */
     void *arg;
 };
 
@@ -110,6 +111,7 @@ struct currency_total {
 
 struct orders_stats {
     uint64_t lines;             /* input lines read (data lines; CSV header not counted) */
+    uint64_t entries;           /* lines (JSONL) or orders (CSV) released: results + rejects */
     uint64_t results;
     uint64_t priced;
     uint64_t delivered;

@@ -1,0 +1,740 @@
+/* app/orders_cmd.c: `trawl orders` (see orders_cmd.h and the README for every option).
+ *
+ * Everything that can be refused is refused before the first order is read: options, every
+ * input file (exit 2 when one is missing), and both output files (opened at once; exit 1 when
+ * one cannot be written). Results and rejects are buffered and written in whole lines, at
+ * least whenever the pipeline has nothing more to record for the moment, and always before
+ * exit, also after Ctrl-C. */
+#include "app/orders_cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/cli.h"
+#include "app/csvw.h"
+#include "app/jsonw.h"
+#include "app/orders.h"
+#include "app/outfile.h"
+#include "core/buf.h"
+#include "core/group.h"
+#include "core/loop.h"
+#include "core/mem.h"
+#include "core/sigwatch.h"
+
+#define FLUSH_AT (64u * 1024u)
+
+static const char usage_text[] =
+    "Usage: trawl orders [options] -o FILE BATCH...\n"
+    "Process order batches: validate, price, optionally deliver over HTTP; every input line\n"
+    "ends up exactly once in the results file or in the rejects file.\n"
+    "\n"
+    "Input:\n"
+    "  BATCH...                JSONL files (one order per line) or CSV files (one row per item);\n"
+    "                          '-' = stdin\n"
+    "      --input-format F    jsonl or csv (default: .csv files are CSV, the rest JSONL)\n"
+    "      --max-line-bytes N  longer lines are rejected (default 1048576)\n"
+    "Processing:\n"
+    "      --workers SPEC      e.g. validate=2,price=2,deliver=16 (the defaults)\n"
+    "      --tax-rate PERCENT  add tax: PERCENT of the subtotal, rounded half to even\n"
+    "Delivery (only with --endpoint):\n"
+    "      --endpoint URL      POST each priced order as JSON, with Idempotency-Key: <id>\n"
+    "      --concurrency N     requests in flight at most (default 16)\n"
+    "      --rate N[/s]        at most N requests per second (default: no limit)\n"
+    "      --timeout SECONDS   per request (default 10)\n"
+    "      --retries N         retries on errors, timeouts, 5xx and 429 (default 3)\n"
+    "      --max-retry-wait SECONDS  cap on backoff and Retry-After (default 30)\n"
+    "Output:\n"
+    "  -o, --output FILE       results ('-' = stdout)\n"
+    "      --format FORMAT     jsonl or csv (default: from the file name, else jsonl)\n"
+    "      --rejects FILE      rejects as JSONL (default: OUTPUT.rejects.jsonl)\n"
+    "      --summary FILE      the summary as JSON\n"
+    "  -q, --quiet             no summary on stderr\n"
+    "      --grace SECONDS     after Ctrl-C, let deliveries in flight finish (default 5)\n"
+    "  -h, --help\n"
+    "\n"
+    "Exit status: 0 done (rejected orders are data), 1 fatal error, 2 usage error,\n"
+    "130 interrupted.\n";
+
+enum {
+    OPT_INPUT_FORMAT = 256, OPT_MAX_LINE, OPT_WORKERS, OPT_TAX, OPT_ENDPOINT, OPT_CONCURRENCY,
+    OPT_RATE, OPT_TIMEOUT, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_FORMAT, OPT_REJECTS,
+    OPT_SUMMARY, OPT_GRACE
+};
+
+static const struct option long_opts[] = {
+    {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
+    {"max-line-bytes", required_argument, NULL, OPT_MAX_LINE},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"tax-rate", required_argument, NULL, OPT_TAX},
+    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT},
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"rejects", required_argument, NULL, OPT_REJECTS},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
+    {"quiet", no_argument, NULL, 'q'},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+struct sink {
+    struct app_outfile *file;
+    struct core_buf buf;
+    int err;
+};
+
+struct cmd {
+    struct orders_config cfg;
+    const char *output;
+    const char *rejects_path;
+    const char *summary_path;
+    bool csv_out;
+    bool quiet;
+    char rejects_default[4096];
+    struct sink results;
+    struct sink rejects;
+    struct core_sigwatch *stop;
+    struct orders_stats st;
+    int run_rc;
+};
+
+/* --- options ------------------------------------------------------------------------------ */
+
+static int bad(const char *opt, const char *val)
+{
+    return cli_usage_error("orders", "invalid value '%s' for %s", val, opt);
+}
+
+/* "validate=2,price=2,deliver=16", any subset, any order. */
+static bool parse_workers(const char *spec, struct orders_config *cfg)
+{
+    char copy[256], *tok, *save = NULL;
+
+    if (strlen(spec) >= sizeof(copy))
+        return false;
+    strcpy(copy, spec);
+    for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        uint64_t n;
+
+        if (!eq || !cli_parse_u64(eq + 1, 1, 4096, &n))
+            return false;
+        *eq = '\0';
+        if (strcmp(tok, "validate") == 0)
+            cfg->validate_workers = (unsigned)n;
+        else if (strcmp(tok, "price") == 0)
+            cfg->price_workers = (unsigned)n;
+        else if (strcmp(tok, "deliver") == 0)
+            cfg->deliver_workers = (unsigned)n;
+        else
+            return false;
+    }
+    return true;
+}
+
+static int parse_options(struct cmd *c, int argc, char **argv)
+{
+    struct orders_config *cfg = &c->cfg;
+    const char *format = NULL;
+    uint64_t n;
+    int opt;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":o:qh", long_opts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            fputs(usage_text, stdout);
+            return CLI_EXIT_OK;
+        case OPT_INPUT_FORMAT:
+            if (strcmp(optarg, "jsonl") == 0)
+                cfg->format = ORDERS_INPUT_JSONL;
+            else if (strcmp(optarg, "csv") == 0)
+                cfg->format = ORDERS_INPUT_CSV;
+            else
+                return cli_usage_error("orders", "--input-format must be jsonl or csv, not '%s'", optarg);
+            break;
+        case OPT_MAX_LINE:
+            if (!cli_parse_u64(optarg, 64, ORDER_MAX_LINE, &n))
+                return bad("--max-line-bytes", optarg);
+            cfg->max_line = (size_t)n;
+            break;
+        case OPT_WORKERS:
+            if (!parse_workers(optarg, cfg))
+                return cli_usage_error("orders", "--workers wants e.g. validate=2,price=2,deliver=16, not '%s'", optarg);
+            break;
+        case OPT_TAX:
+            if (money_rate_parse(optarg, &cfg->tax) < 0)
+                return bad("--tax-rate", optarg);
+            cfg->has_tax = true;
+            break;
+        case OPT_ENDPOINT:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return cli_usage_error("orders", "--endpoint must be an http or https URL, not '%s'", optarg);
+            cfg->endpoint = optarg;
+            break;
+        case OPT_CONCURRENCY:
+            if (!cli_parse_u64(optarg, 1, 10000, &n))
+                return bad("--concurrency", optarg);
+            cfg->concurrency = (unsigned)n;
+            break;
+        case OPT_RATE: {
+            char *end;
+            double r = strtod(optarg, &end);
+
+            if (end == optarg || !(r > 0) || (*end && strcmp(end, "/s") != 0))
+                return bad("--rate", optarg);
+            cfg->rate = r;
+            break;
+        }
+        case OPT_TIMEOUT:
+            if (!cli_parse_seconds(optarg, 86400000, &cfg->fetch.timeout_ms))
+                return bad("--timeout", optarg);
+            break;
+        case OPT_RETRIES:
+            if (!cli_parse_u64(optarg, 0, 100, &n))
+                return bad("--retries", optarg);
+            cfg->retries = (unsigned)n;
+            break;
+        case OPT_MAX_RETRY_WAIT:
+            if (!cli_parse_seconds(optarg, 86400000, &cfg->max_retry_wait_ms))
+                return bad("--max-retry-wait", optarg);
+            break;
+        case 'o': c->output = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "csv") != 0)
+                return cli_usage_error("orders", "--format must be jsonl or csv, not '%s'", optarg);
+            format = optarg;
+            break;
+        case OPT_REJECTS: c->rejects_path = optarg; break;
+        case OPT_SUMMARY: c->summary_path = optarg; break;
+        case 'q': c->quiet = true; break;
+        case OPT_GRACE:
+            if (!cli_parse_seconds(optarg, 3600000, &cfg->grace_ms))
+                return bad("--grace", optarg);
+            break;
+        case ':':
+            return cli_usage_error("orders", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("orders", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!c->output)
+        return cli_usage_error("orders", "-o FILE is required (the results file; '-' = stdout)");
+    if (optind >= argc)
+        return cli_usage_error("orders", "no batch file given");
+    if (!c->rejects_path) {
+        if (strcmp(c->output, "-") == 0)
+            return cli_usage_error("orders", "with -o -, say where rejects go: --rejects FILE");
+        snprintf(c->rejects_default, sizeof(c->rejects_default), "%s.rejects.jsonl", c->output);
+        c->rejects_path = c->rejects_default;
+    }
+    c->csv_out = format ? strcmp(format, "csv") == 0
+                        : strlen(c->output) >= 4 &&
+                              strcasecmp(c->output + strlen(c->output) - 4, ".csv") == 0;
+    cfg->inputs = (const char *const *)argv + optind;
+    cfg->ninputs = (size_t)(argc - optind);
+    if (cfg->deliver_workers < cfg->concurrency)
+        cfg->deliver_workers = cfg->concurrency; /* enough workers to fill the concurrency */
+    return -1;
+}
+
+/* Every input must exist and be readable before anything is processed. */
+static int check_inputs(const struct orders_config *cfg)
+{
+    size_t i;
+
+    for (i = 0; i < cfg->ninputs; i++) {
+        int fd;
+
+        if (strcmp(cfg->inputs[i], "-") == 0)
+            continue;
+        fd = open(cfg->inputs[i], O_RDONLY);
+        if (fd < 0)
+            return cli_usage_error("orders", "cannot read '%s': %s", cfg->inputs[i],
+                                   strerror(errno));
+        close(fd);
+    }
+    return -1;
+}
+
+/* --- output ------------------------------------------------------------------------------- */
+
+static void sink_flush(struct sink *s)
+{
+    int rc;
+
+    if (!s->file || s->buf.len == 0)
+        return;
+    rc = app_outfile_write(s->file, s->buf.data, s->buf.len);
+    if (rc < 0 && s->err == 0)
+        s->err = rc;
+    core_buf_reset(&s->buf);
+}
+
+static void on_flush(void *arg)
+{
+    struct cmd *c = arg;
+
+    sink_flush(&c->results);
+    sink_flush(&c->rejects);
+}
+
+static void after_record(struct cmd *c, struct sink *s, size_t mark, int rc)
+{
+    if (rc < 0) {
+        s->buf.len = mark; /* drop the half-written record */
+        if (s->buf.data)
+            s->buf.data[mark] = '\0';
+        if (s->err == 0)
+            s->err = rc;
+    }
+    if (s->buf.len >= FLUSH_AT)
+        sink_flush(s);
+    if (s->err && c->stop)
+        core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE); /* no point going on */
+}
+
+static const char *const result_fields[] = {
+    "id", "customer", "priority", "currency", "items", "units", "subtotal", "tax", "total",
+    "status", "attempts", "http_status", "latency_ms", "source", "line"};
+#define NRESULT (sizeof(result_fields) / sizeof(result_fields[0]))
+
+static void on_result(const struct orders_result *r, void *arg)
+{
+    struct cmd *c = arg;
+    const struct order *o = r->order;
+    char sub[48], tax[48], tot[48], lat[32];
+    const char *status = r->delivered ? "delivered" : "priced";
+    const char *prio = order_priority_name(o->priority);
+    size_t mark = c->results.buf.len;
+    int rc;
+
+    money_format(r->subtotal, o->decimals, sub, sizeof(sub));
+    money_format(r->tax, o->decimals, tax, sizeof(tax));
+    money_format(r->total, o->decimals, tot, sizeof(tot));
+    snprintf(lat, sizeof(lat), "%.1f", r->latency_ms);
+    if (c->csv_out) {
+        struct csvw w;
+
+        csvw_init(&w, &c->results.buf);
+        csvw_field(&w, o->id, o->id_len);
+        csvw_field(&w, o->customer, o->customer_len);
+        csvw_field(&w, prio, strlen(prio));
+        csvw_field(&w, o->currency, 3);
+        csvw_field_int(&w, (int64_t)o->nitems);
+        csvw_field_int(&w, r->units);
+        csvw_field(&w, sub, strlen(sub));
+        csvw_field(&w, tax, strlen(tax));
+        csvw_field(&w, tot, strlen(tot));
+        csvw_field(&w, status, strlen(status));
+        csvw_field_int(&w, r->attempts);
+        if (r->http_status)
+            csvw_field_int(&w, r->http_status);
+        else
+            csvw_field(&w, "", 0);
+        if (r->delivered)
+            csvw_field(&w, lat, strlen(lat));
+        else
+            csvw_field(&w, "", 0);
+        csvw_field(&w, r->source, strlen(r->source));
+        csvw_field_int(&w, (int64_t)r->first_line);
+        rc = csvw_end_row(&w);
+    } else {
+        struct jsonw w;
+
+        jsonw_init(&w, &c->results.buf);
+        jsonw_begin_object(&w);
+        jsonw_key(&w, "id");
+        jsonw_string(&w, o->id, o->id_len);
+        jsonw_key(&w, "customer");
+        jsonw_string(&w, o->customer, o->customer_len);
+        jsonw_key(&w, "priority");
+        jsonw_string(&w, prio, strlen(prio));
+        jsonw_key(&w, "currency");
+        jsonw_string(&w, o->currency, 3);
+        jsonw_key(&w, "items");
+        jsonw_int(&w, (int64_t)o->nitems);
+        jsonw_key(&w, "units");
+        jsonw_int(&w, r->units);
+        jsonw_key(&w, "subtotal");
+        jsonw_string(&w, sub, strlen(sub));
+        jsonw_key(&w, "tax");
+        jsonw_string(&w, tax, strlen(tax));
+        jsonw_key(&w, "total");
+        jsonw_string(&w, tot, strlen(tot));
+        jsonw_key(&w, "status");
+        jsonw_string(&w, status, strlen(status));
+        jsonw_key(&w, "attempts");
+        jsonw_int(&w, r->attempts);
+        jsonw_key(&w, "http_status");
+        if (r->http_status)
+            jsonw_int(&w, r->http_status);
+        else
+            jsonw_null(&w);
+        jsonw_key(&w, "latency_ms");
+        if (r->delivered)
+            jsonw_raw(&w, lat);
+        else
+            jsonw_null(&w);
+        jsonw_key(&w, "source");
+        jsonw_string(&w, r->source, strlen(r->source));
+        jsonw_key(&w, "line");
+        jsonw_int(&w, (int64_t)r->first_line);
+        jsonw_end_object(&w);
+        rc = jsonw_finish(&w);
+        if (rc == 0)
+            rc = core_buf_putc(&c->results.buf, '\n');
+    }
+    after_record(c, &c->results, mark, rc);
+}
+
+static void on_reject(const struct orders_reject *r, void *arg)
+{
+    struct cmd *c = arg;
+    const char *cls = orders_reject_class_name(r->cls);
+    size_t mark = c->rejects.buf.len;
+    struct jsonw w;
+    int rc;
+
+    jsonw_init(&w, &c->rejects.buf);
+    jsonw_begin_object(&w);
+    jsonw_key(&w, "source");
+    jsonw_string(&w, r->source, strlen(r->source));
+    jsonw_key(&w, "line");
+    jsonw_int(&w, (int64_t)r->first_line);
+    if (r->last_line != r->first_line) {
+        jsonw_key(&w, "last_line");
+        jsonw_int(&w, (int64_t)r->last_line);
+    }
+    jsonw_key(&w, "class");
+    jsonw_string(&w, cls, strlen(cls));
+    jsonw_key(&w, "error");
+    jsonw_string(&w, r->error, strlen(r->error));
+    jsonw_key(&w, "input");
+    if (r->input)
+        jsonw_string(&w, r->input, r->input_len);
+    else
+        jsonw_null(&w);
+    if (r->cls == ORDERS_R_DELIVERY) {
+        jsonw_key(&w, "http_status");
+        if (r->http_status)
+            jsonw_int(&w, r->http_status);
+        else
+            jsonw_null(&w);
+        jsonw_key(&w, "attempts");
+        jsonw_int(&w, r->attempts);
+    }
+    jsonw_end_object(&w);
+    rc = jsonw_finish(&w);
+    if (rc == 0)
+        rc = core_buf_putc(&c->rejects.buf, '\n');
+    after_record(c, &c->rejects, mark, rc);
+}
+
+static int sink_open(struct sink *s, const char *path)
+{
+    core_buf_init(&s->buf, 16u << 20);
+    return app_outfile_open(path, &s->file);
+}
+
+static int sink_close(struct sink *s)
+{
+    int rc;
+
+    sink_flush(s);
+    rc = app_outfile_close(s->file);
+    s->file = NULL;
+    core_buf_free(&s->buf);
+    return s->err ? s->err : rc;
+}
+
+/* --- summary ------------------------------------------------------------------------------ */
+
+static bool invariant_ok(const struct orders_stats *s)
+{
+    uint64_t rejects = 0;
+    int i;
+
+    for (i = 0; i < ORDERS_R_COUNT; i++)
+        rejects += s->rejects[i];
+    /* every entry released (a JSONL line, or a CSV order's rows) became one result or reject */
+    return s->results + rejects == s->entries;
+}
+
+static void print_summary(const struct cmd *c)
+{
+    const struct orders_stats *s = &c->st;
+    double secs = (double)s->elapsed_ms / 1000.0;
+    uint64_t rejects = 0;
+    size_t i;
+
+    for (i = 0; i < ORDERS_R_COUNT; i++)
+        rejects += s->rejects[i];
+    fprintf(stderr, "trawl: %llu lines in %.2f s (%.0f orders/s): %llu results (%llu priced, "
+            "%llu delivered), %llu rejects (parse %llu, invalid %llu, duplicate %llu, "
+            "delivery %llu)\n",
+            (unsigned long long)s->lines, secs,
+            secs > 0 ? (double)(s->results + rejects) / secs : 0.0,
+            (unsigned long long)s->results, (unsigned long long)s->priced,
+            (unsigned long long)s->delivered, (unsigned long long)rejects,
+            (unsigned long long)s->rejects[ORDERS_R_PARSE],
+            (unsigned long long)s->rejects[ORDERS_R_INVALID],
+            (unsigned long long)s->rejects[ORDERS_R_DUPLICATE],
+            (unsigned long long)s->rejects[ORDERS_R_DELIVERY]);
+    for (i = 0; i < s->ncurrencies; i++) {
+        char amount[48];
+
+        money_format(s->totals[i].total, s->totals[i].decimals, amount, sizeof(amount));
+        fprintf(stderr, "%s%s %s%s", i ? ", " : "trawl: totals: ", s->totals[i].code, amount,
+                s->totals[i].overflow ? " (overflowed)" : "");
+    }
+    if (s->ncurrencies)
+        fputc('\n', stderr);
+    if (s->latency.n)
+        fprintf(stderr, "trawl: delivery latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms; %llu retries\n",
+                histogram_quantile(&s->latency, 0.50), histogram_quantile(&s->latency, 0.95),
+                histogram_quantile(&s->latency, 0.99), (unsigned long long)s->retries);
+    if (s->interrupted || s->input_error) {
+        if (s->lines_not_reached == UINT64_MAX)
+            fprintf(stderr, "trawl: %s: input after this point was not read (not counted: "
+                    "not a regular file)", s->interrupted ? "interrupted" : "input error");
+        else
+            fprintf(stderr, "trawl: %s: %llu input lines were not reached",
+                    s->interrupted ? "interrupted" : "input error",
+                    (unsigned long long)s->lines_not_reached);
+        if (s->resume_source[0])
+            fprintf(stderr, "; resume from %s line %llu", s->resume_source,
+                    (unsigned long long)s->resume_line);
+        fputc('\n', stderr);
+    }
+    if (s->input_error)
+        fprintf(stderr, "trawl orders: reading %s\n", s->input_error_text);
+}
+
+static int write_summary(const struct cmd *c)
+{
+    const struct orders_stats *s = &c->st;
+    struct app_outfile *f;
+    struct core_buf b;
+    struct jsonw w;
+    char amount[48], num[32];
+    uint64_t rejects = 0;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < ORDERS_R_COUNT; i++)
+        rejects += s->rejects[i];
+    core_buf_init(&b, 1u << 20);
+    jsonw_init(&w, &b);
+    jsonw_begin_object(&w);
+    jsonw_key(&w, "lines");
+    jsonw_uint(&w, s->lines);
+    jsonw_key(&w, "results");
+    jsonw_uint(&w, s->results);
+    jsonw_key(&w, "status");
+    jsonw_begin_object(&w);
+    jsonw_key(&w, "priced");
+    jsonw_uint(&w, s->priced);
+    jsonw_key(&w, "delivered");
+    jsonw_uint(&w, s->delivered);
+    jsonw_end_object(&w);
+    jsonw_key(&w, "rejects");
+    jsonw_uint(&w, rejects);
+    jsonw_key(&w, "reject_classes");
+    jsonw_begin_object(&w);
+    for (i = 0; i < ORDERS_R_COUNT; i++) {
+        jsonw_key(&w, orders_reject_class_name((enum orders_reject_class)i));
+        jsonw_uint(&w, s->rejects[i]);
+    }
+    jsonw_end_object(&w);
+    jsonw_key(&w, "totals");
+    jsonw_begin_object(&w);
+    for (i = 0; i < s->ncurrencies; i++) {
+        money_format(s->totals[i].total, s->totals[i].decimals, amount, sizeof(amount));
+        jsonw_key(&w, s->totals[i].code);
+        if (s->totals[i].overflow)
+            jsonw_null(&w);
+        else
+            jsonw_string(&w, amount, strlen(amount));
+    }
+    jsonw_end_object(&w);
+    jsonw_key(&w, "elapsed_ms");
+    jsonw_int(&w, s->elapsed_ms);
+    jsonw_key(&w, "orders_per_second");
+    snprintf(num, sizeof(num), "%.1f",
+             s->elapsed_ms > 0 ? (double)(s->results + rejects) * 1000.0 / (double)s->elapsed_ms : 0.0);
+    jsonw_raw(&w, num);
+    jsonw_key(&w, "retries");
+    jsonw_uint(&w, s->retries);
+    jsonw_key(&w, "latency_ms");
+    if (s->latency.n) {
+        static const struct { const char *k; double q; } qs[] = {{"p50", .5}, {"p95", .95}, {"p99", .99}};
+
+        jsonw_begin_object(&w);
+        for (i = 0; i < 3; i++) {
+            snprintf(num, sizeof(num), "%.1f", histogram_quantile(&s->latency, qs[i].q));
+            jsonw_key(&w, qs[i].k);
+            jsonw_raw(&w, num);
+        }
+        jsonw_end_object(&w);
+    } else {
+        jsonw_null(&w);
+    }
+    jsonw_key(&w, "interrupted");
+    jsonw_bool(&w, s->interrupted);
+    jsonw_key(&w, "lines_not_reached");
+    if (s->lines_not_reached == UINT64_MAX)
+        jsonw_null(&w);
+    else
+        jsonw_uint(&w, s->lines_not_reached);
+    jsonw_key(&w, "resume");
+    if (s->resume_source[0]) {
+        jsonw_begin_object(&w);
+        jsonw_key(&w, "source");
+        jsonw_string(&w, s->resume_source, strlen(s->resume_source));
+        jsonw_key(&w, "line");
+        jsonw_uint(&w, s->resume_line);
+        jsonw_end_object(&w);
+    } else {
+        jsonw_null(&w);
+    }
+    jsonw_end_object(&w);
+    rc = jsonw_finish(&w);
+    if (rc == 0)
+        rc = core_buf_putc(&b, '\n');
+    if (rc == 0)
+        rc = app_outfile_open(c->summary_path, &f);
+    if (rc == 0) {
+        rc = app_outfile_write(f, b.data, b.len);
+        if (app_outfile_close(f) < 0 && rc == 0)
+            rc = -EIO;
+    }
+    core_buf_free(&b);
+    return rc;
+}
+
+/* --- running ------------------------------------------------------------------------------ */
+
+static int orders_body(struct core_coro *co, void *arg)
+{
+    struct cmd *c = arg;
+
+    c->run_rc = orders_run(co, &c->cfg, c->stop, &c->st);
+    return c->run_rc;
+}
+
+static int run(struct cmd *c)
+{
+    struct core_loop *loop = NULL;
+    struct core_group *g = NULL;
+    int rc;
+
+    rc = core_loop_create(&loop);
+    if (rc == 0)
+        rc = core_sigwatch_create(loop, NULL, NULL, &c->stop);
+    if (rc == 0)
+        rc = core_group_create(loop, 0, &g);
+    if (rc == 0)
+        rc = core_group_spawn(g, orders_body, c, NULL);
+    if (rc == 0)
+        rc = core_loop_run(loop);
+    if (rc == 0)
+        rc = c->run_rc;
+    core_group_destroy(g);
+    core_sigwatch_destroy(c->stop);
+    c->stop = NULL;
+    core_loop_destroy(loop);
+    return rc;
+}
+
+static void set_pool_size(void)
+{
+    char n[24];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (getenv("UV_THREADPOOL_SIZE"))
+        return;
+    snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 2);
+    setenv("UV_THREADPOOL_SIZE", n, 0);
+}
+
+int orders_cmd_main(int argc, char **argv)
+{
+    struct cmd c;
+    int code, rc;
+
+    memset(&c, 0, sizeof(c));
+    orders_config_init(&c.cfg);
+    code = parse_options(&c, argc, argv);
+    if (code >= 0)
+        return code;
+    code = check_inputs(&c.cfg);
+    if (code >= 0)
+        return code;
+    signal(SIGPIPE, SIG_IGN);
+    rc = sink_open(&c.results, c.output);
+    if (rc < 0) {
+        fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c.output, core_strerror(rc));
+        core_buf_free(&c.results.buf);
+        return CLI_EXIT_FATAL;
+    }
+    rc = sink_open(&c.rejects, c.rejects_path);
+    if (rc < 0) {
+        fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c.rejects_path, core_strerror(rc));
+        sink_close(&c.results);
+        core_buf_free(&c.rejects.buf);
+        return CLI_EXIT_FATAL;
+    }
+    if (c.csv_out) {
+        struct csvw w;
+        size_t i;
+
+        csvw_init(&w, &c.results.buf);
+        for (i = 0; i < NRESULT; i++)
+            csvw_field(&w, result_fields[i], strlen(result_fields[i]));
+        rc = csvw_end_row(&w);
+    }
+    c.cfg.on_result = on_result;
+    c.cfg.on_reject = on_reject;
+    c.cfg.on_flush = on_flush;
+    c.cfg.arg = &c;
+    set_pool_size();
+    rc = run(&c);
+    code = c.st.interrupted ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
+    if (rc < 0) {
+        fprintf(stderr, "trawl orders: %s\n", core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+    }
+    if (c.st.input_error)
+        code = CLI_EXIT_FATAL;
+    if ((rc = sink_close(&c.results)) < 0) {
+        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c.output, core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+    }
+    if ((rc = sink_close(&c.rejects)) < 0) {
+        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c.rejects_path, core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+    }
+    if (!c.quiet)
+        print_summary(&c);
+    if (!invariant_ok(&c.st)) {
+        fprintf(stderr, "trawl orders: internal error: results and rejects do not add up to the input\n");
+        code = CLI_EXIT_FATAL;
+    }
+    if (c.summary_path && (rc = write_summary(&c)) < 0) {
+        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c.summary_path, core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+    }
+    return code;
+}

@@ -1,0 +1,542 @@
+/* tests/test_app_orders_cmd.c: `trawl orders` end to end, as a user runs it: real files in,
+ * results and rejects out, delivery to a local endpoint on 127.0.0.1 that fails on purpose.
+ * Every run checks the invariant: input lines = results + rejects (+ lines not reached). */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include "tests/support/corotest.h"
+#include "tests/support/proc.h"
+#include "tools/httpd.h"
+
+/* --- reading the output files --------------------------------------------------------------- */
+
+struct line {
+    char text[4096];
+};
+
+struct file {
+    struct line *lines;
+    size_t n;
+};
+
+static void read_jsonl(const char *path, struct file *f)
+{
+    char *all = proc_slurp(path), *p = all, *nl;
+
+    f->lines = calloc(20000, sizeof(*f->lines));
+    f->n = 0;
+    while (*p) {
+        jsmn_parser jp;
+        jsmntok_t t[256];
+
+        nl = strchr(p, '\n');
+        assert_non_null(nl); /* complete lines only */
+        jsmn_init(&jp);
+        if (jsmn_parse(&jp, p, (size_t)(nl - p), t, 256) < 1 || t[0].type != JSMN_OBJECT)
+            fail_msg("%s: not a JSON object: %.*s", path, (int)(nl - p), p);
+        assert_true(f->n < 20000);
+        snprintf(f->lines[f->n].text, sizeof(f->lines[f->n].text), "%.*s", (int)(nl - p), p);
+        f->n++;
+        p = nl + 1;
+    }
+    free(all);
+}
+
+static void file_free(struct file *f)
+{
+    free(f->lines);
+    f->lines = NULL;
+}
+
+static const char *find_line(const struct file *f, const char *needle)
+{
+    size_t i;
+
+    for (i = 0; i < f->n; i++)
+        if (strstr(f->lines[i].text, needle))
+            return f->lines[i].text;
+    return NULL;
+}
+
+static size_t count_with(const struct file *f, const char *needle)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < f->n; i++)
+        n += strstr(f->lines[i].text, needle) != NULL;
+    return n;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* --- the endpoint ----------------------------------------------------------------------------
+ * Behaviour by order id prefix:
+ *   OK-*     201 at once            E500-*   500 twice, then 201
+ *   E429-*   429 + Retry-After: 1 once, then 200       BAD-*  400 with a body
+ *   SLOW-*   no answer the first time (client times out), then 201
+ *   RST-*    connection reset the first time, then 201
+ *   DOWN-*   503 always              WAIT-*  answers after 100 ms
+ * It is idempotent: a key that already succeeded is answered 200 again but not processed
+ * twice; `processed` counts each key's processing. */
+struct endpoint {
+    pthread_mutex_t mu;
+    char keys[4096][128];
+    int tries[4096];
+    int processed[4096];
+    size_t n;
+    char order_of[4096][128]; /* keys in the order they were first processed */
+    size_t norder;
+};
+
+static int key_slot(struct endpoint *e, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < e->n; i++)
+        if (strcmp(e->keys[i], key) == 0)
+            return (int)i;
+    if (e->n == 4096)
+        abort();
+    snprintf(e->keys[e->n], sizeof(e->keys[0]), "%s", key);
+    return (int)e->n++;
+}
+
+static void endpoint(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+    struct endpoint *e = arg;
+    char key[128] = "";
+    int i, tries;
+
+    if (!httpd_header(req, "Idempotency-Key", key, sizeof(key))) {
+        httpd_respond(resp, 400, "text/plain", NULL, "no key", 6);
+        return;
+    }
+    pthread_mutex_lock(&e->mu);
+    i = key_slot(e, key);
+    tries = ++e->tries[i];
+    pthread_mutex_unlock(&e->mu);
+#define FIRST(prefix) (strncmp(key, prefix, strlen(prefix)) == 0)
+    if ((FIRST("E500-") && tries <= 2)) {
+        httpd_respond(resp, 500, "text/plain", NULL, "oops", 4);
+        return;
+    }
+    if (FIRST("E429-") && tries == 1) {
+        httpd_respond(resp, 429, "text/plain", "Retry-After: 1\r\n", "slow down", 9);
+        return;
+    }
+    if (FIRST("BAD-")) {
+        httpd_respond(resp, 400, "application/json", NULL, "{\"error\":\"unknown sku\"}", 23);
+        return;
+    }
+    if (FIRST("SLOW-") && tries == 1) {
+        resp->action = HTTPD_HANG;
+        return;
+    }
+    if (FIRST("RST-") && tries == 1) {
+        resp->action = HTTPD_RESET;
+        return;
+    }
+    if (FIRST("DOWN-")) {
+        httpd_respond(resp, 503, "text/plain", NULL, "down", 4);
+        return;
+    }
+    pthread_mutex_lock(&e->mu);
+    if (e->processed[i]++ == 0)
+        snprintf(e->order_of[e->norder++], sizeof(e->order_of[0]), "%s", key);
+    pthread_mutex_unlock(&e->mu);
+    httpd_respond(resp, 201, "application/json", NULL, "{\"ok\":true}", 11);
+    if (FIRST("WAIT-"))
+        resp->delay_ms = 100;
+#undef FIRST
+}
+
+static int processed(struct endpoint *e, const char *key)
+{
+    int i, n;
+
+    pthread_mutex_lock(&e->mu);
+    i = key_slot(e, key);
+    n = e->processed[i];
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
+static char *order_line(const char *id, const char *prio, const char *cur, const char *items)
+{
+    static char buf[1024];
+
+    snprintf(buf, sizeof(buf),
+             "{\"id\":\"%s\",\"customer\":\"C-1\",\"priority\":\"%s\",\"currency\":\"%s\","
+             "\"items\":[%s],\"created_at\":\"2026-11-21T10:00:00Z\"}",
+             id, prio, cur, items);
+    return buf;
+}
+
+/* --- tests ------------------------------------------------------------------------------------ */
+
+static void test_orders_prices_valid_orders_and_rejects_the_rest(void **state)
+{
+    struct proc p = {0};
+    char in[160], out[160], rej[160], sum[160], *summary;
+    struct file r, j;
+    FILE *f;
+
+    (void)state;
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "out.jsonl.rejects.jsonl", rej, sizeof(rej));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
+    f = fopen(in, "wb");
+    fputs("\xEF\xBB\xBF", f); /* a BOM before line 1 */
+    fprintf(f, "%s\r\n", order_line("A-1", "standard", "EUR",
+                                     "{\"sku\":\"X\",\"qty\":2,\"unit_price\":\"12.50\"},"
+                                     "{\"sku\":\"Y\",\"qty\":1,\"unit_price\":0.99}"));
+    fprintf(f, "%s\n", order_line("A-2", "express", "JPY", "{\"sku\":\"X\",\"qty\":3,\"unit_price\":\"100\"}"));
+    fprintf(f, "{\"id\": \"A-3\", oops}\n");                                     /* line 3 */
+    fprintf(f, "%s\n", order_line("A-4", "bulk", "EUR", "{\"sku\":\"X\",\"qty\":0,\"unit_price\":\"1.00\"}"));
+    fprintf(f, "%s\n", order_line("A-1", "standard", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1.00\"}"));
+    fprintf(f, "\n");                                                            /* line 6 */
+    fprintf(f, "%s\n", order_line("A-7", "standard", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1.005\"}"));
+    fprintf(f, "%s\n", order_line("A-8", "standard", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"0.25\"}"));
+    fprintf(f, "%s\n", order_line("A-9", "standard", "KWD", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1.234\"}"));
+    fprintf(f, "caf\xE9 is not UTF-8\n");                                        /* line 10 */
+    fprintf(f, "%s", order_line("A-11", "standard", "XYZ", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
+    fclose(f);
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "--tax-rate", "10", "-o", out,
+                                                   "--summary", sum, in, NULL}, 30000), 0);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    assert_int_equal(r.n + j.n, 11); /* every input line exactly once */
+    assert_int_equal(r.n, 4);
+    /* 2 x 12.50 + 0.99 = 25.99; tax 10% = 2.599 -> 2.60; total 28.59 */
+    assert_non_null(find_line(&r, "\"id\":\"A-1\",\"customer\":\"C-1\",\"priority\":\"standard\","
+                                  "\"currency\":\"EUR\",\"items\":2,\"units\":3,\"subtotal\":\"25.99\","
+                                  "\"tax\":\"2.60\",\"total\":\"28.59\",\"status\":\"priced\""));
+    assert_non_null(find_line(&r, "\"id\":\"A-2\",\"customer\":\"C-1\",\"priority\":\"express\","
+                                  "\"currency\":\"JPY\",\"items\":1,\"units\":3,\"subtotal\":\"300\","
+                                  "\"tax\":\"30\",\"total\":\"330\""));
+    /* 0.25 x 10% = 0.025: half to even -> 0.02 */
+    assert_non_null(find_line(&r, "\"subtotal\":\"0.25\",\"tax\":\"0.02\",\"total\":\"0.27\""));
+    assert_non_null(find_line(&r, "\"currency\":\"KWD\",\"items\":1,\"units\":1,\"subtotal\":\"1.234\""));
+    assert_non_null(find_line(&j, "\"line\":3,\"class\":\"parse\""));
+    assert_non_null(find_line(&j, "\"line\":4,\"class\":\"invalid\",\"error\":\"items[0].qty: "));
+    assert_non_null(find_line(&j, "\"line\":5,\"class\":\"duplicate\""));
+    assert_non_null(find_line(&j, "\"line\":6,\"class\":\"parse\""));
+    assert_non_null(find_line(&j, "\"line\":7,\"class\":\"invalid\",\"error\":\"items[0].unit_price: "));
+    assert_non_null(find_line(&j, "\"line\":10,\"class\":\"parse\""));
+    assert_non_null(find_line(&j, "\"input\":\"caf\"")); /* the valid UTF-8 prefix, escaped */
+    assert_non_null(find_line(&j, "\"line\":11,\"class\":\"invalid\",\"error\":\"currency: "));
+    summary = proc_slurp(sum);
+    assert_non_null(strstr(summary, "\"lines\":11,\"results\":4"));
+    assert_non_null(strstr(summary, "\"reject_classes\":{\"parse\":3,\"invalid\":3,\"duplicate\":1,\"delivery\":0}"));
+    assert_non_null(strstr(summary, "\"EUR\":\"28.86\"")); /* 28.59 + 0.27 */
+    assert_non_null(strstr(summary, "\"JPY\":\"330\""));
+    free(summary);
+    file_free(&r);
+    file_free(&j);
+    proc_cleanup(&p);
+}
+
+static void test_orders_csv_batch_groups_rows_into_orders(void **state)
+{
+    struct proc p = {0};
+    char in[160], out[160], rej[160];
+    struct file r, j;
+
+    (void)state;
+    proc_init(&p);
+    proc_path(&p, "batch.csv", in, sizeof(in));
+    proc_path(&p, "out.csv", out, sizeof(out));
+    proc_path(&p, "rejects.jsonl", rej, sizeof(rej));
+    write_file(in,
+               "id,customer,priority,currency,created_at,sku,qty,unit_price\r\n"
+               "C-1,Acme,express,EUR,2026-11-21T10:00:00Z,A,2,1.50\r\n"
+               "C-1,Acme,express,EUR,2026-11-21T10:00:00Z,\"B, big\",1,3.00\r\n"
+               "C-2,Bob,bulk,USD,2026-11-21T10:00:00Z,A,x,1.00\r\n"
+               "C-3,Cy,standard,EUR,2026-11-21T10:00:00Z,A,1,0.10\r\n");
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", out, "--rejects", rej,
+                                                   in, NULL}, 30000), 0);
+    {
+        char *csv = proc_slurp(out);
+
+        assert_true(strncmp(csv, "id,customer,priority,currency,items,units,subtotal,tax,total,status", 67) == 0);
+        assert_non_null(strstr(csv, "C-1,Acme,express,EUR,2,3,6.00,0.00,6.00,priced,0,,,"));
+        assert_non_null(strstr(csv, "C-3,Cy,standard,EUR,1,1,0.10,0.00,0.10,priced"));
+        free(csv);
+    }
+    read_jsonl(rej, &j);
+    assert_int_equal(j.n, 1);
+    assert_non_null(find_line(&j, "\"line\":4,\"class\":\"invalid\""));
+    (void)r;
+    file_free(&j);
+    proc_cleanup(&p);
+}
+
+static void start_endpoint(struct endpoint **e, struct httpd **srv, char *url, size_t cap)
+{
+    *e = calloc(1, sizeof(**e));
+    pthread_mutex_init(&(*e)->mu, NULL);
+    assert_int_equal(httpd_start(0, endpoint, *e, srv), 0);
+    httpd_url(*srv, "/orders", url, cap);
+}
+
+static void test_orders_delivery_retries_and_rejects(void **state)
+{
+    static const char *const ids[] = {"OK-1", "E500-1", "E429-1", "BAD-1", "SLOW-1", "RST-1", "DOWN-1"};
+    struct endpoint *e;
+    struct httpd *srv;
+    struct proc p = {0};
+    char in[160], out[160], rej[160], url[128];
+    struct file r, j;
+    const char *l;
+    size_t i;
+    FILE *f;
+
+    (void)state;
+    start_endpoint(&e, &srv, url, sizeof(url));
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "out.jsonl.rejects.jsonl", rej, sizeof(rej));
+    f = fopen(in, "w");
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        fprintf(f, "%s\n", order_line(ids[i], "standard", "EUR",
+                                      "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"5.00\"}"));
+    fclose(f);
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--endpoint", url, "--timeout",
+                                                   "0.5", "--retries", "3", "--max-retry-wait", "2",
+                                                   "-o", out, in, NULL}, 60000), 0);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    assert_int_equal(r.n + j.n, 7);
+    l = find_line(&r, "\"id\":\"OK-1\"");
+    assert_non_null(strstr(l, "\"status\":\"delivered\",\"attempts\":1,\"http_status\":201"));
+    l = find_line(&r, "\"id\":\"E500-1\"");
+    assert_non_null(strstr(l, "\"status\":\"delivered\",\"attempts\":3,\"http_status\":201"));
+    l = find_line(&r, "\"id\":\"E429-1\"");
+    assert_non_null(strstr(l, "\"attempts\":2,\"http_status\":201"));
+    l = find_line(&r, "\"id\":\"SLOW-1\"");
+    assert_non_null(strstr(l, "\"attempts\":2"));
+    l = find_line(&r, "\"id\":\"RST-1\"");
+    assert_non_null(strstr(l, "\"attempts\":2"));
+    l = find_line(&j, "BAD-1");
+    assert_non_null(strstr(l, "\"class\":\"delivery\",\"error\":\"delivery: HTTP 400: {\\\"error\\\":\\\"unknown sku\\\"}\""));
+    assert_non_null(strstr(l, "\"http_status\":400,\"attempts\":1"));
+    l = find_line(&j, "DOWN-1");
+    assert_non_null(strstr(l, "gave up after 4 attempts: HTTP 503"));
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        char key[64];
+
+        snprintf(key, sizeof(key), "%s", ids[i]);
+        /* at most once per Idempotency-Key, as the server saw it */
+        assert_true(processed(e, key) <= 1);
+    }
+    assert_int_equal(processed(e, "OK-1"), 1);
+    file_free(&r);
+    file_free(&j);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+    free(e);
+}
+
+/* Express orders overtake bulk ones that are still waiting: 300 bulk orders, then one express,
+ * through one slow delivery slot. */
+static void test_orders_express_overtakes_waiting_bulk(void **state)
+{
+    struct endpoint *e;
+    struct httpd *srv;
+    struct proc p = {0};
+    char in[160], out[160], url[128], id[32];
+    size_t i, pos = 0;
+    FILE *f;
+
+    (void)state;
+    start_endpoint(&e, &srv, url, sizeof(url));
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    f = fopen(in, "w");
+    for (i = 0; i < 1300; i++) {
+        snprintf(id, sizeof(id), "OK-bulk-%zu", i);
+        fprintf(f, "%s\n", order_line(id, "bulk", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
+    }
+    fprintf(f, "%s\n", order_line("OK-express", "express", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
+    fclose(f);
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--endpoint", url,
+                                                   "--concurrency", "1", "--workers", "deliver=1",
+                                                   "-o", out, in, NULL}, 120000), 0);
+    pthread_mutex_lock(&e->mu);
+    for (i = 0; i < e->norder; i++)
+        if (strcmp(e->order_of[i], "OK-express") == 0)
+            pos = i + 1;
+    assert_int_equal(e->norder, 1301);
+    pthread_mutex_unlock(&e->mu);
+    /* queued behind at most the orders already past the priority queue, not all 1300 */
+    assert_true(pos > 0 && pos < 1300);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+    free(e);
+}
+
+static void test_orders_sigint_leaves_valid_files_and_a_resume_point(void **state)
+{
+    struct endpoint *e;
+    struct httpd *srv;
+    struct proc p = {0};
+    char in[160], out[160], rej[160], url[128], id[32], *err;
+    struct file r, j;
+    unsigned long long not_reached = 0, resume = 0;
+    const char *s;
+    size_t i;
+    FILE *f;
+
+    (void)state;
+    start_endpoint(&e, &srv, url, sizeof(url));
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "out.jsonl.rejects.jsonl", rej, sizeof(rej));
+    f = fopen(in, "w");
+    for (i = 0; i < 5000; i++) {
+        snprintf(id, sizeof(id), "WAIT-%zu", i);
+        fprintf(f, "%s\n", order_line(id, "standard", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
+    }
+    fclose(f);
+    proc_start(&p, (const char *[]){"orders", "--endpoint", url, "--concurrency", "4",
+                                    "--grace", "0.3", "-o", out, in, NULL}, NULL);
+    while (httpd_requests(srv) < 20)
+        usleep(10000);
+    kill(p.pid, SIGINT);
+    assert_int_equal(proc_wait(&p, 30000), 130);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    err = proc_slurp(p.err);
+    s = strstr(err, "input lines were not reached; resume from ");
+    assert_non_null(s);
+    assert_int_equal(sscanf(strstr(err, "interrupted: ") + 13, "%llu", &not_reached), 1);
+    assert_non_null(strstr(s, in));
+    assert_int_equal(sscanf(strstr(s, " line ") + 6, "%llu", &resume), 1);
+    /* nothing lost or doubled: every line before the resume point is a result or a reject,
+     * and the lines not reached make up the rest */
+    assert_int_equal(r.n + j.n, resume - 1);
+    assert_int_equal(r.n + j.n + not_reached, 5000);
+    assert_true(r.n > 0);
+    assert_true(j.n == 0 || count_with(&j, "\"class\":\"delivery\"") == j.n);
+    assert_true(count_with(&j, "interrupted") == j.n);
+    free(err);
+    file_free(&r);
+    file_free(&j);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+    free(e);
+}
+
+static void expect_exit(const char *const *argv, int code, const char *needle)
+{
+    struct proc p = {0};
+    char *err;
+
+    assert_int_equal(proc_run(&p, argv, 20000), code);
+    err = proc_slurp(p.err);
+    if (!strstr(err, needle))
+        fail_msg("stderr lacks '%s': %s", needle, err);
+    free(err);
+    proc_cleanup(&p);
+}
+
+static void test_orders_refuses_bad_setups_before_processing(void **state)
+{
+    struct proc p = {0};
+    char in[160], out[160], empty[160];
+
+    (void)state;
+    proc_init(&p);
+    proc_path(&p, "b.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "empty.jsonl", empty, sizeof(empty));
+    write_file(in, "{}\n");
+    write_file(empty, "");
+    expect_exit((const char *[]){"orders", "-o", out, "/nonexistent/batch.jsonl", NULL}, 2,
+                "cannot read '/nonexistent/batch.jsonl'");
+    expect_exit((const char *[]){"orders", "-o", "/nonexistent/dir/out.jsonl", in, NULL}, 1,
+                "cannot write '/nonexistent/dir/out.jsonl'");
+    expect_exit((const char *[]){"orders", in, NULL}, 2, "-o FILE is required");
+    expect_exit((const char *[]){"orders", "-o", out, NULL}, 2, "no batch file");
+    expect_exit((const char *[]){"orders", "--workers", "validate=0", "-o", out, in, NULL}, 2,
+                "--workers");
+    expect_exit((const char *[]){"orders", "--tax-rate", "abc", "-o", out, in, NULL}, 2,
+                "--tax-rate");
+    /* an empty batch is fine: nothing in, nothing out */
+    expect_exit((const char *[]){"orders", "-o", out, empty, NULL}, 0, "0 lines");
+    proc_cleanup(&p);
+}
+
+static void test_orders_line_limit_and_hostile_bytes(void **state)
+{
+    struct proc p = {0};
+    char in[160], out[160], rej[160], big[400];
+    struct file r, j;
+    FILE *f;
+
+    (void)state;
+    proc_init(&p);
+    proc_path(&p, "b.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "out.jsonl.rejects.jsonl", rej, sizeof(rej));
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    f = fopen(in, "wb");
+    fprintf(f, "%s\n", order_line("H-1", "standard", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
+    fprintf(f, "{\"id\":\"%s\"}\n", big);                 /* longer than --max-line-bytes 300 */
+    fwrite("{\"id\":\"a\0b\"}\n", 1, 13, f);              /* a NUL byte */
+    fprintf(f, "\x01\x02\xff\xfe garbage\n");
+    fprintf(f, "%s\n", order_line("H-5", "standard", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
+    fclose(f);
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--max-line-bytes", "300",
+                                                   "-o", out, in, NULL}, 30000), 0);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(j.n, 3);
+    assert_non_null(find_line(&j, "\"line\":2,\"class\":\"parse\",\"error\":\"line longer than --max-line-bytes (300)\""));
+    assert_non_null(find_line(&j, "\"line\":3,\"class\":\"parse\""));
+    assert_non_null(find_line(&j, "\"line\":4,\"class\":\"parse\""));
+    file_free(&r);
+    file_free(&j);
+    proc_cleanup(&p);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_orders_prices_valid_orders_and_rejects_the_rest),
+        cmocka_unit_test(test_orders_csv_batch_groups_rows_into_orders),
+        cmocka_unit_test(test_orders_delivery_retries_and_rejects),
+        cmocka_unit_test(test_orders_express_overtakes_waiting_bulk),
+        cmocka_unit_test(test_orders_sigint_leaves_valid_files_and_a_resume_point),
+        cmocka_unit_test(test_orders_refuses_bad_setups_before_processing),
+        cmocka_unit_test(test_orders_line_limit_and_hostile_bytes),
+    };
+
+    signal(SIGPIPE, SIG_IGN);
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
