@@ -6,6 +6,7 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "parse/charset.h"
+#include "parse/html.h"
 #include "tests/support/corotest.h"
 
 #define FFFD "\xEF\xBF\xBD"
@@ -296,6 +297,67 @@ static void test_charset_output_always_valid_utf8(void **state)
     }
 }
 
+/* detect + convert + extract, as the crawler runs them. */
+static void page(const char *body, size_t len, const char *ct, const char *want_charset,
+                 struct parse_html_result *r)
+{
+    char name[PARSE_CHARSET_NAME_MAX];
+    struct core_buf b;
+
+    assert_int_equal(parse_charset_detect(body, len, ct, ct ? strlen(ct) : 0, name, sizeof(name)),
+                     0);
+    assert_string_equal(name, want_charset);
+    core_buf_init(&b, 1 << 20);
+    assert_int_equal(parse_charset_to_utf8(body, len, name, &b), 0);
+    assert_int_equal(parse_html_extract(b.data, b.len, NULL, r), 0);
+    core_buf_free(&b);
+}
+
+static void test_charset_pages_end_to_end(void **state)
+{
+    static const char latin1[] =
+        "<html><head><title>Caf\xE9 cr\xE8me</title></head>"
+        "<body><a href=\"/caf\xE9\">x</a></body></html>";
+    static const char cp1252[] =
+        "<html><head><meta charset=windows-1252><title>\x93Quoted\x94 \x80" "5</title></head>"
+        "<body><a href='/p?q=\x80'>x</a></body></html>";
+    static const char sjis[] =
+        "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">"
+        "<title>\x93\xFA\x96\x7B\x8C\xEA</title></head>"
+        "<body><a href=\"/\x93\xFA\x96\x7B/\">\x93\xFA</a><a href=\"/a\\b\">y</a></body></html>";
+    static const char gbk[] =
+        "<html><head><meta content=\"text/html; charset=gb2312\" http-equiv=\"Content-Type\">"
+        "<title>\xD6\xD0\xCE\xC4 \xCD\xF8\xD2\xB3</title></head>"
+        "<body><a href=\"/\xD6\xD0\xCE\xC4.html\">x</a></body></html>";
+    struct parse_html_result r;
+
+    (void)state;
+    page(latin1, sizeof(latin1) - 1, "text/html; charset=ISO-8859-1", "windows-1252", &r);
+    assert_string_equal(r.title, "Caf\xC3\xA9 cr\xC3\xA8me");
+    assert_int_equal(r.nlinks, 1);
+    assert_string_equal(r.links[0].href, "/caf\xC3\xA9");
+    parse_html_result_free(&r);
+
+    page(cp1252, sizeof(cp1252) - 1, NULL, "windows-1252", &r);
+    assert_string_equal(r.title, "\xE2\x80\x9CQuoted\xE2\x80\x9D \xE2\x82\xAC" "5");
+    assert_int_equal(r.nlinks, 1);
+    assert_string_equal(r.links[0].href, "/p?q=\xE2\x82\xAC");
+    parse_html_result_free(&r);
+
+    page(sjis, sizeof(sjis) - 1, "text/html", "shift_jis", &r);
+    assert_string_equal(r.title, "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E");
+    assert_int_equal(r.nlinks, 2);
+    assert_string_equal(r.links[0].href, "/\xE6\x97\xA5\xE6\x9C\xAC/");
+    assert_string_equal(r.links[1].href, "/a\\b");
+    parse_html_result_free(&r);
+
+    page(gbk, sizeof(gbk) - 1, NULL, "gbk", &r);
+    assert_string_equal(r.title, "\xE4\xB8\xAD\xE6\x96\x87 \xE7\xBD\x91\xE9\xA1\xB5");
+    assert_int_equal(r.nlinks, 1);
+    assert_string_equal(r.links[0].href, "/\xE4\xB8\xAD\xE6\x96\x87.html");
+    parse_html_result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +370,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_charset_convert_errors_leave_out_alone),
         cmocka_unit_test(test_charset_convert_out_of_memory),
         cmocka_unit_test(test_charset_output_always_valid_utf8),
+        cmocka_unit_test(test_charset_pages_end_to_end),
     };
 
     if (argc > 1)
