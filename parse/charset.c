@@ -529,7 +529,7 @@ static int convert(const char *body, size_t len, int e, struct core_buf *out)
     const size_t unit = e == E_UTF16BE || e == E_UTF16LE ? 2 : 1;
     char *in = (char *)(uintptr_t)body; /* iconv's prototype is not const-correct */
     size_t inleft = len, want = len + 16, room, outleft, r;
-    bool flushing = false;
+    bool flushing = false, at_max;
     char *op;
     iconv_t cd;
     int rc, err;
@@ -543,7 +543,11 @@ static int convert(const char *body, size_t len, int e, struct core_buf *out)
         if (rc < 0)
             break;
         op = out->data + out->len;
+        /* room up to the allocation, but never past the maximum */
         outleft = out->cap - 1 - out->len;
+        at_max = outleft >= room;
+        if (at_max)
+            outleft = room;
         if (flushing)
             r = iconv(cd, NULL, NULL, &op, &outleft);
         else
@@ -558,7 +562,7 @@ static int convert(const char *body, size_t len, int e, struct core_buf *out)
             continue;
         }
         if (err == E2BIG) {
-            if (out->cap - 1 >= out->max) {
+            if (at_max) {
                 rc = -EMSGSIZE;
                 break;
             }

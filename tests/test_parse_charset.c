@@ -239,6 +239,25 @@ static void test_charset_convert_errors_leave_out_alone(void **state)
     core_buf_free(&b);
 }
 
+/* Fuzzer regression: a buffer whose allocation is larger than its (lowered) maximum must
+ * not be written past the maximum, nor shrunk under the converter's feet. */
+static void test_charset_convert_respects_max_below_capacity(void **state)
+{
+    struct core_buf b;
+
+    (void)state;
+    core_buf_init(&b, 1024);
+    assert_int_equal(parse_charset_to_utf8("\xE9\xE9\xE9\xE9\xE9\xE9", 6, "windows-1252", &b), 0);
+    core_buf_reset(&b);
+    b.max = 5;
+    assert_int_equal(parse_charset_to_utf8("\xE9\xE9\xE9\xE9\xE9\xE9", 6, "windows-1252", &b),
+                     -EMSGSIZE);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(parse_charset_to_utf8("\xE9\xE9", 2, "windows-1252", &b), 0);
+    assert_string_equal(b.data, "\xC3\xA9\xC3\xA9");
+    core_buf_free(&b);
+}
+
 static void test_charset_convert_out_of_memory(void **state)
 {
     struct core_buf b;
@@ -368,6 +387,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_charset_convert_table),
         cmocka_unit_test(test_charset_convert_appends),
         cmocka_unit_test(test_charset_convert_errors_leave_out_alone),
+        cmocka_unit_test(test_charset_convert_respects_max_below_capacity),
         cmocka_unit_test(test_charset_convert_out_of_memory),
         cmocka_unit_test(test_charset_output_always_valid_utf8),
         cmocka_unit_test(test_charset_pages_end_to_end),
