@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <gumbo.h>
+#include <setjmp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -457,15 +459,103 @@ static int walk(const GumboNode *root, struct parse__html_sink *s)
     }
 }
 
+/* Gumbo's memory. Every block gumbo allocates is kept on a list, so that what gumbo 0.10.1
+ * forgets to free (it leaks the strings of a DOCTYPE token in "in head noscript" mode: a
+ * hostile page can leak megabytes) is freed after the parse, and so that gumbo allocates
+ * through core/mem.h. Gumbo cannot handle a failed allocation, so the allocator longjmps
+ * out of the parse instead, and the list frees everything gumbo held. */
+union gblock {
+    struct {
+        union gblock *prev, *next;
+    } l;
+    max_align_t align; /* blocks handed to gumbo stay aligned */
+};
+
+struct gheap {
+    union gblock *head;
+    jmp_buf oom;
+};
+
+static void *gheap_alloc(void *userdata, size_t size)
+{
+    struct gheap *h = userdata;
+    union gblock *b = size < SIZE_MAX - sizeof(*b) ? core_malloc(sizeof(*b) + size) : NULL;
+
+    if (!b)
+        longjmp(h->oom, 1);
+    b->l.prev = NULL;
+    b->l.next = h->head;
+    if (h->head)
+        h->head->l.prev = b;
+    h->head = b;
+    return b + 1;
+}
+
+static void gheap_free(void *userdata, void *p)
+{
+    struct gheap *h = userdata;
+    union gblock *b = p;
+
+    if (!p)
+        return;
+    b--;
+    if (b->l.prev)
+        b->l.prev->l.next = b->l.next;
+    else
+        h->head = b->l.next;
+    if (b->l.next)
+        b->l.next->l.prev = b->l.prev;
+    core_free(b);
+}
+
+static void gheap_free_all(struct gheap *h)
+{
+    union gblock *b = h->head, *next;
+
+    for (; b; b = next) {
+        next = b->l.next;
+        core_free(b);
+    }
+    h->head = NULL;
+}
+
+static void gumbo_opts(struct gheap *h, GumboOptions *o)
+{
+    *o = kGumboDefaultOptions;
+    o->allocator = gheap_alloc;
+    o->deallocator = gheap_free;
+    o->userdata = h;
+    /* The defaults record every parse error, about 170 bytes each; a page of NUL bytes
+     * makes two per byte (a 1 MB page: 177 MB). Nothing here reads them. */
+    o->max_errors = 0;
+}
+
+/* The parse, or NULL when memory ran out. Only h's list survives the longjmp, and it
+ * lives in the caller's frame. */
+static GumboOutput *gumbo_parse_guarded(struct gheap *h, const char *body, size_t len)
+{
+    GumboOptions o;
+
+    gumbo_opts(h, &o);
+    if (setjmp(h->oom) != 0)
+        return NULL;
+    return gumbo_parse_with_options(&o, body, len);
+}
+
 static int gumbo_extract(const char *body, size_t len, struct parse__html_sink *s)
 {
-    GumboOutput *g = gumbo_parse_with_options(&kGumboDefaultOptions, body, len);
-    int rc;
+    struct gheap h = {0};
+    GumboOptions o;
+    GumboOutput *g;
+    int rc = -ENOMEM;
 
-    if (!g)
-        return -ENOMEM;
-    rc = walk(g->document, s);
-    gumbo_destroy_output(&kGumboDefaultOptions, g);
+    g = gumbo_parse_guarded(&h, body, len);
+    if (g) {
+        rc = walk(g->document, s);
+        gumbo_opts(&h, &o);
+        gumbo_destroy_output(&o, g);
+    }
+    gheap_free_all(&h);
     return rc;
 }
 

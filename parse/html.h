@@ -21,8 +21,8 @@
  * fills *out, which owns all its storage (hrefs point into it) until
  * parse_html_result_free; the caller may take title or base_href by setting the field to
  * NULL and freeing the string later with core_free. Pure: no I/O, no globals, no clock; any
- * thread, calls share nothing. gumbo allocates with malloc, not core/mem.h, and aborts when
- * memory runs out. */
+ * thread, calls share nothing. Gumbo allocates through core/mem.h too, and everything it
+ * allocated is freed when the call returns, even what gumbo itself would leak. */
 #ifndef PARSE_HTML_H
 #define PARSE_HTML_H
 

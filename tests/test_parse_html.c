@@ -632,6 +632,9 @@ static void test_html_malformed(void **state)
         "<a href=\"\xED\xA0\x80\">",
         "<iframe src=/i>",
         "<p><b id=1></p><p><b id=2></p><p>text</p>",
+        /* gumbo 0.10.1 leaks a DOCTYPE's strings here (found by fuzz_html_cost) */
+        "<noscript><!DOCTYPE html>>/><DATA[>",
+        "<head><noscript><!DOCTYPE a PUBLIC \"b\" \"c\"><!DOCTYPE d>",
     };
     struct parse_html_result r;
     size_t i;
