@@ -106,13 +106,31 @@ static const char *scratch(const struct scan *sc)
     return sc->sink->scratch.data ? sc->sink->scratch.data : "";
 }
 
-static int link(struct scan *sc, const struct parse__html_tag *tag, unsigned kind, const char *attr)
+/* The href of a tag, or in SVG and MathML its xlink:href (gumbo adjusts foreign attributes
+ * and names both "href"): the first of the two. */
+static bool href_attr(const struct parse__html_tag *tag, bool foreign, struct parse__html_attr *a)
+{
+    const char *p = tag->attrs, *end = tag->attrs + tag->attrs_len;
+
+    if (!foreign)
+        return parse__html_attr_get(tag, "href", a);
+    while (parse__html_attr_next(&p, end, a))
+        if (parse__html_eq(a->name, a->name_len, "href") ||
+            parse__html_eq(a->name, a->name_len, "xlink:href"))
+            return true;
+    return false;
+}
+
+static int link(struct scan *sc, const struct parse__html_tag *tag, unsigned kind, const char *attr,
+                bool foreign)
 {
     struct parse__html_attr a;
     unsigned rel = 0;
     int rc;
 
-    if (sc->title_only || !parse__html_attr_get(tag, attr, &a))
+    if (sc->title_only)
+        return 0;
+    if (!(kind == PARSE_HTML_LINK_A ? href_attr(tag, foreign, &a) : parse__html_attr_get(tag, attr, &a)))
         return 0;
     if (attr_decoded(sc, tag, "rel", &rc))
         rel = parse__html_rel(scratch(sc), sc->sink->scratch.len);
@@ -126,7 +144,9 @@ static int link(struct scan *sc, const struct parse__html_tag *tag, unsigned kin
     }
     if (!parse__html_sink_wants(sc->sink, rel))
         return 0;
-    if (!attr_decoded(sc, tag, attr, &rc))
+    core_buf_reset(&sc->sink->scratch);
+    rc = parse__html_decode(a.value, a.value_len, true, &sc->sink->scratch);
+    if (rc < 0)
         return rc;
     return parse__html_sink_link(sc->sink, kind, scratch(sc), sc->sink->scratch.len, tag->offset);
 }
@@ -202,17 +222,17 @@ static int start_tag(struct scan *sc, const struct parse__html_tag *tag)
         sc->head_over = true;
     switch (k->kind) {
     case K_A:
-        return link(sc, tag, PARSE_HTML_LINK_A, "href");
+        return link(sc, tag, PARSE_HTML_LINK_A, "href", foreign);
     case K_AREA:
-        return link(sc, tag, PARSE_HTML_LINK_AREA, "href");
+        return link(sc, tag, PARSE_HTML_LINK_AREA, "href", foreign);
     case K_FRAME:
-        return link(sc, tag, PARSE_HTML_LINK_FRAME, "src");
+        return link(sc, tag, PARSE_HTML_LINK_FRAME, "src", foreign);
     case K_IFRAME:
         if (!foreign)
             parse__html_tok_raw(&sc->t, PARSE__RAW_RAWTEXT, tag);
-        return link(sc, tag, PARSE_HTML_LINK_IFRAME, "src");
+        return link(sc, tag, PARSE_HTML_LINK_IFRAME, "src", foreign);
     case K_LINK:
-        return link(sc, tag, PARSE_HTML_LINK_LINK_NEXT, "href");
+        return link(sc, tag, PARSE_HTML_LINK_LINK_NEXT, "href", foreign);
     case K_BASE:
         return base(sc, tag);
     case K_META:

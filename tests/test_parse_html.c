@@ -437,7 +437,9 @@ static const char *const ordinary_pages[] = {
     "<use xlink:href=\"#i\"/></svg>Home</a>"
     "<svg><a href=\"/svg-link\"><circle r=1 /></a><foreignObject><div><a href=/fo>fo</a>"
     "</div></foreignObject><style>.a{fill:red}</style></svg>"
-    "<math><mi>x</mi><mo>=</mo></math><p><a href=/after>after</a></p></body></html>",
+    "<math><mi>x</mi><mo>=</mo></math><p><a href=/after>after</a></p>"
+    "<svg><a class=link xlink:href=\"/xlink\"><text>t</text></a></svg><a xlink:href=/html>h</a>"
+    "</body></html>",
     /* forms, selects, buttons */
     "<html><head><title>Search</title></head><body><form action=/search method=get>"
     "<select name=c><option value=1>One<option value=2 selected>Two<optgroup label=g>"
@@ -498,6 +500,8 @@ static void test_html_scanner_agrees_with_gumbo(void **state)
         extract(ordinary_pages[i], TITLE_ONLY, &t);
         assert_true(s.deep_fallback);
         assert_true(g.nlinks >= 2);
+        if (i == 2)
+            assert_string_equal(g.links[g.nlinks - 1].href, "/xlink");
         assert_non_null(g.title);
         assert_same(&g, &s);
         assert_string_equal(g.title, t.title);
