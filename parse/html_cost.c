@@ -22,14 +22,18 @@
  *    gumbo cannot pile them up unprotected, which bounds the error when that block is only
  *    on the shadow stack);
  *  - inside SVG or MathML, an end tag that names an entry below a run of foreign entries,
- *    as gumbo's foreign content rules walk down to it;
+ *    as gumbo's foreign content rules walk down to it (only a bare "</name>": gumbo
+ *    compares the raw text of foreign end tags);
  *  - start tags that close their own kind when it is the top entry (<p> and the blocks that
  *    close a <p>, <li>, <dd>/<dt>, <option>, <td>/<th>, <tr>, <tbody>, <a>, <nobr>,
  *    <button>, <table> in a table, <select> in a select, h1-h6 after h1-h6).
  * Everything else gumbo might close stays on the shadow stack, and marks what is there as
- * "suspect" (gumbo may have closed it). Suspect entries never count as SVG/MathML context:
- * only a trusted foreign top entry lets a self-closing tag ("<path/>") go unpushed, lets
- * "<![CDATA[" skip its content, and decides that new children are foreign. Raw-text content
+ * "suspect" (gumbo may have closed it); so does popping an entry whose start tag gumbo may
+ * have ignored (a <tr> outside a table), since gumbo may have read its end tag as closing
+ * something else. The HTML rules above apply only where gumbo is surely in HTML content
+ * (no foreign entry at all, or a trusted HTML top entry), and only a trusted foreign top
+ * entry lets a self-closing tag ("<path/>") go unpushed, lets "<![CDATA[" skip its
+ * content, and makes new children foreign. Raw-text content
  * (script, style, title, ...) is skipped only when no foreign, select or frameset entry is
  * open at all, since those change whether gumbo's tokenizer reads it as text; and when a
  * "<![CDATA[" could be either a CDATA section or a bogus comment, the tags up to its "]]>"
@@ -206,7 +210,8 @@ enum {
     E_FOREIGN = 1 << 0, /* an SVG or MathML element (or, when not E_SURE, maybe one) */
     E_IP = 1 << 1,      /* ... that is an HTML integration point */
     E_MATHNS = 1 << 2,  /* ... in the MathML namespace */
-    E_SURE = 1 << 3     /* when pushed, gumbo's context (HTML or foreign) was known */
+    E_SURE = 1 << 3,    /* when pushed, gumbo's context (HTML or foreign) was known */
+    E_PHANTOM = 1 << 4  /* gumbo may have ignored the start tag */
 };
 
 struct entry {
@@ -477,6 +482,36 @@ static unsigned raw_kind(const struct taginfo *ti)
     return PARSE__RAW_NONE;
 }
 
+/* Whether gumbo may ignore this start tag in HTML content: table parts outside a table,
+ * and most tags in a select or a frameset. Popping such an entry later is no sign that
+ * gumbo popped anything: it may have handled that end tag quite differently. */
+static bool ignorable(struct est *e, const struct taginfo *ti)
+{
+    switch (ti->id) {
+    case ID_TD:
+    case ID_TH:
+        if (!(top_is(e, ID_TR) || top_is(e, ID_TSECTION) || top_is(e, ID_TABLE)))
+            return true;
+        break;
+    case ID_TR:
+        if (!(top_is(e, ID_TSECTION) || top_is(e, ID_TABLE)))
+            return true;
+        break;
+    case ID_TSECTION:
+    case ID_CAPTION:
+    case ID_COLGROUP:
+        if (!top_is(e, ID_TABLE))
+            return true;
+        break;
+    default:
+        break;
+    }
+    if (e->count[ID_SELECT] > 0 && ti->id != ID_OPTION && ti->id != ID_OPTGROUP &&
+        ti->id != ID_SELECT && ti->id != ID_INPUT && ti->id != ID_TEMPLATE)
+        return true;
+    return e->count[ID_FRAMESET] > 0 && ti->id != ID_FRAMESET;
+}
+
 static int start_tag(struct est *e, struct parse__html_tok *t, const struct parse__html_tag *tag,
                      bool nopop)
 {
@@ -547,7 +582,7 @@ static int start_tag(struct est *e, struct parse__html_tok *t, const struct pars
         return 0;
     /* in doubt, the new element may be foreign if its parent may be */
     if (html)
-        flags = E_SURE;
+        flags = E_SURE | (ignorable(e, ti) ? E_PHANTOM : 0);
     else if (x && (x->flags & E_FOREIGN) && !(x->flags & E_IP) && !breakout)
         flags = E_FOREIGN | (x->flags & E_MATHNS);
     else
@@ -627,6 +662,7 @@ static void end_tag(struct est *e, const struct parse__html_tag *tag, bool nopop
     const struct taginfo *ti = info(tag);
     struct entry *x = top(e);
     size_t k, n = 0;
+    bool phantom, bare, html;
 
     if (ti->id == ID_HTML || ti->id == ID_HEAD || ti->id == ID_BODY)
         return; /* gumbo switches insertion mode but keeps them open */
@@ -644,10 +680,14 @@ static void end_tag(struct est *e, const struct parse__html_tag *tag, bool nopop
         suspect(e);
         return;
     }
-    if (same_name(x->name, x->name_len, tag->name, tag->name_len)) {
+    /* gumbo 0.10.1 matches end tags in foreign content by their raw text, "</g >" against
+     * "g", so an end tag with anything after its name closes no foreign element */
+    bare = tag->attrs_len == 1;
+    html = html_ctx(e, x) && !(x->flags & E_FOREIGN);
+    if (same_name(x->name, x->name_len, tag->name, tag->name_len) && (bare || html)) {
         /* every insertion mode, and foreign content, pops a current node the end tag names */
         n = 1;
-    } else if (foreign_ctx(e, x)) {
+    } else if (foreign_ctx(e, x) && bare) {
         /* foreign content: gumbo walks down through foreign elements to a matching one */
         for (k = 1; k < WALK_MAX && (x = below(e, k)) != NULL && foreign_ctx(e, x); k++) {
             if (same_name(x->name, x->name_len, tag->name, tag->name_len)) {
@@ -655,7 +695,7 @@ static void end_tag(struct est *e, const struct parse__html_tag *tag, bool nopop
                 break;
             }
         }
-    } else if (html_ctx(e, x) && !(x->flags & E_FOREIGN)) {
+    } else if (html) {
         if (ti->id == ID_H && x->id == ID_H)
             n = 1;
         else
@@ -665,7 +705,10 @@ static void end_tag(struct est *e, const struct parse__html_tag *tag, bool nopop
         suspect(e);
         return;
     }
+    phantom = e->stack[e->depth - n].flags & E_PHANTOM;
     pop_n(e, n);
+    if (phantom)
+        suspect(e); /* gumbo never had it: the end tag may have closed something else */
 }
 
 /* Where the "]]>" at or after from ends, remembered so that repeated "<![CDATA[" stay

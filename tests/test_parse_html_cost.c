@@ -114,6 +114,13 @@ static const struct pattern hostile[] = {
     {"<select><title></select>", "<div>", ""}, /* title in select is no raw text */
     {"<math><mi><mglyph>", "<option>", ""},    /* MathML inside a text integration point */
     {"", "<ruby><rb><rt>", ""},
+    /* fuzzer finds: an end tag for a <tr> gumbo ignored (HTML content at an SVG integration
+     * point) closes the SVG elements around it instead, leaving the shadow stack wrong */
+    {"<svg><tr><desc><tr></tr>", "<tr>", ""},
+    {"<svg><tr><desc><tr></tr>", "<option>", ""},
+    /* gumbo compares foreign end tags by their raw text: these close nothing */
+    {"<svg>", "<g></g >", ""},
+    {"<svg>", "<g x></g x>", ""},
     {"", "<template>", ""},
     {"", "<frameset>", ""},
     {"", "<xmp\x01><div>", ""},
@@ -171,6 +178,8 @@ static const struct pattern ordinary[] = {
     {"<svg>", "<g/>", "</svg>"},               /* self-closed SVG elements nest nothing */
     {"<svg><![CDATA[", "<li><li>", ""},        /* CDATA to the end: no tags at all */
     {"", "<h1><h2>x</h1>", ""},
+    {"", "<div class=a><span>x</span ></div\n>", ""}, /* in HTML, "</span >" does close */
+    {"<svg>", "<g><path d=x/></g>", "</svg>"},
 };
 
 static void test_cost_ordinary_markup_accepted(void **state)
