@@ -83,7 +83,7 @@ struct taginfo {
 static const struct taginfo tags[] = {
     {"a", ID_A, T_POPPER},
     {"address", ID_OTHER, PB},
-    {"annotation-xml", ID_OTHER, T_IP_MATH},
+    {"annotation-xml", ID_OTHER, 0}, /* an integration point only with an encoding */
     {"applet", ID_OTHER, T_BLOCKEND},
     {"area", ID_OTHER, T_VOID},
     {"article", ID_OTHER, PB},

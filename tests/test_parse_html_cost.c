@@ -121,6 +121,8 @@ static const struct pattern hostile[] = {
     /* gumbo compares foreign end tags by their raw text: these close nothing */
     {"<svg>", "<g></g >", ""},
     {"<svg>", "<g x></g x>", ""},
+    /* annotation-xml holds HTML only with encoding=text/html (fuzzer find) */
+    {"<math><annotation-xml>", "<th><tr><td>", ""},
     {"", "<template>", ""},
     {"", "<frameset>", ""},
     {"", "<xmp\x01><div>", ""},
@@ -180,6 +182,7 @@ static const struct pattern ordinary[] = {
     {"", "<h1><h2>x</h1>", ""},
     {"", "<div class=a><span>x</span ></div\n>", ""}, /* in HTML, "</span >" does close */
     {"<svg>", "<g><path d=x/></g>", "</svg>"},
+    {"<math><annotation-xml encoding=text/html>", "<li>x", "</annotation-xml></math>"},
 };
 
 static void test_cost_ordinary_markup_accepted(void **state)
