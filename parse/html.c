@@ -235,13 +235,6 @@ int parse__html_sink_title_more(struct parse__html_sink *s, const char *text, si
     return 0;
 }
 
-int parse__html_sink_title(struct parse__html_sink *s, const char *text, size_t len, size_t src)
-{
-    if (!parse__html_sink_title_begin(s, src))
-        return 0;
-    return parse__html_sink_title_more(s, text, len);
-}
-
 /* The title as the result gives it: controls replaced, valid UTF-8, cut at a character
  * boundary within PARSE_HTML_TITLE_MAX. NULL with -ENOMEM in *rc. */
 static char *finish_title(const struct parse__html_sink *s, int *rc)

@@ -5,11 +5,13 @@
  * linear pre-scan first estimates (from above) how deep gumbo's stack of open elements could
  * get, and past max_depth, or when tags carry attribute floods, a linear scanner of our own
  * extracts the same things instead (deep_fallback). On ordinary pages both give the same
- * result. title_only pages never reach gumbo: the scanner reads the head and stops there.
+ * result. title_only pages never reach gumbo: the scanner reads to the end of the head, or
+ * on until it finds a title, and a meta robots tag after that point is not seen.
  *
- * Links come in document order (the order of their tags in the input, even where gumbo's
- * tree reorders elements, and never twice for elements gumbo clones while repairing
- * misnested markup). They are not resolved, deduplicated or filtered: an empty href is kept
+ * Links are a[href] (in SVG also a[xlink:href], as gumbo reads it), area[href],
+ * iframe[src], frame[src] and link[href] whose rel has "next" or "prev". They come in
+ * document order (the order of their tags in the input, even where gumbo's tree reorders
+ * elements, and never twice for elements gumbo clones while repairing misnested markup). They are not resolved, deduplicated or filtered: an empty href is kept
  * (it refers to the page itself) and the caller decides. href is the attribute value with
  * character references decoded, surrounding ASCII whitespace removed, and invalid UTF-8
  * replaced by U+FFFD. The title is the text of the first <title> (HTML, not SVG), with runs
@@ -70,8 +72,8 @@ struct parse_html_result {
     struct parse_html_link *links;
     size_t nlinks;
     size_t nofollow_skipped; /* links with rel=nofollow skipped (0 when follow_nofollow) */
-    bool deep_fallback;      /* gumbo was not used (too deep or too many attributes): links
-                                came from the linear scanner */
+    bool deep_fallback;      /* gumbo was not used (too deep, too many attributes, or 2 GB
+                                and more): links came from the linear scanner */
     bool truncated_links;    /* there were more than max_links links */
     char *storage_;          /* private: the hrefs */
 };

@@ -151,13 +151,12 @@ CORE_MUST_CHECK int parse__html_sink_base(struct parse__html_sink *s, const char
 /* A <meta name content> (both decoded). */
 void parse__html_sink_meta(struct parse__html_sink *s, const char *name, size_t name_len,
                            const char *content, size_t content_len);
-/* Title text (decoded) of a <title> at src; the one earliest in the input wins. Call once
- * per element, or use _title_begin/_title_more/_title_end to pass it in pieces. */
-CORE_MUST_CHECK int parse__html_sink_title(struct parse__html_sink *s, const char *text, size_t len,
-                                           size_t src);
+/* A <title> at input offset src: true when it is the earliest so far (its text then
+ * replaces any earlier-found one's and follows, decoded, in any number of _more calls). */
 bool parse__html_sink_title_begin(struct parse__html_sink *s, size_t src);
 CORE_MUST_CHECK int parse__html_sink_title_more(struct parse__html_sink *s, const char *text,
                                                 size_t len);
+
 /* --- extraction without gumbo (html_scan.c) --- */
 
 /* Feed s's links, base, meta robots and title to sink using the tokenizer alone. With
