@@ -27,6 +27,11 @@ struct input {
     int err;
 };
 
+static void on_closed(uv_handle_t *h)
+{
+    core_free(h);
+}
+
 int input_open(struct core_loop *loop, const char *path, struct input **out)
 {
     struct input *in = core_calloc(1, sizeof(*in));
@@ -61,10 +66,16 @@ int input_open(struct core_loop *loop, const char *path, struct input **out)
         } else {
             uv_pipe_t *p = core_malloc(sizeof(*p));
 
-            if (!p || uv_pipe_init(core_loop_uv(loop), p, 0) < 0 ||
-                (rc = uv_pipe_open(p, in->fd)) < 0) {
-                core_free(p);
-                rc = p ? rc : -ENOMEM;
+            rc = p ? uv_pipe_init(core_loop_uv(loop), p, 0) : -ENOMEM;
+            if (rc == 0)
+                rc = uv_pipe_open(p, in->fd);
+            if (rc < 0) {
+                if (p && rc != -ENOMEM) {
+                    /* an initialised handle must be closed, not just freed */
+                    uv_close((uv_handle_t *)p, on_closed);
+                } else {
+                    core_free(p);
+                }
                 goto out_free;
             }
             in->stream = (uv_stream_t *)p;
@@ -231,11 +242,6 @@ int input_count_lines(struct core_coro *co, struct input *in, unsigned long long
     if (rc == 0)
         *lines = c.lines;
     return rc;
-}
-
-static void on_closed(uv_handle_t *h)
-{
-    core_free(h);
 }
 
 void input_close(struct input *in)

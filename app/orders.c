@@ -710,7 +710,7 @@ static bool retryable(int err, long status)
 static void describe(char *buf, size_t cap, int err, const struct fetch_result *res)
 {
     if (err != 0)
-        snprintf(buf, cap, "%s", res->error[0] ? res->error : core_strerror(err));
+        snprintf(buf, cap, "%.150s", res->error[0] ? res->error : core_strerror(err));
     else
         snprintf(buf, cap, "HTTP %ld", res->status);
 }
