@@ -117,6 +117,24 @@ static int put_string(struct jsonw *w, const char *s, size_t len)
     unsigned char *d;
     int rc;
 
+    /* Fast path: printable ASCII with nothing to escape, the usual case, is copied as is. */
+    for (i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\')
+            break;
+    }
+    if (i == len) {
+        rc = core_buf_reserve(b, len + 2);
+        if (rc < 0)
+            return fail(w, rc);
+        b->data[b->len] = '"';
+        memcpy(b->data + b->len + 1, s, len);
+        b->data[b->len + 1 + len] = '"';
+        b->len += len + 2;
+        b->data[b->len] = '\0';
+        return 0;
+    }
     rc = core_buf_putc(b, '"');
     if (rc < 0)
         return fail(w, rc);
@@ -247,20 +265,33 @@ static int put_token(struct jsonw *w, const char *text)
     return 0;
 }
 
+/* Decimal digits of v, written backwards from end; returns where they start. (snprintf costs
+ * more than the rest of a record's formatting put together.) */
+static char *format_u64(uint64_t v, char *end)
+{
+    *--end = '\0';
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
 int jsonw_int(struct jsonw *w, int64_t v)
 {
-    char num[24];
+    char num[24], *p;
 
-    snprintf(num, sizeof(num), "%" PRId64, v);
-    return put_token(w, num);
+    p = format_u64(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, num + sizeof(num));
+    if (v < 0)
+        *--p = '-';
+    return put_token(w, p);
 }
 
 int jsonw_uint(struct jsonw *w, uint64_t v)
 {
     char num[24];
 
-    snprintf(num, sizeof(num), "%" PRIu64, v);
-    return put_token(w, num);
+    return put_token(w, format_u64(v, num + sizeof(num)));
 }
 
 int jsonw_bool(struct jsonw *w, bool v)

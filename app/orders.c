@@ -849,9 +849,26 @@ static void add_total(struct orders_stats *st, const struct order *o, int64_t to
         st->totals[i].overflow = true;
 }
 
-static void record_one(struct pipe *p, struct item *it)
+/* Count an item in the stats (loop thread). */
+static void count_one(struct pipe *p, const struct item *it)
 {
-    const struct orders_config *cfg = p->cfg;
+    if (it->kind == ITEM_JOB) {
+        p->st.results++;
+        if (it->delivered) {
+            p->st.delivered++;
+            histogram_add(&p->st.latency, it->latency_ms);
+        } else {
+            p->st.priced++;
+        }
+        add_total(&p->st, it->order, it->total);
+    } else {
+        p->st.rejects[it->cls]++;
+    }
+}
+
+/* Hand an item to the caller's sink (on the thread pool, one batch at a time). */
+static void record_one(const struct orders_config *cfg, const struct item *it)
+{
     const char *src = cfg->inputs[it->src];
 
     if (it->kind == ITEM_JOB) {
@@ -870,14 +887,6 @@ static void record_one(struct pipe *p, struct item *it)
         r.source = src;
         r.first_line = it->first_line;
         r.last_line = it->last_line;
-        p->st.results++;
-        if (it->delivered) {
-            p->st.delivered++;
-            histogram_add(&p->st.latency, it->latency_ms);
-        } else {
-            p->st.priced++;
-        }
-        add_total(&p->st, it->order, it->total);
         if (cfg->on_result)
             cfg->on_result(&r, cfg->arg);
     } else {
@@ -893,33 +902,67 @@ static void record_one(struct pipe *p, struct item *it)
         r.error = it->error;
         r.http_status = it->cls == ORDERS_R_DELIVERY ? it->http_status : 0;
         r.attempts = it->attempts;
-        p->st.rejects[it->cls]++;
         if (cfg->on_reject)
             cfg->on_reject(&r, cfg->arg);
     }
 }
 
+#define RECORD_BATCH 256
+
+struct record_batch {
+    const struct orders_config *cfg;
+    struct item *items[RECORD_BATCH];
+    size_t n;
+};
+
+static int record_on_pool(void *arg)
+{
+    struct record_batch *rb = arg;
+    size_t i;
+
+    for (i = 0; i < rb->n; i++)
+        record_one(rb->cfg, rb->items[i]);
+    return 0;
+}
+
+/* Records in batches: formatting results and rejects is most of the per-order work left on
+ * the loop, so the sink runs on the pool while the loop goes on with the next orders. */
 static int recorder(struct core_coro *co, void *arg)
 {
     struct pipe *p = arg;
-    struct item *it;
-    int rc;
+    struct record_batch *rb = core_malloc(sizeof(*rb));
+    size_t i;
+    int rc = 0;
 
+    if (!rb)
+        return -ENOMEM;
+    rb->cfg = p->cfg;
     for (;;) {
-        rc = core_queue_get_nowait(p->record, (void **)&it);
-        if (rc == CORE_EEMPTY) {
-            /* nothing waiting: a good moment for the sink to flush its buffers */
+        rb->n = 0;
+        while (rb->n < RECORD_BATCH &&
+               core_queue_get_nowait(p->record, (void **)&rb->items[rb->n]) == 0)
+            rb->n++;
+        if (rb->n == 0) {
+            /* nothing waiting: a good moment for the sink to write out its buffers */
             if (p->cfg->on_flush)
                 p->cfg->on_flush(p->cfg->arg);
-            rc = core_queue_get(co, p->record, (void **)&it, -1);
+            rc = core_queue_get(co, p->record, (void **)&rb->items[0], -1);
+            if (rc < 0)
+                break;
+            rb->n = 1;
         }
-        if (rc < 0)
-            break;
-        record_one(p, it);
-        item_free(it);
+        for (i = 0; i < rb->n; i++)
+            count_one(p, rb->items[i]);
+        if (rb->n > 8)
+            core_offload(co, record_on_pool, rb, -1);
+        else
+            record_on_pool(rb); /* a trickle: not worth a trip to the pool */
+        for (i = 0; i < rb->n; i++)
+            item_free(rb->items[i]);
     }
     if (p->cfg->on_flush)
         p->cfg->on_flush(p->cfg->arg);
+    core_free(rb);
     return rc == -EPIPE ? 0 : rc;
 }
 

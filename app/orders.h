@@ -22,7 +22,10 @@
  * them safe). The stats then say where to resume. CORE_STOP_IMMEDIATE cancels at once.
  *
  * Ownership: cfg and what it points to are borrowed for the call; results and rejects passed
- * to the callbacks are valid only during the call. Loop thread only. */
+ * to the callbacks are valid only during the call. orders_run runs on the loop thread; so
+ * does on_flush, but on_result and on_reject may be called on a thread-pool thread (never two
+ * at once, and never while on_flush runs), so they must touch nothing but the sink they
+ * write to. */
 #ifndef APP_ORDERS_H
 #define APP_ORDERS_H
 

@@ -288,6 +288,8 @@ static void on_flush(void *arg)
 
     sink_flush(&c->results);
     sink_flush(&c->rejects);
+    if ((c->results.err || c->rejects.err) && c->stop)
+        core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE); /* no point going on */
 }
 
 static void after_record(struct cmd *c, struct sink *s, size_t mark, int rc)
@@ -301,8 +303,7 @@ static void after_record(struct cmd *c, struct sink *s, size_t mark, int rc)
     }
     if (s->buf.len >= FLUSH_AT)
         sink_flush(s);
-    if (s->err && c->stop)
-        core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE); /* no point going on */
+    (void)c; /* a write error is acted on in on_flush, on the loop thread */
 }
 
 static const char *const result_fields[] = {
@@ -323,7 +324,8 @@ static void on_result(const struct orders_result *r, void *arg)
     money_format(r->subtotal, o->decimals, sub, sizeof(sub));
     money_format(r->tax, o->decimals, tax, sizeof(tax));
     money_format(r->total, o->decimals, tot, sizeof(tot));
-    snprintf(lat, sizeof(lat), "%.1f", r->latency_ms);
+    if (r->delivered)
+        snprintf(lat, sizeof(lat), "%.1f", r->latency_ms);
     if (c->csv_out) {
         struct csvw w;
 

@@ -70,6 +70,11 @@ int core_buf_append(struct core_buf *b, const void *p, size_t n)
 
 int core_buf_putc(struct core_buf *b, char c)
 {
+    if (b->len + 2 <= b->cap && b->len < b->max) { /* room for c and the NUL */
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
     return core_buf_append(b, &c, 1);
 }
 
