@@ -5,8 +5,10 @@
  * core_calloc checks n * size for overflow; core_reallocarray does the same for arrays.
  *
  * Ownership: memory from these functions is freed with core_free (NULL is a no-op).
- * Thread-safe: the counters are atomic, because offloaded work may allocate on libuv's pool.
- * The counters are the one piece of process-wide mutable state in core/, and exist for tests. */
+ * Thread-safe: offloaded work allocates on libuv's pool too. The failure countdown is atomic
+ * (one process-wide setting, armed by tests) and the allocation count is per thread (shared
+ * counting would bounce a cache line between cores on every allocation). Both exist for tests
+ * and are the one piece of mutable global state in core/. */
 #ifndef CORE_MEM_H
 #define CORE_MEM_H
 
@@ -22,7 +24,7 @@ char *core_strdup(const char *s);
 
 /* Tests: make the allocation after n more succeed fail (n = 0 fails the next one); -1 disarms. */
 void core_mem_fail_after(long n);
-/* Tests: number of allocations made since start (successful or not). */
+/* Tests: number of allocations made by the calling thread so far (successful or not). */
 unsigned long core_mem_allocs(void);
 
 #endif
