@@ -40,17 +40,30 @@ static const char usage_text[] =
     "      --deny REGEX        never URLs matching REGEX (repeatable)\n"
     "      --follow-nofollow   follow rel=nofollow links and meta robots nofollow pages\n"
     "      --max-url-length N  drop longer links (default 2048)\n"
+    "      --max-path-repeat N a path repeating a segment more often is a trap (default 3)\n"
+    "      --max-query-variants N  distinct query strings per path (default 1000)\n"
+    "Politeness:\n"
+    "      --per-host N        requests in flight per host (default 2; 0 = no limit)\n"
+    "      --delay MS          between requests to one host (default 0)\n"
+    "      --no-robots         do not fetch or obey robots.txt\n"
     "How to fetch:\n"
     "  -w, --workers N         concurrent fetches (default 32)\n"
     "      --timeout SECONDS   whole request (default 30)\n"
     "      --connect-timeout SECONDS  (default 10)\n"
     "      --max-bytes N       largest body kept, after decompression (default 10485760)\n"
     "      --max-redirects N   redirect hops per URL (default 5)\n"
+    "      --retries N         retries on timeouts, connection errors, 5xx, 429 (default 2)\n"
+    "      --max-retry-wait SECONDS  cap on backoff and Retry-After (default 60)\n"
+    "      --low-speed-limit BYTES   abort a transfer slower than this ... (default 1000)\n"
+    "      --low-speed-time SECONDS  ... for this long (default 15)\n"
     "      --user-agent STR    (default trawl/" TRAWL_VERSION ")\n"
     "  -H, --header 'Name: value'  extra request header (repeatable)\n"
+    "      --connect-to H:P:H2:P2  connect to H2:P2 for requests to H:P, as curl does\n"
+    "                          (repeatable; empty H or P match any)\n"
     "Output:\n"
     "  -o, --output FILE       records file ('-' = stdout, the default)\n"
     "      --format FORMAT     jsonl or csv (default: from the file name, else jsonl)\n"
+    "      --skipped FILE      one JSONL line per discovered URL not fetched, and why\n"
     "  -q, --quiet             no progress line and no summary\n"
     "  -v, --verbose           one line per URL on stderr\n"
     "      --grace SECONDS     after Ctrl-C, let fetches in flight finish (default 5)\n"
@@ -62,7 +75,9 @@ static const char usage_text[] =
 enum {
     OPT_MAX_PAGES = 256, OPT_ORDER, OPT_SCOPE, OPT_ALLOW, OPT_DENY, OPT_TIMEOUT,
     OPT_CONNECT_TIMEOUT, OPT_USER_AGENT, OPT_FORMAT, OPT_GRACE, OPT_MAX_BYTES,
-    OPT_MAX_REDIRECTS, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH
+    OPT_MAX_REDIRECTS, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH, OPT_PER_HOST, OPT_DELAY,
+    OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
+    OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +102,17 @@ static const struct option long_opts[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"grace", required_argument, NULL, OPT_GRACE},
+    {"per-host", required_argument, NULL, OPT_PER_HOST},
+    {"delay", required_argument, NULL, OPT_DELAY},
+    {"no-robots", no_argument, NULL, OPT_NO_ROBOTS},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT},
+    {"low-speed-limit", required_argument, NULL, OPT_LOW_SPEED_LIMIT},
+    {"low-speed-time", required_argument, NULL, OPT_LOW_SPEED_TIME},
+    {"max-path-repeat", required_argument, NULL, OPT_MAX_PATH_REPEAT},
+    {"max-query-variants", required_argument, NULL, OPT_MAX_QUERY_VARIANTS},
+    {"skipped", required_argument, NULL, OPT_SKIPPED},
+    {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -95,8 +121,12 @@ struct cmd {
     const char *output;
     const char *format;
     const char *input;
+    const char *skipped_path;
+    struct crawl_output *skipped;
     const char **headers;
     size_t nheaders;
+    const char **connect_to;
+    size_t nconnect_to;
     char **seeds;
     size_t nseeds;
     size_t bad_seeds;
@@ -275,6 +305,50 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             if (!cli_parse_seconds(optarg, 3600000, &cfg->grace_ms))
                 return bad_number("--grace", optarg);
             break;
+        case OPT_PER_HOST:
+            if (!cli_parse_u64(optarg, 0, 10000, &n))
+                return bad_number("--per-host", optarg);
+            cfg->per_host = (unsigned)n;
+            break;
+        case OPT_DELAY:
+            if (!cli_parse_u64(optarg, 0, 86400000, &n))
+                return bad_number("--delay", optarg);
+            cfg->delay_ms = (int64_t)n;
+            break;
+        case OPT_NO_ROBOTS: cfg->robots = false; break;
+        case OPT_RETRIES:
+            if (!cli_parse_u64(optarg, 0, 100, &n))
+                return bad_number("--retries", optarg);
+            cfg->retries = (unsigned)n;
+            break;
+        case OPT_MAX_RETRY_WAIT:
+            if (!cli_parse_seconds(optarg, 86400000, &cfg->max_retry_wait_ms))
+                return bad_number("--max-retry-wait", optarg);
+            break;
+        case OPT_LOW_SPEED_LIMIT:
+            if (!cli_parse_u64(optarg, 0, 1ull << 32, &n))
+                return bad_number("--low-speed-limit", optarg);
+            cfg->fetch.low_speed_bytes = (int64_t)n;
+            break;
+        case OPT_LOW_SPEED_TIME:
+            if (!cli_parse_seconds(optarg, 86400000, &cfg->fetch.low_speed_ms))
+                return bad_number("--low-speed-time", optarg);
+            break;
+        case OPT_MAX_PATH_REPEAT:
+            if (!cli_parse_u64(optarg, 0, 1000, &n))
+                return bad_number("--max-path-repeat", optarg);
+            cfg->max_path_repeat = (unsigned)n;
+            break;
+        case OPT_MAX_QUERY_VARIANTS:
+            if (!cli_parse_u64(optarg, 0, 100000000, &n))
+                return bad_number("--max-query-variants", optarg);
+            cfg->max_query_variants = (unsigned)n;
+            break;
+        case OPT_SKIPPED: c->skipped_path = optarg; break;
+        case OPT_CONNECT_TO:
+            if (push(&c->connect_to, &c->nconnect_to, optarg) < 0)
+                return CLI_EXIT_FATAL;
+            break;
         case ':':
             return cli_usage_error("crawl", "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -283,6 +357,8 @@ static int parse_options(struct cmd *c, int argc, char **argv)
     }
     cfg->fetch.headers = c->headers;
     cfg->fetch.nheaders = c->nheaders;
+    cfg->fetch.connect_to = c->connect_to;
+    cfg->fetch.nconnect_to = c->nconnect_to;
     return -1;
 }
 
@@ -308,6 +384,17 @@ static void on_record(const struct crawl_record *r, void *arg)
     }
     if (rc < 0 && c->write_error == 0) {
         /* The output is gone (disk full, closed pipe): stop at once, say why at the end. */
+        c->write_error = rc;
+        core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE);
+    }
+}
+
+static void on_skip(const char *url, const char *parent, enum crawl_skip why, void *arg)
+{
+    struct cmd *c = arg;
+    int rc = crawl_output_skip(c->skipped, url, parent, crawl_skip_name(why));
+
+    if (rc < 0 && c->write_error == 0) {
         c->write_error = rc;
         core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE);
     }
@@ -351,10 +438,15 @@ static void print_summary(const struct cmd *c)
     }
     fprintf(stderr, "%s; %.1f MB\n", first ? "" : ")", (double)s->bytes / 1e6);
     fprintf(stderr, "trawl: links: %llu found, %llu duplicates, %llu out of scope, %llu beyond "
-            "depth, %llu not followed\n",
+            "depth, %llu not followed, %llu traps\n",
             (unsigned long long)s->links_found, (unsigned long long)s->duplicates,
             (unsigned long long)s->out_of_scope, (unsigned long long)s->beyond_depth,
-            (unsigned long long)s->skipped_links);
+            (unsigned long long)s->skipped_links, (unsigned long long)s->traps);
+    fprintf(stderr, "trawl: %zu hosts; robots.txt: %llu fetched, %llu pages disallowed, %llu "
+            "sitemaps listed; %llu retries\n",
+            s->hosts, (unsigned long long)s->robots_fetched,
+            (unsigned long long)s->robots_denied, (unsigned long long)s->sitemaps,
+            (unsigned long long)s->retries);
     if (s->interrupted)
         fprintf(stderr, "trawl: interrupted: %llu queued URLs were not fetched\n",
                 (unsigned long long)s->not_reached);
@@ -406,6 +498,7 @@ static void cmd_free(struct cmd *c)
         core_free(c->seeds[i]);
     core_free(c->seeds);
     core_free(c->headers);
+    core_free(c->connect_to);
     scope_destroy(c->cfg.scope);
 }
 
@@ -443,6 +536,15 @@ int crawl_cmd_main(int argc, char **argv)
         code = CLI_EXIT_FATAL;
         goto out;
     }
+    if (c.skipped_path &&
+        (rc = crawl_output_create(c.skipped_path, CRAWL_FORMAT_JSONL, &c.skipped)) < 0) {
+        fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c.skipped_path, core_strerror(rc));
+        crawl_output_destroy(c.out);
+        code = CLI_EXIT_FATAL;
+        goto out;
+    }
+    if (c.skipped)
+        c.cfg.on_skip = on_skip;
     c.cfg.seeds = (const char *const *)c.seeds;
     c.cfg.nseeds = c.nseeds;
     c.cfg.on_record = on_record;
@@ -459,6 +561,8 @@ int crawl_cmd_main(int argc, char **argv)
         fprintf(stderr, "trawl crawl: %s\n", core_strerror(rc));
         code = CLI_EXIT_FATAL;
     }
+    if ((rc = crawl_output_destroy(c.skipped)) < 0 && !c.write_error)
+        c.write_error = rc;
     rc = crawl_output_destroy(c.out);
     if (rc < 0 || c.write_error) {
         fprintf(stderr, "trawl crawl: writing '%s' failed: %s\n", c.output,

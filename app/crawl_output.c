@@ -21,7 +21,8 @@ struct crawl_output {
 
 static const char *const fields[] = {"url", "final_url", "depth", "parent", "status",
                                      "content_type", "bytes", "title", "links_found",
-                                     "links_new", "fetch_ms", "error", "fetched_at"};
+                                     "links_new", "fetch_ms", "error", "fetched_at",
+                                     "attempts"};
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 enum crawl_format crawl_format_for(const char *path)
@@ -125,6 +126,8 @@ static int format_json(const struct crawl_record *r, const char *when, const cha
     jsonw_raw(&w, ms);
     json_str(&w, "error", r->error);
     json_str(&w, "fetched_at", when);
+    jsonw_key(&w, "attempts");
+    jsonw_int(&w, r->attempts);
     jsonw_end_object(&w);
     rc = jsonw_finish(&w);
     return rc < 0 ? rc : core_buf_putc(line, '\n');
@@ -162,6 +165,7 @@ static int format_csv(const struct crawl_record *r, const char *when, const char
     csv_str(&w, ms);
     csv_str(&w, r->error);
     csv_str(&w, when);
+    csvw_field_int(&w, r->attempts);
     return csvw_end_row(&w);
 }
 
@@ -175,6 +179,30 @@ int crawl_output_write(struct crawl_output *o, const struct crawl_record *r)
     core_buf_reset(&o->line);
     rc = o->fmt == CRAWL_FORMAT_CSV ? format_csv(r, when, ms, &o->line)
                                     : format_json(r, when, ms, &o->line);
+    if (rc < 0) {
+        if (o->err == 0)
+            o->err = rc;
+        return rc;
+    }
+    return write_line(o);
+}
+
+int crawl_output_skip(struct crawl_output *o, const char *url, const char *parent,
+                      const char *reason)
+{
+    struct jsonw w;
+    int rc;
+
+    core_buf_reset(&o->line);
+    jsonw_init(&w, &o->line);
+    jsonw_begin_object(&w);
+    json_str(&w, "url", url);
+    json_str(&w, "parent", parent);
+    json_str(&w, "reason", reason);
+    jsonw_end_object(&w);
+    rc = jsonw_finish(&w);
+    if (rc == 0)
+        rc = core_buf_putc(&o->line, '\n');
     if (rc < 0) {
         if (o->err == 0)
             o->err = rc;

@@ -26,6 +26,7 @@ struct fetch_client {
     struct fetch_opts opts;
     char **headers;                  /* our copy of opts.headers */
     size_t nheaders;
+    struct curl_slist *connect_to;   /* opts.connect_to as curl wants it */
     char *user_agent;
     size_t active;
     uint64_t connects;
@@ -345,6 +346,8 @@ static int setup(struct xfer *x, const struct fetch_request *req)
     }
     if (x->headers)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+    if (c->connect_to)
+        curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
     if (req->method && strcmp(req->method, "GET") != 0)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
     if (req->body) {
@@ -420,6 +423,8 @@ int fetch_client_create(struct core_loop *loop, const struct fetch_opts *opts,
     c->opts = *opts;
     c->opts.headers = NULL; /* only the copies below are kept */
     c->opts.nheaders = 0;
+    c->opts.connect_to = NULL;
+    c->opts.nconnect_to = 0;
     core__list_init(&c->xfers);
     c->user_agent = core_strdup(opts->user_agent ? opts->user_agent : FETCH_USER_AGENT);
     c->multi = curl_multi_init();
@@ -433,6 +438,13 @@ int fetch_client_create(struct core_loop *loop, const struct fetch_opts *opts,
         for (c->nheaders = 0; c->nheaders < opts->nheaders; c->nheaders++)
             if (!(c->headers[c->nheaders] = core_strdup(opts->headers[c->nheaders])))
                 goto out_free;
+    }
+    for (size_t i = 0; i < opts->nconnect_to; i++) {
+        struct curl_slist *l = curl_slist_append(c->connect_to, opts->connect_to[i]);
+
+        if (!l)
+            goto out_free;
+        c->connect_to = l;
     }
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
@@ -450,6 +462,7 @@ int fetch_client_create(struct core_loop *loop, const struct fetch_opts *opts,
 
 out_free:
     free_headers(c);
+    curl_slist_free_all(c->connect_to);
     if (c->multi)
         curl_multi_cleanup(c->multi);
     core_free(c->user_agent);
@@ -484,6 +497,7 @@ void fetch_client_destroy(struct fetch_client *c)
     /* curl_multi_cleanup reports CURL_POLL_REMOVE for every socket: polls close then. */
     curl_multi_cleanup(c->multi);
     free_headers(c);
+    curl_slist_free_all(c->connect_to);
     core_free(c->user_agent);
     curl_global_cleanup();
     uv_timer_stop(&c->timer);

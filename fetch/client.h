@@ -45,6 +45,9 @@ struct fetch_opts {
     bool follow_redirects;           /* let libcurl follow (up to max_redirects) */
     long max_redirects;
     long max_connections;            /* total open connections (0 = libcurl default) */
+    const char *const *connect_to;   /* "HOST:PORT:CONNECT-HOST:CONNECT-PORT" (curl's
+                                        --connect-to; empty HOST/PORT match any), or NULL */
+    size_t nconnect_to;
     long max_host_connections;       /* per host (0 = no limit) */
 };
 

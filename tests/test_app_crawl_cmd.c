@@ -25,7 +25,9 @@ static const struct site_page small[] = {
 
 static const char *const fields[] = {"url", "final_url", "depth", "parent", "status",
                                      "content_type", "bytes", "title", "links_found",
-                                     "links_new", "fetch_ms", "error", "fetched_at"};
+                                     "links_new", "fetch_ms", "error", "fetched_at",
+                                     "attempts"};
+#define NFIELDS 14
 
 /* Every line of text is one JSON object with exactly the record fields. Returns the count. */
 static int check_jsonl(const char *text)
@@ -43,8 +45,8 @@ static int check_jsonl(const char *text)
         n = jsmn_parse(&p, text, (size_t)(nl - text), t, 64);
         if (n < 1 || t[0].type != JSMN_OBJECT)
             fail_msg("not a JSON object: %.*s", (int)(nl - text), text);
-        assert_int_equal(t[0].size, 13);
-        for (i = 1, k = 0; i < n && k < 13; k++) {
+        assert_int_equal(t[0].size, NFIELDS);
+        for (i = 1, k = 0; i < n && k < NFIELDS; k++) {
             assert_int_equal(t[i].type, JSMN_STRING);
             assert_int_equal((size_t)(t[i].end - t[i].start), strlen(fields[k]));
             assert_memory_equal(text + t[i].start, fields[k], strlen(fields[k]));
@@ -192,7 +194,8 @@ static void test_cli_csv_file_has_header_and_quoted_fields(void **state)
                                                    NULL}, 20000), 0);
     out = proc_slurp(path);
     assert_true(strncmp(out, "url,final_url,depth,parent,status,content_type,bytes,title,"
-                             "links_found,links_new,fetch_ms,error,fetched_at\r\n", 102) == 0);
+                             "links_found,links_new,fetch_ms,error,fetched_at,attempts\r\n",
+                        111) == 0);
     assert_non_null(strstr(out, "\"B, with comma\""));
     assert_non_null(strstr(out, "\"Home, \"\"quoted\"\"\""));
     for (line = out; (line = strstr(line, "\r\n")) != NULL; line += 2)
@@ -310,7 +313,7 @@ static void test_cli_second_sigint_aborts_in_flight(void **state)
     assert_int_equal(site_start(&s, slow, 201), 0);
     proc_init(&p);
     proc_path(&p, "out.jsonl", path, sizeof(path));
-    proc_start(&p, (const char *[]){"crawl", "-q", "-w", "4", "--grace", "60", "-o", path,
+    proc_start(&p, (const char *[]){"crawl", "-q", "-w", "4", "--per-host", "4", "--grace", "60", "-o", path,
                                     url(&s, "/", u), NULL}, NULL);
     for (i = 0; i < 1000 && (count_lines(path) < 1 || httpd_requests(s.srv) < 5); i++)
         sleep_ms(10);

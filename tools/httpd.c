@@ -20,6 +20,8 @@ struct logent {
     char *headers;
     char *body;
     size_t body_len;
+    int64_t recv_ms;
+    int64_t done_ms;
 };
 
 struct conn;
@@ -51,6 +53,7 @@ struct conn {
     size_t inlen;
     size_t incap;
     struct httpd_response out; /* response in progress */
+    uint64_t out_log;          /* log entry of the request it answers */
     size_t sent;
     bool busy;
     bool closing;
@@ -221,9 +224,18 @@ static void send_bytes(struct conn *c, const char *data, size_t len)
     }
 }
 
+static int64_t now_ms(void)
+{
+    return (int64_t)(uv_hrtime() / 1000000u);
+}
+
 /* The response is fully handed to libuv: close or go on with the next request. */
 static void response_done(struct conn *c)
 {
+    uv_mutex_lock(&c->s->mu);
+    if (c->out_log < c->s->nlog)
+        c->s->log[c->out_log].done_ms = now_ms();
+    uv_mutex_unlock(&c->s->mu);
     c->busy = false;
     free(c->out.data);
     c->out.data = NULL;
@@ -277,6 +289,8 @@ static void act(struct conn *c)
         on_tick(&c->timer);
 }
 
+static int64_t now_ms(void);
+
 static void log_request(struct httpd *s, const struct httpd_request *r)
 {
     struct logent *e;
@@ -293,6 +307,8 @@ static void log_request(struct httpd *s, const struct httpd_request *r)
     e->headers = strdup(r->headers);
     e->body = xstrndup(r->body, r->body_len);
     e->body_len = r->body_len;
+    e->recv_ms = now_ms();
+    e->done_ms = 0;
     uv_mutex_unlock(&s->mu);
 }
 
@@ -342,6 +358,7 @@ static void try_parse(struct conn *c)
     r.seq = c->s->nlog;
     uv_mutex_unlock(&c->s->mu);
     log_request(c->s, &r);
+    c->out_log = r.seq;
     memset(&c->out, 0, sizeof(c->out));
     c->s->handler(&r, &c->out, c->s->arg);
     memmove(c->in, c->in + total, c->inlen - total);
@@ -539,6 +556,20 @@ char *httpd_log_header(struct httpd *s, uint64_t i, const char *name)
     }
     uv_mutex_unlock(&s->mu);
     return v;
+}
+
+int httpd_log_times(struct httpd *s, uint64_t i, int64_t *recv_ms, int64_t *done_ms)
+{
+    int rc = -1;
+
+    uv_mutex_lock(&s->mu);
+    if (i < s->nlog) {
+        *recv_ms = s->log[i].recv_ms;
+        *done_ms = s->log[i].done_ms;
+        rc = 0;
+    }
+    uv_mutex_unlock(&s->mu);
+    return rc;
 }
 
 char *httpd_log_body(struct httpd *s, uint64_t i, size_t *len)

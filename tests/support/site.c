@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Copy t into a new string with {BASE} and {OTHER} replaced. */
@@ -43,17 +44,42 @@ static char *expand(const struct site *s, const char *t, size_t *len)
     return out;
 }
 
+/* The Host header without its port, into buf. */
+static const char *host_of(const struct httpd_request *req, char *buf, size_t cap)
+{
+    char *colon;
+
+    if (!httpd_header(req, "Host", buf, cap))
+        buf[0] = '\0';
+    colon = strrchr(buf, ':');
+    if (colon && buf[0] != '[')
+        *colon = '\0';
+    return buf;
+}
+
 static void handle(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 {
-    const struct site *s = arg;
+    struct site *s = arg;
+    char host[256];
     size_t i, blen, hlen;
 
+    host_of(req, host, sizeof(host));
     for (i = 0; i < s->npages; i++) {
         const struct site_page *p = &s->pages[i];
         char *body, *hdrs;
+        unsigned n;
 
-        if (strcmp(p->path, req->target) != 0)
+        if (strcmp(p->path, req->target) != 0 || (p->host && strcmp(p->host, host) != 0))
             continue;
+        n = i < SITE_MAX_PAGES ? s->hits[i]++ : 0;
+        if (n < p->fail_first) {
+            hdrs = p->fail_headers ? expand(s, p->fail_headers, &hlen) : NULL;
+            httpd_respond(resp, p->fail_status ? p->fail_status : 500, "text/plain", hdrs,
+                          "failing on purpose", 18);
+            resp->action = p->fail_action;
+            free(hdrs);
+            return;
+        }
         body = expand(s, p->body ? p->body : "", &blen);
         hdrs = p->headers ? expand(s, p->headers, &hlen) : NULL;
         httpd_respond(resp, p->status ? p->status : 200,
@@ -94,6 +120,81 @@ const char *site_url(const struct site *s, const char *path, char *buf, size_t c
 uint64_t site_hits(struct site *s, const char *path)
 {
     return httpd_hits(s->srv, path);
+}
+
+uint64_t site_host_hits(struct site *s, const char *host, const char *path)
+{
+    uint64_t i, n = httpd_requests(s->srv), hits = 0;
+    size_t hl = strlen(host);
+
+    for (i = 0; i < n; i++) {
+        char *t = httpd_log_target(s->srv, i), *h = httpd_log_header(s->srv, i, "Host");
+
+        hits += t && h && strcmp(t, path) == 0 && strncmp(h, host, hl) == 0 &&
+                (h[hl] == '\0' || h[hl] == ':');
+        free(t);
+        free(h);
+    }
+    return hits;
+}
+
+static bool is_host(struct site *s, uint64_t i, const char *host)
+{
+    char *h;
+    bool yes;
+    size_t hl;
+
+    if (!host)
+        return true;
+    h = httpd_log_header(s->srv, i, "Host");
+    hl = strlen(host);
+    yes = h && strncmp(h, host, hl) == 0 && (h[hl] == '\0' || h[hl] == ':');
+    free(h);
+    return yes;
+}
+
+unsigned site_max_overlap(struct site *s, const char *host)
+{
+    uint64_t i, j, n = httpd_requests(s->srv);
+    unsigned best = 0;
+
+    for (i = 0; i < n; i++) {
+        int64_t ri, di, rj, dj;
+        unsigned k = 0;
+
+        if (!is_host(s, i, host) || httpd_log_times(s->srv, i, &ri, &di) < 0)
+            continue;
+        /* how many requests of this host were in progress when request i arrived */
+        for (j = 0; j < n; j++) {
+            if (!is_host(s, j, host) || httpd_log_times(s->srv, j, &rj, &dj) < 0)
+                continue;
+            k += rj <= ri && (dj == 0 || dj > ri);
+        }
+        if (k > best)
+            best = k;
+    }
+    return best;
+}
+
+int64_t site_min_gap(struct site *s, const char *host)
+{
+    uint64_t i, n = httpd_requests(s->srv);
+    int64_t last = -1, best = -1, r, d;
+
+    for (i = 0; i < n; i++) {
+        if (!is_host(s, i, host) || httpd_log_times(s->srv, i, &r, &d) < 0)
+            continue;
+        if (last >= 0 && (best < 0 || r - last < best))
+            best = r - last;
+        last = r;
+    }
+    return best;
+}
+
+const char *site_connect_to(const struct site *s, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "::127.0.0.1:%u", (unsigned)httpd_port(s->srv));
+    return buf;
 }
 
 uint64_t site_foreign_hosts(struct site *s)

@@ -23,11 +23,19 @@ struct site_page {
     const char *headers;        /* extra header lines, or NULL */
     const char *body;
     unsigned delay_ms;
+    const char *host;           /* serve only for this Host (without port); NULL = any */
+    unsigned fail_first;        /* answer the first N requests with fail_status instead */
+    int fail_status;
+    const char *fail_headers;   /* extra header lines of those failures */
+    enum httpd_action fail_action; /* or misbehave (HTTPD_HANG, HTTPD_RESET...) for them */
 };
+
+#define SITE_MAX_PAGES 512
 
 struct site {
     const struct site_page *pages;
     size_t npages;
+    unsigned hits[SITE_MAX_PAGES];  /* requests per page so far (server thread) */
     struct httpd *srv;
     char base[64];
 };
@@ -40,5 +48,14 @@ const char *site_url(const struct site *s, const char *path, char *buf, size_t c
 uint64_t site_hits(struct site *s, const char *path);
 /* Requests whose Host header was not 127.0.0.1:PORT. */
 uint64_t site_foreign_hosts(struct site *s);
+/* Requests for host (without port) and path. */
+uint64_t site_host_hits(struct site *s, const char *host, const char *path);
+/* The most requests for host (NULL = any) that were in progress at the same time, from the
+ * log's arrival and completion times. */
+unsigned site_max_overlap(struct site *s, const char *host);
+/* The smallest gap between two consecutive request arrivals for host, in ms (-1 if < 2). */
+int64_t site_min_gap(struct site *s, const char *host);
+/* "--connect-to" value that sends every host to this server. */
+const char *site_connect_to(const struct site *s, char *buf, size_t cap);
 
 #endif

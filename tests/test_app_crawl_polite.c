@@ -1,0 +1,497 @@
+/* tests/test_app_crawl_polite.c: politeness (per-host limits, delays, no stalling behind a slow
+ * host), robots.txt (RFC 9309), retries with backoff and Retry-After, crawler traps, and ending
+ * exactly, against a site on 127.0.0.1 reached under several host names (curl's connect-to). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/crawl.h"
+#include "app/scope.h"
+#include "core/loop.h"
+#include "tests/support/corotest.h"
+#include "tests/support/site.h"
+
+struct rec {
+    char url[256];
+    char error[32];
+    long status;
+    unsigned attempts;
+};
+
+struct run {
+    struct crawl_config cfg;
+    struct crawl_stats st;
+    struct rec recs[512];
+    size_t n;
+    char seeds_buf[4][256];
+    const char *seeds[4];
+    char connect[64];
+    const char *connect_to[1];
+    char skips[64][320];
+    size_t nskips;
+    int rc;
+};
+
+static void on_record(const struct crawl_record *r, void *arg)
+{
+    struct run *run = arg;
+    struct rec *x = &run->recs[run->n++];
+
+    assert_true(run->n < 512);
+    snprintf(x->url, sizeof(x->url), "%s", r->url);
+    snprintf(x->error, sizeof(x->error), "%s", r->error ? r->error : "");
+    x->status = r->status;
+    x->attempts = r->attempts;
+}
+
+static void on_skip(const char *url, const char *parent, enum crawl_skip why, void *arg)
+{
+    struct run *run = arg;
+
+    (void)parent;
+    if (run->nskips < 64)
+        snprintf(run->skips[run->nskips++], sizeof(run->skips[0]), "%s %s", crawl_skip_name(why), url);
+}
+
+static const struct rec *find(const struct run *r, const char *url)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        if (strcmp(r->recs[i].url, url) == 0)
+            return &r->recs[i];
+    return NULL;
+}
+
+static bool skipped_as(const struct run *r, const char *reason, const char *url_part)
+{
+    size_t i, n = strlen(reason);
+
+    for (i = 0; i < r->nskips; i++)
+        if (strncmp(r->skips[i], reason, n) == 0 && r->skips[i][n] == ' ' &&
+            strstr(r->skips[i], url_part))
+            return true;
+    return false;
+}
+
+static void setup_run(struct run *r, struct site *s, const char *const *seeds, size_t nseeds)
+{
+    size_t i;
+
+    memset(r, 0, sizeof(*r));
+    crawl_config_init(&r->cfg);
+    r->cfg.workers = 16;
+    r->cfg.max_depth = 3;
+    r->cfg.fetch.timeout_ms = 3000;
+    r->cfg.retry_base_ms = 50;
+    for (i = 0; i < nseeds; i++) {
+        snprintf(r->seeds_buf[i], sizeof(r->seeds_buf[i]), "%s", seeds[i]);
+        r->seeds[i] = r->seeds_buf[i];
+    }
+    r->cfg.seeds = r->seeds;
+    r->cfg.nseeds = nseeds;
+    site_connect_to(s, r->connect, sizeof(r->connect));
+    r->connect_to[0] = r->connect;
+    r->cfg.fetch.connect_to = r->connect_to;
+    r->cfg.fetch.nconnect_to = 1;
+    r->cfg.on_record = on_record;
+    r->cfg.on_skip = on_skip;
+    r->cfg.arg = r;
+    assert_int_equal(scope_create(SCOPE_ANY, &r->cfg.scope), 0);
+}
+
+static int body(struct core_coro *co, void *arg)
+{
+    struct run *r = arg;
+
+    r->rc = crawl_run(co, &r->cfg, NULL, &r->st);
+    return 0;
+}
+
+static void go(struct run *r)
+{
+    assert_int_equal(corotest_run(body, r, COROTEST_WATCHDOG_MS), 0);
+    assert_int_equal(r->rc, 0);
+    scope_destroy(r->cfg.scope);
+}
+
+/* --- politeness ---------------------------------------------------------------------------- */
+
+#define P(host, path, links, delay) {path, 0, NULL, NULL, links, delay, host}
+
+static const struct site_page two_hosts[] = {
+    P("a.test", "/", "<a href=\"/1\">1</a><a href=\"/2\">2</a><a href=\"/3\">3</a><a href=\"/4\">4</a>"
+                     "<a href=\"/5\">5</a><a href=\"/6\">6</a><a href=\"/7\">7</a><a href=\"/8\">8</a>", 0),
+    P("b.test", "/", "<a href=\"/1\">1</a><a href=\"/2\">2</a><a href=\"/3\">3</a><a href=\"/4\">4</a>"
+                     "<a href=\"/5\">5</a><a href=\"/6\">6</a><a href=\"/7\">7</a><a href=\"/8\">8</a>", 0),
+    P(NULL, "/1", "x", 80), P(NULL, "/2", "x", 80), P(NULL, "/3", "x", 80), P(NULL, "/4", "x", 80),
+    P(NULL, "/5", "x", 80), P(NULL, "/6", "x", 80), P(NULL, "/7", "x", 80), P(NULL, "/8", "x", 80),
+    {"/robots.txt", 404, "text/plain", NULL, "", 0},
+};
+
+static void test_polite_per_host_limit_holds_and_hosts_run_side_by_side(void **state)
+{
+    static const char *const seeds[] = {"http://a.test/", "http://b.test/"};
+    struct site s;
+    struct run r;
+
+    (void)state;
+    assert_int_equal(site_start(&s, two_hosts, sizeof(two_hosts) / sizeof(two_hosts[0])), 0);
+    setup_run(&r, &s, seeds, 2);
+    r.cfg.per_host = 2;
+    go(&r);
+    assert_int_equal(r.n, 18);
+    assert_true(site_max_overlap(&s, "a.test") <= 2);
+    assert_true(site_max_overlap(&s, "b.test") <= 2);
+    /* 16 workers, 2 hosts: both hosts were served at once, not one after the other */
+    assert_true(site_max_overlap(&s, NULL) >= 3);
+    assert_int_equal(r.st.hosts, 2);
+    site_stop(&s);
+}
+
+static void test_polite_delay_between_requests_to_one_host(void **state)
+{
+    static const char *const seeds[] = {"http://a.test/"};
+    struct site s;
+    struct run r;
+
+    (void)state;
+    assert_int_equal(site_start(&s, two_hosts, sizeof(two_hosts) / sizeof(two_hosts[0])), 0);
+    setup_run(&r, &s, seeds, 1);
+    r.cfg.per_host = 4;
+    r.cfg.delay_ms = 120;
+    go(&r);
+    assert_int_equal(r.n, 9);
+    assert_true(site_min_gap(&s, "a.test") >= 115); /* ms clock rounding */
+    site_stop(&s);
+}
+
+/* One host answers in 1 s per page and may have one request at a time; the other is fast.
+ * The fast host's pages must not wait behind the slow ones. */
+static const struct site_page slow_fast[] = {
+    P("slow.test", "/", "<a href=\"/s1\">1</a><a href=\"/s2\">2</a><a href=\"/s3\">3</a>", 0),
+    P("slow.test", "/s1", "x", 1000), P("slow.test", "/s2", "x", 1000), P("slow.test", "/s3", "x", 1000),
+    P("fast.test", "/", "<a href=\"/f1\">1</a><a href=\"/f2\">2</a><a href=\"/f3\">3</a><a href=\"/f4\">4</a>"
+                        "<a href=\"/f5\">5</a><a href=\"/f6\">6</a>", 0),
+    P("fast.test", "/f1", "x", 0), P("fast.test", "/f2", "x", 0), P("fast.test", "/f3", "x", 0),
+    P("fast.test", "/f4", "x", 0), P("fast.test", "/f5", "x", 0), P("fast.test", "/f6", "x", 0),
+    {"/robots.txt", 404, "text/plain", NULL, "", 0},
+};
+
+static void test_polite_slow_host_does_not_hold_back_the_others(void **state)
+{
+    static const char *const seeds[] = {"http://slow.test/", "http://fast.test/"};
+    struct site s;
+    struct run r;
+    uint64_t i, n;
+    int64_t last_fast = 0, slow_started[3] = {0}, rcv, done;
+    int ns = 0;
+
+    (void)state;
+    assert_int_equal(site_start(&s, slow_fast, sizeof(slow_fast) / sizeof(slow_fast[0])), 0);
+    setup_run(&r, &s, seeds, 2);
+    r.cfg.per_host = 1;
+    r.cfg.workers = 4;
+    go(&r);
+    assert_int_equal(r.n, 2 + 3 + 6);
+    n = httpd_requests(s.srv);
+    for (i = 0; i < n; i++) {
+        char *h = httpd_log_header(s.srv, i, "Host"), *t = httpd_log_target(s.srv, i);
+
+        httpd_log_times(s.srv, i, &rcv, &done);
+        if (strncmp(h, "fast.test", 9) == 0 && done > last_fast)
+            last_fast = done;
+        if (strncmp(h, "slow.test", 9) == 0 && t[1] == 's' && ns < 3)
+            slow_started[ns++] = rcv;
+        free(h);
+        free(t);
+    }
+    /* every fast page was done before the second slow page even started */
+    assert_int_equal(ns, 3);
+    assert_true(last_fast < slow_started[1]);
+    site_stop(&s);
+}
+
+/* --- robots.txt ---------------------------------------------------------------------------- */
+
+static const struct site_page robots_site[] = {
+    {"/robots.txt", 0, "text/plain", NULL,
+     "# rules for everyone else\n"
+     "User-agent: *\nDisallow: /\n\n"
+     "User-agent: trawl\nDisallow: /private\nAllow: /private/ok\nDisallow: /*.pdf$\n"
+     "Crawl-delay: 0.2\n"
+     "Sitemap: http://127.0.0.1/sitemap.xml\n", 0},
+    {"/", 0, NULL, NULL,
+     "<a href=\"/public\">p</a><a href=\"/private/secret\">s</a><a href=\"/private/ok\">o</a>"
+     "<a href=\"/doc.pdf\">d</a><a href=\"/doc.pdf?v=2\">d2</a>", 0},
+    {"/public", 0, NULL, NULL, "x", 0},
+    {"/private/secret", 0, NULL, NULL, "x", 0},
+    {"/private/ok", 0, NULL, NULL, "x", 0},
+    {"/doc.pdf", 0, "application/pdf", NULL, "x", 0},
+    {"/doc.pdf?v=2", 0, "application/pdf", NULL, "x", 0},
+};
+
+static void test_robots_rules_are_obeyed_and_recorded(void **state)
+{
+    struct site s;
+    struct run r;
+    char seed[128], u[128];
+
+    (void)state;
+    assert_int_equal(site_start(&s, robots_site, sizeof(robots_site) / sizeof(robots_site[0])), 0);
+    site_url(&s, "/", seed, sizeof(seed));
+    {
+        const char *seeds[] = {seed};
+
+        setup_run(&r, &s, seeds, 1);
+    }
+    r.cfg.per_host = 4;
+    go(&r);
+    assert_int_equal(site_hits(&s, "/robots.txt"), 1);
+    assert_int_equal(site_hits(&s, "/private/secret"), 0); /* never requested */
+    assert_int_equal(site_hits(&s, "/doc.pdf"), 0);
+    assert_int_equal(site_hits(&s, "/public"), 1);
+    assert_int_equal(site_hits(&s, "/private/ok"), 1);      /* the longer Allow wins */
+    assert_int_equal(site_hits(&s, "/doc.pdf?v=2"), 1);     /* $ anchors the end */
+    assert_string_equal(find(&r, site_url(&s, "/private/secret", u, sizeof(u)))->error, "robots");
+    assert_string_equal(find(&r, site_url(&s, "/doc.pdf", u, sizeof(u)))->error, "robots");
+    assert_true(skipped_as(&r, "robots", "/private/secret"));
+    assert_int_equal(r.st.robots_denied, 2);
+    assert_int_equal(r.st.sitemaps, 1);
+    assert_true(site_min_gap(&s, NULL) >= 195); /* Crawl-delay: 0.2 for trawl's group */
+    site_stop(&s);
+}
+
+static const struct site_page robots_5xx[] = {
+    {"/robots.txt", 503, "text/plain", NULL, "down", 0},
+    {"/", 0, NULL, NULL, "<a href=\"/a\">a</a>", 0},
+};
+
+static const struct site_page robots_moved[] = {
+    {"/robots.txt", 301, NULL, "Location: /real-robots.txt\r\n", "", 0},
+    {"/real-robots.txt", 0, "text/plain", NULL, "User-agent: *\nDisallow: /a\n", 0},
+    {"/", 0, NULL, NULL, "<a href=\"/a\">a</a><a href=\"/b\">b</a>", 0},
+    {"/b", 0, NULL, NULL, "x", 0},
+};
+
+static void test_robots_unavailable_means_nothing_and_redirects_are_followed(void **state)
+{
+    struct site s;
+    struct run r;
+    char seed[128];
+    const char *seeds[] = {seed};
+
+    (void)state;
+    assert_int_equal(site_start(&s, robots_5xx, 2), 0);
+    site_url(&s, "/", seed, sizeof(seed));
+    setup_run(&r, &s, seeds, 1);
+    r.cfg.retries = 0;
+    go(&r);
+    /* RFC 9309 2.3.1.4: a 5xx robots.txt allows nothing, the seed included */
+    assert_int_equal(site_hits(&s, "/"), 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.recs[0].error, "robots");
+    site_stop(&s);
+
+    assert_int_equal(site_start(&s, robots_moved, 4), 0);
+    site_url(&s, "/", seed, sizeof(seed));
+    setup_run(&r, &s, seeds, 1);
+    go(&r);
+    assert_int_equal(site_hits(&s, "/real-robots.txt"), 1);
+    assert_int_equal(site_hits(&s, "/a"), 0);
+    assert_int_equal(site_hits(&s, "/b"), 1);
+    site_stop(&s);
+}
+
+static void test_robots_can_be_turned_off(void **state)
+{
+    struct site s;
+    struct run r;
+    char seed[128];
+    const char *seeds[] = {seed};
+
+    (void)state;
+    assert_int_equal(site_start(&s, robots_5xx, 2), 0);
+    site_url(&s, "/", seed, sizeof(seed));
+    setup_run(&r, &s, seeds, 1);
+    r.cfg.robots = false;
+    go(&r);
+    assert_int_equal(site_hits(&s, "/robots.txt"), 0);
+    assert_int_equal(site_hits(&s, "/"), 1);
+    site_stop(&s);
+}
+
+/* --- retries ------------------------------------------------------------------------------- */
+
+static const struct site_page flaky[] = {
+    {"/robots.txt", 404, "text/plain", NULL, "", 0},
+    {"/", 0, NULL, NULL,
+     "<a href=\"/e500\">a</a><a href=\"/e429\">b</a><a href=\"/e404\">c</a><a href=\"/down\">d</a>"
+     "<a href=\"/hang\">e</a><a href=\"/reset\">f</a>", 0},
+    {"/e500", 0, NULL, NULL, "ok", 0, NULL, 1, 500},
+    {"/e429", 0, NULL, NULL, "ok", 0, NULL, 1, 429, "Retry-After: 1\r\n"},
+    {"/e404", 404, NULL, NULL, "gone", 0},
+    {"/down", 0, NULL, NULL, "ok", 0, NULL, 100, 503},
+    {"/hang", 0, NULL, NULL, "ok", 0, NULL, 1, 200, NULL, HTTPD_HANG},
+    {"/reset", 0, NULL, NULL, "ok", 0, NULL, 1, 200, NULL, HTTPD_RESET},
+};
+
+static void test_retries_with_backoff_and_retry_after(void **state)
+{
+    struct site s;
+    struct run r;
+    char seed[128], u[128];
+    const char *seeds[] = {seed};
+    const struct rec *x;
+    int64_t r1, r2, d;
+    uint64_t i, n, first = UINT64_MAX, second = UINT64_MAX;
+
+    (void)state;
+    assert_int_equal(site_start(&s, flaky, sizeof(flaky) / sizeof(flaky[0])), 0);
+    site_url(&s, "/", seed, sizeof(seed));
+    setup_run(&r, &s, seeds, 1);
+    r.cfg.per_host = 8;
+    r.cfg.retries = 2;
+    r.cfg.fetch.timeout_ms = 500;
+    go(&r);
+    x = find(&r, site_url(&s, "/e500", u, sizeof(u)));
+    assert_int_equal(x->status, 200);
+    assert_int_equal(x->attempts, 2);
+    x = find(&r, site_url(&s, "/e429", u, sizeof(u)));
+    assert_int_equal(x->status, 200);
+    assert_int_equal(x->attempts, 2);
+    x = find(&r, site_url(&s, "/e404", u, sizeof(u)));
+    assert_int_equal(x->status, 404);
+    assert_int_equal(x->attempts, 1);          /* a 4xx other than 429 is not retried */
+    x = find(&r, site_url(&s, "/down", u, sizeof(u)));
+    assert_int_equal(x->status, 503);
+    assert_int_equal(x->attempts, 3);          /* 1 + 2 retries, then the failure stands */
+    x = find(&r, site_url(&s, "/hang", u, sizeof(u)));
+    assert_int_equal(x->status, 200);
+    assert_int_equal(x->attempts, 2);
+    x = find(&r, site_url(&s, "/reset", u, sizeof(u)));
+    assert_int_equal(x->status, 200);
+    assert_int_equal(site_hits(&s, "/down"), 3);
+    /* Retry-After: 1 was honoured */
+    n = httpd_requests(s.srv);
+    for (i = 0; i < n; i++) {
+        char *t = httpd_log_target(s.srv, i);
+
+        if (strcmp(t, "/e429") == 0) {
+            if (first == UINT64_MAX)
+                first = i;
+            else
+                second = i;
+        }
+        free(t);
+    }
+    httpd_log_times(s.srv, first, &r1, &d);
+    httpd_log_times(s.srv, second, &r2, &d);
+    assert_true(r2 - r1 >= 990);
+    assert_true(r.st.retries >= 6);
+    site_stop(&s);
+}
+
+/* --- traps --------------------------------------------------------------------------------- */
+
+static const struct site_page traps_site[] = {
+    {"/robots.txt", 404, "text/plain", NULL, "", 0},
+    {"/", 0, NULL, NULL, "<a href=\"/t/a/\">t</a><a href=\"/cal?d=1\">cal</a>", 0},
+    /* every page under /t/ links to "a/" below itself: /t/a/a/a/a/... */
+    {"/t/a/", 0, NULL, NULL, "<a href=\"a/\">deeper</a>", 0},
+    {"/t/a/a/", 0, NULL, NULL, "<a href=\"a/\">deeper</a>", 0},
+    {"/t/a/a/a/", 0, NULL, NULL, "<a href=\"a/\">deeper</a>", 0},
+    {"/t/a/a/a/a/", 0, NULL, NULL, "<a href=\"a/\">deeper</a>", 0},
+    {"/cal?d=1", 0, NULL, NULL, "<a href=\"/cal?d=2\">next</a>", 0},
+    {"/cal?d=2", 0, NULL, NULL, "<a href=\"/cal?d=3\">next</a>", 0},
+    {"/cal?d=3", 0, NULL, NULL, "<a href=\"/cal?d=4\">next</a>", 0},
+    {"/cal?d=4", 0, NULL, NULL, "<a href=\"/cal?d=5\">next</a>", 0},
+};
+
+static void test_traps_stop_runaway_paths_and_queries(void **state)
+{
+    struct site s;
+    struct run r;
+    char seed[128];
+    const char *seeds[] = {seed};
+
+    (void)state;
+    assert_int_equal(site_start(&s, traps_site, sizeof(traps_site) / sizeof(traps_site[0])), 0);
+    site_url(&s, "/", seed, sizeof(seed));
+    setup_run(&r, &s, seeds, 1);
+    r.cfg.max_depth = 20;
+    r.cfg.max_path_repeat = 3;
+    r.cfg.max_query_variants = 2;
+    go(&r);
+    assert_int_equal(site_hits(&s, "/t/a/a/a/"), 1);    /* "a" three times: fine */
+    assert_int_equal(site_hits(&s, "/t/a/a/a/a/"), 0);  /* four times: a trap */
+    assert_true(skipped_as(&r, "trap", "/t/a/a/a/a/"));
+    assert_int_equal(site_hits(&s, "/cal?d=2"), 1);
+    assert_int_equal(site_hits(&s, "/cal?d=3"), 0);     /* third query string of /cal */
+    assert_true(skipped_as(&r, "trap", "/cal?d=3"));
+    assert_int_equal(r.st.traps, 2);
+    site_stop(&s);
+}
+
+/* --- ending exactly -------------------------------------------------------------------------- */
+
+/* Delays, retries waiting for their time, robots.txt with a Crawl-delay and redirects, all at
+ * once: the crawl must end right after the last of them, with every page, never before. */
+static const struct site_page busy[] = {
+    {"/robots.txt", 0, "text/plain", NULL, "User-agent: *\nCrawl-delay: 0.1\n", 0, NULL, 1, 503},
+    {"/", 0, NULL, NULL, "<a href=\"/r\">r</a><a href=\"/x\">x</a><a href=\"/y\">y</a>", 0},
+    {"/r", 302, NULL, "Location: /r2\r\n", "", 0},
+    {"/r2", 0, NULL, NULL, "<a href=\"/z\">z</a>", 0, NULL, 1, 500},
+    {"/x", 0, NULL, NULL, "x", 0, NULL, 1, 429, "Retry-After: 1\r\n"},
+    {"/y", 0, NULL, NULL, "y", 0},
+    {"/z", 0, NULL, NULL, "z", 0},
+};
+
+static void test_crawl_ends_exactly_with_delays_retries_robots_and_redirects(void **state)
+{
+    struct site s;
+    struct run r;
+    char seed[128], u[128];
+    const char *seeds[] = {seed};
+    int64_t t0;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(site_start(&s, busy, sizeof(busy) / sizeof(busy[0])), 0);
+    site_url(&s, "/", seed, sizeof(seed));
+    setup_run(&r, &s, seeds, 1);
+    r.cfg.per_host = 4;
+    r.cfg.delay_ms = 50;
+    r.cfg.retries = 2;
+    t0 = core_now_ms();
+    go(&r);
+    /* not early: every page is there, each with its final answer */
+    assert_int_equal(r.n, 5); /* /, /r (-> /r2), /x, /y, /z */
+    for (i = 0; i < r.n; i++)
+        assert_int_equal(r.recs[i].status == 200 || r.recs[i].status == 302, 1);
+    assert_int_equal(find(&r, site_url(&s, "/r", u, sizeof(u)))->status, 200);
+    assert_int_equal(site_hits(&s, "/robots.txt"), 2); /* retried once after its 503 */
+    assert_int_equal(site_hits(&s, "/z"), 1);
+    /* not late: the Retry-After of 1 s dominates; nothing waited for a stale timer */
+    assert_true(core_now_ms() - t0 < 4000);
+    site_stop(&s);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_polite_per_host_limit_holds_and_hosts_run_side_by_side),
+        cmocka_unit_test(test_polite_delay_between_requests_to_one_host),
+        cmocka_unit_test(test_polite_slow_host_does_not_hold_back_the_others),
+        cmocka_unit_test(test_robots_rules_are_obeyed_and_recorded),
+        cmocka_unit_test(test_robots_unavailable_means_nothing_and_redirects_are_followed),
+        cmocka_unit_test(test_robots_can_be_turned_off),
+        cmocka_unit_test(test_retries_with_backoff_and_retry_after),
+        cmocka_unit_test(test_traps_stop_runaway_paths_and_queries),
+        cmocka_unit_test(test_crawl_ends_exactly_with_delays_retries_robots_and_redirects),
+    };
+
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
