@@ -9,111 +9,8 @@
 #include "app/scope.h"
 #include "core/loop.h"
 #include "tests/support/corotest.h"
+#include "tests/support/crawlrun.h"
 #include "tests/support/site.h"
-
-struct rec {
-    char url[256];
-    char error[32];
-    long status;
-    unsigned attempts;
-};
-
-struct run {
-    struct crawl_config cfg;
-    struct crawl_stats st;
-    struct rec recs[512];
-    size_t n;
-    char seeds_buf[4][256];
-    const char *seeds[4];
-    char connect[64];
-    const char *connect_to[1];
-    char skips[64][320];
-    size_t nskips;
-    int rc;
-};
-
-static void on_record(const struct crawl_record *r, void *arg)
-{
-    struct run *run = arg;
-    struct rec *x = &run->recs[run->n++];
-
-    assert_true(run->n < 512);
-    snprintf(x->url, sizeof(x->url), "%s", r->url);
-    snprintf(x->error, sizeof(x->error), "%s", r->error ? r->error : "");
-    x->status = r->status;
-    x->attempts = r->attempts;
-}
-
-static void on_skip(const char *url, const char *parent, enum crawl_skip why, void *arg)
-{
-    struct run *run = arg;
-
-    (void)parent;
-    if (run->nskips < 64)
-        snprintf(run->skips[run->nskips++], sizeof(run->skips[0]), "%s %s", crawl_skip_name(why), url);
-}
-
-static const struct rec *find(const struct run *r, const char *url)
-{
-    size_t i;
-
-    for (i = 0; i < r->n; i++)
-        if (strcmp(r->recs[i].url, url) == 0)
-            return &r->recs[i];
-    return NULL;
-}
-
-static bool skipped_as(const struct run *r, const char *reason, const char *url_part)
-{
-    size_t i, n = strlen(reason);
-
-    for (i = 0; i < r->nskips; i++)
-        if (strncmp(r->skips[i], reason, n) == 0 && r->skips[i][n] == ' ' &&
-            strstr(r->skips[i], url_part))
-            return true;
-    return false;
-}
-
-static void setup_run(struct run *r, struct site *s, const char *const *seeds, size_t nseeds)
-{
-    size_t i;
-
-    memset(r, 0, sizeof(*r));
-    crawl_config_init(&r->cfg);
-    r->cfg.workers = 16;
-    r->cfg.max_depth = 3;
-    r->cfg.fetch.timeout_ms = 3000;
-    r->cfg.retry_base_ms = 50;
-    for (i = 0; i < nseeds; i++) {
-        snprintf(r->seeds_buf[i], sizeof(r->seeds_buf[i]), "%s", seeds[i]);
-        r->seeds[i] = r->seeds_buf[i];
-    }
-    r->cfg.seeds = r->seeds;
-    r->cfg.nseeds = nseeds;
-    site_connect_to(s, r->connect, sizeof(r->connect));
-    r->connect_to[0] = r->connect;
-    r->cfg.fetch.connect_to = r->connect_to;
-    r->cfg.fetch.nconnect_to = 1;
-    r->cfg.on_record = on_record;
-    r->cfg.on_skip = on_skip;
-    r->cfg.arg = r;
-    assert_int_equal(scope_create(SCOPE_ANY, &r->cfg.scope), 0);
-}
-
-static int body(struct core_coro *co, void *arg)
-{
-    struct run *r = arg;
-
-    r->rc = crawl_run(co, &r->cfg, NULL, &r->st);
-    return 0;
-}
-
-static void go(struct run *r)
-{
-    assert_int_equal(corotest_run(body, r, COROTEST_WATCHDOG_MS), 0);
-    assert_int_equal(r->rc, 0);
-    scope_destroy(r->cfg.scope);
-}
 
 /* --- politeness ---------------------------------------------------------------------------- */
 
@@ -133,13 +30,13 @@ static void test_polite_per_host_limit_holds_and_hosts_run_side_by_side(void **s
 {
     static const char *const seeds[] = {"http://a.test/", "http://b.test/"};
     struct site s;
-    struct run r;
+    static struct crawlrun r;
 
     (void)state;
     assert_int_equal(site_start(&s, two_hosts, sizeof(two_hosts) / sizeof(two_hosts[0])), 0);
-    setup_run(&r, &s, seeds, 2);
+    crawlrun_setup(&r, &s, seeds, 2);
     r.cfg.per_host = 2;
-    go(&r);
+    crawlrun_go(&r);
     assert_int_equal(r.n, 18);
     assert_true(site_max_overlap(&s, "a.test") <= 2);
     assert_true(site_max_overlap(&s, "b.test") <= 2);
@@ -153,14 +50,14 @@ static void test_polite_delay_between_requests_to_one_host(void **state)
 {
     static const char *const seeds[] = {"http://a.test/"};
     struct site s;
-    struct run r;
+    static struct crawlrun r;
 
     (void)state;
     assert_int_equal(site_start(&s, two_hosts, sizeof(two_hosts) / sizeof(two_hosts[0])), 0);
-    setup_run(&r, &s, seeds, 1);
+    crawlrun_setup(&r, &s, seeds, 1);
     r.cfg.per_host = 4;
     r.cfg.delay_ms = 120;
-    go(&r);
+    crawlrun_go(&r);
     assert_int_equal(r.n, 9);
     assert_true(site_min_gap(&s, "a.test") >= 115); /* ms clock rounding */
     site_stop(&s);
@@ -182,17 +79,17 @@ static void test_polite_slow_host_does_not_hold_back_the_others(void **state)
 {
     static const char *const seeds[] = {"http://slow.test/", "http://fast.test/"};
     struct site s;
-    struct run r;
+    static struct crawlrun r;
     uint64_t i, n;
     int64_t last_fast = 0, slow_started[3] = {0}, rcv, done;
     int ns = 0;
 
     (void)state;
     assert_int_equal(site_start(&s, slow_fast, sizeof(slow_fast) / sizeof(slow_fast[0])), 0);
-    setup_run(&r, &s, seeds, 2);
+    crawlrun_setup(&r, &s, seeds, 2);
     r.cfg.per_host = 1;
     r.cfg.workers = 4;
-    go(&r);
+    crawlrun_go(&r);
     assert_int_equal(r.n, 2 + 3 + 6);
     n = httpd_requests(s.srv);
     for (i = 0; i < n; i++) {
@@ -234,7 +131,7 @@ static const struct site_page robots_site[] = {
 static void test_robots_rules_are_obeyed_and_recorded(void **state)
 {
     struct site s;
-    struct run r;
+    static struct crawlrun r;
     char seed[128], u[128];
 
     (void)state;
@@ -243,19 +140,19 @@ static void test_robots_rules_are_obeyed_and_recorded(void **state)
     {
         const char *seeds[] = {seed};
 
-        setup_run(&r, &s, seeds, 1);
+        crawlrun_setup(&r, &s, seeds, 1);
     }
     r.cfg.per_host = 4;
-    go(&r);
+    crawlrun_go(&r);
     assert_int_equal(site_hits(&s, "/robots.txt"), 1);
     assert_int_equal(site_hits(&s, "/private/secret"), 0); /* never requested */
     assert_int_equal(site_hits(&s, "/doc.pdf"), 0);
     assert_int_equal(site_hits(&s, "/public"), 1);
     assert_int_equal(site_hits(&s, "/private/ok"), 1);      /* the longer Allow wins */
     assert_int_equal(site_hits(&s, "/doc.pdf?v=2"), 1);     /* $ anchors the end */
-    assert_string_equal(find(&r, site_url(&s, "/private/secret", u, sizeof(u)))->error, "robots");
-    assert_string_equal(find(&r, site_url(&s, "/doc.pdf", u, sizeof(u)))->error, "robots");
-    assert_true(skipped_as(&r, "robots", "/private/secret"));
+    assert_string_equal(crawlrun_find(&r, site_url(&s, "/private/secret", u, sizeof(u)))->error, "robots");
+    assert_string_equal(crawlrun_find(&r, site_url(&s, "/doc.pdf", u, sizeof(u)))->error, "robots");
+    assert_true(crawlrun_skipped(&r, "robots", "/private/secret"));
     assert_int_equal(r.st.robots_denied, 2);
     assert_int_equal(r.st.sitemaps, 1);
     assert_true(site_min_gap(&s, NULL) >= 195); /* Crawl-delay: 0.2 for trawl's group */
@@ -277,16 +174,16 @@ static const struct site_page robots_moved[] = {
 static void test_robots_unavailable_means_nothing_and_redirects_are_followed(void **state)
 {
     struct site s;
-    struct run r;
+    static struct crawlrun r;
     char seed[128];
     const char *seeds[] = {seed};
 
     (void)state;
     assert_int_equal(site_start(&s, robots_5xx, 2), 0);
     site_url(&s, "/", seed, sizeof(seed));
-    setup_run(&r, &s, seeds, 1);
+    crawlrun_setup(&r, &s, seeds, 1);
     r.cfg.retries = 0;
-    go(&r);
+    crawlrun_go(&r);
     /* RFC 9309 2.3.1.4: a 5xx robots.txt allows nothing, the seed included */
     assert_int_equal(site_hits(&s, "/"), 0);
     assert_int_equal(r.n, 1);
@@ -295,8 +192,8 @@ static void test_robots_unavailable_means_nothing_and_redirects_are_followed(voi
 
     assert_int_equal(site_start(&s, robots_moved, 4), 0);
     site_url(&s, "/", seed, sizeof(seed));
-    setup_run(&r, &s, seeds, 1);
-    go(&r);
+    crawlrun_setup(&r, &s, seeds, 1);
+    crawlrun_go(&r);
     assert_int_equal(site_hits(&s, "/real-robots.txt"), 1);
     assert_int_equal(site_hits(&s, "/a"), 0);
     assert_int_equal(site_hits(&s, "/b"), 1);
@@ -306,16 +203,16 @@ static void test_robots_unavailable_means_nothing_and_redirects_are_followed(voi
 static void test_robots_can_be_turned_off(void **state)
 {
     struct site s;
-    struct run r;
+    static struct crawlrun r;
     char seed[128];
     const char *seeds[] = {seed};
 
     (void)state;
     assert_int_equal(site_start(&s, robots_5xx, 2), 0);
     site_url(&s, "/", seed, sizeof(seed));
-    setup_run(&r, &s, seeds, 1);
+    crawlrun_setup(&r, &s, seeds, 1);
     r.cfg.robots = false;
-    go(&r);
+    crawlrun_go(&r);
     assert_int_equal(site_hits(&s, "/robots.txt"), 0);
     assert_int_equal(site_hits(&s, "/"), 1);
     site_stop(&s);
@@ -339,37 +236,37 @@ static const struct site_page flaky[] = {
 static void test_retries_with_backoff_and_retry_after(void **state)
 {
     struct site s;
-    struct run r;
+    static struct crawlrun r;
     char seed[128], u[128];
     const char *seeds[] = {seed};
-    const struct rec *x;
+    const struct crawlrun_rec *x;
     int64_t r1, r2, d;
     uint64_t i, n, first = UINT64_MAX, second = UINT64_MAX;
 
     (void)state;
     assert_int_equal(site_start(&s, flaky, sizeof(flaky) / sizeof(flaky[0])), 0);
     site_url(&s, "/", seed, sizeof(seed));
-    setup_run(&r, &s, seeds, 1);
+    crawlrun_setup(&r, &s, seeds, 1);
     r.cfg.per_host = 8;
     r.cfg.retries = 2;
     r.cfg.fetch.timeout_ms = 500;
-    go(&r);
-    x = find(&r, site_url(&s, "/e500", u, sizeof(u)));
+    crawlrun_go(&r);
+    x = crawlrun_find(&r, site_url(&s, "/e500", u, sizeof(u)));
     assert_int_equal(x->status, 200);
     assert_int_equal(x->attempts, 2);
-    x = find(&r, site_url(&s, "/e429", u, sizeof(u)));
+    x = crawlrun_find(&r, site_url(&s, "/e429", u, sizeof(u)));
     assert_int_equal(x->status, 200);
     assert_int_equal(x->attempts, 2);
-    x = find(&r, site_url(&s, "/e404", u, sizeof(u)));
+    x = crawlrun_find(&r, site_url(&s, "/e404", u, sizeof(u)));
     assert_int_equal(x->status, 404);
     assert_int_equal(x->attempts, 1);          /* a 4xx other than 429 is not retried */
-    x = find(&r, site_url(&s, "/down", u, sizeof(u)));
+    x = crawlrun_find(&r, site_url(&s, "/down", u, sizeof(u)));
     assert_int_equal(x->status, 503);
     assert_int_equal(x->attempts, 3);          /* 1 + 2 retries, then the failure stands */
-    x = find(&r, site_url(&s, "/hang", u, sizeof(u)));
+    x = crawlrun_find(&r, site_url(&s, "/hang", u, sizeof(u)));
     assert_int_equal(x->status, 200);
     assert_int_equal(x->attempts, 2);
-    x = find(&r, site_url(&s, "/reset", u, sizeof(u)));
+    x = crawlrun_find(&r, site_url(&s, "/reset", u, sizeof(u)));
     assert_int_equal(x->status, 200);
     assert_int_equal(site_hits(&s, "/down"), 3);
     /* Retry-After: 1 was honoured */
@@ -411,24 +308,24 @@ static const struct site_page traps_site[] = {
 static void test_traps_stop_runaway_paths_and_queries(void **state)
 {
     struct site s;
-    struct run r;
+    static struct crawlrun r;
     char seed[128];
     const char *seeds[] = {seed};
 
     (void)state;
     assert_int_equal(site_start(&s, traps_site, sizeof(traps_site) / sizeof(traps_site[0])), 0);
     site_url(&s, "/", seed, sizeof(seed));
-    setup_run(&r, &s, seeds, 1);
+    crawlrun_setup(&r, &s, seeds, 1);
     r.cfg.max_depth = 20;
     r.cfg.max_path_repeat = 3;
     r.cfg.max_query_variants = 2;
-    go(&r);
+    crawlrun_go(&r);
     assert_int_equal(site_hits(&s, "/t/a/a/a/"), 1);    /* "a" three times: fine */
     assert_int_equal(site_hits(&s, "/t/a/a/a/a/"), 0);  /* four times: a trap */
-    assert_true(skipped_as(&r, "trap", "/t/a/a/a/a/"));
+    assert_true(crawlrun_skipped(&r, "trap", "/t/a/a/a/a/"));
     assert_int_equal(site_hits(&s, "/cal?d=2"), 1);
     assert_int_equal(site_hits(&s, "/cal?d=3"), 0);     /* third query string of /cal */
-    assert_true(skipped_as(&r, "trap", "/cal?d=3"));
+    assert_true(crawlrun_skipped(&r, "trap", "/cal?d=3"));
     assert_int_equal(r.st.traps, 2);
     site_stop(&s);
 }
@@ -450,7 +347,7 @@ static const struct site_page busy[] = {
 static void test_crawl_ends_exactly_with_delays_retries_robots_and_redirects(void **state)
 {
     struct site s;
-    struct run r;
+    static struct crawlrun r;
     char seed[128], u[128];
     const char *seeds[] = {seed};
     int64_t t0;
@@ -459,17 +356,17 @@ static void test_crawl_ends_exactly_with_delays_retries_robots_and_redirects(voi
     (void)state;
     assert_int_equal(site_start(&s, busy, sizeof(busy) / sizeof(busy[0])), 0);
     site_url(&s, "/", seed, sizeof(seed));
-    setup_run(&r, &s, seeds, 1);
+    crawlrun_setup(&r, &s, seeds, 1);
     r.cfg.per_host = 4;
     r.cfg.delay_ms = 50;
     r.cfg.retries = 2;
     t0 = core_now_ms();
-    go(&r);
+    crawlrun_go(&r);
     /* not early: every page is there, each with its final answer */
     assert_int_equal(r.n, 5); /* /, /r (-> /r2), /x, /y, /z */
     for (i = 0; i < r.n; i++)
         assert_int_equal(r.recs[i].status == 200 || r.recs[i].status == 302, 1);
-    assert_int_equal(find(&r, site_url(&s, "/r", u, sizeof(u)))->status, 200);
+    assert_int_equal(crawlrun_find(&r, site_url(&s, "/r", u, sizeof(u)))->status, 200);
     assert_int_equal(site_hits(&s, "/robots.txt"), 2); /* retried once after its 503 */
     assert_int_equal(site_hits(&s, "/z"), 1);
     /* not late: the Retry-After of 1 s dominates; nothing waited for a stale timer */

@@ -97,6 +97,7 @@ int site_start(struct site *s, const struct site_page *pages, size_t npages)
 {
     int rc;
 
+    memset(s, 0, sizeof(*s));
     s->pages = pages;
     s->npages = npages;
     rc = httpd_start(0, handle, s, &s->srv);
