@@ -24,6 +24,7 @@
 #include "core/offload.h"
 #include "core/sigwatch.h"
 #include "parse/robots.h"
+#include "parse/sitemap.h"
 #include "parse/url.h"
 #include "parse/visited.h"
 
@@ -88,6 +89,7 @@ void crawl_config_init(struct crawl_config *c)
     c->max_retry_wait_ms = 60000;
     c->max_path_repeat = 3;
     c->max_query_variants = 1000;
+    c->max_sitemap_bytes = 50u << 20; /* the sitemaps protocol's own limit */
 }
 
 const char *crawl_error_name(enum crawl_error e)
@@ -600,6 +602,94 @@ static enum job_end page_job(struct core_coro *co, struct crawl *c, struct front
     return JOB_DONE;
 }
 
+/* --- sitemaps ------------------------------------------------------------------------------ */
+
+/* Queue a sitemap file (from robots.txt or a sitemap index) once, if it is in scope. */
+static void add_sitemap(struct crawl *c, const char *base, const char *url, size_t len)
+{
+    enum parse_visited_state state;
+    struct frontier_job *job;
+    uint64_t fp;
+
+    if (parse_url_resolve(base, strlen(base), url, len, &c->scratch) < 0 ||
+        scope_check(c->cfg->scope, c->scratch.data, c->scratch.len) != SCOPE_IN)
+        return;
+    fp = parse_visited_fingerprint(c->visited, c->scratch.data, c->scratch.len);
+    if (parse_visited_add(c->visited, fp, 0, NULL, &state) != PARSE_VISITED_NEW)
+        return;
+    if (frontier_add(c->frontier, c->scratch.data, c->scratch.len,
+                     origin_len(c->scratch.data, c->scratch.len), fp, 0, NULL, &job) == 0)
+        job->kind = FRONTIER_SITEMAP;
+}
+
+struct sitemap_walk {
+    struct crawl *c;
+    const char *url;
+    bool index;
+    struct core_buf locs;       /* NUL-separated */
+};
+
+static void on_loc(const char *loc, size_t len, void *arg)
+{
+    struct sitemap_walk *w = arg;
+
+    /* a URL that does not fit is dropped whole (its NUL never lands, so it is cut back) */
+    size_t mark = w->locs.len;
+
+    if (core_buf_append(&w->locs, loc, len) < 0 || core_buf_putc(&w->locs, '\0') < 0) {
+        w->locs.len = mark;
+        if (w->locs.data)
+            w->locs.data[mark] = '\0';
+    }
+}
+
+/* Fetch a sitemap: its URLs become seeds (depth 0); an index's entries, more sitemaps. */
+static enum job_end sitemap_job(struct core_coro *co, struct crawl *c, struct frontier_job *job)
+{
+    struct sitemap_walk w = {c, job->url, false, {0}};
+    struct fetch_result res;
+    size_t off;
+    int rc;
+
+    c->st.sitemaps_fetched++;
+    fetch_result_init(&res);
+    rc = fetch_client_get(co, c->http, job->url, &res);
+    if (retryable(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
+        c->st.retries++;
+        frontier_retry(c->frontier, job, core_now_ms() + backoff_delay(&c->backoff,
+                       job->attempts + 1u, res.retry_after_s));
+        fetch_result_free(&res);
+        return JOB_REQUEUED;
+    }
+    core_buf_init(&w.locs, 64u << 20);
+    if (rc == 0 && res.status >= 200 && res.status < 300 && res.body.len > 0) {
+        /* whatever it found before an error (too big, too many URLs) still counts */
+        rc = parse_sitemap(res.body.data, res.body.len, c->cfg->max_sitemap_bytes, on_loc, &w,
+                           &w.index);
+        (void)rc;
+    }
+    for (off = 0; off < w.locs.len;) {
+        const char *loc = w.locs.data + off;
+        size_t n = strlen(loc);
+
+        if (w.index) {
+            add_sitemap(c, job->url, loc, n);
+        } else if (parse_url_resolve(job->url, strlen(job->url), loc, n, &c->scratch) == 0) {
+            char *url = core_strndup(c->scratch.data, c->scratch.len);
+
+            c->st.sitemap_urls++;
+            if (url)
+                discover(c, url, strlen(url), 0, NULL, NULL);
+            core_free(url);
+        }
+        off += n + 1;
+    }
+    parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_DONE);
+    core_buf_free(&w.locs);
+    fetch_result_free(&res);
+    return JOB_DONE;
+}
+
 /* --- robots.txt ---------------------------------------------------------------------------- */
 
 static bool robots_allowed(const void *rules, const char *target, size_t len)
@@ -658,6 +748,12 @@ static enum job_end robots_job(struct core_coro *co, struct crawl *c, struct fro
         if (delay > c->cfg->max_crawl_delay_ms)
             delay = c->cfg->max_crawl_delay_ms;
         c->st.sitemaps += parse_robots_sitemaps(rules);
+        for (size_t i = 0; c->cfg->sitemaps && i < parse_robots_sitemaps(rules); i++) {
+            size_t len;
+            const char *sm = parse_robots_sitemap(rules, i, &len);
+
+            add_sitemap(c, url.data, sm, len);
+        }
     }
     /* without rules (out of memory) the host stays allowed: rules NULL */
     frontier_host_set_robots(c->frontier, job->host, rc == 0 ? rules : NULL, delay);
@@ -676,7 +772,12 @@ static int worker(struct core_coro *co, void *arg)
     int rc;
 
     while ((rc = frontier_take(co, c->frontier, &job)) == 0) {
-        end = job->kind == FRONTIER_ROBOTS ? robots_job(co, c, job) : page_job(co, c, job);
+        if (job->kind == FRONTIER_ROBOTS)
+            end = robots_job(co, c, job);
+        else if (job->kind == FRONTIER_SITEMAP)
+            end = sitemap_job(co, c, job);
+        else
+            end = page_job(co, c, job);
         if (end == JOB_DONE)
             frontier_done(c->frontier, job);
     }

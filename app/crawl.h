@@ -103,6 +103,8 @@ struct crawl_config {
     int64_t max_retry_wait_ms;  /* cap on backoff and Retry-After */
     unsigned max_path_repeat;   /* a path segment repeated more often is a trap */
     unsigned max_query_variants;/* distinct query strings per path before it is a trap */
+    bool sitemaps;              /* seed the crawl from the sitemaps robots.txt lists */
+    size_t max_sitemap_bytes;   /* a sitemap file's size cap, after decompression */
     crawl_skip_fn *on_skip;     /* --skipped, or NULL */
     crawl_record_fn *on_record;
     void (*on_progress)(const struct crawl_progress *p, void *arg); /* every progress_ms */
@@ -149,6 +151,8 @@ struct crawl_stats {
     uint64_t robots_denied;     /* pages robots.txt disallowed */
     uint64_t robots_fetched;    /* robots.txt files requested */
     uint64_t sitemaps;          /* Sitemap: lines seen in robots.txt files */
+    uint64_t sitemaps_fetched;  /* sitemap files requested (--sitemaps) */
+    uint64_t sitemap_urls;      /* <loc> URLs they listed */
     uint64_t retries;           /* requests made again after a failure */
     uint64_t shorter_routes;    /* URLs later reached by a shorter route */
     uint64_t not_reached;       /* queued URLs dropped by a stop or --max-pages */

@@ -46,6 +46,7 @@ static const char usage_text[] =
     "      --per-host N        requests in flight per host (default 2; 0 = no limit)\n"
     "      --delay MS          between requests to one host (default 0)\n"
     "      --no-robots         do not fetch or obey robots.txt\n"
+    "      --sitemaps          also seed from the sitemaps robots.txt lists\n"
     "How to fetch:\n"
     "  -w, --workers N         concurrent fetches (default 32)\n"
     "      --timeout SECONDS   whole request (default 30)\n"
@@ -77,7 +78,7 @@ enum {
     OPT_CONNECT_TIMEOUT, OPT_USER_AGENT, OPT_FORMAT, OPT_GRACE, OPT_MAX_BYTES,
     OPT_MAX_REDIRECTS, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH, OPT_PER_HOST, OPT_DELAY,
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
-    OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO
+    OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +114,7 @@ static const struct option long_opts[] = {
     {"max-query-variants", required_argument, NULL, OPT_MAX_QUERY_VARIANTS},
     {"skipped", required_argument, NULL, OPT_SKIPPED},
     {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
+    {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -316,6 +318,7 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             cfg->delay_ms = (int64_t)n;
             break;
         case OPT_NO_ROBOTS: cfg->robots = false; break;
+        case OPT_SITEMAPS: cfg->sitemaps = true; break;
         case OPT_RETRIES:
             if (!cli_parse_u64(optarg, 0, 100, &n))
                 return bad_number("--retries", optarg);
@@ -443,9 +446,10 @@ static void print_summary(const struct cmd *c)
             (unsigned long long)s->out_of_scope, (unsigned long long)s->beyond_depth,
             (unsigned long long)s->skipped_links, (unsigned long long)s->traps);
     fprintf(stderr, "trawl: %zu hosts; robots.txt: %llu fetched, %llu pages disallowed, %llu "
-            "sitemaps listed; %llu retries\n",
+            "sitemaps listed (%llu fetched, %llu URLs); %llu retries\n",
             s->hosts, (unsigned long long)s->robots_fetched,
             (unsigned long long)s->robots_denied, (unsigned long long)s->sitemaps,
+            (unsigned long long)s->sitemaps_fetched, (unsigned long long)s->sitemap_urls,
             (unsigned long long)s->retries);
     if (s->interrupted)
         fprintf(stderr, "trawl: interrupted: %llu queued URLs were not fetched\n",

@@ -73,7 +73,8 @@ struct frontier_parent {
 
 enum frontier_kind {
     FRONTIER_PAGE,
-    FRONTIER_ROBOTS
+    FRONTIER_ROBOTS,
+    FRONTIER_SITEMAP            /* set by the caller on a job it added: not a page */
 };
 
 struct frontier_job {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "app/crawl.h"
 #include "app/scope.h"
@@ -218,6 +219,69 @@ static void test_robots_can_be_turned_off(void **state)
     site_stop(&s);
 }
 
+/* --- sitemaps ------------------------------------------------------------------------------- */
+
+static void test_sitemaps_seed_the_crawl_when_asked(void **state)
+{
+    static char gz[512];
+    static struct site_page pages[] = {
+        {"/robots.txt", 0, "text/plain", NULL, "Sitemap: {BASE}/index.xml\n", 0},
+        {"/index.xml", 0, "application/xml", NULL,
+         "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+         "<sitemap><loc>{BASE}/sm1.xml</loc></sitemap><sitemap><loc>{BASE}/sm2.xml.gz</loc></sitemap>"
+         "</sitemapindex>", 0},
+        {"/sm1.xml", 0, "application/xml", NULL,
+         "<urlset><url><loc> {BASE}/from-sitemap-1 </loc></url>"
+         "<url><loc>http://elsewhere.example/out</loc></url></urlset>", 0},
+        {"/sm2.xml.gz", 0, "application/x-gzip", NULL, gz, 0},
+        {"/", 0, NULL, NULL, "<title>home</title>", 0},
+        {"/from-sitemap-1", 0, NULL, NULL, "<title>one</title>", 0},
+        {"/from-sitemap-2", 0, NULL, NULL, "<title>two</title>", 0},
+    };
+    struct site s;
+    static struct crawlrun r;
+    char seed[128], xml[256];
+    const char *seeds[] = {seed};
+    z_stream z;
+    int i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(site_start(&s, pages, sizeof(pages) / sizeof(pages[0])), 0);
+        /* the gzip'd sitemap needs the server's address inside: build it now */
+        snprintf(xml, sizeof(xml), "<urlset><url><loc>%s/from-sitemap-2</loc></url></urlset>", s.base);
+        memset(&z, 0, sizeof(z));
+        deflateInit2(&z, 9, Z_DEFLATED, 16 + 15, 9, Z_DEFAULT_STRATEGY);
+        z.next_in = (unsigned char *)xml;
+        z.avail_in = (uInt)strlen(xml);
+        z.next_out = (unsigned char *)gz;
+        z.avail_out = sizeof(gz);
+        deflate(&z, Z_FINISH);
+        pages[3].body_len = z.total_out;
+        deflateEnd(&z);
+        site_url(&s, "/", seed, sizeof(seed));
+        crawlrun_setup(&r, &s, seeds, 1);
+        scope_destroy(r.cfg.scope);
+        assert_int_equal(scope_create(SCOPE_HOST, &r.cfg.scope), 0);
+        r.cfg.sitemaps = i == 1;
+        crawlrun_go(&r);
+        assert_int_equal(r.st.sitemaps, 1);
+        if (i == 0) {
+            assert_int_equal(site_hits(&s, "/index.xml"), 0);
+            assert_int_equal(site_hits(&s, "/from-sitemap-1"), 0);
+        } else {
+            assert_int_equal(site_hits(&s, "/index.xml"), 1);
+            assert_int_equal(site_hits(&s, "/sm2.xml.gz"), 1);
+            assert_int_equal(site_hits(&s, "/from-sitemap-1"), 1);
+            assert_int_equal(site_hits(&s, "/from-sitemap-2"), 1);
+            assert_int_equal(r.st.sitemaps_fetched, 3);
+            assert_int_equal(r.st.sitemap_urls, 3);
+            assert_true(crawlrun_skipped(&r, "scope", "elsewhere.example"));
+        }
+        site_stop(&s);
+    }
+}
+
 /* --- retries ------------------------------------------------------------------------------- */
 
 static const struct site_page flaky[] = {
@@ -383,6 +447,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_robots_rules_are_obeyed_and_recorded),
         cmocka_unit_test(test_robots_unavailable_means_nothing_and_redirects_are_followed),
         cmocka_unit_test(test_robots_can_be_turned_off),
+        cmocka_unit_test(test_sitemaps_seed_the_crawl_when_asked),
         cmocka_unit_test(test_retries_with_backoff_and_retry_after),
         cmocka_unit_test(test_traps_stop_runaway_paths_and_queries),
         cmocka_unit_test(test_crawl_ends_exactly_with_delays_retries_robots_and_redirects),

@@ -80,7 +80,13 @@ static void handle(const struct httpd_request *req, struct httpd_response *resp,
             free(hdrs);
             return;
         }
-        body = expand(s, p->body ? p->body : "", &blen);
+        if (p->body_len) {
+            body = malloc(p->body_len);
+            memcpy(body, p->body, p->body_len);
+            blen = p->body_len;
+        } else {
+            body = expand(s, p->body ? p->body : "", &blen);
+        }
         hdrs = p->headers ? expand(s, p->headers, &hlen) : NULL;
         httpd_respond(resp, p->status ? p->status : 200,
                       p->content_type ? p->content_type : "text/html; charset=utf-8", hdrs,

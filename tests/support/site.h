@@ -28,6 +28,7 @@ struct site_page {
     int fail_status;
     const char *fail_headers;   /* extra header lines of those failures */
     enum httpd_action fail_action; /* or misbehave (HTTPD_HANG, HTTPD_RESET...) for them */
+    size_t body_len;            /* > 0: body is binary, this long, and not expanded */
 };
 
 #define SITE_MAX_PAGES 512
