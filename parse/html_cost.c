@@ -32,12 +32,15 @@
  * have ignored (a <tr> outside a table), since gumbo may have read its end tag as closing
  * something else. The HTML rules above apply only where gumbo is surely in HTML content
  * (no foreign entry at all, or a trusted HTML top entry), and only a trusted foreign top
- * entry lets a self-closing tag ("<path/>") go unpushed, lets "<![CDATA[" skip its
- * content, and makes new children foreign. Raw-text content
+ * entry lets a self-closing tag ("<path/>") go unpushed and makes new children foreign,
+ * and only a trusted foreign top entry (integration points too) makes "<![CDATA[" a CDATA
+ * section, as in gumbo's tokenizer. Raw-text content
  * (script, style, title, ...) is skipped only when no foreign, select or frameset entry is
- * open at all, since those change whether gumbo's tokenizer reads it as text; and when a
- * "<![CDATA[" could be either a CDATA section or a bogus comment, the tags up to its "]]>"
- * are pushed but pop nothing.
+ * open at all, since those change whether gumbo's tokenizer reads it as text. A
+ * "<![CDATA[" that could be either a CDATA section or a bogus comment (they hide different
+ * tags) makes the page unfit for gumbo, and so does a CDATA section in an integration point
+ * (<svg><title><![CDATA[x]]>): inside a table, gumbo 0.10.1 fails an assertion on it and
+ * aborts the process.
  *
  * Each token costs O(1) (the walks above are capped), so the check is linear. */
 #include <errno.h>
@@ -231,11 +234,7 @@ struct est {
     size_t nforeign;       /* E_FOREIGN entries */
     bool form_open;        /* gumbo's form element pointer is set */
     bool too_deep;
-    size_t nopop_until;    /* input offset: tags before it pop nothing */
-    size_t cdata_end;      /* cached end of the next "]]>" at or after cdata_from */
-    size_t cdata_from;
-    const char *s;
-    size_t len;
+    bool unsafe;           /* markup gumbo may read differently, or crash on */
 };
 
 static int cmp_tag(const void *key, const void *elem)
@@ -512,8 +511,7 @@ static bool ignorable(struct est *e, const struct taginfo *ti)
     return e->count[ID_FRAMESET] > 0 && ti->id != ID_FRAMESET;
 }
 
-static int start_tag(struct est *e, struct parse__html_tok *t, const struct parse__html_tag *tag,
-                     bool nopop)
+static int start_tag(struct est *e, struct parse__html_tok *t, const struct parse__html_tag *tag)
 {
     const struct taginfo *ti = info(tag);
     struct entry *x = top(e);
@@ -562,7 +560,7 @@ static int start_tag(struct est *e, struct parse__html_tok *t, const struct pars
                 return 0; /* a second form is ignored */
             break;
         case ID_SELECT:
-            if (!nopop && top_is(e, ID_SELECT)) {
+            if (top_is(e, ID_SELECT)) {
                 pop(e); /* <select> in a select acts as </select> */
                 return 0;
             }
@@ -571,8 +569,8 @@ static int start_tag(struct est *e, struct parse__html_tok *t, const struct pars
             break;
         }
     }
-    /* in doubt (foreign content, or tags gumbo may not see), pop nothing */
-    if (html && !nopop)
+    /* in doubt (maybe foreign content), pop nothing */
+    if (html)
         handled = close_before(e, ti);
     else
         handled = !(ti->flags & (T_POPPER | T_PCLOSE));
@@ -657,7 +655,7 @@ static size_t block_end(struct est *e, const struct taginfo *ti, const struct pa
     return k + 1;
 }
 
-static void end_tag(struct est *e, const struct parse__html_tag *tag, bool nopop)
+static void end_tag(struct est *e, const struct parse__html_tag *tag)
 {
     const struct taginfo *ti = info(tag);
     struct entry *x = top(e);
@@ -676,7 +674,7 @@ static void end_tag(struct est *e, const struct parse__html_tag *tag, bool nopop
             return;
         }
     }
-    if (nopop || !x) {
+    if (!x) {
         suspect(e);
         return;
     }
@@ -711,20 +709,6 @@ static void end_tag(struct est *e, const struct parse__html_tag *tag, bool nopop
         suspect(e); /* gumbo never had it: the end tag may have closed something else */
 }
 
-/* Where the "]]>" at or after from ends, remembered so that repeated "<![CDATA[" stay
- * linear. */
-static size_t cdata_end(struct est *e, size_t from)
-{
-    const char *p;
-
-    if (from < e->cdata_from || from > e->cdata_end) {
-        p = from < e->len ? memmem(e->s + from, e->len - from, "]]>", 3) : NULL;
-        e->cdata_from = from;
-        e->cdata_end = p ? (size_t)(p - e->s) + 3 : e->len;
-    }
-    return e->cdata_end;
-}
-
 int parse__html_cost_ok(const char *s, size_t len, size_t max_depth, bool *ok)
 {
     /* gumbo's duplicate-attribute check compares each attribute with the earlier ones of
@@ -733,42 +717,42 @@ int parse__html_cost_ok(const char *s, size_t len, size_t max_depth, bool *ok)
     uint64_t attr_cost = 0;
     struct parse__html_tok t;
     struct parse__html_tag tag;
+    struct entry *x;
     struct est e;
     unsigned type;
-    bool nopop;
     int rc = 0;
 
     memset(&e, 0, sizeof(e));
     e.max = max_depth;
-    e.s = s;
-    e.len = len;
-    e.cdata_from = SIZE_MAX;
     parse__html_tok_init(&t, s, len);
     for (;;) {
-        t.cdata = foreign_ctx(&e, top(&e));
+        /* gumbo's tokenizer opens CDATA sections when the current node is foreign */
+        x = top(&e);
+        t.cdata = x && (x->flags & E_FOREIGN) && trusted(&e, x);
         type = parse__html_tok_next(&t, &tag);
         if (type == PARSE__TOK_EOF)
             break;
         if (type == PARSE__TOK_RAW)
             continue;
-        if (type == PARSE__TOK_CDATA_BOGUS) {
-            if (e.nforeign > 0)
-                e.nopop_until = cdata_end(&e, tag.offset + 9);
+        if (type == PARSE__TOK_CDATA || type == PARSE__TOK_CDATA_BOGUS) {
+            if (type == PARSE__TOK_CDATA ? (x->flags & E_IP) != 0 : e.nforeign > 0) {
+                e.unsafe = true;
+                break;
+            }
             continue;
         }
         attr_cost += (uint64_t)tag.nattrs * tag.nattrs / 2;
         if (attr_cost > attr_budget)
             break;
-        nopop = tag.offset < e.nopop_until;
         if (type == PARSE__TOK_START)
-            rc = start_tag(&e, &t, &tag, nopop);
+            rc = start_tag(&e, &t, &tag);
         else
-            end_tag(&e, &tag, nopop);
+            end_tag(&e, &tag);
         if (rc < 0 || e.too_deep)
             break;
     }
     core_free(e.stack);
     if (rc == 0)
-        *ok = !e.too_deep && attr_cost <= attr_budget;
+        *ok = !e.too_deep && !e.unsafe && attr_cost <= attr_budget;
     return rc;
 }

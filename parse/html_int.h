@@ -26,7 +26,8 @@ enum parse__html_tok_type {
     PARSE__TOK_START,      /* a start tag */
     PARSE__TOK_END,        /* an end tag */
     PARSE__TOK_RAW,        /* the text of a raw-text element (text, text_len) */
-    PARSE__TOK_CDATA_BOGUS /* "<![CDATA[" read as a bogus comment (not in foreign content) */
+    PARSE__TOK_CDATA,      /* a CDATA section (text, text_len), when the caller set cdata */
+    PARSE__TOK_CDATA_BOGUS /* "<![CDATA[" read as a bogus comment, when it did not */
 };
 
 /* How the content after a start tag is tokenized (set with parse__html_tok_raw). */
@@ -56,7 +57,8 @@ struct parse__html_tok {
     unsigned raw;         /* enum parse__html_raw for the next token */
     const char *raw_name; /* the element whose end tag ends the raw text */
     size_t raw_name_len;
-    bool cdata;           /* caller: "<![CDATA[" opens a CDATA section (foreign content) */
+    bool cdata;           /* caller: "<![CDATA[" opens a CDATA section (the current node
+                             is an SVG or MathML element) */
 };
 
 struct parse__html_attr {

@@ -23,6 +23,7 @@ struct scan {
     bool head_over;   /* title_only: a tag that cannot be in <head> has been seen */
     size_t foreign;   /* open <svg> and <math> elements */
     size_t ip;        /* open HTML integration points inside them */
+    bool ip_current;  /* ... and the last one is still the current node, as far as we know */
 };
 
 enum {
@@ -220,6 +221,7 @@ static int start_tag(struct scan *sc, const struct parse__html_tag *tag)
     }
     if (!foreign && !k->in_head)
         sc->head_over = true;
+    sc->ip_current = false;
     switch (k->kind) {
     case K_A:
         return link(sc, tag, PARSE_HTML_LINK_A, "href", foreign);
@@ -241,6 +243,7 @@ static int start_tag(struct scan *sc, const struct parse__html_tag *tag)
         if (!foreign)
             return title(sc, tag);
         sc->ip++; /* SVG's <title> holds HTML */
+        sc->ip_current = true;
         return 0;
     case K_SCRIPT:
         if (!foreign)
@@ -264,8 +267,10 @@ static int start_tag(struct scan *sc, const struct parse__html_tag *tag)
             sc->foreign++;
         return 0;
     case K_IP:
-        if (foreign && !tag->self_closing)
+        if (foreign && !tag->self_closing) {
             sc->ip++;
+            sc->ip_current = true;
+        }
         return 0;
     default:
         return 0;
@@ -286,6 +291,7 @@ static void end_tag(struct scan *sc, const struct parse__html_tag *tag)
     case K_TITLE:
         if (sc->ip > 0)
             sc->ip--;
+        sc->ip_current = false;
         break;
     case K_HEAD:
         sc->head_over = true;
@@ -307,7 +313,9 @@ int parse__html_scan(const char *s, size_t len, bool title_only, struct parse__h
     sc.title_only = title_only;
     parse__html_tok_init(&sc.t, s, len);
     for (;;) {
-        sc.t.cdata = sc.foreign > 0 && sc.ip == 0;
+        /* gumbo's tokenizer opens CDATA sections when the current node is foreign, which
+         * an integration point itself is */
+        sc.t.cdata = sc.foreign > 0 && (sc.ip == 0 || sc.ip_current);
         type = parse__html_tok_next(&sc.t, &tag);
         if (type == PARSE__TOK_EOF)
             break;

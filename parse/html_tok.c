@@ -398,13 +398,15 @@ unsigned parse__html_tok_next(struct parse__html_tok *t, struct parse__html_tag 
                 continue;
             }
             if (len - i >= 9 && memcmp(s + i + 2, "[CDATA[", 7) == 0) {
-                if (t->cdata) {
-                    p = memmem(s + i + 9, len - i - 9, "]]>", 3);
-                    i = p ? (size_t)(p - s) + 3 : len;
-                    continue;
-                }
                 memset(tag, 0, sizeof(*tag));
                 tag->offset = i;
+                if (t->cdata) {
+                    p = memmem(s + i + 9, len - i - 9, "]]>", 3);
+                    tag->text = s + i + 9;
+                    tag->text_len = p ? (size_t)(p - tag->text) : len - i - 9;
+                    t->pos = p ? (size_t)(p - s) + 3 : len;
+                    return PARSE__TOK_CDATA;
+                }
                 t->pos = after_gt(s, len, i + 2);
                 return PARSE__TOK_CDATA_BOGUS;
             }

@@ -61,6 +61,9 @@ static void trace(const char *s, size_t len, bool cdata, char *out, size_t cap)
         case PARSE__TOK_RAW:
             n += (size_t)snprintf(out + n, cap - n, "R:%.*s", (int)tag.text_len, tag.text);
             break;
+        case PARSE__TOK_CDATA:
+            n += (size_t)snprintf(out + n, cap - n, "D:%.*s", (int)tag.text_len, tag.text);
+            break;
         case PARSE__TOK_CDATA_BOGUS:
             n += (size_t)snprintf(out + n, cap - n, "C");
             break;
@@ -111,8 +114,9 @@ static const struct tok_case tok_cases[] = {
     {"<plaintext>a</plaintext><b>", false, "S:plaintext R:a</plaintext><b>"},
     {"<![CDATA[x]]><a>", false, "C S:a"},
     {"<![CDATA[<b>]]><a>", false, "C S:a"},
-    {"<![CDATA[<b>]]><a>", true, "S:a"},
-    {"<![CDATA[<b>", true, ""},
+    {"<![CDATA[<b>]]><a>", true, "D:<b> S:a"},
+    {"<![CDATA[<b>", true, "D:<b>"},
+    {"<![CDATA[]]]]>", true, "D:]]"},
 };
 
 static void test_tok_table(void **state)
