@@ -64,7 +64,9 @@ static int add_links(const struct page_input *in, const struct parse_html_result
         const struct parse_html_link *l = &h->links[i];
         int r = parse_url_resolve(base.data, base.len, l->href, l->len, &abs);
 
-        if (r == 0) {
+        if (r == 0 && l->nofollow) {
+            rc = skip(o, PAGE_SKIP_NOFOLLOW, abs.data, abs.len);
+        } else if (r == 0) {
             rc = core_buf_append(&o->links, abs.data, abs.len + 1); /* with its NUL */
             o->nlinks++;
         } else if (r == CORE_ESCHEME) {
@@ -98,19 +100,18 @@ int page_analyze(const struct page_input *in, struct page_output *out)
         goto out;
     parse_html_opts_init(&ho);
     ho.follow_nofollow = in->follow_nofollow;
+    ho.keep_nofollow = true; /* so that the links not followed can be listed */
     ho.title_only = in->title_only;
     rc = parse_html_extract(utf8.data ? utf8.data : "", utf8.len, &ho, &h);
     if (rc < 0)
         goto out;
     out->meta_nofollow = h.meta_nofollow;
     out->deep_fallback = h.deep_fallback;
-    out->links_found = h.nlinks + h.nofollow_skipped;
+    out->links_found = h.nlinks; /* nofollow ones included: keep_nofollow returns them */
     if (h.title && !(out->title = core_strdup(h.title)))
         rc = -ENOMEM;
     if (rc == 0 && !in->title_only)
         rc = add_links(in, &h, out);
-    if (rc == 0 && h.meta_nofollow && !in->follow_nofollow)
-        rc = skip(out, PAGE_SKIP_NOFOLLOW, "(meta robots nofollow)", 22);
     parse_html_result_free(&h);
 out:
     core_buf_free(&utf8);

@@ -23,6 +23,7 @@
 void parse_html_opts_init(struct parse_html_opts *o)
 {
     o->follow_nofollow = false;
+    o->keep_nofollow = false;
     o->title_only = false;
     o->max_links = PARSE_HTML_MAX_LINKS_DEFAULT;
     o->max_depth = PARSE_HTML_MAX_DEPTH_DEFAULT;
@@ -113,9 +114,10 @@ bool parse__html_sink_wants(struct parse__html_sink *s, unsigned rel)
 
     if (obey && (rel & PARSE__REL_NOFOLLOW)) {
         s->nofollow_skipped++;
-        return false;
+        if (!s->o->keep_nofollow)
+            return false;
     }
-    if (obey && s->meta_nofollow)
+    if (obey && s->meta_nofollow && !s->o->keep_nofollow)
         return false; /* every link is dropped at the end anyway */
     if (s->nlinks >= s->o->max_links) {
         s->truncated = true;
@@ -124,8 +126,8 @@ bool parse__html_sink_wants(struct parse__html_sink *s, unsigned rel)
     return true;
 }
 
-int parse__html_sink_link(struct parse__html_sink *s, unsigned kind, const char *href, size_t len,
-                          size_t src)
+int parse__html_sink_link(struct parse__html_sink *s, unsigned kind, unsigned rel,
+                          const char *href, size_t len, size_t src)
 {
     struct parse__html_sink_link *l;
     size_t off = s->pool.len;
@@ -155,6 +157,7 @@ int parse__html_sink_link(struct parse__html_sink *s, unsigned kind, const char 
     l->len = s->pool.len - off - 1;
     l->src = src;
     l->kind = kind;
+    l->nofollow = !s->o->follow_nofollow && (rel & PARSE__REL_NOFOLLOW);
     return 0;
 }
 
@@ -275,7 +278,7 @@ static int sink_finish(struct parse__html_sink *s, bool sort, struct parse_html_
     size_t i, n = s->nlinks;
     int rc = 0;
 
-    if (s->meta_nofollow && !s->o->follow_nofollow) {
+    if (s->meta_nofollow && !s->o->follow_nofollow && !s->o->keep_nofollow) {
         n = 0;
         s->truncated = false;
     }
@@ -301,6 +304,9 @@ static int sink_finish(struct parse__html_sink *s, bool sort, struct parse_html_
         links[i].href = storage + s->links[i].off;
         links[i].len = s->links[i].len;
         links[i].kind = s->links[i].kind;
+        /* under meta robots nofollow, every link is one not to follow */
+        links[i].nofollow = s->links[i].nofollow ||
+                            (s->meta_nofollow && !s->o->follow_nofollow);
     }
     memset(r, 0, sizeof(*r));
     r->title = title;
@@ -413,7 +419,7 @@ static int visit(const GumboNode *n, struct parse__html_sink *s)
     }
     if (!parse__html_sink_wants(s, r))
         return 0;
-    return parse__html_sink_link(s, kind, v, strlen(v), src);
+    return parse__html_sink_link(s, kind, r, v, strlen(v), src);
 }
 
 /* Visit every element in tree order, iteratively. */

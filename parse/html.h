@@ -40,6 +40,9 @@
 struct parse_html_opts {
     bool follow_nofollow; /* when true, rel=nofollow links and meta robots nofollow are
                              ignored (links kept) */
+    bool keep_nofollow;   /* return the links nofollow would drop too, marked nofollow (so a
+                             caller can say which links it did not follow); still counted in
+                             nofollow_skipped */
     bool title_only;      /* only the title (and meta robots) is wanted: parse as little as
                              possible, with the scanner, up to the end of the head */
     size_t max_links;     /* stop collecting after this many (0 = default 10000) */
@@ -62,6 +65,7 @@ struct parse_html_link {
     const char *href; /* NUL-terminated, owned by the result */
     size_t len;
     unsigned kind;    /* PARSE_HTML_LINK_* */
+    bool nofollow;    /* not to be followed (only returned with opts.keep_nofollow) */
 };
 
 struct parse_html_result {

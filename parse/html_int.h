@@ -111,6 +111,7 @@ struct parse__html_sink_link {
     size_t off, len; /* href in pool */
     size_t src;      /* offset of the element's tag in the input, for document order */
     unsigned kind;
+    bool nofollow;   /* kept only because opts.keep_nofollow asked for it */
 };
 
 struct parse__html_sink {
@@ -144,9 +145,10 @@ unsigned parse__html_rel(const char *v, size_t n);
  * meta robots nofollow and max_links drop it). True when its href should now be decoded and
  * passed to parse__html_sink_link. */
 bool parse__html_sink_wants(struct parse__html_sink *s, unsigned rel);
-/* Add a wanted link (href decoded) of a tag at input offset src. 0, -ENOMEM. */
-CORE_MUST_CHECK int parse__html_sink_link(struct parse__html_sink *s, unsigned kind, const char *href,
-                                          size_t len, size_t src);
+/* Add a wanted link (href decoded, rel as given to parse__html_sink_wants) of a tag at input
+ * offset src. 0, -ENOMEM. */
+CORE_MUST_CHECK int parse__html_sink_link(struct parse__html_sink *s, unsigned kind, unsigned rel,
+                                          const char *href, size_t len, size_t src);
 /* A <base href> (decoded); the one earliest in the input wins. */
 CORE_MUST_CHECK int parse__html_sink_base(struct parse__html_sink *s, const char *href, size_t len,
                                           size_t src);

@@ -149,7 +149,8 @@ static int link(struct scan *sc, const struct parse__html_tag *tag, unsigned kin
     rc = parse__html_decode(a.value, a.value_len, true, &sc->sink->scratch);
     if (rc < 0)
         return rc;
-    return parse__html_sink_link(sc->sink, kind, scratch(sc), sc->sink->scratch.len, tag->offset);
+    return parse__html_sink_link(sc->sink, kind, rel, scratch(sc), sc->sink->scratch.len,
+                                 tag->offset);
 }
 
 static int base(struct scan *sc, const struct parse__html_tag *tag)

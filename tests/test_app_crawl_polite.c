@@ -121,7 +121,8 @@ static const struct site_page robots_site[] = {
      "Sitemap: http://127.0.0.1/sitemap.xml\n", 0},
     {"/", 0, NULL, NULL,
      "<a href=\"/public\">p</a><a href=\"/private/secret\">s</a><a href=\"/private/ok\">o</a>"
-     "<a href=\"/doc.pdf\">d</a><a href=\"/doc.pdf?v=2\">d2</a>", 0},
+     "<a href=\"/doc.pdf\">d</a><a href=\"/doc.pdf?v=2\">d2</a>"
+     "<a rel=\"nofollow\" href=\"/nf\">nf</a><a href=\"mailto:x@example.com\">m</a>", 0},
     {"/public", 0, NULL, NULL, "x", 0},
     {"/private/secret", 0, NULL, NULL, "x", 0},
     {"/private/ok", 0, NULL, NULL, "x", 0},
@@ -154,6 +155,9 @@ static void test_robots_rules_are_obeyed_and_recorded(void **state)
     assert_string_equal(crawlrun_find(&r, site_url(&s, "/private/secret", u, sizeof(u)))->error, "robots");
     assert_string_equal(crawlrun_find(&r, site_url(&s, "/doc.pdf", u, sizeof(u)))->error, "robots");
     assert_true(crawlrun_skipped(&r, "robots", "/private/secret"));
+    assert_true(crawlrun_skipped(&r, "nofollow", "/nf"));       /* listed, not requested */
+    assert_int_equal(site_hits(&s, "/nf"), 0);
+    assert_true(crawlrun_skipped(&r, "scheme", "mailto:x@example.com"));
     assert_int_equal(r.st.robots_denied, 2);
     assert_int_equal(r.st.sitemaps, 1);
     assert_true(site_min_gap(&s, NULL) >= 195); /* Crawl-delay: 0.2 for trawl's group */

@@ -184,6 +184,41 @@ static void test_html_rel_nofollow_skipped_and_counted(void **state)
     }
 }
 
+/* keep_nofollow: the links nofollow would drop come back marked, and still counted. */
+static void test_html_keep_nofollow_returns_them_marked(void **state)
+{
+    static const char page[] =
+        "<body><a href=/1>1</a><a rel=\"external NoFollow\" href=/2>2</a></body>";
+    static const char meta[] =
+        "<head><meta name=robots content=nofollow></head><body><a href=/a>a</a></body>";
+    struct parse_html_opts o;
+    struct parse_html_result r;
+    int mode;
+
+    (void)state;
+    for (mode = GUMBO; mode <= SCAN; mode++) {
+        opts_for(mode, &o);
+        o.keep_nofollow = true;
+        extract_n(page, sizeof(page) - 1, &o, &r);
+        LINKS(&r, "/1", "/2");
+        assert_false(r.links[0].nofollow);
+        assert_true(r.links[1].nofollow);
+        assert_int_equal(r.nofollow_skipped, 1);
+        parse_html_result_free(&r);
+
+        extract_n(meta, sizeof(meta) - 1, &o, &r);
+        LINKS(&r, "/a");
+        assert_true(r.links[0].nofollow); /* meta robots nofollow marks every link */
+        assert_true(r.meta_nofollow);
+        parse_html_result_free(&r);
+
+        o.follow_nofollow = true;          /* following them: nothing is marked */
+        extract_n(page, sizeof(page) - 1, &o, &r);
+        assert_false(r.links[1].nofollow);
+        parse_html_result_free(&r);
+    }
+}
+
 static void test_html_meta_robots(void **state)
 {
     static const char nofollow[] =
@@ -739,6 +774,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_html_every_link_kind_in_document_order),
         cmocka_unit_test(test_html_hrefs_decoded_and_trimmed),
         cmocka_unit_test(test_html_base_href),
+        cmocka_unit_test(test_html_keep_nofollow_returns_them_marked),
         cmocka_unit_test(test_html_rel_nofollow_skipped_and_counted),
         cmocka_unit_test(test_html_meta_robots),
         cmocka_unit_test(test_html_titles),
