@@ -108,11 +108,9 @@ static char short_escape(unsigned char c)
     }
 }
 
-/* Append s as a quoted, escaped JSON string. */
-static int put_string(struct jsonw *w, const char *s, size_t len)
+int jsonw_quote(struct core_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    struct core_buf *b = w->out;
     size_t start, end, extra, i, j;
     unsigned char *d;
     int rc;
@@ -127,7 +125,7 @@ static int put_string(struct jsonw *w, const char *s, size_t len)
     if (i == len) {
         rc = core_buf_reserve(b, len + 2);
         if (rc < 0)
-            return fail(w, rc);
+            return rc;
         b->data[b->len] = '"';
         memcpy(b->data + b->len + 1, s, len);
         b->data[b->len + 1 + len] = '"';
@@ -137,17 +135,17 @@ static int put_string(struct jsonw *w, const char *s, size_t len)
     }
     rc = core_buf_putc(b, '"');
     if (rc < 0)
-        return fail(w, rc);
+        return rc;
     start = b->len;
     rc = core_utf8_sanitize(s, len, 0, b);
     if (rc < 0)
-        return fail(w, rc);
+        return rc;
     end = b->len;
     extra = escape_extra((const unsigned char *)b->data, start, end);
     if (extra > 0) {
         rc = core_buf_reserve(b, extra);
         if (rc < 0)
-            return fail(w, rc);
+            return rc;
         d = (unsigned char *)b->data;
         /* expand from the back: j >= i throughout, so nothing unread is overwritten */
         for (i = end, j = end + extra; i > start;) {
@@ -174,7 +172,15 @@ static int put_string(struct jsonw *w, const char *s, size_t len)
         b->len = end + extra;
         b->data[b->len] = '\0';
     }
-    return check(w, core_buf_putc(b, '"'));
+    return core_buf_putc(b, '"');
+}
+
+/* Append s as a quoted, escaped JSON string. */
+static int put_string(struct jsonw *w, const char *s, size_t len)
+{
+    int rc = jsonw_quote(w->out, s, len);
+
+    return rc < 0 ? fail(w, rc) : 0;
 }
 
 static int begin(struct jsonw *w, bool object)

@@ -65,4 +65,9 @@ int jsonw_raw(struct jsonw *w, const char *text);
  * where the record began. Either way the writer is ready for the next record. */
 CORE_MUST_CHECK int jsonw_finish(struct jsonw *w);
 
+/* Append s to out as one quoted, escaped JSON string (the same escaping and UTF-8 repair as
+ * jsonw_string), without a writer's bookkeeping: for callers that lay out records of a fixed
+ * shape themselves. 0, -ENOMEM or -EMSGSIZE; on failure out may hold a partial string. */
+int jsonw_quote(struct core_buf *out, const char *s, size_t len);
+
 #endif

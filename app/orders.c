@@ -10,6 +10,7 @@
 #include "app/orders.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +22,7 @@
 #include "app/lines.h"
 #include "app/order_csv.h"
 #include "core/buf.h"
+#include "core/event.h"
 #include "core/group.h"
 #include "core/loop.h"
 #include "core/mem.h"
@@ -79,7 +81,7 @@ struct item {
     double latency_ms;
     /* rejects */
     enum orders_reject_class cls;
-    char error[512];
+    char *error;                /* rejects only: allocated, so jobs stay small */
 };
 
 struct pipe {
@@ -88,7 +90,7 @@ struct pipe {
     struct core_sigwatch *stop;
     struct orders_stats st;
     struct core_queue *raw, *price, *deliver, *record;
-    struct core_group *g_read, *g_validate, *g_price, *g_deliver, *g_record, *g_aux;
+    struct core_group *g_read, *g_validate, *g_seq, *g_price, *g_deliver, *g_record, *g_aux;
     struct core_sem *window;    /* SEQ_WINDOW slots */
     struct core_sem *inflight;  /* delivery concurrency */
     struct app_idset *ids;
@@ -98,7 +100,8 @@ struct pipe {
     size_t batch_lines;         /* lines per batch: fewer when delivering (see setup) */
     uint64_t next_seq;          /* reader: next batch number */
     uint64_t release_seq;       /* sequencer: next batch to release */
-    bool releasing;
+    struct core_event *validated; /* a batch reached its slot, or a validator ended */
+    unsigned validators;        /* still running */
     bool stopping;
     int64_t next_send_ms;       /* pacing for cfg->rate */
     int fatal;                  /* first internal error (out of memory) */
@@ -158,7 +161,27 @@ static void item_free(struct item *it)
         return;
     order_free(it->order);
     core_free(it->line);
+    core_free(it->error);
     core_free(it);
+}
+
+/* Set a reject's message. Out of memory leaves a generic one (the reject still counts). */
+static void item_errorf(struct item *it, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void item_errorf(struct item *it, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    core_free(it->error);
+    it->error = core_strdup(buf);
 }
 
 /* Keep the original line of a reject: its valid UTF-8 prefix, at most REJECT_INPUT_MAX. */
@@ -477,10 +500,10 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
             return -ENOMEM;
         it->cls = ORDERS_R_DUPLICATE;
         if (rc == 0)
-            snprintf(it->error, sizeof(it->error), "id: duplicate id '%.200s' (an earlier order has it)",
+            item_errorf(it, "id: duplicate id '%.200s' (an earlier order has it)",
                      e->order->id);
         else
-            snprintf(it->error, sizeof(it->error), "id: could not check for duplicates: %s",
+            item_errorf(it, "id: could not check for duplicates: %s",
                      core_strerror(rc));
         if (rc < 0)
             it->cls = ORDERS_R_INVALID;
@@ -490,11 +513,13 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
             return -ENOMEM;
         if (e->too_long) {
             it->cls = ORDERS_R_PARSE;
-            snprintf(it->error, sizeof(it->error), "line longer than --max-line-bytes (%zu)",
-                     p->cfg->max_line);
+            item_errorf(it, "line longer than --max-line-bytes (%zu)", p->cfg->max_line);
         } else {
+            char msg[512];
+
             it->cls = e->rc == -EINVAL ? ORDERS_R_INVALID : ORDERS_R_PARSE;
-            order_error_format(&e->err, it->error, sizeof(it->error));
+            order_error_format(&e->err, msg, sizeof(msg));
+            item_errorf(it, "%s", msg);
         }
     }
     if (!b->parsed)
@@ -502,8 +527,6 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
     return emit_reject(co, p, it);
 }
 
-/* Release every batch whose turn has come. Only one coroutine releases at a time: the others
- * leave their batch in its slot for it. */
 /* Look up every valid order's id of a batch in one go, in input order. */
 static void check_ids(struct pipe *p, const struct batch *b, int *seen)
 {
@@ -526,18 +549,26 @@ static void check_ids(struct pipe *p, const struct batch *b, int *seen)
         seen[i] = b->e[i].rc == 0 ? items[n++].result : 0;
 }
 
-static int release(struct core_coro *co, struct pipe *p)
+/* Releases validated batches in input order (the one place ids are judged, so the first of
+ * two orders with one id wins), then frees their window slots. */
+static int sequencer(struct core_coro *co, void *arg)
 {
+    struct pipe *p = arg;
     int seen[BATCH_LINES];
     struct batch *b;
     size_t i;
     int rc = 0;
 
-    if (p->releasing)
-        return 0;
-    p->releasing = true;
-    while (rc == 0 && (b = p->slots[p->release_seq % SEQ_WINDOW]) != NULL &&
-           b->seq == p->release_seq) {
+    for (;;) {
+        b = p->slots[p->release_seq % SEQ_WINDOW];
+        if (!b || b->seq != p->release_seq) {
+            if (p->validators == 0)
+                break; /* every batch has been released */
+            rc = core_event_wait(co, p->validated, -1);
+            if (rc < 0)
+                break;
+            continue;
+        }
         p->slots[p->release_seq % SEQ_WINDOW] = NULL;
         check_ids(p, b, seen);
         for (i = 0; rc == 0 && i < b->n; i++) {
@@ -548,9 +579,20 @@ static int release(struct core_coro *co, struct pipe *p)
         p->release_seq++;
         batch_free(b);
         core_sem_release(p->window);
+        if (rc < 0) {
+            fail(p, rc);
+            break;
+        }
     }
-    p->releasing = false;
+    core_queue_close_sender(p->price);
+    core_queue_close_sender(p->record);
     return rc;
+}
+
+static void notify(struct pipe *p)
+{
+    core_event_set(p->validated);
+    core_event_clear(p->validated);
 }
 
 static int validator(struct core_coro *co, void *arg)
@@ -571,15 +613,10 @@ static int validator(struct core_coro *co, void *arg)
         if (!b->parsed)
             core_offload(co, validate_on_pool, b, -1);
         p->slots[b->seq % SEQ_WINDOW] = b;
-        rc = release(co, p);
-        if (rc < 0) {
-            fail(p, rc);
-            break;
-        }
+        notify(p);
     }
-    /* another validator may still be releasing: it holds its own sender handles */
-    core_queue_close_sender(p->price);
-    core_queue_close_sender(p->record);
+    p->validators--;
+    notify(p);
     return rc == -EPIPE ? 0 : rc;
 }
 
@@ -621,8 +658,7 @@ static int pricer(struct core_coro *co, void *arg)
         if (price(p->cfg, it) < 0) {
             it->kind = ITEM_REJECT;
             it->cls = ORDERS_R_INVALID;
-            snprintf(it->error, sizeof(it->error),
-                     "items: the total does not fit in 64-bit minor units");
+            item_errorf(it, "items: the total does not fit in 64-bit minor units");
             next = p->record;
         }
         rc = core_queue_put(co, next, it, -1);
@@ -766,7 +802,7 @@ static void deliver_one(struct core_coro *co, struct pipe *p, struct item *it)
             size_t n = core_utf8_valid_prefix(res.body.data ? res.body.data : "",
                                               res.body.len < 200 ? res.body.len : 200);
 
-            snprintf(it->error, sizeof(it->error), "delivery: HTTP %ld: %.*s", res.status,
+            item_errorf(it, "delivery: HTTP %ld: %.*s", res.status,
                      (int)n, res.body.data ? res.body.data : "");
             fetch_result_free(&res);
             goto out_reject;
@@ -786,12 +822,11 @@ static void deliver_one(struct core_coro *co, struct pipe *p, struct item *it)
     }
 reject:
     if (err == -ECANCELED)
-        snprintf(it->error, sizeof(it->error),
-                 "delivery: interrupted after %u attempt%s (%s); not confirmed, the "
+        item_errorf(it, "delivery: interrupted after %u attempt%s (%s); not confirmed, the "
                  "Idempotency-Key makes a retry safe", it->attempts, it->attempts == 1 ? "" : "s",
                  last[0] ? last : "no answer yet");
     else
-        snprintf(it->error, sizeof(it->error), "delivery: gave up after %u attempt%s: %s",
+        item_errorf(it, "delivery: gave up after %u attempt%s: %s",
                  it->attempts, it->attempts == 1 ? "" : "s",
                  last[0] ? last : core_strerror(err));
 out_reject:
@@ -866,8 +901,9 @@ static void count_one(struct pipe *p, const struct item *it)
     }
 }
 
-/* Hand an item to the caller's sink (on the thread pool, one batch at a time). */
-static void record_one(const struct orders_config *cfg, const struct item *it)
+/* Format an item into the batch's buffers (on the thread pool). */
+static int format_one(const struct orders_config *cfg, const struct item *it,
+                      struct core_buf *results, struct core_buf *rejects)
 {
     const char *src = cfg->inputs[it->src];
 
@@ -887,8 +923,7 @@ static void record_one(const struct orders_config *cfg, const struct item *it)
         r.source = src;
         r.first_line = it->first_line;
         r.last_line = it->last_line;
-        if (cfg->on_result)
-            cfg->on_result(&r, cfg->arg);
+        return cfg->format_result ? cfg->format_result(&r, results, cfg->arg) : 0;
     } else {
         struct orders_reject r;
 
@@ -899,69 +934,78 @@ static void record_one(const struct orders_config *cfg, const struct item *it)
         r.input = it->line;
         r.input_len = it->line_len;
         r.cls = it->cls;
-        r.error = it->error;
+        r.error = it->error ? it->error : "out of memory while describing this reject";
         r.http_status = it->cls == ORDERS_R_DELIVERY ? it->http_status : 0;
         r.attempts = it->attempts;
-        if (cfg->on_reject)
-            cfg->on_reject(&r, cfg->arg);
+        return cfg->format_reject ? cfg->format_reject(&r, rejects, cfg->arg) : 0;
     }
 }
 
 #define RECORD_BATCH 256
+#define RECORDERS 2
 
 struct record_batch {
     const struct orders_config *cfg;
     struct item *items[RECORD_BATCH];
     size_t n;
+    struct core_buf results;
+    struct core_buf rejects;
+    int err;
 };
 
-static int record_on_pool(void *arg)
+static int format_on_pool(void *arg)
 {
     struct record_batch *rb = arg;
     size_t i;
 
-    for (i = 0; i < rb->n; i++)
-        record_one(rb->cfg, rb->items[i]);
+    for (i = 0; i < rb->n && rb->err == 0; i++)
+        rb->err = format_one(rb->cfg, rb->items[i], &rb->results, &rb->rejects);
     return 0;
 }
 
-/* Records in batches: formatting results and rejects is most of the per-order work left on
- * the loop, so the sink runs on the pool while the loop goes on with the next orders. */
+/* Records in batches: formatting is most of the per-order work left, so two recorders have
+ * batches formatted on the pool at the same time while the loop goes on with other orders;
+ * each batch is then written whole. */
 static int recorder(struct core_coro *co, void *arg)
 {
     struct pipe *p = arg;
-    struct record_batch *rb = core_malloc(sizeof(*rb));
+    struct record_batch *rb = core_calloc(1, sizeof(*rb));
     size_t i;
     int rc = 0;
 
     if (!rb)
         return -ENOMEM;
     rb->cfg = p->cfg;
+    core_buf_init(&rb->results, 256u << 20);
+    core_buf_init(&rb->rejects, 256u << 20);
     for (;;) {
-        rb->n = 0;
+        rc = core_queue_get(co, p->record, (void **)&rb->items[0], -1);
+        if (rc < 0)
+            break;
+        rb->n = 1;
         while (rb->n < RECORD_BATCH &&
                core_queue_get_nowait(p->record, (void **)&rb->items[rb->n]) == 0)
             rb->n++;
-        if (rb->n == 0) {
-            /* nothing waiting: a good moment for the sink to write out its buffers */
-            if (p->cfg->on_flush)
-                p->cfg->on_flush(p->cfg->arg);
-            rc = core_queue_get(co, p->record, (void **)&rb->items[0], -1);
-            if (rc < 0)
-                break;
-            rb->n = 1;
-        }
         for (i = 0; i < rb->n; i++)
             count_one(p, rb->items[i]);
+        core_buf_reset(&rb->results);
+        core_buf_reset(&rb->rejects);
+        rb->err = 0;
         if (rb->n > 8)
-            core_offload(co, record_on_pool, rb, -1);
+            core_offload(co, format_on_pool, rb, -1);
         else
-            record_on_pool(rb); /* a trickle: not worth a trip to the pool */
+            format_on_pool(rb); /* a trickle: not worth a trip to the pool */
+        if (rb->err)
+            fail(p, rb->err);
+        if (rb->results.len && p->cfg->write_results)
+            p->cfg->write_results(rb->results.data, rb->results.len, p->cfg->arg);
+        if (rb->rejects.len && p->cfg->write_rejects)
+            p->cfg->write_rejects(rb->rejects.data, rb->rejects.len, p->cfg->arg);
         for (i = 0; i < rb->n; i++)
             item_free(rb->items[i]);
     }
-    if (p->cfg->on_flush)
-        p->cfg->on_flush(p->cfg->arg);
+    core_buf_free(&rb->results);
+    core_buf_free(&rb->rejects);
     core_free(rb);
     return rc == -EPIPE ? 0 : rc;
 }
@@ -1014,8 +1058,8 @@ static int spawn_n(struct core_group *g, unsigned n, core_coro_fn *fn, void *arg
 static int setup(struct pipe *p)
 {
     const struct orders_config *cfg = p->cfg;
-    struct core_group **groups[] = {&p->g_read, &p->g_validate, &p->g_price, &p->g_deliver,
-                                    &p->g_record, &p->g_aux};
+    struct core_group **groups[] = {&p->g_read, &p->g_validate, &p->g_seq, &p->g_price,
+                                    &p->g_deliver, &p->g_record, &p->g_aux};
     size_t window = SEQ_WINDOW, nprice = Q_PRICE, ndeliver = Q_DELIVER, i;
     unsigned conc = cfg->concurrency ? cfg->concurrency : 1;
     int rc;
@@ -1043,6 +1087,8 @@ static int setup(struct pipe *p)
     if (rc == 0)
         rc = core_sem_create(window, window, &p->window);
     if (rc == 0)
+        rc = core_event_create(&p->validated);
+    if (rc == 0)
         rc = core_sem_create(cfg->concurrency ? cfg->concurrency : 1, 0, &p->inflight);
     if (rc == 0)
         rc = app_idset_create((uint64_t)time(NULL) * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)p,
@@ -1061,6 +1107,7 @@ static void teardown(struct pipe *p)
     core_group_destroy(p->g_aux);
     core_group_destroy(p->g_read);
     core_group_destroy(p->g_validate);
+    core_group_destroy(p->g_seq);
     core_group_destroy(p->g_price);
     core_group_destroy(p->g_deliver);
     core_group_destroy(p->g_record);
@@ -1071,6 +1118,7 @@ static void teardown(struct pipe *p)
     core_queue_destroy(p->deliver);
     core_queue_destroy(p->record);
     core_sem_destroy(p->window);
+    core_event_destroy(p->validated);
     core_sem_destroy(p->inflight);
     app_idset_destroy(p->ids);
     fetch_client_destroy(p->http);
@@ -1096,10 +1144,8 @@ int orders_run(struct core_coro *co, const struct orders_config *cfg, struct cor
     if (rc == 0) {
         /* senders are counted before anyone runs, so no stage can close early */
         core_queue_add_sender(p->raw);
-        for (unsigned i = 0; i < nv; i++) {
-            core_queue_add_sender(p->price);
-            core_queue_add_sender(p->record);
-        }
+        core_queue_add_sender(p->price);  /* the sequencer */
+        core_queue_add_sender(p->record);
         for (unsigned i = 0; i < np; i++) {
             if (cfg->endpoint)
                 core_queue_add_sender(p->deliver);
@@ -1109,14 +1155,17 @@ int orders_run(struct core_coro *co, const struct orders_config *cfg, struct cor
             for (unsigned i = 0; i < nd; i++)
                 core_queue_add_sender(p->record);
         rc = core_group_spawn(p->g_read, reader, p, NULL);
+        p->validators = nv;
         if (rc == 0)
             rc = spawn_n(p->g_validate, nv, validator, p);
+        if (rc == 0)
+            rc = core_group_spawn(p->g_seq, sequencer, p, NULL);
         if (rc == 0)
             rc = spawn_n(p->g_price, np, pricer, p);
         if (rc == 0 && cfg->endpoint)
             rc = spawn_n(p->g_deliver, nd, deliverer, p);
         if (rc == 0)
-            rc = core_group_spawn(p->g_record, recorder, p, NULL);
+            rc = spawn_n(p->g_record, RECORDERS, recorder, p);
         if (rc == 0 && stop)
             rc = core_group_spawn(p->g_aux, stopper, p, NULL);
     }

@@ -4,15 +4,16 @@
  * stage when the input ends (each queue counts its senders, so no sentinels):
  *   read      1 coroutine: streams the batch files in chunks (read on the thread pool), splits
  *             lines (JSONL) or rows (CSV), and queues batches of up to 256 lines;
- *   validate  N coroutines: parse and validate a whole batch on the thread pool, then hand it
- *             to the sequencer, which releases batches in input order so that the first of
+ *   validate  N coroutines: parse and validate whole batches on the thread pool;
+ *   sequence  1 coroutine: releases validated batches in input order, so that the first of
  *             two orders with one id wins (duplicate ids are found there, app/idset.h); valid
  *             orders go on by priority (express, standard, bulk; stable within a priority);
  *   price     N coroutines: subtotal, tax (round half to even), total, exact in minor units;
  *   deliver   N coroutines (only with an endpoint): POST with an Idempotency-Key, at most
  *             `concurrency` requests at once, paced to `rate` per second, retried with backoff
  *             and jitter on connection errors, timeouts, 5xx and 429 (Retry-After honoured);
- *   record    1 coroutine: hands each result and reject to the caller, in the order they end.
+ *   record    2 coroutines: take up to 256 finished orders at a time, have the caller format
+ *             them on the thread pool (both at once), and write each batch whole.
  * Accounting: every input line is covered by exactly one result or reject (CSV: an order's
  * rows by one), so lines = results + rejects, which the tests check on every run.
  *
@@ -22,10 +23,9 @@
  * them safe). The stats then say where to resume. CORE_STOP_IMMEDIATE cancels at once.
  *
  * Ownership: cfg and what it points to are borrowed for the call; results and rejects passed
- * to the callbacks are valid only during the call. orders_run runs on the loop thread; so
- * does on_flush, but on_result and on_reject may be called on a thread-pool thread (never two
- * at once, and never while on_flush runs), so they must touch nothing but the sink they
- * write to. */
+ * to the callbacks are valid only during the call. orders_run and the write callbacks run on
+ * the loop thread; the format callbacks run on thread-pool threads, two at a time, so they
+ * must only append to the buffer they are given. */
 #ifndef APP_ORDERS_H
 #define APP_ORDERS_H
 
@@ -36,6 +36,7 @@
 #include "app/histogram.h"
 #include "app/money.h"
 #include "app/order.h"
+#include "core/buf.h"
 #include "fetch/client.h"
 
 struct core_coro;
@@ -97,9 +98,12 @@ struct orders_config {
     int64_t max_retry_wait_ms;
     int64_t grace_ms;
     size_t idset_memory;        /* bytes for the in-memory part of the id set, 0 = default */
-    void (*on_result)(const struct orders_result *r, void *arg);
-    void (*on_reject)(const struct orders_reject *r, void *arg);
-    void (*on_flush)(void *arg); /* nothing more to record for now: write out buffers */
+    /* Append one record (a whole line) to out. 0 or a negated errno. Pool threads. */
+    int (*format_result)(const struct orders_result *r, struct core_buf *out, void *arg);
+    int (*format_reject)(const struct orders_reject *r, struct core_buf *out, void *arg);
+    /* Write whole records. Loop thread, one call at a time. */
+    void (*write_results)(const char *data, size_t len, void *arg);
+    void (*write_rejects)(const char *data, size_t len, void *arg);
     void *arg;
 };
 

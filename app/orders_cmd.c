@@ -89,7 +89,6 @@ static const struct option long_opts[] = {
 
 struct sink {
     struct app_outfile *file;
-    struct core_buf buf;
     int err;
 };
 
@@ -270,40 +269,44 @@ static int check_inputs(const struct orders_config *cfg)
 
 /* --- output ------------------------------------------------------------------------------- */
 
-static void sink_flush(struct sink *s)
+/* Write whole records (loop thread). A failure stops the run: there is no point going on. */
+static void sink_write(struct cmd *c, struct sink *s, const char *data, size_t len)
 {
     int rc;
 
-    if (!s->file || s->buf.len == 0)
+    if (!s->file || s->err)
         return;
-    rc = app_outfile_write(s->file, s->buf.data, s->buf.len);
-    if (rc < 0 && s->err == 0)
+    rc = app_outfile_write(s->file, data, len);
+    if (rc < 0) {
         s->err = rc;
-    core_buf_reset(&s->buf);
+        if (c->stop)
+            core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE);
+    }
 }
 
-static void on_flush(void *arg)
+static void write_results(const char *data, size_t len, void *arg)
 {
     struct cmd *c = arg;
 
-    sink_flush(&c->results);
-    sink_flush(&c->rejects);
-    if ((c->results.err || c->rejects.err) && c->stop)
-        core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE); /* no point going on */
+    sink_write(c, &c->results, data, len);
 }
 
-static void after_record(struct cmd *c, struct sink *s, size_t mark, int rc)
+static void write_rejects(const char *data, size_t len, void *arg)
+{
+    struct cmd *c = arg;
+
+    sink_write(c, &c->rejects, data, len);
+}
+
+/* A failed record is cut back out of the buffer, so what is written stays whole lines. */
+static int finish_record(struct core_buf *out, size_t mark, int rc)
 {
     if (rc < 0) {
-        s->buf.len = mark; /* drop the half-written record */
-        if (s->buf.data)
-            s->buf.data[mark] = '\0';
-        if (s->err == 0)
-            s->err = rc;
+        out->len = mark;
+        if (out->data)
+            out->data[mark] = '\0';
     }
-    if (s->buf.len >= FLUSH_AT)
-        sink_flush(s);
-    (void)c; /* a write error is acted on in on_flush, on the loop thread */
+    return rc;
 }
 
 static const char *const result_fields[] = {
@@ -311,14 +314,75 @@ static const char *const result_fields[] = {
     "status", "attempts", "http_status", "latency_ms", "source", "line"};
 #define NRESULT (sizeof(result_fields) / sizeof(result_fields[0]))
 
-static void on_result(const struct orders_result *r, void *arg)
+/* Append a decimal integer. */
+static int put_int(struct core_buf *out, int64_t v)
 {
-    struct cmd *c = arg;
+    char num[24], *p = num + sizeof(num);
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        *--p = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        *--p = '-';
+    return core_buf_append(out, p, (size_t)(num + sizeof(num) - p));
+}
+
+#define LIT(out, s) core_buf_append(out, s, sizeof(s) - 1)
+
+/* One JSONL result line, laid out directly: the record has a fixed shape, and the general
+ * writer's bookkeeping cost as much as the rest of an order's processing. */
+static int result_jsonl(const struct orders_result *r, const char *status, const char *prio,
+                        const char *sub, const char *tax, const char *tot, const char *lat,
+                        struct core_buf *out)
+{
+    const struct order *o = r->order;
+    int rc;
+
+    rc = LIT(out, "{\"id\":");
+    rc = rc ? rc : jsonw_quote(out, o->id, o->id_len);
+    rc = rc ? rc : LIT(out, ",\"customer\":");
+    rc = rc ? rc : jsonw_quote(out, o->customer, o->customer_len);
+    rc = rc ? rc : LIT(out, ",\"priority\":\"");
+    rc = rc ? rc : core_buf_puts(out, prio);
+    rc = rc ? rc : LIT(out, "\",\"currency\":\"");
+    rc = rc ? rc : core_buf_append(out, o->currency, 3);
+    rc = rc ? rc : LIT(out, "\",\"items\":");
+    rc = rc ? rc : put_int(out, (int64_t)o->nitems);
+    rc = rc ? rc : LIT(out, ",\"units\":");
+    rc = rc ? rc : put_int(out, r->units);
+    rc = rc ? rc : LIT(out, ",\"subtotal\":\"");
+    rc = rc ? rc : core_buf_puts(out, sub);
+    rc = rc ? rc : LIT(out, "\",\"tax\":\"");
+    rc = rc ? rc : core_buf_puts(out, tax);
+    rc = rc ? rc : LIT(out, "\",\"total\":\"");
+    rc = rc ? rc : core_buf_puts(out, tot);
+    rc = rc ? rc : LIT(out, "\",\"status\":\"");
+    rc = rc ? rc : core_buf_puts(out, status);
+    rc = rc ? rc : LIT(out, "\",\"attempts\":");
+    rc = rc ? rc : put_int(out, r->attempts);
+    rc = rc ? rc : LIT(out, ",\"http_status\":");
+    rc = rc ? rc : (r->http_status ? put_int(out, r->http_status) : LIT(out, "null"));
+    rc = rc ? rc : LIT(out, ",\"latency_ms\":");
+    rc = rc ? rc : (r->delivered ? core_buf_puts(out, lat) : LIT(out, "null"));
+    rc = rc ? rc : LIT(out, ",\"source\":");
+    rc = rc ? rc : jsonw_quote(out, r->source, strlen(r->source));
+    rc = rc ? rc : LIT(out, ",\"line\":");
+    rc = rc ? rc : put_int(out, (int64_t)r->first_line);
+    rc = rc ? rc : LIT(out, "}\n");
+    return rc;
+}
+
+/* The formatters run on pool threads: they read the cmd's settings and touch nothing else. */
+static int format_result(const struct orders_result *r, struct core_buf *out, void *arg)
+{
+    const struct cmd *c = arg;
     const struct order *o = r->order;
     char sub[48], tax[48], tot[48], lat[32];
     const char *status = r->delivered ? "delivered" : "priced";
     const char *prio = order_priority_name(o->priority);
-    size_t mark = c->results.buf.len;
+    size_t mark = out->len;
     int rc;
 
     money_format(r->subtotal, o->decimals, sub, sizeof(sub));
@@ -329,7 +393,7 @@ static void on_result(const struct orders_result *r, void *arg)
     if (c->csv_out) {
         struct csvw w;
 
-        csvw_init(&w, &c->results.buf);
+        csvw_init(&w, out);
         csvw_field(&w, o->id, o->id_len);
         csvw_field(&w, o->customer, o->customer_len);
         csvw_field(&w, prio, strlen(prio));
@@ -353,63 +417,20 @@ static void on_result(const struct orders_result *r, void *arg)
         csvw_field_int(&w, (int64_t)r->first_line);
         rc = csvw_end_row(&w);
     } else {
-        struct jsonw w;
-
-        jsonw_init(&w, &c->results.buf);
-        jsonw_begin_object(&w);
-        jsonw_key(&w, "id");
-        jsonw_string(&w, o->id, o->id_len);
-        jsonw_key(&w, "customer");
-        jsonw_string(&w, o->customer, o->customer_len);
-        jsonw_key(&w, "priority");
-        jsonw_string(&w, prio, strlen(prio));
-        jsonw_key(&w, "currency");
-        jsonw_string(&w, o->currency, 3);
-        jsonw_key(&w, "items");
-        jsonw_int(&w, (int64_t)o->nitems);
-        jsonw_key(&w, "units");
-        jsonw_int(&w, r->units);
-        jsonw_key(&w, "subtotal");
-        jsonw_string(&w, sub, strlen(sub));
-        jsonw_key(&w, "tax");
-        jsonw_string(&w, tax, strlen(tax));
-        jsonw_key(&w, "total");
-        jsonw_string(&w, tot, strlen(tot));
-        jsonw_key(&w, "status");
-        jsonw_string(&w, status, strlen(status));
-        jsonw_key(&w, "attempts");
-        jsonw_int(&w, r->attempts);
-        jsonw_key(&w, "http_status");
-        if (r->http_status)
-            jsonw_int(&w, r->http_status);
-        else
-            jsonw_null(&w);
-        jsonw_key(&w, "latency_ms");
-        if (r->delivered)
-            jsonw_raw(&w, lat);
-        else
-            jsonw_null(&w);
-        jsonw_key(&w, "source");
-        jsonw_string(&w, r->source, strlen(r->source));
-        jsonw_key(&w, "line");
-        jsonw_int(&w, (int64_t)r->first_line);
-        jsonw_end_object(&w);
-        rc = jsonw_finish(&w);
-        if (rc == 0)
-            rc = core_buf_putc(&c->results.buf, '\n');
+        rc = result_jsonl(r, status, prio, sub, tax, tot, lat, out);
     }
-    after_record(c, &c->results, mark, rc);
+    return finish_record(out, mark, rc);
 }
 
-static void on_reject(const struct orders_reject *r, void *arg)
+static int format_reject(const struct orders_reject *r, struct core_buf *out, void *arg)
 {
-    struct cmd *c = arg;
     const char *cls = orders_reject_class_name(r->cls);
-    size_t mark = c->rejects.buf.len;
+    size_t mark = out->len;
     struct jsonw w;
     int rc;
 
-    jsonw_init(&w, &c->rejects.buf);
+    (void)arg;
+    jsonw_init(&w, out);
     jsonw_begin_object(&w);
     jsonw_key(&w, "source");
     jsonw_string(&w, r->source, strlen(r->source));
@@ -440,24 +461,20 @@ static void on_reject(const struct orders_reject *r, void *arg)
     jsonw_end_object(&w);
     rc = jsonw_finish(&w);
     if (rc == 0)
-        rc = core_buf_putc(&c->rejects.buf, '\n');
-    after_record(c, &c->rejects, mark, rc);
+        rc = core_buf_putc(out, '\n');
+    return finish_record(out, mark, rc);
 }
 
 static int sink_open(struct sink *s, const char *path)
 {
-    core_buf_init(&s->buf, 16u << 20);
     return app_outfile_open(path, &s->file);
 }
 
 static int sink_close(struct sink *s)
 {
-    int rc;
+    int rc = app_outfile_close(s->file);
 
-    sink_flush(s);
-    rc = app_outfile_close(s->file);
     s->file = NULL;
-    core_buf_free(&s->buf);
     return s->err ? s->err : rc;
 }
 
@@ -688,28 +705,31 @@ int orders_cmd_main(int argc, char **argv)
     rc = sink_open(&c.results, c.output);
     if (rc < 0) {
         fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c.output, core_strerror(rc));
-        core_buf_free(&c.results.buf);
         return CLI_EXIT_FATAL;
     }
     rc = sink_open(&c.rejects, c.rejects_path);
     if (rc < 0) {
         fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c.rejects_path, core_strerror(rc));
         sink_close(&c.results);
-        core_buf_free(&c.rejects.buf);
         return CLI_EXIT_FATAL;
     }
     if (c.csv_out) {
+        struct core_buf head;
         struct csvw w;
         size_t i;
 
-        csvw_init(&w, &c.results.buf);
+        core_buf_init(&head, 4096);
+        csvw_init(&w, &head);
         for (i = 0; i < NRESULT; i++)
             csvw_field(&w, result_fields[i], strlen(result_fields[i]));
-        rc = csvw_end_row(&w);
+        if (csvw_end_row(&w) == 0)
+            sink_write(&c, &c.results, head.data, head.len);
+        core_buf_free(&head);
     }
-    c.cfg.on_result = on_result;
-    c.cfg.on_reject = on_reject;
-    c.cfg.on_flush = on_flush;
+    c.cfg.format_result = format_result;
+    c.cfg.format_reject = format_reject;
+    c.cfg.write_results = write_results;
+    c.cfg.write_rejects = write_rejects;
     c.cfg.arg = &c;
     set_pool_size();
     rc = run(&c);
