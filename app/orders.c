@@ -37,7 +37,7 @@
 #define READ_CHUNK (256u * 1024u)
 #define SEQ_WINDOW 16               /* batches between "taken" and "released" */
 #define Q_RAW 4
-#define Q_PRICE 1024
+#define Q_PRICE 256
 #define Q_DELIVER 256
 #define Q_RECORD 1024
 #define REJECT_INPUT_MAX (64u * 1024u) /* bytes of an original line kept in a reject */
