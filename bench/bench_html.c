@@ -5,9 +5,8 @@
  * options, and without error recording), the cost check, the whole gumbo path (check +
  * parse + walk), the fallback scanner alone and after a whole cost check, title_only, and
  * charset conversion (iconv_open included). Also times the 100,000-deep page.
- * Not built by CMake (bench/ has no targets yet):
- *   gcc -O2 -D_GNU_SOURCE -I. bench/bench_html.c parse/charset.c parse/html*.c \
- *     core/buf.c core/mem.c core/utf8.c -lgumbo -o bench_html && ./bench_html */
+ * Usage (Release build): cmake --build build/release --target bench_html &&
+ *   build/release/bench/bench_html */
 #include <gumbo.h>
 #include <stdio.h>
 #include <stdlib.h>
