@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "core/group.h"
+#include "core/loop.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -78,5 +82,40 @@ int cli_read_list(const char *path, void (*fn)(const char *entry, size_t lineno,
     free(line);
     if (f != stdin)
         fclose(f);
+    return rc;
+}
+
+static void set_pool_size(void)
+{
+    char n[24];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (getenv("UV_THREADPOOL_SIZE"))
+        return;
+    snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 2);
+    setenv("UV_THREADPOOL_SIZE", n, 0);
+}
+
+int cli_run(core_coro_fn *body, void *arg, struct core_sigwatch **stop)
+{
+    struct core_loop *loop = NULL;
+    struct core_group *g = NULL;
+    int rc;
+
+    set_pool_size();
+    *stop = NULL;
+    rc = core_loop_create(&loop);
+    if (rc == 0)
+        rc = core_sigwatch_create(loop, NULL, NULL, stop);
+    if (rc == 0)
+        rc = core_group_create(loop, 0, &g);
+    if (rc == 0)
+        rc = core_group_spawn(g, body, arg, NULL);
+    if (rc == 0)
+        rc = core_loop_run(loop);
+    core_group_destroy(g);
+    core_sigwatch_destroy(*stop);
+    *stop = NULL;
+    core_loop_destroy(loop);
     return rc;
 }

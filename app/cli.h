@@ -1,17 +1,20 @@
-/* app/cli.h: what every trawl command shares: exit codes, usage errors, number parsing, and
- * reading a list file.
+/* app/cli.h: what every trawl command shares: exit codes, usage errors, number parsing,
+ * reading a list file, and running the command's body on a loop.
  *
  * Exit codes: 0 done (failed pages or rejected orders are data, not failures), 1 fatal error
  * (said before any work starts when it can be), 2 usage error (one line and a pointer to
  * --help), 130 interrupted by SIGINT/SIGTERM.
  *
- * Ownership: pure helpers; messages go to stderr. Main thread only. */
+ * Ownership: helpers without state; messages go to stderr. Main thread only. */
 #ifndef APP_CLI_H
 #define APP_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/coro.h"
+#include "core/sigwatch.h"
 
 enum {
     CLI_EXIT_OK = 0,
@@ -36,5 +39,13 @@ bool cli_parse_seconds(const char *s, int64_t max_ms, int64_t *out_ms);
  * Returns 0 or a negated errno (the file could not be read). */
 int cli_read_list(const char *path, void (*fn)(const char *entry, size_t lineno, void *arg),
                   void *arg);
+
+/* Run body(co, arg) as a coroutine on a new loop until the loop is empty, with SIGINT/SIGTERM
+ * watched: *stop is the watcher while the body runs (so the body and callbacks can read it
+ * through arg) and NULL again on return. First sets UV_THREADPOOL_SIZE to the number of CPUs
+ * (at least 2) unless the user has set it: the commands' CPU work runs on libuv's pool, which
+ * reads it once. Returns 0 or a negated errno from the loop itself; the body's own result is
+ * the caller's to keep (through arg). */
+int cli_run(core_coro_fn *body, void *arg, struct core_sigwatch **stop);
 
 #endif

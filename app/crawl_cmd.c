@@ -18,8 +18,6 @@
 #include "app/crawl_output.h"
 #include "app/scope.h"
 #include "core/buf.h"
-#include "core/group.h"
-#include "core/loop.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"
 #include "parse/url.h"
@@ -459,41 +457,6 @@ static void print_summary(const struct cmd *c)
                 (unsigned long long)s->not_reached);
 }
 
-static int run(struct cmd *c)
-{
-    struct core_loop *loop = NULL;
-    struct core_group *g = NULL;
-    int rc;
-
-    rc = core_loop_create(&loop);
-    if (rc == 0)
-        rc = core_sigwatch_create(loop, NULL, NULL, &c->stop);
-    if (rc == 0)
-        rc = core_group_create(loop, 0, &g);
-    if (rc == 0)
-        rc = core_group_spawn(g, crawl_body, c, NULL);
-    if (rc == 0)
-        rc = core_loop_run(loop);
-    if (rc == 0)
-        rc = c->run_rc;
-    core_group_destroy(g);
-    core_sigwatch_destroy(c->stop);
-    core_loop_destroy(loop);
-    return rc;
-}
-
-static void set_pool_size(void)
-{
-    char n[24];
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-    /* page analysis runs on libuv's pool: one thread per core (libuv reads this once) */
-    if (getenv("UV_THREADPOOL_SIZE"))
-        return;
-    snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 2);
-    setenv("UV_THREADPOOL_SIZE", n, 0);
-}
-
 static void cmd_free(struct cmd *c)
 {
     size_t i;
@@ -555,8 +518,9 @@ int crawl_cmd_main(int argc, char **argv)
     c.cfg.arg = &c;
     if (c.verbosity >= 0 && isatty(STDERR_FILENO))
         c.cfg.on_progress = on_progress;
-    set_pool_size();
-    rc = run(&c);
+    rc = cli_run(crawl_body, &c, &c.stop);
+    if (rc == 0)
+        rc = c.run_rc;
     clear_progress(&c);
     if (c.verbosity >= 0)
         print_summary(&c);

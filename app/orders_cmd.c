@@ -22,8 +22,6 @@
 #include "app/orders.h"
 #include "app/outfile.h"
 #include "core/buf.h"
-#include "core/group.h"
-#include "core/loop.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"
 
@@ -653,41 +651,6 @@ static int orders_body(struct core_coro *co, void *arg)
     return c->run_rc;
 }
 
-static int run(struct cmd *c)
-{
-    struct core_loop *loop = NULL;
-    struct core_group *g = NULL;
-    int rc;
-
-    rc = core_loop_create(&loop);
-    if (rc == 0)
-        rc = core_sigwatch_create(loop, NULL, NULL, &c->stop);
-    if (rc == 0)
-        rc = core_group_create(loop, 0, &g);
-    if (rc == 0)
-        rc = core_group_spawn(g, orders_body, c, NULL);
-    if (rc == 0)
-        rc = core_loop_run(loop);
-    if (rc == 0)
-        rc = c->run_rc;
-    core_group_destroy(g);
-    core_sigwatch_destroy(c->stop);
-    c->stop = NULL;
-    core_loop_destroy(loop);
-    return rc;
-}
-
-static void set_pool_size(void)
-{
-    char n[24];
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-    if (getenv("UV_THREADPOOL_SIZE"))
-        return;
-    snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 2);
-    setenv("UV_THREADPOOL_SIZE", n, 0);
-}
-
 int orders_cmd_main(int argc, char **argv)
 {
     struct cmd c;
@@ -731,8 +694,9 @@ int orders_cmd_main(int argc, char **argv)
     c.cfg.write_results = write_results;
     c.cfg.write_rejects = write_rejects;
     c.cfg.arg = &c;
-    set_pool_size();
-    rc = run(&c);
+    rc = cli_run(orders_body, &c, &c.stop);
+    if (rc == 0)
+        rc = c.run_rc;
     code = c.st.interrupted ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
     if (rc < 0) {
         fprintf(stderr, "trawl orders: %s\n", core_strerror(rc));
