@@ -643,7 +643,8 @@ int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job 
         /* nothing may start now: wait for a change, or for the first waiting host's time */
         deadline = f->waiting.n ? f->waiting.items[0]->next_ms : -1;
         rc = core_event_wait(co, f->changed, deadline);
-        if (rc == -ECANCELED)
+        /* a timeout before our own deadline is an enclosing core_wait_for's: the caller's */
+        if (rc == -ECANCELED || (rc == -ETIMEDOUT && (deadline < 0 || core_now_ms() < deadline)))
             return rc;
     }
 }

@@ -106,7 +106,8 @@ void frontier_parent_release(struct frontier_parent *p);
 int frontier_add(struct frontier *f, const char *url, size_t len, size_t origin_len, uint64_t fp,
                  uint32_t depth, struct frontier_parent *parent, struct frontier_job **out);
 /* Take the next job in crawl order that politeness allows now, waiting for one if needed.
- * 0 and *job, -EPIPE when closed and nothing is left, -ECANCELED. */
+ * 0 and *job, -EPIPE when closed and nothing is left, -ECANCELED, or -ETIMEDOUT when an
+ * enclosing core_wait_for deadline passes first. */
 int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job **job);
 /* Finish a taken job and free it. */
 void frontier_done(struct frontier *f, struct frontier_job *job);
