@@ -1,7 +1,9 @@
 /* tests/test_app_input.c: coroutine reads of input files (see app/input.h): a regular file read
  * in chunks to its end, byte for byte; line counting with and without a final newline, which
- * leaves the read position alone; open errors; pipes (as stdin through "-" and by path) read as
- * data arrives; and a read waiting on an idle pipe ended by a cancel or a deadline.
+ * leaves the read position alone; open errors; pipes (as stdin through "-" and by path) and
+ * terminals (a pseudo-terminal) read as data arrives; a read waiting on an idle pipe ended by a
+ * cancel or a deadline (on a terminal, by a cancel); and input_close closing each descriptor
+ * once.
  *
  * The stdin tests point fd 0 at a pipe for the test's duration and restore it. */
 #include <errno.h>
