@@ -42,15 +42,21 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 bool cli_parse_seconds(const char *s, int64_t max_ms, int64_t *out_ms)
 {
     double v;
+    int64_t ms;
     char *end;
 
     if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
         return false;
     errno = 0;
     v = strtod(s, &end);
-    if (errno || *end || v < 0 || v * 1000.0 > (double)max_ms)
+    /* (double)max_ms may round up (INT64_MAX becomes 2^63, which no int64_t holds): refuse
+     * what cannot be converted, then compare again exactly */
+    if (errno || *end || v < 0 || v * 1000.0 > (double)max_ms || v * 1000.0 + 0.5 >= 0x1p63)
         return false;
-    *out_ms = (int64_t)(v * 1000.0 + 0.5);
+    ms = (int64_t)(v * 1000.0 + 0.5);
+    if (ms > max_ms)
+        return false;
+    *out_ms = ms;
     return true;
 }
 

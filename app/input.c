@@ -246,11 +246,19 @@ int input_count_lines(struct core_coro *co, struct input *in, unsigned long long
 
 void input_close(struct input *in)
 {
+    uv_os_fd_t sfd = -1;
+
     if (!in)
         return;
-    if (in->stream)
+    if (in->stream) {
+        /* Closing a stream closes the descriptor it reads, unless that is 0-2: for a pipe it is
+         * ours, for a terminal one that libuv opened again. Closing ours a second time could
+         * close what another thread has just been given under the same number. */
+        if (uv_fileno((uv_handle_t *)in->stream, &sfd) < 0)
+            sfd = -1;
         uv_close((uv_handle_t *)in->stream, on_closed);
-    if (!in->is_stdin)
+    }
+    if (!in->is_stdin && !(sfd == in->fd && in->fd > STDERR_FILENO))
         close(in->fd);
     core_free(in);
 }
