@@ -42,10 +42,14 @@ static int base_of(const struct page_input *in, const struct parse_html_result *
                    struct core_buf *base)
 {
     size_t ulen = strlen(in->url);
+    int rc;
 
-    if (h->base_href &&
-        parse_url_resolve(in->url, ulen, h->base_href, strlen(h->base_href), base) == 0)
-        return 0;
+    if (h->base_href) {
+        rc = parse_url_resolve(in->url, ulen, h->base_href, strlen(h->base_href), base);
+        /* out of memory is no reason to resolve the links against the wrong base */
+        if (rc == 0 || rc == -ENOMEM)
+            return rc;
+    }
     core_buf_reset(base);
     return core_buf_append(base, in->url, ulen);
 }
