@@ -22,6 +22,7 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "tests/support/corotest.h"
+#include "tests/support/jsonstr.h"
 
 #define FFFD "\xEF\xBF\xBD"
 
@@ -177,66 +178,6 @@ static void write_file(struct fixture *fx, enum crawl_format fmt, const struct c
 }
 
 /* ---- JSON helpers --------------------------------------------------------------------------- */
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decode the JSON string body s[0..len) into out (BMP \u escapes only: the writer never makes
- * surrogate pairs). */
-static void unescape(const char *s, size_t len, struct core_buf *out)
-{
-    size_t i = 0;
-
-    core_buf_reset(out);
-    assert_int_equal(core_buf_append(out, "", 0), 0);
-    while (i < len) {
-        char c = s[i++];
-        unsigned cp = 0;
-        int k;
-
-        if (c != '\\') {
-            assert_int_equal(core_buf_putc(out, c), 0);
-            continue;
-        }
-        assert_true(i < len);
-        c = s[i++];
-        switch (c) {
-        case '"': case '\\': case '/': assert_int_equal(core_buf_putc(out, c), 0); continue;
-        case 'b': assert_int_equal(core_buf_putc(out, '\b'), 0); continue;
-        case 'f': assert_int_equal(core_buf_putc(out, '\f'), 0); continue;
-        case 'n': assert_int_equal(core_buf_putc(out, '\n'), 0); continue;
-        case 'r': assert_int_equal(core_buf_putc(out, '\r'), 0); continue;
-        case 't': assert_int_equal(core_buf_putc(out, '\t'), 0); continue;
-        case 'u': break;
-        default: fail_msg("bad escape \\%c", c);
-        }
-        assert_true(i + 4 <= len);
-        for (k = 0; k < 4; k++) {
-            assert_true(hexval(s[i + (size_t)k]) >= 0);
-            cp = cp * 16 + (unsigned)hexval(s[i + (size_t)k]);
-        }
-        i += 4;
-        assert_false(cp >= 0xD800 && cp <= 0xDFFF);
-        if (cp < 0x80) {
-            assert_int_equal(core_buf_putc(out, (char)cp), 0);
-        } else if (cp < 0x800) {
-            assert_int_equal(core_buf_putc(out, (char)(0xC0 | cp >> 6)), 0);
-            assert_int_equal(core_buf_putc(out, (char)(0x80 | (cp & 0x3F))), 0);
-        } else {
-            assert_int_equal(core_buf_putc(out, (char)(0xE0 | cp >> 12)), 0);
-            assert_int_equal(core_buf_putc(out, (char)(0x80 | ((cp >> 6) & 0x3F))), 0);
-            assert_int_equal(core_buf_putc(out, (char)(0x80 | (cp & 0x3F))), 0);
-        }
-    }
-}
 
 /* Parse one JSONL line (without its '\n') as an object whose keys are want[0..nkeys) in that
  * order and whose values are scalars. t[2k + 2] is then the value of key k. */
@@ -394,7 +335,7 @@ static void test_crawl_output_jsonl_titles_escaped_and_repaired(void **state)
         assert_non_null(nl);
         parse_object(line, (size_t)(nl - line), fields, NFIELDS, t, 64);
         assert_int_equal(t[2 + 2 * TITLE].type, JSMN_STRING);
-        unescape(line + t[2 + 2 * TITLE].start,
+        jsonstr_unescape(line + t[2 + 2 * TITLE].start,
                  (size_t)(t[2 + 2 * TITLE].end - t[2 + 2 * TITLE].start), &got);
         core_buf_reset(&want);
         assert_int_equal(core_buf_append(&want, "", 0), 0);

@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "tests/support/corotest.h"
+#include "tests/support/jsonstr.h"
 
 #define FFFD "\xEF\xBF\xBD"
 
@@ -266,65 +267,6 @@ static void test_jsonw_buffer_errors_are_sticky(void **state)
 
 /* ---- round trip through jsmn ------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decode the JSON string body s[0..len) into out (BMP \u escapes only: the writer never makes
- * surrogate pairs). */
-static void unescape(const char *s, size_t len, struct core_buf *out)
-{
-    size_t i = 0;
-
-    core_buf_reset(out);
-    while (i < len) {
-        char c = s[i++];
-        unsigned cp = 0;
-        int k;
-
-        if (c != '\\') {
-            assert_int_equal(core_buf_putc(out, c), 0);
-            continue;
-        }
-        assert_true(i < len);
-        c = s[i++];
-        switch (c) {
-        case '"': case '\\': case '/': assert_int_equal(core_buf_putc(out, c), 0); continue;
-        case 'b': assert_int_equal(core_buf_putc(out, '\b'), 0); continue;
-        case 'f': assert_int_equal(core_buf_putc(out, '\f'), 0); continue;
-        case 'n': assert_int_equal(core_buf_putc(out, '\n'), 0); continue;
-        case 'r': assert_int_equal(core_buf_putc(out, '\r'), 0); continue;
-        case 't': assert_int_equal(core_buf_putc(out, '\t'), 0); continue;
-        case 'u': break;
-        default: fail_msg("bad escape \\%c", c);
-        }
-        assert_true(i + 4 <= len);
-        for (k = 0; k < 4; k++) {
-            assert_true(hexval(s[i + (size_t)k]) >= 0);
-            cp = cp * 16 + (unsigned)hexval(s[i + (size_t)k]);
-        }
-        i += 4;
-        assert_false(cp >= 0xD800 && cp <= 0xDFFF);
-        if (cp < 0x80) {
-            assert_int_equal(core_buf_putc(out, (char)cp), 0);
-        } else if (cp < 0x800) {
-            assert_int_equal(core_buf_putc(out, (char)(0xC0 | cp >> 6)), 0);
-            assert_int_equal(core_buf_putc(out, (char)(0x80 | (cp & 0x3F))), 0);
-        } else {
-            assert_int_equal(core_buf_putc(out, (char)(0xE0 | cp >> 12)), 0);
-            assert_int_equal(core_buf_putc(out, (char)(0x80 | ((cp >> 6) & 0x3F))), 0);
-            assert_int_equal(core_buf_putc(out, (char)(0x80 | (cp & 0x3F))), 0);
-        }
-    }
-}
-
 static uint64_t rng_next(uint64_t *s)
 {
     uint64_t x = (*s += 0x9e3779b97f4a7c15u);
@@ -390,10 +332,10 @@ static void roundtrip(const char *s, size_t len, int64_t n, struct core_buf *b)
     core_buf_init(&want, 1 << 20);
     core_buf_init(&got, 1 << 20);
     assert_int_equal(core_utf8_sanitize(s, len, 0, &want), 0);
-    unescape(b->data + t[2].start, (size_t)(t[2].end - t[2].start), &got);
+    jsonstr_unescape(b->data + t[2].start, (size_t)(t[2].end - t[2].start), &got);
     assert_int_equal(got.len, want.len);
     assert_memory_equal(got.data, want.data, want.len);
-    unescape(b->data + t[7].start, (size_t)(t[7].end - t[7].start), &got);
+    jsonstr_unescape(b->data + t[7].start, (size_t)(t[7].end - t[7].start), &got);
     assert_int_equal(got.len, want.len);
     assert_memory_equal(got.data, want.data, want.len);
     snprintf(num, sizeof(num), "%lld", (long long)n);
