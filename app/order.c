@@ -1,6 +1,7 @@
 /* app/order.c: one JSON order line to a validated struct order (see order.h).
  *
- * Four passes, each linear in the line:
+ * Lines of the common shape are taken by the one-pass fast path (order_fast.c); it declines
+ * everything else, which then goes through the full parser here, four passes, each linear:
  * 1. scan: our own strict RFC 8259 checker. jsmn, even in strict mode, accepts "[1 2]",
  *    {"a"}, "tru", "01", raw control characters in strings and a NUL as the end of input, and
  *    gives no column, so every byte is checked here first, and the first bad one is reported
@@ -846,6 +847,19 @@ invalid:
 /* ---- entry point -------------------------------------------------------------------------- */
 
 int order_parse_json(const char *line, size_t len, struct order **out, struct order_error *err)
+{
+    const int rc = order__parse_fast(line, len, out);
+
+    if (rc == 1)
+        return 0;
+    if (rc < 0) {
+        order__fail(err, "out of memory");
+        return rc;
+    }
+    return order__parse_full(line, len, out, err);
+}
+
+int order__parse_full(const char *line, size_t len, struct order **out, struct order_error *err)
 {
     jsmntok_t stack_tokens[ORDER_STACK_TOKENS];
     int stack_scratch[ORDER_STACK_TOKENS / 2];

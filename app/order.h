@@ -31,7 +31,9 @@
  * Unknown keys are ignored (but must be valid JSON, and their objects free of duplicate keys).
  * Strings are unescaped into the order; ids, customers and SKUs are compared byte for byte.
  *
- * Cost: one allocation per order that passes the syntax check (none for a parse error), and a
+ * Cost: common lines (known keys, ASCII strings without escapes) take a one-pass fast path;
+ * the rest are scanned, tokenized by jsmn and checked in four passes, with the same results.
+ * One allocation per order that passes the syntax check (none for a parse error), and a
  * second one only for lines with more than ORDER_STACK_TOKENS JSON values (token scratch).
  *
  * Ownership: order_parse_json reads line during the call only; the order it returns is one

@@ -1,5 +1,5 @@
-/* app/order_int.h: what the JSON reader (order.c) and the CSV reader (order_csv.c) share, all
- * implemented in order_fields.c: the one-allocation order layout and the field validators with
+/* app/order_int.h: what the JSON reader (order.c, order_fast.c) and the CSV reader
+ * (order_csv.c) share, implemented in order_fields.c: the one-allocation order layout and the field validators with
  * their messages, so that a field means the same and fails with the same words whichever
  * format it came in.
  *
@@ -34,6 +34,13 @@ struct order__val {
 /* One allocation for an order with nitems items and strbytes bytes of string storage, which
  * *strings points at. NULL when out of memory. Free with order_free. */
 struct order *order__alloc(size_t nitems, size_t strbytes, char **strings);
+
+/* The fast path of order_parse_json (order_fast.c): 1 and *out when line has the common shape
+ * and is valid (the same order the full parser builds), 0 when it declines (the full parser
+ * must decide), -ENOMEM. Writes nothing else. */
+int order__parse_fast(const char *line, size_t len, struct order **out);
+/* The full parser alone (order.c), with order_parse_json's contract. */
+int order__parse_full(const char *line, size_t len, struct order **out, struct order_error *err);
 
 /* Validators: 0, or -EINVAL with err->cls = ORDER_E_INVALID and err->msg set (path untouched). */
 int order__check_id(const struct order__val *v, struct order_error *err);
