@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <uv.h>
+
 #include "app/backoff.h"
 #include "app/idset.h"
 #include "app/input.h"
@@ -93,6 +95,8 @@ struct pipe {
     struct core_group *g_read, *g_validate, *g_seq, *g_price, *g_deliver, *g_record, *g_aux;
     struct core_sem *window;    /* SEQ_WINDOW slots */
     struct core_sem *inflight;  /* delivery concurrency */
+    uv_mutex_t write_lock;      /* the recorders write from pool threads, one at a time */
+    bool write_lock_ok;         /* initialised */
     struct app_idset *ids;
     struct fetch_client *http;
     struct backoff backoff;
@@ -946,20 +950,39 @@ static int format_one(const struct orders_config *cfg, const struct item *it,
 
 struct record_batch {
     const struct orders_config *cfg;
+    uv_mutex_t *write_lock;
     struct item *items[RECORD_BATCH];
     size_t n;
     struct core_buf results;
     struct core_buf rejects;
-    int err;
+    int err;                    /* formatting failed (out of memory) */
+    int write_err;              /* writing failed */
 };
 
-static int format_on_pool(void *arg)
+static int write_batch(struct record_batch *rb)
+{
+    const struct orders_config *cfg = rb->cfg;
+    int rc = 0;
+
+    uv_mutex_lock(rb->write_lock);
+    if (rb->results.len && cfg->write_results)
+        rc = cfg->write_results(rb->results.data, rb->results.len, cfg->arg);
+    if (rc == 0 && rb->rejects.len && cfg->write_rejects)
+        rc = cfg->write_rejects(rb->rejects.data, rb->rejects.len, cfg->arg);
+    uv_mutex_unlock(rb->write_lock);
+    return rc;
+}
+
+/* Format a batch and write it. On the pool: a write to a disk that is busy writing back blocks
+ * for milliseconds, which on the loop thread would stall every stage. */
+static int record_on_pool(void *arg)
 {
     struct record_batch *rb = arg;
     size_t i;
 
     for (i = 0; i < rb->n && rb->err == 0; i++)
         rb->err = format_one(rb->cfg, rb->items[i], &rb->results, &rb->rejects);
+    rb->write_err = write_batch(rb);
     return 0;
 }
 
@@ -976,6 +999,7 @@ static int recorder(struct core_coro *co, void *arg)
     if (!rb)
         return -ENOMEM;
     rb->cfg = p->cfg;
+    rb->write_lock = &p->write_lock;
     core_buf_init(&rb->results, 256u << 20);
     core_buf_init(&rb->rejects, 256u << 20);
     for (;;) {
@@ -990,17 +1014,13 @@ static int recorder(struct core_coro *co, void *arg)
             count_one(p, rb->items[i]);
         core_buf_reset(&rb->results);
         core_buf_reset(&rb->rejects);
-        rb->err = 0;
-        if (rb->n > 8)
-            core_offload(co, format_on_pool, rb, -1);
-        else
-            format_on_pool(rb); /* a trickle: not worth a trip to the pool */
+        rb->err = rb->write_err = 0;
+        if (rb->n <= 8 || core_offload(co, record_on_pool, rb, -1) < 0)
+            record_on_pool(rb); /* a trickle (not worth a trip to the pool), or no pool */
         if (rb->err)
             fail(p, rb->err);
-        if (rb->results.len && p->cfg->write_results)
-            p->cfg->write_results(rb->results.data, rb->results.len, p->cfg->arg);
-        if (rb->rejects.len && p->cfg->write_rejects)
-            p->cfg->write_rejects(rb->rejects.data, rb->rejects.len, p->cfg->arg);
+        if (rb->write_err && p->stop) /* nothing more can be recorded: stop at once */
+            core_sigwatch_request(p->stop, CORE_STOP_IMMEDIATE);
         for (i = 0; i < rb->n; i++)
             item_free(rb->items[i]);
     }
@@ -1085,6 +1105,10 @@ static int setup(struct pipe *p)
     for (i = 0; rc == 0 && i < sizeof(groups) / sizeof(groups[0]); i++)
         rc = core_group_create(p->loop, 0, groups[i]);
     if (rc == 0)
+        rc = uv_mutex_init(&p->write_lock);
+    if (rc == 0)
+        p->write_lock_ok = true;
+    if (rc == 0)
         rc = core_sem_create(window, window, &p->window);
     if (rc == 0)
         rc = core_event_create(&p->validated);
@@ -1118,6 +1142,8 @@ static void teardown(struct pipe *p)
     core_queue_destroy(p->deliver);
     core_queue_destroy(p->record);
     core_sem_destroy(p->window);
+    if (p->write_lock_ok)
+        uv_mutex_destroy(&p->write_lock);
     core_event_destroy(p->validated);
     core_sem_destroy(p->inflight);
     app_idset_destroy(p->ids);

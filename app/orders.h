@@ -101,9 +101,11 @@ struct orders_config {
     /* Append one record (a whole line) to out. 0 or a negated errno. Pool threads. */
     int (*format_result)(const struct orders_result *r, struct core_buf *out, void *arg);
     int (*format_reject)(const struct orders_reject *r, struct core_buf *out, void *arg);
-    /* Write whole records. Loop thread, one call at a time. */
-    void (*write_results)(const char *data, size_t len, void *arg);
-    void (*write_rejects)(const char *data, size_t len, void *arg);
+    /* Write whole records: 0 or a negated errno. Pool threads (or the loop thread), one call at
+     * a time: orders_run serialises them. A failure stops the run at once (as a second
+     * SIGINT would): nothing more could be recorded. */
+    int (*write_results)(const char *data, size_t len, void *arg);
+    int (*write_rejects)(const char *data, size_t len, void *arg);
     void *arg;
 };
 

@@ -267,33 +267,28 @@ static int check_inputs(const struct orders_config *cfg)
 
 /* --- output ------------------------------------------------------------------------------- */
 
-/* Write whole records (loop thread). A failure stops the run: there is no point going on. */
-static void sink_write(struct cmd *c, struct sink *s, const char *data, size_t len)
+/* Write whole records (one thread at a time: see orders.h). The first error sticks; the
+ * pipeline stops the run when it sees it. */
+static int sink_write(struct sink *s, const char *data, size_t len)
 {
-    int rc;
-
     if (!s->file || s->err)
-        return;
-    rc = app_outfile_write(s->file, data, len);
-    if (rc < 0) {
-        s->err = rc;
-        if (c->stop)
-            core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE);
-    }
+        return s->err;
+    s->err = app_outfile_write(s->file, data, len);
+    return s->err;
 }
 
-static void write_results(const char *data, size_t len, void *arg)
+static int write_results(const char *data, size_t len, void *arg)
 {
     struct cmd *c = arg;
 
-    sink_write(c, &c->results, data, len);
+    return sink_write(&c->results, data, len);
 }
 
-static void write_rejects(const char *data, size_t len, void *arg)
+static int write_rejects(const char *data, size_t len, void *arg)
 {
     struct cmd *c = arg;
 
-    sink_write(c, &c->rejects, data, len);
+    return sink_write(&c->rejects, data, len);
 }
 
 /* A failed record is cut back out of the buffer, so what is written stays whole lines. */
@@ -686,7 +681,7 @@ int orders_cmd_main(int argc, char **argv)
         for (i = 0; i < NRESULT; i++)
             csvw_field(&w, result_fields[i], strlen(result_fields[i]));
         if (csvw_end_row(&w) == 0)
-            sink_write(&c, &c.results, head.data, head.len);
+            (void)sink_write(&c.results, head.data, head.len);
         core_buf_free(&head);
     }
     c.cfg.format_result = format_result;

@@ -488,6 +488,33 @@ static void test_orders_refuses_bad_setups_before_processing(void **state)
     proc_cleanup(&p);
 }
 
+/* Records are written from pool threads; a failing write (a full disk) must still end the run
+ * at once, with exit 1 and the reason, not hang or carry on silently. */
+static void test_orders_write_failure_stops_the_run(void **state)
+{
+    struct proc p = {0};
+    char in[160], rejects[160], id[32];
+    FILE *f;
+    int i;
+
+    (void)state;
+    proc_init(&p);
+    proc_path(&p, "b.jsonl", in, sizeof(in));
+    proc_path(&p, "rejects.jsonl", rejects, sizeof(rejects));
+    f = fopen(in, "wb");
+    assert_non_null(f);
+    for (i = 0; i < 20000; i++) {
+        snprintf(id, sizeof(id), "OK-%d", i);
+        fprintf(f, "%s\n", order_line(id, "standard", "EUR",
+                                       "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1.00\"}"));
+    }
+    fclose(f);
+    expect_exit((const char *[]){"orders", "-q", "-o", "/dev/full", "--rejects", rejects, in,
+                                 NULL},
+                1, "writing '/dev/full' failed: no space left on device");
+    proc_cleanup(&p);
+}
+
 static void test_orders_line_limit_and_hostile_bytes(void **state)
 {
     struct proc p = {0};
@@ -533,6 +560,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_orders_sigint_leaves_valid_files_and_a_resume_point),
         cmocka_unit_test(test_orders_refuses_bad_setups_before_processing),
         cmocka_unit_test(test_orders_line_limit_and_hostile_bytes),
+        cmocka_unit_test(test_orders_write_failure_stops_the_run),
     };
 
     signal(SIGPIPE, SIG_IGN);
