@@ -783,6 +783,11 @@ static inline uint64_t fingerprint(const struct app_idset *s, const char *id, si
     return key_of(parse_visited_fingerprint(s->hasher, len ? id : "", len));
 }
 
+uint64_t app_idset_key(const struct app_idset *s, const char *id, size_t len)
+{
+    return fingerprint(s, id, len);
+}
+
 /* app_idset_add for a key. */
 static int add_key(struct app_idset *s, uint64_t key)
 {
@@ -826,7 +831,9 @@ int app_idset_add_batch(struct app_idset *s, struct app_idset_item *items, size_
         k = n - done < BATCH ? n - done : BATCH;
         /* every id's cache misses in flight at once, before the first is decided */
         for (i = 0; i < k; i++) {
-            keys[i] = fingerprint(s, items[done + i].id, items[done + i].len);
+            const struct app_idset_item *it = &items[done + i];
+
+            keys[i] = it->key ? it->key : fingerprint(s, it->id, it->len);
             prefetch_key(s, keys[i]);
         }
         for (i = 0; i < k; i++) {

@@ -114,10 +114,16 @@ void app_idset_destroy(struct app_idset *s);
  * checked. */
 CORE_MUST_CHECK int app_idset_add(struct app_idset *s, const char *id, size_t len);
 
-/* One id of a batch: the caller fills in id and len, app_idset_add_batch sets result. */
+/* The key an id is stored under (its fingerprint, never 0). Reads only the set's hash key, so
+ * any thread may call it while another adds: a caller that has ids in hand on other threads
+ * can hash them there and pass the keys to app_idset_add_batch. */
+uint64_t app_idset_key(const struct app_idset *s, const char *id, size_t len);
+
+/* One id of a batch: the caller fills in id and len (or key), app_idset_add_batch sets result. */
 struct app_idset_item {
     const char *id;   /* borrowed for the call; may be NULL when len is 0 */
     size_t len;
+    uint64_t key;     /* 0, or app_idset_key(s, id, len) computed beforehand (id is then unused) */
     int result;       /* app_idset_add's result, or -ECANCELED: not checked (an earlier id failed) */
 };
 

@@ -44,6 +44,8 @@
 #define Q_RECORD 1024
 #define REJECT_INPUT_MAX (64u * 1024u) /* bytes of an original line kept in a reject */
 
+struct item;
+
 struct entry {
     uint64_t first_line;
     uint64_t last_line;
@@ -51,11 +53,14 @@ struct entry {
     size_t len;
     bool too_long;
     int rc;                     /* 0, CORE_EPARSE, -EINVAL, -ENOMEM */
-    struct order *order;
+    struct order *order;        /* a valid order not yet in an item */
+    struct item *item;          /* JSONL: made on the pool, with the order in it */
+    uint64_t idkey;             /* JSONL: the id's key in the id set, hashed on the pool */
     struct order_error err;
 };
 
 struct batch {
+    const struct app_idset *ids; /* to hash ids on the pool */
     uint64_t seq;
     unsigned src;
     bool parsed;                /* CSV: entries already hold orders or errors */
@@ -220,6 +225,7 @@ static struct batch *batch_new(struct pipe *p, unsigned src, bool parsed)
 
     if (!b)
         return NULL;
+    b->ids = p->ids;
     b->seq = p->next_seq++;
     b->src = src;
     b->parsed = parsed;
@@ -234,8 +240,10 @@ static void batch_free(struct batch *b)
 
     if (!b)
         return;
-    for (i = 0; i < b->n; i++)
+    for (i = 0; i < b->n; i++) {
         order_free(b->e[i].order);
+        item_free(b->e[i].item);
+    }
     core_buf_free(&b->text);
     core_free(b);
 }
@@ -450,6 +458,9 @@ static int reader(struct core_coro *co, void *arg)
 
 /* --- validate and sequence ----------------------------------------------------------------- */
 
+/* Parse a batch's lines, hash each valid order's id and give the order its item, all here on
+ * the pool: the loop thread is left with the id set's table and the queues. Items are freed on
+ * the pool too (record_on_pool), so the loop does no per-order malloc or free. */
 static int validate_on_pool(void *arg)
 {
     struct batch *b = arg;
@@ -463,8 +474,35 @@ static int validate_on_pool(void *arg)
             continue;
         }
         e->rc = order_parse_json(b->text.data + e->off, e->len, &e->order, &e->err);
+        if (e->rc != 0)
+            continue;
+        e->idkey = app_idset_key(b->ids, e->order->id, e->order->id_len);
+        e->item = item_new(ITEM_JOB, b->src, e->first_line, e->last_line);
+        if (e->item) {
+            e->item->order = e->order;
+            e->order = NULL;
+        }
     }
     return 0;
+}
+
+/* The item of a valid entry: the one made on the pool, else a new one (CSV, or the pool was
+ * out of memory). NULL when out of memory. */
+static struct item *take_item(const struct batch *b, struct entry *e)
+{
+    struct item *it = e->item;
+
+    if (!it && (it = item_new(ITEM_JOB, b->src, e->first_line, e->last_line))) {
+        it->order = e->order;
+        e->order = NULL;
+    }
+    e->item = NULL;
+    return it;
+}
+
+static const struct order *entry_order(const struct entry *e)
+{
+    return e->item ? e->item->order : e->order;
 }
 
 static int emit_reject(struct core_coro *co, struct pipe *p, struct item *it)
@@ -486,12 +524,10 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
     int rc = seen;
 
     if (e->rc == 0) {
+        it = take_item(b, e);
+        if (!it)
+            return -ENOMEM;
         if (rc == 1) {
-            it = item_new(ITEM_JOB, b->src, e->first_line, e->last_line);
-            if (!it)
-                return -ENOMEM;
-            it->order = e->order;
-            e->order = NULL;
             if (p->cfg->endpoint && !b->parsed)
                 keep_line(it, text, e->len); /* for a delivery reject */
             rc = core_queue_put_prio(co, p->price, it, (int64_t)it->order->priority, -1);
@@ -499,13 +535,11 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
                 item_free(it);
             return rc;
         }
-        it = item_new(ITEM_REJECT, b->src, e->first_line, e->last_line);
-        if (!it)
-            return -ENOMEM;
+        it->kind = ITEM_REJECT;
         it->cls = ORDERS_R_DUPLICATE;
         if (rc == 0)
             item_errorf(it, "id: duplicate id '%.200s' (an earlier order has it)",
-                     e->order->id);
+                     it->order->id);
         else
             item_errorf(it, "id: could not check for duplicates: %s",
                      core_strerror(rc));
@@ -541,8 +575,9 @@ static void check_ids(struct pipe *p, const struct batch *b, int *seen)
     for (i = 0; i < b->n; i++) {
         if (b->e[i].rc != 0)
             continue;
-        items[n].id = b->e[i].order->id;
-        items[n].len = b->e[i].order->id_len;
+        items[n].id = entry_order(&b->e[i])->id;
+        items[n].len = entry_order(&b->e[i])->id_len;
+        items[n].key = b->e[i].idkey; /* 0 for CSV: hashed by the set */
         n++;
     }
     /* On an error, results up to it are set and the rest say -ECANCELED (not checked):
@@ -973,7 +1008,7 @@ static int write_batch(struct record_batch *rb)
     return rc;
 }
 
-/* Format a batch and write it. On the pool: a write to a disk that is busy writing back blocks
+/* Format a batch, free its items and write it. On the pool: a write to a disk that is busy writing back blocks
  * for milliseconds, which on the loop thread would stall every stage. */
 static int record_on_pool(void *arg)
 {
@@ -982,6 +1017,8 @@ static int record_on_pool(void *arg)
 
     for (i = 0; i < rb->n && rb->err == 0; i++)
         rb->err = format_one(rb->cfg, rb->items[i], &rb->results, &rb->rejects);
+    for (i = 0; i < rb->n; i++)
+        item_free(rb->items[i]);
     rb->write_err = write_batch(rb);
     return 0;
 }
@@ -1021,8 +1058,6 @@ static int recorder(struct core_coro *co, void *arg)
             fail(p, rb->err);
         if (rb->write_err && p->stop) /* nothing more can be recorded: stop at once */
             core_sigwatch_request(p->stop, CORE_STOP_IMMEDIATE);
-        for (i = 0; i < rb->n; i++)
-            item_free(rb->items[i]);
     }
     core_buf_free(&rb->results);
     core_buf_free(&rb->rejects);

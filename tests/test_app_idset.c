@@ -223,7 +223,8 @@ static void clustered(const struct fixture *f, size_t budget, bool expect_spills
 }
 
 /* Batches of 1 to 100 ids (so across the internal 32), with repeats inside a batch and spills in
- * the middle of one, give what one add at a time gives. */
+ * the middle of one, some with their keys computed beforehand, give what one add at a time
+ * gives. */
 static void test_idset_batch_matches_single_adds(void **state)
 {
     enum { SPACE = 8000, OPS = 40000, MAXB = 100 };
@@ -246,6 +247,8 @@ static void test_idset_batch_matches_single_adds(void **state)
             items[i].len = (size_t)snprintf(ids[i], sizeof(ids[i]), "ORD-%08llu",
                                             (unsigned long long)(num % SPACE));
             items[i].id = ids[i];
+            /* every third id comes hashed beforehand, the rest are hashed by the set */
+            items[i].key = i % 3 == 0 ? app_idset_key(many, ids[i], items[i].len) : 0;
             items[i].result = 42;
         }
         assert_int_equal(app_idset_add_batch(many, items, n), 0);
@@ -267,8 +270,10 @@ static void test_idset_batch_stops_at_first_error(void **state)
     const struct fixture *f = *state;
     struct app_idset *s = new_set(f, 14, TINY);
     struct app_idset_item items[4] = {
-        {"ORD-00000005", 12, 9}, {"ORD-00001000", 12, 9}, {"ORD-00000006", 12, 9},
-        {"ORD-00001001", 12, 9},
+        {.id = "ORD-00000005", .len = 12, .result = 9},
+        {.id = "ORD-00001000", .len = 12, .result = 9},
+        {.id = "ORD-00000006", .len = 12, .result = 9},
+        {.id = "ORD-00001001", .len = 12, .result = 9},
     };
     uint64_t i;
 
