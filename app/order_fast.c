@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #define FAST_ITEMS 64
@@ -47,14 +48,64 @@ static void skip_ws(struct fast *f)
 }
 
 /* Expect byte c (after optional whitespace) and step over it. */
-static bool eat(struct fast *f, char c)
+static inline bool eat(struct fast *f, char c)
 {
+    if (f->p < f->end && *f->p == c) {  /* the usual case: no whitespace */
+        f->p++;
+        return true;
+    }
     skip_ws(f);
     if (f->p >= f->end || *f->p != c)
         return false;
     f->p++;
     return true;
 }
+
+static bool plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ONES 0x0101010101010101u
+/* The high bit of each byte of w (8 bytes of a string, first byte lowest) that is not plain():
+ * below 0x20, above 0x7E, '"' or '\\'. Borrows and carries can also mark bytes after a marked
+ * one, never before it, so the lowest mark is exact. */
+static uint64_t not_plain(uint64_t w)
+{
+    const uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    const uint64_t below = (w - ONES * 0x20) & ~w;
+    const uint64_t above = (w + ONES * (0x7F - 0x7E)) | w;
+    const uint64_t quote = (q - ONES) & ~q;
+    const uint64_t slash = (b - ONES) & ~b;
+
+    return (below | above | quote | slash) & (ONES * 0x80);
+}
+
+/* Step over plain bytes, 8 at a time. */
+static void skip_plain(struct fast *f)
+{
+    while (f->end - f->p >= 8) {
+        uint64_t w, m;
+
+        memcpy(&w, f->p, 8);
+        m = not_plain(w);
+        if (m) {
+            f->p += __builtin_ctzll(m) / 8;
+            return;
+        }
+        f->p += 8;
+    }
+    while (f->p < f->end && plain((unsigned char)*f->p))
+        f->p++;
+}
+#else
+static void skip_plain(struct fast *f)
+{
+    while (f->p < f->end && plain((unsigned char)*f->p))
+        f->p++;
+}
+#endif
 
 /* A string of printable ASCII, no escapes: its content into *out. */
 static bool string(struct fast *f, struct span *out)
@@ -64,21 +115,14 @@ static bool string(struct fast *f, struct span *out)
     if (!eat(f, '"'))
         return false;
     s = f->p;
-    while (f->p < f->end) {
-        const unsigned char c = (unsigned char)*f->p;
-
-        if (c == '"') {
-            out->s = s;
-            out->len = (size_t)(f->p - s);
-            out->kind = ORDER__STRING;
-            f->p++;
-            return true;
-        }
-        if (c < 0x20 || c >= 0x7F || c == '\\')
-            return false;
-        f->p++;
-    }
-    return false;
+    skip_plain(f);
+    if (f->p >= f->end || *f->p != '"')
+        return false;   /* an escape, a control or non-ASCII byte, or the end of the line */
+    out->s = s;
+    out->len = (size_t)(f->p - s);
+    out->kind = ORDER__STRING;
+    f->p++;
+    return true;
 }
 
 /* Whether the value just read ends here (the line ends, or a separator or space follows). */
@@ -200,10 +244,8 @@ static bool key(struct fast *f, struct span *k)
     return string(f, k) && eat(f, ':');
 }
 
-static bool is(const struct span *k, const char *name, size_t n)
-{
-    return k->len == n && memcmp(k->s, name, n) == 0;
-}
+/* Whether key k is name (n its length, a constant, so the compare is a load or two). */
+#define IS(k, name, n) ((k)->len == (n) && memcmp((k)->s, name, n) == 0)
 
 /* A value for a string field seen for the first time. */
 static bool once_string(struct fast *f, struct span *field)
@@ -223,13 +265,13 @@ static bool item(struct fast *f, struct fast_item *it)
     do {
         if (!key(f, &k))
             return false;
-        if (is(&k, "sku", 3)) {
+        if (IS(&k, "sku", 3)) {
             if (!once_string(f, &it->sku))
                 return false;
-        } else if (is(&k, "qty", 3)) {
+        } else if (IS(&k, "qty", 3)) {
             if (it->qty.kind != ORDER__MISSING || !number(f, &it->qty, false))
                 return false;
-        } else if (is(&k, "unit_price", 10)) {
+        } else if (IS(&k, "unit_price", 10)) {
             if (it->price.kind != ORDER__MISSING)
                 return false;
             skip_ws(f);
@@ -262,17 +304,17 @@ static bool field(struct fast *f, struct others *others)
 
     if (!key(f, &k))
         return false;
-    if (is(&k, "id", 2))
+    if (IS(&k, "id", 2))
         return once_string(f, &f->id);
-    if (is(&k, "items", 5))
+    if (IS(&k, "items", 5))
         return items(f);
-    if (is(&k, "customer", 8))
+    if (IS(&k, "customer", 8))
         return once_string(f, &f->customer);
-    if (is(&k, "priority", 8))
+    if (IS(&k, "priority", 8))
         return once_string(f, &f->priority);
-    if (is(&k, "currency", 8))
+    if (IS(&k, "currency", 8))
         return once_string(f, &f->currency);
-    if (is(&k, "created_at", 10))
+    if (IS(&k, "created_at", 10))
         return once_string(f, &f->created_at);
     return other(f, others, &k);
 }
