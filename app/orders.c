@@ -960,6 +960,7 @@ static int format_one(const struct orders_config *cfg, const struct item *it,
         r.http_status = it->http_status;
         r.latency_ms = it->latency_ms;
         r.source = src;
+        r.source_index = it->src;
         r.first_line = it->first_line;
         r.last_line = it->last_line;
         return cfg->format_result ? cfg->format_result(&r, results, cfg->arg) : 0;

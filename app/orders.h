@@ -63,6 +63,7 @@ struct orders_result {
     long http_status;           /* last status, 0 without delivery */
     double latency_ms;          /* from the first attempt to the final answer */
     const char *source;
+    unsigned source_index;      /* source is cfg->inputs[source_index] */
     uint64_t first_line;
     uint64_t last_line;
 };

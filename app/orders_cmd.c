@@ -103,6 +103,7 @@ struct cmd {
     struct core_sigwatch *stop;
     struct orders_stats st;
     int run_rc;
+    struct core_buf *quoted;    /* each of cfg.inputs as a JSON string, or NULL */
 };
 
 /* --- options ------------------------------------------------------------------------------ */
@@ -326,10 +327,11 @@ static int put_int(struct core_buf *out, int64_t v)
 
 /* One JSONL result line, laid out directly: the record has a fixed shape, and the general
  * writer's bookkeeping cost as much as the rest of an order's processing. */
-static int result_jsonl(const struct orders_result *r, const char *status, const char *prio,
-                        const char *sub, const char *tax, const char *tot, const char *lat,
-                        struct core_buf *out)
+static int result_jsonl(const struct cmd *c, const struct orders_result *r, const char *status,
+                        const char *prio, const char *sub, const char *tax, const char *tot,
+                        const char *lat, struct core_buf *out)
 {
+    const struct core_buf *src = c->quoted ? &c->quoted[r->source_index] : NULL;
     const struct order *o = r->order;
     int rc;
 
@@ -360,7 +362,8 @@ static int result_jsonl(const struct orders_result *r, const char *status, const
     rc = rc ? rc : LIT(out, ",\"latency_ms\":");
     rc = rc ? rc : (r->delivered ? core_buf_puts(out, lat) : LIT(out, "null"));
     rc = rc ? rc : LIT(out, ",\"source\":");
-    rc = rc ? rc : jsonw_quote(out, r->source, strlen(r->source));
+    rc = rc ? rc : (src ? core_buf_append(out, src->data, src->len)
+                        : jsonw_quote(out, r->source, strlen(r->source)));
     rc = rc ? rc : LIT(out, ",\"line\":");
     rc = rc ? rc : put_int(out, (int64_t)r->first_line);
     rc = rc ? rc : LIT(out, "}\n");
@@ -410,7 +413,7 @@ static int format_result(const struct orders_result *r, struct core_buf *out, vo
         csvw_field_int(&w, (int64_t)r->first_line);
         rc = csvw_end_row(&w);
     } else {
-        rc = result_jsonl(r, status, prio, sub, tax, tot, lat, out);
+        rc = result_jsonl(c, r, status, prio, sub, tax, tot, lat, out);
     }
     return finish_record(out, mark, rc);
 }
@@ -638,6 +641,32 @@ static int write_summary(const struct cmd *c)
 
 /* --- running ------------------------------------------------------------------------------ */
 
+static void free_sources(struct cmd *c)
+{
+    size_t i;
+
+    for (i = 0; c->quoted && i < c->cfg.ninputs; i++)
+        core_buf_free(&c->quoted[i]);
+    core_free(c->quoted);
+    c->quoted = NULL;
+}
+
+/* Quote the input paths once, not in every result line. Out of memory leaves c->quoted NULL
+ * (each line then quotes its own). */
+static void quote_sources(struct cmd *c)
+{
+    size_t i;
+
+    c->quoted = core_calloc(c->cfg.ninputs, sizeof(*c->quoted));
+    for (i = 0; c->quoted && i < c->cfg.ninputs; i++) {
+        core_buf_init(&c->quoted[i], 1u << 20);
+        if (jsonw_quote(&c->quoted[i], c->cfg.inputs[i], strlen(c->cfg.inputs[i])) < 0) {
+            free_sources(c);
+            return;
+        }
+    }
+}
+
 static int orders_body(struct core_coro *co, void *arg)
 {
     struct cmd *c = arg;
@@ -689,7 +718,9 @@ int orders_cmd_main(int argc, char **argv)
     c.cfg.write_results = write_results;
     c.cfg.write_rejects = write_rejects;
     c.cfg.arg = &c;
+    quote_sources(&c);
     rc = cli_run(orders_body, &c, &c.stop);
+    free_sources(&c);
     if (rc == 0)
         rc = c.run_rc;
     code = c.st.interrupted ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;

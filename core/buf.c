@@ -55,7 +55,7 @@ int core_buf_reserve(struct core_buf *b, size_t extra)
     return 0;
 }
 
-int core_buf_append(struct core_buf *b, const void *p, size_t n)
+int core_buf_append_slow(struct core_buf *b, const void *p, size_t n)
 {
     int rc = core_buf_reserve(b, n);
 

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "core/err.h"
 
@@ -27,7 +28,20 @@ void core_buf_free(struct core_buf *b);
 void core_buf_reset(struct core_buf *b);
 /* Make room for extra more bytes. 0, -ENOMEM or -EMSGSIZE (past max). */
 CORE_MUST_CHECK int core_buf_reserve(struct core_buf *b, size_t extra);
-CORE_MUST_CHECK int core_buf_append(struct core_buf *b, const void *p, size_t n);
+CORE_MUST_CHECK int core_buf_append_slow(struct core_buf *b, const void *p, size_t n);
+/* Append n bytes. Inline when they fit (formatters call it for every few bytes they write);
+ * else core_buf_append_slow grows the buffer. */
+CORE_MUST_CHECK static inline int core_buf_append(struct core_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len > n) { /* room for them and the NUL; cap is 0 until the first append */
+        if (n)   /* p may be NULL when n is 0 */
+            memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return core_buf_append_slow(b, p, n);
+}
 CORE_MUST_CHECK int core_buf_putc(struct core_buf *b, char c);
 CORE_MUST_CHECK int core_buf_puts(struct core_buf *b, const char *s);
 /* printf-style append. 0, -ENOMEM, -EMSGSIZE or -EINVAL (bad format). */
