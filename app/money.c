@@ -44,22 +44,31 @@ static const struct {
     {"ZWL", 2},
 };
 
+/* A 3-letter code as one number that sorts as the code does. */
+static uint32_t code_number(const char *c)
+{
+    return (uint32_t)(unsigned char)c[0] << 16 | (uint32_t)(unsigned char)c[1] << 8 |
+           (uint32_t)(unsigned char)c[2];
+}
+
 int money_decimals(const char *currency, size_t len)
 {
     size_t lo = 0, hi = sizeof(currencies) / sizeof(currencies[0]), i;
+    uint32_t want;
 
     if (len != 3)
         return CORE_EPARSE;
     for (i = 0; i < 3; i++)
         if (currency[i] < 'A' || currency[i] > 'Z')
             return CORE_EPARSE;
+    want = code_number(currency);
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
-        const int c = memcmp(currency, currencies[mid].code, 3);
+        const uint32_t have = code_number(currencies[mid].code);
 
-        if (c == 0)
+        if (want == have)
             return currencies[mid].decimals;
-        if (c < 0)
+        if (want < have)
             hi = mid;
         else
             lo = mid + 1;

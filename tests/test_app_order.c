@@ -608,6 +608,43 @@ static void test_order_error_format(void **state)
     }
 }
 
+/* Control characters are found at every position of strings of every length (the check looks
+ * at 8 bytes at a time), and bytes next to them in value (0x20, 0x7E, 0x80) are not one. */
+static void test_order_control_characters_at_every_position(void **state)
+{
+    static const char *const bad[] = {"\\u0000", "\\u0001", "\\u001f", "\\u007f"};
+    static const char *const good[] = {" ", "~", "\\u0080", "\\u00ff"};
+    char line[512], cust[256];
+    struct order_error err;
+    struct order *o;
+    size_t len, pos, k, n;
+
+    (void)state;
+    for (len = 1; len <= 33; len++) {
+        for (pos = 0; pos < len; pos++) {
+            for (k = 0; k < ARRAY_LEN(bad) + ARRAY_LEN(good); k++) {
+                const bool is_bad = k < ARRAY_LEN(bad);
+                const char *c = is_bad ? bad[k] : good[k - ARRAY_LEN(bad)];
+                int rc;
+
+                n = 0;
+                for (size_t i = 0; i < len; i++)
+                    n += (size_t)snprintf(cust + n, sizeof(cust) - n, "%s", i == pos ? c : "x");
+                snprintf(line, sizeof(line), "{" ID "\"customer\":\"%s\"," CUR TS ITEMS "}", cust);
+                rc = order_parse_json(line, strlen(line), &o, &err);
+                if (is_bad) {
+                    assert_int_equal(rc, -EINVAL);
+                    assert_string_equal(err.path, "customer");
+                    assert_string_equal(err.msg, "must not contain control characters");
+                } else {
+                    assert_int_equal(rc, 0);
+                    order_free(o);
+                }
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -621,6 +658,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_order_size_limits),
         cmocka_unit_test(test_order_one_allocation_and_nomem),
         cmocka_unit_test(test_order_error_format),
+        cmocka_unit_test(test_order_control_characters_at_every_position),
     };
 
     if (argc > 1)
