@@ -12,6 +12,9 @@
 
 #include "core/mem.h"
 
+/* A regular file's writeback is started every this many bytes (see app_outfile_write). */
+#define WRITEBACK_EVERY (4u << 20)
+
 struct app_outfile {
     int fd;
     bool is_stdout;   /* fd 1: flushed at close but left open */
@@ -19,6 +22,7 @@ struct app_outfile {
     bool owned;       /* a file we created or truncated: may be cut back after a failed write */
     int err;          /* first error, sticky */
     off_t good;       /* bytes of complete records written (when owned) */
+    size_t unsynced;  /* bytes written since writeback was last started */
     char path[];      /* copy of the path given to open */
 };
 
@@ -84,6 +88,18 @@ static int wait_writable(int fd)
     return 0;   /* POLLERR/POLLHUP too: the next write reports what went wrong */
 }
 
+/* Have the kernel start writing the file's dirty pages out now, without waiting for it. A large
+ * output then never piles up gigabytes of dirty pages, and the fsync at close has only the last
+ * few megabytes left to wait for (it was 0.11 s for a 290 MB file, now the tail). Best effort:
+ * an error here changes nothing, the fsync at close still decides. */
+static void start_writeback(struct app_outfile *f)
+{
+    f->unsynced = 0;
+#if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
+    (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+}
+
 int app_outfile_write(struct app_outfile *f, const char *rec, size_t len)
 {
     size_t done = 0;
@@ -116,6 +132,8 @@ int app_outfile_write(struct app_outfile *f, const char *rec, size_t len)
         return rc;
     }
     f->good += (off_t)len;
+    if (f->regular && (f->unsynced += len) >= WRITEBACK_EVERY)
+        start_writeback(f);
     return 0;
 }
 
