@@ -38,6 +38,7 @@
 #define BATCH_TEXT (256u * 1024u)   /* a batch closes past this many text bytes */
 #define READ_CHUNK (256u * 1024u)
 #define SEQ_WINDOW 16               /* batches between "taken" and "released" */
+#define SPARE_BATCHES (SEQ_WINDOW + Q_RAW + 2) /* enough for every batch in flight */
 #define Q_RAW 4
 #define Q_PRICE 256
 #define Q_DELIVER 256
@@ -60,6 +61,7 @@ struct entry {
 };
 
 struct batch {
+    struct batch *next;         /* on the spare list */
     const struct app_idset *ids; /* to hash ids on the pool */
     uint64_t seq;
     unsigned src;
@@ -106,6 +108,8 @@ struct pipe {
     struct fetch_client *http;
     struct backoff backoff;
     struct batch *slots[SEQ_WINDOW];
+    struct batch *spare;        /* released batches kept for reuse (loop thread) */
+    size_t nspare;
     size_t batch_lines;         /* lines per batch: fewer when delivering (see setup) */
     uint64_t next_seq;          /* reader: next batch number */
     uint64_t release_seq;       /* sequencer: next batch to release */
@@ -219,33 +223,64 @@ static bool is_csv(const struct orders_config *cfg, const char *path)
     return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0;
 }
 
+/* A batch to fill: a spare one when there is one (a new one costs an 80 KiB allocation and the
+ * text buffer's growth by doubling, every 256 lines), else a new one. */
 static struct batch *batch_new(struct pipe *p, unsigned src, bool parsed)
 {
-    struct batch *b = core_malloc(sizeof(*b));
+    struct batch *b = p->spare;
 
-    if (!b)
-        return NULL;
+    if (b) {
+        p->spare = b->next;
+        p->nspare--;
+        core_buf_reset(&b->text);
+    } else {
+        b = core_malloc(sizeof(*b));
+        if (!b)
+            return NULL;
+        core_buf_init(&b->text, (size_t)1 << 31);
+    }
+    b->next = NULL;
     b->ids = p->ids;
     b->seq = p->next_seq++;
     b->src = src;
     b->parsed = parsed;
     b->n = 0;
-    core_buf_init(&b->text, (size_t)1 << 31);
     return b;
 }
 
-static void batch_free(struct batch *b)
+/* Free what the entries still hold (orders and items not passed on). */
+static void batch_clear(struct batch *b)
 {
     size_t i;
 
-    if (!b)
-        return;
     for (i = 0; i < b->n; i++) {
         order_free(b->e[i].order);
         item_free(b->e[i].item);
     }
+    b->n = 0;
+}
+
+static void batch_free(struct batch *b)
+{
+    if (!b)
+        return;
+    batch_clear(b);
     core_buf_free(&b->text);
     core_free(b);
+}
+
+/* Done with a batch: keep it for reuse, unless enough are kept or its text buffer grew large
+ * (a batch of very long lines), which is then given back. */
+static void batch_release(struct pipe *p, struct batch *b)
+{
+    if (p->nspare == SPARE_BATCHES || b->text.cap > 2 * BATCH_TEXT) {
+        batch_free(b);
+        return;
+    }
+    batch_clear(b);
+    b->next = p->spare;
+    p->spare = b;
+    p->nspare++;
 }
 
 static void drop_batch(void *item, void *arg)
@@ -616,7 +651,7 @@ static int sequencer(struct core_coro *co, void *arg)
             rc = release_entry(co, p, b, &b->e[i], seen[i]);
         }
         p->release_seq++;
-        batch_free(b);
+        batch_release(p, b);
         core_sem_release(p->window);
         if (rc < 0) {
             fail(p, rc);
@@ -1173,6 +1208,12 @@ static void teardown(struct pipe *p)
     core_group_destroy(p->g_record);
     for (i = 0; i < SEQ_WINDOW; i++)
         batch_free(p->slots[i]);
+    while (p->spare) {
+        struct batch *b = p->spare;
+
+        p->spare = b->next;
+        batch_free(b);
+    }
     core_queue_destroy(p->raw);
     core_queue_destroy(p->price);
     core_queue_destroy(p->deliver);
