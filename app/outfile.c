@@ -23,6 +23,7 @@ struct app_outfile {
     int err;          /* first error, sticky */
     off_t good;       /* bytes of complete records written (when owned) */
     size_t unsynced;  /* bytes written since writeback was last started */
+    off_t synced;     /* writeback has been started up to this offset */
     char path[];      /* copy of the path given to open */
 };
 
@@ -94,10 +95,17 @@ static int wait_writable(int fd)
  * an error here changes nothing, the fsync at close still decides. */
 static void start_writeback(struct app_outfile *f)
 {
-    f->unsynced = 0;
 #if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
-    (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    /* only the range written since the last call: asking for the whole file would make the
+     * kernel walk all of it every time, quadratic in the file's size */
+    const off_t end = lseek(f->fd, 0, SEEK_CUR);
+
+    if (end > f->synced) {
+        (void)sync_file_range(f->fd, f->synced, end - f->synced, SYNC_FILE_RANGE_WRITE);
+        f->synced = end;
+    }
 #endif
+    f->unsynced = 0;
 }
 
 int app_outfile_write(struct app_outfile *f, const char *rec, size_t len)
