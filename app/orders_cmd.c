@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -689,6 +692,13 @@ int orders_cmd_main(int argc, char **argv)
     if (code >= 0)
         return code;
     signal(SIGPIPE, SIG_IGN);
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+    /* Orders and their items are made on one pool thread and freed on another; with an arena
+     * per thread every such free goes to a foreign arena and each arena keeps its own slack.
+     * One arena (set before the pool's threads exist) measured 45.6 instead of 48.6 MB peak
+     * RSS at 10M orders, and no slower: the per-thread caches still serve most calls. */
+    mallopt(M_ARENA_MAX, 1);
+#endif
     rc = sink_open(&c.results, c.output);
     if (rc < 0) {
         fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c.output, core_strerror(rc));
