@@ -28,6 +28,7 @@
 #include "core/group.h"
 #include "core/loop.h"
 #include "core/mem.h"
+#include "core/objpool.h"
 #include "core/offload.h"
 #include "core/queue.h"
 #include "core/sem.h"
@@ -67,6 +68,7 @@ struct entry {
 struct batch {
     struct batch *next;         /* on the spare list */
     const struct app_idset *ids; /* to hash ids on the pool */
+    struct core_objpool *items; /* to take items from on the pool */
     uint64_t seq;
     unsigned src;
     bool parsed;                /* CSV: entries already hold orders or errors */
@@ -109,6 +111,7 @@ struct pipe {
     uv_mutex_t write_lock;      /* the recorders write from pool threads, one at a time */
     bool write_lock_ok;         /* initialised */
     struct app_idset *ids;
+    struct core_objpool *items; /* blocks for struct item */
     struct fetch_client *http;
     struct backoff backoff;
     struct batch *slots[SEQ_WINDOW];
@@ -159,26 +162,39 @@ static void fail(struct pipe *p, int rc)
 
 /* --- items ---------------------------------------------------------------------------------- */
 
+/* Items come from the pipe's pool (validate_on_pool, in batches) or from core_calloc (here);
+ * either way they are core_calloc'd blocks of one size, given back to the pool in batches
+ * by record_on_pool, or freed by item_free. */
+static struct item *item_init(struct item *it, enum item_kind kind, unsigned src, uint64_t first,
+                              uint64_t last)
+{
+    it->kind = kind;
+    it->src = src;
+    it->first_line = first;
+    it->last_line = last;
+    return it;
+}
+
 static struct item *item_new(enum item_kind kind, unsigned src, uint64_t first, uint64_t last)
 {
     struct item *it = core_calloc(1, sizeof(*it));
 
-    if (it) {
-        it->kind = kind;
-        it->src = src;
-        it->first_line = first;
-        it->last_line = last;
-    }
-    return it;
+    return it ? item_init(it, kind, src, first, last) : NULL;
+}
+
+/* Free what the item holds, leaving the bare block. */
+static void item_empty(struct item *it)
+{
+    order_free(it->order);
+    core_free(it->line);
+    core_free(it->error);
 }
 
 static void item_free(struct item *it)
 {
     if (!it)
         return;
-    order_free(it->order);
-    core_free(it->line);
-    core_free(it->error);
+    item_empty(it);
     core_free(it);
 }
 
@@ -245,6 +261,7 @@ static struct batch *batch_new(struct pipe *p, unsigned src, bool parsed)
     }
     b->next = NULL;
     b->ids = p->ids;
+    b->items = p->items;
     b->seq = p->next_seq++;
     b->src = src;
     b->parsed = parsed;
@@ -508,13 +525,15 @@ static int reader(struct core_coro *co, void *arg)
 /* --- validate and sequence ----------------------------------------------------------------- */
 
 /* Parse a batch's lines, hash each valid order's id and give the order its item, all here on
- * the pool: the loop thread is left with the id set's table and the queues. Items are freed on
- * the pool too (record_on_pool), so the loop does no per-order malloc or free. */
+ * the pool: the loop thread is left with the id set's table and the queues. Items come from
+ * the pipe's object pool in one trip per batch and go back to it from record_on_pool, so the
+ * loop does no per-order malloc or free and items never go through malloc at all. */
 static int validate_on_pool(void *arg)
 {
     struct batch *b = arg;
     struct order_error err;
-    size_t i;
+    void *blocks[BATCH_LINES];
+    size_t i, valid = 0, got, k;
 
     for (i = 0; i < b->n; i++) {
         struct entry *e = &b->e[i];
@@ -529,11 +548,19 @@ static int validate_on_pool(void *arg)
             continue;
         }
         e->idkey = app_idset_key(b->ids, e->order->id, e->order->id_len);
-        e->item = item_new(ITEM_JOB, b->src, e->first_line, e->last_line);
-        if (e->item) {
-            e->item->order = e->order;
-            e->order = NULL;
-        }
+        valid++;
+    }
+    /* one trip to the item pool for the whole batch; an entry left without an item (out of
+     * memory) gets one from take_item on the loop */
+    got = core_objpool_get(b->items, blocks, valid);
+    for (i = 0, k = 0; i < b->n && k < got; i++) {
+        struct entry *e = &b->e[i];
+
+        if (e->rc != 0)
+            continue;
+        e->item = item_init(blocks[k++], ITEM_JOB, b->src, e->first_line, e->last_line);
+        e->item->order = e->order;
+        e->order = NULL;
     }
     return 0;
 }
@@ -1036,6 +1063,7 @@ static int format_one(const struct orders_config *cfg, const struct item *it,
 
 struct record_batch {
     const struct orders_config *cfg;
+    struct core_objpool *pool;  /* where the items go back to */
     uv_mutex_t *write_lock;
     struct item *items[RECORD_BATCH];
     size_t n;
@@ -1069,7 +1097,8 @@ static int record_on_pool(void *arg)
     for (i = 0; i < rb->n && rb->err == 0; i++)
         rb->err = format_one(rb->cfg, rb->items[i], &rb->results, &rb->rejects);
     for (i = 0; i < rb->n; i++)
-        item_free(rb->items[i]);
+        item_empty(rb->items[i]);
+    core_objpool_put(rb->pool, (void *const *)rb->items, rb->n);
     rb->write_err = write_batch(rb);
     return 0;
 }
@@ -1088,6 +1117,7 @@ static int recorder(struct core_coro *co, void *arg)
         return -ENOMEM;
     rb->cfg = p->cfg;
     rb->write_lock = &p->write_lock;
+    rb->pool = p->items;
     core_buf_init(&rb->results, 256u << 20);
     core_buf_init(&rb->rejects, 256u << 20);
     for (;;) {
@@ -1191,6 +1221,8 @@ static int setup(struct pipe *p)
     for (i = 0; rc == 0 && i < sizeof(groups) / sizeof(groups[0]); i++)
         rc = core_group_create(p->loop, 0, groups[i]);
     if (rc == 0)
+        rc = core_objpool_create(sizeof(struct item), &p->items);
+    if (rc == 0)
         rc = uv_mutex_init(&p->write_lock);
     if (rc == 0)
         p->write_lock_ok = true;
@@ -1239,6 +1271,7 @@ static void teardown(struct pipe *p)
     core_event_destroy(p->validated);
     core_sem_destroy(p->inflight);
     app_idset_destroy(p->ids);
+    core_objpool_destroy(p->items);
     fetch_client_destroy(p->http);
 }
 
