@@ -162,9 +162,10 @@ static void fail(struct pipe *p, int rc)
 
 /* --- items ---------------------------------------------------------------------------------- */
 
-/* Items come from the pipe's pool (validate_on_pool, in batches) or from core_calloc (here);
- * either way they are core_calloc'd blocks of one size, given back to the pool in batches
- * by record_on_pool, or freed by item_free. */
+/* Items are blocks of the pipe's object pool, taken in batches by validate_on_pool and one at
+ * a time by item_new, given back in batches by record_on_pool (or freed by item_free on error
+ * paths and at teardown: pool blocks are core_calloc'd). Every item comes from the pool, so
+ * it never holds more than were in flight at once. */
 static struct item *item_init(struct item *it, enum item_kind kind, unsigned src, uint64_t first,
                               uint64_t last)
 {
@@ -175,11 +176,12 @@ static struct item *item_init(struct item *it, enum item_kind kind, unsigned src
     return it;
 }
 
-static struct item *item_new(enum item_kind kind, unsigned src, uint64_t first, uint64_t last)
+static struct item *item_new(struct core_objpool *pool, enum item_kind kind, unsigned src,
+                             uint64_t first, uint64_t last)
 {
-    struct item *it = core_calloc(1, sizeof(*it));
+    void *it;
 
-    return it ? item_init(it, kind, src, first, last) : NULL;
+    return core_objpool_get(pool, &it, 1) == 1 ? item_init(it, kind, src, first, last) : NULL;
 }
 
 /* Free what the item holds, leaving the bare block. */
@@ -571,7 +573,7 @@ static struct item *take_item(const struct batch *b, struct entry *e)
 {
     struct item *it = e->item;
 
-    if (!it && (it = item_new(ITEM_JOB, b->src, e->first_line, e->last_line))) {
+    if (!it && (it = item_new(b->items, ITEM_JOB, b->src, e->first_line, e->last_line))) {
         it->order = e->order;
         e->order = NULL;
     }
@@ -625,7 +627,7 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
         if (rc < 0)
             it->cls = ORDERS_R_INVALID;
     } else {
-        it = item_new(ITEM_REJECT, b->src, e->first_line, e->last_line);
+        it = item_new(b->items, ITEM_REJECT, b->src, e->first_line, e->last_line);
         if (!it)
             return -ENOMEM;
         if (e->too_long) {
@@ -1329,6 +1331,10 @@ int orders_run(struct core_coro *co, const struct orders_config *cfg, struct cor
     if (rc == 0 && p->fatal)
         rc = p->fatal;
     p->st.elapsed_ms = core_now_ms() - t0;
+    if (p->items) {
+        p->st.max_in_flight = core_objpool_made(p->items);
+        p->st.items_returned = core_objpool_idle(p->items);
+    }
     teardown(p);
     *st = p->st;
     core_free(p);

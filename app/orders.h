@@ -137,6 +137,8 @@ struct orders_stats {
     uint64_t lines_not_reached; /* counted after a stop, UINT64_MAX when not countable (stdin) */
     char resume_source[256];    /* where to start again after a stop */
     uint64_t resume_line;
+    uint64_t max_in_flight;     /* the most orders inside the pipeline at once */
+    uint64_t items_returned;    /* item blocks back in the pool at the end (<= max_in_flight) */
 };
 
 const char *orders_reject_class_name(enum orders_reject_class c);

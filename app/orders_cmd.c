@@ -486,8 +486,10 @@ static bool invariant_ok(const struct orders_stats *s)
 
     for (i = 0; i < ORDERS_R_COUNT; i++)
         rejects += s->rejects[i];
-    /* every entry released (a JSONL line, or a CSV order's rows) became one result or reject */
-    return s->results + rejects == s->entries;
+    /* every entry released (a JSONL line, or a CSV order's rows) became one result or reject;
+     * and the pipeline's items all came from, and went back to, its pool (more back than it
+     * made would mean blocks from elsewhere: the pool would grow with every reject) */
+    return s->results + rejects == s->entries && s->items_returned <= s->max_in_flight;
 }
 
 static void print_summary(const struct cmd *c)
@@ -595,6 +597,8 @@ static int write_summary(const struct cmd *c)
     jsonw_raw(&w, num);
     jsonw_key(&w, "retries");
     jsonw_uint(&w, s->retries);
+    jsonw_key(&w, "max_in_flight");
+    jsonw_uint(&w, s->max_in_flight);
     jsonw_key(&w, "latency_ms");
     if (s->latency.n) {
         static const struct { const char *k; double q; } qs[] = {{"p50", .5}, {"p95", .95}, {"p99", .99}};

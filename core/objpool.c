@@ -12,6 +12,7 @@ struct core_objpool {
     size_t size;        /* bytes per block, at least a pointer */
     void *idle;         /* blocks given back, chained through their first word */
     size_t nidle;
+    size_t made;        /* blocks allocated so far */
 };
 
 int core_objpool_create(size_t size, struct core_objpool **out)
@@ -61,11 +62,16 @@ size_t core_objpool_get(struct core_objpool *p, void **blocks, size_t n)
     uv_mutex_unlock(&p->lock);
     for (i = 0; i < got; i++)
         memset(blocks[i], 0, p->size);
-    /* the rest are new: outside the lock */
-    for (; got < n; got++) {
+    /* the rest are new: allocated outside the lock, counted under it */
+    for (i = got; got < n; got++) {
         blocks[got] = core_calloc(1, p->size);
         if (!blocks[got])
             break;
+    }
+    if (got > i) {
+        uv_mutex_lock(&p->lock);
+        p->made += got - i;
+        uv_mutex_unlock(&p->lock);
     }
     return got;
 }
@@ -92,6 +98,16 @@ void core_objpool_put(struct core_objpool *p, void *const *blocks, size_t n)
     p->idle = head;
     p->nidle += k;
     uv_mutex_unlock(&p->lock);
+}
+
+size_t core_objpool_made(struct core_objpool *p)
+{
+    size_t n;
+
+    uv_mutex_lock(&p->lock);
+    n = p->made;
+    uv_mutex_unlock(&p->lock);
+    return n;
 }
 
 size_t core_objpool_idle(struct core_objpool *p)

@@ -6,10 +6,10 @@
  * a thousand) and makes both threads take the allocator's lock for every block; here a batch
  * costs one lock round trip each way, and blocks are reused rather than freed.
  *
- * Blocks are zeroed when handed out. The pool keeps every block given back (so it holds at
- * most as many as were ever out at once) until it is destroyed. Blocks are core_calloc'd: a
- * holder may also core_free one instead of giving it back (an error path, a teardown), and a
- * core_calloc'd block of the pool's size may be given to the pool.
+ * Blocks are zeroed when handed out. The pool keeps every block given back until it is
+ * destroyed, so it holds at most as many as were ever out at once, provided only its own
+ * blocks are given back. Blocks are core_calloc'd: a holder may also core_free one instead of
+ * giving it back (an error path, a teardown).
  *
  * Ownership: create/destroy; blocks belong to the caller between get and put. Any thread;
  * calls are serialised by a mutex. */
@@ -34,5 +34,9 @@ size_t core_objpool_get(struct core_objpool *p, void **blocks, size_t n);
 void core_objpool_put(struct core_objpool *p, void *const *blocks, size_t n);
 /* Blocks held for reuse right now. */
 size_t core_objpool_idle(struct core_objpool *p);
+/* Blocks the pool has allocated so far: the most that were ever out at once (blocks are reused
+ * before new ones are made), plus any a holder freed itself. Never less than idle, unless
+ * blocks that were not the pool's were given to it. */
+size_t core_objpool_made(struct core_objpool *p);
 
 #endif

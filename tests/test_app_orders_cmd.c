@@ -488,6 +488,45 @@ static void test_orders_refuses_bad_setups_before_processing(void **state)
     proc_cleanup(&p);
 }
 
+/* The pipeline holds a bounded number of orders whatever the input, rejects included: the
+ * summary's max_in_flight stays under its bound (6 batches of 1024 + the price, record and
+ * recorder buffers) and every item block goes back to the pool it came from (else the run
+ * fails its own invariant check and exits 1). */
+static void test_orders_in_flight_stays_bounded_with_many_rejects(void **state)
+{
+    struct proc p = {0};
+    char in[160], out[160], sum[160], id[32], *summary, *at;
+    unsigned long long in_flight;
+    FILE *f;
+    int i;
+
+    (void)state;
+    proc_init(&p);
+    proc_path(&p, "b.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
+    f = fopen(in, "wb");
+    assert_non_null(f);
+    for (i = 0; i < 40000; i++) {
+        snprintf(id, sizeof(id), "OK-%d", i);
+        fprintf(f, "%s\n", order_line(id, "standard", "EUR", i % 2 ?
+                                       "{\"sku\":\"X\",\"qty\":0,\"unit_price\":\"1.00\"}" :
+                                       "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1.00\"}"));
+    }
+    fclose(f);
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", out, "--summary", sum,
+                                                   in, NULL}, 60000), 0);
+    summary = proc_slurp(sum);
+    assert_non_null(strstr(summary, "\"results\":20000,"));
+    at = strstr(summary, "\"max_in_flight\":");
+    assert_non_null(at);
+    in_flight = strtoull(at + strlen("\"max_in_flight\":"), NULL, 10);
+    assert_true(in_flight > 0);
+    assert_true(in_flight <= 6 * 1024 + 256 + 2048 + 2 * 1024);
+    free(summary);
+    proc_cleanup(&p);
+}
+
 /* Records are written from pool threads; a failing write (a full disk) must still end the run
  * at once, with exit 1 and the reason, not hang or carry on silently. */
 static void test_orders_write_failure_stops_the_run(void **state)
@@ -561,6 +600,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_orders_refuses_bad_setups_before_processing),
         cmocka_unit_test(test_orders_line_limit_and_hostile_bytes),
         cmocka_unit_test(test_orders_write_failure_stops_the_run),
+        cmocka_unit_test(test_orders_in_flight_stays_bounded_with_many_rejects),
     };
 
     signal(SIGPIPE, SIG_IGN);

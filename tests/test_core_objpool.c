@@ -37,6 +37,7 @@ static void test_objpool_blocks_are_zeroed_and_reused(void **state)
     /* seven come back from the pool (no allocation), one is new */
     assert_int_equal(core_mem_allocs() - before, 1);
     assert_int_equal(core_objpool_idle(p), 0);
+    assert_int_equal(core_objpool_made(p), 9);
     for (i = 0; i < 8; i++) {
         const unsigned char *c = b[i];
 
@@ -136,6 +137,7 @@ static void test_objpool_two_threads_never_share_a_block(void **state)
     /* every block is back, and there were never more than both batches out at once */
     assert_true(core_objpool_idle(p) <= 2 * BATCH);
     assert_true(core_objpool_idle(p) >= BATCH);
+    assert_int_equal(core_objpool_made(p), core_objpool_idle(p));
     core_objpool_destroy(p);
 }
 
