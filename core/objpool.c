@@ -1,4 +1,9 @@
-/* core/objpool.c: same-size blocks reused in batches under one mutex (see objpool.h). */
+/* core/objpool.c: same-size blocks reused in batches under one mutex (see objpool.h).
+ *
+ * Idle blocks are kept as an array of pointers, not a list threaded through the blocks: taking
+ * a batch is then one memcpy under the lock, and the blocks themselves are first touched
+ * outside it, all addresses known at once (a list would make every block a dependent cache
+ * miss, under the lock). */
 #include "core/objpool.h"
 
 #include <errno.h>
@@ -9,9 +14,10 @@
 
 struct core_objpool {
     uv_mutex_t lock;
-    size_t size;        /* bytes per block, at least a pointer */
-    void *idle;         /* blocks given back, chained through their first word */
+    size_t size;        /* bytes per block */
+    void **idle;        /* blocks given back: idle[0..nidle) */
     size_t nidle;
+    size_t cap;         /* room in idle */
     size_t made;        /* blocks allocated so far */
 };
 
@@ -30,21 +36,20 @@ int core_objpool_create(size_t size, struct core_objpool **out)
         core_free(p);
         return rc;
     }
-    p->size = size < sizeof(void *) ? sizeof(void *) : size;
+    p->size = size;
     *out = p;
     return 0;
 }
 
 void core_objpool_destroy(struct core_objpool *p)
 {
+    size_t i;
+
     if (!p)
         return;
-    while (p->idle) {
-        void *b = p->idle;
-
-        memcpy(&p->idle, b, sizeof(void *));
-        core_free(b);
-    }
+    for (i = 0; i < p->nidle; i++)
+        core_free(p->idle[i]);
+    core_free(p->idle);
     uv_mutex_destroy(&p->lock);
     core_free(p);
 }
@@ -54,11 +59,10 @@ size_t core_objpool_get(struct core_objpool *p, void **blocks, size_t n)
     size_t got = 0, i;
 
     uv_mutex_lock(&p->lock);
-    for (; got < n && p->idle; got++) {
-        blocks[got] = p->idle;
-        memcpy(&p->idle, p->idle, sizeof(void *));
-        p->nidle--;
-    }
+    got = n < p->nidle ? n : p->nidle;
+    p->nidle -= got;
+    if (got)
+        memcpy(blocks, p->idle + p->nidle, got * sizeof(void *));
     uv_mutex_unlock(&p->lock);
     for (i = 0; i < got; i++)
         memset(blocks[i], 0, p->size);
@@ -76,27 +80,40 @@ size_t core_objpool_get(struct core_objpool *p, void **blocks, size_t n)
     return got;
 }
 
+/* Room for n more idle blocks (lock held). The array only grows past the most blocks that
+ * were ever idle at once. */
+static int reserve(struct core_objpool *p, size_t n)
+{
+    size_t cap = p->cap ? p->cap : 64;
+    void **idle;
+
+    if (p->nidle + n <= p->cap)
+        return 0;
+    while (cap < p->nidle + n)
+        cap *= 2;
+    idle = core_reallocarray(p->idle, cap, sizeof(void *));
+    if (!idle)
+        return -ENOMEM;
+    p->idle = idle;
+    p->cap = cap;
+    return 0;
+}
+
 void core_objpool_put(struct core_objpool *p, void *const *blocks, size_t n)
 {
-    void *head = NULL, *tail = NULL;
-    size_t i, k = 0;
+    size_t i;
 
-    /* chain them first, then splice the chain in under the lock */
-    for (i = 0; i < n; i++) {
-        if (!blocks[i])
-            continue;
-        memcpy(blocks[i], &head, sizeof(void *));
-        if (!head)
-            tail = blocks[i];
-        head = blocks[i];
-        k++;
-    }
-    if (!head)
-        return;
     uv_mutex_lock(&p->lock);
-    memcpy(tail, &p->idle, sizeof(void *));
-    p->idle = head;
-    p->nidle += k;
+    if (reserve(p, n) < 0) {
+        /* no room to keep them: give them back to the allocator instead */
+        uv_mutex_unlock(&p->lock);
+        for (i = 0; i < n; i++)
+            core_free(blocks[i]);
+        return;
+    }
+    for (i = 0; i < n; i++)
+        if (blocks[i])
+            p->idle[p->nidle++] = blocks[i];
     uv_mutex_unlock(&p->lock);
 }
 

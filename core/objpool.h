@@ -22,7 +22,7 @@
 
 struct core_objpool;
 
-/* A pool of blocks of size bytes (rounded up to hold a pointer; aligned as malloc aligns).
+/* A pool of blocks of size bytes (aligned as malloc aligns).
  * 0 and *out, -ENOMEM or -EINVAL (size 0). */
 CORE_MUST_CHECK int core_objpool_create(size_t size, struct core_objpool **out);
 /* Free the pool and every block in it. NULL is a no-op. */
@@ -30,7 +30,8 @@ void core_objpool_destroy(struct core_objpool *p);
 /* Fill blocks[0..n) with zeroed blocks: reused ones, else new ones. Returns how many it gave:
  * n, or fewer when out of memory. */
 size_t core_objpool_get(struct core_objpool *p, void **blocks, size_t n);
-/* Take blocks[0..n) back (NULL entries are skipped). */
+/* Take blocks[0..n) back (NULL entries are skipped). If the pool cannot grow its list of idle
+ * blocks (out of memory) they are freed instead. */
 void core_objpool_put(struct core_objpool *p, void *const *blocks, size_t n);
 /* Blocks held for reuse right now. */
 size_t core_objpool_idle(struct core_objpool *p);
