@@ -768,7 +768,8 @@ static int check_items(const struct doc *d, int items, struct order *o, char **a
     return 0;
 }
 
-static int build(const struct doc *d, struct order **out, struct order_error *err)
+static int build(const struct doc *d, const struct order__space *space, struct order **out,
+                 struct order_error *err)
 {
     static const enum key root_keys[] = {K_ID, K_CUSTOMER, K_PRIORITY, K_CURRENCY,
                                          K_CREATED_AT, K_ITEMS};
@@ -784,7 +785,7 @@ static int build(const struct doc *d, struct order **out, struct order_error *er
     if (items >= 0 && d->t[items].type == JSMN_ARRAY && d->t[items].size <= ORDER_MAX_ITEMS)
         nitems = (size_t)d->t[items].size;
     /* unescaped strings and their NULs never take more room than the quoted originals */
-    o = order__alloc(nitems, (size_t)d->t[0].end, &arena);
+    o = order__alloc(space, nitems, (size_t)d->t[0].end, &arena);
     if (!o) {
         order__fail(err, "out of memory");
         return -ENOMEM;
@@ -848,7 +849,14 @@ invalid:
 
 int order_parse_json(const char *line, size_t len, struct order **out, struct order_error *err)
 {
-    const int rc = order__parse_fast(line, len, out);
+    return order_parse_json_into(line, len, NULL, 0, out, err);
+}
+
+int order_parse_json_into(const char *line, size_t len, void *buf, size_t cap,
+                          struct order **out, struct order_error *err)
+{
+    const struct order__space space = {buf, cap};
+    const int rc = order__parse_fast(line, len, &space, out);
 
     if (rc == 1)
         return 0;
@@ -856,10 +864,11 @@ int order_parse_json(const char *line, size_t len, struct order **out, struct or
         order__fail(err, "out of memory");
         return rc;
     }
-    return order__parse_full(line, len, out, err);
+    return order__parse_full(line, len, &space, out, err);
 }
 
-int order__parse_full(const char *line, size_t len, struct order **out, struct order_error *err)
+int order__parse_full(const char *line, size_t len, const struct order__space *space,
+                      struct order **out, struct order_error *err)
 {
     jsmntok_t stack_tokens[ORDER_STACK_TOKENS];
     int stack_scratch[ORDER_STACK_TOKENS / 2];
@@ -905,7 +914,7 @@ int order__parse_full(const char *line, size_t len, struct order **out, struct o
     d.escapes = sc.escapes;
     rc = check_dups(&d, scratch, err);
     if (rc == 0)
-        rc = build(&d, out, err);
+        rc = build(&d, space, out, err);
 out:
     core_free(heap);
     return rc;

@@ -37,11 +37,13 @@
  * second one only for lines with more than ORDER_STACK_TOKENS JSON values (token scratch).
  *
  * Ownership: order_parse_json reads line during the call only; the order it returns is one
- * allocation holding the struct, the items and copies of the strings (NUL-terminated, so
- * they are also C strings), freed with order_free. No state: any thread. */
+ * block holding the struct, the items and copies of the strings (NUL-terminated, so they are
+ * also C strings): allocated and freed with order_free, or, from order_parse_json_into, in
+ * the caller's buffer when it fits. No state: any thread. */
 #ifndef APP_ORDER_H
 #define APP_ORDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,6 +80,7 @@ struct order {
     size_t nitems;                 /* 1..ORDER_MAX_ITEMS */
     const char *created_at;        /* as written, validated */
     size_t created_at_len;
+    bool in_place;                 /* built in a caller's buffer (order_parse_json_into) */
     /* one allocation holds the struct, the items and copies of the strings (unescaped UTF-8) */
 };
 
@@ -97,7 +100,13 @@ struct order_error {
  * only on failure. */
 CORE_MUST_CHECK int order_parse_json(const char *line, size_t len, struct order **out,
                                      struct order_error *err);
-/* Free an order. NULL is a no-op. */
+/* order_parse_json, building the order in buf (cap bytes, any alignment) when it fits there:
+ * no allocation, and the order lives as long as buf does (order_free leaves it alone). An
+ * order that does not fit is allocated as by order_parse_json. For a caller that already has
+ * a block per order (trawl orders keeps each order inside its pipeline item). */
+CORE_MUST_CHECK int order_parse_json_into(const char *line, size_t len, void *buf, size_t cap,
+                                          struct order **out, struct order_error *err);
+/* Free an order. NULL, and an order built in place, are no-ops. */
 void order_free(struct order *o);
 
 /* A human line for rejects: "items[2].qty: must be a positive integer", "line 1, column 17:

@@ -247,7 +247,7 @@ static int finish_order(struct order_csv *c)
     }
 #undef CHECK
 
-    o = order__alloc(c->nrows, strbytes, &s);
+    o = order__alloc(NULL, c->nrows, strbytes, &s);
     if (!o) {
         c->qlen--;
         return -ENOMEM;

@@ -406,7 +406,8 @@ static bool fill(const struct fast *f, struct order *o, char **arena)
     return fill_items(f, o, arena, &scratch);
 }
 
-int order__parse_fast(const char *line, size_t len, struct order **out)
+int order__parse_fast(const char *line, size_t len, const struct order__space *space,
+                      struct order **out)
 {
     struct fast f;
     struct order *o;
@@ -421,7 +422,7 @@ int order__parse_fast(const char *line, size_t len, struct order **out)
     if (len > ORDER_MAX_LINE || !syntax(&f))
         return 0;
     /* the strings and their NULs take less room than the line they were quoted in */
-    o = order__alloc(f.nitems, len, &arena);
+    o = order__alloc(space, f.nitems, len, &arena);
     if (!o)
         return -ENOMEM;
     if (!fill(&f, o, &arena)) {

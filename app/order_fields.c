@@ -8,24 +8,39 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app/money.h"
 #include "core/mem.h"
 
-struct order *order__alloc(size_t nitems, size_t strbytes, char **strings)
+struct order *order__alloc(const struct order__space *space, size_t nitems, size_t strbytes,
+                           char **strings)
 {
     /* struct order and struct order_item both end on an 8-byte boundary (they hold pointers
      * and int64_t), so the items right after the struct are aligned */
     const size_t head = sizeof(struct order) + nitems * sizeof(struct order_item);
-    struct order *o;
+    const size_t align = _Alignof(max_align_t);
+    struct order *o = NULL;
 
     if (nitems > ORDER_MAX_ITEMS || strbytes > SIZE_MAX - head)
         return NULL;
-    o = core_malloc(head + strbytes);
-    if (!o)
-        return NULL;
+    if (space && space->buf) {
+        const size_t skip = (align - (uintptr_t)space->buf % align) % align;
+
+        if (space->cap >= skip && space->cap - skip >= head + strbytes)
+            o = (struct order *)(void *)((char *)space->buf + skip);
+    }
+    if (o) {
+        o->in_place = true;
+    } else {
+        o = core_malloc(head + strbytes);
+        if (!o)
+            return NULL;
+        o->in_place = false;
+    }
     o->items = (struct order_item *)(o + 1);
     o->nitems = nitems;
     *strings = (char *)o + head;
@@ -34,7 +49,8 @@ struct order *order__alloc(size_t nitems, size_t strbytes, char **strings)
 
 void order_free(struct order *o)
 {
-    core_free(o);
+    if (o && !o->in_place)
+        core_free(o);
 }
 
 const char *order_priority_name(enum order_priority p)

@@ -31,16 +31,26 @@ struct order__val {
     size_t len;
 };
 
-/* One allocation for an order with nitems items and strbytes bytes of string storage, which
- * *strings points at. NULL when out of memory. Free with order_free. */
-struct order *order__alloc(size_t nitems, size_t strbytes, char **strings);
+/* Where an order may be built instead of allocated (order_parse_json_into); NULL: allocate. */
+struct order__space {
+    void *buf;
+    size_t cap;
+};
+
+/* One block for an order with nitems items and strbytes bytes of string storage, which
+ * *strings points at: in space when it fits there, else allocated. NULL when out of memory.
+ * Free with order_free. */
+struct order *order__alloc(const struct order__space *space, size_t nitems, size_t strbytes,
+                           char **strings);
 
 /* The fast path of order_parse_json (order_fast.c): 1 and *out when line has the common shape
  * and is valid (the same order the full parser builds), 0 when it declines (the full parser
  * must decide), -ENOMEM. Writes nothing else. */
-int order__parse_fast(const char *line, size_t len, struct order **out);
-/* The full parser alone (order.c), with order_parse_json's contract. */
-int order__parse_full(const char *line, size_t len, struct order **out, struct order_error *err);
+int order__parse_fast(const char *line, size_t len, const struct order__space *space,
+                      struct order **out);
+/* The full parser alone (order.c), with order_parse_json_into's contract. */
+int order__parse_full(const char *line, size_t len, const struct order__space *space,
+                      struct order **out, struct order_error *err);
 
 /* Validators: 0, or -EINVAL with err->cls = ORDER_E_INVALID and err->msg set (path untouched). */
 int order__check_id(const struct order__val *v, struct order_error *err);

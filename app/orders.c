@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -35,24 +36,27 @@
 #include "core/sigwatch.h"
 #include "core/utf8.h"
 
-/* Sizes: each batch is one trip to the pool to validate and, after pricing, about one to
+/* Sizes: each batch is one trip to the pool to validate and, after pricing, about two to
  * format and write; libuv wakes the loop for every trip, so batches are large (1024 lines:
- * ~1000 trips each way per million orders; 256 made 4x as many wake-ups and cost ~10%), and
- * few are in flight (SEQ_WINDOW), so memory stays flat: 6 x 1024 lines. */
+ * ~1000 trips per million orders to validate; 256 made 4x as many wake-ups and cost ~10%), and
+ * few are in flight, so memory stays flat. At most SEQ_WINDOW * BATCH_LINES + Q_PRICE +
+ * Q_RECORD + RECORDERS * RECORD_BATCH = 8,448 orders are inside the pipeline at once (each
+ * in a 640-byte item, its order included): the summary's max_in_flight. */
 #define BATCH_LINES 1024
 #define BATCH_TEXT (512u * 1024u)   /* a batch closes past this many text bytes */
-#define READ_CHUNK (1024u * 1024u)
+#define READ_CHUNK (256u * 1024u)
 #define SEQ_WINDOW 6                /* batches between "taken" and "released" */
 #define SPARE_BATCHES (SEQ_WINDOW + Q_RAW + 2) /* enough for every batch in flight */
-#define Q_RAW 4
+#define Q_RAW 2
 #define Q_PRICE 256
 #define Q_DELIVER 256
-#define Q_RECORD 2048
+#define Q_RECORD 1024
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH(p) __builtin_prefetch(p)
 #else
 #define PREFETCH(p) ((void)(p))
 #endif
+#define ORDER_SPACE 512             /* bytes for the order inside its item */
 #define REJECT_INPUT_MAX (64u * 1024u) /* bytes of an original line kept in a reject */
 
 struct item;
@@ -102,6 +106,10 @@ struct item {
     /* rejects */
     enum orders_reject_class cls;
     char *error;                /* rejects only: allocated, so jobs stay small */
+    /* The order itself when it fits (order_parse_json_into): most do (a 270-byte line with 2
+     * items needs about 420 bytes), so an order costs no malloc or free of its own. Not
+     * zeroed by item_init: the parser writes what it uses. */
+    _Alignas(max_align_t) char order_space[ORDER_SPACE];
 };
 
 struct pipe {
@@ -174,6 +182,7 @@ static void fail(struct pipe *p, int rc)
 static struct item *item_init(struct item *it, enum item_kind kind, unsigned src, uint64_t first,
                               uint64_t last)
 {
+    memset(it, 0, offsetof(struct item, order_space));
     it->kind = kind;
     it->src = src;
     it->first_line = first;
@@ -540,35 +549,39 @@ static int validate_on_pool(void *arg)
     struct batch *b = arg;
     struct order_error err;
     void *blocks[BATCH_LINES];
-    size_t i, valid = 0, got, k;
+    size_t i, got;
 
+    /* one trip to the item pool for the whole batch, a block per line; the blocks of lines
+     * that fail go back at the end. A line left without one (out of memory) is parsed into an
+     * allocated order and gets its item from take_item on the loop. */
+    got = core_objpool_get(b->items, blocks, b->n);
     for (i = 0; i < b->n; i++) {
         struct entry *e = &b->e[i];
+        struct item *it = i < got ? blocks[i] : NULL;
+        const char *line = b->text.data + e->off;
 
         if (e->too_long) {
             e->rc = CORE_EPARSE;
             continue;
         }
-        e->rc = order_parse_json(b->text.data + e->off, e->len, &e->order, &err);
+        if (it)
+            e->rc = order_parse_json_into(line, e->len, it->order_space, sizeof(it->order_space),
+                                          &e->order, &err);
+        else
+            e->rc = order_parse_json(line, e->len, &e->order, &err);
         if (e->rc != 0) {
             e->error = error_text(&err);
             continue;
         }
         e->idkey = app_idset_key(b->ids, e->order->id, e->order->id_len);
-        valid++;
+        if (it) {
+            e->item = item_init(it, ITEM_JOB, b->src, e->first_line, e->last_line);
+            e->item->order = e->order;
+            e->order = NULL;
+            blocks[i] = NULL; /* taken */
+        }
     }
-    /* one trip to the item pool for the whole batch; an entry left without an item (out of
-     * memory) gets one from take_item on the loop */
-    got = core_objpool_get(b->items, blocks, valid);
-    for (i = 0, k = 0; i < b->n && k < got; i++) {
-        struct entry *e = &b->e[i];
-
-        if (e->rc != 0)
-            continue;
-        e->item = item_init(blocks[k++], ITEM_JOB, b->src, e->first_line, e->last_line);
-        e->item->order = e->order;
-        e->order = NULL;
-    }
+    core_objpool_put(b->items, blocks, got);
     return 0;
 }
 
@@ -1069,7 +1082,7 @@ static int format_one(const struct orders_config *cfg, const struct item *it,
     }
 }
 
-#define RECORD_BATCH 1024
+#define RECORD_BATCH 512
 #define RECORDERS 2
 
 struct record_batch {

@@ -64,11 +64,9 @@ size_t core_objpool_get(struct core_objpool *p, void **blocks, size_t n)
     if (got)
         memcpy(blocks, p->idle + p->nidle, got * sizeof(void *));
     uv_mutex_unlock(&p->lock);
-    for (i = 0; i < got; i++)
-        memset(blocks[i], 0, p->size);
     /* the rest are new: allocated outside the lock, counted under it */
     for (i = got; got < n; got++) {
-        blocks[got] = core_calloc(1, p->size);
+        blocks[got] = core_malloc(p->size);
         if (!blocks[got])
             break;
     }

@@ -6,10 +6,12 @@
  * a thousand) and makes both threads take the allocator's lock for every block; here a batch
  * costs one lock round trip each way, and blocks are reused rather than freed.
  *
- * Blocks are zeroed when handed out. The pool keeps every block given back until it is
- * destroyed, so it holds at most as many as were ever out at once, provided only its own
- * blocks are given back. Blocks are core_calloc'd: a holder may also core_free one instead of
- * giving it back (an error path, a teardown).
+ * Blocks are not cleared: a reused one holds what its last holder left (the caller
+ * initialises what it uses, which for a large block with a small header is much less than
+ * all of it). The pool keeps every block given back until it is destroyed, so it holds at
+ * most as many as were ever out at once, provided only its own blocks are given back. Blocks
+ * are core_malloc'd: a holder may also core_free one instead of giving it back (an error
+ * path, a teardown).
  *
  * Ownership: create/destroy; blocks belong to the caller between get and put. Any thread;
  * calls are serialised by a mutex. */
@@ -27,8 +29,8 @@ struct core_objpool;
 CORE_MUST_CHECK int core_objpool_create(size_t size, struct core_objpool **out);
 /* Free the pool and every block in it. NULL is a no-op. */
 void core_objpool_destroy(struct core_objpool *p);
-/* Fill blocks[0..n) with zeroed blocks: reused ones, else new ones. Returns how many it gave:
- * n, or fewer when out of memory. */
+/* Fill blocks[0..n) with blocks: reused ones, else new ones. Returns how many it gave: n, or
+ * fewer when out of memory. */
 size_t core_objpool_get(struct core_objpool *p, void **blocks, size_t n);
 /* Take blocks[0..n) back (NULL entries are skipped). If the pool cannot grow its list of idle
  * blocks (out of memory) they are freed instead. */

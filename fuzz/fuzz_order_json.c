@@ -28,13 +28,13 @@ static void check_fast_path(const char *line, size_t size)
     struct order *fast = NULL, *full = NULL;
     struct order_error err;
     size_t i;
-    int rc = order__parse_fast(line, size, &fast);
+    int rc = order__parse_fast(line, size, NULL, &fast);
 
     if (rc < 0 || rc > 1)
         abort();
     if (rc == 0)
         return;
-    if (order__parse_full(line, size, &full, &err) != 0)
+    if (order__parse_full(line, size, NULL, &full, &err) != 0)
         abort();
     if (!same(fast->id, fast->id_len, full->id, full->id_len) ||
         !same(fast->customer, fast->customer_len, full->customer, full->customer_len) ||

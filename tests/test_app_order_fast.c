@@ -120,14 +120,14 @@ static int compare(const char *line, size_t len)
 {
     struct order *fast = NULL, *full = NULL;
     struct order_error err;
-    int rc = order__parse_fast(line, len, &fast);
+    int rc = order__parse_fast(line, len, NULL, &fast);
 
     assert_true(rc == 0 || rc == 1);
     if (rc == 0) {
         assert_null(fast);
         return 0;
     }
-    if (order__parse_full(line, len, &full, &err) != 0)
+    if (order__parse_full(line, len, NULL, &full, &err) != 0)
         fail_msg("the fast path took a line the full parser rejects (%s): %.*s", err.msg,
                  (int)len, line);
     assert_same_order(fast, full);
@@ -153,7 +153,7 @@ static void test_order_fast_leaves_the_rest_to_the_full_parser(void **state)
 
     (void)state;
     for (i = 0; i < ARRAY_LEN(declined); i++) {
-        if (order__parse_fast(declined[i], strlen(declined[i]), &o) != 0)
+        if (order__parse_fast(declined[i], strlen(declined[i]), NULL, &o) != 0)
             fail_msg("the fast path took: %s", declined[i]);
         assert_null(o);
     }
@@ -224,7 +224,7 @@ static void test_order_fast_out_of_memory(void **state)
 
     (void)state;
     core_mem_fail_after(0);
-    assert_int_equal(order__parse_fast(VALID, strlen(VALID), &o), -ENOMEM);
+    assert_int_equal(order__parse_fast(VALID, strlen(VALID), NULL, &o), -ENOMEM);
     assert_null(o);
     core_mem_fail_after(0);
     assert_int_equal(order_parse_json(VALID, strlen(VALID), &o, &err), -ENOMEM);

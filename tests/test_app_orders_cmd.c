@@ -522,7 +522,7 @@ static void test_orders_in_flight_stays_bounded_with_many_rejects(void **state)
     assert_non_null(at);
     in_flight = strtoull(at + strlen("\"max_in_flight\":"), NULL, 10);
     assert_true(in_flight > 0);
-    assert_true(in_flight <= 6 * 1024 + 256 + 2048 + 2 * 1024);
+    assert_true(in_flight <= 6 * 1024 + 256 + 1024 + 2 * 512);
     free(summary);
     proc_cleanup(&p);
 }

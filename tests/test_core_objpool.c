@@ -1,8 +1,9 @@
-/* tests/test_core_objpool.c: same-size blocks handed out and taken back in batches: zeroed on
- * the way out, reused rather than reallocated, never handed to two holders at once (checked
- * with two threads trading blocks), and out of memory reported as a short count. */
+/* tests/test_core_objpool.c: same-size blocks handed out and taken back in batches: reused
+ * rather than reallocated, never handed to two holders at once (checked with two threads
+ * trading blocks), and out of memory reported as a short count. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static void test_objpool_blocks_are_zeroed_and_reused(void **state)
+static void test_objpool_blocks_are_reused(void **state)
 {
     struct core_objpool *p;
     void *a[8], *b[8], *kept;
@@ -38,12 +39,15 @@ static void test_objpool_blocks_are_zeroed_and_reused(void **state)
     assert_int_equal(core_mem_allocs() - before, 1);
     assert_int_equal(core_objpool_idle(p), 0);
     assert_int_equal(core_objpool_made(p), 9);
-    for (i = 0; i < 8; i++) {
-        const unsigned char *c = b[i];
+    /* the seven reused are the ones given back (the most recently given first) */
+    for (i = 0, j = 0; i < 8; i++) {
+        size_t k;
 
-        for (j = 0; j < 100; j++)
-            assert_int_equal(c[j], 0);
+        for (k = 0; k < 8; k++)
+            if (k != 3 && b[i] == a[k])
+                j++;
     }
+    assert_int_equal(j, 7);
     /* a holder may also free a block itself */
     core_free(b[0]);
     b[0] = NULL;
@@ -112,11 +116,10 @@ static void *trade(void *arg)
         for (i = 0; i < n; i++) {
             unsigned *w = b[i];
 
-            if (w[0] != 0 || w[1] != 0)
-                t->clash = 1; /* not zeroed: someone else still writes it */
             w[0] = t->id;
             w[1] = (unsigned)r;
         }
+        sched_yield(); /* give the other thread time to write into a block it should not have */
         for (i = 0; i < n; i++) {
             const unsigned *w = b[i];
 
@@ -157,7 +160,7 @@ static void test_objpool_two_threads_never_share_a_block(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_objpool_blocks_are_zeroed_and_reused),
+        cmocka_unit_test(test_objpool_blocks_are_reused),
         cmocka_unit_test(test_objpool_errors),
         cmocka_unit_test(test_objpool_two_threads_never_share_a_block),
     };
