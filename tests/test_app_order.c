@@ -2,6 +2,8 @@
  * class, column, path and message; every truncated prefix; hostile and NUL bytes at every
  * position; huge numbers; deep nesting; BOMs; allocation counts and failures. */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -645,6 +647,59 @@ static void test_order_control_characters_at_every_position(void **state)
     }
 }
 
+/* order_parse_json_into: an order that fits is built in the caller's buffer (aligned inside
+ * it, no allocation, order_free leaves it alone), by the fast path and the full parser alike;
+ * one that does not fit is allocated; a failed line allocates nothing. */
+static void test_order_parse_into_a_buffer(void **state)
+{
+    static const char escaped[] = "{\"id\":\"a\\u0041\"," CUST CUR TS ITEMS "}";
+    const char *lines[] = {full_line, escaped};
+    _Alignas(16) char buf[1024 + 1];
+    struct order_error err;
+    struct order *o, *ref;
+    unsigned long before;
+    size_t i, k;
+
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(lines); i++) {
+        assert_int_equal(order_parse_json(lines[i], strlen(lines[i]), &ref, &err), 0);
+        assert_false(ref->in_place);
+        for (k = 0; k < 2; k++) {
+            char *start = buf + k; /* aligned, then misaligned */
+
+            before = core_mem_allocs();
+            assert_int_equal(order_parse_json_into(lines[i], strlen(lines[i]), start, 1024, &o,
+                                                   &err), 0);
+            assert_int_equal(core_mem_allocs(), before);
+            assert_true(o->in_place);
+            assert_true((char *)o >= start && (char *)o < start + 1024);
+            assert_int_equal((uintptr_t)o % _Alignof(max_align_t), 0);
+            assert_true(o->items[0].sku >= start && o->items[0].sku < start + 1024);
+            assert_string_equal(o->id, ref->id);
+            assert_string_equal(o->customer, ref->customer);
+            assert_int_equal(o->nitems, ref->nitems);
+            assert_int_equal(o->items[0].unit_price, ref->items[0].unit_price);
+            order_free(o); /* a no-op: freeing the buffer would be caught by ASan */
+        }
+        /* too small: allocated as usual */
+        before = core_mem_allocs();
+        assert_int_equal(order_parse_json_into(lines[i], strlen(lines[i]), buf, 64, &o, &err), 0);
+        assert_int_equal(core_mem_allocs() - before, 1);
+        assert_false(o->in_place);
+        assert_string_equal(o->id, ref->id);
+        order_free(o);
+        order_free(ref);
+    }
+    /* a failed line: nothing allocated, *out untouched */
+    o = (struct order *)(void *)buf;
+    before = core_mem_allocs();
+    assert_int_equal(order_parse_json_into(WITH_QTY("0"), strlen(WITH_QTY("0")), buf, 1024, &o,
+                                           &err), -EINVAL);
+    assert_int_equal(core_mem_allocs(), before);
+    assert_ptr_equal(o, (struct order *)(void *)buf);
+    assert_string_equal(err.path, "items[0].qty");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -659,6 +714,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_order_one_allocation_and_nomem),
         cmocka_unit_test(test_order_error_format),
         cmocka_unit_test(test_order_control_characters_at_every_position),
+        cmocka_unit_test(test_order_parse_into_a_buffer),
     };
 
     if (argc > 1)
