@@ -131,6 +131,7 @@ struct pipe {
     struct batch *spare;        /* released batches kept for reuse (loop thread) */
     size_t nspare;
     size_t batch_lines;         /* lines per batch: fewer when delivering (see setup) */
+    size_t price_batch;         /* items a pricer takes at once (see take_ready) */
     uint64_t next_seq;          /* reader: next batch number */
     uint64_t release_seq;       /* sequencer: next batch to release */
     struct core_event *validated; /* a batch reached its slot, or a validator ended */
@@ -629,10 +630,6 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
         if (rc == 1) {
             if (p->cfg->endpoint && !b->parsed)
                 keep_line(it, text, e->len); /* for a delivery reject */
-            /* The order was written on a pool thread; a pricer on this thread will read its
-             * items. Start moving them into this core's cache now: by the time the item leaves
-             * the priority queue they are here (that miss was most of the pricers' time). */
-            PREFETCH(it->order->items);
             rc = core_queue_put_prio(co, p->price, it, (int64_t)it->order->priority, -1);
             if (rc < 0)
                 item_free(it);
@@ -689,6 +686,23 @@ static void check_ids(struct pipe *p, const struct batch *b, int *seen)
         seen[i] = b->e[i].rc == 0 ? items[n++].result : 0;
 }
 
+/* Items were written on a pool thread; the sequencer and then a pricer on this thread read
+ * their header, the order's header and its items array: the first 320 bytes of the block when
+ * the order is in place. Fetching them PREFETCH_AHEAD entries early turns a chain of cache
+ * misses per order (most of the pricers' time) into loads that overlap. */
+#define PREFETCH_AHEAD 8
+
+static void prefetch_ahead(const struct batch *b, size_t i)
+{
+    const struct item *it;
+    size_t k;
+
+    if (i + PREFETCH_AHEAD >= b->n || !(it = b->e[i + PREFETCH_AHEAD].item))
+        return;
+    for (k = 0; k < 320; k += 64)
+        PREFETCH((const char *)it + k);
+}
+
 /* Releases validated batches in input order (the one place ids are judged, so the first of
  * two orders with one id wins), then frees their window slots. */
 static int sequencer(struct core_coro *co, void *arg)
@@ -712,6 +726,7 @@ static int sequencer(struct core_coro *co, void *arg)
         p->slots[p->release_seq % SEQ_WINDOW] = NULL;
         check_ids(p, b, seen);
         for (i = 0; rc == 0 && i < b->n; i++) {
+            prefetch_ahead(b, i);
             p->st.lines += b->e[i].last_line - b->e[i].first_line + 1;
             p->st.entries++;
             rc = release_entry(co, p, b, &b->e[i], seen[i]);
@@ -786,24 +801,54 @@ static int price(const struct orders_config *cfg, struct item *it)
     return rc;
 }
 
+#define PRICE_BATCH 32
+
+/* Take the items that are ready, in priority order (up to p->price_batch, waiting only for
+ * the first), and start fetching their orders: they were written on a pool thread and have
+ * often waited in the queue long enough to leave this core's cache. Pricing them one at a time
+ * would wait out one cache miss per order; fetched together, the misses overlap. With
+ * delivery the batch is 1: items held by a pricer while the deliverers are busy could not be
+ * overtaken by a later express order. */
+static int take_ready(struct core_coro *co, struct pipe *p, struct item **its, size_t *n)
+{
+    size_t i;
+    int rc = core_queue_get(co, p->price, (void **)&its[0], -1);
+
+    if (rc < 0)
+        return rc;
+    *n = 1;
+    while (*n < p->price_batch && core_queue_get_nowait(p->price, (void **)&its[*n]) == 0)
+        (*n)++;
+    for (i = 0; i < *n; i++)
+        PREFETCH(its[i]->order->items);
+    return 0;
+}
+
 static int pricer(struct core_coro *co, void *arg)
 {
     struct pipe *p = arg;
-    struct item *it;
+    struct item *its[PRICE_BATCH];
+    size_t n, i;
     int rc;
 
-    while ((rc = core_queue_get(co, p->price, (void **)&it, -1)) == 0) {
-        struct core_queue *next = p->cfg->endpoint ? p->deliver : p->record;
+    while ((rc = take_ready(co, p, its, &n)) == 0) {
+        for (i = 0; i < n; i++) {
+            struct core_queue *next = p->cfg->endpoint ? p->deliver : p->record;
+            struct item *it = its[i];
 
-        if (price(p->cfg, it) < 0) {
-            it->kind = ITEM_REJECT;
-            it->cls = ORDERS_R_INVALID;
-            item_errorf(it, "items: the total does not fit in 64-bit minor units");
-            next = p->record;
+            if (price(p->cfg, it) < 0) {
+                it->kind = ITEM_REJECT;
+                it->cls = ORDERS_R_INVALID;
+                item_errorf(it, "items: the total does not fit in 64-bit minor units");
+                next = p->record;
+            }
+            rc = core_queue_put(co, next, it, -1);
+            if (rc < 0)
+                break;
         }
-        rc = core_queue_put(co, next, it, -1);
         if (rc < 0) {
-            item_free(it);
+            for (; i < n; i++)
+                item_free(its[i]);
             fail(p, rc);
             break;
         }
@@ -1225,6 +1270,7 @@ static int setup(struct pipe *p)
     int rc;
 
     p->batch_lines = BATCH_LINES;
+    p->price_batch = cfg->endpoint ? 1 : PRICE_BATCH;
     if (cfg->endpoint) {
         /* The network sets the pace: reading far ahead of it buys nothing, and everything
          * read when a stop comes must still be delivered or rejected. Keep a few times the
