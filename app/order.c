@@ -687,6 +687,7 @@ static void value_of(const struct doc *d, int i, char **arena, struct order__val
     const jsmntok_t *t;
     char c;
 
+    v->plain = false;
     if (i < 0) {
         v->kind = ORDER__MISSING;
         v->s = NULL;

@@ -170,7 +170,7 @@ static void reject_record(struct order_csv *c, uint64_t line, size_t col, const 
 
 static struct order__val text(const struct order_csv *c, size_t off, size_t len)
 {
-    const struct order__val v = {ORDER__TEXT, c->ord.data + off, len};
+    const struct order__val v = {ORDER__TEXT, c->ord.data + off, len, false};
 
     return v;
 }

@@ -341,6 +341,7 @@ static void copy(const struct span *in, char **arena, struct order__val *v)
 {
     v->kind = in->kind;
     v->len = in->len;
+    v->plain = true; /* strings: printable ASCII, checked by string() */
     if (in->kind != ORDER__STRING) {
         v->s = in->s;
         return;

@@ -163,7 +163,7 @@ int order__check_name(const struct order__val *v, struct order_error *err)
         order__fail(err, "must not be empty");
         return -EINVAL;
     }
-    if (has_control(v->s, v->len)) {
+    if (!v->plain && has_control(v->s, v->len)) {
         order__fail(err, "must not contain control characters");
         return -EINVAL;
     }

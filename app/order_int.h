@@ -29,6 +29,7 @@ struct order__val {
     enum order__kind kind;
     const char *s;   /* STRING, TEXT: the bytes; NUMBER: the token */
     size_t len;
+    bool plain;      /* the reader already checked: printable ASCII only (the fast path) */
 };
 
 /* Where an order may be built instead of allocated (order_parse_json_into); NULL: allocate. */
