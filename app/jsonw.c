@@ -116,12 +116,7 @@ int jsonw_quote(struct core_buf *b, const char *s, size_t len)
     int rc;
 
     /* Fast path: printable ASCII with nothing to escape, the usual case, is copied as is. */
-    for (i = 0; i < len; i++) {
-        const unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\')
-            break;
-    }
+    i = core_utf8_json_plain_prefix(s, len);
     if (i == len) {
         rc = core_buf_reserve(b, len + 2);
         if (rc < 0)

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 #define FAST_ITEMS 64
 #define FAST_OTHER_KEYS 8   /* unknown keys per object */
 
@@ -61,51 +63,11 @@ static inline bool eat(struct fast *f, char c)
     return true;
 }
 
-static bool plain(unsigned char c)
-{
-    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
-}
-
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define ONES 0x0101010101010101u
-/* The high bit of each byte of w (8 bytes of a string, first byte lowest) that is not plain():
- * below 0x20, above 0x7E, '"' or '\\'. Borrows and carries can also mark bytes after a marked
- * one, never before it, so the lowest mark is exact. */
-static uint64_t not_plain(uint64_t w)
-{
-    const uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
-    const uint64_t below = (w - ONES * 0x20) & ~w;
-    const uint64_t above = (w + ONES * (0x7F - 0x7E)) | w;
-    const uint64_t quote = (q - ONES) & ~q;
-    const uint64_t slash = (b - ONES) & ~b;
-
-    return (below | above | quote | slash) & (ONES * 0x80);
-}
-
-/* Step over plain bytes, 8 at a time. */
+/* Step over bytes a JSON string holds as they are (printable ASCII but '"' and '\\'). */
 static void skip_plain(struct fast *f)
 {
-    while (f->end - f->p >= 8) {
-        uint64_t w, m;
-
-        memcpy(&w, f->p, 8);
-        m = not_plain(w);
-        if (m) {
-            f->p += __builtin_ctzll(m) / 8;
-            return;
-        }
-        f->p += 8;
-    }
-    while (f->p < f->end && plain((unsigned char)*f->p))
-        f->p++;
+    f->p += core_utf8_json_plain_prefix(f->p, (size_t)(f->end - f->p));
 }
-#else
-static void skip_plain(struct fast *f)
-{
-    while (f->p < f->end && plain((unsigned char)*f->p))
-        f->p++;
-}
-#endif
 
 /* A string of printable ASCII, no escapes: its content into *out. */
 static bool string(struct fast *f, struct span *out)

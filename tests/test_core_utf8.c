@@ -88,12 +88,47 @@ static void test_utf8_every_prefix_repairs_to_valid(void **state)
     }
 }
 
+/* The JSON-plain prefix stops at the first byte a JSON string cannot hold as is, at every
+ * position of strings of every length (the check reads 8 bytes at a time), and not at the
+ * bytes next to them in value. */
+static void test_utf8_json_plain_prefix(void **state)
+{
+    static const unsigned char stop[] = {0x00, 0x01, 0x1F, '"', '\\', 0x7F, 0x80, 0xC3, 0xFF};
+    static const unsigned char go[] = {0x20, '!', '#', '[', ']', 0x7E, 'a'};
+    char s[48];
+    size_t len, pos, k;
+
+    (void)state;
+    assert_int_equal(core_utf8_json_plain_prefix("", 0), 0);
+    for (len = 1; len <= 40; len++) {
+        memset(s, 'x', len);
+        assert_int_equal(core_utf8_json_plain_prefix(s, len), len);
+        for (pos = 0; pos < len; pos++) {
+            for (k = 0; k < sizeof(stop); k++) {
+                memset(s, 'x', len);
+                s[pos] = (char)stop[k];
+                assert_int_equal(core_utf8_json_plain_prefix(s, len), pos);
+                /* a second stop byte later changes nothing */
+                if (pos + 1 < len)
+                    s[len - 1] = '"';
+                assert_int_equal(core_utf8_json_plain_prefix(s, len), pos);
+            }
+            for (k = 0; k < sizeof(go); k++) {
+                memset(s, 'x', len);
+                s[pos] = (char)go[k];
+                assert_int_equal(core_utf8_json_plain_prefix(s, len), len);
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_validation_and_repair_table),
         cmocka_unit_test(test_utf8_controls_replaced_on_request),
         cmocka_unit_test(test_utf8_every_prefix_repairs_to_valid),
+        cmocka_unit_test(test_utf8_json_plain_prefix),
     };
 
     if (argc > 1)
