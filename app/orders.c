@@ -41,7 +41,7 @@
  * ~1000 trips per million orders to validate; 256 made 4x as many wake-ups and cost ~10%), and
  * few are in flight, so memory stays flat. At most SEQ_WINDOW * BATCH_LINES + Q_PRICE +
  * Q_RECORD + RECORDERS * RECORD_BATCH = 8,448 orders are inside the pipeline at once (each
- * in a 640-byte item, its order included): the summary's max_in_flight. */
+ * in an item of about 640 bytes, its order included): the summary's max_in_flight. */
 #define BATCH_LINES 1024
 #define BATCH_TEXT (512u * 1024u)   /* a batch closes past this many text bytes */
 #define READ_CHUNK (256u * 1024u)
@@ -178,7 +178,7 @@ static void fail(struct pipe *p, int rc)
 
 /* Items are blocks of the pipe's object pool, taken in batches by validate_on_pool and one at
  * a time by item_new, given back in batches by record_on_pool (or freed by item_free on error
- * paths and at teardown: pool blocks are core_calloc'd). Every item comes from the pool, so
+ * paths and at teardown: pool blocks are core_malloc'd). Every item comes from the pool, so
  * it never holds more than were in flight at once. */
 static struct item *item_init(struct item *it, enum item_kind kind, unsigned src, uint64_t first,
                               uint64_t last)
