@@ -181,28 +181,30 @@ int order__check_id(const struct order__val *v, struct order_error *err)
     return 0;
 }
 
+/* v's bytes are name (a literal: its length is a constant, so the compare is inlined). */
+#define IS_NAME(v, name) ((v)->len == sizeof(name) - 1 && memcmp((v)->s, name, sizeof(name) - 1) == 0)
+
 int order__check_priority(const struct order__val *v, enum order_priority *p,
                           struct order_error *err)
 {
-    static const struct {
-        const char *name;
-        size_t len;
-        enum order_priority p;
-    } names[] = {
-        {"express", 7, ORDER_EXPRESS}, {"standard", 8, ORDER_STANDARD}, {"bulk", 4, ORDER_BULK},
-    };
-    size_t i;
-
     if (v->kind == ORDER__MISSING || (v->kind == ORDER__TEXT && v->len == 0)) {
         *p = ORDER_STANDARD;
         return 0;
     }
-    if (v->kind == ORDER__STRING || v->kind == ORDER__TEXT)
-        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-            if (v->len == names[i].len && memcmp(v->s, names[i].name, v->len) == 0) {
-                *p = names[i].p;
-                return 0;
-            }
+    if (v->kind == ORDER__STRING || v->kind == ORDER__TEXT) {
+        if (IS_NAME(v, "express")) {
+            *p = ORDER_EXPRESS;
+            return 0;
+        }
+        if (IS_NAME(v, "standard")) {
+            *p = ORDER_STANDARD;
+            return 0;
+        }
+        if (IS_NAME(v, "bulk")) {
+            *p = ORDER_BULK;
+            return 0;
+        }
+    }
     order__fail(err, "must be one of express, standard, bulk");
     return -EINVAL;
 }
