@@ -1156,8 +1156,9 @@ static int write_batch(struct record_batch *rb)
     return rc;
 }
 
-/* Format a batch, free its items and write it. On the pool: a write to a disk that is busy writing back blocks
- * for milliseconds, which on the loop thread would stall every stage. */
+/* Format a batch, give its items back and write it. On the pool: a write to a file whose pages
+ * are being written back can block for milliseconds, which on the loop would stall every
+ * stage. */
 static int record_on_pool(void *arg)
 {
     struct record_batch *rb = arg;
