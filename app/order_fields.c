@@ -182,7 +182,8 @@ int order__check_id(const struct order__val *v, struct order_error *err)
 }
 
 /* v's bytes are name (a literal: its length is a constant, so the compare is inlined). */
-#define IS_NAME(v, name) ((v)->len == sizeof(name) - 1 && memcmp((v)->s, name, sizeof(name) - 1) == 0)
+#define IS_NAME(v, name) \
+    ((v)->len == sizeof(name) - 1 && memcmp((v)->s, name, sizeof(name) - 1) == 0)
 
 int order__check_priority(const struct order__val *v, enum order_priority *p,
                           struct order_error *err)
