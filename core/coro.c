@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "core/asan_int.h"
+#include "core/tsan_int.h"
 #include "core/group.h"
 #include "core/mem.h"
 
@@ -24,6 +25,7 @@ static void coro_entry(void *arg)
     co->state = CORE__DONE;
     /* NULL: this stack's ASan fake frames die with it. */
     CORE__ASAN_START_SWITCH(NULL, co->caller_bottom, co->caller_size);
+    CORE__TSAN_SWITCH(co->tsan_caller);
     core__ctx_switch(&co->ctx, &co->caller);
     abort(); /* a finished coroutine is never resumed */
 }
@@ -42,6 +44,7 @@ int core__coro_start(struct core_loop *l, struct core_coro *co, size_t stack_siz
     core__timer_init(&co->timer, on_deadline);
     co->scope_deadline = -1;
     core__ctx_make(&co->ctx, co->stack.lo, co->stack.size, coro_entry, co);
+    co->tsan_fiber = CORE__TSAN_CREATE();
     l->live++;
     core__ready_push(l, co);
     return 0;
@@ -56,6 +59,7 @@ void core__coro_free(struct core_coro *co)
 static void suspend(struct core_coro *co)
 {
     CORE__ASAN_START_SWITCH(&co->asan_fake, co->caller_bottom, co->caller_size);
+    CORE__TSAN_SWITCH(co->tsan_caller);
     core__ctx_switch(&co->ctx, &co->caller);
     CORE__ASAN_FINISH_SWITCH(co->asan_fake, &co->caller_bottom, &co->caller_size);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/asan_int.h"
+#include "core/tsan_int.h"
 #include "core/group.h"
 #include "core/mem.h"
 
@@ -142,6 +143,8 @@ void core__coro_resume(struct core_loop *l, struct core_coro *co)
     l->switches++;
     tls_running_stack = &co->stack;
     CORE__ASAN_START_SWITCH(&fake, co->stack.lo, co->stack.size);
+    co->tsan_caller = CORE__TSAN_CURRENT();
+    CORE__TSAN_SWITCH(co->tsan_fiber);
     core__ctx_switch(&co->caller, &co->ctx);
     CORE__ASAN_FINISH_SWITCH(fake, NULL, NULL);
     tls_running_stack = prev_stack;
@@ -149,6 +152,7 @@ void core__coro_resume(struct core_loop *l, struct core_coro *co)
     if (co->state == CORE__DONE) {
         /* Its stack can only be released from another stack: here. */
         core__stack_release(&l->stacks, &co->stack);
+        CORE__TSAN_DESTROY(co->tsan_fiber);
         l->live--;
         core__group_member_done(co);
     }

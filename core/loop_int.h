@@ -61,6 +61,8 @@ struct core_coro {
     int64_t scope_deadline;             /* from core_wait_for, -1 = none */
     struct core_coro *joiner;           /* coroutine parked in core_coro_join on this one */
     void *asan_fake;                    /* ASan fiber bookkeeping */
+    void *tsan_fiber;                   /* TSan: this coroutine's fiber, and its resumer's */
+    void *tsan_caller;
     const void *caller_bottom;
     size_t caller_size;
 };

@@ -463,7 +463,11 @@ int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct http
         rc = uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &len);
     if (rc == 0) {
         s->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+        /* before the thread starts: its handlers may read *out (the caller's copy of s) */
+        *out = s;
         rc = uv_thread_create(&s->thread, run_thread, s);
+        if (rc != 0)
+            *out = NULL;
     }
     if (rc != 0) {
         uv_close((uv_handle_t *)&s->listener, NULL);
@@ -474,7 +478,6 @@ int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct http
         free(s);
         return rc;
     }
-    *out = s;
     return 0;
 }
 
