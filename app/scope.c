@@ -145,6 +145,17 @@ int scope_add_rule(struct scope *s, bool allow, const char *regex, char *err, si
     return 0;
 }
 
+/* Whether re matches url[0..len): REG_STARTEND bounds the match, so url need not be
+ * NUL-terminated and nothing past len is read. */
+static bool matches(const regex_t *re, const char *url, size_t len)
+{
+    regmatch_t range[1];
+
+    range[0].rm_so = 0;
+    range[0].rm_eo = (regoff_t)len;
+    return regexec(re, url, 1, range, REG_STARTEND) == 0;
+}
+
 enum scope_verdict scope_check(const struct scope *s, const char *url, size_t len)
 {
     const char *key;
@@ -155,15 +166,13 @@ enum scope_verdict scope_check(const struct scope *s, const char *url, size_t le
         if (key_of(s, url, len, &key, &klen) < 0 || !has_key(s, key, klen))
             return SCOPE_OUT_HOST;
     }
-    /* url is a NUL-terminated normalised URL here (the crawler's own strings). */
-    (void)len;
     allowed = s->nallow == 0;
     for (i = 0; i < s->nallow && !allowed; i++)
-        allowed = regexec(&s->allow[i], url, 0, NULL, 0) == 0;
+        allowed = matches(&s->allow[i], url, len);
     if (!allowed)
         return SCOPE_OUT_RULE;
     for (i = 0; i < s->ndeny; i++)
-        if (regexec(&s->deny[i], url, 0, NULL, 0) == 0)
+        if (matches(&s->deny[i], url, len))
             return SCOPE_OUT_RULE;
     return SCOPE_IN;
 }

@@ -36,6 +36,7 @@ void scope_destroy(struct scope *s);
 int scope_add_seed(struct scope *s, const char *url, size_t len);
 /* Compile a regex. 0, or CORE_EPARSE with the reason in err. */
 int scope_add_rule(struct scope *s, bool allow, const char *regex, char *err, size_t errcap);
+/* The verdict for url[0..len) (not read past len; need not be NUL-terminated). */
 enum scope_verdict scope_check(const struct scope *s, const char *url, size_t len);
 
 #endif

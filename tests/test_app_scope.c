@@ -297,6 +297,10 @@ static void test_scope_deny_none_may_match(void **state)
     add_rule(s, false, "\\.pdf$");
     add_rule(s, false, "/private/");
     CHECK_TABLE(s, cases);
+    /* only url[0..len) is checked: what follows it is not part of the URL */
+    assert_int_equal(scope_check(s, "http://h.test/a.pdfx", 19), SCOPE_OUT_RULE);
+    assert_int_equal(scope_check(s, "http://h.test/a.html/private/", 20), SCOPE_IN);
+    assert_int_equal(scope_check(s, "http://h.test/a.pdf", 17), SCOPE_IN);
     scope_destroy(s);
 }
 
