@@ -1,8 +1,12 @@
 /* app/orders.c: the order pipeline (see orders.h).
  *
  * Items: a batch carries up to BATCH_LINES raw input lines (or parsed CSV orders) from the
- * reader to a validator; after validation the sequencer turns each entry into an item, the one
- * struct that travels on through price, deliver and record as a job or a reject.
+ * reader to a validator, which parses them on the pool, each valid order straight into an item
+ * (a block of the pipe's object pool, the order inside it); the sequencer releases each entry
+ * as that item, or as a reject, and the item travels on through price, deliver and record.
+ * Threads: the loop runs the coroutines (reader, sequencer with the id set, pricers,
+ * deliverers, recorders' hand-off); the pool parses, hashes ids, formats and writes. An item
+ * is only ever touched by one thread at a time: the offload hand-offs order the accesses.
  * Sequencing: validators finish batches in any order; a batch is released only when every
  * batch before it has been, so duplicate ids are judged in input order. At most SEQ_WINDOW
  * batches are between "taken by a validator" and "released" (a semaphore), which bounds memory
