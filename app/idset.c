@@ -1,10 +1,9 @@
 /* app/idset.c: seen-id set in a sorted table, sorted runs on disk and per-run filters (idset.h).
  *
  * Invariants of struct app_idset:
- * - Table: slots[0..nslots) holds count fingerprints (keys, never 0; 0 is an empty slot). Each
- *   key sits at or after its home slot home(key, cap), every slot from its home to it is
- *   occupied, and keys appear in increasing order (the layout of parse/visited.c, with the
- *   whole 64-bit fingerprint as the key). slots[nslots - 1] is always empty. cap <= max_cap.
+ * - Table: a core_sortab (core/sortab.h, shift 0: the whole 64-bit fingerprint is the key)
+ *   holding count keys (never 0; 0 is an empty slot), in increasing order, each at or after
+ *   its home slot; the last slot is always empty. t.cap <= max_cap.
  * - Runs: runs[0..nruns) oldest first. Run r holds r.n >= 1 keys, sorted, no repeats, in its
  *   file from offset 0; index[b] is its key number b * BLOCK_KEYS; last is its largest key.
  *   filter is either NULL (lost after a failed merge: every lookup then reads the run) or holds
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/sortab.h"
 #include "parse/visited.h"
 
 #define TAIL 32                /* overflow slots past the home range (one is the sentinel) */
@@ -60,9 +60,7 @@ struct app_idset {
     struct parse_visited *hasher;  /* only its fingerprint function (and key) is used */
     char *tmpl;                    /* "<tmpdir>/trawl-idset-XXXXXX" */
     size_t tmpl_len;
-    uint64_t *slots;               /* the table: nslots slots */
-    size_t cap;                    /* home slots */
-    size_t nslots;                 /* cap plus overflow slots */
+    struct core_sortab t;          /* the table */
     size_t max_cap;                /* home slots at the budget */
     size_t count;                  /* keys in the table */
     uint64_t *io;                  /* IO_KEYS keys: spill writes, lookup reads, filter rebuilds */
@@ -73,22 +71,6 @@ struct app_idset {
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
-
-/* High 64 bits of a * b. */
-static inline uint64_t mulhi64(uint64_t a, uint64_t b)
-{
-#ifdef __SIZEOF_INT128__
-    __extension__ typedef unsigned __int128 u128;
-
-    return (uint64_t)(((u128)a * b) >> 64);
-#else
-    uint64_t al = a & 0xffffffffu, ah = a >> 32, bl = b & 0xffffffffu, bh = b >> 32;
-    uint64_t lh = al * bh, hl = ah * bl;
-    uint64_t mid = ((al * bl) >> 32) + (lh & 0xffffffffu) + (hl & 0xffffffffu);
-
-    return ah * bh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-#endif
-}
 
 /* The key of a fingerprint: itself, except that 0 (the empty slot) becomes 1. */
 static inline uint64_t key_of(uint64_t fp)
@@ -172,7 +154,7 @@ static inline uint64_t filter_bits(uint64_t key)
 
 static inline uint64_t *filter_block(const struct idset_run *r, uint64_t key)
 {
-    return r->filter + mulhi64(key, r->nfilter) * FILTER_WORDS;
+    return r->filter + core_mulhi64(key, r->nfilter) * FILTER_WORDS;
 }
 
 static inline void filter_add(uint64_t *blk, uint64_t h)
@@ -389,101 +371,15 @@ absent:
 
 /* ---- table -------------------------------------------------------------------------------- */
 
-/* Home slot of key among cap home slots: monotonic in key, never smaller for a larger cap. */
-static inline size_t home(uint64_t key, size_t cap)
-{
-    return (size_t)mulhi64(key, (uint64_t)cap);
-}
-
-/* The first slot at or after key's home holding nothing or a key >= key. */
-static inline size_t seek(const struct app_idset *s, uint64_t key)
-{
-    const uint64_t *t = s->slots;
-    size_t i = home(key, s->cap);
-
-    while (t[i] != 0 && t[i] < key)
-        i++;
-    return i;
-}
-
-/* Place each key in order at max(its home for cap, previous place + 1): the layout with cap
- * home slots. Marks the places in bits when non-NULL; returns one past the last place. */
-static size_t layout(const struct app_idset *s, size_t cap, uint64_t *bits)
-{
-    size_t i, next = 0, p;
-
-    for (i = 0; i < s->nslots; i++) {
-        if (s->slots[i] == 0)
-            continue;
-        p = home(s->slots[i], cap);
-        if (p < next)
-            p = next;
-        if (bits)
-            bits[p / 64] |= (uint64_t)1 << (p % 64);
-        next = p + 1;
-    }
-    return next;
-}
-
-/* The highest set bit of bits below index q (one is known to exist). */
-static size_t prev_bit(const uint64_t *bits, size_t q)
-{
-    size_t w;
-    uint64_t m;
-
-    q--;
-    w = q / 64;
-    m = bits[w] & (~(uint64_t)0 >> (63 - q % 64));
-    while (m == 0)
-        m = bits[--w];
-    return w * 64 + 63 - (size_t)__builtin_clzll(m);
-}
-
-/* Grow to min(2 * cap, max_cap) home slots in place (see parse/visited.c: every key moves right,
- * so moving from the last to the first never overwrites one not yet moved; realloc of a large
- * block is an mremap, without a copy). -ENOMEM leaves the table untouched. */
+/* Grow to min(2 * cap, max_cap) home slots in place. -ENOMEM leaves the table untouched. */
 static int table_grow(struct app_idset *s)
 {
-    size_t cap, nslots, end, i, q;
-    uint64_t *bits, *slots;
-
-    cap = s->cap > s->max_cap / 2 ? s->max_cap : s->cap * 2;
-    end = layout(s, cap, NULL);
-    nslots = cap + TAIL;
-    if (nslots < end + 2)
-        nslots = end + 2;
-    if (nslots < s->nslots)
-        nslots = s->nslots;
-    bits = core_calloc((nslots + 63) / 64, sizeof(*bits));
-    if (!bits)
-        return -ENOMEM;
-    slots = core_reallocarray(s->slots, nslots, sizeof(*slots));
-    if (!slots) {
-        core_free(bits);
-        return -ENOMEM;
-    }
-    s->slots = slots;
-    layout(s, cap, bits);
-    memset(slots + s->nslots, 0, (nslots - s->nslots) * sizeof(*slots));
-    q = nslots;
-    for (i = s->nslots; i-- > 0;) {
-        const uint64_t e = slots[i];
-
-        if (e == 0)
-            continue;
-        q = prev_bit(bits, q);
-        slots[i] = 0;
-        slots[q] = e;
-    }
-    core_free(bits);
-    s->cap = cap;
-    s->nslots = nslots;
-    return 0;
+    return core_sortab_grow(&s->t, s->t.cap > s->max_cap / 2 ? s->max_cap : s->t.cap * 2, TAIL);
 }
 
 static bool table_has(const struct app_idset *s, uint64_t key)
 {
-    return s->slots[seek(s, key)] == key;
+    return s->t.slots[core_sortab_seek(&s->t, key)] == key;
 }
 
 /* Insert a key known to be absent: 0, TABLE_FULL (at the budget: spill first), or -ENOMEM. */
@@ -492,28 +388,28 @@ static int table_insert(struct app_idset *s, uint64_t key)
     size_t i, j;
     int rc;
 
-    if ((s->count + 1) * LOAD_DEN > s->cap * LOAD_NUM) {
-        if (s->cap >= s->max_cap)
+    if ((s->count + 1) * LOAD_DEN > s->t.cap * LOAD_NUM) {
+        if (s->t.cap >= s->max_cap)
             return TABLE_FULL;
         rc = table_grow(s);
         if (rc < 0)
             return rc;
     }
     for (;;) {
-        i = seek(s, key);
-        for (j = i; s->slots[j] != 0; j++)
+        i = core_sortab_seek(&s->t, key);
+        for (j = i; s->t.slots[j] != 0; j++)
             ;
-        if (j < s->nslots - 1)
+        if (j < s->t.nslots - 1)
             break;
         /* the cluster would take the sentinel: grow, or write the table out early */
-        if (s->cap >= s->max_cap)
+        if (s->t.cap >= s->max_cap)
             return TABLE_FULL;
         rc = table_grow(s);
         if (rc < 0)
             return rc;
     }
-    memmove(s->slots + i + 1, s->slots + i, (j - i) * sizeof(*s->slots));
-    s->slots[i] = key;
+    memmove(s->t.slots + i + 1, s->t.slots + i, (j - i) * sizeof(*s->t.slots));
+    s->t.slots[i] = key;
     s->count++;
     return 0;
 }
@@ -534,10 +430,10 @@ static int spill(struct app_idset *s)
     rc = writer_open(s, &w, s->count, true, s->io, IO_KEYS);
     if (rc < 0)
         return rc;
-    for (i = 0; i < s->nslots; i++) {
-        if (s->slots[i] == 0)
+    for (i = 0; i < s->t.nslots; i++) {
+        if (s->t.slots[i] == 0)
             continue;
-        rc = writer_put(&w, s->slots[i]);
+        rc = writer_put(&w, s->t.slots[i]);
         if (rc < 0)
             goto out_close;
     }
@@ -546,7 +442,7 @@ static int spill(struct app_idset *s)
         goto out_close;
     s->runs[s->nruns++] = w.run;
     s->disk_count += w.run.n;
-    memset(s->slots, 0, s->nslots * sizeof(*s->slots));
+    memset(s->t.slots, 0, s->t.nslots * sizeof(*s->t.slots));
     s->count = 0;
     s->stats.spills++;
     return 0;
@@ -589,7 +485,7 @@ static int merge(struct app_idset *s, size_t first)
 {
     struct merge_in in[MAX_FANIN];
     const size_t k = s->nruns - first;
-    const size_t bufcap = s->nslots / (k + 1);
+    const size_t bufcap = s->t.nslots / (k + 1);
     struct run_writer w;
     uint64_t total = 0;
     size_t i;
@@ -597,12 +493,12 @@ static int merge(struct app_idset *s, size_t first)
 
     for (i = 0; i < k; i++) {
         in[i].run = &s->runs[first + i];
-        in[i].buf = s->slots + i * bufcap;
+        in[i].buf = s->t.slots + i * bufcap;
         in[i].len = in[i].pos = 0;
         in[i].next = 0;
         total += in[i].run->n;
     }
-    rc = writer_open(s, &w, total, false, s->slots + k * bufcap, bufcap);
+    rc = writer_open(s, &w, total, false, s->t.slots + k * bufcap, bufcap);
     if (rc < 0)
         return rc;
     /* The inputs' filters are not needed while merging (nothing is looked up), and freeing them
@@ -649,7 +545,7 @@ static int merge(struct app_idset *s, size_t first)
     s->disk_count -= total - w.run.n;
     s->stats.merges++;
     s->stats.merged += w.run.n;
-    memset(s->slots, 0, s->nslots * sizeof(*s->slots));
+    memset(s->t.slots, 0, s->t.nslots * sizeof(*s->t.slots));
     return 0;
 
 out_restore:
@@ -657,7 +553,7 @@ out_restore:
     for (i = first; i < s->nruns; i++)
         if (!s->runs[i].filter)
             (void)filter_rebuild(s, &s->runs[i]);
-    memset(s->slots, 0, s->nslots * sizeof(*s->slots));
+    memset(s->t.slots, 0, s->t.nslots * sizeof(*s->t.slots));
     return rc;
 }
 
@@ -719,8 +615,8 @@ int app_idset_create(uint64_t seed, size_t memory_budget, const char *tmpdir,
     if (!s)
         return -ENOMEM;
     s->max_cap = memory_budget / sizeof(uint64_t) - TAIL;
-    s->cap = s->max_cap < START_CAP ? s->max_cap : START_CAP;
-    s->nslots = s->cap + TAIL;
+    s->t.cap = s->max_cap < START_CAP ? s->max_cap : START_CAP;
+    s->t.nslots = s->t.cap + TAIL;
     s->tmpl_len = dirlen + sizeof(TMPL_SUFFIX) - 1;
     s->tmpl = core_malloc(s->tmpl_len + 1);
     if (!s->tmpl) {
@@ -732,9 +628,9 @@ int app_idset_create(uint64_t seed, size_t memory_budget, const char *tmpdir,
     rc = parse_visited_create(seed, &s->hasher);
     if (rc < 0)
         goto out_free;
-    s->slots = core_calloc(s->nslots, sizeof(*s->slots));
+    s->t.slots = core_calloc(s->t.nslots, sizeof(*s->t.slots));
     s->io = core_malloc(IO_KEYS * sizeof(*s->io));
-    if (!s->slots || !s->io) {
+    if (!s->t.slots || !s->io) {
         rc = -ENOMEM;
         goto out_free;
     }
@@ -761,7 +657,7 @@ void app_idset_destroy(struct app_idset *s)
         run_close(&s->runs[i]);
     core_free(s->runs);
     core_free(s->io);
-    core_free(s->slots);
+    core_free(s->t.slots);
     parse_visited_destroy(s->hasher);
     core_free(s->tmpl);
     core_free(s);
@@ -772,7 +668,7 @@ static inline void prefetch_key(const struct app_idset *s, uint64_t key)
 {
     size_t i;
 
-    PREFETCH(&s->slots[home(key, s->cap)]);
+    PREFETCH(&s->t.slots[core_sortab_home(&s->t, key, s->t.cap)]);
     for (i = 0; i < s->nruns; i++)
         if (s->runs[i].filter)
             PREFETCH(filter_block(&s->runs[i], key));
@@ -857,7 +753,7 @@ size_t app_idset_count(const struct app_idset *s)
 size_t app_idset_memory(const struct app_idset *s)
 {
     size_t bytes = sizeof(*s) + s->tmpl_len + 1 + parse_visited_bytes(s->hasher) +
-                   s->nslots * sizeof(*s->slots) + IO_KEYS * sizeof(*s->io) +
+                   s->t.nslots * sizeof(*s->t.slots) + IO_KEYS * sizeof(*s->io) +
                    s->runs_cap * sizeof(*s->runs);
     size_t i;
 

@@ -1,17 +1,10 @@
 /* parse/visited.c: sorted linear-probing set of URL fingerprints (see visited.h).
  *
- * Invariants of struct parse_visited:
- * - slots[0..nslots) holds count entries; an entry is key << 10 | state << 8 | depth, where key
- *   is the top 54 bits of the fingerprint (a key of 0 is stored as 1) and state is 0..3, so no
- *   entry is 0 and 0 marks an empty slot.
- * - Each entry sits at or after its home slot home(key) = key * cap / 2^54 and every slot from
- *   its home to it is occupied (linear probing without wrap-around); the entries appear in
- *   increasing key order. Since home() is monotonic in the key, this is the one layout in which
- *   entry i sits at max(home_i, position of entry i-1 + 1): the layout does not depend on the
- *   order of insertion.
- * - slots[nslots - 1] is always empty, so every scan stops inside the array.
- * - count <= cap * 7 / 8 (the maximum load), except that nslots - cap overflow slots exist past
- *   the home range for entries that spill off its end.
+ * The table is a core_sortab (core/sortab.h: sorted linear probing, grown in place) whose
+ * entries are key << 10 | state << 8 | depth, where key is the top 54 bits of the fingerprint
+ * (a key of 0 is stored as 1) and state is 0..3, so no entry is 0; count <= cap * 7 / 8 (the
+ * maximum load), except that overflow slots past the home range exist for entries that spill
+ * off its end.
  */
 #include "parse/visited.h"
 
@@ -20,6 +13,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/sortab.h"
 #include "parse/visited_int.h"
 
 #define KEY_SHIFT 10            /* bits below the key: 2 of state, 8 of depth */
@@ -33,9 +27,7 @@
 
 struct parse_visited {
     uint64_t k0, k1;   /* SipHash key */
-    uint64_t *slots;   /* nslots entries; NULL until the first add */
-    size_t cap;        /* home slots */
-    size_t nslots;     /* cap plus overflow slots */
+    struct core_sortab t; /* shift KEY_SHIFT; no slots until the first add */
     size_t count;      /* entries */
 };
 
@@ -107,143 +99,23 @@ static uint64_t mix64(uint64_t x)
 
 /* ---- table -------------------------------------------------------------------------------- */
 
-/* High 64 bits of a * b. */
-static inline uint64_t mulhi64(uint64_t a, uint64_t b)
-{
-#ifdef __SIZEOF_INT128__
-    __extension__ typedef unsigned __int128 u128;
-
-    return (uint64_t)(((u128)a * b) >> 64);
-#else
-    uint64_t al = a & 0xffffffffu, ah = a >> 32, bl = b & 0xffffffffu, bh = b >> 32;
-    uint64_t lh = al * bh, hl = ah * bl;
-    uint64_t mid = ((al * bl) >> 32) + (lh & 0xffffffffu) + (hl & 0xffffffffu);
-
-    return ah * bh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-#endif
-}
-
-/* Home slot of key among cap home slots: monotonic in key, and never smaller for a larger cap. */
-static inline size_t home(uint64_t key, size_t cap)
-{
-    return (size_t)mulhi64(key << KEY_SHIFT, (uint64_t)cap);
-}
-
-/* The first slot at or after key's home holding nothing or a key >= key: where key is, or
- * where it belongs. Needs a table (the empty last slot stops the scan). */
-static inline size_t seek(const struct parse_visited *v, uint64_t key)
-{
-    const uint64_t *s = v->slots;
-    size_t i = home(key, v->cap);
-
-    while (s[i] != 0 && (s[i] >> KEY_SHIFT) < key)
-        i++;
-    return i;
-}
-
 /* Slot of key, or SIZE_MAX when absent. */
 static size_t find(const struct parse_visited *v, uint64_t key)
 {
     size_t i;
 
-    if (!v->slots)
+    if (!v->t.slots)
         return SIZE_MAX;
-    i = seek(v, key);
-    return v->slots[i] != 0 && (v->slots[i] >> KEY_SHIFT) == key ? i : SIZE_MAX;
+    i = core_sortab_seek(&v->t, key);
+    return v->t.slots[i] != 0 && (v->t.slots[i] >> KEY_SHIFT) == key ? i : SIZE_MAX;
 }
 
-/* Walk the entries in order and place each at max(its home for cap, previous place + 1): the
- * layout the table will have with cap home slots. Marks the places in bits when non-NULL and
- * returns one past the last place (0 when empty). */
-static size_t layout(const struct parse_visited *v, size_t cap, uint64_t *bits)
-{
-    size_t i, next = 0, p;
-
-    for (i = 0; i < v->nslots; i++) {
-        if (v->slots[i] == 0)
-            continue;
-        p = home(v->slots[i] >> KEY_SHIFT, cap);
-        if (p < next)
-            p = next;
-        if (bits)
-            bits[p / 64] |= (uint64_t)1 << (p % 64);
-        next = p + 1;
-    }
-    return next;
-}
-
-/* The highest set bit of bits below index q (one is known to exist). */
-static size_t prev_bit(const uint64_t *bits, size_t q)
-{
-    size_t w;
-    uint64_t m;
-
-    q--;
-    w = q / 64;
-    m = bits[w] & (~(uint64_t)0 >> (63 - q % 64));
-    while (m == 0)
-        m = bits[--w];
-    return w * 64 + 63 - (size_t)__builtin_clzll(m);
-}
-
-/* Grow to 1.5x the home slots, in place. The new layout puts every entry at or after its old
- * slot (homes only move right, and by induction so do places), so moving entries from the last
- * to the first never overwrites one that has not moved yet. -ENOMEM leaves v untouched. */
+/* Grow to 1.5x the home slots, in place. -ENOMEM leaves v untouched. */
 static int grow(struct parse_visited *v)
 {
-    size_t cap, nslots, end, i, q;
-    uint64_t *bits, *slots;
-
-    if (v->cap > SIZE_MAX / 32)
+    if (v->t.cap > SIZE_MAX / 32)
         return -ENOMEM;
-    cap = v->cap < MIN_CAP ? MIN_CAP : v->cap + v->cap / 2;
-    end = layout(v, cap, NULL);
-    nslots = cap + TAIL;
-    if (nslots < end + 2)
-        nslots = end + 2;     /* the last slot stays empty even after the next insertion */
-    if (nslots < v->nslots)
-        nslots = v->nslots;   /* entries are moved after the realloc: never shrink */
-    bits = core_calloc((nslots + 63) / 64, sizeof(*bits));
-    if (!bits)
-        return -ENOMEM;
-    slots = core_reallocarray(v->slots, nslots, sizeof(*slots));
-    if (!slots) {
-        core_free(bits);
-        return -ENOMEM;
-    }
-    v->slots = slots;
-    layout(v, cap, bits);
-    memset(slots + v->nslots, 0, (nslots - v->nslots) * sizeof(*slots));
-    q = nslots;
-    for (i = v->nslots; i-- > 0;) {
-        uint64_t e = slots[i];
-
-        if (e == 0)
-            continue;
-        q = prev_bit(bits, q);
-        slots[i] = 0;
-        slots[q] = e;
-    }
-    core_free(bits);
-    v->cap = cap;
-    v->nslots = nslots;
-    return 0;
-}
-
-/* Add TAIL more overflow slots (a cluster reached the end of the array). */
-static int extend(struct parse_visited *v)
-{
-    uint64_t *slots;
-
-    if (v->nslots > SIZE_MAX / 16)
-        return -ENOMEM;
-    slots = core_reallocarray(v->slots, v->nslots + TAIL, sizeof(*slots));
-    if (!slots)
-        return -ENOMEM;
-    memset(slots + v->nslots, 0, TAIL * sizeof(*slots));
-    v->slots = slots;
-    v->nslots += TAIL;
-    return 0;
+    return core_sortab_grow(&v->t, v->t.cap < MIN_CAP ? MIN_CAP : v->t.cap + v->t.cap / 2, TAIL);
 }
 
 /* ---- API ---------------------------------------------------------------------------------- */
@@ -254,6 +126,7 @@ int parse_visited_create(uint64_t seed, struct parse_visited **out)
 
     if (!v)
         return -ENOMEM;
+    v->t.shift = KEY_SHIFT;
     v->k0 = mix64(seed);
     v->k1 = mix64(seed + 0x9e3779b97f4a7c15u);
     *out = v;
@@ -264,7 +137,7 @@ void parse_visited_destroy(struct parse_visited *v)
 {
     if (!v)
         return;
-    core_free(v->slots);
+    core_sortab_free(&v->t);
     core_free(v);
 }
 
@@ -291,7 +164,7 @@ int parse_visited_add(struct parse_visited *v, uint64_t fp, unsigned depth,
 
     i = find(v, key);
     if (i != SIZE_MAX) {
-        const uint64_t e = v->slots[i];
+        const uint64_t e = v->t.slots[i];
 
         if (prev_depth)
             *prev_depth = (unsigned)(e & DEPTH_MASK);
@@ -299,24 +172,24 @@ int parse_visited_add(struct parse_visited *v, uint64_t fp, unsigned depth,
             *state = (enum parse_visited_state)((e >> STATE_SHIFT) & 3);
         if (d >= (e & DEPTH_MASK))
             return PARSE_VISITED_SEEN;
-        v->slots[i] = (e & ~DEPTH_MASK) | d;
+        v->t.slots[i] = (e & ~DEPTH_MASK) | d;
         return PARSE_VISITED_SHORTER;
     }
-    if ((v->count + 1) * LOAD_DEN > v->cap * LOAD_NUM) {
+    if ((v->count + 1) * LOAD_DEN > v->t.cap * LOAD_NUM) {
         rc = grow(v);
         if (rc < 0)
             return rc;
     }
-    i = seek(v, key);
-    for (j = i; v->slots[j] != 0; j++)
+    i = core_sortab_seek(&v->t, key);
+    for (j = i; v->t.slots[j] != 0; j++)
         ;
-    if (j == v->nslots - 1) {
-        rc = extend(v);
+    if (j == v->t.nslots - 1) {
+        rc = core_sortab_extend(&v->t, TAIL);
         if (rc < 0)
             return rc;
     }
-    memmove(v->slots + i + 1, v->slots + i, (j - i) * sizeof(*v->slots));
-    v->slots[i] = key << KEY_SHIFT | (uint64_t)PARSE_VISITED_QUEUED << STATE_SHIFT | d;
+    memmove(v->t.slots + i + 1, v->t.slots + i, (j - i) * sizeof(*v->t.slots));
+    v->t.slots[i] = key << KEY_SHIFT | (uint64_t)PARSE_VISITED_QUEUED << STATE_SHIFT | d;
     v->count++;
     return PARSE_VISITED_NEW;
 }
@@ -329,9 +202,9 @@ int parse_visited_get(const struct parse_visited *v, uint64_t fp, unsigned *dept
     if (i == SIZE_MAX)
         return -ENOENT;
     if (depth)
-        *depth = (unsigned)(v->slots[i] & DEPTH_MASK);
+        *depth = (unsigned)(v->t.slots[i] & DEPTH_MASK);
     if (state)
-        *state = (enum parse_visited_state)((v->slots[i] >> STATE_SHIFT) & 3);
+        *state = (enum parse_visited_state)((v->t.slots[i] >> STATE_SHIFT) & 3);
     return 0;
 }
 
@@ -344,7 +217,7 @@ int parse_visited_set_state(struct parse_visited *v, uint64_t fp, enum parse_vis
     i = find(v, key_of(fp));
     if (i == SIZE_MAX)
         return -ENOENT;
-    v->slots[i] = (v->slots[i] & ~((uint64_t)3 << STATE_SHIFT)) |
+    v->t.slots[i] = (v->t.slots[i] & ~((uint64_t)3 << STATE_SHIFT)) |
                   (uint64_t)state << STATE_SHIFT;
     return 0;
 }
@@ -356,5 +229,5 @@ size_t parse_visited_count(const struct parse_visited *v)
 
 size_t parse_visited_bytes(const struct parse_visited *v)
 {
-    return sizeof(*v) + v->nslots * sizeof(*v->slots);
+    return sizeof(*v) + v->t.nslots * sizeof(*v->t.slots);
 }
