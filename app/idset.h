@@ -13,7 +13,7 @@
  *
  * Design (an LSM tree specialised for "insert if absent"):
  * - Table: the newest fingerprints, in one open-addressed array kept sorted by fingerprint
- *   (linear probing from home = fp * cap / 2^64, as in parse/visited.c), so a miss stops at the
+ *   (core/sortab.h: linear probing from home = fp * cap / 2^64), so a miss stops at the
  *   first larger fingerprint and a spill needs no sort. It grows (in place, by realloc) up to
  *   memory_budget and is written out when 7/8 full.
  * - Runs: a spill writes the table, in order, as a run of native uint64 fingerprints to a new
