@@ -488,6 +488,25 @@ static void test_orders_refuses_bad_setups_before_processing(void **state)
     proc_cleanup(&p);
 }
 
+/* A batch of n one-item EUR orders with distinct ids; with half_invalid every other one has
+ * qty 0. */
+static void write_orders(const char *path, int n, bool half_invalid)
+{
+    FILE *f = fopen(path, "wb");
+    char id[32];
+    int i;
+
+    assert_non_null(f);
+    for (i = 0; i < n; i++) {
+        snprintf(id, sizeof(id), "OK-%d", i);
+        fprintf(f, "%s\n", order_line(id, "standard", "EUR",
+                                       half_invalid && i % 2 ?
+                                       "{\"sku\":\"X\",\"qty\":0,\"unit_price\":\"1.00\"}" :
+                                       "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1.00\"}"));
+    }
+    fclose(f);
+}
+
 /* The pipeline holds a bounded number of orders whatever the input, rejects included: the
  * summary's max_in_flight stays under its bound (6 batches of 1024 + the price, record and
  * recorder buffers) and every item block goes back to the pool it came from (else the run
@@ -495,25 +514,15 @@ static void test_orders_refuses_bad_setups_before_processing(void **state)
 static void test_orders_in_flight_stays_bounded_with_many_rejects(void **state)
 {
     struct proc p = {0};
-    char in[160], out[160], sum[160], id[32], *summary, *at;
+    char in[160], out[160], sum[160], *summary, *at;
     unsigned long long in_flight;
-    FILE *f;
-    int i;
 
     (void)state;
     proc_init(&p);
     proc_path(&p, "b.jsonl", in, sizeof(in));
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "summary.json", sum, sizeof(sum));
-    f = fopen(in, "wb");
-    assert_non_null(f);
-    for (i = 0; i < 40000; i++) {
-        snprintf(id, sizeof(id), "OK-%d", i);
-        fprintf(f, "%s\n", order_line(id, "standard", "EUR", i % 2 ?
-                                       "{\"sku\":\"X\",\"qty\":0,\"unit_price\":\"1.00\"}" :
-                                       "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1.00\"}"));
-    }
-    fclose(f);
+    write_orders(in, 40000, true); /* every other line invalid (qty 0) */
     assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", out, "--summary", sum,
                                                    in, NULL}, 60000), 0);
     summary = proc_slurp(sum);
@@ -532,22 +541,13 @@ static void test_orders_in_flight_stays_bounded_with_many_rejects(void **state)
 static void test_orders_write_failure_stops_the_run(void **state)
 {
     struct proc p = {0};
-    char in[160], rejects[160], id[32];
-    FILE *f;
-    int i;
+    char in[160], rejects[160];
 
     (void)state;
     proc_init(&p);
     proc_path(&p, "b.jsonl", in, sizeof(in));
     proc_path(&p, "rejects.jsonl", rejects, sizeof(rejects));
-    f = fopen(in, "wb");
-    assert_non_null(f);
-    for (i = 0; i < 20000; i++) {
-        snprintf(id, sizeof(id), "OK-%d", i);
-        fprintf(f, "%s\n", order_line(id, "standard", "EUR",
-                                       "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1.00\"}"));
-    }
-    fclose(f);
+    write_orders(in, 20000, false);
     expect_exit((const char *[]){"orders", "-q", "-o", "/dev/full", "--rejects", rejects, in,
                                  NULL},
                 1, "writing '/dev/full' failed: no space left on device");
