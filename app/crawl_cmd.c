@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "app/cli.h"
-#include "app/crawl.h"
-#include "app/crawl_output.h"
-#include "app/scope.h"
+#include "app/crawl/crawl.h"
+#include "app/export/crawl_output.h"
+#include "app/crawl/scope.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"

@@ -20,10 +20,10 @@
 #include <unistd.h>
 
 #include "app/cli.h"
-#include "app/csvw.h"
-#include "app/jsonw.h"
-#include "app/orders.h"
-#include "app/outfile.h"
+#include "app/export/csvw.h"
+#include "app/export/jsonw.h"
+#include "app/orders/orders.h"
+#include "app/export/outfile.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"

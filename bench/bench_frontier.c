@@ -10,7 +10,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "app/frontier.h"
+#include "app/crawl/frontier.h"
 #include "core/group.h"
 #include "core/loop.h"
 

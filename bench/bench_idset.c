@@ -1,4 +1,4 @@
-/* bench/bench_idset.c: speed and memory of the seen-id set (app/idset.h) on order ids.
+/* bench/bench_idset.c: speed and memory of the seen-id set (app/orders/idset.h) on order ids.
  *
  * For each size N (default 1M and 10M; or the sizes given as arguments) a child process (so that
  * ru_maxrss is its own) adds the ids "ORD-00000000" .. N - 1 in order and, after each, with
@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/idset.h"
+#include "app/orders/idset.h"
 
 struct opts {
     size_t budget;

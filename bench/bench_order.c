@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/lines.h"
-#include "app/order.h"
+#include "app/orders/lines.h"
+#include "app/orders/order.h"
 
 static const char line_valid[] =
     "{\"id\":\"ORD-2026-0001001\",\"customer\":\"C-001717\",\"priority\":\"express\","

@@ -5,7 +5,7 @@
  * Loads every page listed in URLS_FILE (paths under SITE_DIR) into memory, then parses them all
  * on N threads (default 2), R rounds (default 3, best kept), two ways:
  *   gumbo:    gumbo_parse + gumbo_destroy_output, nothing else (the raw parser ceiling);
- *   analyze:  app/page.c's page_analyze, what the crawler does per page off the loop (charset,
+ *   analyze:  app/crawl/page.c's page_analyze, what the crawler does per page off the loop (charset,
  *             gumbo, links, resolution and normalisation of every link).
  * Prints pages/s and MB/s for each, tab-separated. */
 #include <gumbo.h>
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "app/page.h"
+#include "app/crawl/page.h"
 
 struct page {
     char *path;

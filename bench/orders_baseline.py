@@ -3,7 +3,7 @@
 
 Standard library only. The same-run baseline for `trawl orders`: it reads a JSONL batch, hands
 each line through an asyncio.Queue(maxsize=100) to 8 worker tasks, which parse it with
-json.loads, validate it with the rules of app/order.h (required fields and their types, a
+json.loads, validate it with the rules of app/orders/order.h (required fields and their types, a
 positive integer qty, a decimal unit_price with at most the currency's decimals, known
 currencies, RFC 3339 created_at, no duplicate ids), price it with decimal.Decimal (tax rounded
 half to even on the minor unit) and write a result or a reject as one JSONL line. Prints
@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import Decimal
 
 # ISO 4217 minor units for the currencies the generator uses and a few more; the C side knows
-# the whole list (app/money.c).
+# the whole list (app/orders/money.c).
 DECIMALS = {
     "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2,
     "CAD": 2, "AUD": 2, "NZD": 2, "CNY": 2, "HKD": 2, "SGD": 2, "INR": 2, "BRL": 2, "MXN": 2,
@@ -90,7 +90,7 @@ def parse_price(v, currency, decimals, path):
 
 
 def validate(order):
-    """The order's fields, checked in the order of app/order.h, or Reject."""
+    """The order's fields, checked in the order of app/orders/order.h, or Reject."""
     if not isinstance(order, dict):
         raise Reject("", "a line must hold one JSON object")
     oid = need_text(order, "id", "id")

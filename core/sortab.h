@@ -1,5 +1,5 @@
 /* core/sortab.h: a sorted open-addressing table of 64-bit entries: the storage under the
- * crawler's visited set (parse/visited.c) and the order command's id set (app/idset.c).
+ * crawler's visited set (parse/visited.c) and the order command's id set (app/orders/idset.c).
  *
  * Entries are nonzero uint64_t (0 marks an empty slot); an entry's key is entry >> shift (the
  * low shift bits are its owner's payload). Each entry sits at or after its home slot

@@ -1,4 +1,4 @@
-/* fuzz/fuzz_lines.c: libFuzzer target for app/lines.c, checked against a reference splitter.
+/* fuzz/fuzz_lines.c: libFuzzer target for app/orders/lines.c, checked against a reference splitter.
  *
  * The first byte picks the chunk size and the second the line limit; the lines come back
  * exactly as a plain memchr split of the whole input would give them (CR LF and a leading BOM
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/lines.h"
+#include "app/orders/lines.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* fuzz/fuzz_money.c: libFuzzer target for app/money.c.
+/* fuzz/fuzz_money.c: libFuzzer target for app/orders/money.c.
  *
  * The first byte picks the decimals (0-4); the rest is parsed as an amount. A parsed amount
  * formats back to text that parses to the same value, and the tax of it (at a rate from the
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/money.h"
+#include "app/orders/money.h"
 #include "core/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

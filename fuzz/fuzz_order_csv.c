@@ -1,4 +1,4 @@
-/* fuzz/fuzz_order_csv.c: libFuzzer target for app/order_csv.c (CSV order batches).
+/* fuzz/fuzz_order_csv.c: libFuzzer target for app/orders/order_csv.c (CSV order batches).
  *
  * The first byte picks a chunk size; the rest is fed in chunks of that size. Every result is
  * an order or an error, their line ranges never go backwards, and nothing leaks. Built by
@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "app/order.h"
-#include "app/order_csv.h"
+#include "app/orders/order.h"
+#include "app/orders/order_csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* fuzz/fuzz_order_json.c: libFuzzer target for app/order.c (one JSON order line).
+/* fuzz/fuzz_order_json.c: libFuzzer target for app/orders/order.c (one JSON order line).
  *
  * Any bytes: parse and validate; on success the order's strings are valid UTF-8 without
  * control characters where the rules forbid them, amounts are non-negative and quantities in
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/order.h"
-#include "app/order_int.h"
+#include "app/orders/order.h"
+#include "app/orders/order_int.h"
 #include "core/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,5 @@
 /* tests/test_app_backoff.c: retry delays: exponential, jittered, capped, Retry-After first. */
-#include "app/backoff.h"
+#include "app/common/backoff.h"
 #include "tests/support/corotest.h"
 
 static void test_backoff_grows_with_jitter_and_honours_retry_after(void **state)

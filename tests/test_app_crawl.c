@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/crawl.h"
-#include "app/scope.h"
+#include "app/crawl/crawl.h"
+#include "app/crawl/scope.h"
 #include "core/loop.h"
 #include "tests/support/corotest.h"
 #include "tests/support/site.h"

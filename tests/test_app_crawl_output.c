@@ -17,7 +17,7 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
-#include "app/crawl_output.h"
+#include "app/export/crawl_output.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"

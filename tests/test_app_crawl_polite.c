@@ -6,8 +6,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "app/crawl.h"
-#include "app/scope.h"
+#include "app/crawl/crawl.h"
+#include "app/crawl/scope.h"
 #include "core/loop.h"
 #include "tests/support/corotest.h"
 #include "tests/support/crawlrun.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/csvw.h"
+#include "app/export/csvw.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "tests/support/corotest.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/frontier.h"
+#include "app/crawl/frontier.h"
 #include "core/coro.h"
 #include "core/group.h"
 #include "core/loop.h"

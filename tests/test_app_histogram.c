@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "app/histogram.h"
+#include "app/orders/histogram.h"
 #include "tests/support/corotest.h"
 
 static int cmp(const void *a, const void *b)

@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "app/idset.h"
+#include "app/orders/idset.h"
 #include "core/mem.h"
 #include "parse/visited.h"
 #include "tests/support/corotest.h"

@@ -1,4 +1,4 @@
-/* tests/test_app_input.c: coroutine reads of input files (see app/input.h): a regular file read
+/* tests/test_app_input.c: coroutine reads of input files (see app/orders/input.h): a regular file read
  * in chunks to its end, byte for byte; line counting with and without a final newline, which
  * leaves the read position alone; open errors; pipes (as stdin through "-" and by path) and
  * terminals (a pseudo-terminal) read as data arrives; a read waiting on an idle pipe ended by a
@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "app/input.h"
+#include "app/orders/input.h"
 #include "core/coro.h"
 #include "core/group.h"
 #include "core/loop.h"

@@ -8,7 +8,7 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
-#include "app/jsonw.h"
+#include "app/export/jsonw.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "tests/support/corotest.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/lines.h"
+#include "app/orders/lines.h"
 #include "core/mem.h"
 #include "tests/support/corotest.h"
 

@@ -12,7 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "app/linkstore.h"
+#include "app/crawl/linkstore.h"
 #include "core/mem.h"
 #include "tests/support/corotest.h"
 

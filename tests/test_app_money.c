@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/money.h"
+#include "app/orders/money.h"
 #include "tests/support/corotest.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/order.h"
+#include "app/orders/order.h"
 #include "core/mem.h"
 #include "tests/support/corotest.h"
 

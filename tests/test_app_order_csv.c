@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/order_csv.h"
+#include "app/orders/order_csv.h"
 #include "core/mem.h"
 #include "tests/support/corotest.h"
 

@@ -1,4 +1,4 @@
-/* tests/test_app_order_fast.c: the fast path of the JSON order reader (app/order_fast.c) against
+/* tests/test_app_order_fast.c: the fast path of the JSON order reader (app/orders/order_fast.c) against
  * the full parser: the common shapes are taken by it (so a change that makes it decline them
  * shows here, not only in a benchmark), the uncommon ones are left to the full parser, and on
  * thousands of mutated lines an order it accepts is always one the full parser builds the same. */
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/order.h"
-#include "app/order_int.h"
+#include "app/orders/order.h"
+#include "app/orders/order_int.h"
 #include "core/mem.h"
 #include "tests/support/corotest.h"
 

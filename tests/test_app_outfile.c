@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/outfile.h"
+#include "app/export/outfile.h"
 #include "core/buf.h"
 #include "tests/support/corotest.h"
 

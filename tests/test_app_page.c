@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/page.h"
+#include "app/crawl/page.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "parse/url.h"

@@ -1,4 +1,4 @@
-/* tests/test_app_scope.c: which URLs the crawl may fetch (see app/scope.h): host, domain
+/* tests/test_app_scope.c: which URLs the crawl may fetch (see app/crawl/scope.h): host, domain
  * (libpsl registrable domains) and any modes, seeds that redirect adding their target's host,
  * --allow/--deny as POSIX extended regexes (at least one allow must match, no deny may), which
  * verdict says why a URL was refused, and errors (malformed seed, invalid regex, no memory). */
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/scope.h"
+#include "app/crawl/scope.h"
 #include "core/mem.h"
 #include "tests/support/corotest.h"
 

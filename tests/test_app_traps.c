@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/traps.h"
+#include "app/crawl/traps.h"
 #include "tests/support/corotest.h"
 
 static bool check(struct traps *t, const char *url)

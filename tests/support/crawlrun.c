@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/scope.h"
+#include "app/crawl/scope.h"
 #include "core/loop.h"
 #include "tests/support/corotest.h"
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app/crawl.h"
+#include "app/crawl/crawl.h"
 #include "tests/support/site.h"
 
 struct crawlrun_rec {

@@ -1,0 +1,944 @@
+/* app/crawl/crawl.c: the crawl engine (see crawl.h).
+ *
+ * Every URL the crawl knows is in the visited set with its best depth and a state: QUEUED (a
+ * job waits in the frontier), ACTIVE (a worker has it), DONE, or BEYOND (seen only past the
+ * depth limit). discover() is the one place a found URL is judged; a worker makes one request
+ * per job: page_job() for pages and redirect hops, robots_job() for robots.txt files. A chain
+ * of redirects and retries carries its state (struct chain) in the job's extra block, so the
+ * URL's one record is written when the chain ends, whoever ends it. */
+#include "app/crawl/crawl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "app/common/backoff.h"
+#include "app/crawl/linkstore.h"
+#include "app/crawl/page.h"
+#include "app/crawl/scope.h"
+#include "app/crawl/traps.h"
+#include "core/group.h"
+#include "core/loop.h"
+#include "core/mem.h"
+#include "core/offload.h"
+#include "core/sigwatch.h"
+#include "parse/robots.h"
+#include "parse/sitemap.h"
+#include "parse/url.h"
+#include "parse/visited.h"
+
+/* A stored link that is a redirect target keeps the page's depth instead of depth + 1. */
+#define REDIRECT_MARK '\x01'
+#define CHAIN_MAX 32
+#define ROBOTS_MAX_BYTES (500u * 1024u)   /* RFC 9309 2.5: at least 500 KiB must be parsed */
+#define ROBOTS_MAX_HOPS 5
+
+/* The state a URL's record needs across retries and redirect hops. */
+struct chain {
+    uint64_t fps[CHAIN_MAX];    /* URLs of the chain so far (loop detection) */
+    unsigned n;
+    unsigned depth;
+    int64_t fetched_at_ms;      /* when its first request started */
+    double fetch_ms;            /* all requests so far */
+    long last_status;           /* of the last failed attempt, for a record written at a stop */
+    int last_error;
+    char url[];                 /* the URL whose record this is */
+};
+
+struct crawl {
+    const struct crawl_config *cfg;
+    struct core_loop *loop;
+    struct fetch_client *http;
+    struct frontier *frontier;
+    struct parse_visited *visited;
+    struct parse_visited *skip_seen;    /* URLs already listed in --skipped */
+    struct linkstore *links;            /* dfs and best only */
+    struct traps *traps;
+    struct core_group *workers;
+    struct core_group *aux;             /* stop watcher, progress */
+    struct core_sigwatch *stop;
+    struct backoff backoff;
+    struct crawl_stats st;
+    struct core_buf scratch;            /* normalising redirect targets */
+    char agent[64];                     /* robots.txt product token */
+    uint64_t started;
+    bool stopping;
+};
+
+void crawl_config_init(struct crawl_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->max_depth = 2;
+    c->workers = 32;
+    c->order = FRONTIER_BFS;
+    fetch_opts_init(&c->fetch);
+    c->fetch.timeout_ms = 30000;
+    c->fetch.connect_timeout_ms = 10000;
+    c->fetch.low_speed_bytes = 1000;
+    c->fetch.low_speed_ms = 15000;
+    c->max_url_len = 2048;
+    c->max_redirects = 5;
+    c->grace_ms = 5000;
+    c->progress_ms = 250;
+    c->per_host = 2;
+    c->robots = true;
+    c->max_crawl_delay_ms = 60000;
+    c->retries = 2;
+    c->retry_base_ms = 500;
+    c->max_retry_wait_ms = 60000;
+    c->max_path_repeat = 3;
+    c->max_query_variants = 1000;
+    c->max_sitemap_bytes = 50u << 20; /* the sitemaps protocol's own limit */
+}
+
+const char *crawl_error_name(enum crawl_error e)
+{
+    static const char *const names[CRAWL_E_COUNT] = {
+        NULL, "dns", "connect", "timeout", "tls", "too_large", "protocol", "reset",
+        "redirect_loop", "redirect_limit", "redirect_out_of_scope", "redirect_scheme",
+        "cancelled", "robots", "other"};
+
+    return e < CRAWL_E_COUNT ? names[e] : "other";
+}
+
+const char *crawl_skip_name(enum crawl_skip s)
+{
+    static const char *const names[CRAWL_SKIP_COUNT] = {
+        "scope", "depth", "robots", "nofollow", "scheme", "too_long", "malformed", "trap",
+        "max_pages", "redirect_out_of_scope", "interrupted"};
+
+    return s < CRAWL_SKIP_COUNT ? names[s] : "other";
+}
+
+static enum crawl_error error_of(int err)
+{
+    switch (err) {
+    case 0: return CRAWL_OK;
+    case CORE_EDNS: return CRAWL_E_DNS;
+    case CORE_ECONNECT: return CRAWL_E_CONNECT;
+    case -ETIMEDOUT: return CRAWL_E_TIMEOUT;
+    case CORE_ETLS: return CRAWL_E_TLS;
+    case CORE_ETOOLARGE: return CRAWL_E_TOO_LARGE;
+    case CORE_EHTTP: return CRAWL_E_PROTOCOL;
+    case -ECONNRESET: return CRAWL_E_RESET;
+    case CORE_ESCHEME: return CRAWL_E_REDIRECT_SCHEME;
+    case -ECANCELED: return CRAWL_E_CANCELLED;
+    default: return CRAWL_E_OTHER;
+    }
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_html(const char *content_type)
+{
+    size_t n = strcspn(content_type, "; \t");
+
+    return (n == 9 && strncasecmp(content_type, "text/html", 9) == 0) ||
+           (n == 21 && strncasecmp(content_type, "application/xhtml+xml", 21) == 0);
+}
+
+/* Length of "scheme://host[:port]" in a normalised URL. */
+static size_t origin_len(const char *url, size_t len)
+{
+    const char *p = memchr(url, ':', len), *slash;
+
+    if (!p || (size_t)(p - url) + 3 > len)
+        return len;
+    slash = memchr(p + 3, '/', len - (size_t)(p + 3 - url));
+    return slash ? (size_t)(slash - url) : len;
+}
+
+/* A failure worth trying again: the network, a timeout, 5xx or 429. */
+static bool retryable(int err, long status)
+{
+    switch (err) {
+    case 0:
+        return status == 429 || (status >= 500 && status <= 599);
+    case CORE_ECONNECT:
+    case -ETIMEDOUT:
+    case -ECONNRESET:
+    case CORE_EHTTP:
+    case CORE_EDNS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* --- skipped URLs ------------------------------------------------------------------------- */
+
+/* List url under why, once per URL (if we do not know it from the visited set already). */
+static void skipped(struct crawl *c, const char *url, size_t len, const char *parent,
+                    enum crawl_skip why, bool dedup)
+{
+    if (!c->cfg->on_skip)
+        return;
+    if (dedup && c->skip_seen) {
+        uint64_t fp = parse_visited_fingerprint(c->skip_seen, url, len);
+
+        if (parse_visited_add(c->skip_seen, fp, 0, NULL, NULL) != PARSE_VISITED_NEW)
+            return;
+    }
+    if (url[len] == '\0') {
+        c->cfg->on_skip(url, parent, why, c->cfg->arg);
+    } else {
+        char *copy = core_strndup(url, len);
+
+        if (copy)
+            c->cfg->on_skip(copy, parent, why, c->cfg->arg);
+        core_free(copy);
+    }
+}
+
+/* --- discovering URLs --------------------------------------------------------------------- */
+
+static void reexpand(struct crawl *c, uint64_t fp, const char *url, unsigned depth);
+
+static int enqueue(struct crawl *c, const char *url, size_t len, uint64_t fp, unsigned depth,
+                   struct frontier_parent *parent, struct frontier_job **out)
+{
+    int rc = frontier_add(c->frontier, url, len, origin_len(url, len), fp, depth, parent, out);
+
+    if (rc == 0)
+        parse_visited_set_state(c->visited, fp, PARSE_VISITED_QUEUED);
+    else if (rc == -EPIPE)
+        skipped(c, url, len, parent ? parent->url : NULL,
+                c->stopping ? CRAWL_SKIP_INTERRUPTED : CRAWL_SKIP_MAX_PAGES, false);
+    return rc;
+}
+
+/* Judge one URL found at depth on parent's page (or a seed, parent NULL). Counts new jobs in
+ * *added. Failures to queue (out of memory, a closed frontier) drop the URL. */
+static void discover(struct crawl *c, const char *url, size_t len, unsigned depth,
+                     struct frontier_parent *parent, long *added)
+{
+    const struct crawl_config *cfg = c->cfg;
+    enum parse_visited_state state = PARSE_VISITED_QUEUED;
+    const char *purl = parent ? parent->url : NULL;
+    bool beyond = depth > cfg->max_depth;
+    uint64_t fp;
+    int rc;
+
+    if (scope_check(cfg->scope, url, len) != SCOPE_IN) {
+        c->st.out_of_scope++;
+        skipped(c, url, len, purl, CRAWL_SKIP_SCOPE, true);
+        return;
+    }
+    fp = parse_visited_fingerprint(c->visited, url, len);
+    rc = parse_visited_add(c->visited, fp, depth, NULL, &state);
+    if (rc == PARSE_VISITED_SEEN) {
+        c->st.duplicates++;
+        return;
+    }
+    if (rc == PARSE_VISITED_SHORTER) {
+        c->st.shorter_routes++;
+        if (state == PARSE_VISITED_DONE)
+            reexpand(c, fp, url, depth);
+        if (state != PARSE_VISITED_BEYOND || beyond)
+            return; /* QUEUED and ACTIVE jobs read the better depth themselves */
+    } else if (rc != PARSE_VISITED_NEW) {
+        return; /* -ENOMEM: the URL is lost, and counted nowhere better */
+    }
+    if (beyond) {
+        parse_visited_set_state(c->visited, fp, PARSE_VISITED_BEYOND);
+        c->st.beyond_depth++;
+        skipped(c, url, len, purl, CRAWL_SKIP_DEPTH, false);
+        return;
+    }
+    if (rc == PARSE_VISITED_NEW && traps_check(c->traps, url, len, origin_len(url, len))) {
+        /* keep it known (DONE), so it is judged once */
+        parse_visited_set_state(c->visited, fp, PARSE_VISITED_DONE);
+        c->st.traps++;
+        skipped(c, url, len, purl, CRAWL_SKIP_TRAP, false);
+        return;
+    }
+    if (enqueue(c, url, len, fp, depth, parent, NULL) == 0 && added)
+        (*added)++;
+}
+
+/* A fetched page was reached by a shorter route: follow its stored links from there. */
+static void reexpand(struct crawl *c, uint64_t fp, const char *url, unsigned depth)
+{
+    struct frontier_parent *parent;
+    struct core_buf links;
+    size_t off;
+
+    if (!c->links)
+        return;
+    core_buf_init(&links, 256u << 20);
+    if (linkstore_get(c->links, fp, &links) == 0 && (parent = frontier_parent_new(url)) != NULL) {
+        for (off = 0; off < links.len;) {
+            const char *l = links.data + off;
+            size_t n = strlen(l);
+            bool hop = l[0] == REDIRECT_MARK;
+
+            discover(c, l + hop, n - hop, hop ? depth : depth + 1, parent, NULL);
+            off += n + 1;
+        }
+        frontier_parent_release(parent);
+    }
+    core_buf_free(&links);
+}
+
+/* --- records ------------------------------------------------------------------------------ */
+
+static void emit(struct crawl *c, struct crawl_record *rec, enum crawl_error err)
+{
+    rec->error = crawl_error_name(err);
+    c->st.attempted++;
+    c->st.errors[err]++;
+    if (err == CRAWL_OK && rec->status >= 200 && rec->status < 300)
+        c->st.ok++;
+    else if (rec->status >= 400)
+        c->st.http_errors++;
+    c->st.bytes += (uint64_t)rec->bytes;
+    if (c->cfg->on_record)
+        c->cfg->on_record(rec, c->cfg->arg);
+}
+
+/* The record of the URL a job stands for (its chain's first URL, or itself). */
+static void record_for(struct crawl *c, const struct frontier_job *job, struct crawl_record *r)
+{
+    const struct chain *ch = job->extra;
+
+    memset(r, 0, sizeof(*r));
+    r->url = ch ? ch->url : job->url;
+    r->final_url = job->url;
+    r->parent = job->parent ? job->parent->url : NULL;
+    r->links_found = -1;
+    r->links_new = -1;
+    r->content_type = "";
+    if (ch) {
+        r->depth = ch->depth;
+        r->fetched_at_ms = ch->fetched_at_ms;
+        r->fetch_ms = ch->fetch_ms;
+        r->redirects = ch->n > 0 ? ch->n - 1 : 0;
+    } else {
+        parse_visited_get(c->visited, job->fp, &r->depth, NULL);
+        r->fetched_at_ms = wall_ms();
+    }
+}
+
+/* The job's chain, created when it has none yet. NULL when out of memory. */
+static struct chain *chain_of(struct frontier_job *job, unsigned depth)
+{
+    struct chain *ch = job->extra;
+    size_t n;
+
+    if (ch)
+        return ch;
+    n = strlen(job->url) + 1;
+    ch = core_calloc(1, sizeof(*ch) + n);
+    if (!ch)
+        return NULL;
+    memcpy(ch->url, job->url, n);
+    ch->fps[0] = job->fp;
+    ch->n = 1;
+    ch->depth = depth;
+    ch->fetched_at_ms = wall_ms();
+    job->extra = ch;
+    return ch;
+}
+
+/* A queued job the frontier dropped at a stop: a chain already begun gets its record. */
+static void on_dropped(const struct frontier_job *job, void *arg)
+{
+    struct crawl *c = arg;
+    const struct chain *ch = job->extra;
+    struct crawl_record rec;
+
+    c->st.not_reached++;
+    if (job->kind != FRONTIER_PAGE)
+        return;
+    if (!ch) {
+        skipped(c, job->url, strlen(job->url), job->parent ? job->parent->url : NULL,
+                c->stopping ? CRAWL_SKIP_INTERRUPTED : CRAWL_SKIP_MAX_PAGES, false);
+        return;
+    }
+    record_for(c, job, &rec);
+    rec.status = ch->last_status;
+    rec.attempts = job->attempts;
+    emit(c, &rec, ch->last_error ? error_of(ch->last_error) : CRAWL_E_CANCELLED);
+}
+
+/* --- one page ----------------------------------------------------------------------------- */
+
+struct analysis {
+    struct page_input in;
+    struct page_output out;
+};
+
+static int analyze_on_pool(void *arg)
+{
+    struct analysis *a = arg;
+
+    return page_analyze(&a->in, &a->out);
+}
+
+static void list_page_skips(struct crawl *c, const struct page_output *o, const char *page)
+{
+    static const enum crawl_skip why[] = {CRAWL_SKIP_SCHEME, CRAWL_SKIP_MALFORMED,
+                                          CRAWL_SKIP_TOO_LONG, CRAWL_SKIP_NOFOLLOW};
+    size_t off;
+
+    for (off = 0; off < o->skipped.len;) {
+        const char *e = o->skipped.data + off;
+        size_t n = strlen(e + 1);
+
+        if ((unsigned char)e[0] < sizeof(why) / sizeof(why[0]))
+            skipped(c, e + 1, n, page, why[(unsigned char)e[0]], true);
+        off += n + 2;
+    }
+}
+
+/* Parse a fetched HTML page off the loop, then judge its links. */
+static void expand(struct core_coro *co, struct crawl *c, const struct fetch_result *res,
+                   const char *page_url, uint64_t fp, struct crawl_record *rec,
+                   struct analysis *a)
+{
+    const struct crawl_config *cfg = c->cfg;
+    struct frontier_parent *parent;
+    unsigned depth = rec->depth;
+    long added = 0;
+    size_t off;
+
+    a->in.body = res->body.data ? res->body.data : "";
+    a->in.len = res->body.len;
+    a->in.content_type = res->content_type;
+    a->in.url = page_url;
+    /* bfs depths are final, so a page at the limit needs its title only (unless --skipped
+     * wants to list the links past the limit) */
+    a->in.title_only = cfg->order == FRONTIER_BFS && depth >= cfg->max_depth && !cfg->on_skip;
+    a->in.follow_nofollow = cfg->follow_nofollow;
+    a->in.max_url_len = cfg->max_url_len;
+    if (core_offload(co, analyze_on_pool, a, -1) != 0)
+        return;
+    rec->title = a->out.title;
+    c->st.skipped_links += a->out.nskipped;
+    list_page_skips(c, &a->out, page_url);
+    if (a->in.title_only)
+        return;
+    rec->links_found = (long)a->out.links_found;
+    c->st.links_found += a->out.links_found;
+    /* the page may have been reached by a shorter route while it was being fetched */
+    parse_visited_get(c->visited, fp, &depth, NULL);
+    parent = frontier_parent_new(page_url);
+    for (off = 0; parent && off < a->out.links.len;) {
+        const char *l = a->out.links.data + off;
+        size_t n = strlen(l);
+
+        discover(c, l, n, depth + 1, parent, &added);
+        off += n + 1;
+    }
+    frontier_parent_release(parent);
+    rec->links_new = added;
+    if (c->links && depth > 0 && a->out.links.len > 0)
+        linkstore_put(c->links, fp, a->out.links.data, a->out.links.len);
+}
+
+/* A redirect from job's URL to location. Returns true when the chain goes on as a new job
+ * (the record waits for it), false when the chain ends here with *err (or none). */
+static bool follow_hop(struct crawl *c, struct frontier_job *job, const char *location,
+                       struct crawl_record *rec, enum crawl_error *err)
+{
+    const struct crawl_config *cfg = c->cfg;
+    enum parse_visited_state state = PARSE_VISITED_QUEUED;
+    struct frontier_job *hop;
+    struct chain *ch, *next;
+    uint64_t fp;
+    unsigned i;
+    int rc;
+
+    rc = parse_url_resolve(job->url, strlen(job->url), location, strlen(location), &c->scratch);
+    if (rc < 0) {
+        *err = rc == CORE_ESCHEME ? CRAWL_E_REDIRECT_SCHEME : CRAWL_E_PROTOCOL;
+        return false;
+    }
+    rec->final_url = c->scratch.data;
+    if (rec->depth == 0 && !job->extra)
+        scope_add_seed(cfg->scope, c->scratch.data, c->scratch.len); /* a seed that moved */
+    if (scope_check(cfg->scope, c->scratch.data, c->scratch.len) != SCOPE_IN) {
+        *err = CRAWL_E_REDIRECT_OUT_OF_SCOPE;
+        skipped(c, c->scratch.data, c->scratch.len, rec->url, CRAWL_SKIP_REDIRECT_OUT_OF_SCOPE,
+                true);
+        return false;
+    }
+    ch = chain_of(job, rec->depth);
+    if (!ch) {
+        *err = CRAWL_E_OTHER;
+        return false;
+    }
+    ch->fetched_at_ms = rec->fetched_at_ms;
+    ch->fetch_ms = rec->fetch_ms;
+    fp = parse_visited_fingerprint(c->visited, c->scratch.data, c->scratch.len);
+    for (i = 0; i < ch->n; i++)
+        if (ch->fps[i] == fp) {
+            *err = CRAWL_E_REDIRECT_LOOP;
+            return false;
+        }
+    if (ch->n > cfg->max_redirects || ch->n >= CHAIN_MAX) {
+        *err = CRAWL_E_REDIRECT_LIMIT;
+        return false;
+    }
+    if (c->links) {
+        /* so a later, shorter route to this URL also reaches the target */
+        struct core_buf mark;
+
+        core_buf_init(&mark, c->scratch.len + 2);
+        if (core_buf_putc(&mark, REDIRECT_MARK) == 0 &&
+            core_buf_append(&mark, c->scratch.data, c->scratch.len + 1) == 0)
+            linkstore_put(c->links, job->fp, mark.data, mark.len);
+        core_buf_free(&mark);
+    }
+    rc = parse_visited_add(c->visited, fp, rec->depth, NULL, &state);
+    if (!(rc == PARSE_VISITED_NEW || (rc == PARSE_VISITED_SHORTER && state == PARSE_VISITED_BEYOND))) {
+        if (rc == PARSE_VISITED_SHORTER && state == PARSE_VISITED_DONE)
+            reexpand(c, fp, c->scratch.data, rec->depth);
+        c->st.duplicates++;
+        return false; /* someone else has fetched or will fetch it */
+    }
+    /* the chain goes on as a job of its own: its host's politeness and robots.txt apply */
+    next = core_malloc(sizeof(*next) + strlen(ch->url) + 1);
+    if (!next) {
+        *err = CRAWL_E_OTHER;
+        return false;
+    }
+    memcpy(next, ch, sizeof(*next) + strlen(ch->url) + 1);
+    next->fps[next->n++] = fp;
+    if (enqueue(c, c->scratch.data, c->scratch.len, fp, rec->depth, job->parent, &hop) < 0) {
+        core_free(next);
+        *err = c->stopping ? CRAWL_E_CANCELLED : CRAWL_E_OTHER;
+        return false;
+    }
+    hop->extra = next;
+    return true;
+}
+
+enum job_end { JOB_DONE, JOB_REQUEUED };
+
+/* Whether a new URL may still start (--max-pages, a stop). */
+static bool may_start(struct crawl *c)
+{
+    if (c->stopping)
+        return false;
+    if (c->cfg->max_pages && c->started >= c->cfg->max_pages)
+        return false;
+    if (c->cfg->max_pages && c->started + 1 == c->cfg->max_pages) {
+        /* this is the last one: drop the rest now so the crawl ends promptly */
+        frontier_close(c->frontier, true);
+    }
+    c->started++;
+    return true;
+}
+
+static enum job_end page_job(struct core_coro *co, struct crawl *c, struct frontier_job *job)
+{
+    struct chain *ch = job->extra;
+    struct crawl_record rec;
+    struct fetch_result res;
+    struct analysis a;
+    enum crawl_error err = CRAWL_OK;
+    int rc;
+
+    if (!ch && job->attempts == 0 && !may_start(c)) {
+        skipped(c, job->url, strlen(job->url), job->parent ? job->parent->url : NULL,
+                c->stopping ? CRAWL_SKIP_INTERRUPTED : CRAWL_SKIP_MAX_PAGES, false);
+        c->st.not_reached++;
+        return JOB_DONE;
+    }
+    record_for(c, job, &rec);
+    if (job->denied) {
+        c->st.robots_denied++;
+        skipped(c, job->url, strlen(job->url), rec.parent, CRAWL_SKIP_ROBOTS, false);
+        parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_DONE);
+        emit(c, &rec, CRAWL_E_ROBOTS);
+        return JOB_DONE;
+    }
+    parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_ACTIVE);
+    fetch_result_init(&res);
+    page_output_init(&a.out);
+    rc = fetch_client_get(co, c->http, job->url, &res);
+    rec.fetch_ms += res.ms_total;
+    rec.attempts = job->attempts + 1u;
+    if (retryable(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping &&
+        (ch = chain_of(job, rec.depth)) != NULL) {
+        /* try again later, from the frontier: a Retry-After or backoff holds the whole host */
+        ch->fetched_at_ms = rec.fetched_at_ms;
+        ch->fetch_ms = rec.fetch_ms;
+        ch->last_status = res.status;
+        ch->last_error = rc;
+        c->st.retries++;
+        frontier_retry(c->frontier, job,
+                       core_now_ms() + backoff_delay(&c->backoff, job->attempts + 1u,
+                                                     res.retry_after_s));
+        fetch_result_free(&res);
+        return JOB_REQUEUED;
+    }
+    err = error_of(rc);
+    rec.status = res.status;
+    rec.content_type = res.content_type;
+    rec.bytes = (int64_t)res.body.len;
+    if (rc == 0 && res.status >= 300 && res.status < 400 && res.location &&
+        follow_hop(c, job, res.location, &rec, &err)) {
+        parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_DONE);
+        fetch_result_free(&res);
+        page_output_free(&a.out);
+        /* the hop's job carries the chain on (a copy was made for it) */
+        return JOB_DONE;
+    }
+    if (rc == 0 && res.status >= 200 && res.status < 300 && is_html(res.content_type))
+        expand(co, c, &res, job->url, job->fp, &rec, &a);
+    parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_DONE);
+    emit(c, &rec, err);
+    page_output_free(&a.out);
+    fetch_result_free(&res);
+    return JOB_DONE;
+}
+
+/* --- sitemaps ------------------------------------------------------------------------------ */
+
+/* Queue a sitemap file (from robots.txt or a sitemap index) once, if it is in scope. */
+static void add_sitemap(struct crawl *c, const char *base, const char *url, size_t len)
+{
+    enum parse_visited_state state;
+    struct frontier_job *job;
+    uint64_t fp;
+
+    if (parse_url_resolve(base, strlen(base), url, len, &c->scratch) < 0 ||
+        scope_check(c->cfg->scope, c->scratch.data, c->scratch.len) != SCOPE_IN)
+        return;
+    fp = parse_visited_fingerprint(c->visited, c->scratch.data, c->scratch.len);
+    if (parse_visited_add(c->visited, fp, 0, NULL, &state) != PARSE_VISITED_NEW)
+        return;
+    if (frontier_add(c->frontier, c->scratch.data, c->scratch.len,
+                     origin_len(c->scratch.data, c->scratch.len), fp, 0, NULL, &job) == 0)
+        job->kind = FRONTIER_SITEMAP;
+}
+
+struct sitemap_walk {
+    struct crawl *c;
+    const char *url;
+    bool index;
+    struct core_buf locs;       /* NUL-separated */
+};
+
+static void on_loc(const char *loc, size_t len, void *arg)
+{
+    struct sitemap_walk *w = arg;
+
+    /* a URL that does not fit is dropped whole (its NUL never lands, so it is cut back) */
+    size_t mark = w->locs.len;
+
+    if (core_buf_append(&w->locs, loc, len) < 0 || core_buf_putc(&w->locs, '\0') < 0) {
+        w->locs.len = mark;
+        if (w->locs.data)
+            w->locs.data[mark] = '\0';
+    }
+}
+
+/* Fetch a sitemap: its URLs become seeds (depth 0); an index's entries, more sitemaps. */
+static enum job_end sitemap_job(struct core_coro *co, struct crawl *c, struct frontier_job *job)
+{
+    struct sitemap_walk w = {c, job->url, false, {0}};
+    struct fetch_result res;
+    size_t off;
+    int rc;
+
+    c->st.sitemaps_fetched++;
+    fetch_result_init(&res);
+    rc = fetch_client_get(co, c->http, job->url, &res);
+    if (retryable(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
+        c->st.retries++;
+        frontier_retry(c->frontier, job, core_now_ms() + backoff_delay(&c->backoff,
+                       job->attempts + 1u, res.retry_after_s));
+        fetch_result_free(&res);
+        return JOB_REQUEUED;
+    }
+    core_buf_init(&w.locs, 64u << 20);
+    if (rc == 0 && res.status >= 200 && res.status < 300 && res.body.len > 0) {
+        /* whatever it found before an error (too big, too many URLs) still counts */
+        rc = parse_sitemap(res.body.data, res.body.len, c->cfg->max_sitemap_bytes, on_loc, &w,
+                           &w.index);
+        (void)rc;
+    }
+    for (off = 0; off < w.locs.len;) {
+        const char *loc = w.locs.data + off;
+        size_t n = strlen(loc);
+
+        if (w.index) {
+            add_sitemap(c, job->url, loc, n);
+        } else if (parse_url_resolve(job->url, strlen(job->url), loc, n, &c->scratch) == 0) {
+            char *url = core_strndup(c->scratch.data, c->scratch.len);
+
+            c->st.sitemap_urls++;
+            if (url)
+                discover(c, url, strlen(url), 0, NULL, NULL);
+            core_free(url);
+        }
+        off += n + 1;
+    }
+    parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_DONE);
+    core_buf_free(&w.locs);
+    fetch_result_free(&res);
+    return JOB_DONE;
+}
+
+/* --- robots.txt ---------------------------------------------------------------------------- */
+
+static bool robots_allowed(const void *rules, const char *target, size_t len)
+{
+    return parse_robots_allowed(rules, target, len);
+}
+
+static void robots_free(void *rules)
+{
+    parse_robots_destroy(rules);
+}
+
+/* RFC 9309 2.3.1: a 2xx file is parsed; 4xx means no rules; 5xx or no answer means nothing
+ * may be fetched. Redirects are followed up to ROBOTS_MAX_HOPS. */
+static enum job_end robots_job(struct core_coro *co, struct crawl *c, struct frontier_job *job)
+{
+    struct parse_robots *rules = NULL;
+    struct fetch_result res;
+    struct core_buf url;
+    int64_t delay = -1;
+    unsigned hops = 0;
+    int rc;
+
+    core_buf_init(&url, c->cfg->max_url_len);
+    if (core_buf_puts(&url, job->url) < 0)
+        return JOB_DONE;
+    c->st.robots_fetched++;
+    for (;;) {
+        fetch_result_init(&res);
+        rc = fetch_client_get(co, c->http, url.data, &res);
+        if (retryable(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
+            c->st.retries++;
+            frontier_retry(c->frontier, job,
+                           core_now_ms() + backoff_delay(&c->backoff, job->attempts + 1u,
+                                                         res.retry_after_s));
+            fetch_result_free(&res);
+            core_buf_free(&url);
+            return JOB_REQUEUED;
+        }
+        if (rc == 0 && res.status >= 300 && res.status < 400 && res.location &&
+            hops++ < ROBOTS_MAX_HOPS &&
+            parse_url_resolve(url.data, url.len, res.location, strlen(res.location), &url) == 0) {
+            fetch_result_free(&res);
+            continue;
+        }
+        break;
+    }
+    if (rc == 0 && res.status >= 200 && res.status < 300)
+        rc = parse_robots_create(res.body.data ? res.body.data : "", res.body.len, c->agent, &rules);
+    else if (rc == 0 && res.status >= 400 && res.status < 500)
+        rc = parse_robots_allow_all(&rules);
+    else
+        rc = parse_robots_disallow_all(&rules);
+    if (rc == 0) {
+        delay = parse_robots_crawl_delay_ms(rules);
+        if (delay > c->cfg->max_crawl_delay_ms)
+            delay = c->cfg->max_crawl_delay_ms;
+        c->st.sitemaps += parse_robots_sitemaps(rules);
+        for (size_t i = 0; c->cfg->sitemaps && i < parse_robots_sitemaps(rules); i++) {
+            size_t len;
+            const char *sm = parse_robots_sitemap(rules, i, &len);
+
+            add_sitemap(c, url.data, sm, len);
+        }
+    }
+    /* without rules (out of memory) the host stays allowed: rules NULL */
+    frontier_host_set_robots(c->frontier, job->host, rc == 0 ? rules : NULL, delay);
+    fetch_result_free(&res);
+    core_buf_free(&url);
+    return JOB_DONE;
+}
+
+/* --- coroutines ---------------------------------------------------------------------------- */
+
+static int worker(struct core_coro *co, void *arg)
+{
+    struct crawl *c = arg;
+    struct frontier_job *job;
+    enum job_end end;
+    int rc;
+
+    while ((rc = frontier_take(co, c->frontier, &job)) == 0) {
+        if (job->kind == FRONTIER_ROBOTS)
+            end = robots_job(co, c, job);
+        else if (job->kind == FRONTIER_SITEMAP)
+            end = sitemap_job(co, c, job);
+        else
+            end = page_job(co, c, job);
+        if (end == JOB_DONE)
+            frontier_done(c->frontier, job);
+    }
+    return rc == -EPIPE ? 0 : rc;
+}
+
+/* Waits for a stop request, then drops the queue and gives fetches in flight grace_ms. */
+static int stopper(struct core_coro *co, void *arg)
+{
+    struct crawl *c = arg;
+    int64_t deadline;
+
+    if (core_sigwatch_wait(co, c->stop, -1) < 0)
+        return 0;
+    c->stopping = true;
+    c->st.interrupted = true;
+    frontier_close(c->frontier, true);
+    deadline = core_deadline_in(c->cfg->grace_ms);
+    while (core_sigwatch_level(c->stop) < CORE_STOP_IMMEDIATE && core_now_ms() < deadline) {
+        int64_t next = core_deadline_in(20);
+
+        if (core_sleep(co, next < deadline ? next : deadline) < 0)
+            return 0;
+    }
+    core_group_cancel(c->workers);
+    return 0;
+}
+
+static int progress(struct core_coro *co, void *arg)
+{
+    struct crawl *c = arg;
+    struct crawl_progress p;
+
+    while (core_sleep(co, core_deadline_in(c->cfg->progress_ms)) == 0) {
+        p.done = c->st.attempted;
+        p.queued = frontier_queued(c->frontier);
+        p.in_flight = frontier_in_progress(c->frontier);
+        p.errors = c->st.attempted - c->st.ok;
+        c->cfg->on_progress(&p, c->cfg->arg);
+    }
+    return 0;
+}
+
+static int add_seeds(struct crawl *c)
+{
+    const struct crawl_config *cfg = c->cfg;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < cfg->nseeds; i++) {
+        rc = scope_add_seed(cfg->scope, cfg->seeds[i], strlen(cfg->seeds[i]));
+        if (rc < 0)
+            return rc;
+    }
+    for (i = 0; i < cfg->nseeds; i++)
+        discover(c, cfg->seeds[i], strlen(cfg->seeds[i]), 0, NULL, NULL);
+    return 0;
+}
+
+/* The robots.txt product token: the User-Agent up to its first '/' or space ("trawl"). */
+static void set_agent(struct crawl *c)
+{
+    const char *ua = c->cfg->fetch.user_agent ? c->cfg->fetch.user_agent : FETCH_USER_AGENT;
+    size_t n = strcspn(ua, "/ \t");
+
+    if (n == 0 || n >= sizeof(c->agent)) {
+        ua = "trawl";
+        n = strlen(ua);
+    }
+    memcpy(c->agent, ua, n);
+    c->agent[n] = '\0';
+}
+
+static int setup(struct crawl *c, struct core_coro *co)
+{
+    const struct crawl_config *cfg = c->cfg;
+    struct frontier_opts fo;
+    uint64_t seed = ((uint64_t)wall_ms() << 20) ^ (uint64_t)(uintptr_t)c;
+    int rc;
+
+    c->loop = core_coro_loop(co);
+    core_buf_init(&c->scratch, cfg->max_url_len);
+    set_agent(c);
+    backoff_init(&c->backoff, cfg->retry_base_ms, cfg->max_retry_wait_ms, cfg->max_retry_wait_ms,
+                 seed | 1);
+    frontier_opts_init(&fo);
+    fo.order = cfg->order;
+    fo.per_host = cfg->per_host;
+    fo.delay_ms = cfg->delay_ms;
+    fo.robots = cfg->robots;
+    fo.allowed = robots_allowed;
+    fo.rules_free = robots_free;
+    fo.dropped = on_dropped;
+    fo.arg = c;
+    rc = fetch_client_create(c->loop, &cfg->fetch, &c->http);
+    if (rc == 0)
+        rc = frontier_create(c->loop, &fo, &c->frontier);
+    if (rc == 0)
+        rc = parse_visited_create(seed, &c->visited);
+    if (rc == 0 && cfg->on_skip)
+        rc = parse_visited_create(seed ^ 0x5bd1e995u, &c->skip_seen);
+    if (rc == 0)
+        rc = traps_create(cfg->max_path_repeat, cfg->max_query_variants, &c->traps);
+    if (rc == 0 && cfg->order != FRONTIER_BFS)
+        rc = linkstore_create(&c->links);
+    if (rc == 0)
+        rc = core_group_create(c->loop, 0, &c->workers);
+    if (rc == 0)
+        rc = core_group_create(c->loop, 0, &c->aux);
+    return rc;
+}
+
+static void teardown(struct crawl *c)
+{
+    core_group_destroy(c->aux);
+    core_group_destroy(c->workers);
+    fetch_client_destroy(c->http);
+    if (c->frontier) {
+        c->st.frontier_peak = frontier_peak(c->frontier);
+        c->st.hosts = frontier_hosts(c->frontier);
+    }
+    frontier_destroy(c->frontier);
+    if (c->visited)
+        c->st.visited = parse_visited_count(c->visited);
+    parse_visited_destroy(c->visited);
+    parse_visited_destroy(c->skip_seen);
+    traps_destroy(c->traps);
+    linkstore_destroy(c->links);
+    core_buf_free(&c->scratch);
+}
+
+int crawl_run(struct core_coro *co, const struct crawl_config *cfg, struct core_sigwatch *stop,
+              struct crawl_stats *st)
+{
+    struct crawl c;
+    int64_t t0 = core_now_ms();
+    unsigned i;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    c.cfg = cfg;
+    c.stop = stop;
+    rc = setup(&c, co);
+    if (rc == 0)
+        rc = add_seeds(&c);
+    for (i = 0; rc == 0 && i < cfg->workers; i++)
+        rc = core_group_spawn(c.workers, worker, &c, NULL);
+    if (rc == 0 && stop)
+        rc = core_group_spawn(c.aux, stopper, &c, NULL);
+    if (rc == 0 && cfg->on_progress)
+        rc = core_group_spawn(c.aux, progress, &c, NULL);
+    if (rc == 0) {
+        /* The crawl is over when every job added has been done: pages, hops, retries that
+         * wait for their time, robots.txt files. */
+        rc = frontier_join(co, c.frontier);
+        frontier_close(c.frontier, false);
+        if (rc == 0)
+            rc = core_group_wait(co, c.workers, -1);
+    }
+    c.st.elapsed_ms = core_now_ms() - t0;
+    teardown(&c);
+    *st = c.st;
+    return rc;
+}

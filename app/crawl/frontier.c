@@ -1,0 +1,756 @@
+/* app/crawl/frontier.c: per-host queues with ready and waiting heaps (see frontier.h).
+ *
+ * Invariants, whenever no frontier function runs:
+ * - a host is in the ready heap iff it is eligible (queued work, below per_host, robots known
+ *   or its robots job first in line) and its next_ms has come; in the waiting heap iff it is
+ *   eligible and next_ms is still ahead; in neither otherwise;
+ * - levels[d] counts the jobs of depth d queued or in progress; unfinished counts all jobs
+ *   added and not yet done (frontier_join waits for it to reach 0). */
+#include "app/crawl/frontier.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/coro.h"
+#include "core/event.h"
+#include "core/loop.h"
+#include "core/mem.h"
+
+#define LEVELS 256
+
+enum robots_state {
+    ROBOTS_OFF,                     /* robots disabled: all allowed */
+    ROBOTS_PENDING,                 /* the robots job is queued or in progress */
+    ROBOTS_KNOWN
+};
+
+struct frontier_host {
+    char *origin;
+    size_t origin_len;
+    struct frontier_job *head;      /* bfs/dfs: a singly linked queue */
+    struct frontier_job *tail;
+    struct frontier_job **heap;     /* best: a min-heap by (prio, seq) */
+    size_t nheap;
+    size_t capheap;
+    size_t queued;
+    unsigned active;
+    int64_t next_ms;                /* earliest start of its next job */
+    int64_t delay_ms;
+    enum robots_state robots;
+    bool robots_first;              /* the robots job is at the head of the queue */
+    void *rules;                    /* robots.txt rules (opts.allowed reads them), or NULL */
+    size_t ready_idx;               /* SIZE_MAX when not in that heap */
+    size_t wait_idx;
+};
+
+struct host_heap {
+    struct frontier_host **items;
+    size_t n;
+    size_t cap;
+};
+
+struct frontier {
+    struct frontier_opts o;
+    struct frontier_host **table;   /* open addressing by origin */
+    size_t cap;
+    size_t nhosts;
+    struct host_heap ready;
+    struct host_heap waiting;
+    struct core_event *changed;     /* set and cleared whenever a taker might now succeed */
+    struct core_event *all_done;
+    size_t levels[LEVELS];
+    size_t level;                   /* lowest depth with levels[d] > 0 (a lower bound) */
+    size_t queued;
+    size_t in_progress;
+    size_t unfinished;
+    size_t peak;
+    uint64_t seq;
+    bool closed;
+};
+
+void frontier_opts_init(struct frontier_opts *o)
+{
+    o->order = FRONTIER_BFS;
+    o->per_host = 0;
+    o->delay_ms = 0;
+    o->robots = false;
+}
+
+/* --- host heaps ------------------------------------------------------------------------- */
+
+static struct frontier_job *head_of(const struct frontier_host *h)
+{
+    return h->heap ? (h->nheap ? h->heap[0] : NULL) : h->head;
+}
+
+/* Ready order: the crawl order of the hosts' first jobs. */
+static bool ready_before(const struct frontier *f, const struct frontier_host *a,
+                         const struct frontier_host *b)
+{
+    const struct frontier_job *x = head_of(a), *y = head_of(b);
+
+    switch (f->o.order) {
+    case FRONTIER_BFS:
+        if (x->depth != y->depth)
+            return x->depth < y->depth;
+        return x->seq < y->seq;
+    case FRONTIER_DFS:
+        return x->seq > y->seq; /* newest first */
+    case FRONTIER_BEST:
+        if (x->prio != y->prio)
+            return x->prio < y->prio;
+        return x->seq < y->seq;
+    }
+    return false;
+}
+
+static bool before(const struct frontier *f, const struct host_heap *hp,
+                   const struct frontier_host *a, const struct frontier_host *b)
+{
+    if (hp == &f->waiting)
+        return a->next_ms < b->next_ms;
+    return ready_before(f, a, b);
+}
+
+static size_t *idx_of(const struct frontier *f, const struct host_heap *hp,
+                      struct frontier_host *h)
+{
+    return hp == &f->waiting ? &h->wait_idx : &h->ready_idx;
+}
+
+static void hput(struct frontier *f, struct host_heap *hp, size_t i, struct frontier_host *h)
+{
+    hp->items[i] = h;
+    *idx_of(f, hp, h) = i;
+}
+
+static void sift_up(struct frontier *f, struct host_heap *hp, size_t i)
+{
+    struct frontier_host *h = hp->items[i];
+
+    while (i > 0 && before(f, hp, h, hp->items[(i - 1) / 2])) {
+        hput(f, hp, i, hp->items[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    hput(f, hp, i, h);
+}
+
+static void sift_down(struct frontier *f, struct host_heap *hp, size_t i)
+{
+    struct frontier_host *h = hp->items[i];
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+
+        if (c >= hp->n)
+            break;
+        if (c + 1 < hp->n && before(f, hp, hp->items[c + 1], hp->items[c]))
+            c++;
+        if (!before(f, hp, hp->items[c], h))
+            break;
+        hput(f, hp, i, hp->items[c]);
+        i = c;
+    }
+    hput(f, hp, i, h);
+}
+
+static int heap_insert(struct frontier *f, struct host_heap *hp, struct frontier_host *h)
+{
+    if (hp->n == hp->cap) {
+        size_t cap = hp->cap ? hp->cap * 2 : 64;
+        struct frontier_host **items = core_reallocarray(hp->items, cap, sizeof(*items));
+
+        if (!items)
+            return -ENOMEM;
+        hp->items = items;
+        hp->cap = cap;
+    }
+    hput(f, hp, hp->n++, h);
+    sift_up(f, hp, hp->n - 1);
+    return 0;
+}
+
+static void heap_remove(struct frontier *f, struct host_heap *hp, struct frontier_host *h)
+{
+    size_t *idx = idx_of(f, hp, h), i = *idx;
+    struct frontier_host *last;
+
+    if (i == SIZE_MAX)
+        return;
+    *idx = SIZE_MAX;
+    last = hp->items[--hp->n];
+    if (last == h)
+        return;
+    hput(f, hp, i, last);
+    if (i > 0 && before(f, hp, last, hp->items[(i - 1) / 2]))
+        sift_up(f, hp, i);
+    else
+        sift_down(f, hp, i);
+}
+
+static bool eligible(const struct frontier *f, const struct frontier_host *h)
+{
+    if (h->queued == 0)
+        return false;
+    if (f->o.per_host && h->active >= f->o.per_host)
+        return false;
+    return h->robots != ROBOTS_PENDING || h->robots_first;
+}
+
+/* Put h where it belongs now (see the invariants). */
+static void place(struct frontier *f, struct frontier_host *h)
+{
+    heap_remove(f, &f->ready, h);
+    heap_remove(f, &f->waiting, h);
+    if (!eligible(f, h))
+        return;
+    /* On -ENOMEM the host is in no heap: its jobs wait until the next change to it. */
+    if (h->next_ms > core_now_ms())
+        heap_insert(f, &f->waiting, h);
+    else
+        heap_insert(f, &f->ready, h);
+}
+
+static void signal_change(struct frontier *f)
+{
+    core_event_set(f->changed);
+    core_event_clear(f->changed);
+}
+
+/* --- per-host queues -------------------------------------------------------------------- */
+
+static bool job_before(const struct frontier_job *a, const struct frontier_job *b)
+{
+    return a->prio < b->prio || (a->prio == b->prio && a->seq < b->seq);
+}
+
+static int job_heap_push(struct frontier_host *h, struct frontier_job *j)
+{
+    size_t i;
+
+    if (h->nheap == h->capheap) {
+        size_t cap = h->capheap ? h->capheap * 2 : 8;
+        struct frontier_job **a = core_reallocarray(h->heap, cap, sizeof(*a));
+
+        if (!a)
+            return -ENOMEM;
+        h->heap = a;
+        h->capheap = cap;
+    }
+    for (i = h->nheap++; i > 0 && job_before(j, h->heap[(i - 1) / 2]); i = (i - 1) / 2)
+        h->heap[i] = h->heap[(i - 1) / 2];
+    h->heap[i] = j;
+    return 0;
+}
+
+static struct frontier_job *job_heap_pop(struct frontier_host *h)
+{
+    struct frontier_job *top = h->heap[0], *last = h->heap[--h->nheap];
+    size_t i = 0;
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+
+        if (c >= h->nheap)
+            break;
+        if (c + 1 < h->nheap && job_before(h->heap[c + 1], h->heap[c]))
+            c++;
+        if (!job_before(h->heap[c], last))
+            break;
+        h->heap[i] = h->heap[c];
+        i = c;
+    }
+    if (h->nheap > 0)
+        h->heap[i] = last;
+    return top;
+}
+
+/* Queue a job on its host: at the back (bfs), the front (dfs, retries) or by priority. */
+static int host_push(struct frontier *f, struct frontier_host *h, struct frontier_job *j,
+                     bool front)
+{
+    if (f->o.order == FRONTIER_BEST) {
+        int rc = job_heap_push(h, j);
+
+        if (rc < 0)
+            return rc;
+    } else if (front || f->o.order == FRONTIER_DFS) {
+        if (h->robots_first && h->head && j->kind != FRONTIER_ROBOTS) {
+            /* the robots job stays first in line */
+            j->next = h->head->next;
+            h->head->next = j;
+            if (!j->next)
+                h->tail = j;
+        } else {
+            j->next = h->head;
+            h->head = j;
+            if (!h->tail)
+                h->tail = j;
+        }
+    } else {
+        j->next = NULL;
+        if (h->tail)
+            h->tail->next = j;
+        else
+            h->head = j;
+        h->tail = j;
+    }
+    if (j->kind == FRONTIER_ROBOTS)
+        h->robots_first = true; /* first in line again after a retry, too */
+    h->queued++;
+    return 0;
+}
+
+static struct frontier_job *host_pop(struct frontier_host *h)
+{
+    struct frontier_job *j;
+
+    if (h->heap)
+        j = job_heap_pop(h);
+    else {
+        j = h->head;
+        h->head = j->next;
+        if (!h->head)
+            h->tail = NULL;
+    }
+    j->next = NULL;
+    h->queued--;
+    if (j->kind == FRONTIER_ROBOTS)
+        h->robots_first = false;
+    return j;
+}
+
+/* --- hosts ------------------------------------------------------------------------------ */
+
+static uint64_t hash(const char *s, size_t n)
+{
+    uint64_t x = 1469598103934665603u;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        x = (x ^ (unsigned char)s[i]) * 1099511628211u;
+    return x;
+}
+
+static size_t find_slot(struct frontier_host *const *t, size_t cap, const char *o, size_t n)
+{
+    size_t i = (size_t)hash(o, n) & (cap - 1);
+
+    while (t[i] && !(t[i]->origin_len == n && memcmp(t[i]->origin, o, n) == 0))
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static int grow_table(struct frontier *f)
+{
+    size_t cap = f->cap ? f->cap * 2 : 64, i;
+    struct frontier_host **t = core_calloc(cap, sizeof(*t));
+
+    if (!t)
+        return -ENOMEM;
+    for (i = 0; i < f->cap; i++)
+        if (f->table[i])
+            t[find_slot(t, cap, f->table[i]->origin, f->table[i]->origin_len)] = f->table[i];
+    core_free(f->table);
+    f->table = t;
+    f->cap = cap;
+    return 0;
+}
+
+static struct frontier_job *job_new(const char *url, size_t len)
+{
+    struct frontier_job *j = core_malloc(sizeof(*j) + len + 1);
+
+    if (!j)
+        return NULL;
+    memset(j, 0, sizeof(*j));
+    memcpy(j->url, url, len);
+    j->url[len] = '\0';
+    return j;
+}
+
+static void count_in(struct frontier *f, struct frontier_job *j)
+{
+    uint32_t d = j->depth < LEVELS ? j->depth : LEVELS - 1;
+
+    j->seq = f->seq++;
+    f->levels[d]++;
+    if (d < f->level)
+        f->level = d;
+    f->queued++;
+    f->unfinished++;
+    if (f->queued > f->peak)
+        f->peak = f->queued;
+}
+
+/* The host of an origin, created (with its robots job, if robots are on) when new. */
+static struct frontier_host *host_get(struct frontier *f, const char *origin, size_t n,
+                                      uint32_t depth)
+{
+    struct frontier_host *h;
+    struct frontier_job *rj;
+    size_t i;
+
+    if (f->cap && (h = f->table[find_slot(f->table, f->cap, origin, n)]) != NULL)
+        return h;
+    if ((f->nhosts + 1) * 2 > f->cap && grow_table(f) < 0)
+        return NULL;
+    h = core_calloc(1, sizeof(*h));
+    if (!h || !(h->origin = core_strndup(origin, n)))
+        goto fail;
+    h->origin_len = n;
+    h->delay_ms = f->o.delay_ms;
+    h->ready_idx = SIZE_MAX;
+    h->wait_idx = SIZE_MAX;
+    if (f->o.order == FRONTIER_BEST) {
+        /* the heap exists from the start: h->heap is what marks the best order */
+        h->heap = core_calloc(8, sizeof(*h->heap));
+        h->capheap = 8;
+        if (!h->heap)
+            goto fail;
+    }
+    if (f->o.robots) {
+        char path[] = "/robots.txt";
+        char *u = core_malloc(n + sizeof(path));
+
+        if (!u)
+            goto fail;
+        memcpy(u, origin, n);
+        memcpy(u + n, path, sizeof(path));
+        rj = job_new(u, n + sizeof(path) - 1);
+        core_free(u);
+        if (!rj)
+            goto fail;
+        rj->kind = FRONTIER_ROBOTS;
+        rj->host = h;
+        rj->depth = depth;
+        h->robots = ROBOTS_PENDING;
+        h->robots_first = true;
+        if (host_push(f, h, rj, true) < 0) {
+            core_free(rj);
+            goto fail;
+        }
+        count_in(f, rj);
+    }
+    i = find_slot(f->table, f->cap, origin, n);
+    f->table[i] = h;
+    f->nhosts++;
+    return h;
+
+fail:
+    if (h) {
+        core_free(h->heap);
+        core_free(h->origin);
+        core_free(h);
+    }
+    return NULL;
+}
+
+/* --- public ----------------------------------------------------------------------------- */
+
+int frontier_create(struct core_loop *loop, const struct frontier_opts *o, struct frontier **out)
+{
+    struct frontier *f = core_calloc(1, sizeof(*f));
+    int rc;
+
+    (void)loop;
+    if (!f)
+        return -ENOMEM;
+    f->o = *o;
+    f->level = LEVELS;
+    rc = core_event_create(&f->changed);
+    if (rc == 0)
+        rc = core_event_create(&f->all_done);
+    if (rc < 0) {
+        core_event_destroy(f->changed);
+        core_free(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+static void job_free(struct frontier_job *j)
+{
+    frontier_parent_release(j->parent);
+    core_free(j->extra);
+    core_free(j);
+}
+
+/* Drop every queued job; returns how many pages (robots jobs not counted) went. */
+static size_t drop_queued(struct frontier *f)
+{
+    size_t i, pages = 0;
+
+    for (i = 0; i < f->cap; i++) {
+        struct frontier_host *h = f->table[i];
+
+        if (!h)
+            continue;
+        while (h->queued) {
+            struct frontier_job *j = host_pop(h);
+            uint32_t d = j->depth < LEVELS ? j->depth : LEVELS - 1;
+
+            pages += j->kind == FRONTIER_PAGE;
+            if (f->o.dropped)
+                f->o.dropped(j, f->o.arg);
+            f->levels[d]--;
+            f->queued--;
+            f->unfinished--;
+            job_free(j);
+        }
+        place(f, h);
+    }
+    return pages;
+}
+
+void frontier_destroy(struct frontier *f)
+{
+    size_t i;
+
+    if (!f)
+        return;
+    drop_queued(f);
+    for (i = 0; i < f->cap; i++) {
+        struct frontier_host *h = f->table[i];
+
+        if (!h)
+            continue;
+        if (h->rules && f->o.rules_free)
+            f->o.rules_free(h->rules);
+        core_free(h->heap);
+        core_free(h->origin);
+        core_free(h);
+    }
+    core_free(f->table);
+    core_free(f->ready.items);
+    core_free(f->waiting.items);
+    core_event_destroy(f->changed);
+    core_event_destroy(f->all_done);
+    core_free(f);
+}
+
+struct frontier_parent *frontier_parent_new(const char *url)
+{
+    size_t n = strlen(url) + 1;
+    struct frontier_parent *p = core_malloc(sizeof(*p) + n);
+
+    if (!p)
+        return NULL;
+    p->refs = 1;
+    memcpy(p->url, url, n);
+    return p;
+}
+
+void frontier_parent_release(struct frontier_parent *p)
+{
+    if (p && --p->refs == 0)
+        core_free(p);
+}
+
+/* Length of the path of an absolute URL (for best-first): up to '?' or the end. */
+static size_t path_len(const char *url, size_t len, size_t origin_len)
+{
+    const char *p = url + origin_len, *q = memchr(p, '?', len - origin_len);
+
+    return (size_t)((q ? q : url + len) - p);
+}
+
+int frontier_add(struct frontier *f, const char *url, size_t len, size_t origin_len, uint64_t fp,
+                 uint32_t depth, struct frontier_parent *parent, struct frontier_job **out)
+{
+    struct frontier_host *h;
+    struct frontier_job *j;
+
+    if (f->closed)
+        return -EPIPE;
+    h = host_get(f, url, origin_len, depth);
+    j = h ? job_new(url, len) : NULL;
+    if (!j)
+        return -ENOMEM;
+    j->host = h;
+    j->fp = fp;
+    j->depth = depth;
+    j->prio = (uint64_t)depth << 32 | path_len(url, len, origin_len);
+    j->kind = FRONTIER_PAGE;
+    if (host_push(f, h, j, false) < 0) {
+        core_free(j);
+        return -ENOMEM;
+    }
+    j->parent = parent;
+    if (parent)
+        parent->refs++;
+    count_in(f, j);
+    place(f, h);
+    signal_change(f);
+    if (out)
+        *out = j;
+    return 0;
+}
+
+/* The lowest depth with work queued or in progress. */
+static size_t current_level(struct frontier *f)
+{
+    while (f->level < LEVELS && f->levels[f->level] == 0)
+        f->level++;
+    return f->level;
+}
+
+/* Target (path and query) of a job's URL, for the robots rules. */
+static const char *target_of(const struct frontier_job *j, size_t *len)
+{
+    const char *t = j->url + j->host->origin_len;
+
+    *len = strlen(t);
+    return t;
+}
+
+int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job **out)
+{
+    for (;;) {
+        int64_t now = core_now_ms(), deadline;
+        struct frontier_host *h;
+        struct frontier_job *j;
+        int rc;
+
+        while (f->waiting.n && f->waiting.items[0]->next_ms <= now) {
+            h = f->waiting.items[0];
+            heap_remove(f, &f->waiting, h);
+            heap_insert(f, &f->ready, h);
+        }
+        if (f->closed && f->queued == 0)
+            return -EPIPE;
+        h = f->ready.n ? f->ready.items[0] : NULL;
+        if (h && !(f->o.order == FRONTIER_BFS && head_of(h)->depth > current_level(f))) {
+            size_t tlen;
+            const char *t;
+
+            j = host_pop(h);
+            j->denied = false;
+            if (j->kind == FRONTIER_PAGE && h->rules && f->o.allowed) {
+                t = target_of(j, &tlen);
+                j->denied = !f->o.allowed(h->rules, t, tlen);
+            }
+            h->active++;
+            if (!j->denied && h->delay_ms > 0)
+                h->next_ms = now + h->delay_ms;
+            f->queued--;
+            f->in_progress++;
+            place(f, h);
+            *out = j;
+            return 0;
+        }
+        /* nothing may start now: wait for a change, or for the first waiting host's time */
+        deadline = f->waiting.n ? f->waiting.items[0]->next_ms : -1;
+        rc = core_event_wait(co, f->changed, deadline);
+        /* a timeout before our own deadline is an enclosing core_wait_for's: the caller's */
+        if (rc == -ECANCELED || (rc == -ETIMEDOUT && (deadline < 0 || core_now_ms() < deadline)))
+            return rc;
+    }
+}
+
+void frontier_done(struct frontier *f, struct frontier_job *j)
+{
+    struct frontier_host *h = j->host;
+    uint32_t d = j->depth < LEVELS ? j->depth : LEVELS - 1;
+
+    h->active--;
+    f->in_progress--;
+    f->levels[d]--;
+    place(f, h);
+    job_free(j);
+    if (--f->unfinished == 0)
+        core_event_set(f->all_done);
+    signal_change(f);
+}
+
+void frontier_retry(struct frontier *f, struct frontier_job *j, int64_t not_before_ms)
+{
+    struct frontier_host *h = j->host;
+
+    h->active--;
+    f->in_progress--;
+    j->attempts++;
+    if (host_push(f, h, j, true) < 0) {
+        /* no room to queue it again: end it rather than lose the count */
+        frontier_done(f, j);
+        return;
+    }
+    f->queued++;
+    if (not_before_ms > h->next_ms)
+        h->next_ms = not_before_ms;
+    place(f, h);
+    signal_change(f);
+}
+
+int frontier_join(struct core_coro *co, struct frontier *f)
+{
+    if (f->unfinished == 0)
+        return 0;
+    core_event_clear(f->all_done);
+    while (f->unfinished > 0) {
+        int rc = core_event_wait(co, f->all_done, -1);
+
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+size_t frontier_close(struct frontier *f, bool immediate)
+{
+    size_t dropped = 0;
+
+    f->closed = true;
+    if (immediate) {
+        dropped = drop_queued(f);
+        if (f->unfinished == 0)
+            core_event_set(f->all_done);
+    }
+    signal_change(f);
+    return dropped;
+}
+
+void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void *rules,
+                              int64_t crawl_delay_ms)
+{
+    if (h->rules && f->o.rules_free)
+        f->o.rules_free(h->rules);
+    h->rules = rules;
+    h->robots = ROBOTS_KNOWN;
+    if (crawl_delay_ms > h->delay_ms) {
+        /* the robots.txt request itself counts: the first page waits a Crawl-delay too */
+        int64_t at = core_now_ms() + crawl_delay_ms;
+
+        h->delay_ms = crawl_delay_ms;
+        if (at > h->next_ms)
+            h->next_ms = at;
+    }
+    place(f, h);
+    signal_change(f);
+}
+
+const char *frontier_host_origin(const struct frontier_host *h)
+{
+    return h->origin;
+}
+
+size_t frontier_queued(const struct frontier *f)
+{
+    return f->queued;
+}
+
+size_t frontier_in_progress(const struct frontier *f)
+{
+    return f->in_progress;
+}
+
+size_t frontier_hosts(const struct frontier *f)
+{
+    return f->nhosts;
+}
+
+size_t frontier_peak(const struct frontier *f)
+{
+    return f->peak;
+}

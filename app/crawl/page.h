@@ -1,0 +1,52 @@
+/* app/crawl/page.h: everything the crawler does to a fetched HTML page that needs no loop: find
+ * the charset, convert to UTF-8, extract title and links, resolve each link against the page's
+ * base and normalise it. Pure and thread-safe, so the crawler runs it on the thread pool
+ * (core_offload) and the loop keeps fetching while pages are parsed.
+ *
+ * Ownership: the input is borrowed for the call; the output's storage is the caller's to
+ * release with page_output_free. Any thread. */
+#ifndef APP_PAGE_H
+#define APP_PAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+
+struct page_input {
+    const char *body;
+    size_t len;
+    const char *content_type;   /* the Content-Type header value, "" when none */
+    const char *url;            /* the page's (final, normalised) URL */
+    bool title_only;            /* links are not wanted (the page is at the depth limit) */
+    bool follow_nofollow;
+    size_t max_url_len;         /* longer links are dropped as too_long */
+};
+
+/* Why a link on the page will not be followed, as written to --skipped. */
+enum page_skip {
+    PAGE_SKIP_SCHEME,           /* mailto:, javascript:, ftp:, ... */
+    PAGE_SKIP_MALFORMED,        /* not a URL we can resolve */
+    PAGE_SKIP_TOO_LONG,
+    PAGE_SKIP_NOFOLLOW          /* rel=nofollow, or the page's meta robots nofollow */
+};
+
+struct page_output {
+    char *title;                /* UTF-8, or NULL */
+    struct core_buf links;      /* normalised absolute URLs, each NUL-terminated, in order */
+    size_t nlinks;
+    size_t links_found;         /* every link on the page, followed or not */
+    struct core_buf skipped;    /* per skipped link: one byte enum page_skip, then URL, NUL */
+    size_t nskipped;
+    bool meta_nofollow;
+    bool deep_fallback;         /* nesting too deep for gumbo: links from the linear scanner */
+    char charset[32];
+    int err;                    /* 0 or -ENOMEM */
+};
+
+void page_output_init(struct page_output *o);
+void page_output_free(struct page_output *o);
+/* Analyse a page. Returns out->err. */
+int page_analyze(const struct page_input *in, struct page_output *out);
+
+#endif

@@ -1,0 +1,42 @@
+/* app/export/crawl_output.h: crawl records as JSONL or CSV lines in an output file.
+ *
+ * One line per record, written whole with one write(2) as soon as the record exists (see
+ * app/export/outfile.h), so a kill leaves at most the last line incomplete and a normal or
+ * interrupted end leaves a complete, valid file. CSV starts with a header row.
+ * Fields, in order: url, final_url, depth, parent, status, content_type, bytes, title,
+ * links_found, links_new, fetch_ms, error, fetched_at (ISO 8601 UTC, milliseconds), attempts.
+ * Unknown values are JSON null / empty CSV fields.
+ *
+ * Ownership: create opens the file (so an unwritable path fails before any fetch);
+ * destroy closes it. Loop thread only. */
+#ifndef APP_CRAWL_OUTPUT_H
+#define APP_CRAWL_OUTPUT_H
+
+#include <stdbool.h>
+
+#include "app/crawl/crawl.h"
+#include "core/err.h"
+
+enum crawl_format {
+    CRAWL_FORMAT_JSONL,
+    CRAWL_FORMAT_CSV
+};
+
+struct crawl_output;
+
+/* The format a path implies: .csv is CSV, anything else JSONL. */
+enum crawl_format crawl_format_for(const char *path);
+/* Open path ("-" = stdout). 0, or a negated errno (nothing is left behind on failure). */
+CORE_MUST_CHECK int crawl_output_create(const char *path, enum crawl_format fmt,
+                                        struct crawl_output **out);
+/* Write one record. 0 or a negated errno (the first error is also kept for destroy). */
+int crawl_output_write(struct crawl_output *o, const struct crawl_record *r);
+/* A --skipped line: {"url", "parent", "reason"}. 0 or a negated errno. */
+int crawl_output_skip(struct crawl_output *o, const char *url, const char *parent,
+                      const char *reason);
+/* Close. Returns the first error seen while writing or closing. NULL gives 0. */
+int crawl_output_destroy(struct crawl_output *o);
+/* Format a Unix time in ms as 2026-11-22T10:00:00.123Z into buf (at least 25 bytes). */
+void crawl_format_time(int64_t unix_ms, char *buf, size_t cap);
+
+#endif

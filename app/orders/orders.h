@@ -1,0 +1,149 @@
+/* app/orders/orders.h: the order pipeline: batches in, every input line out exactly once.
+ *
+ * Stages, connected by bounded core queues (full means back-pressure) and closed stage by
+ * stage when the input ends (each queue counts its senders, so no sentinels):
+ *   read      1 coroutine: streams the batch files in chunks (read on the thread pool), splits
+ *             lines (JSONL) or rows (CSV), and queues batches of up to 256 lines;
+ *   validate  N coroutines: parse and validate whole batches on the thread pool;
+ *   sequence  1 coroutine: releases validated batches in input order, so that the first of
+ *             two orders with one id wins (duplicate ids are found there, app/orders/idset.h); valid
+ *             orders go on by priority (express, standard, bulk; stable within a priority);
+ *   price     N coroutines: subtotal, tax (round half to even), total, exact in minor units;
+ *   deliver   N coroutines (only with an endpoint): POST with an Idempotency-Key, at most
+ *             `concurrency` requests at once, paced to `rate` per second, retried with backoff
+ *             and jitter on connection errors, timeouts, 5xx and 429 (Retry-After honoured);
+ *   record    2 coroutines: take up to 256 finished orders at a time, have the caller format
+ *             them on the thread pool (both at once), and write each batch whole.
+ * Accounting: every input line is covered by exactly one result or reject (CSV: an order's
+ * rows by one), so lines = results + rejects, which the tests check on every run.
+ *
+ * Stopping: at CORE_STOP_GRACEFUL the reader stops at a batch boundary; everything already
+ * read still goes through, and deliveries in flight get grace_ms to finish, after which they
+ * are cancelled and rejected as "delivery: interrupted" (the Idempotency-Key makes retrying
+ * them safe). The stats then say where to resume. CORE_STOP_IMMEDIATE cancels at once.
+ *
+ * Ownership: cfg and what it points to are borrowed for the call; results and rejects passed
+ * to the callbacks are valid only during the call. orders_run and the write callbacks run on
+ * the loop thread; the format callbacks run on thread-pool threads, two at a time, so they
+ * must only append to the buffer they are given. */
+#ifndef APP_ORDERS_H
+#define APP_ORDERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/orders/histogram.h"
+#include "app/orders/money.h"
+#include "app/orders/order.h"
+#include "core/buf.h"
+#include "fetch/client.h"
+
+struct core_coro;
+struct core_sigwatch;
+
+enum orders_input { ORDERS_INPUT_AUTO, ORDERS_INPUT_JSONL, ORDERS_INPUT_CSV };
+
+enum orders_reject_class {
+    ORDERS_R_PARSE,
+    ORDERS_R_INVALID,
+    ORDERS_R_DUPLICATE,
+    ORDERS_R_DELIVERY,
+    ORDERS_R_COUNT
+};
+
+struct orders_result {
+    const struct order *order;
+    int64_t subtotal;           /* minor units */
+    int64_t tax;
+    int64_t total;
+    int64_t units;              /* sum of quantities */
+    bool delivered;             /* status "delivered" (else "priced") */
+    unsigned attempts;          /* HTTP attempts, 0 without delivery */
+    long http_status;           /* last status, 0 without delivery */
+    double latency_ms;          /* from the first attempt to the final answer */
+    const char *source;
+    unsigned source_index;      /* source is cfg->inputs[source_index] */
+    uint64_t first_line;
+    uint64_t last_line;
+};
+
+struct orders_reject {
+    const char *source;         /* input path, "-" for stdin */
+    uint64_t first_line;
+    uint64_t last_line;
+    const char *input;          /* the original line (JSONL), or NULL */
+    size_t input_len;
+    enum orders_reject_class cls;
+    const char *error;          /* "items[2].qty: must be a positive integer" */
+    long http_status;           /* delivery rejects: the endpoint's answer, else 0 */
+    unsigned attempts;
+};
+
+struct orders_config {
+    const char *const *inputs;  /* paths, "-" = stdin */
+    size_t ninputs;
+    enum orders_input format;
+    unsigned validate_workers;
+    unsigned price_workers;
+    unsigned deliver_workers;
+    size_t max_line;            /* bytes */
+    bool has_tax;
+    struct money_rate tax;
+    const char *endpoint;       /* NULL: no delivery */
+    unsigned concurrency;       /* requests in flight at most */
+    double rate;                /* requests per second, 0 = unpaced */
+    struct fetch_opts fetch;
+    unsigned retries;           /* extra attempts after the first */
+    int64_t retry_base_ms;
+    int64_t max_retry_wait_ms;
+    int64_t grace_ms;
+    size_t idset_memory;        /* bytes for the in-memory part of the id set, 0 = default */
+    /* Append one record (a whole line) to out. 0 or a negated errno. Pool threads. */
+    int (*format_result)(const struct orders_result *r, struct core_buf *out, void *arg);
+    int (*format_reject)(const struct orders_reject *r, struct core_buf *out, void *arg);
+    /* Write whole records: 0 or a negated errno. Pool threads (or the loop thread), one call at
+     * a time: orders_run serialises them. A failure stops the run at once (as a second
+     * SIGINT would): nothing more could be recorded. */
+    int (*write_results)(const char *data, size_t len, void *arg);
+    int (*write_rejects)(const char *data, size_t len, void *arg);
+    void *arg;
+};
+
+void orders_config_init(struct orders_config *c);
+
+struct currency_total {
+    char code[4];
+    int decimals;
+    int64_t total;              /* minor units */
+    bool overflow;
+};
+
+struct orders_stats {
+    uint64_t lines;             /* input lines read (data lines; CSV header not counted) */
+    uint64_t entries;           /* lines (JSONL) or orders (CSV) released: results + rejects */
+    uint64_t results;
+    uint64_t priced;
+    uint64_t delivered;
+    uint64_t rejects[ORDERS_R_COUNT];
+    uint64_t retries;           /* delivery attempts after the first */
+    struct currency_total totals[64];
+    size_t ncurrencies;
+    struct histogram latency;   /* delivery latency of delivered orders */
+    int64_t elapsed_ms;
+    bool interrupted;
+    bool input_error;           /* an input could not be read to its end */
+    char input_error_text[256];
+    uint64_t lines_not_reached; /* counted after a stop, UINT64_MAX when not countable (stdin) */
+    char resume_source[256];    /* where to start again after a stop */
+    uint64_t resume_line;
+    uint64_t max_in_flight;     /* the most orders inside the pipeline at once */
+    uint64_t items_returned;    /* item blocks back in the pool at the end (<= max_in_flight) */
+};
+
+const char *orders_reject_class_name(enum orders_reject_class c);
+/* Run the pipeline to its end. 0, or a setup error. st is filled either way. */
+int orders_run(struct core_coro *co, const struct orders_config *cfg, struct core_sigwatch *stop,
+               struct orders_stats *st);
+
+#endif
