@@ -14,7 +14,7 @@
 
 #include "core/mem.h"
 #include "core/sortab.h"
-#include "parse/visited_int.h"
+#include "core/siphash.h"
 
 #define KEY_SHIFT 10            /* bits below the key: 2 of state, 8 of depth */
 #define LOW_MASK ((uint64_t)0x3FF)
@@ -26,76 +26,10 @@
 #define LOAD_DEN 8
 
 struct parse_visited {
-    uint64_t k0, k1;   /* SipHash key */
+    struct core_siphash_key key;  /* of the fingerprints */
     struct core_sortab t; /* shift KEY_SHIFT; no slots until the first add */
     size_t count;      /* entries */
 };
-
-/* ---- SipHash ------------------------------------------------------------------------------ */
-
-static inline uint64_t rotl(uint64_t x, unsigned b)
-{
-    return (x << b) | (x >> (64 - b));
-}
-
-static inline uint64_t load64le(const unsigned char *p)
-{
-    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-           (uint64_t)p[7] << 56;
-}
-
-#define SIPROUND(v0, v1, v2, v3) \
-    do { \
-        v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32); \
-        v2 += v3; v3 = rotl(v3, 16); v3 ^= v2; \
-        v0 += v3; v3 = rotl(v3, 21); v3 ^= v0; \
-        v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32); \
-    } while (0)
-
-/* Inlined with constant rounds where the fingerprint is computed. */
-static inline uint64_t siphash(uint64_t k0, uint64_t k1, unsigned c, unsigned d,
-                               const unsigned char *p, size_t len)
-{
-    uint64_t v0 = k0 ^ 0x736f6d6570736575u, v1 = k1 ^ 0x646f72616e646f6du;
-    uint64_t v2 = k0 ^ 0x6c7967656e657261u, v3 = k1 ^ 0x7465646279746573u;
-    uint64_t m, b = (uint64_t)len << 56;
-    size_t i, tail = len & 7;
-    unsigned r;
-
-    for (i = 0; i + 8 <= len; i += 8) {
-        m = load64le(p + i);
-        v3 ^= m;
-        for (r = 0; r < c; r++)
-            SIPROUND(v0, v1, v2, v3);
-        v0 ^= m;
-    }
-    while (tail-- > 0)
-        b |= (uint64_t)p[i + tail] << (8 * tail);
-    v3 ^= b;
-    for (r = 0; r < c; r++)
-        SIPROUND(v0, v1, v2, v3);
-    v0 ^= b;
-    v2 ^= 0xff;
-    for (r = 0; r < d; r++)
-        SIPROUND(v0, v1, v2, v3);
-    return v0 ^ v1 ^ v2 ^ v3;
-}
-
-uint64_t parse__siphash(uint64_t k0, uint64_t k1, unsigned c, unsigned d, const void *data,
-                        size_t len)
-{
-    return siphash(k0, k1, c, d, data, len);
-}
-
-/* splitmix64: spreads the seed over the two key words. */
-static uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15u;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
-    return x ^ (x >> 31);
-}
 
 /* ---- table -------------------------------------------------------------------------------- */
 
@@ -127,8 +61,7 @@ int parse_visited_create(uint64_t seed, struct parse_visited **out)
     if (!v)
         return -ENOMEM;
     v->t.shift = KEY_SHIFT;
-    v->k0 = mix64(seed);
-    v->k1 = mix64(seed + 0x9e3779b97f4a7c15u);
+    core_siphash_key_from_seed(seed, &v->key);
     *out = v;
     return 0;
 }
@@ -151,11 +84,11 @@ static inline uint64_t key_of(uint64_t fp)
 
 uint64_t parse_visited_fingerprint(const struct parse_visited *v, const char *url, size_t len)
 {
-    return siphash(v->k0, v->k1, 1, 3, (const unsigned char *)url, len);
+    return core_siphash13(&v->key, url, len);
 }
 
 int parse_visited_add(struct parse_visited *v, uint64_t fp, unsigned depth,
-                      unsigned *prev_depth, enum parse_visited_state *state)
+                      unsigned *prev_depth, unsigned *state)
 {
     const uint64_t key = key_of(fp);
     const uint64_t d = depth > PARSE_VISITED_MAX_DEPTH ? PARSE_VISITED_MAX_DEPTH : depth;
@@ -169,7 +102,7 @@ int parse_visited_add(struct parse_visited *v, uint64_t fp, unsigned depth,
         if (prev_depth)
             *prev_depth = (unsigned)(e & DEPTH_MASK);
         if (state)
-            *state = (enum parse_visited_state)((e >> STATE_SHIFT) & 3);
+            *state = (unsigned)((e >> STATE_SHIFT) & 3);
         if (d >= (e & DEPTH_MASK))
             return PARSE_VISITED_SEEN;
         v->t.slots[i] = (e & ~DEPTH_MASK) | d;
@@ -189,13 +122,13 @@ int parse_visited_add(struct parse_visited *v, uint64_t fp, unsigned depth,
             return rc;
     }
     memmove(v->t.slots + i + 1, v->t.slots + i, (j - i) * sizeof(*v->t.slots));
-    v->t.slots[i] = key << KEY_SHIFT | (uint64_t)PARSE_VISITED_QUEUED << STATE_SHIFT | d;
+    v->t.slots[i] = key << KEY_SHIFT | d;   /* state 0 */
     v->count++;
     return PARSE_VISITED_NEW;
 }
 
 int parse_visited_get(const struct parse_visited *v, uint64_t fp, unsigned *depth,
-                      enum parse_visited_state *state)
+                      unsigned *state)
 {
     size_t i = find(v, key_of(fp));
 
@@ -204,15 +137,15 @@ int parse_visited_get(const struct parse_visited *v, uint64_t fp, unsigned *dept
     if (depth)
         *depth = (unsigned)(v->t.slots[i] & DEPTH_MASK);
     if (state)
-        *state = (enum parse_visited_state)((v->t.slots[i] >> STATE_SHIFT) & 3);
+        *state = (unsigned)((v->t.slots[i] >> STATE_SHIFT) & 3);
     return 0;
 }
 
-int parse_visited_set_state(struct parse_visited *v, uint64_t fp, enum parse_visited_state state)
+int parse_visited_set_state(struct parse_visited *v, uint64_t fp, unsigned state)
 {
     size_t i;
 
-    if ((unsigned)state > PARSE_VISITED_DONE)
+    if (state > PARSE_VISITED_STATE_MAX)
         return -EINVAL;
     i = find(v, key_of(fp));
     if (i == SIZE_MAX)

@@ -1,4 +1,4 @@
-/* parse/visited.h: the crawler's visited set: URL fingerprints with a depth and a crawl state.
+/* parse/visited.h: the crawler's visited set: URL fingerprints with a depth and a 2-bit state.
  *
  * Each URL is represented by a 64-bit fingerprint of its normalised bytes (normalise first:
  * this module hashes exactly the bytes it is given). The set keeps the top 54 bits of each
@@ -6,7 +6,7 @@
  * fingerprint are ignored: two fingerprints that differ only there are the same URL. A key
  * (the top 54 bits) of 0 is stored as 1, so that no entry is ever 0 (an empty slot).
  *
- * Fingerprint: SipHash-1-3 (the hash-table variant of SipHash, as in Rust's HashMap and
+ * Fingerprint: SipHash-1-3 (core/siphash.h, the hash-table variant of SipHash, as in Rust's HashMap and
  * CPython's str hash) keyed from the seed given to create. With a random seed an adversary who
  * cannot see the fingerprints cannot build URLs that collide or that pile into one part of the
  * table (hash flooding); a fixed seed makes runs reproducible, and a saved set is only valid
@@ -59,16 +59,11 @@
 
 struct parse_visited;
 
-enum parse_visited_state {
-    PARSE_VISITED_BEYOND = 0,   /* known, but so far only past the crawl's depth limit */
-    PARSE_VISITED_QUEUED = 1,
-    PARSE_VISITED_ACTIVE = 2,
-    PARSE_VISITED_DONE = 3
-};
+enum { PARSE_VISITED_STATE_MAX = 3 };  /* states are 0..3; their meaning is the caller's */
 
 /* Results of parse_visited_add (all positive, so that "rc < 0" means failure). */
 enum {
-    PARSE_VISITED_NEW = 1,      /* added, state QUEUED */
+    PARSE_VISITED_NEW = 1,      /* added, with state 0 */
     PARSE_VISITED_SHORTER = 2,  /* known, recorded depth lowered to the new one */
     PARSE_VISITED_SEEN = 3      /* known at the same or a smaller depth: nothing changed */
 };
@@ -88,12 +83,12 @@ uint64_t parse_visited_fingerprint(const struct parse_visited *v, const char *ur
  * state: the caller decides whether to queue the URL again. -ENOMEM (growth failed) leaves the
  * set exactly as it was. */
 CORE_MUST_CHECK int parse_visited_add(struct parse_visited *v, uint64_t fp, unsigned depth,
-                                      unsigned *prev_depth, enum parse_visited_state *state);
+                                      unsigned *prev_depth, unsigned *state);
 /* Depth and state of fp (either pointer may be NULL): 0, or -ENOENT when fp is not in the set. */
 int parse_visited_get(const struct parse_visited *v, uint64_t fp, unsigned *depth,
-                      enum parse_visited_state *state);
+                      unsigned *state);
 /* Set the state of a known fp: 0, -ENOENT (unknown fp) or -EINVAL (not a valid state). */
-int parse_visited_set_state(struct parse_visited *v, uint64_t fp, enum parse_visited_state state);
+int parse_visited_set_state(struct parse_visited *v, uint64_t fp, unsigned state);
 /* Number of URLs recorded. */
 size_t parse_visited_count(const struct parse_visited *v);
 /* Bytes of memory the set holds (the struct and its table). */

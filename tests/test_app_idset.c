@@ -12,7 +12,7 @@
 
 #include "app/orders/idset.h"
 #include "core/mem.h"
-#include "parse/visited.h"
+#include "core/siphash.h"
 #include "tests/support/corotest.h"
 
 enum { TINY = 4096 };   /* bytes: the smallest table, 480 home slots, spills at 421 ids */
@@ -98,17 +98,15 @@ static void test_idset_new_then_duplicate(void **state)
 static void test_idset_seed_keys_the_fingerprints(void **state)
 {
     const struct fixture *f = *state;
-    struct parse_visited *a, *b;
+    struct app_idset *a = new_set(f, 1, TINY), *a2 = new_set(f, 1, TINY), *b = new_set(f, 2, TINY);
 
-    (void)f;
-    /* the set's fingerprint is parse_visited's under the same seed: a different seed gives
-     * different fingerprints, so colliding ids cannot be prepared without knowing it */
-    assert_int_equal(parse_visited_create(1, &a), 0);
-    assert_int_equal(parse_visited_create(2, &b), 0);
-    assert_int_not_equal(parse_visited_fingerprint(a, "ORD-1", 5),
-                         parse_visited_fingerprint(b, "ORD-1", 5));
-    parse_visited_destroy(a);
-    parse_visited_destroy(b);
+    /* the same seed gives the same fingerprints; a different seed different ones, so colliding
+     * ids cannot be prepared without knowing it */
+    assert_int_equal(app_idset_key(a, "ORD-1", 5), app_idset_key(a2, "ORD-1", 5));
+    assert_int_not_equal(app_idset_key(a, "ORD-1", 5), app_idset_key(b, "ORD-1", 5));
+    app_idset_destroy(a);
+    app_idset_destroy(a2);
+    app_idset_destroy(b);
 }
 
 /* Every id new exactly once, every repeat a duplicate, wherever it is now (table, or any run). */
@@ -195,21 +193,20 @@ static void test_idset_random_workloads_match_reference(void **state)
 static void clustered(const struct fixture *f, size_t budget, bool expect_spills)
 {
     enum { WANT = 100 };
-    struct parse_visited *v;
+    struct core_siphash_key key;
     struct app_idset *s = new_set(f, 9, budget);
     uint64_t ids[WANT];
     size_t n = 0, i;
     uint64_t c;
 
-    assert_int_equal(parse_visited_create(9, &v), 0);
+    core_siphash_key_from_seed(9, &key);   /* the set's key for seed 9 */
     for (c = 0; n < WANT; c++) {
         char id[32];
         const int len = snprintf(id, sizeof(id), "ORD-%08llu", (unsigned long long)c);
 
-        if (parse_visited_fingerprint(v, id, (size_t)len) >> 54 == 0x3FF)   /* top 10 bits set */
+        if (core_siphash13(&key, id, (size_t)len) >> 54 == 0x3FF)   /* top 10 bits set */
             ids[n++] = c;
     }
-    parse_visited_destroy(v);
     for (i = 0; i < WANT; i++)
         assert_int_equal(add_num(s, ids[i]), 1);
     for (i = 0; i < WANT; i++)

@@ -28,6 +28,16 @@
 #include "parse/url.h"
 #include "parse/visited.h"
 
+/* What the crawl knows of a URL, kept as the 2-bit state of its visited-set entry (a new entry
+ * has state 0, QUEUED). A URL found past the depth limit is BEYOND until a shorter route queues
+ * it; ACTIVE while its fetch runs; DONE once recorded (or judged a trap). */
+enum crawl_url_state {
+    CRAWL_URL_QUEUED = 0,
+    CRAWL_URL_BEYOND = 1,
+    CRAWL_URL_ACTIVE = 2,
+    CRAWL_URL_DONE = 3
+};
+
 /* A stored link that is a redirect target keeps the page's depth instead of depth + 1. */
 #define REDIRECT_MARK '\x01'
 #define CHAIN_MAX 32
@@ -207,7 +217,7 @@ static int enqueue(struct crawl *c, const char *url, size_t len, uint64_t fp, un
     int rc = frontier_add(c->frontier, url, len, origin_len(url, len), fp, depth, parent, out);
 
     if (rc == 0)
-        parse_visited_set_state(c->visited, fp, PARSE_VISITED_QUEUED);
+        parse_visited_set_state(c->visited, fp, CRAWL_URL_QUEUED);
     else if (rc == -EPIPE)
         skipped(c, url, len, parent ? parent->url : NULL,
                 c->stopping ? CRAWL_SKIP_INTERRUPTED : CRAWL_SKIP_MAX_PAGES, false);
@@ -220,7 +230,7 @@ static void discover(struct crawl *c, const char *url, size_t len, unsigned dept
                      struct frontier_parent *parent, long *added)
 {
     const struct crawl_config *cfg = c->cfg;
-    enum parse_visited_state state = PARSE_VISITED_QUEUED;
+    unsigned state = CRAWL_URL_QUEUED;
     const char *purl = parent ? parent->url : NULL;
     bool beyond = depth > cfg->max_depth;
     uint64_t fp;
@@ -239,22 +249,22 @@ static void discover(struct crawl *c, const char *url, size_t len, unsigned dept
     }
     if (rc == PARSE_VISITED_SHORTER) {
         c->st.shorter_routes++;
-        if (state == PARSE_VISITED_DONE)
+        if (state == CRAWL_URL_DONE)
             reexpand(c, fp, url, depth);
-        if (state != PARSE_VISITED_BEYOND || beyond)
+        if (state != CRAWL_URL_BEYOND || beyond)
             return; /* QUEUED and ACTIVE jobs read the better depth themselves */
     } else if (rc != PARSE_VISITED_NEW) {
         return; /* -ENOMEM: the URL is lost, and counted nowhere better */
     }
     if (beyond) {
-        parse_visited_set_state(c->visited, fp, PARSE_VISITED_BEYOND);
+        parse_visited_set_state(c->visited, fp, CRAWL_URL_BEYOND);
         c->st.beyond_depth++;
         skipped(c, url, len, purl, CRAWL_SKIP_DEPTH, false);
         return;
     }
     if (rc == PARSE_VISITED_NEW && traps_check(c->traps, url, len, origin_len(url, len))) {
         /* keep it known (DONE), so it is judged once */
-        parse_visited_set_state(c->visited, fp, PARSE_VISITED_DONE);
+        parse_visited_set_state(c->visited, fp, CRAWL_URL_DONE);
         c->st.traps++;
         skipped(c, url, len, purl, CRAWL_SKIP_TRAP, false);
         return;
@@ -449,7 +459,7 @@ static bool follow_hop(struct crawl *c, struct frontier_job *job, const char *lo
                        struct crawl_record *rec, enum crawl_error *err)
 {
     const struct crawl_config *cfg = c->cfg;
-    enum parse_visited_state state = PARSE_VISITED_QUEUED;
+    unsigned state = CRAWL_URL_QUEUED;
     struct frontier_job *hop;
     struct chain *ch, *next;
     uint64_t fp;
@@ -498,8 +508,8 @@ static bool follow_hop(struct crawl *c, struct frontier_job *job, const char *lo
         core_buf_free(&mark);
     }
     rc = parse_visited_add(c->visited, fp, rec->depth, NULL, &state);
-    if (!(rc == PARSE_VISITED_NEW || (rc == PARSE_VISITED_SHORTER && state == PARSE_VISITED_BEYOND))) {
-        if (rc == PARSE_VISITED_SHORTER && state == PARSE_VISITED_DONE)
+    if (!(rc == PARSE_VISITED_NEW || (rc == PARSE_VISITED_SHORTER && state == CRAWL_URL_BEYOND))) {
+        if (rc == PARSE_VISITED_SHORTER && state == CRAWL_URL_DONE)
             reexpand(c, fp, c->scratch.data, rec->depth);
         c->st.duplicates++;
         return false; /* someone else has fetched or will fetch it */
@@ -557,11 +567,11 @@ static enum job_end page_job(struct core_coro *co, struct crawl *c, struct front
     if (job->denied) {
         c->st.robots_denied++;
         skipped(c, job->url, strlen(job->url), rec.parent, CRAWL_SKIP_ROBOTS, false);
-        parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_DONE);
+        parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
         emit(c, &rec, CRAWL_E_ROBOTS);
         return JOB_DONE;
     }
-    parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_ACTIVE);
+    parse_visited_set_state(c->visited, job->fp, CRAWL_URL_ACTIVE);
     fetch_result_init(&res);
     page_output_init(&a.out);
     rc = fetch_client_get(co, c->http, job->url, &res);
@@ -587,7 +597,7 @@ static enum job_end page_job(struct core_coro *co, struct crawl *c, struct front
     rec.bytes = (int64_t)res.body.len;
     if (rc == 0 && res.status >= 300 && res.status < 400 && res.location &&
         follow_hop(c, job, res.location, &rec, &err)) {
-        parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_DONE);
+        parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
         fetch_result_free(&res);
         page_output_free(&a.out);
         /* the hop's job carries the chain on (a copy was made for it) */
@@ -595,7 +605,7 @@ static enum job_end page_job(struct core_coro *co, struct crawl *c, struct front
     }
     if (rc == 0 && res.status >= 200 && res.status < 300 && is_html(res.content_type))
         expand(co, c, &res, job->url, job->fp, &rec, &a);
-    parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_DONE);
+    parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
     emit(c, &rec, err);
     page_output_free(&a.out);
     fetch_result_free(&res);
@@ -607,7 +617,7 @@ static enum job_end page_job(struct core_coro *co, struct crawl *c, struct front
 /* Queue a sitemap file (from robots.txt or a sitemap index) once, if it is in scope. */
 static void add_sitemap(struct crawl *c, const char *base, const char *url, size_t len)
 {
-    enum parse_visited_state state;
+    unsigned state;
     struct frontier_job *job;
     uint64_t fp;
 
@@ -684,7 +694,7 @@ static enum job_end sitemap_job(struct core_coro *co, struct crawl *c, struct fr
         }
         off += n + 1;
     }
-    parse_visited_set_state(c->visited, job->fp, PARSE_VISITED_DONE);
+    parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
     core_buf_free(&w.locs);
     fetch_result_free(&res);
     return JOB_DONE;

@@ -23,7 +23,7 @@
 
 #include "core/mem.h"
 #include "core/sortab.h"
-#include "parse/visited.h"
+#include "core/siphash.h"
 
 #define TAIL 32                /* overflow slots past the home range (one is the sentinel) */
 #define START_CAP 1024         /* home slots of the first table */
@@ -57,7 +57,7 @@ struct idset_run {
 };
 
 struct app_idset {
-    struct parse_visited *hasher;  /* only its fingerprint function (and key) is used */
+    struct core_siphash_key key;   /* of the fingerprints (SipHash-1-3) */
     char *tmpl;                    /* "<tmpdir>/trawl-idset-XXXXXX" */
     size_t tmpl_len;
     struct core_sortab t;          /* the table */
@@ -625,9 +625,7 @@ int app_idset_create(uint64_t seed, size_t memory_budget, const char *tmpdir,
     }
     memcpy(s->tmpl, tmpdir, dirlen);
     memcpy(s->tmpl + dirlen, TMPL_SUFFIX, sizeof(TMPL_SUFFIX));
-    rc = parse_visited_create(seed, &s->hasher);
-    if (rc < 0)
-        goto out_free;
+    core_siphash_key_from_seed(seed, &s->key);
     s->t.slots = core_calloc(s->t.nslots, sizeof(*s->t.slots));
     s->io = core_malloc(IO_KEYS * sizeof(*s->io));
     if (!s->t.slots || !s->io) {
@@ -658,7 +656,6 @@ void app_idset_destroy(struct app_idset *s)
     core_free(s->runs);
     core_free(s->io);
     core_free(s->t.slots);
-    parse_visited_destroy(s->hasher);
     core_free(s->tmpl);
     core_free(s);
 }
@@ -676,7 +673,7 @@ static inline void prefetch_key(const struct app_idset *s, uint64_t key)
 
 static inline uint64_t fingerprint(const struct app_idset *s, const char *id, size_t len)
 {
-    return key_of(parse_visited_fingerprint(s->hasher, len ? id : "", len));
+    return key_of(core_siphash13(&s->key, len ? id : "", len));
 }
 
 uint64_t app_idset_key(const struct app_idset *s, const char *id, size_t len)
@@ -752,7 +749,7 @@ size_t app_idset_count(const struct app_idset *s)
 
 size_t app_idset_memory(const struct app_idset *s)
 {
-    size_t bytes = sizeof(*s) + s->tmpl_len + 1 + parse_visited_bytes(s->hasher) +
+    size_t bytes = sizeof(*s) + s->tmpl_len + 1 +
                    s->t.nslots * sizeof(*s->t.slots) + IO_KEYS * sizeof(*s->io) +
                    s->runs_cap * sizeof(*s->runs);
     size_t i;
