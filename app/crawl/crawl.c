@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "app/common/backoff.h"
+#include "app/common/retry.h"
 #include "app/crawl/linkstore.h"
 #include "app/crawl/page.h"
 #include "app/crawl/scope.h"
@@ -68,7 +68,7 @@ struct crawl {
     struct core_group *workers;
     struct core_group *aux;             /* stop watcher, progress */
     struct core_sigwatch *stop;
-    struct backoff backoff;
+    struct retry_backoff backoff;
     struct crawl_stats st;
     struct core_buf scratch;            /* normalising redirect targets */
     char agent[64];                     /* robots.txt product token */
@@ -163,23 +163,6 @@ static size_t origin_len(const char *url, size_t len)
         return len;
     slash = memchr(p + 3, '/', len - (size_t)(p + 3 - url));
     return slash ? (size_t)(slash - url) : len;
-}
-
-/* A failure worth trying again: the network, a timeout, 5xx or 429. */
-static bool retryable(int err, long status)
-{
-    switch (err) {
-    case 0:
-        return status == 429 || (status >= 500 && status <= 599);
-    case CORE_ECONNECT:
-    case -ETIMEDOUT:
-    case -ECONNRESET:
-    case CORE_EHTTP:
-    case CORE_EDNS:
-        return true;
-    default:
-        return false;
-    }
 }
 
 /* --- skipped URLs ------------------------------------------------------------------------- */
@@ -577,7 +560,7 @@ static enum job_end page_job(struct core_coro *co, struct crawl *c, struct front
     rc = fetch_client_get(co, c->http, job->url, &res);
     rec.fetch_ms += res.ms_total;
     rec.attempts = job->attempts + 1u;
-    if (retryable(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping &&
+    if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping &&
         (ch = chain_of(job, rec.depth)) != NULL) {
         /* try again later, from the frontier: a Retry-After or backoff holds the whole host */
         ch->fetched_at_ms = rec.fetched_at_ms;
@@ -586,7 +569,7 @@ static enum job_end page_job(struct core_coro *co, struct crawl *c, struct front
         ch->last_error = rc;
         c->st.retries++;
         frontier_retry(c->frontier, job,
-                       core_now_ms() + backoff_delay(&c->backoff, job->attempts + 1u,
+                       core_now_ms() + retry_backoff_delay(&c->backoff, job->attempts + 1u,
                                                      res.retry_after_s));
         fetch_result_free(&res);
         return JOB_REQUEUED;
@@ -664,9 +647,9 @@ static enum job_end sitemap_job(struct core_coro *co, struct crawl *c, struct fr
     c->st.sitemaps_fetched++;
     fetch_result_init(&res);
     rc = fetch_client_get(co, c->http, job->url, &res);
-    if (retryable(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
+    if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
         c->st.retries++;
-        frontier_retry(c->frontier, job, core_now_ms() + backoff_delay(&c->backoff,
+        frontier_retry(c->frontier, job, core_now_ms() + retry_backoff_delay(&c->backoff,
                        job->attempts + 1u, res.retry_after_s));
         fetch_result_free(&res);
         return JOB_REQUEUED;
@@ -730,10 +713,10 @@ static enum job_end robots_job(struct core_coro *co, struct crawl *c, struct fro
     for (;;) {
         fetch_result_init(&res);
         rc = fetch_client_get(co, c->http, url.data, &res);
-        if (retryable(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
+        if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
             c->st.retries++;
             frontier_retry(c->frontier, job,
-                           core_now_ms() + backoff_delay(&c->backoff, job->attempts + 1u,
+                           core_now_ms() + retry_backoff_delay(&c->backoff, job->attempts + 1u,
                                                          res.retry_after_s));
             fetch_result_free(&res);
             core_buf_free(&url);
@@ -871,7 +854,7 @@ static int setup(struct crawl *c, struct core_coro *co)
     c->loop = core_coro_loop(co);
     core_buf_init(&c->scratch, cfg->max_url_len);
     set_agent(c);
-    backoff_init(&c->backoff, cfg->retry_base_ms, cfg->max_retry_wait_ms, cfg->max_retry_wait_ms,
+    retry_backoff_init(&c->backoff, cfg->retry_base_ms, cfg->max_retry_wait_ms, cfg->max_retry_wait_ms,
                  seed | 1);
     frontier_opts_init(&fo);
     fo.order = cfg->order;

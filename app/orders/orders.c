@@ -22,7 +22,7 @@
 
 #include <uv.h>
 
-#include "app/common/backoff.h"
+#include "app/common/retry.h"
 #include "app/orders/idset.h"
 #include "app/orders/input.h"
 #include "app/export/jsonw.h"
@@ -130,7 +130,7 @@ struct pipe {
     struct app_idset *ids;
     struct core_objpool *items; /* blocks for struct item */
     struct fetch_client *http;
-    struct backoff backoff;
+    struct retry_backoff backoff;
     struct batch *slots[SEQ_WINDOW];
     struct batch *spare;        /* released batches kept for reuse (loop thread) */
     size_t nspare;
@@ -923,15 +923,6 @@ static int pace(struct core_coro *co, struct pipe *p)
     return at > now ? core_sleep(co, at) : 0;
 }
 
-static bool retryable(int err, long status)
-{
-    if (err == -ECANCELED || err == -ENOMEM || err == CORE_ESCHEME)
-        return false;
-    if (err != 0)
-        return true; /* connection failures, timeouts, resets, protocol errors */
-    return status == 429 || status >= 500;
-}
-
 static void describe(char *buf, size_t cap, int err, const struct fetch_result *res)
 {
     if (err != 0)
@@ -986,7 +977,7 @@ static void deliver_one(struct core_coro *co, struct pipe *p, struct item *it)
             return;
         }
         describe(last, sizeof(last), err, &res);
-        if (err == 0 && !retryable(0, res.status)) {
+        if (err == 0 && !retry_is_worth_it(0, res.status)) {
             /* the endpoint refused the order: say what it said */
             size_t n = core_utf8_valid_prefix(res.body.data ? res.body.data : "",
                                               res.body.len < 200 ? res.body.len : 200);
@@ -996,11 +987,11 @@ static void deliver_one(struct core_coro *co, struct pipe *p, struct item *it)
             fetch_result_free(&res);
             goto out_reject;
         }
-        if (!retryable(err, res.status) || it->attempts > p->cfg->retries) {
+        if (!retry_is_worth_it(err, res.status) || it->attempts > p->cfg->retries) {
             fetch_result_free(&res);
             break;
         }
-        rc = core_sleep(co, core_deadline_in(backoff_delay(&p->backoff, it->attempts,
+        rc = core_sleep(co, core_deadline_in(retry_backoff_delay(&p->backoff, it->attempts,
                                                            res.retry_after_s)));
         p->st.retries++;
         fetch_result_free(&res);
@@ -1312,7 +1303,7 @@ static int setup(struct pipe *p)
                               cfg->idset_memory, NULL, &p->ids);
     if (rc == 0 && cfg->endpoint)
         rc = fetch_client_create(p->loop, &cfg->fetch, &p->http);
-    backoff_init(&p->backoff, cfg->retry_base_ms, cfg->max_retry_wait_ms, cfg->max_retry_wait_ms,
+    retry_backoff_init(&p->backoff, cfg->retry_base_ms, cfg->max_retry_wait_ms, cfg->max_retry_wait_ms,
                  (uint64_t)core_now_ms() | 1);
     return rc;
 }
