@@ -482,6 +482,15 @@ static int parse_line(struct robots_parser *p, const char *line, size_t n)
         p->in_agents = false;
         return g ? add_rule(g, v, vlen, key == KEY_ALLOW) : 0;
     case KEY_DELAY:
+        /* Crawl-delay is not in RFC 9309, but we honour it as a group member, so it ends a
+         * run like allow and disallow do: "User-agent: a", "Crawl-delay: 5", "User-agent: b",
+         * "Disallow: /x" gives a the delay and no rules, and b the rule and no delay. A group
+         * holding only a crawl-delay is the usual way to say "a may crawl, slowly"; letting
+         * the run go on would hand a the rules of the next group (often "Disallow: /" for
+         * everyone else) and b (often "*") a delay meant for a. Python's urllib.robotparser
+         * and crawler-commons, which honour it too, read it the same way. Google's parser,
+         * which ignores Crawl-delay, treats it as an unknown line and would keep a and b in
+         * one group. */
         p->in_agents = false;
         delay = parse_delay(v, vlen);
         if (g && g->delay_ms < 0 && delay >= 0)

@@ -18,9 +18,10 @@
  * member line between them open one group (blank, comment, key-less, sitemap and unknown lines
  * in between do not count: RFC 9309 2.2.4 says other records must not end a group, and
  * Google's parser agrees), which takes every member line up to the next user-agent line that
- * follows a member line. Member lines before the first user-agent line belong to no group and
- * are ignored. A user-agent value matches the product token when
- * it equals it ignoring ASCII case, or starts with it followed by '/', space or tab ("trawl/2.1",
+ * follows a member line. Crawl-delay is not in RFC 9309, but as a member it ends a run too (see
+ * parse_line in robots.c for why). Member lines before the first user-agent line belong to no
+ * group and are ignored. A user-agent value matches the product token when it equals it
+ * ignoring ASCII case, or starts with it followed by '/', space or tab ("trawl/2.1",
  * "Trawl bot"); "*" (alone or followed by space or tab) names the global group. Every group
  * that names the token is merged into one; when none does, every "*" group is merged into one;
  * when there is no "*" group either, there are no rules. A group that names the token wins

@@ -505,6 +505,48 @@ static void test_robots_crawl_delay(void **state)
     parse_robots_destroy(r);
 }
 
+/* Crawl-delay is a group member, so unlike a sitemap or unknown line it ends a run of
+ * user-agent lines, as allow and disallow do (see parse_line in robots.c). */
+static void test_robots_crawl_delay_ends_agent_run(void **state)
+{
+    static const struct {
+        const char *body, *agent, *target;
+        bool allowed;
+        int64_t ms;
+        size_t rules;
+    } cases[] = {
+        {"User-agent: a\nCrawl-delay: 5\nUser-agent: b\nDisallow: /x\n", "a", "/x", true, 5000, 0},
+        {"User-agent: a\nCrawl-delay: 5\nUser-agent: b\nDisallow: /x\n", "b", "/x", false, -1, 1},
+        /* the usual "you may crawl, slowly" group, then everyone else shut out */
+        {"User-agent: trawl\nCrawl-delay: 2\n\nUser-agent: *\nDisallow: /\n", "trawl", "/", true,
+         2000, 0},
+        {"User-agent: trawl\nCrawl-delay: 2\n\nUser-agent: *\nDisallow: /\n", "other", "/", false,
+         -1, 1},
+        /* a sitemap line before it keeps the run open; the crawl-delay line ends it */
+        {"User-agent: a\nSitemap: http://a/s\nUser-agent: b\nCrawl-delay: 3\nUser-agent: c\n"
+         "Disallow: /x\n", "a", "/x", true, 3000, 0},
+        {"User-agent: a\nSitemap: http://a/s\nUser-agent: b\nCrawl-delay: 3\nUser-agent: c\n"
+         "Disallow: /x\n", "c", "/x", false, -1, 1},
+        /* after the user-agent lines it applies to all of them, rules after it too */
+        {"User-agent: a\nUser-agent: b\nCrawl-delay: 3\nDisallow: /x\n", "a", "/x", false, 3000, 1},
+        {"User-agent: a\nUser-agent: b\nCrawl-delay: 3\nDisallow: /x\n", "b", "/x", false, 3000, 1},
+    };
+    struct parse_robots *r;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = parse_str(cases[i].body, cases[i].agent);
+        if (allowed(r, cases[i].target) != cases[i].allowed ||
+            parse_robots_crawl_delay_ms(r) != cases[i].ms ||
+            parse_robots_rules(r) != cases[i].rules)
+            fail_msg("case %zu: agent '%s': allowed %d, %lld ms, %zu rules", i, cases[i].agent,
+                     allowed(r, cases[i].target), (long long)parse_robots_crawl_delay_ms(r),
+                     parse_robots_rules(r));
+        parse_robots_destroy(r);
+    }
+}
+
 static void check_sitemaps(const struct parse_robots *r, const char *const *want, size_t n)
 {
     const char *s;
@@ -1168,6 +1210,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_robots_txt_always_allowed),
         cmocka_unit_test(test_robots_allow_all_disallow_all),
         cmocka_unit_test(test_robots_crawl_delay),
+        cmocka_unit_test(test_robots_crawl_delay_ends_agent_run),
         cmocka_unit_test(test_robots_sitemaps),
         cmocka_unit_test(test_robots_sitemaps_in_agent_run),
         cmocka_unit_test(test_robots_sitemap_limits),
