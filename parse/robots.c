@@ -82,7 +82,7 @@ struct robots_parser {
     struct robots_group global;
     const char *agent;
     size_t agent_len;
-    bool in_agents;              /* the last line with a key was a user-agent line */
+    bool in_agents;              /* no group member line since the last user-agent line */
     bool cur_specific;           /* the current group names the product token */
     bool cur_global;             /* the current group names "*" */
 };
@@ -358,7 +358,7 @@ static bool names_agent(const struct robots_parser *p, const char *v, size_t n)
 static void on_agent(struct robots_parser *p, const char *v, size_t n)
 {
     if (!p->in_agents) {
-        /* The first user-agent line after other records starts a new group. */
+        /* The first user-agent line after a group member line starts a new group. */
         p->in_agents = true;
         p->cur_specific = false;
         p->cur_global = false;
@@ -475,18 +475,32 @@ static int parse_line(struct robots_parser *p, const char *line, size_t n)
         on_agent(p, v, vlen);
         return 0;
     }
-    p->in_agents = false;
     g = p->cur_specific ? &p->specific : p->cur_global ? &p->global : NULL;
     switch (key) {
     case KEY_ALLOW:
     case KEY_DISALLOW:
+        p->in_agents = false;
         return g ? add_rule(g, v, vlen, key == KEY_ALLOW) : 0;
     case KEY_DELAY:
+        /* Crawl-delay is not in RFC 9309, but we honour it as a group member, so it ends a
+         * run like allow and disallow do: "User-agent: a", "Crawl-delay: 5", "User-agent: b",
+         * "Disallow: /x" gives a the delay and no rules, and b the rule and no delay. A group
+         * holding only a crawl-delay is the usual way to say "a may crawl, slowly"; letting
+         * the run go on would hand a the rules of the next group (often "Disallow: /" for
+         * everyone else) and b (often "*") a delay meant for a. Python's urllib.robotparser
+         * and crawler-commons, which honour it too, read it the same way. Google's parser,
+         * which ignores Crawl-delay, treats it as an unknown line and would keep a and b in
+         * one group. */
+        p->in_agents = false;
         delay = parse_delay(v, vlen);
         if (g && g->delay_ms < 0 && delay >= 0)
             g->delay_ms = delay;
         return 0;
     case KEY_SITEMAP:
+        /* Sitemap and unknown lines are not group members, so they leave a run of user-agent
+         * lines open: "User-agent: a", "Sitemap: ...", "User-agent: b" is one group for a and
+         * b (RFC 9309 2.2.4: other records MUST NOT terminate a group; Google's parser agrees
+         * since 2021). Ending the run here gave a an empty group, which allows everything. */
         return add_sitemap(p->r, v, vlen);
     default:
         return 0;

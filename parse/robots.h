@@ -12,14 +12,16 @@
  *   disallow:    "disallow", "dissallow", "dissalow", "disalow", "diasllow", "disallaw"
  *   crawl-delay: "crawl-delay", "crawldelay", "crawl delay", "crawl_delay"
  *   sitemap:     "sitemap", "site-map"
- * Any other key is an unknown record: ignored, but like every line with a key other than
- * user-agent it ends a run of user-agent lines (as Google's parser does).
+ * Any other key is an unknown record: ignored.
  *
- * Groups: consecutive user-agent lines (blank, comment and key-less lines in between do not
- * count) open one group, which takes every allow, disallow and crawl-delay line up to the next
- * user-agent line that follows a non-user-agent line. Such lines before the first user-agent
- * line belong to no group and are ignored. A user-agent value matches the product token when
- * it equals it ignoring ASCII case, or starts with it followed by '/', space or tab ("trawl/2.1",
+ * Groups: allow, disallow and crawl-delay lines are group members. User-agent lines with no
+ * member line between them open one group (blank, comment, key-less, sitemap and unknown lines
+ * in between do not count: RFC 9309 2.2.4 says other records must not end a group, and
+ * Google's parser agrees), which takes every member line up to the next user-agent line that
+ * follows a member line. Crawl-delay is not in RFC 9309, but as a member it ends a run too (see
+ * parse_line in robots.c for why). Member lines before the first user-agent line belong to no
+ * group and are ignored. A user-agent value matches the product token when it equals it
+ * ignoring ASCII case, or starts with it followed by '/', space or tab ("trawl/2.1",
  * "Trawl bot"); "*" (alone or followed by space or tab) names the global group. Every group
  * that names the token is merged into one; when none does, every "*" group is merged into one;
  * when there is no "*" group either, there are no rules. A group that names the token wins

@@ -148,8 +148,8 @@ static void test_robots_group_selection(void **state)
         /* a group naming both "*" and us */
         NO(BOTH, "trawl", "/x"),
         NO(BOTH, "other", "/x"),
-        /* an unknown record ends a run of user-agent lines, as a rule does */
-        YES(UNKNOWN, "trawl", "/x"),
+        /* an unknown record does not end a run of user-agent lines (RFC 9309 2.2.4) */
+        NO(UNKNOWN, "trawl", "/x"),
         NO(UNKNOWN, "other", "/x"),
         /* no group for us and no "*": no rules */
         YES(ONLYOTHER, "trawl", "/x"),
@@ -167,6 +167,47 @@ static void test_robots_group_selection(void **state)
         NO(GOOGLE, "BarBot", "/foo/bar/"),
         NO(GOOGLE, "BazBot", "/foo/bar/"),
         YES(GOOGLE, "QuxBot", "/foo/bar/"),
+    };
+
+    (void)state;
+    RUN(cases);
+}
+
+/* Only a group member line ends a run of user-agent lines: a sitemap, unknown, blank, comment
+ * or key-less line between two user-agent lines leaves them in one group (RFC 9309 2.2.4).
+ * Ending the run there gave the first agents an empty group, which allows everything. */
+static void test_robots_agent_run_spans_other_records(void **state)
+{
+#define RUN_MAP "User-agent: BarBot\nSitemap: http://foo.bar/sitemap\nUser-agent: *\nDisallow: /\n"
+#define RUN_UNK "User-agent: BarBot\nInvalid-Unknown-Line: x\nUser-agent: *\nDisallow: /\n"
+#define RUN_US "User-agent: *\nSitemap: http://a/s\nUser-agent: trawl\nDisallow: /x\n"
+#define RUN_QUIET                                                                             \
+    "User-agent: BarBot\n\n# comment\nSitemap: http://a/s\n\nnot a record\nHost: a  # x\n"    \
+    "  \t\n: empty key\nUser-agent: *\n\nDisallow: /\n"
+#define RUN_BLANK "User-agent: BarBot\n\n\n# comment\n  # more\nUser-agent: *\nDisallow: /\n"
+#define RUN_AFTER                                                                             \
+    "User-agent: a\nDisallow: /x\nSitemap: http://a/s\nFoo: bar\nUser-agent: b\nDisallow: /y\n"
+    static const struct rcase cases[] = {
+        /* RFC 9309's own example of a record that must not end a group */
+        NO(RUN_MAP, "BarBot", "/"),
+        NO(RUN_MAP, "barbot", "/x"),
+        NO(RUN_MAP, "other", "/x"),
+        NO(RUN_UNK, "BarBot", "/"),
+        NO(RUN_UNK, "other", "/x"),
+        /* the same with the product token second and "*" first */
+        NO(RUN_US, "trawl", "/x"),
+        NO(RUN_US, "other", "/x"),
+        YES(RUN_US, "trawl", "/y"),
+        /* any mix of lines that are not group members keeps the run open */
+        NO(RUN_QUIET, "BarBot", "/"),
+        NO(RUN_QUIET, "other", "/"),
+        /* blank and comment lines alone never ended a run, and still do not */
+        NO(RUN_BLANK, "BarBot", "/"),
+        /* after a rule, such lines do not join the next user-agent line to the group */
+        NO(RUN_AFTER, "a", "/x"),
+        YES(RUN_AFTER, "a", "/y"),
+        YES(RUN_AFTER, "b", "/x"),
+        NO(RUN_AFTER, "b", "/y"),
     };
 
     (void)state;
@@ -464,6 +505,48 @@ static void test_robots_crawl_delay(void **state)
     parse_robots_destroy(r);
 }
 
+/* Crawl-delay is a group member, so unlike a sitemap or unknown line it ends a run of
+ * user-agent lines, as allow and disallow do (see parse_line in robots.c). */
+static void test_robots_crawl_delay_ends_agent_run(void **state)
+{
+    static const struct {
+        const char *body, *agent, *target;
+        bool allowed;
+        int64_t ms;
+        size_t rules;
+    } cases[] = {
+        {"User-agent: a\nCrawl-delay: 5\nUser-agent: b\nDisallow: /x\n", "a", "/x", true, 5000, 0},
+        {"User-agent: a\nCrawl-delay: 5\nUser-agent: b\nDisallow: /x\n", "b", "/x", false, -1, 1},
+        /* the usual "you may crawl, slowly" group, then everyone else shut out */
+        {"User-agent: trawl\nCrawl-delay: 2\n\nUser-agent: *\nDisallow: /\n", "trawl", "/", true,
+         2000, 0},
+        {"User-agent: trawl\nCrawl-delay: 2\n\nUser-agent: *\nDisallow: /\n", "other", "/", false,
+         -1, 1},
+        /* a sitemap line before it keeps the run open; the crawl-delay line ends it */
+        {"User-agent: a\nSitemap: http://a/s\nUser-agent: b\nCrawl-delay: 3\nUser-agent: c\n"
+         "Disallow: /x\n", "a", "/x", true, 3000, 0},
+        {"User-agent: a\nSitemap: http://a/s\nUser-agent: b\nCrawl-delay: 3\nUser-agent: c\n"
+         "Disallow: /x\n", "c", "/x", false, -1, 1},
+        /* after the user-agent lines it applies to all of them, rules after it too */
+        {"User-agent: a\nUser-agent: b\nCrawl-delay: 3\nDisallow: /x\n", "a", "/x", false, 3000, 1},
+        {"User-agent: a\nUser-agent: b\nCrawl-delay: 3\nDisallow: /x\n", "b", "/x", false, 3000, 1},
+    };
+    struct parse_robots *r;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = parse_str(cases[i].body, cases[i].agent);
+        if (allowed(r, cases[i].target) != cases[i].allowed ||
+            parse_robots_crawl_delay_ms(r) != cases[i].ms ||
+            parse_robots_rules(r) != cases[i].rules)
+            fail_msg("case %zu: agent '%s': allowed %d, %lld ms, %zu rules", i, cases[i].agent,
+                     allowed(r, cases[i].target), (long long)parse_robots_crawl_delay_ms(r),
+                     parse_robots_rules(r));
+        parse_robots_destroy(r);
+    }
+}
+
 static void check_sitemaps(const struct parse_robots *r, const char *const *want, size_t n)
 {
     const char *s;
@@ -505,6 +588,45 @@ static void test_robots_sitemaps(void **state)
 
     r = parse_str("Sitemaps: http://a/1\nSite map: http://a/1\n", "trawl");
     check_sitemaps(r, NULL, 0);
+    parse_robots_destroy(r);
+}
+
+/* Sitemap lines inside a run of user-agent lines are still collected, and the run still
+ * opens one group. */
+static void test_robots_sitemaps_in_agent_run(void **state)
+{
+    static const char body[] =
+        "User-agent: BarBot\n"
+        "Sitemap: http://foo.bar/sitemap\n"
+        "User-agent: *\n"
+        "Sitemap: http://foo.bar/s2 # two\n"
+        "Disallow: /private\n"
+        "Sitemap: http://foo.bar/s3\n"
+        "User-agent: trawl\n"
+        "Sitemap: http://foo.bar/s4\n"
+        "User-agent: other\n"
+        "Disallow: /x\n";
+    static const char *const want[] = {"http://foo.bar/sitemap", "http://foo.bar/s2",
+                                       "http://foo.bar/s3", "http://foo.bar/s4"};
+    static const char *const agents[] = {"BarBot", "trawl", "nobody"};
+    struct parse_robots *r;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(agents) / sizeof(agents[0]); i++) {
+        r = parse_str(body, agents[i]);
+        check_sitemaps(r, want, 4);
+        parse_robots_destroy(r);
+    }
+    r = parse_str(body, "BarBot");
+    assert_false(allowed(r, "/private"));
+    assert_true(allowed(r, "/x"));
+    assert_int_equal(parse_robots_rules(r), 1);
+    parse_robots_destroy(r);
+    r = parse_str(body, "trawl");
+    assert_true(allowed(r, "/private"));
+    assert_false(allowed(r, "/x"));
+    assert_int_equal(parse_robots_rules(r), 1);
     parse_robots_destroy(r);
 }
 
@@ -1079,6 +1201,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_robots_group_selection),
+        cmocka_unit_test(test_robots_agent_run_spans_other_records),
         cmocka_unit_test(test_robots_longest_match),
         cmocka_unit_test(test_robots_wildcards_and_anchor),
         cmocka_unit_test(test_robots_percent_encoding),
@@ -1087,7 +1210,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_robots_txt_always_allowed),
         cmocka_unit_test(test_robots_allow_all_disallow_all),
         cmocka_unit_test(test_robots_crawl_delay),
+        cmocka_unit_test(test_robots_crawl_delay_ends_agent_run),
         cmocka_unit_test(test_robots_sitemaps),
+        cmocka_unit_test(test_robots_sitemaps_in_agent_run),
         cmocka_unit_test(test_robots_sitemap_limits),
         cmocka_unit_test(test_robots_key_spellings),
         cmocka_unit_test(test_robots_malformed_lines),
