@@ -119,7 +119,8 @@ static const struct option long_opts[] = {
 struct cmd {
     struct crawl_config cfg;
     const char *output;
-    const char *format;
+    enum file_format format;            /* --format, when format_set */
+    bool format_set;
     const char *input;
     const char *skipped_path;
     struct crawl_output *skipped;
@@ -295,9 +296,9 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             break;
         case 'o': c->output = optarg; break;
         case OPT_FORMAT:
-            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "csv") != 0)
+            if (file_format_parse(optarg, &c->format) < 0)
                 return cli_usage_error("crawl", "--format must be jsonl or csv, not '%s'", optarg);
-            c->format = optarg;
+            c->format_set = true;
             break;
         case 'q': c->verbosity = -1; break;
         case 'v': c->verbosity = 1; break;
@@ -472,7 +473,7 @@ static void cmd_free(struct cmd *c)
 int crawl_cmd_main(int argc, char **argv)
 {
     struct cmd c;
-    enum crawl_format fmt;
+    enum file_format fmt;
     int code, i, rc;
 
     memset(&c, 0, sizeof(c));
@@ -494,8 +495,7 @@ int crawl_cmd_main(int argc, char **argv)
         code = cli_usage_error("crawl", c.bad_seeds ? "no valid seed URL" : "no seed URL given");
         goto out;
     }
-    fmt = c.format ? (strcmp(c.format, "csv") == 0 ? CRAWL_FORMAT_CSV : CRAWL_FORMAT_JSONL)
-                   : crawl_format_for(c.output);
+    fmt = c.format_set ? c.format : file_format_for_path(c.output);
     signal(SIGPIPE, SIG_IGN); /* a closed output pipe is an error to report, not a death */
     rc = crawl_output_create(c.output, fmt, &c.out);
     if (rc < 0) {
@@ -504,7 +504,7 @@ int crawl_cmd_main(int argc, char **argv)
         goto out;
     }
     if (c.skipped_path &&
-        (rc = crawl_output_create(c.skipped_path, CRAWL_FORMAT_JSONL, &c.skipped)) < 0) {
+        (rc = crawl_output_create(c.skipped_path, FILE_FORMAT_JSONL, &c.skipped)) < 0) {
         fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c.skipped_path, core_strerror(rc));
         crawl_output_destroy(c.out);
         code = CLI_EXIT_FATAL;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/common/format.h"
 #include "app/export/csvw.h"
 #include "app/export/jsonw.h"
 #include "app/orders/orders.h"
@@ -147,6 +148,7 @@ static int parse_options(struct cmd *c, int argc, char **argv)
 {
     struct orders_config *cfg = &c->cfg;
     const char *format = NULL;
+    enum file_format ff;
     uint64_t n;
     int opt;
 
@@ -158,12 +160,9 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             fputs(usage_text, stdout);
             return CLI_EXIT_OK;
         case OPT_INPUT_FORMAT:
-            if (strcmp(optarg, "jsonl") == 0)
-                cfg->format = ORDERS_INPUT_JSONL;
-            else if (strcmp(optarg, "csv") == 0)
-                cfg->format = ORDERS_INPUT_CSV;
-            else
+            if (file_format_parse(optarg, &ff) < 0)
                 return cli_usage_error("orders", "--input-format must be jsonl or csv, not '%s'", optarg);
+            cfg->format = ff == FILE_FORMAT_CSV ? ORDERS_INPUT_CSV : ORDERS_INPUT_JSONL;
             break;
         case OPT_MAX_LINE:
             if (!cli_parse_u64(optarg, 64, ORDER_MAX_LINE, &n))
@@ -213,7 +212,7 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             break;
         case 'o': c->output = optarg; break;
         case OPT_FORMAT:
-            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "csv") != 0)
+            if (file_format_parse(optarg, &ff) < 0)
                 return cli_usage_error("orders", "--format must be jsonl or csv, not '%s'", optarg);
             format = optarg;
             break;
@@ -240,9 +239,9 @@ static int parse_options(struct cmd *c, int argc, char **argv)
         snprintf(c->rejects_default, sizeof(c->rejects_default), "%s.rejects.jsonl", c->output);
         c->rejects_path = c->rejects_default;
     }
-    c->csv_out = format ? strcmp(format, "csv") == 0
-                        : strlen(c->output) >= 4 &&
-                              strcasecmp(c->output + strlen(c->output) - 4, ".csv") == 0;
+    if (!format || file_format_parse(format, &ff) < 0)
+        ff = file_format_for_path(c->output);
+    c->csv_out = ff == FILE_FORMAT_CSV;
     cfg->inputs = (const char *const *)argv + optind;
     cfg->ninputs = (size_t)(argc - optind);
     if (cfg->deliver_workers < cfg->concurrency)

@@ -162,10 +162,10 @@ static struct crawl_record unknown_record(void)
 }
 
 /* Write the records to a new file of format fmt and read the file back into b. */
-static void write_file(struct fixture *fx, enum crawl_format fmt, const struct crawl_record *r,
+static void write_file(struct fixture *fx, enum file_format fmt, const struct crawl_record *r,
                        size_t n, struct core_buf *b)
 {
-    const char *path = in_dir(fx, fmt == CRAWL_FORMAT_CSV ? "out.csv" : "out.jsonl");
+    const char *path = in_dir(fx, fmt == FILE_FORMAT_CSV ? "out.csv" : "out.jsonl");
     struct crawl_output *o = NULL;
     size_t i;
 
@@ -239,7 +239,7 @@ static void test_crawl_output_jsonl_every_field_in_order(void **state)
     int k;
 
     core_buf_init(&b, 1 << 20);
-    assert_int_equal(crawl_output_create(path, CRAWL_FORMAT_JSONL, &o), 0);
+    assert_int_equal(crawl_output_create(path, FILE_FORMAT_JSONL, &o), 0);
     slurp(path, &b);
     assert_int_equal(b.len, 0);                           /* JSONL has no header */
     assert_int_equal(crawl_output_write(o, &r), 0);
@@ -275,7 +275,7 @@ static void test_crawl_output_jsonl_unknown_values_are_null(void **state)
     size_t i;
 
     core_buf_init(&b, 1 << 20);
-    write_file(fx, CRAWL_FORMAT_JSONL, &r, 1, &b);
+    write_file(fx, FILE_FORMAT_JSONL, &r, 1, &b);
     assert_string_equal(b.data, want);
     parse_object(b.data, b.len - 1, fields, NFIELDS, t, 64);
     for (i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
@@ -285,7 +285,7 @@ static void test_crawl_output_jsonl_unknown_values_are_null(void **state)
     r.status = 404;
     r.links_found = 0;
     r.links_new = -1;
-    write_file(fx, CRAWL_FORMAT_JSONL, &r, 1, &b);
+    write_file(fx, FILE_FORMAT_JSONL, &r, 1, &b);
     parse_object(b.data, b.len - 1, fields, NFIELDS, t, 64);
     assert_false(is_null(b.data, t, 4));
     assert_memory_equal(b.data + t[10].start, "404", 3);
@@ -327,7 +327,7 @@ static void test_crawl_output_jsonl_titles_escaped_and_repaired(void **state)
     core_buf_init(&b, 1 << 20);
     core_buf_init(&got, 1 << 20);
     core_buf_init(&want, 1 << 20);
-    write_file(fx, CRAWL_FORMAT_JSONL, r, N, &b);
+    write_file(fx, FILE_FORMAT_JSONL, r, N, &b);
     line = b.data;
     for (i = 0; i < N; i++) {
         const char *nl = strchr(line, '\n');
@@ -348,7 +348,7 @@ static void test_crawl_output_jsonl_titles_escaped_and_repaired(void **state)
 
     /* the invalid bytes became U+FFFD */
     r[0].title = "a\xFF" "b";
-    write_file(fx, CRAWL_FORMAT_JSONL, r, 1, &b);
+    write_file(fx, FILE_FORMAT_JSONL, r, 1, &b);
     assert_non_null(strstr(b.data, "\"title\":\"a" FFFD "b\""));
     core_buf_free(&b);
     core_buf_free(&got);
@@ -417,14 +417,14 @@ static void test_crawl_output_csv_header_and_rows(void **state)
         core_buf_init(&f[i], 1 << 20);
 
     /* the header is there as soon as the file is created, even with no record */
-    assert_int_equal(crawl_output_create(path, CRAWL_FORMAT_CSV, &o), 0);
+    assert_int_equal(crawl_output_create(path, FILE_FORMAT_CSV, &o), 0);
     slurp(path, &b);
     assert_string_equal(b.data, csv_header);
     assert_int_equal(crawl_output_destroy(o), 0);
     slurp(path, &b);
     assert_string_equal(b.data, csv_header);
 
-    write_file(fx, CRAWL_FORMAT_CSV, r, 2, &b);
+    write_file(fx, FILE_FORMAT_CSV, r, 2, &b);
     assert_int_equal(core_buf_puts(&want, csv_header), 0);
     assert_int_equal(core_buf_puts(&want, row_full), 0);
     assert_int_equal(core_buf_puts(&want, row_unknown), 0);
@@ -475,7 +475,7 @@ static void test_crawl_output_csv_quotes_per_rfc4180(void **state)
         r[i] = full_record();
         r[i].title = cases[i].title;
     }
-    write_file(fx, CRAWL_FORMAT_CSV, r, N, &b);
+    write_file(fx, FILE_FORMAT_CSV, r, N, &b);
 
     /* the exact bytes: only the title field differs from row to row */
     snprintf(prefix, sizeof(prefix), "https://example.com/a,https://example.com/b,2,"
@@ -514,29 +514,29 @@ static void test_crawl_output_format_for_path(void **state)
 {
     static const struct {
         const char *path;
-        enum crawl_format fmt;
+        enum file_format fmt;
     } cases[] = {
-        {"out.csv", CRAWL_FORMAT_CSV},
-        {"/some/dir/crawl.csv", CRAWL_FORMAT_CSV},
-        {"OUT.CSV", CRAWL_FORMAT_CSV},
-        {"mixed.Csv", CRAWL_FORMAT_CSV},
-        {".csv", CRAWL_FORMAT_CSV},
-        {"out.jsonl", CRAWL_FORMAT_JSONL},
-        {"out.json", CRAWL_FORMAT_JSONL},
-        {"out.csv.gz", CRAWL_FORMAT_JSONL},
-        {"out.tsv", CRAWL_FORMAT_JSONL},
-        {"outcsv", CRAWL_FORMAT_JSONL},
-        {"csv", CRAWL_FORMAT_JSONL},
-        {"csv/out", CRAWL_FORMAT_JSONL},
-        {"out.csv/", CRAWL_FORMAT_JSONL},
-        {"-", CRAWL_FORMAT_JSONL},
-        {"", CRAWL_FORMAT_JSONL},
+        {"out.csv", FILE_FORMAT_CSV},
+        {"/some/dir/crawl.csv", FILE_FORMAT_CSV},
+        {"OUT.CSV", FILE_FORMAT_CSV},
+        {"mixed.Csv", FILE_FORMAT_CSV},
+        {".csv", FILE_FORMAT_CSV},
+        {"out.jsonl", FILE_FORMAT_JSONL},
+        {"out.json", FILE_FORMAT_JSONL},
+        {"out.csv.gz", FILE_FORMAT_JSONL},
+        {"out.tsv", FILE_FORMAT_JSONL},
+        {"outcsv", FILE_FORMAT_JSONL},
+        {"csv", FILE_FORMAT_JSONL},
+        {"csv/out", FILE_FORMAT_JSONL},
+        {"out.csv/", FILE_FORMAT_JSONL},
+        {"-", FILE_FORMAT_JSONL},
+        {"", FILE_FORMAT_JSONL},
     };
     size_t i;
 
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        if (crawl_format_for(cases[i].path) != cases[i].fmt)
+        if (file_format_for_path(cases[i].path) != cases[i].fmt)
             fail_msg("%s: wrong format", cases[i].path);
 }
 
@@ -560,7 +560,7 @@ static void test_crawl_output_skip_lines(void **state)
     int i;
 
     core_buf_init(&b, 1 << 20);
-    assert_int_equal(crawl_output_create(path, CRAWL_FORMAT_JSONL, &o), 0);
+    assert_int_equal(crawl_output_create(path, FILE_FORMAT_JSONL, &o), 0);
     assert_int_equal(
         crawl_output_skip(o, "https://example.com/private", "https://example.com/", "robots"), 0);
     assert_int_equal(crawl_output_skip(o, "https://seed.example/", NULL, "max_pages"), 0);
@@ -635,7 +635,7 @@ static void test_crawl_output_dash_is_stdout(void **state)
     assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
     close(fd);
 
-    rc = crawl_output_create("-", CRAWL_FORMAT_CSV, &o);
+    rc = crawl_output_create("-", FILE_FORMAT_CSV, &o);
     if (rc == 0)
         rc = crawl_output_write(o, &r);
     if (rc == 0)
@@ -670,17 +670,17 @@ static void test_crawl_output_unwritable_path_fails_at_create(void **state)
     fd = open(file, O_WRONLY | O_CREAT, 0644);
     assert_true(fd >= 0);
     close(fd);
-    for (fmt = CRAWL_FORMAT_JSONL; fmt <= CRAWL_FORMAT_CSV; fmt++) {
+    for (fmt = FILE_FORMAT_JSONL; fmt <= FILE_FORMAT_CSV; fmt++) {
         assert_int_equal(crawl_output_create(in_dir(fx, "missing/out.csv"),
-                                             (enum crawl_format)fmt, &o), -ENOENT);
+                                             (enum file_format)fmt, &o), -ENOENT);
         assert_int_equal(crawl_output_create(in_dir(fx, "plain/out.csv"),
-                                             (enum crawl_format)fmt, &o), -ENOTDIR);
-        assert_int_equal(crawl_output_create(fx->dir, (enum crawl_format)fmt, &o), -EISDIR);
+                                             (enum file_format)fmt, &o), -ENOTDIR);
+        assert_int_equal(crawl_output_create(fx->dir, (enum file_format)fmt, &o), -EISDIR);
         assert_ptr_equal(o, (struct crawl_output *)0x1); /* *out untouched on failure */
         assert_int_equal(entries(fx->dir), 1);           /* only "plain": nothing created */
     }
     /* CSV writes its header at create, so a full device fails there */
-    assert_int_equal(crawl_output_create("/dev/full", CRAWL_FORMAT_CSV, &o), -ENOSPC);
+    assert_int_equal(crawl_output_create("/dev/full", FILE_FORMAT_CSV, &o), -ENOSPC);
     assert_ptr_equal(o, (struct crawl_output *)0x1);
     assert_int_equal(crawl_output_destroy(NULL), 0);
 }
@@ -694,7 +694,7 @@ static void test_crawl_output_destroy_returns_first_write_error(void **state)
     struct core_buf b;
 
     /* a full device: every write fails, and destroy says so */
-    assert_int_equal(crawl_output_create("/dev/full", CRAWL_FORMAT_JSONL, &o), 0);
+    assert_int_equal(crawl_output_create("/dev/full", FILE_FORMAT_JSONL, &o), 0);
     assert_int_equal(crawl_output_write(o, &r), -ENOSPC);
     assert_int_equal(crawl_output_skip(o, "https://x.example/", NULL, "depth"), -ENOSPC);
     assert_int_equal(crawl_output_destroy(o), -ENOSPC);
@@ -702,7 +702,7 @@ static void test_crawl_output_destroy_returns_first_write_error(void **state)
     /* a record that cannot be formatted (fetch_ms is not a JSON number) fails alone, leaves
      * nothing in the file, and is the error destroy reports even though later writes work */
     core_buf_init(&b, 1 << 20);
-    assert_int_equal(crawl_output_create(path, CRAWL_FORMAT_JSONL, &o), 0);
+    assert_int_equal(crawl_output_create(path, FILE_FORMAT_JSONL, &o), 0);
     assert_int_equal(crawl_output_write(o, &r), 0);
     r.fetch_ms = NAN;
     assert_int_equal(crawl_output_write(o, &r), -EINVAL);
@@ -725,7 +725,7 @@ static void test_crawl_output_out_of_memory(void **state)
     const struct crawl_record r = full_record();
     int fmt;
 
-    for (fmt = CRAWL_FORMAT_JSONL; fmt <= CRAWL_FORMAT_CSV; fmt++) {
+    for (fmt = FILE_FORMAT_JSONL; fmt <= FILE_FORMAT_CSV; fmt++) {
         long n;
         bool done = false;
 
@@ -738,7 +738,7 @@ static void test_crawl_output_out_of_memory(void **state)
             assert_true(n < 1000);
             before = core_mem_allocs();
             core_mem_fail_after(n);
-            rc = crawl_output_create(path, (enum crawl_format)fmt, &o);
+            rc = crawl_output_create(path, (enum file_format)fmt, &o);
             if (rc < 0) {
                 core_mem_fail_after(-1);
                 assert_int_equal(rc, -ENOMEM);

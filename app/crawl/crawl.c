@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "app/common/retry.h"
+#include "app/common/stopper.h"
 #include "app/crawl/linkstore.h"
 #include "app/crawl/page.h"
 #include "app/crawl/scope.h"
@@ -68,6 +69,7 @@ struct crawl {
     struct core_group *workers;
     struct core_group *aux;             /* stop watcher, progress */
     struct core_sigwatch *stop;
+    struct stopper stopper;
     struct retry_backoff backoff;
     struct crawl_stats st;
     struct core_buf scratch;            /* normalising redirect targets */
@@ -777,26 +779,22 @@ static int worker(struct core_coro *co, void *arg)
     return rc == -EPIPE ? 0 : rc;
 }
 
-/* Waits for a stop request, then drops the queue and gives fetches in flight grace_ms. */
-static int stopper(struct core_coro *co, void *arg)
+/* The first stop request drops the queue; fetches in flight get the grace period. */
+static void on_stop(void *arg)
 {
     struct crawl *c = arg;
-    int64_t deadline;
 
-    if (core_sigwatch_wait(co, c->stop, -1) < 0)
-        return 0;
     c->stopping = true;
     c->st.interrupted = true;
     frontier_close(c->frontier, true);
-    deadline = core_deadline_in(c->cfg->grace_ms);
-    while (core_sigwatch_level(c->stop) < CORE_STOP_IMMEDIATE && core_now_ms() < deadline) {
-        int64_t next = core_deadline_in(20);
+}
 
-        if (core_sleep(co, next < deadline ? next : deadline) < 0)
-            return 0;
-    }
+/* Grace over, or a second request: abort the fetches in flight (recorded as cancelled). */
+static void on_abort(void *arg)
+{
+    struct crawl *c = arg;
+
     core_group_cancel(c->workers);
-    return 0;
 }
 
 static int progress(struct core_coro *co, void *arg)
@@ -918,8 +916,10 @@ int crawl_run(struct core_coro *co, const struct crawl_config *cfg, struct core_
         rc = add_seeds(&c);
     for (i = 0; rc == 0 && i < cfg->workers; i++)
         rc = core_group_spawn(c.workers, worker, &c, NULL);
-    if (rc == 0 && stop)
-        rc = core_group_spawn(c.aux, stopper, &c, NULL);
+    if (rc == 0 && stop) {
+        c.stopper = (struct stopper){stop, cfg->grace_ms, on_stop, on_abort, &c};
+        rc = core_group_spawn(c.aux, stopper_run, &c.stopper, NULL);
+    }
     if (rc == 0 && cfg->on_progress)
         rc = core_group_spawn(c.aux, progress, &c, NULL);
     if (rc == 0) {

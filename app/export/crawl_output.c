@@ -14,7 +14,7 @@
 
 struct crawl_output {
     struct app_outfile *file;
-    enum crawl_format fmt;
+    enum file_format fmt;
     struct core_buf line;
     int err;
 };
@@ -24,14 +24,6 @@ static const char *const fields[] = {"url", "final_url", "depth", "parent", "sta
                                      "links_new", "fetch_ms", "error", "fetched_at",
                                      "attempts"};
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
-
-enum crawl_format crawl_format_for(const char *path)
-{
-    size_t n = strlen(path);
-
-    return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0 ? CRAWL_FORMAT_CSV
-                                                           : CRAWL_FORMAT_JSONL;
-}
 
 void crawl_format_time(int64_t unix_ms, char *buf, size_t cap)
 {
@@ -52,7 +44,7 @@ static int write_line(struct crawl_output *o)
     return rc;
 }
 
-int crawl_output_create(const char *path, enum crawl_format fmt, struct crawl_output **out)
+int crawl_output_create(const char *path, enum file_format fmt, struct crawl_output **out)
 {
     struct crawl_output *o = core_calloc(1, sizeof(*o));
     struct csvw w;
@@ -68,7 +60,7 @@ int crawl_output_create(const char *path, enum crawl_format fmt, struct crawl_ou
         core_free(o);
         return rc;
     }
-    if (fmt == CRAWL_FORMAT_CSV) {
+    if (fmt == FILE_FORMAT_CSV) {
         csvw_init(&w, &o->line);
         for (i = 0; i < NFIELDS; i++)
             csvw_field(&w, fields[i], strlen(fields[i]));
@@ -177,7 +169,7 @@ int crawl_output_write(struct crawl_output *o, const struct crawl_record *r)
     crawl_format_time(r->fetched_at_ms, when, sizeof(when));
     snprintf(ms, sizeof(ms), "%.2f", r->fetch_ms);
     core_buf_reset(&o->line);
-    rc = o->fmt == CRAWL_FORMAT_CSV ? format_csv(r, when, ms, &o->line)
+    rc = o->fmt == FILE_FORMAT_CSV ? format_csv(r, when, ms, &o->line)
                                     : format_json(r, when, ms, &o->line);
     if (rc < 0) {
         if (o->err == 0)

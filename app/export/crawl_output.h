@@ -14,20 +14,14 @@
 
 #include <stdbool.h>
 
+#include "app/common/format.h"
 #include "app/crawl/crawl.h"
 #include "core/err.h"
 
-enum crawl_format {
-    CRAWL_FORMAT_JSONL,
-    CRAWL_FORMAT_CSV
-};
-
 struct crawl_output;
 
-/* The format a path implies: .csv is CSV, anything else JSONL. */
-enum crawl_format crawl_format_for(const char *path);
 /* Open path ("-" = stdout). 0, or a negated errno (nothing is left behind on failure). */
-CORE_MUST_CHECK int crawl_output_create(const char *path, enum crawl_format fmt,
+CORE_MUST_CHECK int crawl_output_create(const char *path, enum file_format fmt,
                                         struct crawl_output **out);
 /* Write one record. 0 or a negated errno (the first error is also kept for destroy). */
 int crawl_output_write(struct crawl_output *o, const struct crawl_record *r);

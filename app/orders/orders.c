@@ -22,7 +22,9 @@
 
 #include <uv.h>
 
+#include "app/common/format.h"
 #include "app/common/retry.h"
+#include "app/common/stopper.h"
 #include "app/orders/idset.h"
 #include "app/orders/input.h"
 #include "app/export/jsonw.h"
@@ -120,6 +122,7 @@ struct pipe {
     const struct orders_config *cfg;
     struct core_loop *loop;
     struct core_sigwatch *stop;
+    struct stopper stopper;
     struct orders_stats st;
     struct core_queue *raw, *price, *deliver, *record;
     struct core_group *g_read, *g_validate, *g_seq, *g_price, *g_deliver, *g_record, *g_aux;
@@ -257,11 +260,9 @@ static void drop_item(void *item, void *arg)
 
 static bool is_csv(const struct orders_config *cfg, const char *path)
 {
-    size_t n = strlen(path);
-
     if (cfg->format != ORDERS_INPUT_AUTO)
         return cfg->format == ORDERS_INPUT_CSV;
-    return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0;
+    return file_format_for_path(path) == FILE_FORMAT_CSV;
 }
 
 /* A batch to fill: a spare one when there is one (a new one costs a 75 KiB allocation and the
@@ -1213,25 +1214,24 @@ static int recorder(struct core_coro *co, void *arg)
 
 /* --- stop ----------------------------------------------------------------------------------- */
 
-static int stopper(struct core_coro *co, void *arg)
+/* The first stop request stops the reading (a read waiting on stdin ends now); what was read
+ * still goes through, and deliveries in flight get the grace period. */
+static void on_stop(void *arg)
 {
     struct pipe *p = arg;
-    int64_t deadline;
 
-    if (core_sigwatch_wait(co, p->stop, -1) < 0)
-        return 0;
     p->stopping = true;
     p->st.interrupted = true;
-    core_group_cancel(p->g_read); /* a read waiting on stdin ends now */
-    deadline = core_deadline_in(p->cfg->grace_ms);
-    while (core_sigwatch_level(p->stop) < CORE_STOP_IMMEDIATE && core_now_ms() < deadline) {
-        int64_t next = core_deadline_in(20);
+    core_group_cancel(p->g_read);
+}
 
-        if (core_sleep(co, next < deadline ? next : deadline) < 0)
-            return 0;
-    }
+/* Grace over, or a second request: deliveries in flight end (the rest is rejected as
+ * interrupted). */
+static void on_abort(void *arg)
+{
+    struct pipe *p = arg;
+
     core_group_cancel(p->g_deliver);
-    return 0;
 }
 
 /* --- setup ---------------------------------------------------------------------------------- */
@@ -1383,8 +1383,10 @@ int orders_run(struct core_coro *co, const struct orders_config *cfg, struct cor
             rc = spawn_n(p->g_deliver, nd, deliverer, p);
         if (rc == 0)
             rc = spawn_n(p->g_record, RECORDERS, recorder, p);
-        if (rc == 0 && stop)
-            rc = core_group_spawn(p->g_aux, stopper, p, NULL);
+        if (rc == 0 && stop) {
+            p->stopper = (struct stopper){stop, cfg->grace_ms, on_stop, on_abort, p};
+            rc = core_group_spawn(p->g_aux, stopper_run, &p->stopper, NULL);
+        }
     }
     if (rc == 0) {
         /* the record stage ends last: when every stage before it has closed */
