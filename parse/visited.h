@@ -6,8 +6,8 @@
  * fingerprint are ignored: two fingerprints that differ only there are the same URL. A key
  * (the top 54 bits) of 0 is stored as 1, so that no entry is ever 0 (an empty slot).
  *
- * Fingerprint: SipHash-1-3 (core/siphash.h, the hash-table variant of SipHash, as in Rust's HashMap and
- * CPython's str hash) keyed from the seed given to create. With a random seed an adversary who
+ * Fingerprint: SipHash-1-3 (core/siphash.h, the hash-table variant of SipHash, as in Rust's
+ * HashMap and CPython's str hash) keyed from the seed given to create. With a random seed an adversary who
  * cannot see the fingerprints cannot build URLs that collide or that pile into one part of the
  * table (hash flooding); a fixed seed makes runs reproducible, and a saved set is only valid
  * with the seed that built it.

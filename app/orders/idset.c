@@ -1,4 +1,5 @@
-/* app/orders/idset.c: seen-id set in a sorted table, sorted runs on disk and per-run filters (idset.h).
+/* app/orders/idset.c: seen-id set in a sorted table, sorted runs on disk and per-run filters
+ * (idset.h).
  *
  * Invariants of struct app_idset:
  * - Table: a core_sortab (core/sortab.h, shift 0: the whole 64-bit fingerprint is the key)

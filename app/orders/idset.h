@@ -6,8 +6,8 @@
  * lookup of a new id away from the disk. Answers are exact up to 64-bit fingerprint collisions.
  *
  * Fingerprint: SipHash-1-3 of the id's bytes under a key derived from the seed (the same
- * keyed hash as the visited set's, core/siphash.h), all 64 bits kept (0 is stored as 1). Two distinct ids
- * are confused only if their fingerprints agree: over a run of n ids the chance that any new id
+ * keyed hash as the visited set's, core/siphash.h), all 64 bits kept (0 is stored as 1). Two
+ * distinct ids are confused only if their fingerprints agree: over a run of n ids the chance that any new id
  * is wrongly called a duplicate is about n^2 / 2^65 (1M: 2.7e-8; 10M: 2.7e-6; 40M: 4.3e-5).
  * Pass a random seed so that nobody who picks the ids can make them collide.
  *

@@ -1,0 +1,102 @@
+/* app/crawl/crawl_int.h: what the crawl engine's files share (crawl.c: workers, setup, run;
+ * discover.c: judging found URLs; jobs.c: what a worker does with one job). app/crawl/ only.
+ * Loop thread only, like the engine. */
+#ifndef APP_CRAWL_CRAWL_INT_H
+#define APP_CRAWL_CRAWL_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/common/retry.h"
+#include "app/common/stopper.h"
+#include "app/crawl/crawl.h"
+#include "app/crawl/linkstore.h"
+#include "app/crawl/traps.h"
+#include "core/buf.h"
+#include "core/group.h"
+#include "parse/visited.h"
+
+/* What the crawl knows of a URL, kept as the 2-bit state of its visited-set entry (a new entry
+ * has state 0, QUEUED). A URL found past the depth limit is BEYOND until a shorter route queues
+ * it; ACTIVE while its fetch runs; DONE once recorded (or judged a trap). */
+enum crawl_url_state {
+    CRAWL_URL_QUEUED = 0,
+    CRAWL_URL_BEYOND = 1,
+    CRAWL_URL_ACTIVE = 2,
+    CRAWL_URL_DONE = 3
+};
+
+/* A stored link that is a redirect target keeps the page's depth instead of depth + 1. */
+#define REDIRECT_MARK '\x01'
+#define CHAIN_MAX 32
+#define ROBOTS_MAX_BYTES (500u * 1024u)   /* RFC 9309 2.5: at least 500 KiB must be parsed */
+#define ROBOTS_MAX_HOPS 5
+
+/* The state a URL's record needs across retries and redirect hops. */
+struct chain {
+    uint64_t fps[CHAIN_MAX];    /* URLs of the chain so far (loop detection) */
+    unsigned n;
+    unsigned depth;
+    int64_t fetched_at_ms;      /* when its first request started */
+    double fetch_ms;            /* all requests so far */
+    long last_status;           /* of the last failed attempt, for a record written at a stop */
+    int last_error;
+    char url[];                 /* the URL whose record this is */
+};
+
+struct crawl {
+    const struct crawl_config *cfg;
+    struct core_loop *loop;
+    struct fetch_client *http;
+    struct frontier *frontier;
+    struct parse_visited *visited;
+    struct parse_visited *skip_seen;    /* URLs already listed in --skipped */
+    struct linkstore *links;            /* dfs and best only */
+    struct traps *traps;
+    struct core_group *workers;
+    struct core_group *aux;             /* stop watcher, progress */
+    struct core_sigwatch *stop;
+    struct stopper stopper;
+    struct retry_backoff backoff;
+    struct crawl_stats st;
+    struct core_buf scratch;            /* normalising redirect targets */
+    char agent[64];                     /* robots.txt product token */
+    uint64_t started;
+    bool stopping;
+};
+
+enum job_end { JOB_DONE, JOB_REQUEUED };
+
+/* discover.c */
+/* Length of "scheme://host[:port]" in a normalised URL. */
+size_t crawl__origin_len(const char *url, size_t len);
+/* List url under why, once per URL (if we do not know it from the visited set already). */
+void crawl__skipped(struct crawl *c, const char *url, size_t len, const char *parent,
+                    enum crawl_skip why, bool dedup);
+/* A fetched page was reached by a shorter route: follow its stored links from there. */
+void crawl__reexpand(struct crawl *c, uint64_t fp, const char *url, unsigned depth);
+/* Queue url as a new job at depth (the visited set already knows it). 0 and *out, or an error. */
+int crawl__enqueue(struct crawl *c, const char *url, size_t len, uint64_t fp, unsigned depth,
+                   struct frontier_parent *parent, struct frontier_job **out);
+/* Judge one URL found at depth on parent's page (or a seed, parent NULL). Counts new jobs in
+ * *added. Failures to queue (out of memory, a closed frontier) drop the URL. */
+void crawl__discover(struct crawl *c, const char *url, size_t len, unsigned depth,
+                     struct frontier_parent *parent, long *added);
+
+/* jobs.c */
+/* Wall-clock time, ms since the epoch (for fetched_at). */
+int64_t crawl__wall_ms(void);
+/* A queued job the frontier dropped at a stop: a chain already begun gets its record. */
+void crawl__on_dropped(const struct frontier_job *job, void *arg);
+/* Fetch a page or a redirect hop: retry, follow, or record it and discover its links. */
+enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct frontier_job *job);
+/* Fetch a sitemap: its URLs become seeds (depth 0); an index's entries, more sitemaps. */
+enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct frontier_job *job);
+/* The frontier's hooks for a host's parsed robots.txt rules. */
+bool crawl__robots_allowed(const void *rules, const char *target, size_t len);
+void crawl__robots_free(void *rules);
+/* RFC 9309 2.3.1: a 2xx file is parsed; 4xx means no rules; 5xx or no answer means nothing
+ * may be fetched. Redirects are followed up to ROBOTS_MAX_HOPS. */
+enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct frontier_job *job);
+
+#endif

@@ -1,0 +1,144 @@
+/* app/crawl/discover.c: the one place a URL found on a page, in a redirect, a sitemap or the
+ * seeds is judged: scope, dedup against the visited set (a shorter route re-expands a page
+ * already done), depth, traps; what is not fetched is listed in --skipped with its reason. */
+#include "app/crawl/crawl_int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "app/crawl/page.h"
+#include "app/crawl/scope.h"
+#include "core/loop.h"
+#include "core/mem.h"
+#include "core/offload.h"
+#include "core/sigwatch.h"
+#include "parse/robots.h"
+#include "parse/sitemap.h"
+#include "parse/url.h"
+
+/* Length of "scheme://host[:port]" in a normalised URL. */
+size_t crawl__origin_len(const char *url, size_t len)
+{
+    const char *p = memchr(url, ':', len), *slash;
+
+    if (!p || (size_t)(p - url) + 3 > len)
+        return len;
+    slash = memchr(p + 3, '/', len - (size_t)(p + 3 - url));
+    return slash ? (size_t)(slash - url) : len;
+}
+
+/* --- skipped URLs ------------------------------------------------------------------------- */
+
+/* List url under why, once per URL (if we do not know it from the visited set already). */
+void crawl__skipped(struct crawl *c, const char *url, size_t len, const char *parent,
+                    enum crawl_skip why, bool dedup)
+{
+    if (!c->cfg->on_skip)
+        return;
+    if (dedup && c->skip_seen) {
+        uint64_t fp = parse_visited_fingerprint(c->skip_seen, url, len);
+
+        if (parse_visited_add(c->skip_seen, fp, 0, NULL, NULL) != PARSE_VISITED_NEW)
+            return;
+    }
+    if (url[len] == '\0') {
+        c->cfg->on_skip(url, parent, why, c->cfg->arg);
+    } else {
+        char *copy = core_strndup(url, len);
+
+        if (copy)
+            c->cfg->on_skip(copy, parent, why, c->cfg->arg);
+        core_free(copy);
+    }
+}
+
+/* --- discovering URLs --------------------------------------------------------------------- */
+
+int crawl__enqueue(struct crawl *c, const char *url, size_t len, uint64_t fp, unsigned depth,
+                   struct frontier_parent *parent, struct frontier_job **out)
+{
+    int rc = frontier_add(c->frontier, url, len, crawl__origin_len(url, len), fp, depth, parent,
+                          out);
+
+    if (rc == 0)
+        parse_visited_set_state(c->visited, fp, CRAWL_URL_QUEUED);
+    else if (rc == -EPIPE)
+        crawl__skipped(c, url, len, parent ? parent->url : NULL,
+                c->stopping ? CRAWL_SKIP_INTERRUPTED : CRAWL_SKIP_MAX_PAGES, false);
+    return rc;
+}
+
+/* Judge one URL found at depth on parent's page (or a seed, parent NULL). Counts new jobs in
+ * *added. Failures to queue (out of memory, a closed frontier) drop the URL. */
+void crawl__discover(struct crawl *c, const char *url, size_t len, unsigned depth,
+                     struct frontier_parent *parent, long *added)
+{
+    const struct crawl_config *cfg = c->cfg;
+    unsigned state = CRAWL_URL_QUEUED;
+    const char *purl = parent ? parent->url : NULL;
+    bool beyond = depth > cfg->max_depth;
+    uint64_t fp;
+    int rc;
+
+    if (scope_check(cfg->scope, url, len) != SCOPE_IN) {
+        c->st.out_of_scope++;
+        crawl__skipped(c, url, len, purl, CRAWL_SKIP_SCOPE, true);
+        return;
+    }
+    fp = parse_visited_fingerprint(c->visited, url, len);
+    rc = parse_visited_add(c->visited, fp, depth, NULL, &state);
+    if (rc == PARSE_VISITED_SEEN) {
+        c->st.duplicates++;
+        return;
+    }
+    if (rc == PARSE_VISITED_SHORTER) {
+        c->st.shorter_routes++;
+        if (state == CRAWL_URL_DONE)
+            crawl__reexpand(c, fp, url, depth);
+        if (state != CRAWL_URL_BEYOND || beyond)
+            return; /* QUEUED and ACTIVE jobs read the better depth themselves */
+    } else if (rc != PARSE_VISITED_NEW) {
+        return; /* -ENOMEM: the URL is lost, and counted nowhere better */
+    }
+    if (beyond) {
+        parse_visited_set_state(c->visited, fp, CRAWL_URL_BEYOND);
+        c->st.beyond_depth++;
+        crawl__skipped(c, url, len, purl, CRAWL_SKIP_DEPTH, false);
+        return;
+    }
+    if (rc == PARSE_VISITED_NEW && traps_check(c->traps, url, len, crawl__origin_len(url, len))) {
+        /* keep it known (DONE), so it is judged once */
+        parse_visited_set_state(c->visited, fp, CRAWL_URL_DONE);
+        c->st.traps++;
+        crawl__skipped(c, url, len, purl, CRAWL_SKIP_TRAP, false);
+        return;
+    }
+    if (crawl__enqueue(c, url, len, fp, depth, parent, NULL) == 0 && added)
+        (*added)++;
+}
+
+/* A fetched page was reached by a shorter route: follow its stored links from there. */
+void crawl__reexpand(struct crawl *c, uint64_t fp, const char *url, unsigned depth)
+{
+    struct frontier_parent *parent;
+    struct core_buf links;
+    size_t off;
+
+    if (!c->links)
+        return;
+    core_buf_init(&links, 256u << 20);
+    if (linkstore_get(c->links, fp, &links) == 0 && (parent = frontier_parent_new(url)) != NULL) {
+        for (off = 0; off < links.len;) {
+            const char *l = links.data + off;
+            size_t n = strlen(l);
+            bool hop = l[0] == REDIRECT_MARK;
+
+            crawl__discover(c, l + hop, n - hop, hop ? depth : depth + 1, parent, NULL);
+            off += n + 1;
+        }
+        frontier_parent_release(parent);
+    }
+    core_buf_free(&links);
+}
