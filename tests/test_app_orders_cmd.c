@@ -13,7 +13,9 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "core/buf.h"
 #include "tests/support/corotest.h"
+#include "tests/support/jsonstr.h"
 #include "tests/support/proc.h"
 #include "tools/httpd.h"
 
@@ -74,6 +76,126 @@ static size_t count_with(const struct file *f, const char *needle)
     for (i = 0; i < f->n; i++)
         n += strstr(f->lines[i].text, needle) != NULL;
     return n;
+}
+
+/* The token after token i and everything inside it. */
+static int tok_skip(const jsmntok_t *t, int n, int i)
+{
+    int k = i + 1;
+
+    while (k < n && t[k].start < t[i].end)
+        k++;
+    return k;
+}
+
+/* The string at path in the JSON text js[0..len), decoded into out: path holds object keys, and
+ * array indexes as decimal text ({"items", "0", "sku"}). Fails the test when it is not there or
+ * not a string. */
+static void json_at(const char *js, size_t len, const char *const *path, size_t depth,
+                    struct core_buf *out)
+{
+    jsmntok_t t[512];
+    jsmn_parser jp;
+    int n, at = 0, k, m;
+    size_t d;
+
+    jsmn_init(&jp);
+    n = jsmn_parse(&jp, js, len, t, 512);
+    assert_true(n > 0);
+    for (d = 0; d < depth; d++) {
+        const int size = t[at].size;
+
+        k = at + 1;
+        if (t[at].type == JSMN_ARRAY) {
+            for (m = 0; m < atoi(path[d]); m++)
+                k = tok_skip(t, n, k);
+            assert_true(m < size);
+            at = k;
+            continue;
+        }
+        assert_int_equal(t[at].type, JSMN_OBJECT);
+        for (m = 0; m < size; m++, k = tok_skip(t, n, k + 1))
+            if ((size_t)(t[k].end - t[k].start) == strlen(path[d]) &&
+                memcmp(js + t[k].start, path[d], strlen(path[d])) == 0)
+                break;
+        if (m == size)
+            fail_msg("no '%s' in %.*s", path[d], (int)len, js);
+        at = k + 1;
+    }
+    if (t[at].type != JSMN_STRING)
+        fail_msg("'%s' is not a string in %.*s", path[depth - 1], (int)len, js);
+    jsonstr_unescape(js + t[at].start, (size_t)(t[at].end - t[at].start), out);
+}
+
+/* The string member key of the JSON object in text, decoded into out. */
+static void json_member(const char *text, const char *key, struct core_buf *out)
+{
+    json_at(text, strlen(text), &key, 1, out);
+}
+
+static void assert_buf_equal(const struct core_buf *b, const char *want, size_t len)
+{
+    if (b->len != len || memcmp(b->data, want, len) != 0)
+        fail_msg("got %zu bytes [%.*s], want %zu [%.*s]", b->len, (int)b->len, b->data, len,
+                 (int)len, want);
+}
+
+/* One RFC 4180 record at *pos of s[0..len) into fields (at most max), unquoted and with doubled
+ * quotes undone; *pos moves past its CRLF. Returns the number of fields. */
+static size_t csv_record(const char *s, size_t len, size_t *pos, struct core_buf *fields,
+                         size_t max)
+{
+    size_t i = *pos, n = 0;
+
+    for (;;) {
+        struct core_buf *f = &fields[n++];
+
+        assert_true(n <= max);
+        core_buf_reset(f);
+        assert_int_equal(core_buf_append(f, "", 0), 0);
+        if (i < len && s[i] == '"') {
+            for (i++;; i++) {
+                assert_true(i < len);   /* a quoted field is closed */
+                if (s[i] == '"' && !(i + 1 < len && s[i + 1] == '"'))
+                    break;
+                if (s[i] == '"')
+                    i++;
+                assert_int_equal(core_buf_putc(f, s[i]), 0);
+            }
+            i++;
+        } else {
+            /* an unquoted field holds no line break (the writer quotes those) */
+            while (i < len && s[i] != ',' && s[i] != '\r' && s[i] != '\n')
+                assert_int_equal(core_buf_putc(f, s[i++]), 0);
+        }
+        if (i < len && s[i] == ',') {
+            i++;
+            continue;
+        }
+        assert_true(i + 1 < len && s[i] == '\r' && s[i + 1] == '\n');
+        *pos = i + 2;
+        return n;
+    }
+}
+
+/* A whole file and its length (it may hold NULs). */
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
 }
 
 static void write_file(const char *path, const char *text)
@@ -448,6 +570,105 @@ static void test_orders_sigint_leaves_valid_files_and_a_resume_point(void **stat
     free(e);
 }
 
+/* Control characters in a customer and a SKU, as a JSON line writes them (escaped, and a raw
+ * DEL, which JSON allows as it is) and as the bytes they stand for. */
+#define CTL_CUSTOMER "tab\\there\\nnext line\\r\\u0000nul\\u001f\\u007f\\b\\f\x7f"
+#define CTL_SKU "A\\tB\\n\\u0001"
+static const char ctl_customer[] = "tab\there\nnext line\r\0nul\x1f\x7f\b\f\x7f";
+static const char ctl_sku[] = "A\tB\n\x01";
+
+static void ctl_line(char *buf, size_t cap, const char *id, const char *qty, const char *price)
+{
+    snprintf(buf, cap,
+             "{\"id\":\"%s\",\"customer\":\"" CTL_CUSTOMER "\",\"currency\":\"EUR\",\"items\":"
+             "[{\"sku\":\"" CTL_SKU "\",\"qty\":%s,\"unit_price\":\"%s\"}],\"created_at\":"
+             "\"2026-11-21T10:00:00Z\"}", id, qty, price);
+}
+
+/* A valid JSON string is valid data: an order whose customer and SKU hold control characters
+ * (NUL included) is priced, and every output carries them exactly: the JSONL result, the CSV
+ * result, the reject of such an order that fails on another field (its input line), and the
+ * body delivered to the endpoint. Each is parsed back and compared byte for byte. */
+static void test_orders_control_characters_come_out_escaped(void **state)
+{
+    static const char *const sku_path[] = {"items", "0", "sku"};
+    struct endpoint *e;
+    struct httpd *srv;
+    struct proc p = {0};
+    char in[160], out[160], rej[160], csv_out[160], url[128], priced[512], invalid[512];
+    struct core_buf v, fields[16];
+    struct file r, j;
+    size_t i, len, pos = 0;
+    char *csv, *body;
+    FILE *f;
+
+    (void)state;
+    core_buf_init(&v, 1 << 20);
+    for (i = 0; i < 16; i++)
+        core_buf_init(&fields[i], 1 << 20);
+    start_endpoint(&e, &srv, url, sizeof(url));
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "rejects.jsonl", rej, sizeof(rej));
+    proc_path(&p, "out.csv", csv_out, sizeof(csv_out));
+    ctl_line(priced, sizeof(priced), "CTL-1", "2", "2.50");
+    ctl_line(invalid, sizeof(invalid), "CTL-2", "0", "2.50");
+    f = fopen(in, "wb");
+    fprintf(f, "%s\n%s\n", priced, invalid);
+    fclose(f);
+
+    /* JSONL: the result and the reject */
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", out, "--rejects", rej,
+                                                   in, NULL}, 30000), 0);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(j.n, 1);
+    assert_non_null(strstr(r.lines[0].text, "\"subtotal\":\"5.00\""));
+    assert_non_null(strstr(r.lines[0].text, "\"status\":\"priced\""));
+    json_member(r.lines[0].text, "customer", &v);
+    assert_buf_equal(&v, ctl_customer, sizeof(ctl_customer) - 1);
+    json_member(j.lines[0].text, "error", &v);
+    assert_buf_equal(&v, "items[0].qty: must be a positive integer", 40);
+    json_member(j.lines[0].text, "input", &v);
+    assert_buf_equal(&v, invalid, strlen(invalid));
+    file_free(&r);
+    file_free(&j);
+
+    /* CSV: the customer field, quoted because it holds line breaks */
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", csv_out, "--rejects",
+                                                   rej, in, NULL}, 30000), 0);
+    csv = read_all(csv_out, &len);
+    assert_true(csv_record(csv, len, &pos, fields, 16) >= 10);
+    assert_buf_equal(&fields[1], "customer", 8);
+    assert_true(csv_record(csv, len, &pos, fields, 16) >= 10);
+    assert_buf_equal(&fields[0], "CTL-1", 5);
+    assert_buf_equal(&fields[1], ctl_customer, sizeof(ctl_customer) - 1);
+    assert_buf_equal(&fields[9], "priced", 6);
+    assert_int_equal(pos, len);   /* one result, and nothing after it */
+    free(csv);
+
+    /* the delivered body carries the customer and the SKU too */
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--endpoint", url, "-o", out,
+                                                   "--rejects", rej, in, NULL}, 30000), 0);
+    assert_int_equal(httpd_requests(srv), 1);
+    body = httpd_log_body(srv, 0, &len);
+    assert_non_null(body);
+    json_at(body, len, (const char *const[]){"customer"}, 1, &v);
+    assert_buf_equal(&v, ctl_customer, sizeof(ctl_customer) - 1);
+    json_at(body, len, sku_path, 3, &v);
+    assert_buf_equal(&v, ctl_sku, sizeof(ctl_sku) - 1);
+    free(body);
+
+    for (i = 0; i < 16; i++)
+        core_buf_free(&fields[i]);
+    core_buf_free(&v);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+    free(e);
+}
+
 static void expect_exit(const char *const *argv, int code, const char *needle)
 {
     struct proc p = {0};
@@ -601,6 +822,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_orders_line_limit_and_hostile_bytes),
         cmocka_unit_test(test_orders_write_failure_stops_the_run),
         cmocka_unit_test(test_orders_in_flight_stays_bounded_with_many_rejects),
+        cmocka_unit_test(test_orders_control_characters_come_out_escaped),
     };
 
     signal(SIGPIPE, SIG_IGN);
