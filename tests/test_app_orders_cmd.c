@@ -669,6 +669,115 @@ static void test_orders_control_characters_come_out_escaped(void **state)
     free(e);
 }
 
+/* The reject for input line n. */
+static const char *reject_for(const struct file *j, unsigned n)
+{
+    char needle[32];
+    const char *l;
+
+    snprintf(needle, sizeof(needle), "\"line\":%u,", n);
+    l = find_line(j, needle);
+    if (!l)
+        fail_msg("no reject for line %u", n);
+    return l;
+}
+
+/* The reject's class, error and input: input is the original line, whatever stage rejected it. */
+static void expect_reject(const struct file *j, unsigned n, const char *cls, const char *error,
+                          const char *line, struct core_buf *v)
+{
+    const char *rj = reject_for(j, n);
+
+    json_member(rj, "class", v);
+    assert_buf_equal(v, cls, strlen(cls));
+    json_member(rj, "error", v);
+    if (v->len < strlen(error) || memcmp(v->data, error, strlen(error)) != 0)
+        fail_msg("line %u: error '%s', want it to start with '%s'", n, v->data, error);
+    json_member(rj, "input", v);
+    assert_buf_equal(v, line, strlen(line));
+}
+
+/* Every reject path keeps the line, so that it can be fed again: a parse error, a field
+ * that fails validation, an order whose amounts overflow (rejected by a pricer, after the
+ * batch it came in is gone), a duplicate id and, with an endpoint, a refused delivery. */
+static void test_orders_every_reject_keeps_its_input_line(void **state)
+{
+    static const char parse[] = "{\"id\": \"R-1\", oops}";
+    static const char overflow_items[] =
+        "{\"sku\":\"X\",\"qty\":1000000000,\"unit_price\":\"10000000000000.00\"}";
+    struct endpoint *e;
+    struct httpd *srv;
+    struct proc p = {0};
+    char in[160], out[160], rej[160], url[128], lines[6][512];
+    struct core_buf v;
+    struct file r, j;
+    size_t i;
+    FILE *f;
+
+    (void)state;
+    core_buf_init(&v, 1 << 20);
+    start_endpoint(&e, &srv, url, sizeof(url));
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "rejects.jsonl", rej, sizeof(rej));
+    snprintf(lines[0], sizeof(lines[0]), "%s", parse);
+    snprintf(lines[1], sizeof(lines[1]), "%s",
+             order_line("R-2", "standard", "EUR", "{\"sku\":\"X\",\"qty\":0,\"unit_price\":\"1\"}"));
+    snprintf(lines[2], sizeof(lines[2]), "%s", order_line("R-3", "bulk", "EUR", overflow_items));
+    /* the same overflow with a control character to escape in the kept line */
+    ctl_line(lines[3], sizeof(lines[3]), "R-4", "1000000000", "10000000000000.00");
+    snprintf(lines[4], sizeof(lines[4]), "%s",
+             order_line("R-5", "standard", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
+    snprintf(lines[5], sizeof(lines[5]), "%s",
+             order_line("R-5", "express", "EUR", "{\"sku\":\"Y\",\"qty\":2,\"unit_price\":\"1\"}"));
+    f = fopen(in, "wb");
+    for (i = 0; i < 6; i++)
+        fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", out, "--rejects", rej,
+                                                   in, NULL}, 30000), 0);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(j.n, 5);
+    expect_reject(&j, 1, "parse", "line 1, column 15: ", lines[0], &v);
+    expect_reject(&j, 2, "invalid", "items[0].qty: must be a positive integer", lines[1], &v);
+    expect_reject(&j, 3, "invalid", "items: the total does not fit in 64-bit minor units",
+                  lines[2], &v);
+    expect_reject(&j, 4, "invalid", "items: the total does not fit in 64-bit minor units",
+                  lines[3], &v);
+    expect_reject(&j, 6, "duplicate", "id: duplicate id 'R-5'", lines[5], &v);
+    file_free(&r);
+    file_free(&j);
+
+    /* with delivery: a refused order, and the overflow again (it never reaches the endpoint) */
+    f = fopen(in, "wb");
+    fprintf(f, "%s\n", order_line("BAD-1", "standard", "EUR",
+                                  "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"5.00\"}"));
+    fprintf(f, "%s\n", lines[2]);
+    fprintf(f, "%s\n", order_line("OK-1", "standard", "EUR",
+                                  "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"5.00\"}"));
+    fclose(f);
+    snprintf(lines[0], sizeof(lines[0]), "%s", order_line("BAD-1", "standard", "EUR",
+             "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"5.00\"}"));
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--endpoint", url, "-o", out,
+                                                   "--rejects", rej, in, NULL}, 30000), 0);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(j.n, 2);
+    expect_reject(&j, 1, "delivery", "delivery: HTTP 400: ", lines[0], &v);
+    expect_reject(&j, 2, "invalid", "items: the total does not fit in 64-bit minor units",
+                  lines[2], &v);
+    file_free(&r);
+    file_free(&j);
+    core_buf_free(&v);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+    free(e);
+}
+
 static void expect_exit(const char *const *argv, int code, const char *needle)
 {
     struct proc p = {0};
@@ -823,6 +932,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_orders_write_failure_stops_the_run),
         cmocka_unit_test(test_orders_in_flight_stays_bounded_with_many_rejects),
         cmocka_unit_test(test_orders_control_characters_come_out_escaped),
+        cmocka_unit_test(test_orders_every_reject_keeps_its_input_line),
     };
 
     signal(SIGPIPE, SIG_IGN);
