@@ -1,7 +1,7 @@
 /* fuzz/fuzz_order_json.c: libFuzzer target for app/orders/order.c (one JSON order line).
  *
- * Any bytes: parse and validate; on success the order's strings are valid UTF-8 without
- * control characters where the rules forbid them, amounts are non-negative and quantities in
+ * Any bytes: parse and validate; on success the order's strings are valid UTF-8, the id has
+ * no control characters (customers and SKUs may), amounts are non-negative and quantities in
  * range; on failure the error names a class and formats into a message. And the fast path
  * (order_fast.c) never takes a line that the full parser would reject or build differently.
  * Built by scripts/fuzz. */
@@ -68,6 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (!core_utf8_is_valid(o->id, o->id_len) || !core_utf8_is_valid(o->customer, o->customer_len))
             abort();
+        for (i = 0; i < o->id_len; i++)
+            if ((unsigned char)o->id[i] < 0x20 || o->id[i] == 0x7F)
+                abort();
         for (i = 0; i < o->nitems; i++)
             if (o->items[i].qty < 1 || o->items[i].qty > ORDER_MAX_QTY || o->items[i].unit_price < 0)
                 abort();

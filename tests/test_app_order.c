@@ -36,6 +36,8 @@ static const char full_line[] =
 
 #define P CORE_EPARSE
 #define I (-EINVAL)
+#define ID_CONTROL "must not contain control characters (U+0000-U+001F, U+007F): it is sent " \
+                   "as the Idempotency-Key header"
 
 struct json_case {
     const char *line;
@@ -55,6 +57,11 @@ static const struct json_case cases[] = {
     {"{" ID CUST CUR TS ITEMS ",\"note\":{\"a\":[1,-2.5e+3,{\"b\":null}],\"t\":true}}", 0, 0,
      "", ""},                                                                    /* unknown */
     {"{\"\\u0069d\":\"x\"," CUST CUR TS ITEMS "}", 0, 0, "", ""},                /* escaped key */
+    /* control characters are data in a customer or SKU (escaped, or a raw DEL) */
+    {"{" ID "\"customer\":\"tab\\there\"," CUR TS ITEMS "}", 0, 0, "", ""},
+    {"{" ID "\"customer\":\"\\u0000\\r\\n\x7f\"," CUR TS ITEMS "}", 0, 0, "", ""},
+    {WITH_ITEM("{\"sku\":\"A\\u001fB\\b\\f\",\"qty\":2,\"unit_price\":\"1\"}"), 0, 0,
+     "", ""},
     {WITH_TS("2024-02-29T23:59:60Z"), 0, 0, "", ""},
     {WITH_TS("2000-02-29t10:00:00.123456z"), 0, 0, "", ""},
     {WITH_TS("2026-12-31T18:59:60-05:00"), 0, 0, "", ""},                       /* 23:59:60Z */
@@ -122,8 +129,12 @@ static const struct json_case cases[] = {
     {"{}", I, 0, "id", "missing"},
     {"{\"id\":5}", I, 0, "id", "must be a string"},
     {"{\"id\":\"\"}", I, 0, "id", "must not be empty"},
-    {"{\"id\":\"a\\u0001b\"}", I, 0, "id", "must not contain control characters"},
-    {"{\"id\":\"a\\u007f\"}", I, 0, "id", "must not contain control characters"},
+    {"{\"id\":\"a\\u0001b\"}", I, 0, "id", ID_CONTROL},
+    {"{\"id\":\"a\\u007f\"}", I, 0, "id", ID_CONTROL},
+    {"{\"id\":\"a\x7f\"}", I, 0, "id", ID_CONTROL},                          /* raw DEL */
+    {"{\"id\":\"a\\tb\"}", I, 0, "id", ID_CONTROL},
+    {"{\"id\":\"a\\r\\nb\"}", I, 0, "id", ID_CONTROL},
+    {"{\"id\":\"a\\u0000\"}", I, 0, "id", ID_CONTROL},
     {"{\"id\":\"ORD-1\"}", I, 0, "customer", "missing"},
     {"{" ID "\"customer\":null}", I, 0, "customer", "must be a string"},
     {"{" ID CUST "\"priority\":\"urgent\"}", I, 0, "priority",
@@ -610,40 +621,95 @@ static void test_order_error_format(void **state)
     }
 }
 
-/* Control characters are found at every position of strings of every length (the check looks
- * at 8 bytes at a time), and bytes next to them in value (0x20, 0x7E, 0x80) are not one. */
+/* Control characters in an id are found at every position of strings of every length (the
+ * check looks at 8 bytes at a time), and bytes next to them in value (0x20, 0x7E, 0x80) are
+ * not one. In a customer the same characters are data: kept, unescaped, at their position. */
 static void test_order_control_characters_at_every_position(void **state)
 {
-    static const char *const bad[] = {"\\u0000", "\\u0001", "\\u001f", "\\u007f"};
-    static const char *const good[] = {" ", "~", "\\u0080", "\\u00ff"};
-    char line[512], cust[256];
+    static const struct {
+        const char *esc;    /* as written in the line */
+        const char *bytes;  /* as unescaped */
+        size_t n;
+        bool control;
+    } chars[] = {
+        {"\\u0000", "\0", 1, true},  {"\\u0001", "\x01", 1, true},
+        {"\\u001f", "\x1f", 1, true}, {"\\u007f", "\x7f", 1, true},
+        {"\\t", "\t", 1, true},       {"\\n", "\n", 1, true},
+        {" ", " ", 1, false},          {"~", "~", 1, false},
+        {"\\u0080", "\xc2\x80", 2, false}, {"\\u00ff", "\xc3\xbf", 2, false},
+    };
+    char line[512], text[256], want[64];
     struct order_error err;
     struct order *o;
-    size_t len, pos, k, n;
+    size_t len, pos, k, n, w;
 
     (void)state;
     for (len = 1; len <= 33; len++) {
         for (pos = 0; pos < len; pos++) {
-            for (k = 0; k < ARRAY_LEN(bad) + ARRAY_LEN(good); k++) {
-                const bool is_bad = k < ARRAY_LEN(bad);
-                const char *c = is_bad ? bad[k] : good[k - ARRAY_LEN(bad)];
+            for (k = 0; k < ARRAY_LEN(chars); k++) {
                 int rc;
 
-                n = 0;
-                for (size_t i = 0; i < len; i++)
-                    n += (size_t)snprintf(cust + n, sizeof(cust) - n, "%s", i == pos ? c : "x");
-                snprintf(line, sizeof(line), "{" ID "\"customer\":\"%s\"," CUR TS ITEMS "}", cust);
+                n = w = 0;
+                for (size_t i = 0; i < len; i++) {
+                    n += (size_t)snprintf(text + n, sizeof(text) - n, "%s",
+                                          i == pos ? chars[k].esc : "x");
+                    memcpy(want + w, i == pos ? chars[k].bytes : "x", i == pos ? chars[k].n : 1);
+                    w += i == pos ? chars[k].n : 1;
+                }
+                snprintf(line, sizeof(line), "{\"id\":\"%s\"," CUST CUR TS ITEMS "}", text);
                 rc = order_parse_json(line, strlen(line), &o, &err);
-                if (is_bad) {
+                if (chars[k].control) {
                     assert_int_equal(rc, -EINVAL);
-                    assert_string_equal(err.path, "customer");
-                    assert_string_equal(err.msg, "must not contain control characters");
+                    assert_string_equal(err.path, "id");
+                    assert_string_equal(err.msg, ID_CONTROL);
                 } else {
                     assert_int_equal(rc, 0);
                     order_free(o);
                 }
+                snprintf(line, sizeof(line), "{" ID "\"customer\":\"%s\"," CUR TS ITEMS "}", text);
+                rc = order_parse_json(line, strlen(line), &o, &err);
+                if (rc != 0)
+                    fail_msg("%s: %s: %s", line, err.path, err.msg);
+                assert_int_equal(o->customer_len, w);
+                assert_memory_equal(o->customer, want, w);
+                order_free(o);
             }
         }
+    }
+}
+
+/* The example that rejected real orders: a tab, a line break, a NUL and the other escapes in a
+ * customer and in SKUs are kept as the bytes they stand for, by every way in (the full parser:
+ * the fast path leaves escapes to it). */
+static void test_order_customer_and_sku_keep_control_characters(void **state)
+{
+    static const char line[] =
+        "{\"id\":\"ORD-1\",\"customer\":\"tab\\there\\nnext line\\u0000nul\",\"currency\":"
+        "\"EUR\",\"created_at\":\"2026-11-21T10:00:00Z\",\"items\":[{\"sku\":\"A\\r\\nB\","
+        "\"qty\":1,\"unit_price\":\"1.00\"},{\"sku\":\"\\b\\f\\u0001\\u001f\x7f\",\"qty\":2,"
+        "\"unit_price\":\"0.50\"}]}";
+    static const char customer[] = "tab\there\nnext line\0nul";
+    _Alignas(16) char buf[1024];
+    struct order_error err;
+    struct order *o;
+    int round;
+
+    (void)state;
+    for (round = 0; round < 2; round++) {
+        if (round == 0)
+            assert_int_equal(order_parse_json(line, strlen(line), &o, &err), 0);
+        else
+            assert_int_equal(order_parse_json_into(line, strlen(line), buf, sizeof(buf), &o,
+                                                   &err), 0);
+        assert_int_equal(o->customer_len, sizeof(customer) - 1);
+        assert_memory_equal(o->customer, customer, sizeof(customer) - 1);
+        assert_int_equal(o->nitems, 2);
+        assert_int_equal(o->items[0].sku_len, 4);
+        assert_memory_equal(o->items[0].sku, "A\r\nB", 4);
+        assert_int_equal(o->items[1].sku_len, 5);
+        assert_memory_equal(o->items[1].sku, "\b\f\x01\x1f\x7f", 5);
+        assert_true(o->items[1].unit_price == 50);
+        order_free(o);
     }
 }
 
@@ -714,6 +780,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_order_one_allocation_and_nomem),
         cmocka_unit_test(test_order_error_format),
         cmocka_unit_test(test_order_control_characters_at_every_position),
+        cmocka_unit_test(test_order_customer_and_sku_keep_control_characters),
         cmocka_unit_test(test_order_parse_into_a_buffer),
     };
 

@@ -60,6 +60,11 @@ static const char *const declined[] = {
     "{\"\\u0069d\":\"x\"," CUST CUR TS ITEMS "}",                        /* escaped key */
     "{\"id\":\"caf\xc3\xa9\"," CUST CUR TS ITEMS "}",                    /* non-ASCII */
     "{\"id\":\"a\\\"b\"," CUST CUR TS ITEMS "}",                         /* escape in a value */
+    "{" ID "\"customer\":\"tab\\there\"," CUR TS ITEMS "}",               /* valid controls */
+    "{" ID "\"customer\":\"\\u0000\"," CUR TS ITEMS "}",
+    "{" ID "\"customer\":\"del\x7f\"," CUR TS ITEMS "}",
+    WITH_ITEM("{\"sku\":\"A\\nB\",\"qty\":2,\"unit_price\":\"1\"}"),
+    "{\"id\":\"a\\tb\"," CUST CUR TS ITEMS "}",                          /* invalid id */
     "{" ID CUST CUR TS ITEMS ",\"note\":{\"a\":1}}",                     /* nested unknown */
     "{" ID CUST CUR TS ITEMS ",\"note\":[1]}",
     "{" ID ID CUST CUR TS ITEMS "}",                                     /* repeated key */

@@ -13,7 +13,9 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "core/buf.h"
 #include "tests/support/corotest.h"
+#include "tests/support/jsonstr.h"
 #include "tests/support/proc.h"
 #include "tools/httpd.h"
 
@@ -74,6 +76,126 @@ static size_t count_with(const struct file *f, const char *needle)
     for (i = 0; i < f->n; i++)
         n += strstr(f->lines[i].text, needle) != NULL;
     return n;
+}
+
+/* The token after token i and everything inside it. */
+static int tok_skip(const jsmntok_t *t, int n, int i)
+{
+    int k = i + 1;
+
+    while (k < n && t[k].start < t[i].end)
+        k++;
+    return k;
+}
+
+/* The string at path in the JSON text js[0..len), decoded into out: path holds object keys, and
+ * array indexes as decimal text ({"items", "0", "sku"}). Fails the test when it is not there or
+ * not a string. */
+static void json_at(const char *js, size_t len, const char *const *path, size_t depth,
+                    struct core_buf *out)
+{
+    jsmntok_t t[512];
+    jsmn_parser jp;
+    int n, at = 0, k, m;
+    size_t d;
+
+    jsmn_init(&jp);
+    n = jsmn_parse(&jp, js, len, t, 512);
+    assert_true(n > 0);
+    for (d = 0; d < depth; d++) {
+        const int size = t[at].size;
+
+        k = at + 1;
+        if (t[at].type == JSMN_ARRAY) {
+            for (m = 0; m < atoi(path[d]); m++)
+                k = tok_skip(t, n, k);
+            assert_true(m < size);
+            at = k;
+            continue;
+        }
+        assert_int_equal(t[at].type, JSMN_OBJECT);
+        for (m = 0; m < size; m++, k = tok_skip(t, n, k + 1))
+            if ((size_t)(t[k].end - t[k].start) == strlen(path[d]) &&
+                memcmp(js + t[k].start, path[d], strlen(path[d])) == 0)
+                break;
+        if (m == size)
+            fail_msg("no '%s' in %.*s", path[d], (int)len, js);
+        at = k + 1;
+    }
+    if (t[at].type != JSMN_STRING)
+        fail_msg("'%s' is not a string in %.*s", path[depth - 1], (int)len, js);
+    jsonstr_unescape(js + t[at].start, (size_t)(t[at].end - t[at].start), out);
+}
+
+/* The string member key of the JSON object in text, decoded into out. */
+static void json_member(const char *text, const char *key, struct core_buf *out)
+{
+    json_at(text, strlen(text), &key, 1, out);
+}
+
+static void assert_buf_equal(const struct core_buf *b, const char *want, size_t len)
+{
+    if (b->len != len || memcmp(b->data, want, len) != 0)
+        fail_msg("got %zu bytes [%.*s], want %zu [%.*s]", b->len, (int)b->len, b->data, len,
+                 (int)len, want);
+}
+
+/* One RFC 4180 record at *pos of s[0..len) into fields (at most max), unquoted and with doubled
+ * quotes undone; *pos moves past its CRLF. Returns the number of fields. */
+static size_t csv_record(const char *s, size_t len, size_t *pos, struct core_buf *fields,
+                         size_t max)
+{
+    size_t i = *pos, n = 0;
+
+    for (;;) {
+        struct core_buf *f = &fields[n++];
+
+        assert_true(n <= max);
+        core_buf_reset(f);
+        assert_int_equal(core_buf_append(f, "", 0), 0);
+        if (i < len && s[i] == '"') {
+            for (i++;; i++) {
+                assert_true(i < len);   /* a quoted field is closed */
+                if (s[i] == '"' && !(i + 1 < len && s[i + 1] == '"'))
+                    break;
+                if (s[i] == '"')
+                    i++;
+                assert_int_equal(core_buf_putc(f, s[i]), 0);
+            }
+            i++;
+        } else {
+            /* an unquoted field holds no line break (the writer quotes those) */
+            while (i < len && s[i] != ',' && s[i] != '\r' && s[i] != '\n')
+                assert_int_equal(core_buf_putc(f, s[i++]), 0);
+        }
+        if (i < len && s[i] == ',') {
+            i++;
+            continue;
+        }
+        assert_true(i + 1 < len && s[i] == '\r' && s[i + 1] == '\n');
+        *pos = i + 2;
+        return n;
+    }
+}
+
+/* A whole file and its length (it may hold NULs). */
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
 }
 
 static void write_file(const char *path, const char *text)
@@ -448,6 +570,214 @@ static void test_orders_sigint_leaves_valid_files_and_a_resume_point(void **stat
     free(e);
 }
 
+/* Control characters in a customer and a SKU, as a JSON line writes them (escaped, and a raw
+ * DEL, which JSON allows as it is) and as the bytes they stand for. */
+#define CTL_CUSTOMER "tab\\there\\nnext line\\r\\u0000nul\\u001f\\u007f\\b\\f\x7f"
+#define CTL_SKU "A\\tB\\n\\u0001"
+static const char ctl_customer[] = "tab\there\nnext line\r\0nul\x1f\x7f\b\f\x7f";
+static const char ctl_sku[] = "A\tB\n\x01";
+
+static void ctl_line(char *buf, size_t cap, const char *id, const char *qty, const char *price)
+{
+    snprintf(buf, cap,
+             "{\"id\":\"%s\",\"customer\":\"" CTL_CUSTOMER "\",\"currency\":\"EUR\",\"items\":"
+             "[{\"sku\":\"" CTL_SKU "\",\"qty\":%s,\"unit_price\":\"%s\"}],\"created_at\":"
+             "\"2026-11-21T10:00:00Z\"}", id, qty, price);
+}
+
+/* A valid JSON string is valid data: an order whose customer and SKU hold control characters
+ * (NUL included) is priced, and every output carries them exactly: the JSONL result, the CSV
+ * result, the reject of such an order that fails on another field (its input line), and the
+ * body delivered to the endpoint. Each is parsed back and compared byte for byte. */
+static void test_orders_control_characters_come_out_escaped(void **state)
+{
+    static const char *const sku_path[] = {"items", "0", "sku"};
+    struct endpoint *e;
+    struct httpd *srv;
+    struct proc p = {0};
+    char in[160], out[160], rej[160], csv_out[160], url[128], priced[512], invalid[512];
+    struct core_buf v, fields[16];
+    struct file r, j;
+    size_t i, len, pos = 0;
+    char *csv, *body;
+    FILE *f;
+
+    (void)state;
+    core_buf_init(&v, 1 << 20);
+    for (i = 0; i < 16; i++)
+        core_buf_init(&fields[i], 1 << 20);
+    start_endpoint(&e, &srv, url, sizeof(url));
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "rejects.jsonl", rej, sizeof(rej));
+    proc_path(&p, "out.csv", csv_out, sizeof(csv_out));
+    ctl_line(priced, sizeof(priced), "CTL-1", "2", "2.50");
+    ctl_line(invalid, sizeof(invalid), "CTL-2", "0", "2.50");
+    f = fopen(in, "wb");
+    fprintf(f, "%s\n%s\n", priced, invalid);
+    fclose(f);
+
+    /* JSONL: the result and the reject */
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", out, "--rejects", rej,
+                                                   in, NULL}, 30000), 0);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(j.n, 1);
+    assert_non_null(strstr(r.lines[0].text, "\"subtotal\":\"5.00\""));
+    assert_non_null(strstr(r.lines[0].text, "\"status\":\"priced\""));
+    json_member(r.lines[0].text, "customer", &v);
+    assert_buf_equal(&v, ctl_customer, sizeof(ctl_customer) - 1);
+    json_member(j.lines[0].text, "error", &v);
+    assert_buf_equal(&v, "items[0].qty: must be a positive integer", 40);
+    json_member(j.lines[0].text, "input", &v);
+    assert_buf_equal(&v, invalid, strlen(invalid));
+    file_free(&r);
+    file_free(&j);
+
+    /* CSV: the customer field, quoted because it holds line breaks */
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", csv_out, "--rejects",
+                                                   rej, in, NULL}, 30000), 0);
+    csv = read_all(csv_out, &len);
+    assert_true(csv_record(csv, len, &pos, fields, 16) >= 10);
+    assert_buf_equal(&fields[1], "customer", 8);
+    assert_true(csv_record(csv, len, &pos, fields, 16) >= 10);
+    assert_buf_equal(&fields[0], "CTL-1", 5);
+    assert_buf_equal(&fields[1], ctl_customer, sizeof(ctl_customer) - 1);
+    assert_buf_equal(&fields[9], "priced", 6);
+    assert_int_equal(pos, len);   /* one result, and nothing after it */
+    free(csv);
+
+    /* the delivered body carries the customer and the SKU too */
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--endpoint", url, "-o", out,
+                                                   "--rejects", rej, in, NULL}, 30000), 0);
+    assert_int_equal(httpd_requests(srv), 1);
+    body = httpd_log_body(srv, 0, &len);
+    assert_non_null(body);
+    json_at(body, len, (const char *const[]){"customer"}, 1, &v);
+    assert_buf_equal(&v, ctl_customer, sizeof(ctl_customer) - 1);
+    json_at(body, len, sku_path, 3, &v);
+    assert_buf_equal(&v, ctl_sku, sizeof(ctl_sku) - 1);
+    free(body);
+
+    for (i = 0; i < 16; i++)
+        core_buf_free(&fields[i]);
+    core_buf_free(&v);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+    free(e);
+}
+
+/* The reject for input line n. */
+static const char *reject_for(const struct file *j, unsigned n)
+{
+    char needle[32];
+    const char *l;
+
+    snprintf(needle, sizeof(needle), "\"line\":%u,", n);
+    l = find_line(j, needle);
+    if (!l)
+        fail_msg("no reject for line %u", n);
+    return l;
+}
+
+/* The reject's class, error and input: input is the original line, whatever stage rejected it. */
+static void expect_reject(const struct file *j, unsigned n, const char *cls, const char *error,
+                          const char *line, struct core_buf *v)
+{
+    const char *rj = reject_for(j, n);
+
+    json_member(rj, "class", v);
+    assert_buf_equal(v, cls, strlen(cls));
+    json_member(rj, "error", v);
+    if (v->len < strlen(error) || memcmp(v->data, error, strlen(error)) != 0)
+        fail_msg("line %u: error '%s', want it to start with '%s'", n, v->data, error);
+    json_member(rj, "input", v);
+    assert_buf_equal(v, line, strlen(line));
+}
+
+/* Every reject path keeps the line, so that it can be fed again: a parse error, a field
+ * that fails validation, an order whose amounts overflow (rejected by a pricer, after the
+ * batch it came in is gone), a duplicate id and, with an endpoint, a refused delivery. */
+static void test_orders_every_reject_keeps_its_input_line(void **state)
+{
+    static const char parse[] = "{\"id\": \"R-1\", oops}";
+    static const char overflow_items[] =
+        "{\"sku\":\"X\",\"qty\":1000000000,\"unit_price\":\"10000000000000.00\"}";
+    struct endpoint *e;
+    struct httpd *srv;
+    struct proc p = {0};
+    char in[160], out[160], rej[160], url[128], lines[6][512];
+    struct core_buf v;
+    struct file r, j;
+    size_t i;
+    FILE *f;
+
+    (void)state;
+    core_buf_init(&v, 1 << 20);
+    start_endpoint(&e, &srv, url, sizeof(url));
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "rejects.jsonl", rej, sizeof(rej));
+    snprintf(lines[0], sizeof(lines[0]), "%s", parse);
+    snprintf(lines[1], sizeof(lines[1]), "%s",
+             order_line("R-2", "standard", "EUR", "{\"sku\":\"X\",\"qty\":0,\"unit_price\":\"1\"}"));
+    snprintf(lines[2], sizeof(lines[2]), "%s", order_line("R-3", "bulk", "EUR", overflow_items));
+    /* the same overflow with a control character to escape in the kept line */
+    ctl_line(lines[3], sizeof(lines[3]), "R-4", "1000000000", "10000000000000.00");
+    snprintf(lines[4], sizeof(lines[4]), "%s",
+             order_line("R-5", "standard", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
+    snprintf(lines[5], sizeof(lines[5]), "%s",
+             order_line("R-5", "express", "EUR", "{\"sku\":\"Y\",\"qty\":2,\"unit_price\":\"1\"}"));
+    f = fopen(in, "wb");
+    for (i = 0; i < 6; i++)
+        fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", out, "--rejects", rej,
+                                                   in, NULL}, 30000), 0);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(j.n, 5);
+    expect_reject(&j, 1, "parse", "line 1, column 15: ", lines[0], &v);
+    expect_reject(&j, 2, "invalid", "items[0].qty: must be a positive integer", lines[1], &v);
+    expect_reject(&j, 3, "invalid", "items: the total does not fit in 64-bit minor units",
+                  lines[2], &v);
+    expect_reject(&j, 4, "invalid", "items: the total does not fit in 64-bit minor units",
+                  lines[3], &v);
+    expect_reject(&j, 6, "duplicate", "id: duplicate id 'R-5'", lines[5], &v);
+    file_free(&r);
+    file_free(&j);
+
+    /* with delivery: a refused order, and the overflow again (it never reaches the endpoint) */
+    f = fopen(in, "wb");
+    fprintf(f, "%s\n", order_line("BAD-1", "standard", "EUR",
+                                  "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"5.00\"}"));
+    fprintf(f, "%s\n", lines[2]);
+    fprintf(f, "%s\n", order_line("OK-1", "standard", "EUR",
+                                  "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"5.00\"}"));
+    fclose(f);
+    snprintf(lines[0], sizeof(lines[0]), "%s", order_line("BAD-1", "standard", "EUR",
+             "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"5.00\"}"));
+    assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--endpoint", url, "-o", out,
+                                                   "--rejects", rej, in, NULL}, 30000), 0);
+    read_jsonl(out, &r);
+    read_jsonl(rej, &j);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(j.n, 2);
+    expect_reject(&j, 1, "delivery", "delivery: HTTP 400: ", lines[0], &v);
+    expect_reject(&j, 2, "invalid", "items: the total does not fit in 64-bit minor units",
+                  lines[2], &v);
+    file_free(&r);
+    file_free(&j);
+    core_buf_free(&v);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+    free(e);
+}
+
 static void expect_exit(const char *const *argv, int code, const char *needle)
 {
     struct proc p = {0};
@@ -601,6 +931,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_orders_line_limit_and_hostile_bytes),
         cmocka_unit_test(test_orders_write_failure_stops_the_run),
         cmocka_unit_test(test_orders_in_flight_stays_bounded_with_many_rejects),
+        cmocka_unit_test(test_orders_control_characters_come_out_escaped),
+        cmocka_unit_test(test_orders_every_reject_keeps_its_input_line),
     };
 
     signal(SIGPIPE, SIG_IGN);

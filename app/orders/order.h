@@ -18,8 +18,9 @@
  *   1. at most ORDER_MAX_TOKENS JSON values and keys in the line (path "");
  *   2. no duplicate key in any object, compared after unescaping ("duplicate key", the path
  *      of the second occurrence);
- *   3. id: string, not empty, at most ORDER_MAX_ID bytes, no control characters;
- *   4. customer: string, not empty, no control characters;
+ *   3. id: string, not empty, no control characters (U+0000-U+001F, U+007F: it is sent as
+ *      the Idempotency-Key header), at most ORDER_MAX_ID bytes;
+ *   4. customer: string, not empty (any characters: escaped controls, NUL included, are data);
  *   5. priority: optional (default standard), one of "express", "standard", "bulk";
  *   6. currency: 3 uppercase ASCII letters, a known ISO 4217 code (money_decimals);
  *   7. created_at: an RFC 3339 date-time ("2026-11-21T10:00:00Z", "...T10:00:00.5+01:00"),
@@ -37,9 +38,10 @@
  * second one only for lines with more than ORDER_STACK_TOKENS JSON values (token scratch).
  *
  * Ownership: order_parse_json reads line during the call only; the order it returns is one
- * block holding the struct, the items and copies of the strings (NUL-terminated, so they are
- * also C strings): allocated and freed with order_free, or, from order_parse_json_into, in
- * the caller's buffer when it fits. No state: any thread. */
+ * block holding the struct, the items and copies of the strings (NUL-terminated, so the id
+ * and created_at are also C strings; a customer or SKU may hold a NUL, so use their lengths):
+ * allocated and freed with order_free, or, from order_parse_json_into, in the caller's buffer
+ * when it fits. No state: any thread. */
 #ifndef APP_ORDER_H
 #define APP_ORDER_H
 

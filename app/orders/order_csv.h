@@ -8,7 +8,9 @@
  * Each later record is one item; consecutive records with the same id (byte for byte) form one
  * order, whose order-level columns (customer, priority, currency, created_at) must then agree
  * byte for byte across its rows. A UTF-8 BOM at the very start is removed. A CR not followed
- * by LF is data.
+ * by LF is data. CSV has no escapes, so control characters come raw (a quoted field may hold
+ * line breaks); the field rules take them as JSON's escaped ones: data in a customer or SKU,
+ * an error in an id.
  *
  * Why raw bytes and not lines from app/lines: a quoted field may hold line breaks, so the
  * reader has to see them as data; a byte-level state machine fed chunks of any size is simpler

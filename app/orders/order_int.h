@@ -54,8 +54,10 @@ int order__parse_full(const char *line, size_t len, const struct order__space *s
                       struct order **out, struct order_error *err);
 
 /* Validators: 0, or -EINVAL with err->cls = ORDER_E_INVALID and err->msg set (path untouched). */
+/* id: a non-empty string of at most ORDER_MAX_ID bytes without control characters (U+0000 to
+ * U+001F and U+007F: it becomes an HTTP header). */
 int order__check_id(const struct order__val *v, struct order_error *err);
-/* customer and sku: a non-empty string without control characters. */
+/* customer and sku: a non-empty string (control characters are data). */
 int order__check_name(const struct order__val *v, struct order_error *err);
 /* A missing value (or an empty CSV field) is ORDER_STANDARD. */
 int order__check_priority(const struct order__val *v, enum order_priority *p,

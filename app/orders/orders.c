@@ -77,6 +77,7 @@ struct entry {
     struct order *order;        /* a valid order not yet in an item */
     struct item *item;          /* JSONL: made on the pool, with the order in it */
     uint64_t idkey;             /* JSONL: the id's key in the id set, hashed on the pool */
+    bool overflows;             /* JSONL: its amounts do not fit; the pricers will reject it */
     char *error;                /* a line that failed: its message (NULL if out of memory) */
 };
 
@@ -84,6 +85,7 @@ struct batch {
     struct batch *next;         /* on the spare list */
     const struct app_idset *ids; /* to hash ids on the pool */
     struct core_objpool *items; /* to take items from on the pool */
+    const struct orders_config *cfg; /* to price on the pool */
     uint64_t seq;
     unsigned src;
     bool parsed;                /* CSV: entries already hold orders or errors */
@@ -284,6 +286,7 @@ static struct batch *batch_new(struct pipe *p, unsigned src, bool parsed)
     b->next = NULL;
     b->ids = p->ids;
     b->items = p->items;
+    b->cfg = p->cfg;
     b->seq = p->next_seq++;
     b->src = src;
     b->parsed = parsed;
@@ -546,15 +549,46 @@ static int reader(struct core_coro *co, void *arg)
 
 /* --- validate and sequence ----------------------------------------------------------------- */
 
+/* An order's amounts: subtotal = sum(qty x unit_price), tax, total and units. 0, or a negative
+ * error code when a sum does not fit in 64-bit minor units. Pure, so the validators can run it
+ * on the pool to learn which orders the pricers will reject (see validate_on_pool). */
+static int price_order(const struct orders_config *cfg, const struct order *o, int64_t *subtotal,
+                       int64_t *tax, int64_t *total, int64_t *units)
+{
+    size_t i;
+    int64_t line;
+    int rc = 0;
+
+    *subtotal = 0;
+    *units = 0;
+    for (i = 0; rc == 0 && i < o->nitems; i++) {
+        rc = money_mul(o->items[i].unit_price, o->items[i].qty, &line);
+        if (rc == 0)
+            rc = money_add(*subtotal, line, subtotal);
+        if (rc == 0)
+            rc = money_add(*units, o->items[i].qty, units);
+    }
+    *tax = 0;
+    if (rc == 0 && cfg->has_tax)
+        rc = money_tax(*subtotal, &cfg->tax, tax);
+    if (rc == 0)
+        rc = money_add(*subtotal, *tax, total);
+    return rc;
+}
+
 /* Parse a batch's lines, hash each valid order's id and give the order its item, all here on
  * the pool: the loop thread is left with the id set's table and the queues. Items come from
  * the pipe's object pool in one trip per batch and go back to it from record_on_pool, so the
- * loop does no per-order malloc or free and items never go through malloc at all. */
+ * loop does no per-order malloc or free and items never go through malloc at all. Each order
+ * is also priced here once, while it is in this core's cache, only to flag the few that will
+ * overflow: their reject needs the line, which only this batch still holds (the pricers
+ * compute the amounts that go out). */
 static int validate_on_pool(void *arg)
 {
     struct batch *b = arg;
     struct order_error err;
     void *blocks[BATCH_LINES];
+    int64_t sub, tax, total, units;
     size_t i, got;
 
     /* one trip to the item pool for the whole batch, a block per line; the blocks of lines
@@ -580,6 +614,7 @@ static int validate_on_pool(void *arg)
             continue;
         }
         e->idkey = app_idset_key(b->ids, e->order->id, e->order->id_len);
+        e->overflows = price_order(b->cfg, e->order, &sub, &tax, &total, &units) < 0;
         if (it) {
             e->item = item_init(it, ITEM_JOB, b->src, e->first_line, e->last_line);
             e->item->order = e->order;
@@ -633,8 +668,11 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
         if (!it)
             return -ENOMEM;
         if (rc == 1) {
-            if (p->cfg->endpoint && !b->parsed)
-                keep_line(it, text, e->len); /* for a delivery reject */
+            /* the batch's text is gone by the time a pricer or deliverer rejects an order, so
+             * an order that may still become a reject takes its line along: every one with
+             * delivery, else only one whose amounts overflow */
+            if (!b->parsed && (p->cfg->endpoint || e->overflows))
+                keep_line(it, text, e->len);
             rc = core_queue_put_prio(co, p->price, it, (int64_t)it->order->priority, -1);
             if (rc < 0)
                 item_free(it);
@@ -784,26 +822,7 @@ static int validator(struct core_coro *co, void *arg)
 
 static int price(const struct orders_config *cfg, struct item *it)
 {
-    const struct order *o = it->order;
-    size_t i;
-    int64_t line;
-    int rc = 0;
-
-    it->subtotal = 0;
-    it->units = 0;
-    for (i = 0; rc == 0 && i < o->nitems; i++) {
-        rc = money_mul(o->items[i].unit_price, o->items[i].qty, &line);
-        if (rc == 0)
-            rc = money_add(it->subtotal, line, &it->subtotal);
-        if (rc == 0)
-            rc = money_add(it->units, o->items[i].qty, &it->units);
-    }
-    it->tax = 0;
-    if (rc == 0 && cfg->has_tax)
-        rc = money_tax(it->subtotal, &cfg->tax, &it->tax);
-    if (rc == 0)
-        rc = money_add(it->subtotal, it->tax, &it->total);
-    return rc;
+    return price_order(cfg, it->order, &it->subtotal, &it->tax, &it->total, &it->units);
 }
 
 #define PRICE_BATCH 32
