@@ -1,7 +1,7 @@
 /* core/queue.h: asyncio-style async queues (FIFO, LIFO, priority) for coroutines.
  *
  * The semantics are asyncio.Queue's (Python 3.13, with shutdown), strengthened where asyncio is
- * known to be weak (see shared/reference/queue-semantics.md):
+ * known to be weak (each difference is named below, with the CPython issue where there is one):
  * - maxsize counts buffered items; 0 means unbounded. put waits while the queue is full
  *   (back-pressure) and get waits while it is empty.
  * - Waiting getters and putters are served strictly in FIFO order by direct hand-off: a put

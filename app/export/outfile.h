@@ -23,9 +23,9 @@
  * for stdout, and doubles the disk needed for a rewrite. What rename would buy, never seeing a
  * half-finished file, is covered here by records being whole lines and the tail rule above.
  *
- * Pipes: the process must ignore SIGPIPE (main sets it to SIG_IGN before opening outputs) so that
- * writing to a closed pipe or socket (e.g. `trawl ... | head`) returns -EPIPE here instead of
- * killing the process. Writes block the calling thread until the kernel has the record: a slow
+ * Pipes: the process must ignore SIGPIPE (each command, crawl_cmd.c and orders_cmd.c, sets it
+ * to SIG_IGN before opening its outputs) so that writing to a closed pipe or socket (e.g.
+ * `trawl ... | head`) returns -EPIPE here instead of killing the process. Writes block the calling thread until the kernel has the record: a slow
  * reader on a pipe slows the producer down, which is the back-pressure a pipeline wants.
  *
  * Ownership: app_outfile_open allocates the object and copies path; app_outfile_close flushes,
