@@ -102,6 +102,23 @@ const char *crawl_error_name(enum crawl_error e)
     return e < CRAWL_E_COUNT ? names[e] : "other";
 }
 
+const char *crawl_status_class_name(enum crawl_status_class c)
+{
+    static const char *const names[CRAWL_STATUS_COUNT] = {
+        "none", "1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+
+    return c < CRAWL_STATUS_COUNT ? names[c] : "other";
+}
+
+static enum crawl_status_class status_class_of(long status)
+{
+    if (status == 0)
+        return CRAWL_STATUS_NONE;
+    if (status < 100 || status > 599)
+        return CRAWL_STATUS_OTHER;
+    return (enum crawl_status_class)(CRAWL_STATUS_1XX + (status / 100 - 1));
+}
+
 const char *crawl_skip_name(enum crawl_skip s)
 {
     static const char *const names[CRAWL_SKIP_COUNT] = {
@@ -294,6 +311,7 @@ static void emit(struct crawl *c, struct crawl_record *rec, enum crawl_error err
     rec->error = crawl_error_name(err);
     c->st.attempted++;
     c->st.errors[err]++;
+    c->st.status[status_class_of(rec->status)]++;
     if (err == CRAWL_OK && rec->status >= 200 && rec->status < 300)
         c->st.ok++;
     else if (rec->status >= 400)
