@@ -7,11 +7,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #define JSMN_STATIC
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "fetch/version.h"
 #include "tests/support/corotest.h"
 #include "tests/support/proc.h"
 #include "tests/support/site.h"
@@ -91,12 +93,18 @@ static void expect_in(const char *text, const char *needle)
 static void test_cli_help_and_version(void **state)
 {
     struct proc p = {0};
-    char *out;
+    char want[256], *out;
 
     (void)state;
     assert_int_equal(proc_run(&p, (const char *[]){"--version", NULL}, 10000), 0);
     out = proc_slurp(p.out);
-    assert_string_equal(out, "trawl " TRAWL_VERSION "\n");
+    /* trawl's version, then the libraries' as loaded (this test links the same ones) */
+    snprintf(want, sizeof(want), "trawl %s\nrunning with libcurl %s, libuv %s\n"
+             "built with gumbo %s\n", TRAWL_VERSION, fetch_version_libcurl(),
+             uv_version_string(), TRAWL_GUMBO_VERSION);
+    assert_string_equal(out, want);
+    assert_true(fetch_version_libcurl()[0] >= '1' && fetch_version_libcurl()[0] <= '9');
+    assert_true(TRAWL_GUMBO_VERSION[0] >= '0' && TRAWL_GUMBO_VERSION[0] <= '9');
     free(out);
     assert_int_equal(proc_run(&p, (const char *[]){"--help", NULL}, 10000), 0);
     out = proc_slurp(p.out);
