@@ -1,8 +1,10 @@
 /* app/crawl_cmd.c: `trawl crawl` (see crawl_cmd.h and the README for every option).
  *
  * Everything that can be refused is checked before the first fetch: options, regexes, seeds,
- * and the output file (opened at once). Then one loop runs the crawl engine in a coroutine,
- * with SIGINT/SIGTERM watched on the loop; records stream to the output as they are made. */
+ * and the output files (opened at once). Then one loop runs the crawl engine in a coroutine,
+ * with SIGINT/SIGTERM watched on the loop; records stream to the output as they are made.
+ * At the end the summary goes to stderr and, with --summary, to a JSON file, both from the
+ * engine's struct crawl_stats, so they always agree. */
 #include "app/crawl_cmd.h"
 
 #include <errno.h>
@@ -15,8 +17,10 @@
 
 #include "app/cli.h"
 #include "app/crawl/crawl.h"
-#include "app/export/crawl_output.h"
 #include "app/crawl/scope.h"
+#include "app/export/crawl_output.h"
+#include "app/export/jsonw.h"
+#include "app/export/outfile.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"
@@ -63,6 +67,7 @@ static const char usage_text[] =
     "  -o, --output FILE       records file ('-' = stdout, the default)\n"
     "      --format FORMAT     jsonl or csv (default: from the file name, else jsonl)\n"
     "      --skipped FILE      one JSONL line per discovered URL not fetched, and why\n"
+    "      --summary FILE      the end-of-crawl summary as JSON (also when interrupted)\n"
     "  -q, --quiet             no progress line and no summary\n"
     "  -v, --verbose           one line per URL on stderr\n"
     "      --grace SECONDS     after Ctrl-C, let fetches in flight finish (default 5)\n"
@@ -76,7 +81,8 @@ enum {
     OPT_CONNECT_TIMEOUT, OPT_USER_AGENT, OPT_FORMAT, OPT_GRACE, OPT_MAX_BYTES,
     OPT_MAX_REDIRECTS, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH, OPT_PER_HOST, OPT_DELAY,
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
-    OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS
+    OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS,
+    OPT_SUMMARY
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +119,7 @@ static const struct option long_opts[] = {
     {"skipped", required_argument, NULL, OPT_SKIPPED},
     {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
     {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -124,6 +131,8 @@ struct cmd {
     const char *input;
     const char *skipped_path;
     struct crawl_output *skipped;
+    const char *summary_path;
+    struct app_outfile *summary; /* opened before the crawl, written whole at its end */
     const char **headers;
     size_t nheaders;
     const char **connect_to;
@@ -347,6 +356,7 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             cfg->max_query_variants = (unsigned)n;
             break;
         case OPT_SKIPPED: c->skipped_path = optarg; break;
+        case OPT_SUMMARY: c->summary_path = optarg; break;
         case OPT_CONNECT_TO:
             if (push(&c->connect_to, &c->nconnect_to, optarg) < 0)
                 return CLI_EXIT_FATAL;
@@ -420,17 +430,33 @@ static int crawl_body(struct core_coro *co, void *arg)
     return c->run_rc;
 }
 
+/* --- summary ------------------------------------------------------------------------------ */
+
+/* URLs attempted without a 2xx or an HTTP error status: no response, or an error class. */
+static uint64_t summary_failed(const struct crawl_stats *s)
+{
+    return s->attempted - s->ok - s->http_errors;
+}
+
+/* URLs attempted per second of the whole crawl. */
+static double summary_rate(const struct crawl_stats *s)
+{
+    return s->elapsed_ms > 0 ? (double)s->attempted * 1000.0 / (double)s->elapsed_ms : 0.0;
+}
+
 static void print_summary(const struct cmd *c)
 {
+    static const enum crawl_status_class classes[] = {
+        CRAWL_STATUS_1XX, CRAWL_STATUS_2XX, CRAWL_STATUS_3XX, CRAWL_STATUS_4XX,
+        CRAWL_STATUS_5XX, CRAWL_STATUS_OTHER, CRAWL_STATUS_NONE};
     const struct crawl_stats *s = &c->st;
-    double secs = (double)s->elapsed_ms / 1000.0;
-    uint64_t failed = s->attempted - s->ok - s->http_errors;
+    size_t k;
     int e, first = 1;
 
     fprintf(stderr, "trawl: %llu URLs in %.1f s (%.1f/s): %llu ok, %llu HTTP errors, %llu failed",
-            (unsigned long long)s->attempted, secs, secs > 0 ? (double)s->attempted / secs : 0.0,
+            (unsigned long long)s->attempted, (double)s->elapsed_ms / 1000.0, summary_rate(s),
             (unsigned long long)s->ok, (unsigned long long)s->http_errors,
-            (unsigned long long)failed);
+            (unsigned long long)summary_failed(s));
     for (e = 1; e < CRAWL_E_COUNT; e++) {
         if (!s->errors[e])
             continue;
@@ -439,6 +465,15 @@ static void print_summary(const struct cmd *c)
         first = 0;
     }
     fprintf(stderr, "%s; %.1f MB\n", first ? "" : ")", (double)s->bytes / 1e6);
+    for (first = 1, k = 0; k < sizeof(classes) / sizeof(classes[0]); k++) {
+        if (!s->status[classes[k]])
+            continue;
+        fprintf(stderr, "%s%s %llu", first ? "trawl: status: " : ", ",
+                crawl_status_class_name(classes[k]), (unsigned long long)s->status[classes[k]]);
+        first = 0;
+    }
+    if (!first)
+        fputc('\n', stderr);
     fprintf(stderr, "trawl: links: %llu found, %llu duplicates, %llu out of scope, %llu beyond "
             "depth, %llu not followed, %llu traps\n",
             (unsigned long long)s->links_found, (unsigned long long)s->duplicates,
@@ -458,6 +493,80 @@ static void print_summary(const struct cmd *c)
                 (unsigned long long)s->not_reached);
 }
 
+static void put_count(struct jsonw *w, const char *key, uint64_t n)
+{
+    jsonw_key(w, key);
+    jsonw_uint(w, n);
+}
+
+/* The same figures as print_summary, as one JSON object written to the --summary file in one
+ * write (the file was opened, and so emptied, before the crawl: it is empty or complete). */
+static int write_summary(struct cmd *c)
+{
+    const struct crawl_stats *s = &c->st;
+    struct core_buf b;
+    struct jsonw w;
+    char num[64];
+    int i, rc;
+
+    core_buf_init(&b, 64u << 10);
+    jsonw_init(&w, &b);
+    jsonw_begin_object(&w);
+    put_count(&w, "urls", s->attempted);
+    put_count(&w, "ok", s->ok);
+    put_count(&w, "http_errors", s->http_errors);
+    put_count(&w, "failed", summary_failed(s));
+    jsonw_key(&w, "status");
+    jsonw_begin_object(&w);
+    for (i = 0; i < CRAWL_STATUS_COUNT; i++)
+        put_count(&w, crawl_status_class_name((enum crawl_status_class)i), s->status[i]);
+    jsonw_end_object(&w);
+    jsonw_key(&w, "errors");
+    jsonw_begin_object(&w);
+    for (i = 1; i < CRAWL_E_COUNT; i++)
+        put_count(&w, crawl_error_name((enum crawl_error)i), s->errors[i]);
+    jsonw_end_object(&w);
+    put_count(&w, "bytes", s->bytes);
+    jsonw_key(&w, "elapsed_ms");
+    jsonw_int(&w, s->elapsed_ms);
+    jsonw_key(&w, "urls_per_second");
+    snprintf(num, sizeof(num), "%.1f", summary_rate(s));
+    jsonw_raw(&w, num);
+    jsonw_key(&w, "links");
+    jsonw_begin_object(&w);
+    put_count(&w, "found", s->links_found);
+    put_count(&w, "duplicates", s->duplicates);
+    put_count(&w, "out_of_scope", s->out_of_scope);
+    put_count(&w, "beyond_depth", s->beyond_depth);
+    put_count(&w, "not_followed", s->skipped_links);
+    put_count(&w, "traps", s->traps);
+    jsonw_end_object(&w);
+    put_count(&w, "hosts", s->hosts);
+    jsonw_key(&w, "robots");
+    jsonw_begin_object(&w);
+    put_count(&w, "fetched", s->robots_fetched);
+    put_count(&w, "disallowed", s->robots_denied);
+    jsonw_end_object(&w);
+    jsonw_key(&w, "sitemaps");
+    jsonw_begin_object(&w);
+    put_count(&w, "listed", s->sitemaps);
+    put_count(&w, "fetched", s->sitemaps_fetched);
+    put_count(&w, "urls", s->sitemap_urls);
+    jsonw_end_object(&w);
+    put_count(&w, "retries", s->retries);
+    jsonw_key(&w, "interrupted");
+    jsonw_bool(&w, s->interrupted);
+    put_count(&w, "not_reached", s->not_reached);
+    jsonw_end_object(&w);
+    rc = jsonw_finish(&w);
+    if (rc == 0)
+        rc = core_buf_putc(&b, '\n');
+    if (rc == 0)
+        rc = app_outfile_write(c->summary, b.data, b.len);
+    core_buf_free(&b);
+    return rc;
+}
+
 static void cmd_free(struct cmd *c)
 {
     size_t i;
@@ -474,7 +583,7 @@ int crawl_cmd_main(int argc, char **argv)
 {
     struct cmd c;
     enum file_format fmt;
-    int code, i, rc;
+    int code, i, rc, close_rc;
 
     memset(&c, 0, sizeof(c));
     crawl_config_init(&c.cfg);
@@ -510,6 +619,13 @@ int crawl_cmd_main(int argc, char **argv)
         code = CLI_EXIT_FATAL;
         goto out;
     }
+    if (c.summary_path && (rc = app_outfile_open(c.summary_path, &c.summary)) < 0) {
+        fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c.summary_path, core_strerror(rc));
+        crawl_output_destroy(c.skipped);
+        crawl_output_destroy(c.out);
+        code = CLI_EXIT_FATAL;
+        goto out;
+    }
     if (c.skipped)
         c.cfg.on_skip = on_skip;
     c.cfg.seeds = (const char *const *)c.seeds;
@@ -536,6 +652,18 @@ int crawl_cmd_main(int argc, char **argv)
         fprintf(stderr, "trawl crawl: writing '%s' failed: %s\n", c.output,
                 core_strerror(c.write_error ? c.write_error : rc));
         code = CLI_EXIT_FATAL;
+    }
+    if (c.summary) {
+        /* also after a stop or a failed output: what was done is still worth saying */
+        rc = write_summary(&c);
+        close_rc = app_outfile_close(c.summary);
+        if (rc == 0)
+            rc = close_rc;
+        if (rc < 0) {
+            fprintf(stderr, "trawl crawl: writing '%s' failed: %s\n", c.summary_path,
+                    core_strerror(rc));
+            code = CLI_EXIT_FATAL;
+        }
     }
 out:
     cmd_free(&c);

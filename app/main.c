@@ -1,10 +1,12 @@
 /* app/main.c: the trawl command line: dispatches to a command. See README.md. */
 #include <stdio.h>
 #include <string.h>
+#include <uv.h>
 
 #include "app/cli.h"
 #include "app/crawl_cmd.h"
 #include "app/orders_cmd.h"
+#include "fetch/version.h"
 
 static const char usage_text[] =
     "Usage: trawl COMMAND [options]\n"
@@ -14,7 +16,7 @@ static const char usage_text[] =
     "  orders   process order batches through a staged pipeline (trawl orders --help)\n"
     "\n"
     "  --help       this text\n"
-    "  --version    print the version\n";
+    "  --version    print the version, and those of the libraries it runs with\n";
 
 int main(int argc, char **argv)
 {
@@ -25,7 +27,10 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("trawl %s\n", TRAWL_VERSION);
+        /* libcurl and libuv as loaded now (a library upgrade shows here); gumbo has no
+         * run-time version call, so the one built against */
+        printf("trawl %s\nrunning with libcurl %s, libuv %s\nbuilt with gumbo %s\n",
+               TRAWL_VERSION, fetch_version_libcurl(), uv_version_string(), TRAWL_GUMBO_VERSION);
         return CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "crawl") == 0)

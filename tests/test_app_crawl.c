@@ -179,6 +179,7 @@ static void check_graph_crawl(struct run *r, struct site *s, bool exact_depths)
     assert_int_equal(httpd_requests(s->srv), NEXPECTED + 1);
     assert_int_equal(r->st.attempted, NEXPECTED);
     assert_int_equal(r->st.ok, NEXPECTED);
+    assert_int_equal(r->st.status[CRAWL_STATUS_2XX], NEXPECTED);
 }
 
 static void test_crawl_bfs_fetches_each_reachable_page_once_at_its_depth(void **state)
@@ -319,6 +320,7 @@ static void test_crawl_redirects_are_followed_hop_by_hop(void **state)
     const struct rec *x;
     char url[256];
     size_t n_target = 0, i;
+    uint64_t classes[CRAWL_STATUS_COUNT];
 
     (void)state;
     assert_int_equal(site_start(&s, redirects, sizeof(redirects) / sizeof(redirects[0])), 0);
@@ -348,6 +350,21 @@ static void test_crawl_redirects_are_followed_hop_by_hop(void **state)
     assert_int_equal(x->status, 404);
     assert_null(x->error);
     assert_non_null(find(&r.cap, &s, "/slowpoke"));
+    /* the summary's status classes count each record once, by its last status (a loop, a hop
+     * out of scope and a hop to ftp: end on a 3xx) */
+    memset(classes, 0, sizeof(classes));
+    for (i = 0; i < r.cap.n; i++) {
+        long st = r.cap.recs[i].status;
+
+        classes[st == 0 ? CRAWL_STATUS_NONE : CRAWL_STATUS_1XX + (size_t)(st / 100 - 1)]++;
+    }
+    for (i = 0; i < CRAWL_STATUS_COUNT; i++)
+        assert_int_equal(r.st.status[i], classes[i]);
+    assert_true(r.st.status[CRAWL_STATUS_3XX] >= 3);
+    assert_int_equal(r.st.status[CRAWL_STATUS_4XX], 1);
+    assert_int_equal(r.st.status[CRAWL_STATUS_NONE], 0);
+    assert_string_equal(crawl_status_class_name(CRAWL_STATUS_3XX), "3xx");
+    assert_string_equal(crawl_status_class_name(CRAWL_STATUS_NONE), "none");
     (void)url;
     capture_free(&r.cap);
     site_stop(&s);

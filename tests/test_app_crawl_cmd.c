@@ -1,16 +1,19 @@
 /* tests/test_app_crawl_cmd.c: `trawl crawl` as a user runs it: exit codes, messages, output
- * files (JSONL and CSV, checked by parsing them back), seeds from a file, and SIGINT. */
+ * files (JSONL and CSV, checked by parsing them back), the --summary file, seeds from a file,
+ * and SIGINT. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #define JSMN_STATIC
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "fetch/version.h"
 #include "tests/support/corotest.h"
 #include "tests/support/proc.h"
 #include "tests/support/site.h"
@@ -63,15 +66,45 @@ static const char *url(struct site *s, const char *path, char *buf)
     return site_url(s, path, buf, 128);
 }
 
+/* The file holds exactly one JSON object and a newline (strict JSON: jsmn in strict mode,
+ * every token consumed). */
+static void check_json_file(const char *text)
+{
+    jsmn_parser p;
+    jsmntok_t t[256];
+    size_t len = strlen(text);
+    int n;
+
+    assert_true(len > 2);
+    assert_int_equal(text[len - 1], '\n');
+    jsmn_init(&p);
+    n = jsmn_parse(&p, text, len - 1, t, 256);
+    if (n < 1 || t[0].type != JSMN_OBJECT || (size_t)t[0].end != len - 1)
+        fail_msg("not one JSON object: %s", text);
+}
+
+/* text contains needle, else the test fails showing both. */
+static void expect_in(const char *text, const char *needle)
+{
+    if (!strstr(text, needle))
+        fail_msg("'%s' not in: %s", needle, text);
+}
+
 static void test_cli_help_and_version(void **state)
 {
     struct proc p = {0};
-    char *out;
+    char want[256], *out;
 
     (void)state;
     assert_int_equal(proc_run(&p, (const char *[]){"--version", NULL}, 10000), 0);
     out = proc_slurp(p.out);
-    assert_string_equal(out, "trawl " TRAWL_VERSION "\n");
+    /* trawl's version, then the libraries' as loaded (this test links the same ones) */
+    snprintf(want, sizeof(want), "trawl %s\nrunning with libcurl %s, libuv %s\n"
+             "built with gumbo %s\n", TRAWL_VERSION, fetch_version_libcurl(),
+             uv_version_string(), TRAWL_GUMBO_VERSION);
+    assert_string_equal(out, want);
+    assert_true(fetch_version_libcurl()[0] >= '1' && fetch_version_libcurl()[0] <= '9');
+    assert_true(TRAWL_GUMBO_VERSION[0] >= '0' && TRAWL_GUMBO_VERSION[0] <= '9');
     free(out);
     assert_int_equal(proc_run(&p, (const char *[]){"--help", NULL}, 10000), 0);
     out = proc_slurp(p.out);
@@ -206,6 +239,78 @@ static void test_cli_csv_file_has_header_and_quoted_fields(void **state)
     site_stop(&s);
 }
 
+/* / links to a page, a missing page, a mailto: link and another host; /a links back home and
+ * one level deeper. With -d 1: /, /a and /missing are fetched. */
+static const struct site_page fates[] = {
+    {"/", 0, NULL, NULL,
+     "<title>Home</title><a href=\"/a\">a</a><a href=\"/missing\">m</a>"
+     "<a href=\"mailto:x@example.com\">mail</a><a href=\"{OTHER}/elsewhere\">away</a>", 0},
+    {"/a", 0, NULL, NULL, "<title>A</title><a href=\"/\">home</a><a href=\"/a/deep\">deep</a>", 0},
+    {"/a/deep", 0, NULL, NULL, "<title>deep</title>", 0},
+};
+
+static void test_cli_summary_file_has_the_counts(void **state)
+{
+    struct site s;
+    struct proc p = {0};
+    char u[128], out[160], sum[160], skipped[160], *json, *err;
+
+    (void)state;
+    assert_int_equal(site_start(&s, fates, 3), 0);
+    proc_init(&p);
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
+    proc_path(&p, "skipped.jsonl", skipped, sizeof(skipped));
+    /* --skipped makes pages at the depth limit parsed for links, so beyond_depth is counted */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "1", "-o", out, "--skipped",
+                                                   skipped, "--summary", sum, url(&s, "/", u),
+                                                   NULL}, 20000), 0);
+    json = proc_slurp(sum);
+    check_json_file(json);
+    expect_in(json, "{\"urls\":3,\"ok\":2,\"http_errors\":1,\"failed\":0,");
+    expect_in(json, "\"status\":{\"none\":0,\"1xx\":0,\"2xx\":2,\"3xx\":0,\"4xx\":1,"
+                    "\"5xx\":0,\"other\":0}");
+    expect_in(json, "\"errors\":{\"dns\":0,\"connect\":0,\"timeout\":0,\"tls\":0,");
+    expect_in(json, "\"robots\":0,\"other\":0},\"bytes\":");
+    expect_in(json, "\"links\":{\"found\":6,\"duplicates\":1,\"out_of_scope\":1,"
+                    "\"beyond_depth\":1,\"not_followed\":1,\"traps\":0}");
+    expect_in(json, "\"hosts\":1,\"robots\":{\"fetched\":1,\"disallowed\":0},"
+                    "\"sitemaps\":{\"listed\":0,\"fetched\":0,\"urls\":0},\"retries\":0,"
+                    "\"interrupted\":false,\"not_reached\":0}");
+    expect_in(json, "\"elapsed_ms\":");
+    expect_in(json, "\"urls_per_second\":");
+    /* the stderr summary tells the same story */
+    err = proc_slurp(p.err);
+    expect_in(err, "3 URLs");
+    expect_in(err, "2 ok, 1 HTTP errors, 0 failed");
+    expect_in(err, "trawl: status: 2xx 2, 4xx 1\n");
+    expect_in(err, "6 found, 1 duplicates, 1 out of scope, 1 beyond depth, 1 not followed, 0 traps");
+    assert_int_equal(site_foreign_hosts(&s), 0);
+    free(json);
+    free(err);
+    proc_cleanup(&p);
+    site_stop(&s);
+}
+
+static void test_cli_unwritable_summary_fails_before_any_fetch(void **state)
+{
+    struct site s;
+    struct proc p = {0};
+    char u[128], *err;
+
+    (void)state;
+    assert_int_equal(site_start(&s, small, 3), 0);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-o", "/dev/null", "--summary",
+                                                   "/nonexistent/dir/summary.json",
+                                                   url(&s, "/", u), NULL}, 20000), 1);
+    err = proc_slurp(p.err);
+    expect_in(err, "cannot write '/nonexistent/dir/summary.json'");
+    assert_int_equal(httpd_requests(s.srv), 0);
+    free(err);
+    proc_cleanup(&p);
+    site_stop(&s);
+}
+
 static void test_cli_seeds_from_a_file(void **state)
 {
     struct site s;
@@ -273,7 +378,7 @@ static void test_cli_sigint_finishes_in_flight_and_exits_130(void **state)
 {
     struct site s;
     struct proc p = {0};
-    char u[128], path[160], *out, *err;
+    char u[128], path[160], sum[160], *out, *err, *json;
     int i;
 
     (void)state;
@@ -281,8 +386,9 @@ static void test_cli_sigint_finishes_in_flight_and_exits_130(void **state)
     assert_int_equal(site_start(&s, slow, 201), 0);
     proc_init(&p);
     proc_path(&p, "out.jsonl", path, sizeof(path));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
     proc_start(&p, (const char *[]){"crawl", "-w", "4", "--grace", "10", "-o", path,
-                                    url(&s, "/", u), NULL}, NULL);
+                                    "--summary", sum, url(&s, "/", u), NULL}, NULL);
     for (i = 0; i < 1000 && count_lines(path) < 2; i++)
         sleep_ms(10);
     kill(p.pid, SIGINT);
@@ -294,6 +400,14 @@ static void test_cli_sigint_finishes_in_flight_and_exits_130(void **state)
     assert_true(httpd_requests(s.srv) < 201); /* nothing new started after the signal */
     err = proc_slurp(p.err);
     assert_non_null(strstr(err, "interrupted"));
+    /* the summary file is written on the way out, and says so */
+    json = proc_slurp(sum);
+    check_json_file(json);
+    expect_in(json, "\"interrupted\":true");
+    assert_null(strstr(json, "\"not_reached\":0}")); /* the queued pages it never fetched */
+    snprintf(u, sizeof(u), "{\"urls\":%d,", check_jsonl(out));
+    expect_in(json, u);                                /* one per record written */
+    free(json);
     free(out);
     free(err);
     proc_cleanup(&p);
@@ -340,6 +454,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_unwritable_output_fails_before_any_fetch),
         cmocka_unit_test(test_cli_jsonl_file_is_complete_and_valid),
         cmocka_unit_test(test_cli_csv_file_has_header_and_quoted_fields),
+        cmocka_unit_test(test_cli_summary_file_has_the_counts),
+        cmocka_unit_test(test_cli_unwritable_summary_fails_before_any_fetch),
         cmocka_unit_test(test_cli_seeds_from_a_file),
         cmocka_unit_test(test_cli_sigint_finishes_in_flight_and_exits_130),
         cmocka_unit_test(test_cli_second_sigint_aborts_in_flight),

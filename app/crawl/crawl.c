@@ -58,6 +58,14 @@ const char *crawl_error_name(enum crawl_error e)
     return e < CRAWL_E_COUNT ? names[e] : "other";
 }
 
+const char *crawl_status_class_name(enum crawl_status_class c)
+{
+    static const char *const names[CRAWL_STATUS_COUNT] = {
+        "none", "1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+
+    return c < CRAWL_STATUS_COUNT ? names[c] : "other";
+}
+
 const char *crawl_skip_name(enum crawl_skip s)
 {
     static const char *const names[CRAWL_SKIP_COUNT] = {

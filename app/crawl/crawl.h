@@ -136,10 +136,26 @@ enum crawl_error {
 
 const char *crawl_error_name(enum crawl_error e);
 
+/* Classes of a record's last HTTP status, for the summary. */
+enum crawl_status_class {
+    CRAWL_STATUS_NONE,          /* no response (status 0) */
+    CRAWL_STATUS_1XX,
+    CRAWL_STATUS_2XX,
+    CRAWL_STATUS_3XX,
+    CRAWL_STATUS_4XX,
+    CRAWL_STATUS_5XX,
+    CRAWL_STATUS_OTHER,         /* a response outside 100-599 */
+    CRAWL_STATUS_COUNT
+};
+
+/* "none", "1xx" ... "5xx", "other". */
+const char *crawl_status_class_name(enum crawl_status_class c);
+
 struct crawl_stats {
     uint64_t attempted;         /* records written */
     uint64_t ok;                /* 2xx responses */
     uint64_t http_errors;       /* 4xx and 5xx responses */
+    uint64_t status[CRAWL_STATUS_COUNT]; /* records by their status's class */
     uint64_t errors[CRAWL_E_COUNT];
     uint64_t bytes;
     uint64_t links_found;

@@ -52,6 +52,15 @@ static bool is_html(const char *content_type)
 }
 
 
+static enum crawl_status_class status_class_of(long status)
+{
+    if (status == 0)
+        return CRAWL_STATUS_NONE;
+    if (status < 100 || status > 599)
+        return CRAWL_STATUS_OTHER;
+    return (enum crawl_status_class)(CRAWL_STATUS_1XX + (status / 100 - 1));
+}
+
 /* --- records ------------------------------------------------------------------------------ */
 
 static void emit(struct crawl *c, struct crawl_record *rec, enum crawl_error err)
@@ -59,6 +68,7 @@ static void emit(struct crawl *c, struct crawl_record *rec, enum crawl_error err
     rec->error = crawl_error_name(err);
     c->st.attempted++;
     c->st.errors[err]++;
+    c->st.status[status_class_of(rec->status)]++;
     if (err == CRAWL_OK && rec->status >= 200 && rec->status < 300)
         c->st.ok++;
     else if (rec->status >= 400)
