@@ -1,0 +1,282 @@
+/* parse/host.c: the host of an http(s) URL in its one canonical spelling (see url.h, Hosts).
+ *
+ * A host is a name, an IPv4 address or a bracketed IPv6 address, told apart and written as the
+ * WHATWG host parser does: a name is percent-decoded and lowercased, and a name whose last
+ * label is a number is an IPv4 address, written as a dotted quad. Every form is built in a
+ * stack buffer first (a host is at most 253 bytes) and appended to out in one go. */
+#include "parse/url_int.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { HOST_MAX = 253 };   /* DNS name length, without the optional trailing dot */
+
+static inline bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static inline bool is_hex(char c)
+{
+    char l = (char)(c | 0x20);
+
+    return is_digit(c) || (l >= 'a' && l <= 'f');
+}
+
+/* Letters, digits, '-', '.', '_': what a DNS name is spelled with. (c | 0x20 maps no other
+ * byte onto a lowercase letter.) */
+static inline bool is_name_char(char c)
+{
+    unsigned char u = (unsigned char)c;
+
+    return (unsigned char)((u | 0x20) - 'a') < 26 || (unsigned char)(u - '0') < 10 || c == '-' ||
+           c == '.' || c == '_';
+}
+
+static inline unsigned hex_val(char c)
+{
+    unsigned u = (unsigned char)c;
+
+    return u <= '9' ? u - '0' : (u | 0x20) - 'a' + 10;
+}
+
+static inline char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+}
+
+/* WHATWG "IPv4 number parser": decimal, 0x hex or 0 octal; values past 2^32 saturate. */
+static bool ipv4_number(const char *p, size_t n, unsigned long long *v)
+{
+    unsigned radix = 10, d;
+    size_t k;
+
+    *v = 0;
+    if (n == 0)
+        return false;
+    if (n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        p += 2;
+        n -= 2;
+        radix = 16;
+    } else if (n >= 2 && p[0] == '0') {
+        p++;
+        n--;
+        radix = 8;
+    }
+    for (k = 0; k < n; k++) {
+        if (radix == 16 ? !is_hex(p[k]) : !is_digit(p[k]))
+            return false;
+        d = hex_val(p[k]);
+        if (d >= radix)
+            return false;
+        if (*v <= 0xFFFFFFFFull)
+            *v = *v * radix + d;
+    }
+    return true;
+}
+
+/* WHATWG "ends in a number checker": is host (lowercase, non-empty) meant as IPv4? */
+static bool ends_in_number(const char *h, size_t n)
+{
+    unsigned long long v;
+    size_t start, k;
+
+    if (h[n - 1] == '.')
+        n--;
+    for (start = n; start > 0 && h[start - 1] != '.'; start--)
+        ;
+    if (start == n)
+        return false;
+    for (k = start; k < n && is_digit(h[k]); k++)
+        ;
+    return k == n || ipv4_number(h + start, n - start, &v);
+}
+
+/* WHATWG "IPv4 parser" then dotted-quad serialisation. */
+static int put_ipv4(struct core_buf *out, const char *h, size_t n)
+{
+    unsigned long long num[4], addr = 0;
+    size_t parts = 0, i = 0, j, len = 0;
+    char text[16];   /* "255.255.255.255" */
+    unsigned octet;
+    int b;
+
+    if (n > 1 && h[n - 1] == '.')
+        n--;
+    for (;;) {
+        for (j = i; j < n && h[j] != '.'; j++)
+            ;
+        if (parts == 4 || !ipv4_number(h + i, j - i, &num[parts]))
+            return CORE_EPARSE;
+        parts++;
+        if (j == n)
+            break;
+        i = j + 1;
+    }
+    for (i = 0; i + 1 < parts; i++) {
+        if (num[i] > 255)
+            return CORE_EPARSE;
+        addr |= num[i] << (8 * (3 - i));
+    }
+    if (num[parts - 1] >= 1ull << (8 * (5 - parts)))
+        return CORE_EPARSE;
+    addr |= num[parts - 1];
+    for (b = 3; b >= 0; b--) {
+        octet = (unsigned)(addr >> (8 * b)) & 255;
+        if (octet >= 100)
+            text[len++] = (char)('0' + octet / 100);
+        if (octet >= 10)
+            text[len++] = (char)('0' + octet / 10 % 10);
+        text[len++] = (char)('0' + octet % 10);
+        if (b)
+            text[len++] = '.';
+    }
+    return core_buf_append(out, text, len);
+}
+
+/* A host name (not IPv6): percent-decoded, validated, lowercased; IPv4 as a dotted quad. */
+static int put_name(struct core_buf *out, const char *h, size_t n)
+{
+    char name[HOST_MAX + 1];
+    size_t len = 0, k;
+    char c;
+
+    for (k = 0; k < n; k++) {
+        c = h[k];
+        if (c == '%') {
+            if (n - k < 3 || !is_hex(h[k + 1]) || !is_hex(h[k + 2]))
+                return CORE_EPARSE;
+            c = (char)(hex_val(h[k + 1]) << 4 | hex_val(h[k + 2]));
+            k += 2;
+        }
+        if (!is_name_char(c) || len == sizeof(name))
+            return CORE_EPARSE;
+        name[len++] = lower(c);
+    }
+    if (len == 0 || (len == sizeof(name) && name[len - 1] != '.'))
+        return CORE_EPARSE;
+    if (ends_in_number(name, len))
+        return put_ipv4(out, name, len);
+    return core_buf_append(out, name, len);
+}
+
+/* WHATWG "IPv6 parser" on the text between the brackets, then its serialiser: lowercase hex
+ * without leading zeros, the first longest run of two or more zero pieces written as "::". */
+static int put_ipv6(struct core_buf *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const size_t NONE = SIZE_MAX;
+    unsigned a[8] = {0};
+    size_t i = 0, piece = 0, compress = NONE, len, best = NONE, best_len = 1, run;
+    unsigned value, v4, seen;
+    char text[41];   /* "[", 8 pieces of "ffff", 7 ":", "]" */
+
+    if (n && s[0] == ':') {
+        if (n < 2 || s[1] != ':')
+            return CORE_EPARSE;
+        i = 2;
+        compress = ++piece;
+    }
+    while (i < n) {
+        if (piece == 8)
+            return CORE_EPARSE;
+        if (s[i] == ':') {
+            if (compress != NONE)
+                return CORE_EPARSE;
+            i++;
+            compress = ++piece;
+            continue;
+        }
+        value = 0;
+        for (len = 0; len < 4 && i < n && is_hex(s[i]); len++, i++)
+            value = value * 16 + hex_val(s[i]);
+        if (i < n && s[i] == '.') {
+            /* An embedded IPv4 address fills the last two pieces. */
+            if (len == 0 || piece > 6)
+                return CORE_EPARSE;
+            i -= len;
+            for (seen = 0; i < n; seen++) {
+                if (seen > 0) {
+                    if (s[i] != '.' || seen == 4)
+                        return CORE_EPARSE;
+                    i++;
+                }
+                if (i == n || !is_digit(s[i]))
+                    return CORE_EPARSE;
+                for (v4 = 0, len = 0; i < n && is_digit(s[i]); i++, len++) {
+                    if (len > 0 && v4 == 0)
+                        return CORE_EPARSE;   /* leading zero */
+                    v4 = v4 * 10 + (unsigned)(s[i] - '0');
+                    if (v4 > 255)
+                        return CORE_EPARSE;
+                }
+                a[piece] = a[piece] * 0x100 + v4;
+                if (seen == 1 || seen == 3)
+                    piece++;
+            }
+            if (seen != 4)
+                return CORE_EPARSE;
+            break;
+        }
+        if (i < n && s[i] == ':') {
+            if (++i == n)
+                return CORE_EPARSE;
+        } else if (i < n) {
+            return CORE_EPARSE;
+        }
+        a[piece++] = value;
+    }
+    if (compress != NONE) {
+        size_t swaps = piece - compress, k = 7, t;
+
+        for (; k != 0 && swaps > 0; k--, swaps--) {
+            t = compress + swaps - 1;
+            value = a[k];
+            a[k] = a[t];
+            a[t] = value;
+        }
+    } else if (piece != 8) {
+        return CORE_EPARSE;
+    }
+
+    for (i = 0; i < 8; i = run + 1) {
+        for (run = i; run < 8 && a[run] == 0; run++)
+            ;
+        if (run - i > best_len) {
+            best = i;
+            best_len = run - i;
+        }
+    }
+    len = 0;
+    text[len++] = '[';
+    for (i = 0; i < 8; i++) {
+        if (i == best) {
+            text[len++] = ':';
+            if (i == 0)
+                text[len++] = ':';
+            i += best_len - 1;
+            continue;
+        }
+        if (a[i] >> 12)
+            text[len++] = hex[a[i] >> 12];
+        if (a[i] >> 8)
+            text[len++] = hex[a[i] >> 8 & 15];
+        if (a[i] >> 4)
+            text[len++] = hex[a[i] >> 4 & 15];
+        text[len++] = hex[a[i] & 15];
+        if (i != 7)
+            text[len++] = ':';
+    }
+    text[len++] = ']';
+    return core_buf_append(out, text, len);
+}
+
+int parse__url_put_host(struct core_buf *out, const char *h, size_t n)
+{
+    if (n > 0 && h[0] == '[') {
+        if (n < 2 || h[n - 1] != ']')
+            return CORE_EPARSE;
+        return put_ipv6(out, h + 1, n - 2);
+    }
+    return put_name(out, h, n);
+}
