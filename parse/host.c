@@ -3,13 +3,29 @@
  * A host is a name, an IPv4 address or a bracketed IPv6 address, told apart and written as the
  * WHATWG host parser does: a name is percent-decoded and lowercased, and a name whose last
  * label is a number is an IPv4 address, written as a dotted quad. Every form is built in a
- * stack buffer first (a host is at most 253 bytes) and appended to out in one go. */
+ * stack buffer first (a host is at most 253 bytes) and appended to out in one go.
+ *
+ * International names: a name with a non-ASCII byte (raw or percent-encoded) is UTF-8 that
+ * libidn2 maps to ASCII with UTS #46 as WHATWG's "domain to ASCII" asks (non-transitional, so
+ * "faß" stays distinct from "fass"; STD3 rules off; bidi and joiner checks on), giving punycode
+ * labels ("bücher" -> "xn--bcher-kva"); the result then goes through the same checks as an ASCII
+ * name. libidn2 follows IDNA2008 a little more strictly than UTS #46 does: it refuses symbols
+ * such as U+2603 (which browsers write as "xn--n3h") and labels with "--" in the third and
+ * fourth places or a leading or trailing hyphen. ASCII names never reach libidn2, so the common
+ * case costs nothing, and an ASCII "xn--" label is kept as written, unchecked, as browsers do.
+ * libidn2 allocates its result with malloc (not core/mem.h); it is freed before returning. */
 #include "parse/url_int.h"
 
+#include <errno.h>
+#include <idn2.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
-enum { HOST_MAX = 253 };   /* DNS name length, without the optional trailing dot */
+enum {
+    HOST_MAX = 253,     /* DNS name length, without the optional trailing dot */
+    HOST_IDN_MAX = 1024 /* UTF-8 bytes of an international name, percent-decoded */
+};
 
 static inline bool is_digit(char c)
 {
@@ -134,7 +150,73 @@ static int put_ipv4(struct core_buf *out, const char *h, size_t n)
     return core_buf_append(out, text, len);
 }
 
-/* A host name (not IPv6): percent-decoded, validated, lowercased; IPv4 as a dotted quad. */
+/* A decoded, lowercase ASCII name of valid bytes: its length checked, then written (IPv4 as
+ * a dotted quad). */
+static int put_ascii(struct core_buf *out, const char *name, size_t len)
+{
+    if (len == 0 || len > HOST_MAX + (size_t)(name[len - 1] == '.'))
+        return CORE_EPARSE;
+    if (ends_in_number(name, len))
+        return put_ipv4(out, name, len);
+    return core_buf_append(out, name, len);
+}
+
+/* Percent-decode h[0..n) into buf (cap bytes) and NUL-terminate it. Returns the length, or 0
+ * (every name has a byte) for a bad escape, a byte that is neither a name character nor
+ * non-ASCII (no IDNA mapping makes such a name valid), a name past cap or an ASCII one. */
+static size_t decode_utf8(const char *h, size_t n, char *buf, size_t cap)
+{
+    size_t len = 0, k;
+    bool ascii = true;
+    char c;
+
+    for (k = 0; k < n; k++) {
+        c = h[k];
+        if (c == '%') {
+            if (n - k < 3 || !is_hex(h[k + 1]) || !is_hex(h[k + 2]))
+                return 0;
+            c = (char)(hex_val(h[k + 1]) << 4 | hex_val(h[k + 2]));
+            k += 2;
+        }
+        if ((unsigned char)c >= 0x80)
+            ascii = false;
+        else if (!is_name_char(c))
+            return 0;
+        if (len == cap)
+            return 0;
+        buf[len++] = c;
+    }
+    buf[len] = '\0';
+    return ascii ? 0 : len;
+}
+
+/* A name with non-ASCII bytes: UTF-8, mapped to ASCII by UTS #46 (see the top). */
+static int put_idn(struct core_buf *out, const char *h, size_t n)
+{
+    char utf8[HOST_IDN_MAX + 1];
+    char *ascii = NULL;
+    size_t len, k;
+    int rc;
+
+    if (decode_utf8(h, n, utf8, HOST_IDN_MAX) == 0)
+        return CORE_EPARSE;
+    rc = idn2_to_ascii_8z(utf8, &ascii, IDN2_NONTRANSITIONAL);
+    if (rc == IDN2_MALLOC)
+        return -ENOMEM;
+    /* Invalid UTF-8, a disallowed code point, a bidi or joiner rule broken, too long. */
+    if (rc != IDN2_OK)
+        return CORE_EPARSE;
+    /* The mapping can yield ASCII that is no name ("\uFF05" is '%'): check it as typed. */
+    len = strlen(ascii);
+    for (k = 0; k < len && is_name_char(ascii[k]); k++)
+        ascii[k] = lower(ascii[k]);
+    rc = k == len ? put_ascii(out, ascii, len) : CORE_EPARSE;
+    idn2_free(ascii);
+    return rc;
+}
+
+/* A host name (not IPv6). Decoded on the stack in one pass while it is ASCII; the first
+ * non-ASCII byte hands the whole name to put_idn. */
 static int put_name(struct core_buf *out, const char *h, size_t n)
 {
     char name[HOST_MAX + 1];
@@ -149,15 +231,13 @@ static int put_name(struct core_buf *out, const char *h, size_t n)
             c = (char)(hex_val(h[k + 1]) << 4 | hex_val(h[k + 2]));
             k += 2;
         }
-        if (!is_name_char(c) || len == sizeof(name))
+        if (!is_name_char(c))
+            return (unsigned char)c >= 0x80 ? put_idn(out, h, n) : CORE_EPARSE;
+        if (len == sizeof(name))   /* IDNA never removes an ASCII byte: too long either way */
             return CORE_EPARSE;
         name[len++] = lower(c);
     }
-    if (len == 0 || (len == sizeof(name) && name[len - 1] != '.'))
-        return CORE_EPARSE;
-    if (ends_in_number(name, len))
-        return put_ipv4(out, name, len);
-    return core_buf_append(out, name, len);
+    return put_ascii(out, name, len);
 }
 
 /* WHATWG "IPv6 parser" on the text between the brackets, then its serialiser: lowercase hex
