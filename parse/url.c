@@ -19,7 +19,7 @@
 enum {
     C_UNRES = 1 << 0,  /* RFC 3986 unreserved: ALPHA DIGIT - . _ ~ */
     C_PATH = 1 << 1,   /* raw in a path segment: pchar (unreserved, sub-delims, ':', '@') */
-    C_QUERY = 1 << 2,  /* raw in a query: pchar, '/' and '?' */
+    C_QUERY = 1 << 2,  /* raw in a query: pchar but '\'', '/' and '?' */
     C_HOST = 1 << 3,   /* in a host name: ALPHA DIGIT - . _ */
     C_HEX = 1 << 4,    /* a hex digit */
     C_SCHEME = 1 << 5  /* after a scheme's first letter: ALPHA DIGIT + - . */
@@ -36,7 +36,7 @@ enum {
 #define IS_HEX(c) (IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
 #define CLS(c)                                                                                \
     ((IS_UNRES(c) ? C_UNRES : 0) | (IS_PCHAR(c) ? C_PATH : 0) |                               \
-     (IS_PCHAR(c) || (c) == '/' || (c) == '?' ? C_QUERY : 0) |                                 \
+     ((IS_PCHAR(c) && (c) != '\'') || (c) == '/' || (c) == '?' ? C_QUERY : 0) |               \
      (IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' ? C_HOST : 0) |                    \
      (IS_HEX(c) ? C_HEX : 0) |                                                                \
      (IS_ALNUM(c) || (c) == '+' || (c) == '-' || (c) == '.' ? C_SCHEME : 0))

@@ -9,10 +9,11 @@
  * (including "%2e" spellings); no fragment; no userinfo; every %XX in path and query with
  * uppercase hex, %XX of unreserved characters (ALPHA DIGIT - . _ ~) decoded, a '%' without two
  * hex digits written as %25, and every byte outside RFC 3986's pchar set (plus '/' and '?' in
- * the query) percent-encoded: space, controls, non-ASCII, " # < > [ \ ] ^ ` { | }. Nothing else
- * changes: "//" in a path, a trailing slash, an empty query ("?") and the order of query
- * parameters are kept. The output is printable ASCII (0x21-0x7E) and normalising it again
- * gives the same bytes.
+ * the query) percent-encoded: space, controls, non-ASCII, " # < > [ \ ] ^ ` { | }, and ' in the
+ * query (in WHATWG's special-query set: browsers send it as %27). Nothing else changes: "//"
+ * in a path, a trailing slash, an empty query ("?") and the order of query parameters are
+ * kept. The output is printable ASCII (0x21-0x7E) and normalising it again gives the same
+ * bytes.
  *
  * Input leniency (WHATWG): leading and trailing C0 controls and spaces are stripped, tab, LF
  * and CR are removed anywhere, '\' separates path segments like '/', "http:foo" against an

@@ -140,7 +140,8 @@ static const struct ucase cases[] = {
     /* queries: kept in order, only encoding normalised */
     R(B, "q?a=1&b=2;c=3+4", "http://example.com/dir/q?a=1&b=2;c=3+4"),
     R(B, "q?b=2&a=1&b=0", "http://example.com/dir/q?b=2&a=1&b=0"),
-    R(B, "q?x=<s>\"'`", "http://example.com/dir/q?x=%3Cs%3E%22'%60"),
+    R(B, "q?x=<s>\"'`", "http://example.com/dir/q?x=%3Cs%3E%22%27%60"),
+    R(B, "it's?a='b'&c=%27", "http://example.com/dir/it's?a=%27b%27&c=%27"),
     R(B, "q?{a}|^[b]", "http://example.com/dir/q?%7Ba%7D%7C%5E%5Bb%5D"),
     R(B, "q?a=%7e%2F%41%2b", "http://example.com/dir/q?a=~%2FA%2B"),
     R(B, "q?a/b?c", "http://example.com/dir/q?a/b?c"),
