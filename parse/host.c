@@ -39,14 +39,24 @@ static inline bool is_hex(char c)
     return is_digit(c) || (l >= 'a' && l <= 'f');
 }
 
-/* Letters, digits, '-', '.', '_': what a DNS name is spelled with. (c | 0x20 maps no other
- * byte onto a lowercase letter.) */
+/* Letters, digits, '-', '.', '_': what a DNS name is spelled with. A table, since every byte
+ * of every host is looked up (bytes 0x80-0xFF are in no name). */
+#define NAME_CHAR(c)                                                                          \
+    (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') || \
+     (c) == '-' || (c) == '.' || (c) == '_')
+#define ROW(b)                                                                                \
+    NAME_CHAR((b) + 0), NAME_CHAR((b) + 1), NAME_CHAR((b) + 2), NAME_CHAR((b) + 3),           \
+        NAME_CHAR((b) + 4), NAME_CHAR((b) + 5), NAME_CHAR((b) + 6), NAME_CHAR((b) + 7),       \
+        NAME_CHAR((b) + 8), NAME_CHAR((b) + 9), NAME_CHAR((b) + 10), NAME_CHAR((b) + 11),     \
+        NAME_CHAR((b) + 12), NAME_CHAR((b) + 13), NAME_CHAR((b) + 14), NAME_CHAR((b) + 15)
+
+static const bool name_chars[256] = {
+    ROW(0x00), ROW(0x10), ROW(0x20), ROW(0x30), ROW(0x40), ROW(0x50), ROW(0x60), ROW(0x70),
+};
+
 static inline bool is_name_char(char c)
 {
-    unsigned char u = (unsigned char)c;
-
-    return (unsigned char)((u | 0x20) - 'a') < 26 || (unsigned char)(u - '0') < 10 || c == '-' ||
-           c == '.' || c == '_';
+    return name_chars[(unsigned char)c];
 }
 
 static inline unsigned hex_val(char c)
