@@ -1,19 +1,10 @@
 /* parse/host.c: the host of an http(s) URL in its one canonical spelling (see url.h, Hosts).
  *
  * A host is a name, an IPv4 address or a bracketed IPv6 address, told apart and written as the
- * WHATWG host parser does: a name is percent-decoded and lowercased, and a name whose last
- * label is a number is an IPv4 address, written as a dotted quad. Every form is built in a
- * stack buffer first (a host is at most 253 bytes) and appended to out in one go.
- *
- * International names: a name with a non-ASCII byte (raw or percent-encoded) is UTF-8 that
- * libidn2 maps to ASCII with UTS #46 as WHATWG's "domain to ASCII" asks (non-transitional, so
- * "faß" stays distinct from "fass"; STD3 rules off; bidi and joiner checks on), giving punycode
- * labels ("bücher" -> "xn--bcher-kva"); the result then goes through the same checks as an ASCII
- * name. libidn2 follows IDNA2008 a little more strictly than UTS #46 does: it refuses symbols
- * such as U+2603 (which browsers write as "xn--n3h") and labels with "--" in the third and
- * fourth places or a leading or trailing hyphen. ASCII names never reach libidn2, so the common
- * case costs nothing, and an ASCII "xn--" label is kept as written, unchecked, as browsers do.
- * libidn2 allocates its result with malloc (not core/mem.h); it is freed before returning. */
+ * WHATWG host parser does: a name is percent-decoded and lowercased, an international one
+ * (with non-ASCII bytes) is converted to punycode through libidn2 (put_idn), and a name whose
+ * last label is a number is an IPv4 address, written as a dotted quad. Every form is built on
+ * the stack first (a host is at most 253 bytes) and appended to out in one go. */
 #include "parse/url_int.h"
 
 #include <errno.h>
@@ -200,7 +191,15 @@ static size_t decode_utf8(const char *h, size_t n, char *buf, size_t cap)
     return ascii ? 0 : len;
 }
 
-/* A name with non-ASCII bytes: UTF-8, mapped to ASCII by UTS #46 (see the top). */
+/* A name with non-ASCII bytes (raw or percent-encoded), read as UTF-8. libidn2 maps it to
+ * ASCII with UTS #46 as WHATWG's "domain to ASCII" asks (non-transitional, so "faß" stays
+ * distinct from "fass"; STD3 rules off; bidi and joiner checks on), giving punycode labels
+ * ("bücher" -> "xn--bcher-kva"); the result then goes through the checks of an ASCII name.
+ * libidn2 follows IDNA2008 a little more strictly than UTS #46: it refuses symbols such as
+ * U+2603 (which browsers write as "xn--n3h") and labels with "--" in the third and fourth
+ * places or a leading or trailing hyphen. ASCII names never come here, so the common case
+ * costs nothing, and an ASCII "xn--" label is kept as written, unchecked, as browsers do.
+ * libidn2 allocates its result with malloc (not core/mem.h); it is freed before returning. */
 static int put_idn(struct core_buf *out, const char *h, size_t n)
 {
     char utf8[HOST_IDN_MAX + 1];
