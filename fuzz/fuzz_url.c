@@ -9,7 +9,8 @@
  *
  * Build (not wired into CMake yet), from the repository root:
  *   clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
- *       -fno-sanitize-recover=all -I. fuzz/fuzz_url.c parse/url.c core/buf.c core/mem.c -o fuzz_url
+ *       -fno-sanitize-recover=all -I. fuzz/fuzz_url.c parse/url.c parse/host.c \
+ *       core/buf.c core/mem.c -lidn2 -o fuzz_url
  *   ./fuzz_url -max_total_time=60 fuzz/corpus/url
  * Finds so far: one, in this harness (memcmp of two NULL buffers after two failed calls); none in
  * parse/url.c. A crash in the parser belongs in tests/test_parse_url.c's table as well. */

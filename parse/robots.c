@@ -130,8 +130,8 @@ static inline bool is_unres(unsigned c)
     return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-/* Raw in a normalised path or query (parse/url.c's C_QUERY): pchar, '/' and '?'. '%' is
- * handled apart. */
+/* Raw in a normalised path or query: pchar, '/' and '?', except that parse/url.c encodes an
+ * apostrophe in a query (the caller sees to that). '%' is handled apart. */
 static inline bool is_raw(unsigned c)
 {
     switch (c) {
@@ -182,6 +182,7 @@ static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
 
 size_t parse__robots_pattern(const char *v, size_t n, char *out)
 {
+    bool query = false;   /* past the first '?', where parse/url.c encodes an apostrophe */
     size_t i, k = 0;
 
     for (i = 0; i < n; i++) {
@@ -205,10 +206,11 @@ size_t parse__robots_pattern(const char *v, size_t n, char *out)
             i += 2;
         } else if (c == '\t') {
             continue;   /* WHATWG drops tabs from URLs, so parse/url.c's never hold one */
-        } else if (c != '%' && is_raw(c)) {
+        } else if (c != '%' && is_raw(c) && !(query && c == '\'')) {
             if (out)
                 out[k] = (char)c;
             k++;
+            query = query || c == '?';
         } else {
             if (out) {
                 out[k] = '%';

@@ -33,9 +33,10 @@
  * without two hex digits written as %25, tabs removed (WHATWG removes them from URLs), and
  * every byte outside pchar, '/' and '?' percent-encoded (space, controls, '"', '<', '>', '\',
  * '^', '`', '{', '|', '}', '[', ']' and every non-ASCII byte, so "/ä" in UTF-8 becomes
- * "/%C3%A4"). '*' stays special and so does a '$' at the very end; "%2A" and "%24" are plain
- * bytes. An empty value matches nothing and is not kept. Values are kept as written otherwise:
- * a pattern that starts with neither '/' nor '*' can never match a target.
+ * "/%C3%A4"), and so is an apostrophe after the first '?', where the query begins ("/it's?q='"
+ * becomes "/it's?q=%27"). '*' stays special and so does a '$' at the very end; "%2A" and "%24"
+ * are plain bytes. An empty value matches nothing and is not kept. Values are kept as written
+ * otherwise: a pattern that starts with neither '/' nor '*' can never match a target.
  *
  * Matching (parse_robots_allowed): a pattern matches when it matches a prefix of the target
  * ('*' matching any run of bytes, '/' included), or all of it when it ends in '$'. The rule

@@ -5,19 +5,21 @@
  * reference replaces (RFC 3986 5.2.2) and appending the reference's parts; ".." pops segments
  * off what is already written (RFC 3986 5.2.4 as WHATWG's path state does it), never above the
  * path's first '/'. Normalising the base again on every call costs a pass over ~100 bytes and
- * makes the result canonical even when a caller hands in a base spelled loosely. */
+ * makes the result canonical even when a caller hands in a base spelled loosely. The host
+ * between the authority's userinfo and port is written by parse/host.c (url_int.h). */
 #include "parse/url.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "core/mem.h"
+#include "parse/url_int.h"
 
 /* Byte classes. */
 enum {
     C_UNRES = 1 << 0,  /* RFC 3986 unreserved: ALPHA DIGIT - . _ ~ */
     C_PATH = 1 << 1,   /* raw in a path segment: pchar (unreserved, sub-delims, ':', '@') */
-    C_QUERY = 1 << 2,  /* raw in a query: pchar, '/' and '?' */
+    C_QUERY = 1 << 2,  /* raw in a query: pchar but '\'', '/' and '?' */
     C_HOST = 1 << 3,   /* in a host name: ALPHA DIGIT - . _ */
     C_HEX = 1 << 4,    /* a hex digit */
     C_SCHEME = 1 << 5  /* after a scheme's first letter: ALPHA DIGIT + - . */
@@ -34,7 +36,7 @@ enum {
 #define IS_HEX(c) (IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
 #define CLS(c)                                                                                \
     ((IS_UNRES(c) ? C_UNRES : 0) | (IS_PCHAR(c) ? C_PATH : 0) |                               \
-     (IS_PCHAR(c) || (c) == '/' || (c) == '?' ? C_QUERY : 0) |                                 \
+     ((IS_PCHAR(c) && (c) != '\'') || (c) == '/' || (c) == '?' ? C_QUERY : 0) |               \
      (IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' ? C_HOST : 0) |                    \
      (IS_HEX(c) ? C_HEX : 0) |                                                                \
      (IS_ALNUM(c) || (c) == '+' || (c) == '-' || (c) == '.' ? C_SCHEME : 0))
@@ -55,10 +57,7 @@ static const char *const url_prefix[] = {"http://", "https://"};
 static const size_t url_prefix_len[] = {7, 8};
 static const unsigned url_default_port[] = {80, 443};
 
-enum {
-    URL_HOST_MAX = 253,     /* DNS name length, without the optional trailing dot */
-    URL_SCRATCH = 1024      /* stack copy of an input that had tabs or newlines removed */
-};
+enum { URL_SCRATCH = 1024 };   /* stack copy of an input that had tabs or newlines removed */
 
 /* Where the parts of the URL being written to out begin. */
 struct url_marks {
@@ -94,11 +93,6 @@ static inline unsigned hex_val(char c)
 static inline char ascii_lower(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
-}
-
-static inline char lower_hex(unsigned v)
-{
-    return ascii_lower(url_hex[v & 15]);
 }
 
 static inline char ascii_upper(char c)
@@ -329,223 +323,6 @@ static int put_query(struct core_buf *out, const char *s, size_t n, size_t i)
     return put_encoded(out, s + i, j - i, C_QUERY);
 }
 
-/* WHATWG "IPv4 number parser": decimal, 0x hex or 0 octal; values past 2^32 saturate. */
-static bool ipv4_number(const char *p, size_t n, unsigned long long *v)
-{
-    unsigned radix = 10, d;
-    size_t k;
-
-    *v = 0;
-    if (n == 0)
-        return false;
-    if (n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-        p += 2;
-        n -= 2;
-        radix = 16;
-    } else if (n >= 2 && p[0] == '0') {
-        p++;
-        n--;
-        radix = 8;
-    }
-    for (k = 0; k < n; k++) {
-        if (radix == 16 ? !(cls(p[k]) & C_HEX) : !IS_DIGIT(p[k]))
-            return false;
-        d = hex_val(p[k]);
-        if (d >= radix)
-            return false;
-        if (*v <= 0xFFFFFFFFull)
-            *v = *v * radix + d;
-    }
-    return true;
-}
-
-/* WHATWG "ends in a number checker": is host (lowercase, non-empty) meant as IPv4? */
-static bool ends_in_number(const char *h, size_t n)
-{
-    unsigned long long v;
-    size_t start, k;
-
-    if (h[n - 1] == '.')
-        n--;
-    for (start = n; start > 0 && h[start - 1] != '.'; start--)
-        ;
-    if (start == n)
-        return false;
-    for (k = start; k < n && IS_DIGIT(h[k]); k++)
-        ;
-    return k == n || ipv4_number(h + start, n - start, &v);
-}
-
-/* WHATWG "IPv4 parser" then dotted-quad serialisation. */
-static int put_ipv4(struct core_buf *out, const char *h, size_t n)
-{
-    unsigned long long num[4], addr = 0;
-    size_t parts = 0, i = 0, j;
-    int rc, b;
-
-    if (n > 1 && h[n - 1] == '.')
-        n--;
-    for (;;) {
-        for (j = i; j < n && h[j] != '.'; j++)
-            ;
-        if (parts == 4 || !ipv4_number(h + i, j - i, &num[parts]))
-            return CORE_EPARSE;
-        parts++;
-        if (j == n)
-            break;
-        i = j + 1;
-    }
-    for (i = 0; i + 1 < parts; i++) {
-        if (num[i] > 255)
-            return CORE_EPARSE;
-        addr |= num[i] << (8 * (3 - i));
-    }
-    if (num[parts - 1] >= 1ull << (8 * (5 - parts)))
-        return CORE_EPARSE;
-    addr |= num[parts - 1];
-    for (b = 3; b >= 0; b--) {
-        rc = put_uint(out, (unsigned long)(addr >> (8 * b)) & 255);
-        if (rc == 0 && b)
-            rc = put(out, '.');
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
-
-/* A host name (not IPv6): percent-decoded, validated, lowercased; IPv4 as a dotted quad. */
-static int put_host(struct core_buf *out, const char *h, size_t n)
-{
-    char name[URL_HOST_MAX + 1];
-    size_t len = 0, k;
-    char c;
-
-    for (k = 0; k < n; k++) {
-        c = h[k];
-        if (c == '%') {
-            if (n - k < 3 || !(cls(h[k + 1]) & C_HEX) || !(cls(h[k + 2]) & C_HEX))
-                return CORE_EPARSE;
-            c = (char)(hex_val(h[k + 1]) << 4 | hex_val(h[k + 2]));
-            k += 2;
-        }
-        if (!(cls(c) & C_HOST) || len == sizeof(name))
-            return CORE_EPARSE;
-        name[len++] = ascii_lower(c);
-    }
-    if (len == 0 || (len == sizeof(name) && name[len - 1] != '.'))
-        return CORE_EPARSE;
-    if (ends_in_number(name, len))
-        return put_ipv4(out, name, len);
-    return put_n(out, name, len);
-}
-
-/* WHATWG "IPv6 parser" on the text between the brackets, then its serialiser: lowercase hex
- * without leading zeros, the first longest run of two or more zero pieces written as "::". */
-static int put_ipv6(struct core_buf *out, const char *s, size_t n)
-{
-    const size_t NONE = SIZE_MAX;
-    unsigned a[8] = {0};
-    size_t i = 0, piece = 0, compress = NONE, len, best = NONE, best_len = 1, run;
-    unsigned value, v4, seen;
-    int rc;
-
-    if (n && s[0] == ':') {
-        if (n < 2 || s[1] != ':')
-            return CORE_EPARSE;
-        i = 2;
-        compress = ++piece;
-    }
-    while (i < n) {
-        if (piece == 8)
-            return CORE_EPARSE;
-        if (s[i] == ':') {
-            if (compress != NONE)
-                return CORE_EPARSE;
-            i++;
-            compress = ++piece;
-            continue;
-        }
-        value = 0;
-        for (len = 0; len < 4 && i < n && (cls(s[i]) & C_HEX); len++, i++)
-            value = value * 16 + hex_val(s[i]);
-        if (i < n && s[i] == '.') {
-            /* An embedded IPv4 address fills the last two pieces. */
-            if (len == 0 || piece > 6)
-                return CORE_EPARSE;
-            i -= len;
-            for (seen = 0; i < n; seen++) {
-                if (seen > 0) {
-                    if (s[i] != '.' || seen == 4)
-                        return CORE_EPARSE;
-                    i++;
-                }
-                if (i == n || !IS_DIGIT(s[i]))
-                    return CORE_EPARSE;
-                for (v4 = 0, len = 0; i < n && IS_DIGIT(s[i]); i++, len++) {
-                    if (len > 0 && v4 == 0)
-                        return CORE_EPARSE;   /* leading zero */
-                    v4 = v4 * 10 + (unsigned)(s[i] - '0');
-                    if (v4 > 255)
-                        return CORE_EPARSE;
-                }
-                a[piece] = a[piece] * 0x100 + v4;
-                if (seen == 1 || seen == 3)
-                    piece++;
-            }
-            if (seen != 4)
-                return CORE_EPARSE;
-            break;
-        }
-        if (i < n && s[i] == ':') {
-            if (++i == n)
-                return CORE_EPARSE;
-        } else if (i < n) {
-            return CORE_EPARSE;
-        }
-        a[piece++] = value;
-    }
-    if (compress != NONE) {
-        size_t swaps = piece - compress, k = 7, t;
-
-        for (; k != 0 && swaps > 0; k--, swaps--) {
-            t = compress + swaps - 1;
-            value = a[k];
-            a[k] = a[t];
-            a[t] = value;
-        }
-    } else if (piece != 8) {
-        return CORE_EPARSE;
-    }
-
-    for (i = 0; i < 8; i = run + 1) {
-        for (run = i; run < 8 && a[run] == 0; run++)
-            ;
-        if (run - i > best_len) {
-            best = i;
-            best_len = run - i;
-        }
-    }
-    rc = put(out, '[');
-    for (i = 0; i < 8 && rc == 0; i++) {
-        if (i == best) {
-            rc = put_n(out, i == 0 ? "::" : ":", i == 0 ? 2 : 1);
-            i += best_len - 1;
-            continue;
-        }
-        if (a[i] >> 12)
-            rc = put(out, lower_hex(a[i] >> 12));
-        if (rc == 0 && a[i] >> 8)
-            rc = put(out, lower_hex(a[i] >> 8));
-        if (rc == 0 && a[i] >> 4)
-            rc = put(out, lower_hex(a[i] >> 4));
-        if (rc == 0)
-            rc = put(out, lower_hex(a[i]));
-        if (rc == 0 && i != 7)
-            rc = put(out, ':');
-    }
-    return rc < 0 ? rc : put(out, ']');
-}
-
 /* Append host[:port] for the authority a[0..n): userinfo dropped, default port dropped. */
 static int put_authority(struct core_buf *out, int kind, const char *a, size_t n)
 {
@@ -562,17 +339,16 @@ static int put_authority(struct core_buf *out, int kind, const char *a, size_t n
     if (h < n && a[h] == '[') {
         for (k = h + 1; k < n && a[k] != ']'; k++)
             ;
-        if (k == n)
+        if (k == n || (k + 1 < n && a[k + 1] != ':'))
             return CORE_EPARSE;
-        rc = put_ipv6(out, a + h + 1, k - h - 1);
         k++;
-        if (rc == 0 && k < n && a[k] != ':')
-            rc = CORE_EPARSE;
     } else {
         for (k = h; k < n && a[k] != ':'; k++)
             ;
-        rc = k == h ? CORE_EPARSE : put_host(out, a + h, k - h);
+        if (k == h)
+            return CORE_EPARSE;
     }
+    rc = parse__url_put_host(out, a + h, k - h);
     if (rc < 0 || k == n)
         return rc;
     /* a[k] is ':'. An empty port ("http://h:/") means the default, as in WHATWG. */

@@ -9,18 +9,22 @@
  * (including "%2e" spellings); no fragment; no userinfo; every %XX in path and query with
  * uppercase hex, %XX of unreserved characters (ALPHA DIGIT - . _ ~) decoded, a '%' without two
  * hex digits written as %25, and every byte outside RFC 3986's pchar set (plus '/' and '?' in
- * the query) percent-encoded: space, controls, non-ASCII, " # < > [ \ ] ^ ` { | }. Nothing else
- * changes: "//" in a path, a trailing slash, an empty query ("?") and the order of query
- * parameters are kept. The output is printable ASCII (0x21-0x7E) and normalising it again
- * gives the same bytes.
+ * the query) percent-encoded: space, controls, non-ASCII, " # < > [ \ ] ^ ` { | }, and ' in the
+ * query (in WHATWG's special-query set: browsers send it as %27). Nothing else changes: "//"
+ * in a path, a trailing slash, an empty query ("?") and the order of query parameters are
+ * kept. The output is printable ASCII (0x21-0x7E) and normalising it again gives the same
+ * bytes.
  *
  * Input leniency (WHATWG): leading and trailing C0 controls and spaces are stripped, tab, LF
  * and CR are removed anywhere, '\' separates path segments like '/', "http:foo" against an
  * http base is a relative reference, and any number of slashes may follow the scheme.
  *
- * Hosts: ASCII only, so IDNs must be given in punycode ("xn--..."); a host is letters, digits,
- * '-', '.', '_' (%XX spellings of those are decoded), at most 253 bytes plus one trailing dot,
- * which is kept. A host whose last label is a number is an IPv4 address and is written as a
+ * Hosts: a name is percent-decoded first. A name with non-ASCII bytes is read as UTF-8 and
+ * converted to punycode with UTS #46, as WHATWG's host parser does (IDNA: "BÜCHER.example" and
+ * "b%C3%BCcher.example" -> "xn--bcher-kva.example"; parse/host.c has the details); one that
+ * UTS #46 refuses is malformed. The name written is letters, digits, '-', '.', '_', at most 253
+ * bytes plus one trailing dot, which is kept; ASCII names, "xn--" labels included, are only
+ * lowercased. A host whose last label is a number is an IPv4 address and is written as a
  * dotted quad without a trailing dot, as WHATWG does ("0x7f.1." -> "127.0.0.1"), or refused
  * when it is not a valid one ("1.2.3.256", "example.123"). An IPv6 address in brackets is
  * written as WHATWG serialises it: lowercase hex pieces, the first longest zero run as "::"
@@ -31,7 +35,8 @@
  * Ownership: pure functions. Inputs are borrowed for the call (any bytes, no NUL needed); out
  * is the caller's buffer and is reset first, so one buffer can be reused for every call; on
  * failure it is left empty. No allocation other than growing out, except a scratch copy of an
- * input longer than 1 KiB that contains tabs or newlines. Thread-safe.
+ * input longer than 1 KiB that contains tabs or newlines, and libidn2's own (plain malloc, freed
+ * before returning) for a non-ASCII host name. Thread-safe.
  *
  * Limit: out->max bounds every byte written on the way, not only the result. Resolving a
  * relative reference writes the whole normalised base before cutting it back, and writes each
@@ -50,7 +55,8 @@
 
 /* Resolve ref (an href as found in HTML) against base (an absolute http(s) URL, normally one
  * this module produced), normalise the result and write it to out. Returns 0; CORE_EPARSE for
- * a malformed reference (empty or bad host, bad port, ...); CORE_ESCHEME for a scheme other
+ * a malformed reference (empty or bad host, an international name that IDNA refuses, bad port,
+ * ...); CORE_ESCHEME for a scheme other
  * than http and https (mailto:, javascript:, data:, ftp:, ...); -EINVAL when base is needed
  * and is not a valid http(s) URL (a scheme-relative or other-scheme reference needs only its
  * scheme); -EMSGSIZE when the result is longer than out->max (see Limit above); -ENOMEM. */

@@ -1,5 +1,6 @@
 /* tests/test_parse_url.c: URL resolution, normalisation and splitting. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -139,7 +140,8 @@ static const struct ucase cases[] = {
     /* queries: kept in order, only encoding normalised */
     R(B, "q?a=1&b=2;c=3+4", "http://example.com/dir/q?a=1&b=2;c=3+4"),
     R(B, "q?b=2&a=1&b=0", "http://example.com/dir/q?b=2&a=1&b=0"),
-    R(B, "q?x=<s>\"'`", "http://example.com/dir/q?x=%3Cs%3E%22'%60"),
+    R(B, "q?x=<s>\"'`", "http://example.com/dir/q?x=%3Cs%3E%22%27%60"),
+    R(B, "it's?a='b'&c=%27", "http://example.com/dir/it's?a=%27b%27&c=%27"),
     R(B, "q?{a}|^[b]", "http://example.com/dir/q?%7Ba%7D%7C%5E%5Bb%5D"),
     R(B, "q?a=%7e%2F%41%2b", "http://example.com/dir/q?a=~%2FA%2B"),
     R(B, "q?a/b?c", "http://example.com/dir/q?a/b?c"),
@@ -204,12 +206,13 @@ static const struct ucase cases[] = {
     R(B, "http://h:0/", "http://h:0/"),
     RE(B, "http://exa mple.com/", CORE_EPARSE),
     RE(B, "http://exa<mple.com/", CORE_EPARSE),
-    RE(B, "http://ex\xC3\xA9.com/", CORE_EPARSE),
-    RE(B, "http://ex%C3%A9.com/", CORE_EPARSE),
+    R(B, "http://ex\xC3\xA9.com/", "http://xn--ex-cja.com/"),
+    R(B, "http://ex%C3%A9.com/", "http://xn--ex-cja.com/"),
     RE(B, "http://ex%2Fample.com/", CORE_EPARSE),
     RE(B, "http://ex%4/", CORE_EPARSE),
     R(B, "http://%65xample.com/", "http://example.com/"),
     R(B, "http://xn--caf-dma.example/", "http://xn--caf-dma.example/"),
+    R(B, "http://a.XN--pokxncvks/", "http://a.xn--pokxncvks/"), /* ASCII: not checked */
     R(B, "http://Host_Name.Example.COM./", "http://host_name.example.com./"),
     R(B, "http://h?x", "http://h/?x"),
     R(B, "http://h#f", "http://h/"),
@@ -282,6 +285,52 @@ static const struct ucase cases[] = {
     NE("data:,x", CORE_ESCHEME),
 };
 
+/* International host names: UTS #46 to punycode, as browsers do (host.c). */
+static const struct ucase idna_cases[] = {
+    R(B, "http://b\xC3\xBC" "cher.example/", "http://xn--bcher-kva.example/"),
+    R(B, "//b\xC3\xBC" "cher.example/p?q", "http://xn--bcher-kva.example/p?q"),
+    N("https://b\xC3\xBC" "cher.example", "https://xn--bcher-kva.example/"),
+    /* percent-encoded UTF-8, in either case, and mixed with raw bytes */
+    R(B, "http://b%C3%BCcher.example/", "http://xn--bcher-kva.example/"),
+    R(B, "http://b%c3%bccher.example/", "http://xn--bcher-kva.example/"),
+    R(B, "http://b%C3\xBC" "cher.example/", "http://xn--bcher-kva.example/"),
+    /* uppercase non-ASCII is mapped to lowercase; ASCII labels are lowercased */
+    R(B, "http://B\xC3\x9C" "CHER.EXAMPLE/", "http://xn--bcher-kva.example/"),
+    R(B, "http://\xC3\x84\xC3\x96\xC3\x9C.DE/", "http://xn--4ca0bs.de/"),
+    /* non-transitional: sharp s stays itself, not "ss" */
+    R(B, "http://fa\xC3\x9F.example/", "http://xn--fa-hia.example/"),
+    /* port, trailing dot, userinfo and path around an IDN */
+    R(B, "http://u:p@b\xC3\xBC" "cher.example.:8080/a/../b",
+      "http://xn--bcher-kva.example.:8080/b"),
+    /* the mapping may give plain ASCII: fullwidth letters, ideographic full stop, ignored
+     * code points (zero width space, soft hyphen); fullwidth digits make an IPv4 address */
+    R(B, "http://\xEF\xBC\xA7\xEF\xBD\x8F.com/", "http://go.com/"),
+    R(B, "http://www.foo\xE3\x80\x82" "bar.com/", "http://www.foo.bar.com/"),
+    R(B, "http://goo\xE2\x80\x8Bgoo.com/", "http://googoo.com/"),
+    R(B, "http://a%C2%ADb/", "http://ab/"),
+    R(B, "http://\xEF\xBC\x90\xEF\xBC\xB8\xEF\xBD\x83\xEF\xBC\x90\xEF\xBC\x8E\xEF\xBC\x90"
+         "\xEF\xBC\x92\xEF\xBC\x95\xEF\xBC\x90\xEF\xBC\x8E\xEF\xBC\x90\xEF\xBC\x91/",
+      "http://192.168.0.1/"),
+    /* an IDN base */
+    R("http://b\xC3\xBC" "cher.example/a/b", "../c", "http://xn--bcher-kva.example/c"),
+    /* invalid: not UTF-8 (Latin-1 u-umlaut), a noncharacter (U+FDD0), a mapping to a byte
+     * no host may hold (fullwidth '%'), nothing left after mapping (a lone soft hyphen), a
+     * joiner out of context (U+200D), a label mixing left-to-right and right-to-left, an
+     * IPv4-looking name that is not one, a forbidden byte next to non-ASCII */
+    RE(B, "http://b%FCcher.example/", CORE_EPARSE),
+    RE(B, "http://b\xFC" "cher.example/", CORE_EPARSE),
+    RE(B, "http://%EF%B7%90zyx.com/", CORE_EPARSE),
+    RE(B, "http://\xEF\xBC\x85\xEF\xBC\x94\xEF\xBC\x91.com/", CORE_EPARSE),
+    RE(B, "http://%C2%AD/", CORE_EPARSE),
+    RE(B, "http://a\xE2\x80\x8D" "b/", CORE_EPARSE),
+    RE(B, "http://a\xD7\x90/", CORE_EPARSE),
+    RE(B, "http://\xC3\xBC.123/", CORE_EPARSE),
+    RE(B, "http://\xC3\xBC<.com/", CORE_EPARSE),
+    RE(B, "http://\xC3\xBC%00.com/", CORE_EPARSE),
+    RE(B, "http://\xC3\xBC%/", CORE_EPARSE),
+    RE(B, "http://\xC3/", CORE_EPARSE),
+};
+
 static void check_printable(const char *s, size_t n)
 {
     size_t i;
@@ -348,6 +397,45 @@ static void test_url_resolve_table(void **state)
 {
     (void)state;
     run_table(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_url_idna(void **state)
+{
+    (void)state;
+    run_table(idna_cases, sizeof(idna_cases) / sizeof(idna_cases[0]));
+}
+
+/* Past 253 bytes only what IDNA maps away may bring a name back under the limit. */
+static void test_url_idna_length_limit(void **state)
+{
+    char url[1200], label[64];
+    struct core_buf b;
+    size_t n;
+
+    (void)state;
+    memset(label, 'a', 63);
+    label[63] = '\0';
+    /* 3 labels of 63 and one of 61: 253 bytes */
+    n = (size_t)snprintf(url, sizeof(url), "http://%s.%s.%s.%.61s%%C2%%AD/", label, label, label,
+                         label);
+    core_buf_init(&b, OUT_MAX);
+    assert_int_equal(parse_url_normalize(url, n, &b), 0);
+    assert_int_equal(b.len, 7 + 253 + 1);
+    /* 253 bytes and one more that punycode turns into more still */
+    n = (size_t)snprintf(url, sizeof(url), "http://%s.%s.%s.%.60s\xC3\xBC/", label, label,
+                         label, label);
+    assert_int_equal(parse_url_normalize(url, n, &b), CORE_EPARSE);
+    /* 254 ASCII bytes before the first non-ASCII one; then more than the 1 KiB decoding
+     * buffer of an IDN */
+    memcpy(url, "http://", 7);
+    memset(url + 7, 'a', 254);
+    memcpy(url + 261, "\xC3\xBC/", 3);
+    assert_int_equal(parse_url_normalize(url, 264, &b), CORE_EPARSE);
+    for (n = 7; n < sizeof(url) - 1; n += 2)
+        memcpy(url + n, "\xC3\xBC", 2);
+    url[n] = '/';
+    assert_int_equal(parse_url_normalize(url, n + 1, &b), CORE_EPARSE);
+    core_buf_free(&b);
 }
 
 /* Spellings of one page all give the same bytes. */
@@ -765,6 +853,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url_rfc3986_examples),
         cmocka_unit_test(test_url_resolve_table),
+        cmocka_unit_test(test_url_idna),
+        cmocka_unit_test(test_url_idna_length_limit),
         cmocka_unit_test(test_url_same_page_same_bytes),
         cmocka_unit_test(test_url_idempotent),
         cmocka_unit_test(test_url_base_is_normalised_first),
