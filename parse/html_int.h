@@ -71,7 +71,8 @@ void parse__html_tok_init(struct parse__html_tok *t, const char *s, size_t len);
  * doctypes are skipped. A tag cut off by the end of the input is dropped, as in HTML. */
 unsigned parse__html_tok_next(struct parse__html_tok *t, struct parse__html_tag *tag);
 /* After start tag tag, read its content as raw text of the given kind: the next token is
- * PARSE__TOK_RAW (possibly empty), then the end tag, if any. */
+ * PARSE__TOK_RAW (possibly empty), then the end tag, if any. A tag with an empty name has
+ * no end tag: the raw text runs to the end of the input. */
 void parse__html_tok_raw(struct parse__html_tok *t, unsigned kind, const struct parse__html_tag *tag);
 /* Iterate over the attributes of a tag: start with *p = tag->attrs; false at the end. */
 bool parse__html_attr_next(const char **p, const char *end, struct parse__html_attr *a);

@@ -239,6 +239,8 @@ static size_t rawtext_end(const char *s, size_t len, size_t i, const char *name,
 {
     const char *p;
 
+    if (n == 0)
+        return len; /* no start tag, so no appropriate end tag */
     while (i < len) {
         p = memchr(s + i, '<', len - i);
         if (!p)
@@ -266,20 +268,24 @@ static bool script_open_at(const char *s, size_t len, size_t i)
 
 /* Where script data starting at i ends, following the script data states: "<!--" escapes
  * (where "<script" opens a double-escaped part in which "</script>" does not end the
- * script, only returns to escaped), and "-->" goes back to plain script data. */
-static size_t script_end(const char *s, size_t len, size_t i)
+ * script, only returns to escaped), and "-->" goes back to plain script data. The end tag
+ * is name's (the start tag's: "script" for the scanner), the double-escape switch is always
+ * "script". */
+static size_t script_end(const char *s, size_t len, size_t i, const char *name, size_t n)
 {
     enum { DATA, ESCAPED, DOUBLE } st = DATA;
     unsigned dashes = 0;
     const char *p;
 
+    if (n == 0)
+        return len;
     while (i < len) {
         if (st == DATA) {
             p = memchr(s + i, '<', len - i);
             if (!p)
                 break;
             i = (size_t)(p - s);
-            if (end_tag_at(s, len, i, "script", 6))
+            if (end_tag_at(s, len, i, name, n))
                 return i;
             if (len - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
                 st = ESCAPED;
@@ -303,7 +309,7 @@ static size_t script_end(const char *s, size_t len, size_t i)
             break;
         case '<':
             dashes = 0;
-            if (st == ESCAPED && end_tag_at(s, len, i, "script", 6))
+            if (st == ESCAPED && end_tag_at(s, len, i, name, n))
                 return i;
             if (st == ESCAPED && script_open_at(s, len, i)) {
                 st = DOUBLE;
@@ -338,7 +344,7 @@ static unsigned raw_token(struct parse__html_tok *t, struct parse__html_tag *tag
 
     switch (t->raw) {
     case PARSE__RAW_SCRIPT:
-        end = script_end(t->s, t->len, i);
+        end = script_end(t->s, t->len, i, t->raw_name, t->raw_name_len);
         break;
     case PARSE__RAW_PLAINTEXT:
         end = t->len;
