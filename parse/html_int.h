@@ -94,9 +94,24 @@ struct parse__html_entity {
 extern const struct parse__html_entity parse__html_entities[];
 extern const size_t parse__html_nentities;
 
+/* Where a run of source text comes from, which decides what the tokenizer rewrites in it:
+ * everywhere CR LF and CR become LF, then: */
+enum parse__html_text {
+    PARSE__TEXT_DATA,   /* character data: references decoded, NUL kept */
+    PARSE__TEXT_RCDATA, /* title, textarea: references decoded, NUL as U+FFFD */
+    PARSE__TEXT_ATTR,   /* an attribute value: references decoded as in attributes, NUL as
+                           U+FFFD */
+    PARSE__TEXT_RAW,    /* RAWTEXT, script data, PLAINTEXT, comments, names and doctype ids:
+                           NUL as U+FFFD */
+    PARSE__TEXT_CDATA   /* a CDATA section: nothing else */
+};
+
+/* Append s[0..n) to out as the HTML tokenizer reads text of the given kind (enum
+ * parse__html_text). 0, -ENOMEM or -EMSGSIZE. */
+CORE_MUST_CHECK int parse__html_text(const char *s, size_t n, unsigned kind, struct core_buf *out);
 /* Append s[0..n) to out with character references decoded as the HTML tokenizer does in an
- * attribute value (in_attr) or in text, NUL as U+FFFD and CR LF or CR as LF. 0, -ENOMEM or
- * -EMSGSIZE. */
+ * attribute value (in_attr) or in RCDATA text, NUL as U+FFFD and CR LF or CR as LF
+ * (parse__html_text with PARSE__TEXT_ATTR or PARSE__TEXT_RCDATA). 0, -ENOMEM or -EMSGSIZE. */
 CORE_MUST_CHECK int parse__html_decode(const char *s, size_t n, bool in_attr, struct core_buf *out);
 
 /* --- gumbo cost check (html_cost.c) --- */

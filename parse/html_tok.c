@@ -556,8 +556,11 @@ static size_t charref(const char *s, size_t n, size_t i, bool in_attr, struct co
     return i + 1;
 }
 
-int parse__html_decode(const char *s, size_t n, bool in_attr, struct core_buf *out)
+int parse__html_text(const char *s, size_t n, unsigned kind, struct core_buf *out)
 {
+    const bool refs = kind == PARSE__TEXT_DATA || kind == PARSE__TEXT_RCDATA ||
+                      kind == PARSE__TEXT_ATTR;
+    const bool keep_nul = kind == PARSE__TEXT_DATA || kind == PARSE__TEXT_CDATA;
     size_t i = 0, run = 0;
     int rc;
 
@@ -565,6 +568,10 @@ int parse__html_decode(const char *s, size_t n, bool in_attr, struct core_buf *o
         const char c = s[i];
 
         if (c != '&' && c != '\0' && c != '\r') {
+            i++;
+            continue;
+        }
+        if ((c == '&' && !refs) || (c == '\0' && keep_nul)) {
             i++;
             continue;
         }
@@ -580,11 +587,16 @@ int parse__html_decode(const char *s, size_t n, bool in_attr, struct core_buf *o
             if (i < n && s[i] == '\n')
                 i++;
         } else {
-            i = charref(s, n, i, in_attr, out, &rc);
+            i = charref(s, n, i, kind == PARSE__TEXT_ATTR, out, &rc);
         }
         if (rc < 0)
             return rc;
         run = i;
     }
     return core_buf_append(out, s + run, i - run);
+}
+
+int parse__html_decode(const char *s, size_t n, bool in_attr, struct core_buf *out)
+{
+    return parse__html_text(s, n, in_attr ? PARSE__TEXT_ATTR : PARSE__TEXT_RCDATA, out);
 }

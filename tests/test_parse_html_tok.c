@@ -246,6 +246,36 @@ static void test_tok_charrefs(void **state)
     }
 }
 
+/* What each state rewrites: CR LF, and then references and NUL or not. */
+static void test_tok_text_kinds(void **state)
+{
+#define W(s) {s, sizeof(s) - 1}
+    static const char in[] = "a&amp;\0b\r\nc\rd&#0;";
+    static const struct {
+        const char *s;
+        size_t n;
+    } want[] = {
+        [PARSE__TEXT_DATA] = W("a&\0b\nc\nd" FFFD),
+        [PARSE__TEXT_RCDATA] = W("a&" FFFD "b\nc\nd" FFFD),
+        [PARSE__TEXT_ATTR] = W("a&" FFFD "b\nc\nd" FFFD),
+        [PARSE__TEXT_RAW] = W("a&amp;" FFFD "b\nc\nd&#0;"),
+        [PARSE__TEXT_CDATA] = W("a&amp;\0b\nc\nd&#0;"),
+    };
+#undef W
+    struct core_buf b;
+    unsigned k;
+
+    (void)state;
+    core_buf_init(&b, 1024);
+    for (k = PARSE__TEXT_DATA; k <= PARSE__TEXT_CDATA; k++) {
+        core_buf_reset(&b);
+        assert_int_equal(parse__html_text(in, sizeof(in) - 1, k, &b), 0);
+        if (b.len != want[k].n || memcmp(b.data, want[k].s, b.len) != 0)
+            fail_msg("kind %u: got %zu bytes '%s'", k, b.len, b.data);
+    }
+    core_buf_free(&b);
+}
+
 static void test_tok_entity_table_sorted(void **state)
 {
     size_t i;
@@ -310,6 +340,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tok_names),
         cmocka_unit_test(test_tok_hostile_input),
         cmocka_unit_test(test_tok_charrefs),
+        cmocka_unit_test(test_tok_text_kinds),
         cmocka_unit_test(test_tok_entity_table_sorted),
         cmocka_unit_test(test_tok_decoding_agrees_with_gumbo),
     };
