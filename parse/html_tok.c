@@ -739,21 +739,22 @@ int parse__html_text(const char *s, size_t n, unsigned kind, struct core_buf *ou
             i++;
             continue;
         }
-        if ((c == '&' && !refs) || (c == '\0' && keep_nul)) {
-            i++;
-            continue;
-        }
         rc = core_buf_append(out, s + run, i - run);
         if (rc < 0)
             return rc;
-        if (c == '\0') {
-            rc = core_buf_append(out, "\xEF\xBF\xBD", 3);
-            i++;
-        } else if (c == '\r') {
+        if (c == '\r') {
             rc = core_buf_putc(out, '\n');
             i++;
             if (i < n && s[i] == '\n')
                 i++;
+        } else if (c == '\0' ? keep_nul : !refs) {
+            /* kept as it is; checked here rather than in the scan above, which the common
+             * kinds (attribute values, RCDATA) keep as tight as it can be */
+            rc = core_buf_putc(out, c);
+            i++;
+        } else if (c == '\0') {
+            rc = core_buf_append(out, "\xEF\xBF\xBD", 3);
+            i++;
         } else {
             i = charref(s, n, i, kind == PARSE__TEXT_ATTR, out, &rc);
         }
