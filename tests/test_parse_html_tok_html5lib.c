@@ -645,10 +645,16 @@ static void run_file(const char *file)
             } else if (!sk && strcmp(w, g) == 0) {
                 passed++;
             } else {
-                if (failed++ < MAX_SHOWN)
+                if (failed++ < MAX_SHOWN) {
+                    struct core_buf q;
+
+                    core_buf_init(&q, 64u << 20);
+                    ser_quote(&q, input.data, input.len);
                     print_error("%s: \"%s\" (%s)%s\n  input %s\n  want  %s\n  got   %s\n", file,
-                                desc.data, stname.data, sk ? ": listed but passes" : "",
-                                input.data, w, g);
+                                desc.data, stname.data, sk ? ": listed but passes" : "", q.data,
+                                w, g);
+                    core_buf_free(&q);
+                }
             }
             ser_free(&want);
             ser_free(&got);
