@@ -27,7 +27,13 @@ enum parse__html_tok_type {
     PARSE__TOK_END,        /* an end tag */
     PARSE__TOK_RAW,        /* the text of a raw-text element (text, text_len) */
     PARSE__TOK_CDATA,      /* a CDATA section (text, text_len), when the caller set cdata */
-    PARSE__TOK_CDATA_BOGUS /* "<![CDATA[" read as a bogus comment, when it did not */
+    PARSE__TOK_CDATA_BOGUS, /* "<![CDATA[" read as a bogus comment (text: its data), when it
+                               did not */
+    /* only when the caller set all: */
+    PARSE__TOK_TEXT,       /* character data (text, text_len), references not decoded */
+    PARSE__TOK_COMMENT,    /* a comment, bogus ones included: its data (text, text_len) */
+    PARSE__TOK_DOCTYPE     /* a doctype: name (NULL when missing), public_id, system_id,
+                              force_quirks */
 };
 
 /* How the content after a start tag is tokenized (set with parse__html_tok_raw). */
@@ -49,6 +55,9 @@ struct parse__html_tag {
     bool self_closing; /* ended with "/>" */
     const char *text;  /* PARSE__TOK_RAW: the raw text */
     size_t text_len;
+    const char *public_id, *system_id; /* PARSE__TOK_DOCTYPE: NULL when missing */
+    size_t public_id_len, system_id_len;
+    bool force_quirks; /* PARSE__TOK_DOCTYPE */
 };
 
 struct parse__html_tok {
@@ -59,6 +68,8 @@ struct parse__html_tok {
     size_t raw_name_len;
     bool cdata;           /* caller: "<![CDATA[" opens a CDATA section (the current node
                              is an SVG or MathML element) */
+    bool all;             /* caller: also return text, comments and doctypes (for tests;
+                             the link scanner leaves it off and skips them) */
 };
 
 struct parse__html_attr {
@@ -68,10 +79,12 @@ struct parse__html_attr {
 
 void parse__html_tok_init(struct parse__html_tok *t, const char *s, size_t len);
 /* The next token (an enum parse__html_tok_type); tag describes it. Text, comments and
- * doctypes are skipped. A tag cut off by the end of the input is dropped, as in HTML. */
+ * doctypes are skipped unless t->all. A tag cut off by the end of the input is dropped, as
+ * in HTML. */
 unsigned parse__html_tok_next(struct parse__html_tok *t, struct parse__html_tag *tag);
 /* After start tag tag, read its content as raw text of the given kind: the next token is
- * PARSE__TOK_RAW (possibly empty), then the end tag, if any. */
+ * PARSE__TOK_RAW (possibly empty), then the end tag, if any. A tag with an empty name has
+ * no end tag: the raw text runs to the end of the input. */
 void parse__html_tok_raw(struct parse__html_tok *t, unsigned kind, const struct parse__html_tag *tag);
 /* Iterate over the attributes of a tag: start with *p = tag->attrs; false at the end. */
 bool parse__html_attr_next(const char **p, const char *end, struct parse__html_attr *a);
@@ -93,9 +106,24 @@ struct parse__html_entity {
 extern const struct parse__html_entity parse__html_entities[];
 extern const size_t parse__html_nentities;
 
+/* Where a run of source text comes from, which decides what the tokenizer rewrites in it:
+ * everywhere CR LF and CR become LF, then: */
+enum parse__html_text {
+    PARSE__TEXT_DATA,   /* character data: references decoded, NUL kept */
+    PARSE__TEXT_RCDATA, /* title, textarea: references decoded, NUL as U+FFFD */
+    PARSE__TEXT_ATTR,   /* an attribute value: references decoded as in attributes, NUL as
+                           U+FFFD */
+    PARSE__TEXT_RAW,    /* RAWTEXT, script data, PLAINTEXT, comments, names and doctype ids:
+                           NUL as U+FFFD */
+    PARSE__TEXT_CDATA   /* a CDATA section: nothing else */
+};
+
+/* Append s[0..n) to out as the HTML tokenizer reads text of the given kind (enum
+ * parse__html_text). 0, -ENOMEM or -EMSGSIZE. */
+CORE_MUST_CHECK int parse__html_text(const char *s, size_t n, unsigned kind, struct core_buf *out);
 /* Append s[0..n) to out with character references decoded as the HTML tokenizer does in an
- * attribute value (in_attr) or in text, NUL as U+FFFD and CR LF or CR as LF. 0, -ENOMEM or
- * -EMSGSIZE. */
+ * attribute value (in_attr) or in RCDATA text, NUL as U+FFFD and CR LF or CR as LF
+ * (parse__html_text with PARSE__TEXT_ATTR or PARSE__TEXT_RCDATA). 0, -ENOMEM or -EMSGSIZE. */
 CORE_MUST_CHECK int parse__html_decode(const char *s, size_t n, bool in_attr, struct core_buf *out);
 
 /* --- gumbo cost check (html_cost.c) --- */

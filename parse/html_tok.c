@@ -5,7 +5,9 @@
  * and "--!>", bogus comments, doctypes, CDATA sections in foreign content, and the RCDATA,
  * RAWTEXT, script-data and PLAINTEXT content models), so that a pass over the tokens sees the
  * same tags gumbo does. It copies nothing: tokens are views into the input, and text between
- * tags is skipped with memchr. Every step moves forward, so a pass is linear in the input.
+ * tags is skipped with memchr (unless the caller sets all: then text, comments and doctypes
+ * are tokens too, as the html5lib conformance tests need). Every step moves forward, so a
+ * pass is linear in the input.
  * Which content model follows a start tag is the caller's decision (parse__html_tok_raw),
  * because it depends on the tree builder's state. */
 #include <stdint.h>
@@ -196,12 +198,22 @@ static size_t after_gt(const char *s, size_t len, size_t i)
     return p ? (size_t)(p - s) + 1 : len;
 }
 
-/* The end of a comment whose "<!--" ends just before i (the offset after it). */
-static size_t comment_end(const char *s, size_t len, size_t i)
+/* Where the data of a bogus comment that starts at i ends, given next = after_gt(.., i):
+ * at its '>', or at the end of the input. */
+static size_t bogus_end(const char *s, size_t i, size_t next)
 {
+    return next > i && s[next - 1] == '>' ? next - 1 : next;
+}
+
+/* The end of a comment whose "<!--" ends just before i (the offset after it); *data_end is
+ * where its data ends. */
+static size_t comment_end(const char *s, size_t len, size_t i, size_t *data_end)
+{
+    const size_t start = i;
     const char *p;
     size_t j;
 
+    *data_end = i;
     if (i < len && s[i] == '>')
         return i + 1; /* <!--> */
     if (i + 1 < len && s[i] == '-' && s[i + 1] == '>')
@@ -211,12 +223,23 @@ static size_t comment_end(const char *s, size_t len, size_t i)
         if (!p)
             break;
         j = (size_t)(p - s);
+        *data_end = j;
         if (j + 2 < len && s[j + 1] == '-' && s[j + 2] == '>')
             return j + 3;
         if (j + 3 < len && s[j + 1] == '-' && s[j + 2] == '!' && s[j + 3] == '>')
             return j + 4;
         i = j + 1;
     }
+    /* cut off by the end: a "-", "--" or "--!" that could have begun the ending is not data
+     * (the comment end dash, end and end bang states emit the comment without it) */
+    j = len - start;
+    if (j >= 3 && s[len - 3] == '-' && s[len - 2] == '-' && s[len - 1] == '!')
+        j -= 3;
+    else if (j >= 2 && s[len - 2] == '-' && s[len - 1] == '-')
+        j -= 2;
+    else if (j >= 1 && s[len - 1] == '-')
+        j -= 1;
+    *data_end = start + j;
     return len;
 }
 
@@ -239,6 +262,8 @@ static size_t rawtext_end(const char *s, size_t len, size_t i, const char *name,
 {
     const char *p;
 
+    if (n == 0)
+        return len; /* no start tag, so no appropriate end tag */
     while (i < len) {
         p = memchr(s + i, '<', len - i);
         if (!p)
@@ -266,20 +291,24 @@ static bool script_open_at(const char *s, size_t len, size_t i)
 
 /* Where script data starting at i ends, following the script data states: "<!--" escapes
  * (where "<script" opens a double-escaped part in which "</script>" does not end the
- * script, only returns to escaped), and "-->" goes back to plain script data. */
-static size_t script_end(const char *s, size_t len, size_t i)
+ * script, only returns to escaped), and "-->" goes back to plain script data. The end tag
+ * is name's (the start tag's: "script" for the scanner), the double-escape switch is always
+ * "script". */
+static size_t script_end(const char *s, size_t len, size_t i, const char *name, size_t n)
 {
     enum { DATA, ESCAPED, DOUBLE } st = DATA;
     unsigned dashes = 0;
     const char *p;
 
+    if (n == 0)
+        return len;
     while (i < len) {
         if (st == DATA) {
             p = memchr(s + i, '<', len - i);
             if (!p)
                 break;
             i = (size_t)(p - s);
-            if (end_tag_at(s, len, i, "script", 6))
+            if (end_tag_at(s, len, i, name, n))
                 return i;
             if (len - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
                 st = ESCAPED;
@@ -303,7 +332,7 @@ static size_t script_end(const char *s, size_t len, size_t i)
             break;
         case '<':
             dashes = 0;
-            if (st == ESCAPED && end_tag_at(s, len, i, "script", 6))
+            if (st == ESCAPED && end_tag_at(s, len, i, name, n))
                 return i;
             if (st == ESCAPED && script_open_at(s, len, i)) {
                 st = DOUBLE;
@@ -338,7 +367,7 @@ static unsigned raw_token(struct parse__html_tok *t, struct parse__html_tag *tag
 
     switch (t->raw) {
     case PARSE__RAW_SCRIPT:
-        end = script_end(t->s, t->len, i);
+        end = script_end(t->s, t->len, i, t->raw_name, t->raw_name_len);
         break;
     case PARSE__RAW_PLAINTEXT:
         end = t->len;
@@ -356,16 +385,138 @@ static unsigned raw_token(struct parse__html_tok *t, struct parse__html_tag *tag
     return PARSE__TOK_RAW;
 }
 
+/* With all, before the markup: the character data from t->pos up to the next '<' that
+ * starts markup (or the end) as PARSE__TOK_TEXT; "</>", which is no token, is skipped.
+ * PARSE__TOK_EOF when markup comes first. */
+static unsigned text_token(struct parse__html_tok *t, struct parse__html_tag *tag)
+{
+    const char *s = t->s, *p;
+    const size_t len = t->len;
+    size_t i = t->pos;
+    char c;
+
+    for (;;) {
+        p = i < len ? memchr(s + i, '<', len - i) : NULL;
+        if (!p) {
+            i = len;
+            break;
+        }
+        i = (size_t)(p - s);
+        c = i + 1 < len ? s[i + 1] : '\0';
+        if (c == '/' && i + 2 < len && s[i + 2] == '>' && i == t->pos) {
+            i += 3;
+            t->pos = i;
+            continue;
+        }
+        /* what the loop in parse__html_tok_next takes for markup ("</" at the end is text) */
+        if (is_alpha(c) || c == '!' || c == '?' || (c == '/' && i + 2 < len))
+            break;
+        i++;
+    }
+    if (i == t->pos)
+        return PARSE__TOK_EOF;
+    memset(tag, 0, sizeof(*tag));
+    tag->offset = t->pos;
+    tag->text = s + t->pos;
+    tag->text_len = i - t->pos;
+    t->pos = i;
+    return PARSE__TOK_TEXT;
+}
+
+/* A comment (with all) or "<![CDATA[" read as one: its '<' at lt, its data from start to
+ * end, and next the offset after it. */
+static unsigned comment_token(struct parse__html_tok *t, struct parse__html_tag *tag, unsigned type,
+                              size_t lt, size_t start, size_t end, size_t next)
+{
+    memset(tag, 0, sizeof(*tag));
+    tag->offset = lt;
+    tag->text = t->s + start;
+    tag->text_len = end - start;
+    t->pos = next;
+    return type;
+}
+
+/* After DOCTYPE's PUBLIC or SYSTEM keyword at p: a quoted identifier (whitespace before it
+ * optional), into *id. The offset after its closing quote, or NULL when the doctype ends
+ * first or turns bogus (both set force-quirks). */
+static const char *doctype_id(const char *p, const char *e, const char **id, size_t *id_len)
+{
+    const char *q;
+
+    while (p < e && is_ws(*p))
+        p++;
+    if (p == e || (*p != '"' && *p != '\''))
+        return NULL;
+    q = memchr(p + 1, *p, (size_t)(e - p - 1));
+    *id = p + 1;
+    *id_len = (size_t)((q ? q : e) - p - 1);
+    return q ? q + 1 : NULL;
+}
+
+/* PARSE__TOK_DOCTYPE (with all) for the "<!DOCTYPE" at lt, which ends at the first '>',
+ * even one inside a quoted identifier. Follows the DOCTYPE states; a doctype that ends in
+ * an unexpected place sets force-quirks, and so does the end of the input except after a
+ * system identifier's bogus tail. */
+static unsigned doctype_token(struct parse__html_tok *t, struct parse__html_tag *tag, size_t lt)
+{
+    const char *s = t->s, *p = s + lt + 9;
+    const char *gt = memchr(p, '>', t->len - lt - 9);
+    const char *e = gt ? gt : s + t->len;
+    const bool eof = gt == NULL;
+
+    memset(tag, 0, sizeof(*tag));
+    tag->offset = lt;
+    tag->force_quirks = true;
+    t->pos = gt ? (size_t)(gt - s) + 1 : t->len;
+    while (p < e && is_ws(*p))
+        p++;
+    if (p == e)
+        return PARSE__TOK_DOCTYPE; /* no name */
+    tag->name = p;
+    while (p < e && !is_ws(*p))
+        p++;
+    tag->name_len = (size_t)(p - tag->name);
+    while (p < e && is_ws(*p))
+        p++;
+    if (p < e && e - p >= 6 && parse__html_eq(p, 6, "public")) {
+        p = doctype_id(p + 6, e, &tag->public_id, &tag->public_id_len);
+        if (!p)
+            return PARSE__TOK_DOCTYPE;
+        while (p < e && is_ws(*p))
+            p++;
+        if (p < e) {
+            /* only a system identifier may follow */
+            p = doctype_id(p, e, &tag->system_id, &tag->system_id_len);
+            if (!p)
+                return PARSE__TOK_DOCTYPE;
+        }
+    } else if (p < e && e - p >= 6 && parse__html_eq(p, 6, "system")) {
+        p = doctype_id(p + 6, e, &tag->system_id, &tag->system_id_len);
+        if (!p)
+            return PARSE__TOK_DOCTYPE;
+    } else if (p < e) {
+        return PARSE__TOK_DOCTYPE; /* bogus */
+    }
+    /* anything after the identifiers is ignored (the bogus DOCTYPE state) */
+    while (p < e && is_ws(*p))
+        p++;
+    tag->force_quirks = eof && p == e;
+    return PARSE__TOK_DOCTYPE;
+}
+
 unsigned parse__html_tok_next(struct parse__html_tok *t, struct parse__html_tag *tag)
 {
     const char *s = t->s, *p;
     const size_t len = t->len;
-    size_t i = t->pos, next;
+    size_t i, next, end;
     char c;
 
     if (t->raw != PARSE__RAW_NONE)
         return raw_token(t, tag);
-    for (;;) {
+    if (t->all && text_token(t, tag) == PARSE__TOK_TEXT)
+        return PARSE__TOK_TEXT;
+    /* with all, what follows starts at t->pos now and returns a token or ends the input */
+    for (i = t->pos;;) {
         p = i < len ? memchr(s + i, '<', len - i) : NULL;
         if (!p || (size_t)(p - s) + 1 >= len)
             break;
@@ -389,33 +540,56 @@ unsigned parse__html_tok_next(struct parse__html_tok *t, struct parse__html_tag 
                 t->pos = next;
                 return PARSE__TOK_END;
             }
-            i = c == '>' ? i + 3 : after_gt(s, len, i + 2); /* "</>" is dropped */
+            if (c == '>') {
+                i += 3; /* "</>" is dropped */
+                continue;
+            }
+            next = after_gt(s, len, i + 2);
+            if (t->all)
+                return comment_token(t, tag, PARSE__TOK_COMMENT, i, i + 2,
+                                     bogus_end(s, i + 2, next), next);
+            i = next;
             continue;
         }
         if (c == '!') {
             if (len - i >= 4 && s[i + 2] == '-' && s[i + 3] == '-') {
-                i = comment_end(s, len, i + 4);
+                next = comment_end(s, len, i + 4, &end);
+                if (t->all)
+                    return comment_token(t, tag, PARSE__TOK_COMMENT, i, i + 4, end, next);
+                i = next;
                 continue;
             }
             if (len - i >= 9 && memcmp(s + i + 2, "[CDATA[", 7) == 0) {
-                memset(tag, 0, sizeof(*tag));
-                tag->offset = i;
                 if (t->cdata) {
+                    memset(tag, 0, sizeof(*tag));
+                    tag->offset = i;
                     p = memmem(s + i + 9, len - i - 9, "]]>", 3);
                     tag->text = s + i + 9;
                     tag->text_len = p ? (size_t)(p - tag->text) : len - i - 9;
                     t->pos = p ? (size_t)(p - s) + 3 : len;
                     return PARSE__TOK_CDATA;
                 }
-                t->pos = after_gt(s, len, i + 2);
-                return PARSE__TOK_CDATA_BOGUS;
+                next = after_gt(s, len, i + 2);
+                return comment_token(t, tag, PARSE__TOK_CDATA_BOGUS, i, i + 2,
+                                     bogus_end(s, i + 2, next), next);
             }
+            if (t->all && len - i >= 9 && parse__html_eq(s + i + 2, 7, "doctype"))
+                return doctype_token(t, tag, i);
             /* doctype or bogus comment: both end at the first '>' */
-            i = after_gt(s, len, i + 2);
+            next = after_gt(s, len, i + 2);
+            if (t->all)
+                return comment_token(t, tag, PARSE__TOK_COMMENT, i, i + 2,
+                                     bogus_end(s, i + 2, next), next);
+            i = next;
             continue;
         }
         if (c == '?') {
-            i = after_gt(s, len, i + 1);
+            /* a bogus comment whose data starts with the '?' */
+            next = after_gt(s, len, i + 1);
+            if (t->all)
+                return comment_token(t, tag, PARSE__TOK_COMMENT, i, i + 1,
+                                     bogus_end(s, i + 1, next), next);
+            i = next;
             continue;
         }
         i++; /* a '<' that starts nothing is text */
@@ -550,8 +724,11 @@ static size_t charref(const char *s, size_t n, size_t i, bool in_attr, struct co
     return i + 1;
 }
 
-int parse__html_decode(const char *s, size_t n, bool in_attr, struct core_buf *out)
+int parse__html_text(const char *s, size_t n, unsigned kind, struct core_buf *out)
 {
+    const bool refs = kind == PARSE__TEXT_DATA || kind == PARSE__TEXT_RCDATA ||
+                      kind == PARSE__TEXT_ATTR;
+    const bool keep_nul = kind == PARSE__TEXT_DATA || kind == PARSE__TEXT_CDATA;
     size_t i = 0, run = 0;
     int rc;
 
@@ -565,20 +742,30 @@ int parse__html_decode(const char *s, size_t n, bool in_attr, struct core_buf *o
         rc = core_buf_append(out, s + run, i - run);
         if (rc < 0)
             return rc;
-        if (c == '\0') {
-            rc = core_buf_append(out, "\xEF\xBF\xBD", 3);
-            i++;
-        } else if (c == '\r') {
+        if (c == '\r') {
             rc = core_buf_putc(out, '\n');
             i++;
             if (i < n && s[i] == '\n')
                 i++;
+        } else if (c == '\0' ? keep_nul : !refs) {
+            /* kept as it is; checked here rather than in the scan above, which the common
+             * kinds (attribute values, RCDATA) keep as tight as it can be */
+            rc = core_buf_putc(out, c);
+            i++;
+        } else if (c == '\0') {
+            rc = core_buf_append(out, "\xEF\xBF\xBD", 3);
+            i++;
         } else {
-            i = charref(s, n, i, in_attr, out, &rc);
+            i = charref(s, n, i, kind == PARSE__TEXT_ATTR, out, &rc);
         }
         if (rc < 0)
             return rc;
         run = i;
     }
     return core_buf_append(out, s + run, i - run);
+}
+
+int parse__html_decode(const char *s, size_t n, bool in_attr, struct core_buf *out)
+{
+    return parse__html_text(s, n, in_attr ? PARSE__TEXT_ATTR : PARSE__TEXT_RCDATA, out);
 }

@@ -10,6 +10,23 @@
 
 #define FFFD "\xEF\xBF\xBD"
 
+/* Switch t to raw text after start tag tag the way the scanner does it for script, style,
+ * title, textarea and plaintext. */
+static void raw_after(struct parse__html_tok *t, const struct parse__html_tag *tag)
+{
+    char name[16];
+
+    parse__html_lower(tag->name, tag->name_len, name, sizeof(name));
+    if (!strcmp(name, "script"))
+        parse__html_tok_raw(t, PARSE__RAW_SCRIPT, tag);
+    else if (!strcmp(name, "style"))
+        parse__html_tok_raw(t, PARSE__RAW_RAWTEXT, tag);
+    else if (!strcmp(name, "title") || !strcmp(name, "textarea"))
+        parse__html_tok_raw(t, PARSE__RAW_RCDATA, tag);
+    else if (!strcmp(name, "plaintext"))
+        parse__html_tok_raw(t, PARSE__RAW_PLAINTEXT, tag);
+}
+
 /* A readable trace of the tokens of s: "S:name(a=v,...)" for start tags ("/" when
  * self-closing), "E:name", "R:text" for raw text, "C" for a CDATA bogus comment. Raw text
  * is requested the way the scanner does it for script, style, title, textarea, plaintext. */
@@ -44,19 +61,8 @@ static void trace(const char *s, size_t len, bool cdata, char *out, size_t cap)
                 n += (size_t)snprintf(out + n, cap - n, ")");
             if (tag.self_closing)
                 n += (size_t)snprintf(out + n, cap - n, "/");
-            if (type == PARSE__TOK_START) {
-                char name[16];
-
-                parse__html_lower(tag.name, tag.name_len, name, sizeof(name));
-                if (!strcmp(name, "script"))
-                    parse__html_tok_raw(&t, PARSE__RAW_SCRIPT, &tag);
-                else if (!strcmp(name, "style"))
-                    parse__html_tok_raw(&t, PARSE__RAW_RAWTEXT, &tag);
-                else if (!strcmp(name, "title") || !strcmp(name, "textarea"))
-                    parse__html_tok_raw(&t, PARSE__RAW_RCDATA, &tag);
-                else if (!strcmp(name, "plaintext"))
-                    parse__html_tok_raw(&t, PARSE__RAW_PLAINTEXT, &tag);
-            }
+            if (type == PARSE__TOK_START)
+                raw_after(&t, &tag);
             break;
         case PARSE__TOK_RAW:
             n += (size_t)snprintf(out + n, cap - n, "R:%.*s", (int)tag.text_len, tag.text);
@@ -174,11 +180,65 @@ static void test_tok_names(void **state)
     assert_string_equal(buf, "");
 }
 
-/* Every prefix and every byte value: the tokenizer ends and stays inside the input. */
+static bool inside(const char *s, size_t len, const char *v, size_t n)
+{
+    return v == NULL ? n == 0 : v >= s && n <= len && (size_t)(v - s) <= len - n;
+}
+
+/* With all, the tokenizer returns the same tags, raw text and CDATA as without, and its
+ * other tokens (text, comments, doctypes) come between them in input order, inside the
+ * input: what the link scanner sees does not depend on the mode. */
+static void check_all_mode(const char *s, size_t len, bool cdata)
+{
+    struct parse__html_tok t, a;
+    struct parse__html_tag tag, at;
+    unsigned type, atype;
+    size_t last = 0;
+
+    parse__html_tok_init(&t, s, len);
+    parse__html_tok_init(&a, s, len);
+    t.cdata = a.cdata = cdata;
+    a.all = true;
+    for (;;) {
+        atype = parse__html_tok_next(&a, &at);
+        assert_true(a.pos <= len);
+        if (atype == PARSE__TOK_EOF) {
+            assert_int_equal(parse__html_tok_next(&t, &tag), PARSE__TOK_EOF);
+            break;
+        }
+        assert_true(at.offset >= last);
+        last = at.offset;
+        assert_true(inside(s, len, at.text, at.text_len));
+        if (atype == PARSE__TOK_TEXT || atype == PARSE__TOK_COMMENT) {
+            assert_true(at.text_len > 0 || atype == PARSE__TOK_COMMENT);
+            continue;
+        }
+        if (atype == PARSE__TOK_DOCTYPE) {
+            assert_true(inside(s, len, at.name, at.name_len));
+            assert_true(inside(s, len, at.public_id, at.public_id_len));
+            assert_true(inside(s, len, at.system_id, at.system_id_len));
+            continue;
+        }
+        type = parse__html_tok_next(&t, &tag);
+        assert_int_equal(atype, type);
+        assert_int_equal(at.offset, tag.offset);
+        assert_int_equal(at.name_len, tag.name_len);
+        assert_int_equal(at.attrs_len, tag.attrs_len);
+        assert_int_equal(at.text_len, tag.text_len);
+        if (type == PARSE__TOK_START) {
+            raw_after(&t, &tag);
+            raw_after(&a, &at);
+        }
+    }
+}
+
+/* Every prefix and every byte value: the tokenizer ends and stays inside the input, and
+ * its all mode agrees with the scanner's. */
 static void test_tok_hostile_input(void **state)
 {
     static const char s[] = "<a b='c\"d' e=f>g<!--h--!><script><!--<script>i</script>-->"
-                            "</script><![CDATA[j]]></k l><title>m</title";
+                            "</script><![CDATA[j]]></k l><title>m</title><!DOCTYPE x PUBLIC "
+                            "'p' \"q\" r></><? s><!t></ u>v<w";
     char all[512], out[4096];
     size_t i;
 
@@ -186,10 +246,17 @@ static void test_tok_hostile_input(void **state)
     for (i = 0; i <= sizeof(s) - 1; i++) {
         trace(s, i, false, out, sizeof(out));
         trace(s, i, true, out, sizeof(out));
+        check_all_mode(s, i, false);
+        check_all_mode(s, i, true);
+        check_all_mode(s + i, sizeof(s) - 1 - i, false);
     }
     for (i = 0; i < sizeof(all); i++)
         all[i] = (char)(i % 2 ? '<' : i / 2);
     trace(all, sizeof(all), false, out, sizeof(out));
+    check_all_mode(all, sizeof(all), false);
+    for (i = 0; i < sizeof(all); i++)
+        all[i] = "<!/-?>a\"' "[i % 10];
+    check_all_mode(all, sizeof(all), false);
 }
 
 struct ref_case {
@@ -244,6 +311,36 @@ static void test_tok_charrefs(void **state)
             fail_msg("case %zu '%s': got '%s'", i, c->in, b.data);
         core_buf_free(&b);
     }
+}
+
+/* What each state rewrites: CR LF, and then references and NUL or not. */
+static void test_tok_text_kinds(void **state)
+{
+#define W(s) {s, sizeof(s) - 1}
+    static const char in[] = "a&amp;\0b\r\nc\rd&#0;";
+    static const struct {
+        const char *s;
+        size_t n;
+    } want[] = {
+        [PARSE__TEXT_DATA] = W("a&\0b\nc\nd" FFFD),
+        [PARSE__TEXT_RCDATA] = W("a&" FFFD "b\nc\nd" FFFD),
+        [PARSE__TEXT_ATTR] = W("a&" FFFD "b\nc\nd" FFFD),
+        [PARSE__TEXT_RAW] = W("a&amp;" FFFD "b\nc\nd&#0;"),
+        [PARSE__TEXT_CDATA] = W("a&amp;\0b\nc\nd&#0;"),
+    };
+#undef W
+    struct core_buf b;
+    unsigned k;
+
+    (void)state;
+    core_buf_init(&b, 1024);
+    for (k = PARSE__TEXT_DATA; k <= PARSE__TEXT_CDATA; k++) {
+        core_buf_reset(&b);
+        assert_int_equal(parse__html_text(in, sizeof(in) - 1, k, &b), 0);
+        if (b.len != want[k].n || memcmp(b.data, want[k].s, b.len) != 0)
+            fail_msg("kind %u: got %zu bytes '%s'", k, b.len, b.data);
+    }
+    core_buf_free(&b);
 }
 
 static void test_tok_entity_table_sorted(void **state)
@@ -310,6 +407,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tok_names),
         cmocka_unit_test(test_tok_hostile_input),
         cmocka_unit_test(test_tok_charrefs),
+        cmocka_unit_test(test_tok_text_kinds),
         cmocka_unit_test(test_tok_entity_table_sorted),
         cmocka_unit_test(test_tok_decoding_agrees_with_gumbo),
     };
