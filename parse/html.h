@@ -35,8 +35,9 @@
 
 /* A defence against hostile pages, not a limit for real ones: the biggest real pages seen have
  * under 20,000 links (a contents page: 13,961), and a 10 MiB page (the crawler's default body
- * cap) holds about 200,000 at a realistic density; only a page of bare <a href> tags, 8 bytes
- * each, gets past it. At the cap the links cost about 56 MB plus their hrefs. */
+ * cap) holds about 200,000 at a realistic density; only a page of little else than <a href>
+ * tags, 8 to 10 bytes each, gets past it. At the cap the links cost about 56 MB plus their
+ * hrefs. */
 #define PARSE_HTML_MAX_LINKS_DEFAULT 1000000
 #define PARSE_HTML_MAX_DEPTH_DEFAULT 1000
 #define PARSE_HTML_TITLE_MAX 2048 /* bytes of UTF-8 */
