@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ static const char usage_text[] =
     "      --max-url-length N  drop longer links (default 2048)\n"
     "      --max-path-repeat N a path repeating a segment more often is a trap (default 3)\n"
     "      --max-query-variants N  distinct query strings per path (default 1000)\n"
+    "      --max-links-per-page N  follow at most N links of a page; more are dropped,\n"
+    "                          counted and listed (default 1000000)\n"
     "Politeness:\n"
     "      --per-host N        requests in flight per host (default 2; 0 = no limit)\n"
     "      --delay MS          between requests to one host (default 0)\n"
@@ -82,7 +85,7 @@ enum {
     OPT_MAX_REDIRECTS, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH, OPT_PER_HOST, OPT_DELAY,
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
     OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS,
-    OPT_SUMMARY
+    OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +119,7 @@ static const struct option long_opts[] = {
     {"low-speed-time", required_argument, NULL, OPT_LOW_SPEED_TIME},
     {"max-path-repeat", required_argument, NULL, OPT_MAX_PATH_REPEAT},
     {"max-query-variants", required_argument, NULL, OPT_MAX_QUERY_VARIANTS},
+    {"max-links-per-page", required_argument, NULL, OPT_MAX_LINKS_PER_PAGE},
     {"skipped", required_argument, NULL, OPT_SKIPPED},
     {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
     {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
@@ -355,6 +359,11 @@ static int parse_options(struct cmd *c, int argc, char **argv)
                 return bad_number("--max-query-variants", optarg);
             cfg->max_query_variants = (unsigned)n;
             break;
+        case OPT_MAX_LINKS_PER_PAGE:
+            if (!cli_parse_u64(optarg, 1, SIZE_MAX, &n))
+                return bad_number("--max-links-per-page", optarg);
+            cfg->max_links_per_page = (size_t)n;
+            break;
         case OPT_SKIPPED: c->skipped_path = optarg; break;
         case OPT_SUMMARY: c->summary_path = optarg; break;
         case OPT_CONNECT_TO:
@@ -479,6 +488,10 @@ static void print_summary(const struct cmd *c)
             (unsigned long long)s->links_found, (unsigned long long)s->duplicates,
             (unsigned long long)s->out_of_scope, (unsigned long long)s->beyond_depth,
             (unsigned long long)s->skipped_links, (unsigned long long)s->traps);
+    if (s->link_capped_pages)
+        fprintf(stderr, "trawl: links: %llu dropped on %llu pages past --max-links-per-page "
+                "(too_many_links in --skipped)\n", (unsigned long long)s->links_dropped,
+                (unsigned long long)s->link_capped_pages);
     fprintf(stderr, "trawl: %zu hosts; robots.txt: %llu fetched, %llu pages disallowed, %llu "
             "sitemaps listed (%llu fetched, %llu URLs); %llu retries\n",
             s->hosts, (unsigned long long)s->robots_fetched,
@@ -540,6 +553,8 @@ static int write_summary(struct cmd *c)
     put_count(&w, "beyond_depth", s->beyond_depth);
     put_count(&w, "not_followed", s->skipped_links);
     put_count(&w, "traps", s->traps);
+    put_count(&w, "dropped", s->links_dropped);
+    put_count(&w, "capped_pages", s->link_capped_pages);
     jsonw_end_object(&w);
     put_count(&w, "hosts", s->hosts);
     jsonw_key(&w, "robots");

@@ -45,6 +45,7 @@ static void check(const struct parse_html_result *r)
         CHECK(core_utf8_is_valid(r->links[i].href, r->links[i].len));
         CHECK(r->links[i].kind <= PARSE_HTML_LINK_LINK_PREV);
     }
+    CHECK(r->truncated_links == (r->links_dropped > 0));
 }
 
 static void extract_all(const char *s, size_t len)
@@ -56,6 +57,7 @@ static void extract_all(const char *s, size_t len)
     o.max_links = 50;
     CHECK(parse_html_extract(s, len, &o, &r) == 0);
     check(&r);
+    CHECK(r.nlinks <= 50);
     o.title_only = true;
     CHECK(parse_html_extract(s, len, &o, &t) == 0);
     check(&t);

@@ -121,6 +121,7 @@ bool parse__html_sink_wants(struct parse__html_sink *s, unsigned rel)
         return false; /* every link is dropped at the end anyway */
     if (s->nlinks >= s->o->max_links) {
         s->truncated = true;
+        s->dropped++;
         return false;
     }
     return true;
@@ -281,6 +282,7 @@ static int sink_finish(struct parse__html_sink *s, bool sort, struct parse_html_
     if (s->meta_nofollow && !s->o->follow_nofollow && !s->o->keep_nofollow) {
         n = 0;
         s->truncated = false;
+        s->dropped = 0;
     }
     if (s->title_src != SIZE_MAX) {
         title = finish_title(s, &rc);
@@ -318,6 +320,7 @@ static int sink_finish(struct parse__html_sink *s, bool sort, struct parse_html_
     r->nlinks = n;
     r->nofollow_skipped = s->nofollow_skipped;
     r->truncated_links = s->truncated;
+    r->links_dropped = s->dropped;
     r->storage_ = storage;
     return 0;
 

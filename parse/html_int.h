@@ -153,6 +153,7 @@ struct parse__html_sink {
     char *base;
     size_t base_src;         /* SIZE_MAX while none */
     size_t nofollow_skipped;
+    size_t dropped;          /* wanted links past max_links */
     bool meta_nofollow, meta_noindex, truncated;
     struct core_buf scratch; /* for callers that decode before adding */
 };

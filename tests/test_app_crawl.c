@@ -402,6 +402,131 @@ static void test_crawl_seed_redirect_moves_the_scope(void **state)
     site_stop(&s);
 }
 
+/* --- a page with many links ----------------------------------------------------------------
+ * Real pages have more than 10,000 links (a contents page: 13,961; an "all items" page: 17,942).
+ * Here / links to /p0 ... /p11999; robots.txt disallows them, so each one followed becomes a
+ * record (error robots, at depth 1) without a request. */
+#define MANY 12000
+
+struct many {
+    struct crawl_config cfg;
+    struct crawl_stats st;
+    char seed[256];
+    const char *seeds[1];
+    int rc;
+    long home_found, home_new;
+    size_t followed;            /* /pN records: depth 1, parent the seed, not fetched */
+    size_t too_many;            /* too_many_links lines in --skipped */
+    bool too_many_is_seed;      /* ... naming the seed, without parent */
+};
+
+static void many_on_record(const struct crawl_record *r, void *arg)
+{
+    struct many *m = arg;
+
+    if (strcmp(r->url, m->seed) == 0) {
+        m->home_found = r->links_found;
+        m->home_new = r->links_new;
+    } else if (r->depth == 1 && r->parent && strcmp(r->parent, m->seed) == 0 &&
+               strcmp(r->error, "robots") == 0 && strstr(r->url, "/p")) {
+        m->followed++;
+    }
+}
+
+static void many_on_skip(const char *url, const char *parent, enum crawl_skip why, void *arg)
+{
+    struct many *m = arg;
+
+    if (why != CRAWL_SKIP_TOO_MANY_LINKS)
+        return;
+    m->too_many++;
+    m->too_many_is_seed = strcmp(url, m->seed) == 0 && parent == NULL;
+}
+
+static int many_body(struct core_coro *co, void *arg)
+{
+    struct many *m = arg;
+
+    m->rc = crawl_run(co, &m->cfg, NULL, &m->st);
+    return 0;
+}
+
+/* Crawl the many-links site to depth 1 with this per-page limit (0: the default). */
+static void many_crawl(struct many *m, struct site *s, size_t max_links)
+{
+    memset(m, 0, sizeof(*m));
+    crawl_config_init(&m->cfg);
+    if (max_links)
+        m->cfg.max_links_per_page = max_links;
+    m->cfg.max_depth = 1;
+    m->cfg.workers = 8;
+    m->cfg.per_host = 0;
+    m->cfg.fetch.timeout_ms = 5000;
+    site_url(s, "/", m->seed, sizeof(m->seed));
+    m->seeds[0] = m->seed;
+    m->cfg.seeds = m->seeds;
+    m->cfg.nseeds = 1;
+    m->cfg.on_record = many_on_record;
+    m->cfg.on_skip = many_on_skip;
+    m->cfg.arg = m;
+    assert_int_equal(scope_create(SCOPE_HOST, &m->cfg.scope), 0);
+    assert_int_equal(corotest_run(many_body, m, COROTEST_WATCHDOG_MS), 0);
+    assert_int_equal(m->rc, 0);
+    scope_destroy(m->cfg.scope);
+}
+
+static void test_crawl_every_link_of_a_big_page_is_followed(void **state)
+{
+    struct site_page pages[2] = {
+        {"/", 0, NULL, NULL, NULL, 0},
+        {"/robots.txt", 0, "text/plain", NULL, "User-agent: *\nDisallow: /p\n", 0},
+    };
+    char *body = malloc(MANY * 32);
+    struct many *m = malloc(sizeof(*m));
+    struct site s;
+    size_t len, i;
+
+    (void)state;
+    assert_non_null(body);
+    assert_non_null(m);
+    len = (size_t)sprintf(body, "<title>All items</title><ul>");
+    for (i = 0; i < MANY; i++)
+        len += (size_t)sprintf(body + len, "<li><a href=\"/p%zu\">p%zu</a>", i, i);
+    pages[0].body = body;
+    assert_int_equal(site_start(&s, pages, 2), 0);
+
+    /* by default every link is followed, at its exact depth */
+    many_crawl(m, &s, 0);
+    assert_int_equal(m->home_found, MANY);
+    assert_int_equal(m->home_new, MANY);
+    assert_int_equal(m->followed, MANY);
+    assert_int_equal(m->st.attempted, MANY + 1);
+    assert_int_equal(m->st.links_found, MANY);
+    assert_int_equal(m->st.robots_denied, MANY);
+    assert_int_equal(m->st.links_dropped, 0);
+    assert_int_equal(m->st.link_capped_pages, 0);
+    assert_int_equal(m->too_many, 0);
+
+    /* a limit cuts the page's links, and the record, the summary and --skipped say so */
+    many_crawl(m, &s, 50);
+    assert_int_equal(m->home_found, MANY);      /* every link on the page */
+    assert_int_equal(m->home_new, 50);
+    assert_int_equal(m->followed, 50);
+    assert_int_equal(m->st.attempted, 50 + 1);
+    assert_int_equal(m->st.links_found, MANY);
+    assert_int_equal(m->st.links_dropped, MANY - 50);
+    assert_int_equal(m->st.link_capped_pages, 1);
+    assert_int_equal(m->too_many, 1);
+    assert_true(m->too_many_is_seed);
+    assert_string_equal(crawl_skip_name(CRAWL_SKIP_TOO_MANY_LINKS), "too_many_links");
+
+    assert_int_equal(site_hits(&s, "/"), 2);
+    assert_int_equal(httpd_requests(s.srv), 4);  /* / and robots.txt, twice: no /pN */
+    site_stop(&s);
+    free(m);
+    free(body);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +536,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_crawl_max_pages_stops_at_the_limit),
         cmocka_unit_test(test_crawl_redirects_are_followed_hop_by_hop),
         cmocka_unit_test(test_crawl_seed_redirect_moves_the_scope),
+        cmocka_unit_test(test_crawl_every_link_of_a_big_page_is_followed),
     };
 
     if (argc > 1)

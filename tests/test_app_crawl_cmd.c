@@ -145,6 +145,8 @@ static void test_cli_usage_errors_exit_2(void **state)
                  "--order must be");
     expect_usage((const char *[]){"crawl", "--allow", "(", "http://127.0.0.1:1/", NULL},
                  "bad --allow regex");
+    expect_usage((const char *[]){"crawl", "--max-links-per-page", "0", "http://127.0.0.1:1/",
+                                  NULL}, "invalid value '0' for --max-links-per-page");
     expect_usage((const char *[]){"crawl", "mailto:x@example.com", "not a url", NULL},
                  "no valid seed");
 }
@@ -273,7 +275,8 @@ static void test_cli_summary_file_has_the_counts(void **state)
     expect_in(json, "\"errors\":{\"dns\":0,\"connect\":0,\"timeout\":0,\"tls\":0,");
     expect_in(json, "\"robots\":0,\"other\":0},\"bytes\":");
     expect_in(json, "\"links\":{\"found\":6,\"duplicates\":1,\"out_of_scope\":1,"
-                    "\"beyond_depth\":1,\"not_followed\":1,\"traps\":0}");
+                    "\"beyond_depth\":1,\"not_followed\":1,\"traps\":0,\"dropped\":0,"
+                    "\"capped_pages\":0}");
     expect_in(json, "\"hosts\":1,\"robots\":{\"fetched\":1,\"disallowed\":0},"
                     "\"sitemaps\":{\"listed\":0,\"fetched\":0,\"urls\":0},\"retries\":0,"
                     "\"interrupted\":false,\"not_reached\":0}");
@@ -290,6 +293,83 @@ static void test_cli_summary_file_has_the_counts(void **state)
     free(err);
     proc_cleanup(&p);
     site_stop(&s);
+}
+
+/* A page with 12,000 links (more than the 10,000 once dropped without a word), all to pages
+ * robots.txt disallows, so each one followed is a record and no request. */
+#define MANY 12000
+
+static void test_cli_max_links_per_page(void **state)
+{
+    struct site_page pages[2] = {
+        {"/", 0, NULL, NULL, NULL, 0},
+        {"/robots.txt", 0, "text/plain", NULL, "User-agent: *\nDisallow: /p\n", 0},
+    };
+    char *body = malloc(MANY * 32), u[128], out[160], sum[160], skipped[160], want[256];
+    char *text, *json, *err, *skips;
+    struct site s;
+    struct proc p = {0};
+    size_t len, i;
+
+    (void)state;
+    assert_non_null(body);
+    len = (size_t)sprintf(body, "<title>All items</title>");
+    for (i = 0; i < MANY; i++)
+        len += (size_t)sprintf(body + len, "<a href=\"/p%zu\">p%zu</a>", i, i);
+    pages[0].body = body;
+    assert_int_equal(site_start(&s, pages, 2), 0);
+    proc_init(&p);
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
+    proc_path(&p, "skipped.jsonl", skipped, sizeof(skipped));
+
+    /* by default all of them */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "1", "-o", out, "--skipped",
+                                                   skipped, "--summary", sum, url(&s, "/", u),
+                                                   NULL}, 60000), 0);
+    text = proc_slurp(out);
+    assert_int_equal(check_jsonl(text), MANY + 1);
+    expect_in(text, "\"links_found\":12000,\"links_new\":12000,");
+    free(text);
+    json = proc_slurp(sum);
+    expect_in(json, "\"links\":{\"found\":12000,");
+    expect_in(json, "\"traps\":0,\"dropped\":0,\"capped_pages\":0}");
+    free(json);
+    skips = proc_slurp(skipped);
+    assert_null(strstr(skips, "too_many_links"));
+    free(skips);
+    err = proc_slurp(p.err);
+    assert_null(strstr(err, "--max-links-per-page"));
+    free(err);
+
+    /* with a limit, the record, the summary and --skipped show the cut */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "1", "-o", out, "--skipped",
+                                                   skipped, "--summary", sum,
+                                                   "--max-links-per-page", "50",
+                                                   url(&s, "/", u), NULL}, 60000), 0);
+    text = proc_slurp(out);
+    assert_int_equal(check_jsonl(text), 50 + 1);
+    expect_in(text, "\"links_found\":12000,\"links_new\":50,");
+    free(text);
+    json = proc_slurp(sum);
+    check_json_file(json);
+    expect_in(json, "{\"urls\":51,");
+    expect_in(json, "\"links\":{\"found\":12000,");
+    expect_in(json, "\"traps\":0,\"dropped\":11950,\"capped_pages\":1}");
+    free(json);
+    skips = proc_slurp(skipped);
+    snprintf(want, sizeof(want),
+             "{\"url\":\"%s\",\"parent\":null,\"reason\":\"too_many_links\"}\n", u);
+    expect_in(skips, want);
+    free(skips);
+    err = proc_slurp(p.err);
+    expect_in(err, "trawl: links: 11950 dropped on 1 pages past --max-links-per-page");
+    free(err);
+    assert_int_equal(site_hits(&s, "/"), 2);
+    assert_int_equal(httpd_requests(s.srv), 4); /* / and robots.txt, twice: no /pN */
+    proc_cleanup(&p);
+    site_stop(&s);
+    free(body);
 }
 
 static void test_cli_unwritable_summary_fails_before_any_fetch(void **state)
@@ -455,6 +535,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_jsonl_file_is_complete_and_valid),
         cmocka_unit_test(test_cli_csv_file_has_header_and_quoted_fields),
         cmocka_unit_test(test_cli_summary_file_has_the_counts),
+        cmocka_unit_test(test_cli_max_links_per_page),
         cmocka_unit_test(test_cli_unwritable_summary_fails_before_any_fetch),
         cmocka_unit_test(test_cli_seeds_from_a_file),
         cmocka_unit_test(test_cli_sigint_finishes_in_flight_and_exits_130),

@@ -64,7 +64,7 @@ static void check_output(const struct page_input *in, const struct page_output *
     }
     assert_int_equal(n, o->nskipped);
     if (!in->title_only)
-        assert_int_equal(o->links_found, o->nlinks + o->nskipped);
+        assert_int_equal(o->links_found, o->nlinks + o->nskipped + o->links_dropped);
     core_buf_free(&again);
 }
 
@@ -471,6 +471,64 @@ static void test_page_links_found_counts_every_link(void **state)
     page_output_free(&o);
 }
 
+/* max_links keeps the first links (followed or skipped) and counts the rest as dropped;
+ * links_found is still every link on the page. */
+static void test_page_max_links_drops_and_counts_the_rest(void **state)
+{
+    static const char body[] =
+        "<a href=/1>1</a><a href=mailto:a@b.example>m</a><a href=/2>2</a><a href=/3>3</a>"
+        "<a href=javascript:x()>j</a>";
+    struct page_input in = input(body);
+    struct page_output o;
+
+    (void)state;
+    analyze(&in, &o);          /* the default keeps them all */
+    assert_int_equal(o.links_found, 5);
+    assert_int_equal(o.links_dropped, 0);
+    page_output_free(&o);
+    in.max_links = 3;
+    analyze(&in, &o);
+    LINKS(&o, "http://example.com/1", "http://example.com/2");
+    SKIPS(&o, {PAGE_SKIP_SCHEME, "mailto:a@b.example"});
+    assert_int_equal(o.links_found, 5);
+    assert_int_equal(o.links_dropped, 2);
+    page_output_free(&o);
+}
+
+/* Links resolve to more bytes than their hrefs (a bare <a href> is the page's whole URL), so
+ * the links kept and skipped have a byte cap too: past it, the page is not lost, the rest of
+ * its links are dropped and counted like those past max_links. */
+static void test_page_links_past_the_byte_cap_are_dropped(void **state)
+{
+    static const char body[] =
+        "<title>T</title><a href=/1>1</a><a href=mailto:a@b.example>m</a><a href=/2>2</a>"
+        "<a href=mailto:c@d.example>m</a><a href=/3>3</a><a href>self</a>";
+    struct page_input in = input(body);
+    struct page_output o;
+
+    (void)state;
+    page_output_init(&o);
+    o.links.max = 2 * sizeof("http://example.com/1");   /* room for two */
+    assert_int_equal(page_analyze(&in, &o), 0);
+    check_output(&in, &o);
+    assert_string_equal(o.title, "T");
+    LINKS(&o, "http://example.com/1", "http://example.com/2");
+    assert_int_equal(o.nskipped, 2);
+    assert_int_equal(o.links_dropped, 2);                /* /3 and the page itself */
+    assert_int_equal(o.links_found, 6);
+    page_output_free(&o);
+
+    page_output_init(&o);
+    o.skipped.max = sizeof("mailto:a@b.example") + 1;   /* room for one, with its tag */
+    assert_int_equal(page_analyze(&in, &o), 0);
+    check_output(&in, &o);
+    LINKS(&o, "http://example.com/1", "http://example.com/2");
+    SKIPS(&o, {PAGE_SKIP_SCHEME, "mailto:a@b.example"});
+    assert_int_equal(o.links_dropped, 3);                /* from the second mailto: on */
+    assert_int_equal(o.links_found, 6);
+    page_output_free(&o);
+}
+
 /* ---- title only ----------------------------------------------------------------------------- */
 
 static void test_page_title_only_gives_no_links(void **state)
@@ -733,6 +791,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_page_too_long_past_max_url_len),
         cmocka_unit_test(test_page_nofollow_unless_follow_nofollow),
         cmocka_unit_test(test_page_links_found_counts_every_link),
+        cmocka_unit_test(test_page_max_links_drops_and_counts_the_rest),
+        cmocka_unit_test(test_page_links_past_the_byte_cap_are_dropped),
         cmocka_unit_test(test_page_title_only_gives_no_links),
         cmocka_unit_test(test_page_charset_converted_to_utf8),
         cmocka_unit_test(test_page_charset_applies_to_links),

@@ -44,6 +44,7 @@ static void check_result(const struct parse_html_result *r)
         assert_true(core_utf8_is_valid(r->links[i].href, r->links[i].len));
         assert_true(r->links[i].kind <= PARSE_HTML_LINK_LINK_PREV);
     }
+    assert_int_equal(r->truncated_links, r->links_dropped > 0);
 }
 
 static void extract_n(const char *body, size_t len, const struct parse_html_opts *o,
@@ -377,6 +378,7 @@ static void test_html_max_links(void **state)
         extract_n(page, sizeof(page) - 1, &o, &r);
         LINKS(&r, "1", "2", "3");
         assert_true(r.truncated_links);
+        assert_int_equal(r.links_dropped, 1); /* 4: the nofollow one is skipped, not dropped */
         assert_int_equal(r.nofollow_skipped, 1);
         parse_html_result_free(&r);
         o.max_links = 4;
@@ -385,6 +387,46 @@ static void test_html_max_links(void **state)
         assert_false(r.truncated_links);
         parse_html_result_free(&r);
     }
+}
+
+/* Real pages have more than ten thousand links (a contents page with 13,961, an "all items"
+ * page with 17,942): by default every one comes back; max_links keeps the first ones and
+ * counts the rest. */
+static void test_html_many_links_all_returned_by_default(void **state)
+{
+    const size_t n = 20000;
+    char *page = malloc(n * 32), want[32];
+    struct parse_html_opts o;
+    struct parse_html_result r;
+    size_t len = 0, i;
+    int mode;
+
+    (void)state;
+    assert_non_null(page);
+    for (i = 0; i < n; i++)
+        len += (size_t)sprintf(page + len, "<li><a href=/p%zu>%zu</a>", i, i);
+    for (mode = GUMBO; mode <= SCAN; mode++) {
+        opts_for(mode, &o);
+        extract_n(page, len, &o, &r);
+        assert_int_equal(r.deep_fallback, mode == SCAN);
+        assert_int_equal(r.nlinks, n);
+        assert_false(r.truncated_links);
+        assert_int_equal(r.links_dropped, 0);
+        for (i = 0; i < n; i++) {
+            sprintf(want, "/p%zu", i);
+            assert_string_equal(r.links[i].href, want);
+        }
+        parse_html_result_free(&r);
+
+        o.max_links = 100;
+        extract_n(page, len, &o, &r);
+        assert_int_equal(r.nlinks, 100);
+        assert_true(r.truncated_links);
+        assert_int_equal(r.links_dropped, n - 100);
+        assert_string_equal(r.links[99].href, "/p99");
+        parse_html_result_free(&r);
+    }
+    free(page);
 }
 
 /* Gumbo's tree does not keep document order (foster parenting moves content out of
@@ -781,6 +823,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_html_title_with_nul_bytes),
         cmocka_unit_test(test_html_long_title_cut_at_character),
         cmocka_unit_test(test_html_max_links),
+        cmocka_unit_test(test_html_many_links_all_returned_by_default),
         cmocka_unit_test(test_html_links_in_input_order_once),
         cmocka_unit_test(test_html_markup_that_hides_links),
         cmocka_unit_test(test_html_plaintext_ends_markup),

@@ -18,6 +18,7 @@
 #include "core/mem.h"
 #include "core/offload.h"
 #include "core/sigwatch.h"
+#include "parse/html.h"
 #include "parse/robots.h"
 #include "parse/sitemap.h"
 #include "parse/url.h"
@@ -34,6 +35,7 @@ void crawl_config_init(struct crawl_config *c)
     c->fetch.low_speed_bytes = 1000;
     c->fetch.low_speed_ms = 15000;
     c->max_url_len = 2048;
+    c->max_links_per_page = PARSE_HTML_MAX_LINKS_DEFAULT;
     c->max_redirects = 5;
     c->grace_ms = 5000;
     c->progress_ms = 250;
@@ -70,7 +72,7 @@ const char *crawl_skip_name(enum crawl_skip s)
 {
     static const char *const names[CRAWL_SKIP_COUNT] = {
         "scope", "depth", "robots", "nofollow", "scheme", "too_long", "malformed", "trap",
-        "max_pages", "redirect_out_of_scope", "interrupted"};
+        "max_pages", "redirect_out_of_scope", "interrupted", "too_many_links"};
 
     return s < CRAWL_SKIP_COUNT ? names[s] : "other";
 }

@@ -64,6 +64,8 @@ enum crawl_skip {
     CRAWL_SKIP_MAX_PAGES,
     CRAWL_SKIP_REDIRECT_OUT_OF_SCOPE,
     CRAWL_SKIP_INTERRUPTED,
+    CRAWL_SKIP_TOO_MANY_LINKS,  /* url is a page fetched whose links past max_links_per_page
+                                   were dropped unseen; listed once, with its own parent */
     CRAWL_SKIP_COUNT
 };
 
@@ -92,6 +94,8 @@ struct crawl_config {
     struct fetch_opts fetch;
     bool follow_nofollow;
     size_t max_url_len;
+    size_t max_links_per_page;  /* links of a page judged, in document order; the rest are
+                                   dropped and counted (0 = parse/html.h's default) */
     unsigned max_redirects;
     int64_t grace_ms;
     unsigned per_host;          /* requests in flight per host (0 = no limit) */
@@ -164,6 +168,9 @@ struct crawl_stats {
     uint64_t beyond_depth;
     uint64_t skipped_links;     /* scheme, malformed, too long, nofollow */
     uint64_t traps;             /* URLs dropped as crawler traps */
+    uint64_t links_dropped;     /* links past max_links_per_page (or the page's byte cap for
+                                   links, app/crawl/page.h), never judged */
+    uint64_t link_capped_pages; /* pages that had such links */
     uint64_t robots_denied;     /* pages robots.txt disallowed */
     uint64_t robots_fetched;    /* robots.txt files requested */
     uint64_t sitemaps;          /* Sitemap: lines seen in robots.txt files */

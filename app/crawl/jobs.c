@@ -193,6 +193,7 @@ static void expand(struct core_coro *co, struct crawl *c, const struct fetch_res
     a->in.title_only = cfg->order == FRONTIER_BFS && depth >= cfg->max_depth && !cfg->on_skip;
     a->in.follow_nofollow = cfg->follow_nofollow;
     a->in.max_url_len = cfg->max_url_len;
+    a->in.max_links = cfg->max_links_per_page;
     if (core_offload(co, analyze_on_pool, a, -1) != 0)
         return;
     rec->title = a->out.title;
@@ -202,6 +203,13 @@ static void expand(struct core_coro *co, struct crawl *c, const struct fetch_res
         return;
     rec->links_found = (long)a->out.links_found;
     c->st.links_found += a->out.links_found;
+    if (a->out.links_dropped > 0) {
+        /* a hostile page, or a limit set too low: say so once, with the page */
+        c->st.links_dropped += a->out.links_dropped;
+        c->st.link_capped_pages++;
+        crawl__skipped(c, page_url, strlen(page_url), rec->parent, CRAWL_SKIP_TOO_MANY_LINKS,
+                       false);
+    }
     /* the page may have been reached by a shorter route while it was being fetched */
     parse_visited_get(c->visited, fp, &depth, NULL);
     parent = frontier_parent_new(page_url);

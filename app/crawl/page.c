@@ -12,8 +12,8 @@
 void page_output_init(struct page_output *o)
 {
     memset(o, 0, sizeof(*o));
-    core_buf_init(&o->links, 64u << 20);
-    core_buf_init(&o->skipped, 64u << 20);
+    core_buf_init(&o->links, PAGE_LINKS_MAX_BYTES);
+    core_buf_init(&o->skipped, PAGE_LINKS_MAX_BYTES);
 }
 
 void page_output_free(struct page_output *o)
@@ -24,17 +24,25 @@ void page_output_free(struct page_output *o)
     core_buf_free(&o->skipped);
 }
 
+/* Add a skipped link, whole or not at all. 0, -ENOMEM or -EMSGSIZE (the buffer is full). */
 static int skip(struct page_output *o, enum page_skip why, const char *url, size_t len)
 {
-    char tag = (char)why;
-    int rc = core_buf_append(&o->skipped, &tag, 1);
+    struct core_buf *b = &o->skipped;
+    const size_t mark = b->len;
+    int rc = core_buf_putc(b, (char)why);
 
     if (rc == 0)
-        rc = core_buf_append(&o->skipped, url, len);
+        rc = core_buf_append(b, url, len);
     if (rc == 0)
-        rc = core_buf_putc(&o->skipped, '\0');
+        rc = core_buf_putc(b, '\0');
+    if (rc < 0) {
+        b->len = mark;
+        if (b->data)
+            b->data[mark] = '\0';
+        return rc;
+    }
     o->nskipped++;
-    return rc;
+    return 0;
 }
 
 /* The base URL for resolving links: <base href> resolved against the page URL, if valid. */
@@ -72,7 +80,8 @@ static int add_links(const struct page_input *in, const struct parse_html_result
             rc = skip(o, PAGE_SKIP_NOFOLLOW, abs.data, abs.len);
         } else if (r == 0) {
             rc = core_buf_append(&o->links, abs.data, abs.len + 1); /* with its NUL */
-            o->nlinks++;
+            if (rc == 0)
+                o->nlinks++;
         } else if (r == CORE_ESCHEME) {
             rc = skip(o, PAGE_SKIP_SCHEME, l->href, l->len);
         } else if (r == -EMSGSIZE) {
@@ -81,6 +90,12 @@ static int add_links(const struct page_input *in, const struct parse_html_result
             rc = r;
         } else {
             rc = skip(o, PAGE_SKIP_MALFORMED, l->href, l->len > 256 ? 256 : l->len);
+        }
+        if (rc == -EMSGSIZE) {
+            /* PAGE_LINKS_MAX_BYTES: this link and the rest are dropped, as past max_links */
+            o->links_dropped += h->nlinks - i;
+            rc = 0;
+            break;
         }
     }
     core_buf_free(&base);
@@ -106,12 +121,15 @@ int page_analyze(const struct page_input *in, struct page_output *out)
     ho.follow_nofollow = in->follow_nofollow;
     ho.keep_nofollow = true; /* so that the links not followed can be listed */
     ho.title_only = in->title_only;
+    ho.max_links = in->max_links;
     rc = parse_html_extract(utf8.data ? utf8.data : "", utf8.len, &ho, &h);
     if (rc < 0)
         goto out;
     out->meta_nofollow = h.meta_nofollow;
     out->deep_fallback = h.deep_fallback;
-    out->links_found = h.nlinks; /* nofollow ones included: keep_nofollow returns them */
+    /* nofollow ones included (keep_nofollow returns them), and those past max_links */
+    out->links_found = h.nlinks + h.links_dropped;
+    out->links_dropped = h.links_dropped;
     if (h.title && !(out->title = core_strdup(h.title)))
         rc = -ENOMEM;
     if (rc == 0 && !in->title_only)

@@ -3,6 +3,12 @@
  * base and normalise it. Pure and thread-safe, so the crawler runs it on the thread pool
  * (core_offload) and the loop keeps fetching while pages are parsed.
  *
+ * A hostile page can hold a million links, so they are capped twice: by count (max_links) and
+ * by the bytes they resolve to (PAGE_LINKS_MAX_BYTES each for the links kept and for those
+ * skipped: a bare <a href>, 8 bytes, resolves to the page's own URL, up to max_url_len bytes,
+ * so the count alone does not bound memory). The links past either cap are counted in
+ * links_dropped, and links_found still counts every link on the page.
+ *
  * Ownership: the input is borrowed for the call; the output's storage is the caller's to
  * release with page_output_free. Any thread. */
 #ifndef APP_PAGE_H
@@ -13,6 +19,10 @@
 
 #include "core/buf.h"
 
+/* Far above a real page's resolved links (20,000 links of 100 bytes: 2 MB) and above what the
+ * default 10 MiB body cap lets one hold at a realistic density. */
+#define PAGE_LINKS_MAX_BYTES (64u << 20)
+
 struct page_input {
     const char *body;
     size_t len;
@@ -21,6 +31,8 @@ struct page_input {
     bool title_only;            /* links are not wanted (the page is at the depth limit) */
     bool follow_nofollow;
     size_t max_url_len;         /* longer links are dropped as too_long */
+    size_t max_links;           /* links kept or skipped, the rest dropped (0 = parse/html.h's
+                                   PARSE_HTML_MAX_LINKS_DEFAULT) */
 };
 
 /* Why a link on the page will not be followed, as written to --skipped. */
@@ -35,7 +47,8 @@ struct page_output {
     char *title;                /* UTF-8, or NULL */
     struct core_buf links;      /* normalised absolute URLs, each NUL-terminated, in order */
     size_t nlinks;
-    size_t links_found;         /* every link on the page, followed or not */
+    size_t links_found;         /* every link on the page: nlinks + nskipped + links_dropped */
+    size_t links_dropped;       /* past max_links or PAGE_LINKS_MAX_BYTES: not looked at */
     struct core_buf skipped;    /* per skipped link: one byte enum page_skip, then URL, NUL */
     size_t nskipped;
     bool meta_nofollow;
