@@ -13,22 +13,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/ascii.h"
+
 enum {
     HOST_MAX = 253,     /* DNS name length, without the optional trailing dot */
     HOST_IDN_MAX = 1024 /* UTF-8 bytes of an international name, percent-decoded */
 };
-
-static inline bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static inline bool is_hex(char c)
-{
-    char l = (char)(c | 0x20);
-
-    return is_digit(c) || (l >= 'a' && l <= 'f');
-}
 
 /* Letters, digits, '-', '.', '_': what a DNS name is spelled with. A table, since every byte
  * of every host is looked up (bytes 0x80-0xFF are in no name). */
@@ -50,18 +40,6 @@ static inline bool is_name_char(char c)
     return name_chars[(unsigned char)c];
 }
 
-static inline unsigned hex_val(char c)
-{
-    unsigned u = (unsigned char)c;
-
-    return u <= '9' ? u - '0' : (u | 0x20) - 'a' + 10;
-}
-
-static inline char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
-}
-
 /* WHATWG "IPv4 number parser": decimal, 0x hex or 0 octal; values past 2^32 saturate. */
 static bool ipv4_number(const char *p, size_t n, unsigned long long *v)
 {
@@ -81,9 +59,9 @@ static bool ipv4_number(const char *p, size_t n, unsigned long long *v)
         radix = 8;
     }
     for (k = 0; k < n; k++) {
-        if (radix == 16 ? !is_hex(p[k]) : !is_digit(p[k]))
+        if (radix == 16 ? !core_ascii_is_hex(p[k]) : !core_ascii_is_digit(p[k]))
             return false;
-        d = hex_val(p[k]);
+        d = core_ascii_xdigit(p[k]);
         if (d >= radix)
             return false;
         if (*v <= 0xFFFFFFFFull)
@@ -104,7 +82,7 @@ static bool ends_in_number(const char *h, size_t n)
         ;
     if (start == n)
         return false;
-    for (k = start; k < n && is_digit(h[k]); k++)
+    for (k = start; k < n && core_ascii_is_digit(h[k]); k++)
         ;
     return k == n || ipv4_number(h + start, n - start, &v);
 }
@@ -174,9 +152,9 @@ static size_t decode_utf8(const char *h, size_t n, char *buf, size_t cap)
     for (k = 0; k < n; k++) {
         c = h[k];
         if (c == '%') {
-            if (n - k < 3 || !is_hex(h[k + 1]) || !is_hex(h[k + 2]))
+            if (n - k < 3 || !core_ascii_is_hex(h[k + 1]) || !core_ascii_is_hex(h[k + 2]))
                 return 0;
-            c = (char)(hex_val(h[k + 1]) << 4 | hex_val(h[k + 2]));
+            c = (char)(core_ascii_xdigit(h[k + 1]) << 4 | core_ascii_xdigit(h[k + 2]));
             k += 2;
         }
         if ((unsigned char)c >= 0x80)
@@ -218,7 +196,7 @@ static int put_idn(struct core_buf *out, const char *h, size_t n)
     /* The mapping can yield ASCII that is no name ("\uFF05" is '%'): check it as typed. */
     len = strlen(ascii);
     for (k = 0; k < len && is_name_char(ascii[k]); k++)
-        ascii[k] = lower(ascii[k]);
+        ascii[k] = core_ascii_lower(ascii[k]);
     rc = k == len ? put_ascii(out, ascii, len) : CORE_EPARSE;
     idn2_free(ascii);
     return rc;
@@ -235,16 +213,16 @@ static int put_name(struct core_buf *out, const char *h, size_t n)
     for (k = 0; k < n; k++) {
         c = h[k];
         if (c == '%') {
-            if (n - k < 3 || !is_hex(h[k + 1]) || !is_hex(h[k + 2]))
+            if (n - k < 3 || !core_ascii_is_hex(h[k + 1]) || !core_ascii_is_hex(h[k + 2]))
                 return CORE_EPARSE;
-            c = (char)(hex_val(h[k + 1]) << 4 | hex_val(h[k + 2]));
+            c = (char)(core_ascii_xdigit(h[k + 1]) << 4 | core_ascii_xdigit(h[k + 2]));
             k += 2;
         }
         if (!is_name_char(c))
             return (unsigned char)c >= 0x80 ? put_idn(out, h, n) : CORE_EPARSE;
         if (len == sizeof(name))   /* IDNA never removes an ASCII byte: too long either way */
             return CORE_EPARSE;
-        name[len++] = lower(c);
+        name[len++] = core_ascii_lower(c);
     }
     return put_ascii(out, name, len);
 }
@@ -277,8 +255,8 @@ static int put_ipv6(struct core_buf *out, const char *s, size_t n)
             continue;
         }
         value = 0;
-        for (len = 0; len < 4 && i < n && is_hex(s[i]); len++, i++)
-            value = value * 16 + hex_val(s[i]);
+        for (len = 0; len < 4 && i < n && core_ascii_is_hex(s[i]); len++, i++)
+            value = value * 16 + core_ascii_xdigit(s[i]);
         if (i < n && s[i] == '.') {
             /* An embedded IPv4 address fills the last two pieces. */
             if (len == 0 || piece > 6)
@@ -290,9 +268,9 @@ static int put_ipv6(struct core_buf *out, const char *s, size_t n)
                         return CORE_EPARSE;
                     i++;
                 }
-                if (i == n || !is_digit(s[i]))
+                if (i == n || !core_ascii_is_digit(s[i]))
                     return CORE_EPARSE;
-                for (v4 = 0, len = 0; i < n && is_digit(s[i]); i++, len++) {
+                for (v4 = 0, len = 0; i < n && core_ascii_is_digit(s[i]); i++, len++) {
                     if (len > 0 && v4 == 0)
                         return CORE_EPARSE;   /* leading zero */
                     v4 = v4 * 10 + (unsigned)(s[i] - '0');

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "parse/robots_int.h"
@@ -92,28 +93,6 @@ static inline bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\v' || c == '\f';
 }
 
-static inline bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static inline bool is_hex(char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static inline unsigned hex_val(char c)
-{
-    unsigned u = (unsigned char)c;
-
-    return u <= '9' ? u - '0' : (u | 0x20) - 'a' + 10;
-}
-
-static inline char ascii_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
-}
-
 static inline char ascii_upper(char c)
 {
     return c >= 'a' && c <= 'z' ? (char)(c & ~0x20) : c;
@@ -148,7 +127,7 @@ static bool ascii_case_eq(const char *a, const char *b, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        if (ascii_lower(a[i]) != ascii_lower(b[i]))
+        if (core_ascii_lower(a[i]) != core_ascii_lower(b[i]))
             return false;
     return true;
 }
@@ -188,8 +167,8 @@ size_t parse__robots_pattern(const char *v, size_t n, char *out)
     for (i = 0; i < n; i++) {
         unsigned c = (unsigned char)v[i];
 
-        if (c == '%' && n - i >= 3 && is_hex(v[i + 1]) && is_hex(v[i + 2])) {
-            unsigned d = hex_val(v[i + 1]) << 4 | hex_val(v[i + 2]);
+        if (c == '%' && n - i >= 3 && core_ascii_is_hex(v[i + 1]) && core_ascii_is_hex(v[i + 2])) {
+            unsigned d = core_ascii_xdigit(v[i + 1]) << 4 | core_ascii_xdigit(v[i + 2]);
 
             if (is_unres(d)) {
                 if (out)
@@ -413,11 +392,11 @@ static int64_t parse_delay(const char *v, size_t n)
     bool digits = false;
     size_t i = 0;
 
-    for (; i < n && is_digit(v[i]); i++, digits = true)
+    for (; i < n && core_ascii_is_digit(v[i]); i++, digits = true)
         if (s <= max_s)
             s = s * 10 + (v[i] - '0');
     if (i < n && v[i] == '.')
-        for (i++; i < n && is_digit(v[i]); i++, digits = true, scale /= 10)
+        for (i++; i < n && core_ascii_is_digit(v[i]); i++, digits = true, scale /= 10)
             ms += scale * (v[i] - '0');
     if (!digits || i != n)
         return -1;

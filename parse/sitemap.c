@@ -20,6 +20,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/mem.h"
 
@@ -55,11 +56,6 @@ struct sm_scan {
     bool wrong_root;        /* the first element is something else */
     bool *is_index;         /* the caller's, may be NULL */
 };
-
-static inline char ascii_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
-}
 
 static inline bool xml_space(char c)
 {
@@ -141,7 +137,7 @@ static bool name_is(const char *p, size_t n, const char *lit)
     if (n != strlen(lit))
         return false;
     for (i = 0; i < n; i++)
-        if (ascii_lower(p[i]) != lit[i])
+        if (core_ascii_lower(p[i]) != lit[i])
             return false;
     return true;
 }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/mem.h"
 #include "parse/url_int.h"
 
@@ -81,18 +82,6 @@ static inline unsigned char cls(char c)
 static inline bool is_slash(char c)
 {
     return c == '/' || c == '\\';
-}
-
-static inline unsigned hex_val(char c)
-{
-    unsigned u = (unsigned char)c;
-
-    return u <= '9' ? u - '0' : (u | 0x20) - 'a' + 10;
-}
-
-static inline char ascii_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
 }
 
 static inline char ascii_upper(char c)
@@ -207,7 +196,7 @@ static int scheme_kind(const char *s, size_t n)
     if (n != 4 && n != 5)
         return -1;
     for (i = 0; i < n; i++)
-        if (ascii_lower(s[i]) != http[i])
+        if (core_ascii_lower(s[i]) != http[i])
             return -1;
     return n == 4 ? URL_HTTP : URL_HTTPS;
 }
@@ -251,7 +240,7 @@ static int put_encoded(struct core_buf *out, const char *p, size_t n, unsigned r
                 break;
         }
         if (p[k] == '%' && n - k >= 3 && (cls(p[k + 1]) & C_HEX) && (cls(p[k + 2]) & C_HEX)) {
-            unsigned char v = (unsigned char)(hex_val(p[k + 1]) << 4 | hex_val(p[k + 2]));
+            unsigned char v = (unsigned char)(core_ascii_xdigit(p[k + 1]) << 4 | core_ascii_xdigit(p[k + 2]));
 
             if (url_class[v] & C_UNRES) {
                 rc = put(out, (char)v);

@@ -17,6 +17,7 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "parse/html_int.h"
@@ -52,17 +53,6 @@ static const struct skip skips[] = {
 #define NSKIPS (sizeof(skips) / sizeof(skips[0]))
 
 /* --- JSON strings --- */
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Code point cp as UTF-8; a lone surrogate as its three-byte form (WTF-8), which the
  * byte-oriented tokenizer passes through like any other character. */
@@ -101,7 +91,7 @@ static int u_escape(const char *s, size_t len, size_t i)
     if (len - i < 6 || s[i] != '\\' || s[i + 1] != 'u')
         return -1;
     for (k = 2; k < 6; k++) {
-        h = hexval(s[i + (size_t)k]);
+        h = core_ascii_hex_value(s[i + (size_t)k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

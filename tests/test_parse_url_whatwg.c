@@ -19,6 +19,7 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "parse/url.h"
 #include "tests/support/corotest.h"
@@ -181,17 +182,6 @@ static bool is_raw(unsigned char c, bool query)
     return is_unreserved(c) || strchr("!$&'()*+,;=:@/", c) != NULL || (query && c == '?');
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Append s[0..n) of a path or query with trawl's percent-encoding: %XX of an unreserved byte
  * decoded, other %XX uppercased, a '%' without two hex digits and every byte trawl does not
  * write raw encoded. WHATWG encodes fewer bytes (it leaves [ ] | raw, for one). */
@@ -203,8 +193,8 @@ static void put_trawl_encoded(struct core_buf *out, const char *s, size_t n, boo
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
-        if (c == '%' && n - i >= 3 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            unsigned char v = (unsigned char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (c == '%' && n - i >= 3 && core_ascii_hex_value(s[i + 1]) >= 0 && core_ascii_hex_value(s[i + 2]) >= 0) {
+            unsigned char v = (unsigned char)(core_ascii_hex_value(s[i + 1]) * 16 + core_ascii_hex_value(s[i + 2]));
 
             if (is_unreserved(v))
                 assert_int_equal(core_buf_putc(out, (char)v), 0);

@@ -27,6 +27,7 @@
 #include <jsmn.h>
 
 #include "app/orders/order_int.h"
+#include "core/ascii.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 
@@ -85,17 +86,6 @@ static size_t utf8_seq(const char *s, size_t len, size_t pos)
     return core_utf8_valid_prefix(s + pos, n) == n ? n : 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The 4 hex digits at s[at]: 0..0xFFFF, -1 when one is not hex, -2 when the line ends first. */
 static long hex4(const char *s, size_t len, size_t at)
 {
@@ -107,7 +97,7 @@ static long hex4(const char *s, size_t len, size_t at)
 
         if (i >= len)
             return -2;
-        h = hexval(s[i]);
+        h = core_ascii_hex_value(s[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

@@ -6,16 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "core/ascii.h"
 
 /* Decode the JSON string body s[0..len) into out (BMP \u escapes only: the writer never makes
  * surrogate pairs). */
@@ -48,8 +39,8 @@ void jsonstr_unescape(const char *s, size_t len, struct core_buf *out)
         }
         assert_true(i + 4 <= len);
         for (k = 0; k < 4; k++) {
-            assert_true(hexval(s[i + (size_t)k]) >= 0);
-            cp = cp * 16 + (unsigned)hexval(s[i + (size_t)k]);
+            assert_true(core_ascii_hex_value(s[i + (size_t)k]) >= 0);
+            cp = cp * 16 + (unsigned)core_ascii_hex_value(s[i + (size_t)k]);
         }
         i += 4;
         assert_false(cp >= 0xD800 && cp <= 0xDFFF);

@@ -1,0 +1,40 @@
+/* core/ascii.h: ASCII character classes and conversions that ignore the locale, for parsers of
+ * protocol text (URLs, robots.txt, JSON, HTML), where "a letter" must not depend on LC_CTYPE.
+ * Ownership: pure inline functions. Any thread. */
+#ifndef CORE_ASCII_H
+#define CORE_ASCII_H
+
+#include <stdbool.h>
+
+static inline bool core_ascii_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static inline bool core_ascii_is_hex(char c)
+{
+    char l = (char)(c | 0x20);
+
+    return core_ascii_is_digit(c) || (l >= 'a' && l <= 'f');
+}
+
+/* The value of c, which must be a hex digit (core_ascii_is_hex), 0..15. */
+static inline unsigned core_ascii_xdigit(char c)
+{
+    unsigned u = (unsigned char)c;
+
+    return u <= '9' ? u - '0' : (u | 0x20) - 'a' + 10;
+}
+
+/* The value of c as a hex digit, 0..15, or -1 when it is not one. */
+static inline int core_ascii_hex_value(char c)
+{
+    return core_ascii_is_hex(c) ? (int)core_ascii_xdigit(c) : -1;
+}
+
+static inline char core_ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+}
+
+#endif
