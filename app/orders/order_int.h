@@ -1,7 +1,8 @@
-/* app/orders/order_int.h: what the JSON reader (order.c, order_fast.c) and the CSV reader
- * (order_csv.c) share, implemented in order_fields.c: the one-allocation order layout and the field validators with
- * their messages, so that a field means the same and fails with the same words whichever
- * format it came in.
+/* app/orders/order_int.h: what the JSON reader (order.c, order_fast.c, order_scan.c) and the
+ * CSV reader (order_csv.c) share, implemented in order_fields.c: the one-allocation order
+ * layout and the field validators with their messages, so that a field means the same and
+ * fails with the same words whichever format it came in; and how the JSON reader's parts (its
+ * fast path, full parser and syntax scan) call each other.
  *
  * A validator takes a field value as its reader saw it (struct order__val), writes the result
  * on success, and on failure returns -EINVAL with err->cls and err->msg set; the caller then
@@ -52,6 +53,26 @@ int order__parse_fast(const char *line, size_t len, const struct order__space *s
 /* The full parser alone (order.c), with order_parse_json_into's contract. */
 int order__parse_full(const char *line, size_t len, const struct order__space *space,
                       struct order **out, struct order_error *err);
+
+/* The full parser's pass 1 (order_scan.c): a strict syntax check of s[0..len), filled in
+ * before the call along with pos = 0 and the rest zeroed. */
+struct order__scan {
+    const char *s;
+    size_t len;
+    size_t pos;
+    size_t ntok;       /* jsmn tokens: every value and every key */
+    bool escapes;      /* some string holds a backslash escape */
+    size_t err_at;     /* offset of the first bad byte (len: the end of the line) */
+    const char *msg;
+};
+/* 0 when the line is one JSON object, with ntok and escapes set; else -1 with err_at and msg. */
+int order__scan_line(struct order__scan *sc);
+/* Unescape the string content s[0..len), which the scan accepted, into out (which has room for
+ * len bytes: unescaping never lengthens). Returns the decoded length. */
+size_t order__unescape(const char *s, size_t len, char *out);
+/* Decode the escape at s[0] == '\\' into out (up to 4 bytes); *used is set to the escape's
+ * length. Returns the decoded length. */
+size_t order__unescape_one(const char *s, size_t len, size_t *used, char *out);
 
 /* Validators: 0, or -EINVAL with err->cls = ORDER_E_INVALID and err->msg set (path untouched). */
 /* id: a non-empty string of at most ORDER_MAX_ID bytes without control characters (U+0000 to

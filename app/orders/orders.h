@@ -3,7 +3,7 @@
  * Stages, connected by bounded core queues (full means back-pressure) and closed stage by
  * stage when the input ends (each queue counts its senders, so no sentinels):
  *   read      1 coroutine: streams the batch files in chunks (read on the thread pool), splits
- *             lines (JSONL) or rows (CSV), and queues batches of up to 256 lines;
+ *             lines (JSONL) or rows (CSV), and queues batches of up to 1024 lines;
  *   validate  N coroutines: parse and validate whole batches on the thread pool;
  *   sequence  1 coroutine: releases validated batches in input order, so that the first of
  *             two orders with one id wins (duplicate ids are found there, app/orders/idset.h); valid
@@ -12,7 +12,7 @@
  *   deliver   N coroutines (only with an endpoint): POST with an Idempotency-Key, at most
  *             `concurrency` requests at once, paced to `rate` per second, retried with backoff
  *             and jitter on connection errors, timeouts, 5xx and 429 (Retry-After honoured);
- *   record    2 coroutines: take up to 256 finished orders at a time, have the caller format
+ *   record    2 coroutines: take up to 512 finished orders at a time, have the caller format
  *             them on the thread pool (both at once), and write each batch whole.
  * Accounting: every input line is covered by exactly one result or reject (CSV: an order's
  * rows by one), so lines = results + rejects, which the tests check on every run.
