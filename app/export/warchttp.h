@@ -8,6 +8,8 @@
  *   without copying the body. A gzip Content-Encoding is not touched: the payload is the gzip
  *   bytes. (wget, wpull, Python warcio and Heritrix have each at some point digested chunked
  *   bodies with their framing; replay tools that deduplicate by payload digest then miss.)
+ *   Transfer codings other than chunked ("Transfer-Encoding: gzip, chunked", which servers do
+ *   not send in practice) are not undone.
  * - HTTP/2 and HTTP/3 as HTTP/1.1 text: a WARC block holds HTTP/1.x message syntax; curl's
  *   "HTTP/2 200" status line and "GET / HTTP/2" request line are not valid HTTP and must never
  *   be written (IIPC warc-specifications, "WARC Extensions for HTTP/2"). The rewrite helpers turn
