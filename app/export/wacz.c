@@ -383,6 +383,8 @@ int app_wacz_finish(struct app_wacz *w, const struct app_wacz_info *info,
     }
     if (rc == 0 && rename(open_path, w->path) < 0)
         rc = -errno;
+    if (rc == 0)
+        unlink(w->pages);   /* in the package now */
     if (rc < 0 && open_path)
         unlink(open_path);
     if (m)
