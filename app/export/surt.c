@@ -572,7 +572,7 @@ static int parse(const char *url, size_t len, struct url *u, struct core_buf *tm
             if (rb && rb + 1 < netend && rb[1] == ':')
                 colon = rb + 1;
         } else {
-            colon = memchr(h, ':', (size_t)(netend - h));
+            colon = h < netend ? memchr(h, ':', (size_t)(netend - h)) : NULL;
             he = colon ? colon : netend;
         }
         if (colon && colon + 1 < netend) {
