@@ -7,15 +7,17 @@
  *
  * The compressor is libdeflate, at level 6 unless told otherwise. Measured with
  * bench/bench_warc.c (BENCHMARKS.md, "WARC compression") on 1,684 real HTML pages of 40 KB on
- * average, one member per record: libdeflate 6 gives the same ratio as zlib 6 (0.182, what
- * gzip, wget, warcio and Heritrix write) at 1.9x zlib's speed; libdeflate 1 is 2.4x faster
- * again, but its files are 10% larger (0.201), and zlib 1 is both slower than libdeflate 6
- * and larger than it (0.220). A WARC is written once and kept for years, so the default keeps
- * the size of zlib 6 and takes libdeflate's speed; a crawl that is CPU-bound can pass level 1.
+ * average, one member per record, one thread: libdeflate 6 writes exactly the ratio of zlib 6
+ * (0.182, what gzip, wget, warcio and Heritrix write) at 1.8x zlib 6's speed (95 against 52
+ * MB/s); libdeflate 1 is twice as fast again (198 MB/s) but its files are 10% larger (0.201);
+ * zlib 1 (124 MB/s) is slower and larger (0.220) than libdeflate 1. A WARC is written once and
+ * kept for years, so the default keeps zlib 6's size and takes libdeflate's speed, which costs
+ * a crawl about 0.17 ms of one core per 14 KB page with the digests (a quarter of a gumbo
+ * parse); a crawl that is CPU-bound can pass level 1.
  * libdeflate compresses whole buffers only, so the parts are first copied into one scratch
  * buffer (a memcpy, at a few GB/s, against compression at tens of MB/s); both buffers live in
  * the object and are reused, as is the compressor, whose setup costs about 30 us at level 6
- * (an eighth of the time of a 14 KB page): keep one object per worker thread.
+ * (a sixth of the time a 14 KB page takes): keep one object per worker thread.
  *
  * Ownership: app_warcgz_create allocates the object (compressor and scratch); destroy frees it.
  * Parts are read during the call only; the member is appended to the caller's core_buf. Any
