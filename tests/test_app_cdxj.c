@@ -93,16 +93,16 @@ static void test_cdxj_lines(void **state)
     core_buf_reset(&b);
     assert_int_equal(app_cdxj_line(&revisit, &b), 0);
     assert_string_equal(b.data,
-                        "com,example)/b 20261207050001 {\"url\":\"http://example.com/b\",\"mime\":"
-                        "\"warc/revisit\",\"status\":\"200\",\"digest\":\"sha1:3XIK3O7QI3U35FRU2TLIZ"
-                        "IV2K4SLHLVI\",\"length\":\"300\",\"offset\":\"2000\",\"filename\":\"crawl-0"
-                        "0000.warc.gz\"}\n");
+                        "com,example)/b 20261207050001 {\"url\":\"http://example.com/b\","
+                        "\"mime\":\"warc/revisit\",\"status\":\"200\",\"digest\":"
+                        "\"sha1:3XIK3O7QI3U35FRU2TLIZIV2K4SLHLVI\",\"length\":\"300\","
+                        "\"offset\":\"2000\",\"filename\":\"crawl-00000.warc.gz\"}\n");
     core_buf_reset(&b);
     assert_int_equal(app_cdxj_line(&meta, &b), 0);
     assert_string_equal(b.data,
-                        "com,example)/\"q\" 19700101000000 {\"url\":\"http://example.com/\\\"q\\\"\","
-                        "\"mime\":\"application/warc-fields\",\"length\":\"1\",\"offset\":\"0\","
-                        "\"filename\":\"f.warc.gz\"}\n");
+                        "com,example)/\"q\" 19700101000000 {\"url\":"
+                        "\"http://example.com/\\\"q\\\"\",\"mime\":\"application/warc-fields\","
+                        "\"length\":\"1\",\"offset\":\"0\",\"filename\":\"f.warc.gz\"}\n");
     core_buf_free(&b);
 }
 

@@ -136,8 +136,9 @@ static void test_wacz_package_entries_hashes_and_pages(void **state)
         for (k = 0; base[k]; k++)
             lower[k] = (char)(base[k] >= 'A' && base[k] <= 'Z' ? base[k] + 32 : base[k]);
         lower[k] = '\0';
-        snprintf(want, sizeof(want), "{\"name\":\"%s\",\"path\":\"%s\",\"hash\":\"%s\",\"bytes\":%zu}",
-                 lower, names[i], hash, len);
+        snprintf(want, sizeof(want),
+                 "{\"name\":\"%s\",\"path\":\"%s\",\"hash\":\"%s\",\"bytes\":%zu}", lower,
+                 names[i], hash, len);
         if (!strstr(dp, want))
             fail_msg("%s not in %s", want, dp);
         free(data);

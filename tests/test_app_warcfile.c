@@ -160,7 +160,8 @@ static void test_warcfile_one_file_named_name_warc_gz(void **state)
     assert_non_null(strstr(text.data, "\r\nhostname: "));
     assert_non_null(strstr(text.data, "\r\nrobots: classic\r\n"));
     assert_non_null(strstr(text.data, "\r\nhttp-header-user-agent: trawl/0.1 (+https://"));
-    assert_non_null(strstr(text.data, "\r\ncrawl-options: trawl crawl -d 3 https://example.org/\r\n"));
+    assert_non_null(
+        strstr(text.data, "\r\ncrawl-options: trawl crawl -d 3 https://example.org/\r\n"));
     assert_int_equal(loc.offset, info);   /* the record follows the warcinfo */
     assert_int_equal(len, info + rec.len);
     assert_memory_equal(data + loc.offset, rec.data, rec.len);

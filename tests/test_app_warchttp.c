@@ -115,7 +115,8 @@ static void test_warchttp_dechunk_table(void **state)
 /* A body cut anywhere (a truncated record) gives a prefix of the whole payload. */
 static void test_warchttp_dechunk_every_truncated_prefix(void **state)
 {
-    static const char body[] = "4\r\nWiki\r\n5;ext=1\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\n\r\n";
+    static const char body[] =
+        "4\r\nWiki\r\n5;ext=1\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\n\r\n";
     static const char payload[] = "Wikipedia in\r\n\r\nchunks.";
     struct core_buf b;
     size_t cut, got, last = 0;

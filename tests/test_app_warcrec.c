@@ -99,7 +99,8 @@ static void test_warcrec_digests_of_a_chunked_response(void **state)
 
 static void test_warcrec_gzip_payload_is_digested_as_gzip(void **state)
 {
-    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 29\r\n\r\n";
+    static const char head[] =
+        "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 29\r\n\r\n";
     struct app_warc_fetch f = chunked_fetch();
     struct app_warc_digests d;
 

@@ -12,8 +12,8 @@
  * the low bits an attacker can grind) come from the network.
  *
  * Ownership: the caller (the crawler) owns the table; digests, URIs and ids are copied. Views
- * returned by app_dedup_find point into the table and live until the next app_dedup_add. Not thread-safe: one
- * thread (the loop) looks up and adds. */
+ * returned by app_dedup_find point into the table and live until the next app_dedup_add. Not
+ * thread-safe: one thread (the loop) looks up and adds. */
 #ifndef APP_DEDUP_H
 #define APP_DEDUP_H
 

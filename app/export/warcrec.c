@@ -337,7 +337,8 @@ int app_warcrec_response(struct app_warcgz *gz, const struct app_warc_fetch *f,
     struct core_buf h;
     int rc;
 
-    if (!fetch_ok(f) || !is_http1(f->head, f->head_len, true) || f->body_len > SIZE_MAX - f->head_len)
+    if (!fetch_ok(f) || !is_http1(f->head, f->head_len, true) ||
+        f->body_len > SIZE_MAX - f->head_len)
         return -EINVAL;
     core_buf_init(&h, HEADER_MAX);
     rc = put_common(&h, &c);
