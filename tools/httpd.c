@@ -2,7 +2,14 @@
  *
  * One libuv loop on a private thread. Each connection parses requests one at a time (HTTP/1.1
  * responses go out in order), hands each to the handler, then carries out the response's
- * action; while a response is delayed or trickling, further requests wait in the buffer. */
+ * action; while a response is delayed or trickling, further requests wait in the buffer.
+ *
+ * A request's arrival time is the kernel's: the sockets have SO_TIMESTAMPNS, and before libuv
+ * reads the first bytes of a request we peek at them for the time they were received. On
+ * loopback that is the moment the client wrote them, however late this thread gets to run, so
+ * gaps between arrivals are exactly what the client did (the server thread's own scheduling,
+ * which a loaded machine delays at random, does not show). Without a stamp the time of reading
+ * is used. */
 #include "tools/httpd.h"
 
 #include <errno.h>
@@ -11,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -54,6 +63,7 @@ struct conn {
     size_t incap;
     struct httpd_response out; /* response in progress */
     uint64_t out_log;          /* log entry of the request it answers */
+    int64_t arrived_ms;        /* when the first byte of in arrived; -1: not known yet */
     size_t sent;
     bool busy;
     bool closing;
@@ -229,13 +239,58 @@ static int64_t now_ms(void)
     return (int64_t)(uv_hrtime() / 1000000u);
 }
 
-/* The response is fully handed to libuv: close or go on with the next request. */
-static void response_done(struct conn *c)
+/* When the next unread byte on fd reached the kernel, in ms on uv_hrtime's clock; -1 when no
+ * byte is waiting or it has no stamp. */
+static int64_t arrival_of(int fd)
+{
+#ifdef SO_TIMESTAMPNS
+    char byte, ctl[CMSG_SPACE(sizeof(struct timespec))];
+    struct iovec iov = {&byte, 1};
+    struct msghdr m;
+    struct cmsghdr *h;
+    struct timespec real, mono;
+
+    memset(&m, 0, sizeof(m));
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = ctl;
+    m.msg_controllen = sizeof(ctl);
+    if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) <= 0)
+        return -1;
+    for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+        struct timespec ts;
+        int64_t ns;
+
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_TIMESTAMPNS)
+            continue;
+        memcpy(&ts, CMSG_DATA(h), sizeof(ts));
+        /* the stamp is on the real-time clock: move it to the monotonic one */
+        clock_gettime(CLOCK_REALTIME, &real);
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        ns = ((int64_t)ts.tv_sec - real.tv_sec + mono.tv_sec) * 1000000000 +
+             (ts.tv_nsec - real.tv_nsec + mono.tv_nsec);
+        return ns / 1000000;
+    }
+#else
+    (void)fd;
+#endif
+    return -1;
+}
+
+/* The response's last bytes go out now. Read before they are written, so that a request the
+ * client sends once it has them never seems to arrive before this (arrivals are the kernel's
+ * times, and this thread may be held up at any point). */
+static void log_done(struct conn *c)
 {
     uv_mutex_lock(&c->s->mu);
     if (c->out_log < c->s->nlog)
         c->s->log[c->out_log].done_ms = now_ms();
     uv_mutex_unlock(&c->s->mu);
+}
+
+/* The response is fully handed to libuv: close or go on with the next request. */
+static void response_done(struct conn *c)
+{
     c->busy = false;
     free(c->out.data);
     c->out.data = NULL;
@@ -258,6 +313,8 @@ static void on_tick(uv_timer_t *t)
         conn_close(c, true);
         return;
     }
+    if (c->sent + n == c->out.len)
+        log_done(c);
     send_bytes(c, c->out.data + c->sent, n);
     c->sent += n;
     if (c->sent < c->out.len) {
@@ -291,7 +348,7 @@ static void act(struct conn *c)
 
 static int64_t now_ms(void);
 
-static void log_request(struct httpd *s, const struct httpd_request *r)
+static void log_request(struct httpd *s, const struct httpd_request *r, int64_t arrived_ms)
 {
     struct logent *e;
 
@@ -307,7 +364,7 @@ static void log_request(struct httpd *s, const struct httpd_request *r)
     e->headers = strdup(r->headers);
     e->body = xstrndup(r->body, r->body_len);
     e->body_len = r->body_len;
-    e->recv_ms = now_ms();
+    e->recv_ms = arrived_ms >= 0 ? arrived_ms : now_ms();
     e->done_ms = 0;
     uv_mutex_unlock(&s->mu);
 }
@@ -357,12 +414,14 @@ static void try_parse(struct conn *c)
     uv_mutex_lock(&c->s->mu);
     r.seq = c->s->nlog;
     uv_mutex_unlock(&c->s->mu);
-    log_request(c->s, &r);
+    log_request(c->s, &r, c->arrived_ms);
     c->out_log = r.seq;
     memset(&c->out, 0, sizeof(c->out));
     c->s->handler(&r, &c->out, c->s->arg);
     memmove(c->in, c->in + total, c->inlen - total);
     c->inlen -= total;
+    /* bytes left over (a pipelined request) arrived at a time we no longer know */
+    c->arrived_ms = -1;
     c->busy = true;
     act(c);
 }
@@ -370,6 +429,11 @@ static void try_parse(struct conn *c)
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct conn *c = h->data;
+    uv_os_fd_t fd;
+
+    /* libuv reads right after this: the bytes that start the next request are still there */
+    if (c->inlen == 0 && c->arrived_ms < 0 && uv_fileno(h, &fd) == 0)
+        c->arrived_ms = arrival_of(fd);
 
     if (c->incap - c->inlen < suggested) {
         c->incap = c->inlen + suggested;
@@ -405,6 +469,7 @@ static void on_connection(uv_stream_t *server, int status)
         abort();
     c->s = s;
     c->id = s->nconns++;
+    c->arrived_ms = -1;
     uv_tcp_init(&s->loop, &c->tcp);
     uv_timer_init(&s->loop, &c->timer);
     c->tcp.data = c;
@@ -443,7 +508,8 @@ int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct http
     struct httpd *s = calloc(1, sizeof(*s));
     struct sockaddr_in addr;
     struct sockaddr_storage bound;
-    int rc, len = sizeof(bound);
+    int rc, len = sizeof(bound), on = 1;
+    uv_os_fd_t fd;
 
     if (!s)
         return -ENOMEM;
@@ -457,6 +523,14 @@ int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct http
     s->stop.data = s;
     uv_ip4_addr("127.0.0.1", port, &addr);
     rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
+#ifdef SO_TIMESTAMPNS
+    /* accepted sockets inherit it: arrival times are the kernel's (see the top) */
+    if (rc == 0 && uv_fileno((uv_handle_t *)&s->listener, &fd) == 0)
+        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+#else
+    (void)fd;
+    (void)on;
+#endif
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&s->listener, 512, on_connection);
     if (rc == 0)

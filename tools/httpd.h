@@ -76,8 +76,10 @@ uint64_t httpd_hits(struct httpd *s, const char *target);
 char *httpd_log_target(struct httpd *s, uint64_t i);
 /* Copy of the i-th request's header value, or NULL; caller frees. */
 char *httpd_log_header(struct httpd *s, uint64_t i, const char *name);
-/* When the i-th request arrived and when its response was fully handed to the kernel (ms on
- * uv_hrtime's clock; done is 0 while it is not, or when there was no response). 0 or -1. */
+/* When the i-th request arrived (its first bytes, by the kernel's receive stamp: on loopback,
+ * when the client wrote them, however busy this server was) and when its response's last bytes
+ * were handed to the kernel (read just before: never after the client could have them). ms on
+ * uv_hrtime's clock; done is 0 while not yet, or when there was no response. 0 or -1. */
 int httpd_log_times(struct httpd *s, uint64_t i, int64_t *recv_ms, int64_t *done_ms);
 /* Copy of the i-th request's body (and its length), or NULL; caller frees. */
 char *httpd_log_body(struct httpd *s, uint64_t i, size_t *len);
