@@ -39,6 +39,8 @@ struct httpd {
     uv_loop_t loop;
     uv_tcp_t listener;
     uv_async_t stop;
+    uv_async_t release;
+    bool released;             /* httpd_release was called (server thread) */
     uv_thread_t thread;
     uint16_t port;
     httpd_handler_fn *handler;
@@ -66,6 +68,7 @@ struct conn {
     int64_t arrived_ms;        /* when the first byte of in arrived; -1: not known yet */
     size_t sent;
     bool busy;
+    bool held;                 /* out waits for httpd_release */
     bool closing;
     int open_handles;
 };
@@ -326,6 +329,10 @@ static void on_tick(uv_timer_t *t)
 
 static void act(struct conn *c)
 {
+    if (c->out.hold && !c->s->released) {
+        c->held = true;
+        return;
+    }
     switch (c->out.action) {
     case HTTPD_CLOSE:
         conn_close(c, false);
@@ -494,6 +501,22 @@ static void on_stop(uv_async_t *a)
         conn_close(s->conns, false);
     uv_close((uv_handle_t *)&s->listener, NULL);
     uv_close((uv_handle_t *)&s->stop, NULL);
+    uv_close((uv_handle_t *)&s->release, NULL);
+}
+
+static void on_release(uv_async_t *a)
+{
+    struct httpd *s = a->data;
+    struct conn *c, *next;
+
+    s->released = true;
+    for (c = s->conns; c; c = next) {
+        next = c->next; /* act may close c */
+        if (c->held) {
+            c->held = false;
+            act(c);
+        }
+    }
 }
 
 static void run_thread(void *arg)
@@ -519,8 +542,10 @@ int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct http
     uv_loop_init(&s->loop);
     uv_tcp_init(&s->loop, &s->listener);
     uv_async_init(&s->loop, &s->stop, on_stop);
+    uv_async_init(&s->loop, &s->release, on_release);
     s->listener.data = s;
     s->stop.data = s;
+    s->release.data = s;
     uv_ip4_addr("127.0.0.1", port, &addr);
     rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
 #ifdef SO_TIMESTAMPNS
@@ -546,6 +571,7 @@ int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct http
     if (rc != 0) {
         uv_close((uv_handle_t *)&s->listener, NULL);
         uv_close((uv_handle_t *)&s->stop, NULL);
+        uv_close((uv_handle_t *)&s->release, NULL);
         uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
         uv_mutex_destroy(&s->mu);
@@ -572,6 +598,11 @@ void httpd_stop(struct httpd *s)
     free(s->log);
     uv_mutex_destroy(&s->mu);
     free(s);
+}
+
+void httpd_release(struct httpd *s)
+{
+    uv_async_send(&s->release);
 }
 
 uint16_t httpd_port(const struct httpd *s)

@@ -3,8 +3,9 @@
  * The server runs on its own thread with its own libuv loop, listening on 127.0.0.1 with an
  * ephemeral port, so a test's code (and the loop it drives) is never blocked by it. Every
  * request is passed to a handler that fills in a response and may ask for misbehaviour: a
- * delay before answering, trickling one chunk at a time, resetting or closing the connection
- * without a response, or raw bytes (for malformed responses). Keep-alive is supported, so
+ * delay before answering, holding the answer until the test releases it, trickling one chunk
+ * at a time, resetting or closing the connection without a response, or raw bytes (for
+ * malformed responses). Keep-alive is supported, so
  * clients can reuse connections. Every request is logged (method, target, headers, body).
  *
  * Ownership: httpd_start allocates and starts the thread; httpd_stop stops it, joins, frees.
@@ -41,6 +42,7 @@ enum httpd_action {
 struct httpd_response {
     enum httpd_action action;
     unsigned delay_ms;         /* wait this long before the first byte */
+    bool hold;                 /* first wait for httpd_release (a stall that ends on cue) */
     unsigned trickle_ms;       /* > 0: send trickle_bytes every trickle_ms */
     size_t trickle_bytes;
     bool close_after;          /* close the connection after this response */
@@ -54,6 +56,8 @@ typedef void httpd_handler_fn(const struct httpd_request *req, struct httpd_resp
 /* Start on 127.0.0.1:port (0 = ephemeral). 0 or a negative errno. */
 int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct httpd **out);
 void httpd_stop(struct httpd *s);
+/* Let every held response go on, and hold none from now on. Any thread, the handler's too. */
+void httpd_release(struct httpd *s);
 uint16_t httpd_port(const struct httpd *s);
 /* "http://127.0.0.1:PORT" + path, into buf. Returns buf. */
 char *httpd_url(const struct httpd *s, const char *path, char *buf, size_t cap);

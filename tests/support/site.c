@@ -92,6 +92,9 @@ static void handle(const struct httpd_request *req, struct httpd_response *resp,
                       p->content_type ? p->content_type : "text/html; charset=utf-8", hdrs,
                       body, blen);
         resp->delay_ms = p->delay_ms;
+        resp->hold = p->hold;
+        if (p->releases)
+            httpd_release(s->srv); /* runs after this answer has been written */
         free(body);
         free(hdrs);
         return;

@@ -1,7 +1,8 @@
 /* tests/support/site.h: a generated web site served by tools/httpd, for crawler tests.
  *
  * A site is a table of pages: path (exact request target), status, content type, extra
- * headers, body template and delay. In bodies and headers, {BASE} becomes
+ * headers, body template and delay; a page may also be held until another page (one marked
+ * "releases") has been answered, so tests can order events without guessing at times. In bodies and headers, {BASE} becomes
  * http://127.0.0.1:PORT and {OTHER} becomes http://localhost:PORT (the same server under
  * another host name: a crawler that leaves its scope shows up in the log with that Host).
  * Unknown paths get 404.
@@ -29,6 +30,8 @@ struct site_page {
     const char *fail_headers;   /* extra header lines of those failures */
     enum httpd_action fail_action; /* or misbehave (HTTPD_HANG, HTTPD_RESET...) for them */
     size_t body_len;            /* > 0: body is binary, this long, and not expanded */
+    bool hold;                  /* answer only once a "releases" page has been answered */
+    bool releases;              /* answering it lets the held pages go (httpd_release) */
 };
 
 #define SITE_MAX_PAGES 512
