@@ -14,6 +14,11 @@
 
 /* --- helpers ---------------------------------------------------------------------------- */
 
+/* A bound on waits that must end: only a hang reaches it, however loaded the machine. Times
+ * are checked from below only (a job comes no sooner than allowed), and what may happen
+ * "at once" is taken without waiting. */
+#define SOON_MS 60000
+
 static struct frontier *mk(struct core_coro *co, enum frontier_order order, unsigned per_host,
                            int64_t delay_ms)
 {
@@ -64,11 +69,21 @@ static struct frontier_job *take_url(struct core_coro *co, struct frontier *f, c
 {
     struct frontier_job *j = NULL;
 
-    assert_int_equal(take_within(co, f, 1000, &j), 0);
+    assert_int_equal(take_within(co, f, SOON_MS, &j), 0);
     assert_string_equal(j->url, url);
     return j;
 }
 
+/* Take without waiting: something may start now. */
+static struct frontier_job *take_now(struct core_coro *co, struct frontier *f)
+{
+    struct frontier_job *j = NULL;
+
+    assert_int_equal(take_within(co, f, 0, &j), 0);
+    return j;
+}
+
+/* Nothing may start until an event (not a time) lets it: a short look finds nothing. */
 static void assert_blocks(struct core_coro *co, struct frontier *f)
 {
     struct frontier_job *j = NULL;
@@ -215,8 +230,9 @@ static void test_frontier_per_host_limit_lets_other_hosts_go(void **state)
 static int delay_body(struct core_coro *co, void *arg)
 {
     struct frontier *f = mk(co, FRONTIER_BFS, 0, 200);
-    struct frontier_job *a1, *b1, *a2;
+    struct frontier_job *a1, *j;
     int64_t t0;
+    int i;
 
     (void)arg;
     add(f, "http://a/1", 0);
@@ -225,15 +241,18 @@ static int delay_body(struct core_coro *co, void *arg)
     t0 = core_now_ms();
     a1 = take_url(co, f, "http://a/1");
     frontier_done(f, a1);
-    /* a must wait 200 ms; b need not wait for a */
-    b1 = take_url(co, f, "http://b/1");
-    frontier_done(f, b1);
-    assert_blocks(co, f);
-    a2 = NULL;
-    assert_int_equal(take_within(co, f, 5000, &a2), 0);
-    assert_string_equal(a2->url, "http://a/2");
-    assert_true(core_now_ms() - t0 >= 200);
-    frontier_done(f, a2);
+    /* a must wait 200 ms; b need not wait for a: b/1 goes at once, though a/2 is older (on a
+     * machine held up past a's time a/2 may come first, and that is allowed) */
+    j = take_now(co, f);
+    for (i = 0; i < 2; i++) {
+        if (strcmp(j->url, "http://a/2") == 0)
+            assert_true(core_now_ms() - t0 >= 200);
+        else
+            assert_string_equal(j->url, "http://b/1");
+        frontier_done(f, j);
+        if (i == 0)
+            assert_int_equal(take_within(co, f, SOON_MS, &j), 0);
+    }
     frontier_destroy(f);
     return 0;
 }
@@ -330,12 +349,12 @@ static int crawl_delay_body(struct core_coro *co, void *arg)
     frontier_host_set_robots(f, r->host, NULL, delays[1]);
     frontier_done(f, r);
     p = NULL;
-    assert_int_equal(take_within(co, f, 5000, &p), 0);
+    assert_int_equal(take_within(co, f, SOON_MS, &p), 0);
     assert_string_equal(p->url, "http://a/1");
     frontier_done(f, p);
     t = core_now_ms();
     p = NULL;
-    assert_int_equal(take_within(co, f, 5000, &p), 0);
+    assert_int_equal(take_within(co, f, SOON_MS, &p), 0);
     assert_string_equal(p->url, "http://a/2");
     /* the larger of --delay and Crawl-delay spaces the pages (t was read just after the
      * frontier's own clock reading for a/1: 1 ms of rounding either side) */
@@ -404,13 +423,21 @@ static int retry_body(struct core_coro *co, void *arg)
     t0 = core_now_ms();
     frontier_retry(f, a1, t0 + 150);
     assert_int_equal(frontier_queued(f), 3);
-    /* the waiting host holds nothing up: b goes now */
-    b = take_url(co, f, "http://b/1");
-    frontier_done(f, b);
-    assert_blocks(co, f);
-    /* the retried job comes back first on its host, no sooner than its time */
-    again = NULL;
-    assert_int_equal(take_within(co, f, 5000, &again), 0);
+    /* the waiting host holds nothing up: b goes now (unless a machine held up past a's time
+     * hands out the retried job first, which is allowed) */
+    b = take_now(co, f);
+    if (b == a1) {
+        assert_true(core_now_ms() - t0 >= 150);
+        again = b;
+        b = take_url(co, f, "http://b/1");
+        frontier_done(f, b);
+    } else {
+        assert_string_equal(b->url, "http://b/1");
+        frontier_done(f, b);
+        /* the retried job comes back first on its host, no sooner than its time */
+        again = NULL;
+        assert_int_equal(take_within(co, f, SOON_MS, &again), 0);
+    }
     assert_ptr_equal(again, a1);
     assert_int_equal(again->attempts, 1);
     assert_true(core_now_ms() - t0 >= 150);
@@ -419,7 +446,7 @@ static int retry_body(struct core_coro *co, void *arg)
     settle(co);
     assert_false(jn.done);            /* a/2 is still in progress */
     frontier_done(f, a2);
-    assert_int_equal(core_group_wait(co, g, core_deadline_in(5000)), 0);
+    assert_int_equal(core_group_wait(co, g, core_deadline_in(SOON_MS)), 0);
     assert_true(jn.done);
     assert_int_equal(jn.rc, 0);
     core_group_destroy(g);
@@ -445,17 +472,14 @@ static int waiting_order_body(struct core_coro *co, void *arg)
     a = take_url(co, f, "http://a/1");
     b = take_url(co, f, "http://b/1");
     t0 = core_now_ms();
-    frontier_retry(f, a, t0 + 300);
+    frontier_retry(f, a, t0 + 10000);
     frontier_retry(f, b, t0 + 100);
-    /* the host whose time comes first goes first, though its job is younger */
+    /* the host whose time comes first goes first, though its job is younger (a's time is far
+     * off, so that no loaded machine gets there first; it is dropped, not waited for) */
     j = NULL;
-    assert_int_equal(take_within(co, f, 5000, &j), 0);
+    assert_int_equal(take_within(co, f, SOON_MS, &j), 0);
     assert_ptr_equal(j, b);
-    frontier_done(f, j);
-    j = NULL;
-    assert_int_equal(take_within(co, f, 5000, &j), 0);
-    assert_ptr_equal(j, a);
-    assert_true(core_now_ms() - t0 >= 300);
+    assert_true(core_now_ms() - t0 >= 100);
     frontier_done(f, j);
     frontier_destroy(f);
     return 0;
@@ -479,7 +503,7 @@ static int close_graceful_body(struct core_coro *co, void *arg)
     j = take_url(co, f, "http://a/1");   /* what is queued is still handed out */
     frontier_done(f, j);
     j = NULL;
-    assert_int_equal(take_within(co, f, 1000, &j), -EPIPE);
+    assert_int_equal(take_within(co, f, SOON_MS, &j), -EPIPE);
     assert_int_equal(frontier_join(co, f), 0);
     frontier_destroy(f);
     return 0;
@@ -531,11 +555,11 @@ static int close_immediate_body(struct core_coro *co, void *arg)
     assert_int_equal(frontier_close(f, true), 3);
     assert_int_equal(d.n, 4);
     assert_int_equal(frontier_queued(f), 0);
-    assert_int_equal(take_within(co, f, 1000, &j), -EPIPE);
+    assert_int_equal(take_within(co, f, SOON_MS, &j), -EPIPE);
     settle(co);
     assert_false(jn.done);            /* the robots job in progress is not finished */
     frontier_done(f, r);
-    assert_int_equal(core_group_wait(co, g, core_deadline_in(5000)), 0);
+    assert_int_equal(core_group_wait(co, g, core_deadline_in(SOON_MS)), 0);
     assert_int_equal(jn.rc, 0);
     core_group_destroy(g);
     frontier_destroy(f);
@@ -654,7 +678,7 @@ static int many_hosts_body(struct core_coro *co, void *arg)
     for (i = 0; i < MANY; i++) {
         size_t h;
 
-        assert_int_equal(take_within(co, f, 1000, &taken[i]), 0);
+        assert_int_equal(take_within(co, f, SOON_MS, &taken[i]), 0);
         assert_int_equal(sscanf(taken[i]->url, "http://h%zu.test/", &h), 1);
         assert_int_equal(h, i);
         assert_true(strcmp(strrchr(taken[i]->url, '/'), "/0") == 0);
@@ -666,7 +690,7 @@ static int many_hosts_body(struct core_coro *co, void *arg)
     for (i = 0; i < MANY; i++) {
         struct frontier_job *j = NULL;
 
-        assert_int_equal(take_within(co, f, 1000, &j), 0);
+        assert_int_equal(take_within(co, f, SOON_MS, &j), 0);
         assert_true(strcmp(strrchr(j->url, '/'), "/1") == 0);
         frontier_done(f, j);
     }
