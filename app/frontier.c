@@ -1,9 +1,10 @@
 /* app/frontier.c: per-host queues with ready and waiting heaps (see frontier.h).
  *
  * Invariants, whenever no frontier function runs:
- * - a host is in the ready heap iff it is eligible (queued work, below per_host, robots known
- *   or its robots job first in line) and its next_ms has come; in the waiting heap iff it is
- *   eligible and next_ms is still ahead; in neither otherwise;
+ * - a host is in the ready heap iff it is eligible (queued work, below per_host, no paced job
+ *   whose request has not gone out, robots known or its robots job first in line) and its
+ *   next_ms has come; in the waiting heap iff it is eligible and next_ms is still ahead; in
+ *   neither otherwise;
  * - levels[d] counts the jobs of depth d queued or in progress; unfinished counts all jobs
  *   added and not yet done (frontier_join waits for it to reach 0). */
 #include "app/frontier.h"
@@ -34,6 +35,7 @@ struct frontier_host {
     size_t capheap;
     size_t queued;
     unsigned active;
+    unsigned unsent;                /* taken paced jobs whose request has not gone out */
     int64_t next_ms;                /* earliest start of its next job */
     int64_t delay_ms;
     enum robots_state robots;
@@ -194,6 +196,8 @@ static bool eligible(const struct frontier *f, const struct frontier_host *h)
         return false;
     if (f->o.per_host && h->active >= f->o.per_host)
         return false;
+    if (h->unsent > 0)
+        return false; /* its next time is not known until that request goes out */
     return h->robots != ROBOTS_PENDING || h->robots_first;
 }
 
@@ -632,8 +636,9 @@ int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job 
                 j->denied = !f->o.allowed(h->rules, t, tlen);
             }
             h->active++;
-            if (!j->denied && h->delay_ms > 0)
-                h->next_ms = now + h->delay_ms;
+            j->paced = !j->denied && h->delay_ms > 0;
+            j->unsent = j->paced;
+            h->unsent += j->unsent;
             f->queued--;
             f->in_progress++;
             place(f, h);
@@ -649,11 +654,34 @@ int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job 
     }
 }
 
+/* A request of j went out now. core_now_ms() rounds down, so the mark is one ms on: never
+ * before the moment itself, and the next request goes out at least delay_ms after it. */
+static void mark_sent(struct frontier_host *h, struct frontier_job *j)
+{
+    int64_t at = core_now_ms() + 1 + h->delay_ms;
+
+    if (j->unsent) {
+        j->unsent = false;
+        h->unsent--;
+    }
+    if (h->delay_ms > 0 && at > h->next_ms)
+        h->next_ms = at;
+}
+
+void frontier_sent(struct frontier *f, struct frontier_job *j)
+{
+    mark_sent(j->host, j);
+    place(f, j->host);
+    signal_change(f);
+}
+
 void frontier_done(struct frontier *f, struct frontier_job *j)
 {
     struct frontier_host *h = j->host;
     uint32_t d = j->depth < LEVELS ? j->depth : LEVELS - 1;
 
+    if (j->unsent)
+        mark_sent(h, j); /* a cancelled transfer may have sent it before we heard: count it */
     h->active--;
     f->in_progress--;
     f->levels[d]--;
@@ -668,6 +696,8 @@ void frontier_retry(struct frontier *f, struct frontier_job *j, int64_t not_befo
 {
     struct frontier_host *h = j->host;
 
+    if (j->unsent)
+        mark_sent(h, j);
     h->active--;
     f->in_progress--;
     j->attempts++;
@@ -719,8 +749,9 @@ void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void 
     h->rules = rules;
     h->robots = ROBOTS_KNOWN;
     if (crawl_delay_ms > h->delay_ms) {
-        /* the robots.txt request itself counts: the first page waits a Crawl-delay too */
-        int64_t at = core_now_ms() + crawl_delay_ms;
+        /* the robots.txt request itself counts: the first page waits a Crawl-delay too (it went
+         * out before now; one ms more for the clock's rounding down, as in mark_sent) */
+        int64_t at = core_now_ms() + 1 + crawl_delay_ms;
 
         h->delay_ms = crawl_delay_ms;
         if (at > h->next_ms)
@@ -733,6 +764,11 @@ void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void 
 const char *frontier_host_origin(const struct frontier_host *h)
 {
     return h->origin;
+}
+
+int64_t frontier_host_next_ms(const struct frontier_host *h)
+{
+    return h->next_ms;
 }
 
 size_t frontier_queued(const struct frontier *f)
