@@ -31,6 +31,8 @@ struct logent {
     size_t body_len;
     int64_t recv_ms;
     int64_t done_ms;
+    uint64_t recv_seq;         /* the same two moments in the server's order of events */
+    uint64_t done_seq;
 };
 
 struct conn;
@@ -45,7 +47,8 @@ struct httpd {
     uint16_t port;
     httpd_handler_fn *handler;
     void *arg;
-    uv_mutex_t mu;             /* guards the log */
+    uv_mutex_t mu;             /* guards the log and events */
+    uint64_t events;           /* requests read and responses done so far */
     struct logent *log;
     size_t nlog;
     size_t caplog;
@@ -286,8 +289,10 @@ static int64_t arrival_of(int fd)
 static void log_done(struct conn *c)
 {
     uv_mutex_lock(&c->s->mu);
-    if (c->out_log < c->s->nlog)
+    if (c->out_log < c->s->nlog) {
         c->s->log[c->out_log].done_ms = now_ms();
+        c->s->log[c->out_log].done_seq = ++c->s->events;
+    }
     uv_mutex_unlock(&c->s->mu);
 }
 
@@ -373,6 +378,8 @@ static void log_request(struct httpd *s, const struct httpd_request *r, int64_t 
     e->body_len = r->body_len;
     e->recv_ms = arrived_ms >= 0 ? arrived_ms : now_ms();
     e->done_ms = 0;
+    e->recv_seq = ++s->events;
+    e->done_seq = 0;
     uv_mutex_unlock(&s->mu);
 }
 
@@ -664,6 +671,20 @@ char *httpd_log_header(struct httpd *s, uint64_t i, const char *name)
     }
     uv_mutex_unlock(&s->mu);
     return v;
+}
+
+int httpd_log_order(struct httpd *s, uint64_t i, uint64_t *recv_seq, uint64_t *done_seq)
+{
+    int rc = -1;
+
+    uv_mutex_lock(&s->mu);
+    if (i < s->nlog) {
+        *recv_seq = s->log[i].recv_seq;
+        *done_seq = s->log[i].done_seq;
+        rc = 0;
+    }
+    uv_mutex_unlock(&s->mu);
+    return rc;
 }
 
 int httpd_log_times(struct httpd *s, uint64_t i, int64_t *recv_ms, int64_t *done_ms)

@@ -85,6 +85,10 @@ char *httpd_log_header(struct httpd *s, uint64_t i, const char *name);
  * were handed to the kernel (read just before: never after the client could have them). ms on
  * uv_hrtime's clock; done is 0 while not yet, or when there was no response. 0 or -1. */
 int httpd_log_times(struct httpd *s, uint64_t i, int64_t *recv_ms, int64_t *done_ms);
+/* The same two moments as places in the server's own order of events (1, 2, 3 ...; done is 0
+ * while not yet): exact where the ms times tie. Request j was in progress when i came in iff
+ * recv_seq(j) < recv_seq(i) and done_seq(j) is 0 or above recv_seq(i). 0 or -1. */
+int httpd_log_order(struct httpd *s, uint64_t i, uint64_t *recv_seq, uint64_t *done_seq);
 /* Copy of the i-th request's body (and its length), or NULL; caller frees. */
 char *httpd_log_body(struct httpd *s, uint64_t i, size_t *len);
 
