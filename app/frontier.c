@@ -269,11 +269,77 @@ static struct frontier_job *job_heap_pop(struct frontier_host *h)
     return top;
 }
 
-/* Queue a job on its host: at the back (bfs), the front (dfs, retries) or by priority. */
+static size_t level_of(uint32_t depth)
+{
+    return depth < LEVELS ? depth : LEVELS - 1;
+}
+
+/* bfs hands out a host's first job only when no shallower job is left anywhere, so a host's
+ * queue must stay in depth order: a shallower job behind a deeper one would wait for its own
+ * level forever. Jobs mostly come in that order (links found at the current level are one
+ * deeper), so the queue is a FIFO list; a job that would break it (a redirect hop keeps its
+ * page's depth, a sitemap's URLs are depth 0, a retried job goes first) turns the host's queue
+ * into a heap by (depth, order of adding) for good. The robots job is not a page: it comes
+ * first whatever its depth (see lower_robots_job). */
+static bool breaks_depth_order(const struct frontier_host *h, const struct frontier_job *j,
+                               bool front)
+{
+    const struct frontier_job *first = h->robots_first && h->head ? h->head->next : h->head;
+
+    if (j->kind == FRONTIER_ROBOTS || !first)
+        return false;
+    return front ? j->depth > first->depth : j->depth < h->tail->depth;
+}
+
+static int to_heap(struct frontier_host *h)
+{
+    struct frontier_job **a = core_calloc(h->queued + 8, sizeof(*a));
+    struct frontier_job *j, *next;
+
+    if (!a)
+        return -ENOMEM;
+    h->heap = a;
+    h->capheap = h->queued + 8;
+    h->nheap = 0;
+    for (j = h->head; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        (void)job_heap_push(h, j); /* there is room: it cannot fail */
+    }
+    h->head = NULL;
+    h->tail = NULL;
+    return 0;
+}
+
+/* The robots job goes first on its host, so it takes the depth of the host's shallowest job:
+ * in bfs a deeper robots job would wait for a level that waits for it. r is counted. */
+static void lower_robots_job(struct frontier *f, struct frontier_job *r, uint32_t depth)
+{
+    if (!r || depth >= r->depth)
+        return;
+    f->levels[level_of(r->depth)]--;
+    f->levels[level_of(depth)]++;
+    r->depth = depth;
+    if (level_of(depth) < f->level)
+        f->level = level_of(depth);
+}
+
+/* Queue a job on its host: at the back (bfs), the front (dfs, retries) or by priority (best,
+ * and bfs hosts whose jobs came out of depth order). */
 static int host_push(struct frontier *f, struct frontier_host *h, struct frontier_job *j,
                      bool front)
 {
-    if (f->o.order == FRONTIER_BEST) {
+    if (f->o.order == FRONTIER_BFS && !h->heap && breaks_depth_order(h, j, front)) {
+        int rc = to_heap(h);
+
+        if (rc < 0)
+            return rc;
+    }
+    if (j->kind != FRONTIER_ROBOTS && h->robots_first)
+        lower_robots_job(f, head_of(h), j->depth);
+    else if (j->kind == FRONTIER_ROBOTS && head_of(h)) /* a retried robots job */
+        lower_robots_job(f, j, head_of(h)->depth);
+    if (h->heap) {
         int rc = job_heap_push(h, j);
 
         if (rc < 0)
@@ -375,7 +441,7 @@ static struct frontier_job *job_new(const char *url, size_t len)
 
 static void count_in(struct frontier *f, struct frontier_job *j)
 {
-    uint32_t d = j->depth < LEVELS ? j->depth : LEVELS - 1;
+    size_t d = level_of(j->depth);
 
     j->seq = f->seq++;
     f->levels[d]++;
@@ -575,7 +641,9 @@ int frontier_add(struct frontier *f, const char *url, size_t len, size_t origin_
     j->host = h;
     j->fp = fp;
     j->depth = depth;
-    j->prio = (uint64_t)depth << 32 | path_len(url, len, origin_len);
+    j->prio = (uint64_t)depth << 32;
+    if (f->o.order == FRONTIER_BEST)
+        j->prio |= path_len(url, len, origin_len);
     j->kind = FRONTIER_PAGE;
     if (host_push(f, h, j, false) < 0) {
         core_free(j);

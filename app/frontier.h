@@ -17,6 +17,10 @@
  *
  * bfs finishes each level before the next starts: a job of depth d is handed out only when no
  * job of a smaller depth is queued or in progress, so depths are the exact shortest distances.
+ * So a host's queue is kept in depth order (a job that arrives shallower than the queue's last,
+ * like a redirect hop or a sitemap's URL, turns that host's FIFO into a heap by depth and order
+ * of adding), and its robots job takes the depth of its shallowest job: a shallower job stuck
+ * behind a deeper one would wait for its own level forever.
  *
  * robots: with robots on, a host's first job is a FRONTIER_ROBOTS job for its robots.txt; its
  * other jobs are held back until frontier_host_set_robots is called for it, and every later job
@@ -25,8 +29,9 @@
  *
  * Never blocking a producer: adds never wait (workers both take and add, so a bounded frontier
  * whose adds wait could deadlock). Memory per queued URL: one allocation of
- * sizeof(struct frontier_job) (64 bytes) + URL length + 1; the parent URL is shared by every
- * job its page produced; per host: one struct frontier_host plus its origin string.
+ * sizeof(struct frontier_job) (64 bytes) + URL length + 1 (and a heap slot of 8 bytes for best,
+ * and for bfs hosts whose queue became a heap); the parent URL is shared by every job its page
+ * produced; per host: one struct frontier_host plus its origin string.
  * Ending: frontier_join returns when every job added has been done, including jobs waiting for
  * a retry time or a robots.txt: the crawl ends exactly when nothing is left.
  *
@@ -90,7 +95,7 @@ struct frontier_job {
     void *extra;                     /* caller's block (core_malloc'ed), freed with the job */
     uint64_t fp;                     /* visited-set fingerprint of url */
     uint64_t seq;                    /* order of adding */
-    uint64_t prio;                   /* best: depth << 32 | path length */
+    uint64_t prio;                   /* depth << 32, | path length for best (in heaps) */
     uint32_t depth;                  /* depth when added (the visited set has the current one) */
     uint16_t attempts;               /* times handed out before (retries) */
     uint8_t kind;                    /* enum frontier_kind */

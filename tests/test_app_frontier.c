@@ -129,7 +129,7 @@ static void test_frontier_bfs_finishes_each_level_first(void **state)
 static int bfs_shallow_body(struct core_coro *co, void *arg)
 {
     struct frontier *f = mk(co, FRONTIER_BFS, 0, 0);
-    struct frontier_job *j;
+    struct frontier_job *j, *p;
 
     (void)arg;
     /* a deeper job added first still comes after a shallower one added later */
@@ -138,6 +138,24 @@ static int bfs_shallow_body(struct core_coro *co, void *arg)
     j = take_url(co, f, "http://b/shallow");
     frontier_done(f, j);
     j = take_url(co, f, "http://a/deep");
+    frontier_done(f, j);
+    /* on one host too: a page's link (one deeper) is queued, then its redirect (same depth):
+     * the redirect goes first, at once (it waited behind the link forever) */
+    add(f, "http://c/1", 1);
+    p = take_now(co, f);
+    assert_string_equal(p->url, "http://c/1");
+    add(f, "http://c/2", 2);
+    add(f, "http://c/1-moved", 1);
+    add(f, "http://c/3", 2);
+    frontier_done(f, p);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://c/1-moved");
+    frontier_done(f, j);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://c/2"); /* then in the order they came */
+    frontier_done(f, j);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://c/3");
     frontier_done(f, j);
     frontier_destroy(f);
     return 0;
@@ -378,6 +396,37 @@ static void test_frontier_robots_first_then_rules_mark_denied_jobs(void **state)
 {
     (void)state;
     assert_int_equal(corotest_run(robots_body, NULL, COROTEST_WATCHDOG_MS), 0);
+}
+
+static int robots_shallower_body(struct core_coro *co, void *arg)
+{
+    struct frontier *f = mk_robots(co, 0);
+    struct frontier_job *r, *j;
+
+    (void)arg;
+    /* a host first seen at depth 2, then at depth 0 (a sitemap's URL) before its robots.txt
+     * was fetched: the robots job goes at once (at depth 2 it waited for level 0, which
+     * waited behind it), then the pages by depth */
+    add(f, "http://a/deep", 2);
+    add(f, "http://a/seed", 0);
+    r = take_now(co, f);
+    assert_string_equal(r->url, "http://a/robots.txt");
+    frontier_host_set_robots(f, r->host, NULL, -1);
+    frontier_done(f, r);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://a/seed");
+    frontier_done(f, j);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://a/deep");
+    frontier_done(f, j);
+    frontier_destroy(f);
+    return 0;
+}
+
+static void test_frontier_robots_job_is_never_deeper_than_its_hosts_pages(void **state)
+{
+    (void)state;
+    assert_int_equal(corotest_run(robots_shallower_body, NULL, COROTEST_WATCHDOG_MS), 0);
 }
 
 static int crawl_delay_body(struct core_coro *co, void *arg)
@@ -764,6 +813,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frontier_delay_spaces_one_host_only),
         cmocka_unit_test(test_frontier_delay_counts_from_when_a_request_goes_out),
         cmocka_unit_test(test_frontier_robots_first_then_rules_mark_denied_jobs),
+        cmocka_unit_test(test_frontier_robots_job_is_never_deeper_than_its_hosts_pages),
         cmocka_unit_test(test_frontier_crawl_delay_raises_the_delay),
         cmocka_unit_test(test_frontier_crawl_delay_never_lowers_the_delay),
         cmocka_unit_test(test_frontier_retry_requeues_first_and_waits),
