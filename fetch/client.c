@@ -5,7 +5,9 @@
  * either fires we call curl_multi_socket_action from the loop, then collect finished
  * transfers with curl_multi_info_read. We never call curl from inside its callbacks: on_timer
  * only arms a uv_timer (0 ms means the next loop iteration, not 1 ms), and on_socket only
- * starts or stops polls. Per-socket state is freed in the uv_close callback. */
+ * starts or stops polls; on_debug, likewise, only notes that a request went out, and the
+ * caller hears of it once curl has returned. Per-socket state is freed in the uv_close
+ * callback. */
 #include "fetch/client.h"
 
 #include <curl/curl.h>
@@ -33,6 +35,7 @@ struct fetch_client {
     int open_handles;                /* timer + polls not yet closed */
     bool destroying;
     struct core__link xfers;         /* transfers in flight */
+    struct core__link sent;          /* transfers whose on_sent is due */
 };
 
 struct sock {
@@ -48,6 +51,9 @@ struct xfer {
     CURL *easy;
     struct curl_slist *headers;
     struct fetch_result *res;
+    fetch_sent_fn *on_sent;
+    void *sent_arg;
+    struct core__link sent_link;     /* in c->sent while on_sent is due */
     bool too_large;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -79,6 +85,7 @@ void fetch_result_free(struct fetch_result *r)
 /* --- curl -> loop wiring -------------------------------------------------------------------- */
 
 static void collect(struct fetch_client *c);
+static void tell_sent(struct fetch_client *c);
 
 static void on_poll(uv_poll_t *h, int status, int events)
 {
@@ -92,6 +99,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
     if (events & UV_WRITABLE)
         flags |= CURL_CSELECT_OUT;
     curl_multi_socket_action(s->c->multi, s->fd, flags, &running);
+    tell_sent(s->c);
     collect(s->c);
 }
 
@@ -148,6 +156,7 @@ static void on_uv_timer(uv_timer_t *t)
     int running;
 
     curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    tell_sent(c);
     collect(c);
 }
 
@@ -252,6 +261,7 @@ static void xfer_end(struct xfer *x)
     curl_slist_free_all(x->headers);
     x->easy = NULL;
     core__list_remove(&x->link);
+    core__list_remove(&x->sent_link);
     x->c->active--;
 }
 
@@ -273,6 +283,32 @@ static void collect(struct fetch_client *c)
 }
 
 /* --- transfers ------------------------------------------------------------------------------ */
+
+/* libcurl reports each write of request headers as CURLINFO_HEADER_OUT, after the write (only
+ * in verbose mode, which is why the request asked for it). Everything else it says is dropped. */
+static int on_debug(CURL *e, curl_infotype type, char *data, size_t size, void *userp)
+{
+    struct xfer *x = userp;
+
+    (void)e;
+    (void)data;
+    (void)size;
+    if (type == CURLINFO_HEADER_OUT && core__list_empty(&x->sent_link))
+        core__list_push_back(&x->c->sent, &x->sent_link);
+    return 0;
+}
+
+/* Run the on_sent callbacks that are due: outside curl, before collect ends any transfer. */
+static void tell_sent(struct fetch_client *c)
+{
+    struct core__link *n;
+
+    while ((n = core__list_pop_front(&c->sent)) != NULL) {
+        struct xfer *x = core__container(n, struct xfer, sent_link);
+
+        x->on_sent(x->sent_arg);
+    }
+}
 
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
 {
@@ -354,6 +390,13 @@ static int setup(struct xfer *x, const struct fetch_request *req)
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
     }
+    if (req->on_sent) {
+        x->on_sent = req->on_sent;
+        x->sent_arg = req->sent_arg;
+        curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+        curl_easy_setopt(e, CURLOPT_DEBUGDATA, x);
+        curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+    }
     return 0;
 }
 
@@ -367,6 +410,7 @@ int fetch_client_do(struct core_coro *co, struct fetch_client *c, const struct f
     x.c = c;
     x.co = co;
     x.res = res;
+    core__list_init(&x.sent_link);
     core_buf_init(&res->body, c->opts.max_body);
     x.easy = curl_easy_init();
     if (!x.easy)
@@ -426,6 +470,7 @@ int fetch_client_create(struct core_loop *loop, const struct fetch_opts *opts,
     c->opts.connect_to = NULL;
     c->opts.nconnect_to = 0;
     core__list_init(&c->xfers);
+    core__list_init(&c->sent);
     c->user_agent = core_strdup(opts->user_agent ? opts->user_agent : FETCH_USER_AGENT);
     c->multi = curl_multi_init();
     if (!c->user_agent || !c->multi)

@@ -53,6 +53,9 @@ struct fetch_opts {
 
 void fetch_opts_init(struct fetch_opts *o);
 
+/* A request has gone out: its headers were handed to the kernel (see fetch_request.on_sent). */
+typedef void fetch_sent_fn(void *arg);
+
 struct fetch_request {
     const char *url;
     const char *method;              /* NULL: GET */
@@ -60,6 +63,14 @@ struct fetch_request {
     size_t body_len;
     const char *const *headers;      /* extra headers for this request only, or NULL */
     size_t nheaders;
+    /* Called each time libcurl has written the request's headers to the socket: at least once
+     * when the request went out, again for each redirect it follows and for a request it sends
+     * once more on a new connection; never when nothing was sent (DNS or connect failures).
+     * Called from the loop after libcurl's callback has returned, always before the transfer's
+     * end; it must not destroy the client. NULL: not wanted (it costs libcurl's verbose mode,
+     * whose messages the client drops, on this request). */
+    fetch_sent_fn *on_sent;
+    void *sent_arg;
 };
 
 /* What a transfer produced. On an HTTP response of any status, err is 0; otherwise err is the

@@ -137,7 +137,6 @@ static void run_crawl(struct run *r, struct site *s, const char *seed_path,
     r->cfg.order = order;
     r->cfg.max_depth = depth;
     r->cfg.workers = 8;
-    r->cfg.fetch.timeout_ms = 5000;
     site_url(s, seed_path, r->seed, sizeof(r->seed));
     r->seeds[0] = r->seed;
     r->cfg.seeds = r->seeds;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -96,7 +95,7 @@ static void test_cli_help_and_version(void **state)
     char want[256], *out;
 
     (void)state;
-    assert_int_equal(proc_run(&p, (const char *[]){"--version", NULL}, 10000), 0);
+    assert_int_equal(proc_run(&p, (const char *[]){"--version", NULL}, PROC_WATCHDOG_MS), 0);
     out = proc_slurp(p.out);
     /* trawl's version, then the libraries' as loaded (this test links the same ones) */
     snprintf(want, sizeof(want), "trawl %s\nrunning with libcurl %s, libuv %s\n"
@@ -106,11 +105,11 @@ static void test_cli_help_and_version(void **state)
     assert_true(fetch_version_libcurl()[0] >= '1' && fetch_version_libcurl()[0] <= '9');
     assert_true(TRAWL_GUMBO_VERSION[0] >= '0' && TRAWL_GUMBO_VERSION[0] <= '9');
     free(out);
-    assert_int_equal(proc_run(&p, (const char *[]){"--help", NULL}, 10000), 0);
+    assert_int_equal(proc_run(&p, (const char *[]){"--help", NULL}, PROC_WATCHDOG_MS), 0);
     out = proc_slurp(p.out);
     assert_non_null(strstr(out, "crawl"));
     free(out);
-    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--help", NULL}, 10000), 0);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--help", NULL}, PROC_WATCHDOG_MS), 0);
     out = proc_slurp(p.out);
     assert_non_null(strstr(out, "Usage: trawl crawl"));
     assert_non_null(strstr(out, "--max-pages"));
@@ -123,7 +122,7 @@ static void expect_usage(const char *const *argv, const char *needle)
     struct proc p = {0};
     char *err;
 
-    assert_int_equal(proc_run(&p, argv, 10000), 2);
+    assert_int_equal(proc_run(&p, argv, PROC_WATCHDOG_MS), 2);
     err = proc_slurp(p.err);
     if (!strstr(err, needle) || !strstr(err, "--help"))
         fail_msg("stderr lacks '%s': %s", needle, err);
@@ -160,7 +159,7 @@ static void test_cli_invalid_seed_is_reported_and_skipped(void **state)
     (void)state;
     assert_int_equal(site_start(&s, small, 3), 0);
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "-d", "0", "ht!tp://x",
-                                                   url(&s, "/", u), NULL}, 20000), 0);
+                                                   url(&s, "/", u), NULL}, PROC_WATCHDOG_MS), 0);
     err = proc_slurp(p.err);
     assert_non_null(strstr(err, "skipping invalid seed 'ht!tp://x'"));
     out = proc_slurp(p.out);
@@ -180,7 +179,7 @@ static void test_cli_unwritable_output_fails_before_any_fetch(void **state)
     (void)state;
     assert_int_equal(site_start(&s, small, 3), 0);
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-o", "/nonexistent/dir/out.jsonl",
-                                                   url(&s, "/", u), NULL}, 20000), 1);
+                                                   url(&s, "/", u), NULL}, PROC_WATCHDOG_MS), 1);
     err = proc_slurp(p.err);
     assert_non_null(strstr(err, "cannot write '/nonexistent/dir/out.jsonl'"));
     assert_int_equal(httpd_requests(s.srv), 0);
@@ -200,7 +199,7 @@ static void test_cli_jsonl_file_is_complete_and_valid(void **state)
     proc_init(&p);
     proc_path(&p, "out.jsonl", path, sizeof(path));
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-o", path, url(&s, "/", u), NULL},
-                              20000), 0);
+                              PROC_WATCHDOG_MS), 0);
     out = proc_slurp(path);
     assert_int_equal(check_jsonl(out), 4); /* /, /a, /b, /missing */
     assert_non_null(strstr(out, "\"title\":\"Home, \\\"quoted\\\"\""));
@@ -226,7 +225,7 @@ static void test_cli_csv_file_has_header_and_quoted_fields(void **state)
     proc_init(&p);
     proc_path(&p, "out.csv", path, sizeof(path));
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "-o", path, url(&s, "/", u),
-                                                   NULL}, 20000), 0);
+                                                   NULL}, PROC_WATCHDOG_MS), 0);
     out = proc_slurp(path);
     assert_true(strncmp(out, "url,final_url,depth,parent,status,content_type,bytes,title,"
                              "links_found,links_new,fetch_ms,error,fetched_at,attempts\r\n",
@@ -406,7 +405,7 @@ static void test_cli_seeds_from_a_file(void **state)
     fprintf(f, "# seeds\n\n  %s  \n%s\nnot-a-url\n", url(&s, "/a", u), url(&s, "/b", u2));
     fclose(f);
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "-d", "0", "-i", list, NULL},
-                              20000), 0);
+                              PROC_WATCHDOG_MS), 0);
     out = proc_slurp(p.out);
     assert_int_equal(check_jsonl(out), 2);
     free(out);
@@ -417,12 +416,12 @@ static void test_cli_seeds_from_a_file(void **state)
     site_stop(&s);
 }
 
-/* A site of slow pages: / links to 200 pages that each take 800 ms. */
+/* A site of slow pages: / links to 200 pages that each take delay_ms, or (held) never end. */
 static struct site_page slow[202];
 static char slow_paths[201][16];
 static char slow_index[200 * 32];
 
-static void make_slow_site(unsigned delay_ms)
+static void make_slow_site(unsigned delay_ms, bool held)
 {
     size_t i, n = 0;
 
@@ -431,6 +430,7 @@ static void make_slow_site(unsigned delay_ms)
         snprintf(slow_paths[i], sizeof(slow_paths[i]), "/s%zu", i);
         n += (size_t)snprintf(slow_index + n, sizeof(slow_index) - n, "<a href=\"/s%zu\">x</a>", i);
         slow[i + 1] = (struct site_page){slow_paths[i], 0, NULL, NULL, "<title>s</title>", delay_ms};
+        slow[i + 1].hold = held ? SITE_HOLD_FOREVER : 0;
     }
     slow[0] = (struct site_page){"/", 0, NULL, NULL, slow_index, 0};
 }
@@ -447,11 +447,18 @@ static int count_lines(const char *path)
     return n;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+struct progress {
+    const char *path;
+    int lines;                  /* at least this many records written */
+    struct site *s;
+    uint64_t requests;          /* and this many requests seen */
+};
 
-    nanosleep(&ts, NULL);
+static bool progressed(void *arg)
+{
+    const struct progress *g = arg;
+
+    return count_lines(g->path) >= g->lines && httpd_requests(g->s->srv) >= g->requests;
 }
 
 static void test_cli_sigint_finishes_in_flight_and_exits_130(void **state)
@@ -459,20 +466,23 @@ static void test_cli_sigint_finishes_in_flight_and_exits_130(void **state)
     struct site s;
     struct proc p = {0};
     char u[128], path[160], sum[160], *out, *err, *json;
-    int i;
 
     (void)state;
-    make_slow_site(800);
+    make_slow_site(800, false);
     assert_int_equal(site_start(&s, slow, 201), 0);
     proc_init(&p);
     proc_path(&p, "out.jsonl", path, sizeof(path));
     proc_path(&p, "summary.json", sum, sizeof(sum));
-    proc_start(&p, (const char *[]){"crawl", "-w", "4", "--grace", "10", "-o", path,
+    /* a grace far longer than the pages take, however slow the machine */
+    proc_start(&p, (const char *[]){"crawl", "-w", "4", "--grace", "60", "-o", path,
                                     "--summary", sum, url(&s, "/", u), NULL}, NULL);
-    for (i = 0; i < 1000 && count_lines(path) < 2; i++)
-        sleep_ms(10);
-    kill(p.pid, SIGINT);
-    assert_int_equal(proc_wait(&p, 15000), 130);
+    {
+        struct progress g = {path, 2, &s, 0};
+
+        proc_wait_until(progressed, &g);
+    }
+    proc_signal(&p, SIGINT);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 130);
     out = proc_slurp(path);
     /* the seed, plus pages that were in flight: finished within the grace period, not lost */
     assert_true(check_jsonl(out) >= 2);
@@ -499,24 +509,24 @@ static void test_cli_second_sigint_aborts_in_flight(void **state)
     struct site s;
     struct proc p = {0};
     char u[128], path[160], *out;
-    int i;
-    time_t t0;
 
     (void)state;
-    make_slow_site(20000);
+    make_slow_site(0, true); /* the pages are never answered */
     assert_int_equal(site_start(&s, slow, 201), 0);
     proc_init(&p);
     proc_path(&p, "out.jsonl", path, sizeof(path));
-    proc_start(&p, (const char *[]){"crawl", "-q", "-w", "4", "--per-host", "4", "--grace", "60", "-o", path,
-                                    url(&s, "/", u), NULL}, NULL);
-    for (i = 0; i < 1000 && (count_lines(path) < 1 || httpd_requests(s.srv) < 5); i++)
-        sleep_ms(10);
-    t0 = time(NULL);
-    kill(p.pid, SIGINT);
-    sleep_ms(200);
-    kill(p.pid, SIGINT);
-    assert_int_equal(proc_wait(&p, 10000), 130);
-    assert_true(time(NULL) - t0 < 8); /* not the 20 s the pages take, nor the 60 s grace */
+    proc_start(&p, (const char *[]){"crawl", "-q", "-w", "4", "--per-host", "4", "--grace", "3600",
+                                    "-o", path, url(&s, "/", u), NULL}, NULL);
+    {
+        /* the seed's record, and robots.txt, / and the four pages the workers wait for */
+        struct progress g = {path, 1, &s, 6};
+
+        proc_wait_until(progressed, &g);
+    }
+    proc_signal(&p, SIGINT);
+    proc_signal(&p, SIGINT);
+    /* the pages never end and the grace is an hour: only the second signal can end it */
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 130);
     out = proc_slurp(path);
     assert_int_equal(check_jsonl(out), 5); /* the seed + 4 aborted fetches, all recorded */
     assert_non_null(strstr(out, "\"error\":\"cancelled\""));

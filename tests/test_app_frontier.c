@@ -14,6 +14,11 @@
 
 /* --- helpers ---------------------------------------------------------------------------- */
 
+/* A bound on waits that must end: only a hang reaches it, however loaded the machine. Times
+ * are checked from below only (a job comes no sooner than allowed), and what may happen
+ * "at once" is taken without waiting. */
+#define SOON_MS 60000
+
 static struct frontier *mk(struct core_coro *co, enum frontier_order order, unsigned per_host,
                            int64_t delay_ms)
 {
@@ -64,11 +69,21 @@ static struct frontier_job *take_url(struct core_coro *co, struct frontier *f, c
 {
     struct frontier_job *j = NULL;
 
-    assert_int_equal(take_within(co, f, 1000, &j), 0);
+    assert_int_equal(take_within(co, f, SOON_MS, &j), 0);
     assert_string_equal(j->url, url);
     return j;
 }
 
+/* Take without waiting: something may start now. */
+static struct frontier_job *take_now(struct core_coro *co, struct frontier *f)
+{
+    struct frontier_job *j = NULL;
+
+    assert_int_equal(take_within(co, f, 0, &j), 0);
+    return j;
+}
+
+/* Nothing may start until an event (not a time) lets it: a short look finds nothing. */
 static void assert_blocks(struct core_coro *co, struct frontier *f)
 {
     struct frontier_job *j = NULL;
@@ -114,7 +129,7 @@ static void test_frontier_bfs_finishes_each_level_first(void **state)
 static int bfs_shallow_body(struct core_coro *co, void *arg)
 {
     struct frontier *f = mk(co, FRONTIER_BFS, 0, 0);
-    struct frontier_job *j;
+    struct frontier_job *j, *p;
 
     (void)arg;
     /* a deeper job added first still comes after a shallower one added later */
@@ -123,6 +138,24 @@ static int bfs_shallow_body(struct core_coro *co, void *arg)
     j = take_url(co, f, "http://b/shallow");
     frontier_done(f, j);
     j = take_url(co, f, "http://a/deep");
+    frontier_done(f, j);
+    /* on one host too: a page's link (one deeper) is queued, then its redirect (same depth):
+     * the redirect goes first, at once (it waited behind the link forever) */
+    add(f, "http://c/1", 1);
+    p = take_now(co, f);
+    assert_string_equal(p->url, "http://c/1");
+    add(f, "http://c/2", 2);
+    add(f, "http://c/1-moved", 1);
+    add(f, "http://c/3", 2);
+    frontier_done(f, p);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://c/1-moved");
+    frontier_done(f, j);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://c/2"); /* then in the order they came */
+    frontier_done(f, j);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://c/3");
     frontier_done(f, j);
     frontier_destroy(f);
     return 0;
@@ -215,8 +248,9 @@ static void test_frontier_per_host_limit_lets_other_hosts_go(void **state)
 static int delay_body(struct core_coro *co, void *arg)
 {
     struct frontier *f = mk(co, FRONTIER_BFS, 0, 200);
-    struct frontier_job *a1, *b1, *a2;
+    struct frontier_job *a1, *j;
     int64_t t0;
+    int i;
 
     (void)arg;
     add(f, "http://a/1", 0);
@@ -225,15 +259,18 @@ static int delay_body(struct core_coro *co, void *arg)
     t0 = core_now_ms();
     a1 = take_url(co, f, "http://a/1");
     frontier_done(f, a1);
-    /* a must wait 200 ms; b need not wait for a */
-    b1 = take_url(co, f, "http://b/1");
-    frontier_done(f, b1);
-    assert_blocks(co, f);
-    a2 = NULL;
-    assert_int_equal(take_within(co, f, 5000, &a2), 0);
-    assert_string_equal(a2->url, "http://a/2");
-    assert_true(core_now_ms() - t0 >= 200);
-    frontier_done(f, a2);
+    /* a must wait 200 ms; b need not wait for a: b/1 goes at once, though a/2 is older (on a
+     * machine held up past a's time a/2 may come first, and that is allowed) */
+    j = take_now(co, f);
+    for (i = 0; i < 2; i++) {
+        if (strcmp(j->url, "http://a/2") == 0)
+            assert_true(core_now_ms() - t0 >= 200);
+        else
+            assert_string_equal(j->url, "http://b/1");
+        frontier_done(f, j);
+        if (i == 0)
+            assert_int_equal(take_within(co, f, SOON_MS, &j), 0);
+    }
     frontier_destroy(f);
     return 0;
 }
@@ -242,6 +279,51 @@ static void test_frontier_delay_spaces_one_host_only(void **state)
 {
     (void)state;
     assert_int_equal(corotest_run(delay_body, NULL, COROTEST_WATCHDOG_MS), 0);
+}
+
+static int sent_body(struct core_coro *co, void *arg)
+{
+    struct frontier *f = mk(co, FRONTIER_BFS, 0, 100);
+    struct frontier_job *a1, *a2, *a3, *b1;
+    int64_t t;
+
+    (void)arg;
+    add(f, "http://a/1", 0);
+    add(f, "http://a/2", 0);
+    add(f, "http://a/3", 0);
+    add(f, "http://b/1", 0);
+    a1 = take_url(co, f, "http://a/1");
+    assert_true(a1->paced);
+    /* a/1's request has not gone out (it may wait for a connection as long as it takes): a
+     * starts nothing else meanwhile; b goes on */
+    b1 = take_url(co, f, "http://b/1");
+    frontier_done(f, b1);
+    assert_blocks(co, f);
+    /* the delay counts from when the request went out, however long the job then runs */
+    t = core_now_ms();
+    frontier_sent(f, a1);
+    a2 = NULL;
+    assert_int_equal(take_within(co, f, SOON_MS, &a2), 0);
+    assert_string_equal(a2->url, "http://a/2");
+    assert_true(core_now_ms() - t >= 100);
+    frontier_done(f, a1);
+    /* a job that ends with no request out (a refused connection) counts as sent at its end */
+    assert_blocks(co, f);
+    t = core_now_ms();
+    frontier_done(f, a2);
+    a3 = NULL;
+    assert_int_equal(take_within(co, f, SOON_MS, &a3), 0);
+    assert_string_equal(a3->url, "http://a/3");
+    assert_true(core_now_ms() - t >= 100);
+    frontier_done(f, a3);
+    frontier_destroy(f);
+    return 0;
+}
+
+static void test_frontier_delay_counts_from_when_a_request_goes_out(void **state)
+{
+    (void)state;
+    assert_int_equal(corotest_run(sent_body, NULL, COROTEST_WATCHDOG_MS), 0);
 }
 
 /* --- robots.txt ------------------------------------------------------------------------- */
@@ -316,6 +398,37 @@ static void test_frontier_robots_first_then_rules_mark_denied_jobs(void **state)
     assert_int_equal(corotest_run(robots_body, NULL, COROTEST_WATCHDOG_MS), 0);
 }
 
+static int robots_shallower_body(struct core_coro *co, void *arg)
+{
+    struct frontier *f = mk_robots(co, 0);
+    struct frontier_job *r, *j;
+
+    (void)arg;
+    /* a host first seen at depth 2, then at depth 0 (a sitemap's URL) before its robots.txt
+     * was fetched: the robots job goes at once (at depth 2 it waited for level 0, which
+     * waited behind it), then the pages by depth */
+    add(f, "http://a/deep", 2);
+    add(f, "http://a/seed", 0);
+    r = take_now(co, f);
+    assert_string_equal(r->url, "http://a/robots.txt");
+    frontier_host_set_robots(f, r->host, NULL, -1);
+    frontier_done(f, r);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://a/seed");
+    frontier_done(f, j);
+    j = take_now(co, f);
+    assert_string_equal(j->url, "http://a/deep");
+    frontier_done(f, j);
+    frontier_destroy(f);
+    return 0;
+}
+
+static void test_frontier_robots_job_is_never_deeper_than_its_hosts_pages(void **state)
+{
+    (void)state;
+    assert_int_equal(corotest_run(robots_shallower_body, NULL, COROTEST_WATCHDOG_MS), 0);
+}
+
 static int crawl_delay_body(struct core_coro *co, void *arg)
 {
     int64_t *delays = arg;
@@ -330,16 +443,17 @@ static int crawl_delay_body(struct core_coro *co, void *arg)
     frontier_host_set_robots(f, r->host, NULL, delays[1]);
     frontier_done(f, r);
     p = NULL;
-    assert_int_equal(take_within(co, f, 5000, &p), 0);
+    assert_int_equal(take_within(co, f, SOON_MS, &p), 0);
     assert_string_equal(p->url, "http://a/1");
-    frontier_done(f, p);
+    /* the robots.txt request counts: its Crawl-delay spaces the first page too */
+    assert_true(core_now_ms() - t >= delays[1]);
     t = core_now_ms();
+    frontier_done(f, p); /* its request never went out: it counts as sent now */
     p = NULL;
-    assert_int_equal(take_within(co, f, 5000, &p), 0);
+    assert_int_equal(take_within(co, f, SOON_MS, &p), 0);
     assert_string_equal(p->url, "http://a/2");
-    /* the larger of --delay and Crawl-delay spaces the pages (t was read just after the
-     * frontier's own clock reading for a/1: 1 ms of rounding either side) */
-    assert_true(core_now_ms() - t >= (delays[0] > delays[1] ? delays[0] : delays[1]) - 1);
+    /* the larger of --delay and Crawl-delay spaces the pages */
+    assert_true(core_now_ms() - t >= (delays[0] > delays[1] ? delays[0] : delays[1]));
     frontier_done(f, p);
     frontier_destroy(f);
     return 0;
@@ -404,13 +518,21 @@ static int retry_body(struct core_coro *co, void *arg)
     t0 = core_now_ms();
     frontier_retry(f, a1, t0 + 150);
     assert_int_equal(frontier_queued(f), 3);
-    /* the waiting host holds nothing up: b goes now */
-    b = take_url(co, f, "http://b/1");
-    frontier_done(f, b);
-    assert_blocks(co, f);
-    /* the retried job comes back first on its host, no sooner than its time */
-    again = NULL;
-    assert_int_equal(take_within(co, f, 5000, &again), 0);
+    /* the waiting host holds nothing up: b goes now (unless a machine held up past a's time
+     * hands out the retried job first, which is allowed) */
+    b = take_now(co, f);
+    if (b == a1) {
+        assert_true(core_now_ms() - t0 >= 150);
+        again = b;
+        b = take_url(co, f, "http://b/1");
+        frontier_done(f, b);
+    } else {
+        assert_string_equal(b->url, "http://b/1");
+        frontier_done(f, b);
+        /* the retried job comes back first on its host, no sooner than its time */
+        again = NULL;
+        assert_int_equal(take_within(co, f, SOON_MS, &again), 0);
+    }
     assert_ptr_equal(again, a1);
     assert_int_equal(again->attempts, 1);
     assert_true(core_now_ms() - t0 >= 150);
@@ -419,7 +541,7 @@ static int retry_body(struct core_coro *co, void *arg)
     settle(co);
     assert_false(jn.done);            /* a/2 is still in progress */
     frontier_done(f, a2);
-    assert_int_equal(core_group_wait(co, g, core_deadline_in(5000)), 0);
+    assert_int_equal(core_group_wait(co, g, core_deadline_in(SOON_MS)), 0);
     assert_true(jn.done);
     assert_int_equal(jn.rc, 0);
     core_group_destroy(g);
@@ -445,17 +567,14 @@ static int waiting_order_body(struct core_coro *co, void *arg)
     a = take_url(co, f, "http://a/1");
     b = take_url(co, f, "http://b/1");
     t0 = core_now_ms();
-    frontier_retry(f, a, t0 + 300);
+    frontier_retry(f, a, t0 + 10000);
     frontier_retry(f, b, t0 + 100);
-    /* the host whose time comes first goes first, though its job is younger */
+    /* the host whose time comes first goes first, though its job is younger (a's time is far
+     * off, so that no loaded machine gets there first; it is dropped, not waited for) */
     j = NULL;
-    assert_int_equal(take_within(co, f, 5000, &j), 0);
+    assert_int_equal(take_within(co, f, SOON_MS, &j), 0);
     assert_ptr_equal(j, b);
-    frontier_done(f, j);
-    j = NULL;
-    assert_int_equal(take_within(co, f, 5000, &j), 0);
-    assert_ptr_equal(j, a);
-    assert_true(core_now_ms() - t0 >= 300);
+    assert_true(core_now_ms() - t0 >= 100);
     frontier_done(f, j);
     frontier_destroy(f);
     return 0;
@@ -479,7 +598,7 @@ static int close_graceful_body(struct core_coro *co, void *arg)
     j = take_url(co, f, "http://a/1");   /* what is queued is still handed out */
     frontier_done(f, j);
     j = NULL;
-    assert_int_equal(take_within(co, f, 1000, &j), -EPIPE);
+    assert_int_equal(take_within(co, f, SOON_MS, &j), -EPIPE);
     assert_int_equal(frontier_join(co, f), 0);
     frontier_destroy(f);
     return 0;
@@ -531,11 +650,11 @@ static int close_immediate_body(struct core_coro *co, void *arg)
     assert_int_equal(frontier_close(f, true), 3);
     assert_int_equal(d.n, 4);
     assert_int_equal(frontier_queued(f), 0);
-    assert_int_equal(take_within(co, f, 1000, &j), -EPIPE);
+    assert_int_equal(take_within(co, f, SOON_MS, &j), -EPIPE);
     settle(co);
     assert_false(jn.done);            /* the robots job in progress is not finished */
     frontier_done(f, r);
-    assert_int_equal(core_group_wait(co, g, core_deadline_in(5000)), 0);
+    assert_int_equal(core_group_wait(co, g, core_deadline_in(SOON_MS)), 0);
     assert_int_equal(jn.rc, 0);
     core_group_destroy(g);
     frontier_destroy(f);
@@ -654,7 +773,7 @@ static int many_hosts_body(struct core_coro *co, void *arg)
     for (i = 0; i < MANY; i++) {
         size_t h;
 
-        assert_int_equal(take_within(co, f, 1000, &taken[i]), 0);
+        assert_int_equal(take_within(co, f, SOON_MS, &taken[i]), 0);
         assert_int_equal(sscanf(taken[i]->url, "http://h%zu.test/", &h), 1);
         assert_int_equal(h, i);
         assert_true(strcmp(strrchr(taken[i]->url, '/'), "/0") == 0);
@@ -666,7 +785,7 @@ static int many_hosts_body(struct core_coro *co, void *arg)
     for (i = 0; i < MANY; i++) {
         struct frontier_job *j = NULL;
 
-        assert_int_equal(take_within(co, f, 1000, &j), 0);
+        assert_int_equal(take_within(co, f, SOON_MS, &j), 0);
         assert_true(strcmp(strrchr(j->url, '/'), "/1") == 0);
         frontier_done(f, j);
     }
@@ -692,7 +811,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frontier_best_takes_lowest_depth_then_shortest_path),
         cmocka_unit_test(test_frontier_per_host_limit_lets_other_hosts_go),
         cmocka_unit_test(test_frontier_delay_spaces_one_host_only),
+        cmocka_unit_test(test_frontier_delay_counts_from_when_a_request_goes_out),
         cmocka_unit_test(test_frontier_robots_first_then_rules_mark_denied_jobs),
+        cmocka_unit_test(test_frontier_robots_job_is_never_deeper_than_its_hosts_pages),
         cmocka_unit_test(test_frontier_crawl_delay_raises_the_delay),
         cmocka_unit_test(test_frontier_crawl_delay_never_lowers_the_delay),
         cmocka_unit_test(test_frontier_retry_requeues_first_and_waits),

@@ -551,7 +551,7 @@ static int idle_cancel_body(struct core_coro *co, void *arg)
     }
     core_coro_cancel(reader);
     /* a hang here becomes -ETIMEDOUT, well before the watchdog */
-    rc = core_coro_join(co, reader, core_deadline_in(10000), &result);
+    rc = core_coro_join(co, reader, core_deadline_in(60000), &result);
     if (rc < 0)
         goto out_group;
     rc = result;

@@ -342,7 +342,7 @@ static void test_orders_prices_valid_orders_and_rejects_the_rest(void **state)
     fprintf(f, "%s", order_line("A-11", "standard", "XYZ", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
     fclose(f);
     assert_int_equal(proc_run(&p, (const char *[]){"orders", "--tax-rate", "10", "-o", out,
-                                                   "--summary", sum, in, NULL}, 30000), 0);
+                                                   "--summary", sum, in, NULL}, PROC_WATCHDOG_MS), 0);
     read_jsonl(out, &r);
     read_jsonl(rej, &j);
     assert_int_equal(r.n + j.n, 11); /* every input line exactly once */
@@ -394,7 +394,7 @@ static void test_orders_csv_batch_groups_rows_into_orders(void **state)
                "C-2,Bob,bulk,USD,2026-11-21T10:00:00Z,A,x,1.00\r\n"
                "C-3,Cy,standard,EUR,2026-11-21T10:00:00Z,A,1,0.10\r\n");
     assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", out, "--rejects", rej,
-                                                   in, NULL}, 30000), 0);
+                                                   in, NULL}, PROC_WATCHDOG_MS), 0);
     {
         char *csv = proc_slurp(out);
 
@@ -442,9 +442,11 @@ static void test_orders_delivery_retries_and_rejects(void **state)
         fprintf(f, "%s\n", order_line(ids[i], "standard", "EUR",
                                       "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"5.00\"}"));
     fclose(f);
+    /* SLOW-1's first attempt is never answered; every other delivery must end within the
+     * timeout, however loaded the machine (OK-1 is checked to take one attempt): 5 s */
     assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--endpoint", url, "--timeout",
-                                                   "0.5", "--retries", "3", "--max-retry-wait", "2",
-                                                   "-o", out, in, NULL}, 60000), 0);
+                                                   "5", "--retries", "3", "--max-retry-wait", "2",
+                                                   "-o", out, in, NULL}, PROC_WATCHDOG_MS), 0);
     read_jsonl(out, &r);
     read_jsonl(rej, &j);
     assert_int_equal(r.n + j.n, 7);
@@ -503,7 +505,7 @@ static void test_orders_express_overtakes_waiting_bulk(void **state)
     fclose(f);
     assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--endpoint", url,
                                                    "--concurrency", "1", "--workers", "deliver=1",
-                                                   "-o", out, in, NULL}, 120000), 0);
+                                                   "-o", out, in, NULL}, PROC_WATCHDOG_MS), 0);
     pthread_mutex_lock(&e->mu);
     for (i = 0; i < e->norder; i++)
         if (strcmp(e->order_of[i], "OK-express") == 0)
@@ -546,7 +548,7 @@ static void test_orders_sigint_leaves_valid_files_and_a_resume_point(void **stat
     while (httpd_requests(srv) < 20)
         usleep(10000);
     kill(p.pid, SIGINT);
-    assert_int_equal(proc_wait(&p, 30000), 130);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 130);
     read_jsonl(out, &r);
     read_jsonl(rej, &j);
     err = proc_slurp(p.err);
@@ -783,7 +785,7 @@ static void expect_exit(const char *const *argv, int code, const char *needle)
     struct proc p = {0};
     char *err;
 
-    assert_int_equal(proc_run(&p, argv, 20000), code);
+    assert_int_equal(proc_run(&p, argv, PROC_WATCHDOG_MS), code);
     err = proc_slurp(p.err);
     if (!strstr(err, needle))
         fail_msg("stderr lacks '%s': %s", needle, err);
@@ -854,7 +856,7 @@ static void test_orders_in_flight_stays_bounded_with_many_rejects(void **state)
     proc_path(&p, "summary.json", sum, sizeof(sum));
     write_orders(in, 40000, true); /* every other line invalid (qty 0) */
     assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "-o", out, "--summary", sum,
-                                                   in, NULL}, 60000), 0);
+                                                   in, NULL}, PROC_WATCHDOG_MS), 0);
     summary = proc_slurp(sum);
     assert_non_null(strstr(summary, "\"results\":20000,"));
     at = strstr(summary, "\"max_in_flight\":");
@@ -906,7 +908,7 @@ static void test_orders_line_limit_and_hostile_bytes(void **state)
     fprintf(f, "%s\n", order_line("H-5", "standard", "EUR", "{\"sku\":\"X\",\"qty\":1,\"unit_price\":\"1\"}"));
     fclose(f);
     assert_int_equal(proc_run(&p, (const char *[]){"orders", "-q", "--max-line-bytes", "300",
-                                                   "-o", out, in, NULL}, 30000), 0);
+                                                   "-o", out, in, NULL}, PROC_WATCHDOG_MS), 0);
     read_jsonl(out, &r);
     read_jsonl(rej, &j);
     assert_int_equal(r.n, 2);

@@ -189,7 +189,6 @@ static int cancel_body(struct core_coro *co, void *arg)
     struct core_group *g = mkgroup(co);
     struct canc c = {1, 1, 1};
     struct core_coro *h;
-    int64_t t0 = core_now_ms();
 
     (void)arg;
     assert_int_equal(core_group_spawn(g, cancel_sticky, &c, &h), 0);
@@ -198,8 +197,7 @@ static int cancel_body(struct core_coro *co, void *arg)
     assert_int_equal(core_coro_join(co, h, -1, NULL), 0);
     assert_int_equal(c.first, -ECANCELED);
     assert_int_equal(c.second, -ECANCELED);
-    assert_int_equal(c.yield_rc, -ECANCELED);
-    assert_true(core_now_ms() - t0 < 5000);
+    assert_int_equal(c.yield_rc, -ECANCELED); /* each wait ended by the cancel, not its time */
     core_group_destroy(g);
     return 0;
 }
@@ -267,7 +265,6 @@ static int shield_body(struct core_coro *co, void *arg)
     assert_int_equal(s.yield_rc, 0);
     assert_int_equal(s.after_shield, -ECANCELED); /* then the cancel arrived */
     assert_true(core_now_ms() - t0 >= 30);
-    assert_true(core_now_ms() - t0 < 5000);
     core_group_destroy(g);
     return 0;
 }
@@ -392,13 +389,12 @@ static int nested_scopes(struct core_coro *co, void *arg)
 static int wait_for_body(struct core_coro *co, void *arg)
 {
     int count = 0;
-    int64_t t0 = core_now_ms();
 
     (void)arg;
     assert_int_equal(core_wait_for(co, core_deadline_in(40), two_sleeps, &count), -ETIMEDOUT);
     assert_int_equal(count, 1);
+    /* -ETIMEDOUT, not the 0 of a 10 s sleep run to its end: the outer deadline ended it */
     assert_int_equal(core_wait_for(co, core_deadline_in(20), nested_scopes, NULL), -ETIMEDOUT);
-    assert_true(core_now_ms() - t0 < 5000);
     /* the scope is gone afterwards */
     assert_int_equal(core_sleep(co, core_deadline_in(5)), 0);
     return 0;

@@ -9,7 +9,7 @@
 
 struct member {
     struct core_group *g;
-    int64_t sleep_ms;
+    int64_t until;              /* sleeps until then: ms, absolute */
     int slept_rc;
     int cleaned_up;
     int spawn_rc;
@@ -27,7 +27,7 @@ static int member_body(struct core_coro *co, void *arg)
 {
     struct member *m = arg;
 
-    m->slept_rc = core_sleep(co, core_deadline_in(m->sleep_ms));
+    m->slept_rc = core_sleep(co, m->until);
     if (m->slept_rc == -ECANCELED && m->g)
         m->spawn_rc = core_group_spawn(m->g, noop, NULL, NULL);
     m->cleaned_up = 1; /* code after a cancelled wait still runs */
@@ -37,9 +37,11 @@ static int member_body(struct core_coro *co, void *arg)
 static int wait_body(struct core_coro *co, void *arg)
 {
     struct core_group *g;
-    struct member m[3] = {{NULL, 10, 1, 0, 0, 0}, {NULL, 30, 1, 0, 0, -5},
-                          {NULL, 20, 1, 0, 0, -6}};
-    int i;
+    /* absolute times, so that the order they end in does not depend on when each one starts */
+    int64_t t0 = core_now_ms();
+    struct member m[3] = {{NULL, t0 + 10, 1, 0, 0, 0}, {NULL, t0 + 30, 1, 0, 0, -5},
+                          {NULL, t0 + 20, 1, 0, 0, -6}};
+    int i, rc;
 
     (void)arg;
     assert_int_equal(core_group_create(core_coro_loop(co), 0, &g), 0);
@@ -47,7 +49,13 @@ static int wait_body(struct core_coro *co, void *arg)
     for (i = 0; i < 3; i++)
         assert_int_equal(core_group_spawn(g, member_body, &m[i], NULL), 0);
     assert_int_equal(core_group_running(g), 3);
-    assert_int_equal(core_group_wait(co, g, core_deadline_in(5)), -ETIMEDOUT);
+    /* a wait that times out first (unless a loaded machine got to this line after the last
+     * member's time: then they may all be done) */
+    rc = core_group_wait(co, g, core_deadline_in(5));
+    if (rc == 0)
+        assert_true(core_now_ms() >= t0 + 30);
+    else
+        assert_int_equal(rc, -ETIMEDOUT);
     assert_int_equal(core_group_wait(co, g, -1), 0);
     assert_int_equal(core_group_running(g), 0);
     for (i = 0; i < 3; i++)
@@ -72,12 +80,12 @@ static int cancel_body(struct core_coro *co, void *arg)
     (void)arg;
     assert_int_equal(core_group_create(core_coro_loop(co), 0, &g), 0);
     for (i = 0; i < 4; i++) {
-        m[i] = (struct member){NULL, 60000, 1, 0, 0, 0};
+        m[i] = (struct member){NULL, core_deadline_in(60000), 1, 0, 0, 0};
         assert_int_equal(core_group_spawn(g, member_body, &m[i], NULL), 0);
     }
     assert_int_equal(core_coro_yield(co), 0);
     core_group_cancel(g);
-    assert_int_equal(core_group_wait(co, g, core_deadline_in(5000)), 0);
+    assert_int_equal(core_group_wait(co, g, -1), 0); /* the members' -ECANCELED shows why */
     for (i = 0; i < 4; i++) {
         assert_int_equal(m[i].slept_rc, -ECANCELED);
         assert_true(m[i].cleaned_up);
@@ -103,7 +111,7 @@ static int destroy_body(struct core_coro *co, void *arg)
     (void)arg;
     assert_int_equal(core_group_create(core_coro_loop(co), 0, &g), 0);
     for (i = 0; i < 3; i++) {
-        m[i] = (struct member){g, 60000, 1, 0, 1, 0};
+        m[i] = (struct member){g, core_deadline_in(60000), 1, 0, 1, 0};
         assert_int_equal(core_group_spawn(g, member_body, &m[i], i == 0 ? &h : NULL), 0);
     }
     assert_int_equal(core_coro_yield(co), 0); /* they are all sleeping now */

@@ -9,11 +9,15 @@
 #include "core/offload.h"
 #include "tests/support/corotest.h"
 
+/* A job that takes ms, or (gate set) lasts until *gate reaches gate_at: the test decides when
+ * it ends, by events rather than by how fast the machine is. */
 struct job {
     int ms;
     atomic_int started;
     atomic_int finished;
     int value;
+    const atomic_int *gate;
+    int gate_at;
 };
 
 static int slow_job(void *arg)
@@ -21,14 +25,19 @@ static int slow_job(void *arg)
     struct job *j = arg;
 
     atomic_store(&j->started, 1);
-    usleep((useconds_t)j->ms * 1000u);
+    if (j->gate) {
+        while (atomic_load(j->gate) < j->gate_at)
+            usleep(1000);
+    } else {
+        usleep((useconds_t)j->ms * 1000u);
+    }
     j->value = 41;
     atomic_store(&j->finished, 1);
     return j->value + 1;
 }
 
 struct ticker {
-    int ticks;
+    atomic_int ticks;
     int stop;
 };
 
@@ -39,15 +48,17 @@ static int tick(struct core_coro *co, void *arg)
     while (!t->stop) {
         if (core_sleep(co, core_deadline_in(5)) < 0)
             return 0;
-        t->ticks++;
+        atomic_fetch_add(&t->ticks, 1);
     }
     return 0;
 }
 
 static int result_body(struct core_coro *co, void *arg)
 {
-    struct job j = {150, 0, 0, 0};
     struct ticker t = {0, 0};
+    /* the job lasts until the loop has ticked 5 times: it ends only if the loop kept running
+     * other coroutines while it ran on a thread */
+    struct job j = {0, 0, 0, 0, &t.ticks, 5};
     struct core_group *g;
 
     (void)arg;
@@ -55,8 +66,7 @@ static int result_body(struct core_coro *co, void *arg)
     assert_int_equal(core_group_spawn(g, tick, &t, NULL), 0);
     assert_int_equal(core_offload(co, slow_job, &j, -1), 42);
     t.stop = 1;
-    /* The loop kept running other coroutines while the job ran on a thread. */
-    assert_true(t.ticks >= 5);
+    assert_true(atomic_load(&t.ticks) >= 5);
     assert_int_equal(core_group_wait(co, g, -1), 0);
     core_group_destroy(g);
     return 0;
@@ -84,16 +94,17 @@ static int offloads(struct core_coro *co, void *arg)
     return 0;
 }
 
-/* The pool has 2 threads (set in main): two long jobs occupy it, so a third waits in libuv's
- * queue and can be cancelled (or time out) before it starts. */
+/* The pool has 2 threads (set in main): two jobs occupy it until the test lets them end, so a
+ * third waits in libuv's queue and can be cancelled (or time out) before it starts. */
 static int cancel_queued_body(struct core_coro *co, void *arg)
 {
-    struct job busy[2] = {{300, 0, 0, 0}, {300, 0, 0, 0}}, queued = {0, 0, 0, 0},
-               timed = {0, 0, 0, 0};
+    atomic_int release = 0;
+    struct job busy[2] = {{0, 0, 0, 0, &release, 1}, {0, 0, 0, 0, &release, 1}},
+               queued = {0, 0, 0, 0, NULL, 0}, timed = {0, 0, 0, 0, NULL, 0};
     struct offloader ob[2] = {{&busy[0], -1, 1, 1}, {&busy[1], -1, 1, 1}};
     struct offloader oq = {&queued, -1, 1, 1}, ot = {&timed, 0, 1, 1};
     struct core_group *g;
-    struct core_coro *hq;
+    struct core_coro *hq, *ht;
 
     (void)arg;
     assert_int_equal(core_group_create(core_coro_loop(co), 0, &g), 0);
@@ -103,13 +114,15 @@ static int cancel_queued_body(struct core_coro *co, void *arg)
         assert_int_equal(core_sleep(co, core_deadline_in(1)), 0);
     assert_int_equal(core_group_spawn(g, offloads, &oq, &hq), 0);
     ot.deadline = core_deadline_in(20);
-    assert_int_equal(core_group_spawn(g, offloads, &ot, NULL), 0);
+    assert_int_equal(core_group_spawn(g, offloads, &ot, &ht), 0);
     assert_int_equal(core_coro_yield(co), 0);
     core_coro_cancel(hq);
     assert_int_equal(core_coro_join(co, hq, -1, NULL), 0);
     assert_int_equal(oq.rc, -ECANCELED);
-    assert_int_equal(core_group_wait(co, g, -1), 0);
+    assert_int_equal(core_coro_join(co, ht, -1, NULL), 0);
     assert_int_equal(ot.rc, -ETIMEDOUT);
+    atomic_store(&release, 1);
+    assert_int_equal(core_group_wait(co, g, -1), 0);
     assert_false(atomic_load(&queued.started)); /* never ran */
     assert_false(atomic_load(&timed.started));
     assert_int_equal(ob[0].rc, 42);
@@ -126,7 +139,7 @@ static void test_offload_cancel_or_deadline_before_start_skips_the_work(void **s
 
 static int cancel_running_body(struct core_coro *co, void *arg)
 {
-    struct job j = {100, 0, 0, 0};
+    struct job j = {100, 0, 0, 0, NULL, 0};
     struct offloader o = {&j, -1, 1, 1};
     struct core_group *g;
     struct core_coro *h;
@@ -155,7 +168,7 @@ static void test_offload_cancel_after_start_returns_the_result(void **state)
  * ran, ASan would report the job's writes. */
 static int stack_arg_member(struct core_coro *co, void *arg)
 {
-    struct job j = {100, 0, 0, 0};
+    struct job j = {100, 0, 0, 0, NULL, 0};
     atomic_int **publish = arg;
 
     *publish = &j.started;

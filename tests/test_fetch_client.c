@@ -306,13 +306,20 @@ static void test_fetch_body_cap_applies_after_decoding(void **state)
 
 static int failures_body(struct core_coro *co, struct run *r)
 {
+    struct fetch_opts o = r->f->opts;
+    struct fetch_client *quick;
     struct fetch_result res;
     int rc;
 
+    /* a short timeout only where nothing else could end the transfer: on a client of its own,
+     * so that it never races the failures that do come (a loaded machine is slow to see them) */
+    o.timeout_ms = 300;
+    assert_int_equal(fetch_client_create(core_coro_loop(co), &o, &quick), 0);
     fetch_result_init(&res);
-    assert_int_equal(fetch_client_get(co, r->c, url(r->f, "/hang"), &res), -ETIMEDOUT);
+    assert_int_equal(fetch_client_get(co, quick, url(r->f, "/hang"), &res), -ETIMEDOUT);
     assert_true(res.error[0] != '\0');
     fetch_result_free(&res);
+    fetch_client_destroy(quick);
     fetch_result_init(&res);
     assert_int_equal(fetch_client_get(co, r->c, url(r->f, "/close"), &res), CORE_EHTTP);
     fetch_result_free(&res);
@@ -329,10 +336,71 @@ static int failures_body(struct core_coro *co, struct run *r)
 
 static void test_fetch_failures_have_a_class(void **state)
 {
-    struct fx *f = *state;
+    run(*state, failures_body);
+}
 
-    f->opts.timeout_ms = 300;
-    run(f, failures_body);
+struct sent {
+    int calls;
+    int64_t at_ms;              /* of the last call */
+    size_t active;              /* transfers in flight then */
+    struct fetch_client *c;
+};
+
+static void on_sent(void *arg)
+{
+    struct sent *s = arg;
+
+    s->calls++;
+    s->at_ms = core_now_ms();
+    s->active = fetch_client_active(s->c);
+}
+
+static int on_sent_body(struct core_coro *co, struct run *r)
+{
+    struct fetch_opts o = r->f->opts;
+    struct fetch_client *follow;
+    struct fetch_request req;
+    struct fetch_result res;
+    struct sent s = {0, -1, 0, r->c};
+    int64_t recv_ms, done_ms;
+
+    memset(&req, 0, sizeof(req));
+    req.on_sent = on_sent;
+    req.sent_arg = &s;
+    /* once, while the transfer is in flight, and no sooner than the request reached the
+     * server (the server's time is the kernel's receive stamp) */
+    req.url = url(r->f, "/hello");
+    fetch_result_init(&res);
+    assert_int_equal(fetch_client_do(co, r->c, &req, &res), 0);
+    fetch_result_free(&res);
+    assert_int_equal(s.calls, 1);
+    assert_int_equal(s.active, 1);
+    assert_int_equal(httpd_log_times(r->f->srv, httpd_requests(r->f->srv) - 1, &recv_ms,
+                                     &done_ms), 0);
+    assert_true(s.at_ms >= recv_ms);
+    /* nothing sent, no call */
+    req.url = "http://127.0.0.1:1/";
+    fetch_result_init(&res);
+    assert_int_equal(fetch_client_do(co, r->c, &req, &res), CORE_ECONNECT);
+    fetch_result_free(&res);
+    assert_int_equal(s.calls, 1);
+    /* a redirect libcurl follows is a second request */
+    o.follow_redirects = true;
+    assert_int_equal(fetch_client_create(core_coro_loop(co), &o, &follow), 0);
+    s.c = follow;
+    req.url = url(r->f, "/redirect");
+    fetch_result_init(&res);
+    assert_int_equal(fetch_client_do(co, follow, &req, &res), 0);
+    assert_int_equal(res.status, 200);
+    fetch_result_free(&res);
+    assert_int_equal(s.calls, 3);
+    fetch_client_destroy(follow);
+    return 0;
+}
+
+static void test_fetch_on_sent_tells_when_each_request_went_out(void **state)
+{
+    run(*state, on_sent_body);
 }
 
 static int retry_after_body(struct core_coro *co, struct run *r)
@@ -469,7 +537,6 @@ static int cancel_body(struct core_coro *co, struct run *r)
     struct hung h = {r, 1}, h2 = {r, 1};
     struct core_group *g;
     struct core_coro *hc;
-    int64_t t0 = core_now_ms();
 
     assert_int_equal(core_group_create(core_coro_loop(co), 0, &g), 0);
     assert_int_equal(core_group_spawn(g, fetch_hang, &h, &hc), 0);
@@ -483,7 +550,6 @@ static int cancel_body(struct core_coro *co, struct run *r)
     assert_int_equal(core_wait_for(co, core_deadline_in(50), fetch_hang_scoped, &h2), 0);
     assert_int_equal(h2.rc, -ETIMEDOUT);
     assert_int_equal(fetch_client_active(r->c), 0);
-    assert_true(core_now_ms() - t0 < 5000);
     core_group_destroy(g);
     return 0;
 }
@@ -525,6 +591,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_fetch_compressed_body_is_decoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_body_cap_applies_after_decoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_failures_have_a_class, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_on_sent_tells_when_each_request_went_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_retry_after_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_post_sends_body_and_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_concurrent_transfers_reuse_connections, setup, teardown),

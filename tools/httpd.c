@@ -2,7 +2,14 @@
  *
  * One libuv loop on a private thread. Each connection parses requests one at a time (HTTP/1.1
  * responses go out in order), hands each to the handler, then carries out the response's
- * action; while a response is delayed or trickling, further requests wait in the buffer. */
+ * action; while a response is delayed or trickling, further requests wait in the buffer.
+ *
+ * A request's arrival time is the kernel's: the sockets have SO_TIMESTAMPNS, and before libuv
+ * reads the first bytes of a request we peek at them for the time they were received. On
+ * loopback that is the moment the client wrote them, however late this thread gets to run, so
+ * gaps between arrivals are exactly what the client did (the server thread's own scheduling,
+ * which a loaded machine delays at random, does not show). Without a stamp the time of reading
+ * is used. */
 #include "tools/httpd.h"
 
 #include <errno.h>
@@ -11,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -22,6 +31,8 @@ struct logent {
     size_t body_len;
     int64_t recv_ms;
     int64_t done_ms;
+    uint64_t recv_seq;         /* the same two moments in the server's order of events */
+    uint64_t done_seq;
 };
 
 struct conn;
@@ -30,11 +41,14 @@ struct httpd {
     uv_loop_t loop;
     uv_tcp_t listener;
     uv_async_t stop;
+    uv_async_t release;
+    bool released;             /* httpd_release was called (server thread) */
     uv_thread_t thread;
     uint16_t port;
     httpd_handler_fn *handler;
     void *arg;
-    uv_mutex_t mu;             /* guards the log */
+    uv_mutex_t mu;             /* guards the log and events */
+    uint64_t events;           /* requests read and responses done so far */
     struct logent *log;
     size_t nlog;
     size_t caplog;
@@ -54,8 +68,10 @@ struct conn {
     size_t incap;
     struct httpd_response out; /* response in progress */
     uint64_t out_log;          /* log entry of the request it answers */
+    int64_t arrived_ms;        /* when the first byte of in arrived; -1: not known yet */
     size_t sent;
     bool busy;
+    bool held;                 /* out waits for httpd_release */
     bool closing;
     int open_handles;
 };
@@ -229,13 +245,60 @@ static int64_t now_ms(void)
     return (int64_t)(uv_hrtime() / 1000000u);
 }
 
+/* When the next unread byte on fd reached the kernel, in ms on uv_hrtime's clock; -1 when no
+ * byte is waiting or it has no stamp. */
+static int64_t arrival_of(int fd)
+{
+#ifdef SO_TIMESTAMPNS
+    char byte, ctl[CMSG_SPACE(sizeof(struct timespec))];
+    struct iovec iov = {&byte, 1};
+    struct msghdr m;
+    struct cmsghdr *h;
+    struct timespec real, mono;
+
+    memset(&m, 0, sizeof(m));
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = ctl;
+    m.msg_controllen = sizeof(ctl);
+    if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) <= 0)
+        return -1;
+    for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+        struct timespec ts;
+        int64_t ns;
+
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_TIMESTAMPNS)
+            continue;
+        memcpy(&ts, CMSG_DATA(h), sizeof(ts));
+        /* the stamp is on the real-time clock: move it to the monotonic one */
+        clock_gettime(CLOCK_REALTIME, &real);
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        ns = ((int64_t)ts.tv_sec - real.tv_sec + mono.tv_sec) * 1000000000 +
+             (ts.tv_nsec - real.tv_nsec + mono.tv_nsec);
+        return ns / 1000000;
+    }
+#else
+    (void)fd;
+#endif
+    return -1;
+}
+
+/* The response's last bytes go out now. Read before they are written, so that a request the
+ * client sends once it has them never seems to arrive before this (arrivals are the kernel's
+ * times, and this thread may be held up at any point). */
+static void log_done(struct conn *c)
+{
+    uv_mutex_lock(&c->s->mu);
+    if (c->out_log < c->s->nlog) {
+        c->s->log[c->out_log].done_ms = now_ms();
+        c->s->log[c->out_log].done_seq = ++c->s->events;
+    }
+    uv_mutex_unlock(&c->s->mu);
+}
+
 /* The response is fully handed to libuv: close or go on with the next request. */
 static void response_done(struct conn *c)
 {
-    uv_mutex_lock(&c->s->mu);
-    if (c->out_log < c->s->nlog)
-        c->s->log[c->out_log].done_ms = now_ms();
-    uv_mutex_unlock(&c->s->mu);
     c->busy = false;
     free(c->out.data);
     c->out.data = NULL;
@@ -258,6 +321,8 @@ static void on_tick(uv_timer_t *t)
         conn_close(c, true);
         return;
     }
+    if (c->sent + n == c->out.len)
+        log_done(c);
     send_bytes(c, c->out.data + c->sent, n);
     c->sent += n;
     if (c->sent < c->out.len) {
@@ -269,6 +334,10 @@ static void on_tick(uv_timer_t *t)
 
 static void act(struct conn *c)
 {
+    if (c->out.hold && !c->s->released) {
+        c->held = true;
+        return;
+    }
     switch (c->out.action) {
     case HTTPD_CLOSE:
         conn_close(c, false);
@@ -291,7 +360,7 @@ static void act(struct conn *c)
 
 static int64_t now_ms(void);
 
-static void log_request(struct httpd *s, const struct httpd_request *r)
+static void log_request(struct httpd *s, const struct httpd_request *r, int64_t arrived_ms)
 {
     struct logent *e;
 
@@ -307,8 +376,10 @@ static void log_request(struct httpd *s, const struct httpd_request *r)
     e->headers = strdup(r->headers);
     e->body = xstrndup(r->body, r->body_len);
     e->body_len = r->body_len;
-    e->recv_ms = now_ms();
+    e->recv_ms = arrived_ms >= 0 ? arrived_ms : now_ms();
     e->done_ms = 0;
+    e->recv_seq = ++s->events;
+    e->done_seq = 0;
     uv_mutex_unlock(&s->mu);
 }
 
@@ -357,12 +428,14 @@ static void try_parse(struct conn *c)
     uv_mutex_lock(&c->s->mu);
     r.seq = c->s->nlog;
     uv_mutex_unlock(&c->s->mu);
-    log_request(c->s, &r);
+    log_request(c->s, &r, c->arrived_ms);
     c->out_log = r.seq;
     memset(&c->out, 0, sizeof(c->out));
     c->s->handler(&r, &c->out, c->s->arg);
     memmove(c->in, c->in + total, c->inlen - total);
     c->inlen -= total;
+    /* bytes left over (a pipelined request) arrived at a time we no longer know */
+    c->arrived_ms = -1;
     c->busy = true;
     act(c);
 }
@@ -370,6 +443,11 @@ static void try_parse(struct conn *c)
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct conn *c = h->data;
+    uv_os_fd_t fd;
+
+    /* libuv reads right after this: the bytes that start the next request are still there */
+    if (c->inlen == 0 && c->arrived_ms < 0 && uv_fileno(h, &fd) == 0)
+        c->arrived_ms = arrival_of(fd);
 
     if (c->incap - c->inlen < suggested) {
         c->incap = c->inlen + suggested;
@@ -405,6 +483,7 @@ static void on_connection(uv_stream_t *server, int status)
         abort();
     c->s = s;
     c->id = s->nconns++;
+    c->arrived_ms = -1;
     uv_tcp_init(&s->loop, &c->tcp);
     uv_timer_init(&s->loop, &c->timer);
     c->tcp.data = c;
@@ -429,6 +508,22 @@ static void on_stop(uv_async_t *a)
         conn_close(s->conns, false);
     uv_close((uv_handle_t *)&s->listener, NULL);
     uv_close((uv_handle_t *)&s->stop, NULL);
+    uv_close((uv_handle_t *)&s->release, NULL);
+}
+
+static void on_release(uv_async_t *a)
+{
+    struct httpd *s = a->data;
+    struct conn *c, *next;
+
+    s->released = true;
+    for (c = s->conns; c; c = next) {
+        next = c->next; /* act may close c */
+        if (c->held) {
+            c->held = false;
+            act(c);
+        }
+    }
 }
 
 static void run_thread(void *arg)
@@ -443,7 +538,8 @@ int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct http
     struct httpd *s = calloc(1, sizeof(*s));
     struct sockaddr_in addr;
     struct sockaddr_storage bound;
-    int rc, len = sizeof(bound);
+    int rc, len = sizeof(bound), on = 1;
+    uv_os_fd_t fd;
 
     if (!s)
         return -ENOMEM;
@@ -453,10 +549,20 @@ int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct http
     uv_loop_init(&s->loop);
     uv_tcp_init(&s->loop, &s->listener);
     uv_async_init(&s->loop, &s->stop, on_stop);
+    uv_async_init(&s->loop, &s->release, on_release);
     s->listener.data = s;
     s->stop.data = s;
+    s->release.data = s;
     uv_ip4_addr("127.0.0.1", port, &addr);
     rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
+#ifdef SO_TIMESTAMPNS
+    /* accepted sockets inherit it: arrival times are the kernel's (see the top) */
+    if (rc == 0 && uv_fileno((uv_handle_t *)&s->listener, &fd) == 0)
+        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+#else
+    (void)fd;
+    (void)on;
+#endif
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&s->listener, 512, on_connection);
     if (rc == 0)
@@ -472,6 +578,7 @@ int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct http
     if (rc != 0) {
         uv_close((uv_handle_t *)&s->listener, NULL);
         uv_close((uv_handle_t *)&s->stop, NULL);
+        uv_close((uv_handle_t *)&s->release, NULL);
         uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
         uv_mutex_destroy(&s->mu);
@@ -498,6 +605,11 @@ void httpd_stop(struct httpd *s)
     free(s->log);
     uv_mutex_destroy(&s->mu);
     free(s);
+}
+
+void httpd_release(struct httpd *s)
+{
+    uv_async_send(&s->release);
 }
 
 uint16_t httpd_port(const struct httpd *s)
@@ -559,6 +671,20 @@ char *httpd_log_header(struct httpd *s, uint64_t i, const char *name)
     }
     uv_mutex_unlock(&s->mu);
     return v;
+}
+
+int httpd_log_order(struct httpd *s, uint64_t i, uint64_t *recv_seq, uint64_t *done_seq)
+{
+    int rc = -1;
+
+    uv_mutex_lock(&s->mu);
+    if (i < s->nlog) {
+        *recv_seq = s->log[i].recv_seq;
+        *done_seq = s->log[i].done_seq;
+        rc = 0;
+    }
+    uv_mutex_unlock(&s->mu);
+    return rc;
 }
 
 int httpd_log_times(struct httpd *s, uint64_t i, int64_t *recv_ms, int64_t *done_ms)

@@ -3,8 +3,9 @@
  * The server runs on its own thread with its own libuv loop, listening on 127.0.0.1 with an
  * ephemeral port, so a test's code (and the loop it drives) is never blocked by it. Every
  * request is passed to a handler that fills in a response and may ask for misbehaviour: a
- * delay before answering, trickling one chunk at a time, resetting or closing the connection
- * without a response, or raw bytes (for malformed responses). Keep-alive is supported, so
+ * delay before answering, holding the answer until the test releases it, trickling one chunk
+ * at a time, resetting or closing the connection without a response, or raw bytes (for
+ * malformed responses). Keep-alive is supported, so
  * clients can reuse connections. Every request is logged (method, target, headers, body).
  *
  * Ownership: httpd_start allocates and starts the thread; httpd_stop stops it, joins, frees.
@@ -41,6 +42,7 @@ enum httpd_action {
 struct httpd_response {
     enum httpd_action action;
     unsigned delay_ms;         /* wait this long before the first byte */
+    bool hold;                 /* first wait for httpd_release (a stall that ends on cue) */
     unsigned trickle_ms;       /* > 0: send trickle_bytes every trickle_ms */
     size_t trickle_bytes;
     bool close_after;          /* close the connection after this response */
@@ -54,6 +56,8 @@ typedef void httpd_handler_fn(const struct httpd_request *req, struct httpd_resp
 /* Start on 127.0.0.1:port (0 = ephemeral). 0 or a negative errno. */
 int httpd_start(uint16_t port, httpd_handler_fn *handler, void *arg, struct httpd **out);
 void httpd_stop(struct httpd *s);
+/* Let every held response go on, and hold none from now on. Any thread, the handler's too. */
+void httpd_release(struct httpd *s);
 uint16_t httpd_port(const struct httpd *s);
 /* "http://127.0.0.1:PORT" + path, into buf. Returns buf. */
 char *httpd_url(const struct httpd *s, const char *path, char *buf, size_t cap);
@@ -76,9 +80,15 @@ uint64_t httpd_hits(struct httpd *s, const char *target);
 char *httpd_log_target(struct httpd *s, uint64_t i);
 /* Copy of the i-th request's header value, or NULL; caller frees. */
 char *httpd_log_header(struct httpd *s, uint64_t i, const char *name);
-/* When the i-th request arrived and when its response was fully handed to the kernel (ms on
- * uv_hrtime's clock; done is 0 while it is not, or when there was no response). 0 or -1. */
+/* When the i-th request arrived (its first bytes, by the kernel's receive stamp: on loopback,
+ * when the client wrote them, however busy this server was) and when its response's last bytes
+ * were handed to the kernel (read just before: never after the client could have them). ms on
+ * uv_hrtime's clock; done is 0 while not yet, or when there was no response. 0 or -1. */
 int httpd_log_times(struct httpd *s, uint64_t i, int64_t *recv_ms, int64_t *done_ms);
+/* The same two moments as places in the server's own order of events (1, 2, 3 ...; done is 0
+ * while not yet): exact where the ms times tie. Request j was in progress when i came in iff
+ * recv_seq(j) < recv_seq(i) and done_seq(j) is 0 or above recv_seq(i). 0 or -1. */
+int httpd_log_order(struct httpd *s, uint64_t i, uint64_t *recv_seq, uint64_t *done_seq);
 /* Copy of the i-th request's body (and its length), or NULL; caller frees. */
 char *httpd_log_body(struct httpd *s, uint64_t i, size_t *len);
 

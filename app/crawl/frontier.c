@@ -1,9 +1,10 @@
 /* app/crawl/frontier.c: per-host queues with ready and waiting heaps (see frontier.h).
  *
  * Invariants, whenever no frontier function runs:
- * - a host is in the ready heap iff it is eligible (queued work, below per_host, robots known
- *   or its robots job first in line) and its next_ms has come; in the waiting heap iff it is
- *   eligible and next_ms is still ahead; in neither otherwise;
+ * - a host is in the ready heap iff it is eligible (queued work, below per_host, no paced job
+ *   whose request has not gone out, robots known or its robots job first in line) and its
+ *   next_ms has come; in the waiting heap iff it is eligible and next_ms is still ahead; in
+ *   neither otherwise;
  * - levels[d] counts the jobs of depth d queued or in progress; unfinished counts all jobs
  *   added and not yet done (frontier_join waits for it to reach 0). */
 #include "app/crawl/frontier.h"
@@ -34,6 +35,7 @@ struct frontier_host {
     size_t capheap;
     size_t queued;
     unsigned active;
+    unsigned unsent;                /* taken paced jobs whose request has not gone out */
     int64_t next_ms;                /* earliest start of its next job */
     int64_t delay_ms;
     enum robots_state robots;
@@ -194,6 +196,8 @@ static bool eligible(const struct frontier *f, const struct frontier_host *h)
         return false;
     if (f->o.per_host && h->active >= f->o.per_host)
         return false;
+    if (h->unsent > 0)
+        return false; /* its next time is not known until that request goes out */
     return h->robots != ROBOTS_PENDING || h->robots_first;
 }
 
@@ -265,11 +269,77 @@ static struct frontier_job *job_heap_pop(struct frontier_host *h)
     return top;
 }
 
-/* Queue a job on its host: at the back (bfs), the front (dfs, retries) or by priority. */
+static size_t level_of(uint32_t depth)
+{
+    return depth < LEVELS ? depth : LEVELS - 1;
+}
+
+/* bfs hands out a host's first job only when no shallower job is left anywhere, so a host's
+ * queue must stay in depth order: a shallower job behind a deeper one would wait for its own
+ * level forever. Jobs mostly come in that order (links found at the current level are one
+ * deeper), so the queue is a FIFO list; a job that would break it (a redirect hop keeps its
+ * page's depth, a sitemap's URLs are depth 0, a retried job goes first) turns the host's queue
+ * into a heap by (depth, order of adding) for good. The robots job is not a page: it comes
+ * first whatever its depth (see lower_robots_job). */
+static bool breaks_depth_order(const struct frontier_host *h, const struct frontier_job *j,
+                               bool front)
+{
+    const struct frontier_job *first = h->robots_first && h->head ? h->head->next : h->head;
+
+    if (j->kind == FRONTIER_ROBOTS || !first)
+        return false;
+    return front ? j->depth > first->depth : j->depth < h->tail->depth;
+}
+
+static int to_heap(struct frontier_host *h)
+{
+    struct frontier_job **a = core_calloc(h->queued + 8, sizeof(*a));
+    struct frontier_job *j, *next;
+
+    if (!a)
+        return -ENOMEM;
+    h->heap = a;
+    h->capheap = h->queued + 8;
+    h->nheap = 0;
+    for (j = h->head; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        (void)job_heap_push(h, j); /* there is room: it cannot fail */
+    }
+    h->head = NULL;
+    h->tail = NULL;
+    return 0;
+}
+
+/* The robots job goes first on its host, so it takes the depth of the host's shallowest job:
+ * in bfs a deeper robots job would wait for a level that waits for it. r is counted. */
+static void lower_robots_job(struct frontier *f, struct frontier_job *r, uint32_t depth)
+{
+    if (!r || depth >= r->depth)
+        return;
+    f->levels[level_of(r->depth)]--;
+    f->levels[level_of(depth)]++;
+    r->depth = depth;
+    if (level_of(depth) < f->level)
+        f->level = level_of(depth);
+}
+
+/* Queue a job on its host: at the back (bfs), the front (dfs, retries) or by priority (best,
+ * and bfs hosts whose jobs came out of depth order). */
 static int host_push(struct frontier *f, struct frontier_host *h, struct frontier_job *j,
                      bool front)
 {
-    if (f->o.order == FRONTIER_BEST) {
+    if (f->o.order == FRONTIER_BFS && !h->heap && breaks_depth_order(h, j, front)) {
+        int rc = to_heap(h);
+
+        if (rc < 0)
+            return rc;
+    }
+    if (j->kind != FRONTIER_ROBOTS && h->robots_first)
+        lower_robots_job(f, head_of(h), j->depth);
+    else if (j->kind == FRONTIER_ROBOTS && head_of(h)) /* a retried robots job */
+        lower_robots_job(f, j, head_of(h)->depth);
+    if (h->heap) {
         int rc = job_heap_push(h, j);
 
         if (rc < 0)
@@ -371,7 +441,7 @@ static struct frontier_job *job_new(const char *url, size_t len)
 
 static void count_in(struct frontier *f, struct frontier_job *j)
 {
-    uint32_t d = j->depth < LEVELS ? j->depth : LEVELS - 1;
+    size_t d = level_of(j->depth);
 
     j->seq = f->seq++;
     f->levels[d]++;
@@ -571,7 +641,9 @@ int frontier_add(struct frontier *f, const char *url, size_t len, size_t origin_
     j->host = h;
     j->fp = fp;
     j->depth = depth;
-    j->prio = (uint64_t)depth << 32 | path_len(url, len, origin_len);
+    j->prio = (uint64_t)depth << 32;
+    if (f->o.order == FRONTIER_BEST)
+        j->prio |= path_len(url, len, origin_len);
     j->kind = FRONTIER_PAGE;
     if (host_push(f, h, j, false) < 0) {
         core_free(j);
@@ -632,8 +704,9 @@ int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job 
                 j->denied = !f->o.allowed(h->rules, t, tlen);
             }
             h->active++;
-            if (!j->denied && h->delay_ms > 0)
-                h->next_ms = now + h->delay_ms;
+            j->paced = !j->denied && h->delay_ms > 0;
+            j->unsent = j->paced;
+            h->unsent += j->unsent;
             f->queued--;
             f->in_progress++;
             place(f, h);
@@ -649,11 +722,34 @@ int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job 
     }
 }
 
+/* A request of j went out now. core_now_ms() rounds down, so the mark is one ms on: never
+ * before the moment itself, and the next request goes out at least delay_ms after it. */
+static void mark_sent(struct frontier_host *h, struct frontier_job *j)
+{
+    int64_t at = core_now_ms() + 1 + h->delay_ms;
+
+    if (j->unsent) {
+        j->unsent = false;
+        h->unsent--;
+    }
+    if (h->delay_ms > 0 && at > h->next_ms)
+        h->next_ms = at;
+}
+
+void frontier_sent(struct frontier *f, struct frontier_job *j)
+{
+    mark_sent(j->host, j);
+    place(f, j->host);
+    signal_change(f);
+}
+
 void frontier_done(struct frontier *f, struct frontier_job *j)
 {
     struct frontier_host *h = j->host;
     uint32_t d = j->depth < LEVELS ? j->depth : LEVELS - 1;
 
+    if (j->unsent)
+        mark_sent(h, j); /* a cancelled transfer may have sent it before we heard: count it */
     h->active--;
     f->in_progress--;
     f->levels[d]--;
@@ -668,6 +764,8 @@ void frontier_retry(struct frontier *f, struct frontier_job *j, int64_t not_befo
 {
     struct frontier_host *h = j->host;
 
+    if (j->unsent)
+        mark_sent(h, j);
     h->active--;
     f->in_progress--;
     j->attempts++;
@@ -719,8 +817,9 @@ void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void 
     h->rules = rules;
     h->robots = ROBOTS_KNOWN;
     if (crawl_delay_ms > h->delay_ms) {
-        /* the robots.txt request itself counts: the first page waits a Crawl-delay too */
-        int64_t at = core_now_ms() + crawl_delay_ms;
+        /* the robots.txt request itself counts: the first page waits a Crawl-delay too (it went
+         * out before now; one ms more for the clock's rounding down, as in mark_sent) */
+        int64_t at = core_now_ms() + 1 + crawl_delay_ms;
 
         h->delay_ms = crawl_delay_ms;
         if (at > h->next_ms)
@@ -733,6 +832,11 @@ void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void 
 const char *frontier_host_origin(const struct frontier_host *h)
 {
     return h->origin;
+}
+
+int64_t frontier_host_next_ms(const struct frontier_host *h)
+{
+    return h->next_ms;
 }
 
 size_t frontier_queued(const struct frontier *f)

@@ -2,15 +2,25 @@
  *
  * Every URL waits in its host's queue (host = scheme://host:port): FIFO for bfs, LIFO for dfs,
  * a heap by (depth, path length) for best. A host is "ready" when it has queued work, fewer than
- * per_host jobs in progress, and its next allowed start time (the last start plus the host's
- * delay, or a retry's backoff) has come. Ready hosts wait in one heap ordered by the crawl order
- * of their first job; hosts that only wait for their time wait in a second heap ordered by that
- * time. Taking a job moves due hosts from the time heap to the ready heap and pops the best
- * ready host: O(log hosts) whatever their number, and no worker ever waits behind a slow host
- * while another host has a job ready.
+ * per_host jobs in progress, and its next allowed start time (the host's delay after its last
+ * request went out, or a retry's backoff) has come. Ready hosts wait in one heap ordered by the
+ * crawl order of their first job; hosts that only wait for their time wait in a second heap
+ * ordered by that time. Taking a job moves due hosts from the time heap to the ready heap and
+ * pops the best ready host: O(log hosts) whatever their number, and no worker ever waits
+ * behind a slow host while another host has a job ready.
+ *
+ * The delay is what the site sees: the gap between requests arriving, so it counts from when a
+ * request went out (frontier_sent, which the caller reports from the fetch client), not from
+ * when its job was taken: a job may wait for a connection (a TCP and TLS handshake, a
+ * connection limit) for any time, and a later job on a warm connection would then arrive hard
+ * on its heels. So while a taken job's request has not gone out, its host starts nothing else.
  *
  * bfs finishes each level before the next starts: a job of depth d is handed out only when no
  * job of a smaller depth is queued or in progress, so depths are the exact shortest distances.
+ * So a host's queue is kept in depth order (a job that arrives shallower than the queue's last,
+ * like a redirect hop or a sitemap's URL, turns that host's FIFO into a heap by depth and order
+ * of adding), and its robots job takes the depth of its shallowest job: a shallower job stuck
+ * behind a deeper one would wait for its own level forever.
  *
  * robots: with robots on, a host's first job is a FRONTIER_ROBOTS job for its robots.txt; its
  * other jobs are held back until frontier_host_set_robots is called for it, and every later job
@@ -19,8 +29,9 @@
  *
  * Never blocking a producer: adds never wait (workers both take and add, so a bounded frontier
  * whose adds wait could deadlock). Memory per queued URL: one allocation of
- * sizeof(struct frontier_job) (64 bytes) + URL length + 1; the parent URL is shared by every
- * job its page produced; per host: one struct frontier_host plus its origin string.
+ * sizeof(struct frontier_job) (64 bytes) + URL length + 1 (and a heap slot of 8 bytes for best,
+ * and for bfs hosts whose queue became a heap); the parent URL is shared by every job its page
+ * produced; per host: one struct frontier_host plus its origin string.
  * Ending: frontier_join returns when every job added has been done, including jobs waiting for
  * a retry time or a robots.txt: the crawl ends exactly when nothing is left.
  *
@@ -52,7 +63,7 @@ enum frontier_order {
 struct frontier_opts {
     enum frontier_order order;
     unsigned per_host;          /* jobs in progress per host at most, 0 = no limit */
-    int64_t delay_ms;           /* between job starts on one host */
+    int64_t delay_ms;           /* between requests going out to one host */
     bool robots;                /* fetch each host's robots.txt before its pages */
     /* A host's rules (from frontier_host_set_robots): may target (path and query) be taken? */
     bool (*allowed)(const void *rules, const char *target, size_t len);
@@ -84,11 +95,14 @@ struct frontier_job {
     void *extra;                     /* caller's block (core_malloc'ed), freed with the job */
     uint64_t fp;                     /* visited-set fingerprint of url */
     uint64_t seq;                    /* order of adding */
-    uint64_t prio;                   /* best: depth << 32 | path length */
+    uint64_t prio;                   /* depth << 32, | path length for best (in heaps) */
     uint32_t depth;                  /* depth when added (the visited set has the current one) */
     uint16_t attempts;               /* times handed out before (retries) */
     uint8_t kind;                    /* enum frontier_kind */
-    bool denied;                     /* set by take: robots.txt disallows it */
+    bool denied : 1;                 /* set by take: robots.txt disallows it */
+    bool paced : 1;                  /* set by take: its host has a delay, so each request
+                                        the job sends must be reported (frontier_sent) */
+    bool unsent : 1;                 /* the frontier's: paced, and no request out yet */
     char url[];
 };
 
@@ -109,6 +123,10 @@ int frontier_add(struct frontier *f, const char *url, size_t len, size_t origin_
  * 0 and *job, -EPIPE when closed and nothing is left, -ECANCELED, or -ETIMEDOUT when an
  * enclosing core_wait_for deadline passes first. */
 int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job **job);
+/* A request of a taken job went out (its bytes were handed to the kernel, as fetch's on_sent
+ * says): the host's next job starts no sooner than its delay from now. Call it for every
+ * request of a paced job; a paced job that ends without one counts as sent when it ends. */
+void frontier_sent(struct frontier *f, struct frontier_job *job);
 /* Finish a taken job and free it. */
 void frontier_done(struct frontier *f, struct frontier_job *job);
 /* Put a taken job back at the head of its host's queue; the host starts nothing before
@@ -125,6 +143,8 @@ size_t frontier_close(struct frontier *f, bool immediate);
 void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void *rules,
                               int64_t crawl_delay_ms);
 const char *frontier_host_origin(const struct frontier_host *h);
+/* When the host may send its next request (core_now_ms() clock; in the past: now). */
+int64_t frontier_host_next_ms(const struct frontier_host *h);
 
 size_t frontier_queued(const struct frontier *f);
 size_t frontier_in_progress(const struct frontier *f);

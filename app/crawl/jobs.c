@@ -143,6 +143,47 @@ void crawl__on_dropped(const struct frontier_job *job, void *arg)
     emit(c, &rec, ch->last_error ? error_of(ch->last_error) : CRAWL_E_CANCELLED);
 }
 
+/* --- requests ----------------------------------------------------------------------------- */
+
+/* A paced job's host delay counts from when each of its requests goes out (frontier.h), so the
+ * frontier hears of every one from the fetch client. */
+struct sent_note {
+    struct frontier *f;
+    struct frontier_job *job;
+};
+
+static void on_sent(void *arg)
+{
+    const struct sent_note *n = arg;
+
+    frontier_sent(n->f, n->job);
+}
+
+/* When a job that failed may try again: its backoff, or the server's Retry-After, from now
+ * (one ms on, as the ms clock rounds down: never sooner than asked). */
+static int64_t retry_time(struct crawl *c, const struct frontier_job *job,
+                          const struct fetch_result *res)
+{
+    return core_now_ms() + 1 + retry_backoff_delay(&c->backoff, job->attempts + 1u,
+                                                   res->retry_after_s);
+}
+
+/* GET url (the job's own, or a robots.txt redirect's) for job. */
+static int fetch_for(struct core_coro *co, struct crawl *c, struct frontier_job *job,
+                     const char *url, struct fetch_result *res)
+{
+    struct sent_note note = {c->frontier, job};
+    struct fetch_request req;
+
+    memset(&req, 0, sizeof(req));
+    req.url = url;
+    if (job->paced) {
+        req.on_sent = on_sent;
+        req.sent_arg = &note; /* on_sent runs only while the transfer is in flight */
+    }
+    return fetch_client_do(co, c->http, &req, res);
+}
+
 /* --- one page ----------------------------------------------------------------------------- */
 
 struct analysis {
@@ -346,7 +387,7 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     parse_visited_set_state(c->visited, job->fp, CRAWL_URL_ACTIVE);
     fetch_result_init(&res);
     page_output_init(&a.out);
-    rc = fetch_client_get(co, c->http, job->url, &res);
+    rc = fetch_for(co, c, job, job->url, &res);
     rec.fetch_ms += res.ms_total;
     rec.attempts = job->attempts + 1u;
     if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping &&
@@ -357,9 +398,7 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
         ch->last_status = res.status;
         ch->last_error = rc;
         c->st.retries++;
-        frontier_retry(c->frontier, job,
-                       core_now_ms() + retry_backoff_delay(&c->backoff, job->attempts + 1u,
-                                                     res.retry_after_s));
+        frontier_retry(c->frontier, job, retry_time(c, job, &res));
         fetch_result_free(&res);
         return JOB_REQUEUED;
     }
@@ -435,11 +474,10 @@ enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct fr
 
     c->st.sitemaps_fetched++;
     fetch_result_init(&res);
-    rc = fetch_client_get(co, c->http, job->url, &res);
+    rc = fetch_for(co, c, job, job->url, &res);
     if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
         c->st.retries++;
-        frontier_retry(c->frontier, job, core_now_ms() + retry_backoff_delay(&c->backoff,
-                       job->attempts + 1u, res.retry_after_s));
+        frontier_retry(c->frontier, job, retry_time(c, job, &res));
         fetch_result_free(&res);
         return JOB_REQUEUED;
     }
@@ -500,13 +538,16 @@ enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct fro
         return JOB_DONE;
     c->st.robots_fetched++;
     for (;;) {
+        int64_t next = frontier_host_next_ms(job->host);
+
         fetch_result_init(&res);
-        rc = fetch_client_get(co, c->http, url.data, &res);
+        /* a redirect's request is spaced from the one before like any request to the host */
+        rc = hops > 0 && next > core_now_ms() ? core_sleep(co, next) : 0;
+        if (rc == 0)
+            rc = fetch_for(co, c, job, url.data, &res);
         if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
             c->st.retries++;
-            frontier_retry(c->frontier, job,
-                           core_now_ms() + retry_backoff_delay(&c->backoff, job->attempts + 1u,
-                                                         res.retry_after_s));
+            frontier_retry(c->frontier, job, retry_time(c, job, &res));
             fetch_result_free(&res);
             core_buf_free(&url);
             return JOB_REQUEUED;

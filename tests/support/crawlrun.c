@@ -42,7 +42,6 @@ void crawlrun_setup(struct crawlrun *r, struct site *s, const char *const *seeds
     crawl_config_init(&r->cfg);
     r->cfg.workers = 16;
     r->cfg.max_depth = 3;
-    r->cfg.fetch.timeout_ms = 3000;
     r->cfg.retry_base_ms = 50;
     for (i = 0; i < n && i < 4; i++) {
         snprintf(r->seeds_buf[i], sizeof(r->seeds_buf[i]), "%s", seeds[i]);

@@ -1,7 +1,8 @@
 /* tests/support/crawlrun.h: run the crawl engine against a test site and keep what it said.
  *
  * crawlrun_setup fills a config with test-friendly defaults (16 workers, depth 3, short
- * timeouts and backoff, scope any, every host name connected to the site's server), the
+ * backoff, scope any, every host name connected to the site's server; the crawler's own
+ * generous timeouts, which only a stalling server reaches, loaded machine or not), the
  * caller adjusts it, crawlrun_go runs the crawl to its end under a watchdog. Records and
  * --skipped lines are captured for the assertions.
  *

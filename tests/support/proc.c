@@ -61,24 +61,38 @@ void proc_start(struct proc *p, const char *const *argv, const char *stdin_path)
     }
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec ts = {0, ms * 1000 * 1000};
+
+    nanosleep(&ts, NULL);
+}
+
 int proc_wait(struct proc *p, int timeout_ms)
 {
-    struct timespec ts = {0, 5 * 1000 * 1000};
-    int waited = 0, st;
+    int64_t deadline = now_ms() + timeout_ms;
+    int st;
 
     for (;;) {
         pid_t r = waitpid(p->pid, &st, WNOHANG);
 
         if (r == p->pid)
             break;
-        if (waited >= timeout_ms) {
+        if (now_ms() >= deadline) {
             kill(p->pid, SIGKILL);
             waitpid(p->pid, &st, 0);
             fprintf(stderr, "proc: trawl did not end within %d ms; killed\n", timeout_ms);
             abort();
         }
-        nanosleep(&ts, NULL);
-        waited += 5;
+        pause_ms(5);
     }
     p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     return p->status;
@@ -88,6 +102,57 @@ int proc_run(struct proc *p, const char *const *argv, int timeout_ms)
 {
     proc_start(p, argv, NULL);
     return proc_wait(p, timeout_ms);
+}
+
+/* Is sig pending for pid? kill() leaves it in the process's set (ShdPnd in /proc/PID/status)
+ * until one of its threads takes it; SigPnd is the main thread's own. */
+static bool pending(pid_t pid, int sig)
+{
+    unsigned long long bit = 1ull << (sig - 1);
+    char path[64], line[256];
+    bool yes = false;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return false; /* gone: nothing is pending any more */
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long long mask;
+
+        if ((sscanf(line, "SigPnd: %llx", &mask) == 1 || sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
+            (mask & bit))
+            yes = true;
+    }
+    fclose(f);
+    return yes;
+}
+
+void proc_signal(struct proc *p, int sig)
+{
+    int64_t deadline = now_ms() + PROC_WATCHDOG_MS;
+
+    kill(p->pid, sig);
+    while (pending(p->pid, sig)) {
+        if (now_ms() >= deadline) {
+            fprintf(stderr, "proc: trawl did not take signal %d\n", sig);
+            abort();
+        }
+        pause_ms(1);
+    }
+}
+
+void proc_wait_until(bool (*cond)(void *arg), void *arg)
+{
+    int64_t deadline = now_ms() + PROC_WATCHDOG_MS;
+
+    while (!cond(arg)) {
+        if (now_ms() >= deadline) {
+            fprintf(stderr, "proc: the condition did not come about\n");
+            abort();
+        }
+        pause_ms(5);
+    }
 }
 
 char *proc_slurp(const char *path)

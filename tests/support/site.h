@@ -6,10 +6,15 @@
  * another host name: a crawler that leaves its scope shows up in the log with that Host).
  * Unknown paths get 404.
  *
+ * Pages can be held, so tests order events instead of guessing at times: a held page is
+ * answered only once enough requests are held at the same moment, or once a page marked
+ * "releases" has been answered; from then on nothing is held.
+ *
  * Ownership: the table is borrowed and must outlive the server. */
 #ifndef TRAWL_TESTS_SITE_H
 #define TRAWL_TESTS_SITE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,14 +34,19 @@ struct site_page {
     const char *fail_headers;   /* extra header lines of those failures */
     enum httpd_action fail_action; /* or misbehave (HTTPD_HANG, HTTPD_RESET...) for them */
     size_t body_len;            /* > 0: body is binary, this long, and not expanded */
+    unsigned hold;              /* > 0: held until this many requests are held at once
+                                   (SITE_HOLD_FOREVER: never), or a releases page is answered */
+    bool releases;              /* answering it lets the held pages go (httpd_release) */
 };
 
 #define SITE_MAX_PAGES 512
+#define SITE_HOLD_FOREVER UINT_MAX
 
 struct site {
     const struct site_page *pages;
     size_t npages;
     unsigned hits[SITE_MAX_PAGES];  /* requests per page so far (server thread) */
+    unsigned held;                  /* requests held so far (server thread) */
     struct httpd *srv;
     char base[64];
 };
@@ -52,7 +62,7 @@ uint64_t site_foreign_hosts(struct site *s);
 /* Requests for host (without port) and path. */
 uint64_t site_host_hits(struct site *s, const char *host, const char *path);
 /* The most requests for host (NULL = any) that were in progress at the same time, from the
- * log's arrival and completion times. */
+ * server's order of arrivals and completions. */
 unsigned site_max_overlap(struct site *s, const char *host);
 /* The smallest gap between two consecutive request arrivals for host, in ms (-1 if < 2). */
 int64_t site_min_gap(struct site *s, const char *host);
