@@ -132,6 +132,7 @@ int main(void)
     char *page = realistic_page(&len, &nlinks);
     struct parse_html_opts o;
     struct parse_html_result r;
+    unsigned defer;
     bool ok;
 
     parse_html_opts_init(&o);
@@ -176,7 +177,7 @@ int main(void)
         struct parse__html_sink s;
 
         parse__html_sink_init(&s, &o, len);
-        if (parse__html_scan(page, len, false, &s) != 0)
+        if (parse__html_scan(page, len, false, true, &defer, &s) != 0 || defer)
             abort();
         parse__html_sink_free(&s);
     });
@@ -186,7 +187,7 @@ int main(void)
         if (parse__html_cost_ok(page, len, 1000, &ok) != 0 || !ok)
             abort();
         parse__html_sink_init(&s, &o, len);
-        if (parse__html_scan(page, len, false, &s) != 0)
+        if (parse__html_scan(page, len, false, true, &defer, &s) != 0 || defer)
             abort();
         parse__html_sink_free(&s);
     });

@@ -1,91 +1,351 @@
 /* parse/html_scan.c: links, base, meta robots and title without building a tree.
  *
- * The fallback for pages gumbo should not see, and the whole of title_only mode. It runs
+ * The default reader of pages (gumbo reads only what this scanner hands back). It runs
  * html_tok.c over the page once and reacts to the tags that matter: a[href], area[href],
  * iframe[src], frame[src], link[rel~=next|prev][href], base[href], meta[name][content] and
- * title, decoding attribute values and title text the way the HTML tokenizer does. To agree
- * with gumbo on ordinary pages it tracks just enough tree state to choose the content model
- * after a start tag: inside <svg> and <math> (outside their HTML integration points) there
- * is no raw text, "<![CDATA[" opens a CDATA section and <title> is SVG's, not the page's.
- * Everything else about tree building (foster parenting, tags gumbo ignores inside <select>
- * or outside <frameset>) is left out: the results can differ only on malformed pages.
+ * title, decoding attribute values and title text the way the HTML tokenizer does. The aim
+ * is gumbo's answer, exactly: which of those tags are elements of the document (in the HTML
+ * namespace, or an SVG <a>, and not inside a <template>), and where raw text, CDATA and
+ * markup begin, which is the tree builder's decision.
  *
- * Linear in the input, with no memory but the sink's. */
+ * For ordinary HTML content no tree is needed: every tag the scanner reacts to becomes an
+ * element and raw-text elements are raw text in every insertion mode but a few. Those few
+ * are kept exactly, on a small stack of the open elements that change the rules:
+ *  - <select> (only <script> is raw text, <textarea>, <input> and <keygen> end it, every
+ *    other tag is ignored), <template> (its contents are not the document's; an end tag
+ *    </template> is the only way out, and a first <col> in it makes gumbo ignore all but
+ *    <col> and <template>), and frameset mode (only <frame> and <noframes> count);
+ *  - SVG and MathML, with every element inside them: foreign elements, their HTML and
+ *    MathML text integration points, and the HTML elements inside those, with the "in
+ *    body" rules for them (implied end tags, scopes, the special category), so that the
+ *    scanner knows the adjusted current node (no raw text, CDATA sections, an SVG <a> is a
+ *    link, <title> is SVG's) and when each one ends, comparing foreign end tags the way
+ *    gumbo 0.10.1 does (the raw text between "</" and ">", so "</svg >" ends nothing).
+ * What would need the rest of the tree is detected instead, and the scan gives up with a
+ * reason (strict mode) so that the caller can ask gumbo: an end tag that leaves SVG or
+ * MathML through HTML elements the scanner does not keep, tables, forms and misnested
+ * formatting inside an integration point, table tags inside a <select>, a <frameset> after
+ * the body may have begun, a second <base href> after a table (foster parenting puts tree
+ * order out of input order) and nesting past SCAN_DEPTH. In best-effort mode (pages too
+ * large or deep for gumbo) the scan carries on as if the markup were well formed.
+ *
+ * Linear in the input: each token costs O(1), or a walk over the bounded stack. No memory
+ * but the sink's. */
 #include <stdint.h>
 #include <string.h>
 
 #include "parse/html_int.h"
 
-struct scan {
-    struct parse__html_tok t;
-    struct parse__html_sink *sink;
-    bool title_only;
-    bool head_over;   /* title_only: a tag that cannot be in <head> has been seen */
-    size_t foreign;   /* open <svg> and <math> elements */
-    size_t ip;        /* open HTML integration points inside them */
-    bool ip_current;  /* ... and the last one is still the current node, as far as we know */
+#define SCAN_DEPTH 128 /* open elements kept; deeper SVG/MathML/select/template: gumbo */
+
+/* What a tag does in HTML content (the "in body" rules, and "in head" for head tags). */
+enum {
+    K_OTHER,     /* an ordinary element */
+    K_A, K_AREA, K_BASE, K_FRAME, K_IFRAME, K_LINK, K_META, K_TITLE,
+    K_SCRIPT, K_RAWTEXT, K_XMP, K_TEXTAREA, K_PLAINTEXT,
+    K_SVG, K_MATH, K_SELECT, K_TEMPLATE, K_FRAMESET,
+    K_IGNORED,   /* html, head, body, frame...: merged or ignored in body */
+    K_BODY,
+    K_TABLE,     /* table and its parts: their rules depend on the table insertion modes */
+    K_FORM,      /* the form element pointer */
+    K_HARD,      /* applet, marquee, object, isindex: markers, implied forms */
+    K_VOID,      /* inserted and popped at once */
+    K_HR,
+    K_BLOCK,     /* closes a <p>, then pushed */
+    K_HEADING, K_PRE, K_LI, K_DDDT, K_BUTTON, K_FMT, K_NOBR, K_OPTION, K_RUBY, K_RTP
 };
 
 enum {
-    K_OTHER, K_A, K_AREA, K_BASE, K_FRAME, K_IFRAME, K_LINK, K_META, K_TITLE, K_SCRIPT,
-    K_RAWTEXT, K_TEXTAREA, K_PLAINTEXT, K_SVG, K_MATH, K_IP, K_BREAKOUT, K_FONT, K_HEAD,
-    K_BODY
+    F_SPECIAL = 1 << 0,  /* gumbo's "special" category (HTML namespace) */
+    F_FMT = 1 << 1,      /* a formatting element */
+    F_IMPLIED = 1 << 2,  /* closed by "generate implied end tags" */
+    F_BREAKOUT = 1 << 3, /* its start tag ends SVG/MathML content */
+    F_HEAD = 1 << 4,     /* before the body, does not start it */
+    F_INHEAD = 1 << 5,   /* ... only before </head> */
+    F_NOTOK = 1 << 6,    /* sets frameset-ok to "not ok" */
+    F_BLOCKEND = 1 << 7, /* its end tag closes it if in scope */
+    F_SVGIP = 1 << 8,    /* an HTML integration point in SVG (foreignObject, desc, title) */
+    F_MATHIP = 1 << 9,   /* a MathML text integration point (mi, mo, mn, ms, mtext) */
+    F_ANNOT = 1 << 10,   /* annotation-xml */
+    F_MGLYPH = 1 << 11,  /* mglyph, malignmark: stay MathML in a text integration point */
+    F_LISTEND = 1 << 12  /* ol, ul: bound list item scope */
 };
 
-struct kname {
+struct tag {
     const char *name;
     unsigned char kind;
-    bool in_head; /* may appear in <head> without ending it */
+    unsigned short flags;
 };
 
-/* The tags the scanner reacts to (anything else is K_OTHER, which ends the head). */
-static const struct kname knames[] = {
-    {"a", K_A, false}, {"annotation-xml", K_IP, false}, {"area", K_AREA, false},
-    {"b", K_BREAKOUT, false}, {"base", K_BASE, true}, {"basefont", K_OTHER, true},
-    {"bgsound", K_OTHER, true}, {"big", K_BREAKOUT, false}, {"blockquote", K_BREAKOUT, false},
-    {"body", K_BODY, false}, {"br", K_BREAKOUT, false}, {"center", K_BREAKOUT, false},
-    {"code", K_BREAKOUT, false}, {"dd", K_BREAKOUT, false}, {"desc", K_IP, false},
-    {"div", K_BREAKOUT, false}, {"dl", K_BREAKOUT, false}, {"dt", K_BREAKOUT, false},
-    {"em", K_BREAKOUT, false}, {"embed", K_BREAKOUT, false}, {"font", K_FONT, false},
-    {"foreignobject", K_IP, false}, {"frame", K_FRAME, false}, {"h1", K_BREAKOUT, false},
-    {"h2", K_BREAKOUT, false}, {"h3", K_BREAKOUT, false}, {"h4", K_BREAKOUT, false},
-    {"h5", K_BREAKOUT, false}, {"h6", K_BREAKOUT, false}, {"head", K_HEAD, true},
-    {"hr", K_BREAKOUT, false}, {"html", K_OTHER, true}, {"i", K_BREAKOUT, false},
-    {"iframe", K_IFRAME, false}, {"img", K_BREAKOUT, false}, {"li", K_BREAKOUT, false},
-    {"link", K_LINK, true}, {"listing", K_BREAKOUT, false}, {"math", K_MATH, false},
-    {"menu", K_BREAKOUT, false}, {"meta", K_META, true}, {"mi", K_IP, false},
-    {"mn", K_IP, false}, {"mo", K_IP, false}, {"ms", K_IP, false}, {"mtext", K_IP, false},
-    {"nobr", K_BREAKOUT, false}, {"noembed", K_RAWTEXT, false}, {"noframes", K_RAWTEXT, true},
-    {"noscript", K_OTHER, true}, {"ol", K_BREAKOUT, false}, {"p", K_BREAKOUT, false},
-    {"plaintext", K_PLAINTEXT, false}, {"pre", K_BREAKOUT, false}, {"ruby", K_BREAKOUT, false},
-    {"s", K_BREAKOUT, false}, {"script", K_SCRIPT, true}, {"small", K_BREAKOUT, false},
-    {"span", K_BREAKOUT, false}, {"strike", K_BREAKOUT, false}, {"strong", K_BREAKOUT, false},
-    {"style", K_RAWTEXT, true}, {"sub", K_BREAKOUT, false}, {"sup", K_BREAKOUT, false},
-    {"svg", K_SVG, false}, {"table", K_BREAKOUT, false}, {"template", K_OTHER, true},
-    {"textarea", K_TEXTAREA, false}, {"title", K_TITLE, true}, {"tt", K_BREAKOUT, false},
-    {"u", K_BREAKOUT, false}, {"ul", K_BREAKOUT, false}, {"var", K_BREAKOUT, false},
-    {"xmp", K_RAWTEXT, false},
+#define S F_SPECIAL
+#define BO F_BREAKOUT
+#define BE F_BLOCKEND
+#define NO F_NOTOK
+
+/* Every name gumbo 0.10.1 knows (its GumboTag enum), sorted; any other is one "unknown" tag
+ * to gumbo, and unknown tags all compare equal in its HTML end tag rules. */
+static const struct tag tags[] = {
+    {"a", K_A, F_FMT},
+    {"abbr", K_OTHER, 0},
+    {"acronym", K_OTHER, 0},
+    {"address", K_BLOCK, S | BE},
+    {"annotation-xml", K_OTHER, F_ANNOT},
+    {"applet", K_HARD, S | NO},
+    {"area", K_AREA, S | NO},
+    {"article", K_BLOCK, S | BE},
+    {"aside", K_BLOCK, S | BE},
+    {"audio", K_OTHER, 0},
+    {"b", K_FMT, F_FMT | BO},
+    {"base", K_BASE, S | F_HEAD},
+    {"basefont", K_VOID, S | F_HEAD},
+    {"bdi", K_OTHER, 0},
+    {"bdo", K_OTHER, 0},
+    {"bgsound", K_VOID, S | F_HEAD},
+    {"big", K_FMT, F_FMT | BO},
+    {"blink", K_OTHER, 0},
+    {"blockquote", K_BLOCK, S | BE | BO},
+    {"body", K_BODY, S | BO},
+    {"br", K_VOID, S | NO | BO},
+    {"button", K_BUTTON, S | NO | BE},
+    {"canvas", K_OTHER, 0},
+    {"caption", K_TABLE, S},
+    {"center", K_BLOCK, S | BE | BO},
+    {"cite", K_OTHER, 0},
+    {"code", K_FMT, F_FMT | BO},
+    {"col", K_TABLE, S},
+    {"colgroup", K_TABLE, S},
+    {"data", K_OTHER, 0},
+    {"datalist", K_OTHER, 0},
+    {"dd", K_DDDT, S | F_IMPLIED | NO | BO},
+    {"del", K_OTHER, 0},
+    {"desc", K_OTHER, F_SVGIP},
+    {"details", K_BLOCK, S | BE},
+    {"dfn", K_OTHER, 0},
+    {"dir", K_BLOCK, S | BE},
+    {"div", K_BLOCK, S | BE | BO},
+    {"dl", K_BLOCK, S | BE | BO},
+    {"dt", K_DDDT, S | F_IMPLIED | NO | BO},
+    {"em", K_FMT, F_FMT | BO},
+    {"embed", K_VOID, S | NO | BO},
+    {"fieldset", K_BLOCK, S | BE},
+    {"figcaption", K_BLOCK, S | BE},
+    {"figure", K_BLOCK, S | BE},
+    {"font", K_FMT, F_FMT},
+    {"footer", K_BLOCK, S | BE},
+    {"foreignobject", K_OTHER, F_SVGIP},
+    {"form", K_FORM, S},
+    {"frame", K_FRAME, S},
+    {"frameset", K_FRAMESET, S},
+    {"h1", K_HEADING, S | BO},
+    {"h2", K_HEADING, S | BO},
+    {"h3", K_HEADING, S | BO},
+    {"h4", K_HEADING, S | BO},
+    {"h5", K_HEADING, S | BO},
+    {"h6", K_HEADING, S | BO},
+    {"head", K_IGNORED, S | F_HEAD | BO},
+    {"header", K_BLOCK, S | BE},
+    {"hgroup", K_BLOCK, S | BE},
+    {"hr", K_HR, S | NO | BO},
+    {"html", K_IGNORED, S | F_HEAD},
+    {"i", K_FMT, F_FMT | BO},
+    {"iframe", K_IFRAME, S | NO},
+    {"image", K_VOID, NO},
+    {"img", K_VOID, S | NO | BO},
+    {"input", K_VOID, S},
+    {"ins", K_OTHER, 0},
+    {"isindex", K_HARD, S | NO},
+    {"kbd", K_OTHER, 0},
+    {"keygen", K_VOID, NO},
+    {"label", K_OTHER, 0},
+    {"legend", K_OTHER, 0},
+    {"li", K_LI, S | F_IMPLIED | NO | BO},
+    {"link", K_LINK, S | F_HEAD},
+    {"listing", K_PRE, S | NO | BE | BO},
+    {"main", K_BLOCK, BE},
+    {"malignmark", K_OTHER, F_MGLYPH},
+    {"map", K_OTHER, 0},
+    {"mark", K_OTHER, 0},
+    {"marquee", K_HARD, S | NO},
+    {"math", K_MATH, 0},
+    {"menu", K_BLOCK, S | BE | BO},
+    {"menuitem", K_VOID, S | F_INHEAD},
+    {"meta", K_META, S | F_HEAD | BO},
+    {"meter", K_OTHER, 0},
+    {"mglyph", K_OTHER, F_MGLYPH},
+    {"mi", K_OTHER, F_MATHIP},
+    {"mn", K_OTHER, F_MATHIP},
+    {"mo", K_OTHER, F_MATHIP},
+    {"ms", K_OTHER, F_MATHIP},
+    {"mtext", K_OTHER, F_MATHIP},
+    {"multicol", K_OTHER, 0},
+    {"nav", K_BLOCK, S | BE},
+    {"nextid", K_OTHER, 0},
+    {"nobr", K_NOBR, F_FMT | BO},
+    {"noembed", K_RAWTEXT, S},
+    {"noframes", K_RAWTEXT, S | F_HEAD},
+    {"noscript", K_OTHER, S | F_INHEAD},
+    {"object", K_HARD, S | NO},
+    {"ol", K_BLOCK, S | BE | BO | F_LISTEND},
+    {"optgroup", K_OPTION, F_IMPLIED},
+    {"option", K_OPTION, F_IMPLIED},
+    {"output", K_OTHER, 0},
+    {"p", K_BLOCK, S | F_IMPLIED | BO},
+    {"param", K_VOID, S},
+    {"plaintext", K_PLAINTEXT, S},
+    {"pre", K_PRE, S | NO | BE | BO},
+    {"progress", K_OTHER, 0},
+    {"q", K_OTHER, 0},
+    {"rb", K_RUBY, F_IMPLIED},
+    {"rp", K_RTP, F_IMPLIED},
+    {"rt", K_RTP, F_IMPLIED},
+    {"rtc", K_RUBY, F_IMPLIED},
+    {"ruby", K_OTHER, BO},
+    {"s", K_FMT, F_FMT | BO},
+    {"samp", K_OTHER, 0},
+    {"script", K_SCRIPT, S | F_HEAD},
+    {"section", K_BLOCK, S | BE},
+    {"select", K_SELECT, S | NO},
+    {"small", K_FMT, F_FMT | BO},
+    {"source", K_VOID, 0},
+    {"spacer", K_OTHER, 0},
+    {"span", K_OTHER, BO},
+    {"strike", K_FMT, F_FMT | BO},
+    {"strong", K_FMT, F_FMT | BO},
+    {"style", K_RAWTEXT, S | F_HEAD},
+    {"sub", K_OTHER, BO},
+    {"summary", K_BLOCK, S | BE},
+    {"sup", K_OTHER, BO},
+    {"svg", K_SVG, 0},
+    {"table", K_TABLE, S | NO | BO},
+    {"tbody", K_TABLE, S},
+    {"td", K_TABLE, S},
+    {"template", K_TEMPLATE, S | F_HEAD | NO},
+    {"textarea", K_TEXTAREA, S | NO},
+    {"tfoot", K_TABLE, S},
+    {"th", K_TABLE, S},
+    {"thead", K_TABLE, S},
+    {"time", K_OTHER, 0},
+    {"title", K_TITLE, S | F_HEAD | F_SVGIP},
+    {"tr", K_TABLE, S},
+    {"track", K_VOID, 0},
+    {"tt", K_FMT, F_FMT | BO},
+    {"u", K_FMT, F_FMT | BO},
+    {"ul", K_BLOCK, S | BE | BO | F_LISTEND},
+    {"var", K_OTHER, BO},
+    {"video", K_OTHER, 0},
+    {"wbr", K_VOID, S | NO},
+    {"xmp", K_XMP, S | NO},
 };
 
-static const struct kname *lookup(const struct parse__html_tag *tag)
+#undef S
+#undef BO
+#undef BE
+#undef NO
+
+#define NTAGS (sizeof(tags) / sizeof(tags[0]))
+#define TAG_UNKNOWN ((unsigned short)NTAGS)
+#define NO_TAG ((unsigned short)0xFFFF) /* matches no element */
+
+static const struct tag unknown_tag = {"", K_OTHER, 0};
+
+/* The open elements the scanner keeps (see the opening comment). */
+enum { E_SVG, E_MATH, E_HTML, E_SELECT, E_TEMPLATE };
+
+/* What kind of integration point a foreign element is. */
+enum { IP_NONE, IP_HTML, IP_TEXT, IP_ANNOT /* annotation-xml that is not an HTML one */ };
+
+/* <template> contents: gumbo's template insertion mode, as far as it matters here. */
+enum { TM_INIT, TM_BODY, TM_COLGROUP };
+
+struct ent {
+    const char *raw;    /* the name as gumbo compares it in foreign end tags */
+    size_t rawlen;
+    unsigned char type; /* E_* */
+    unsigned char ip;   /* IP_*, foreign elements */
+    unsigned char tmode; /* TM_*, templates */
+    unsigned short tag; /* index in tags[], or TAG_UNKNOWN */
+};
+
+/* Where the page is, outside the kept elements (frameset mode and the start of the body). */
+enum { PH_HEAD, PH_AFTER_HEAD, PH_BODY, PH_FRAMESET, PH_AFTER_FRAMESET };
+
+struct scan {
+    struct parse__html_tok t;
+    struct parse__html_sink *sink;
+    const char *s;
+    bool title_only;
+    bool strict;
+    unsigned defer;        /* PARSE_HTML_DEFER_*: why a strict scan gave up */
+    bool head_over;        /* title_only: a tag that cannot be in <head> has been seen */
+    bool after_raw;        /* raw text was read: the next tag is the end tag that ended it */
+    unsigned char phase;   /* PH_* */
+    bool body_maybe;       /* text (or a comment) before the body: it may have begun */
+    bool frameset_not_ok;  /* gumbo's frameset-ok flag is surely "not ok" */
+    bool table_seen;
+    size_t frameset_depth;
+    size_t ntemplates;     /* E_TEMPLATE entries in st */
+    size_t n;
+    struct ent st[SCAN_DEPTH];
+};
+
+static unsigned short tag_index(const struct parse__html_tag *t)
 {
-    static const struct kname other = {"", K_OTHER, false};
     char name[16];
-    size_t lo = 0, hi = sizeof(knames) / sizeof(knames[0]), mid;
+    size_t lo = 0, hi = NTAGS, mid;
     int c;
 
-    parse__html_lower(tag->name, tag->name_len, name, sizeof(name));
+    parse__html_lower(t->name, t->name_len, name, sizeof(name));
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
-        c = strcmp(name, knames[mid].name);
+        c = strcmp(name, tags[mid].name);
         if (c == 0)
-            return &knames[mid];
+            return (unsigned short)mid;
         if (c < 0)
             hi = mid;
         else
             lo = mid + 1;
     }
-    return &other;
+    return TAG_UNKNOWN;
+}
+
+/* The index of a name in tags[] (which has it). */
+static unsigned short tag_named(const char *name)
+{
+    size_t lo = 0, hi = NTAGS, mid;
+    int c;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        c = strcmp(name, tags[mid].name);
+        if (c == 0)
+            return (unsigned short)mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return TAG_UNKNOWN;
+}
+
+static const struct tag *tag_at(unsigned short i)
+{
+    return i < NTAGS ? &tags[i] : &unknown_tag;
+}
+
+/* Give up (strict) or note that the result may not be gumbo's (best effort). True when the
+ * caller must stop: the main loop ends the scan. */
+static bool give_up(struct scan *sc, unsigned why)
+{
+    if (sc->defer == PARSE_HTML_DEFER_NONE)
+        sc->defer = why;
+    return sc->strict;
+}
+
+/* --- the sink --- */
+
+static bool in_template(const struct scan *sc)
+{
+    return sc->ntemplates > 0;
 }
 
 /* Decode attribute lname of tag into the sink's scratch buffer. False when it is absent. */
@@ -107,13 +367,13 @@ static const char *scratch(const struct scan *sc)
     return sc->sink->scratch.data ? sc->sink->scratch.data : "";
 }
 
-/* The href of a tag, or in SVG and MathML its xlink:href (gumbo adjusts foreign attributes
- * and names both "href"): the first of the two. */
-static bool href_attr(const struct parse__html_tag *tag, bool foreign, struct parse__html_attr *a)
+/* The href of an <a>, or in SVG also its xlink:href (gumbo adjusts foreign attributes and
+ * names both "href"): the first of the two. */
+static bool href_attr(const struct parse__html_tag *tag, bool svg, struct parse__html_attr *a)
 {
     const char *p = tag->attrs, *end = tag->attrs + tag->attrs_len;
 
-    if (!foreign)
+    if (!svg)
         return parse__html_attr_get(tag, "href", a);
     while (parse__html_attr_next(&p, end, a))
         if (parse__html_eq(a->name, a->name_len, "href") ||
@@ -123,15 +383,15 @@ static bool href_attr(const struct parse__html_tag *tag, bool foreign, struct pa
 }
 
 static int link(struct scan *sc, const struct parse__html_tag *tag, unsigned kind, const char *attr,
-                bool foreign)
+                bool svg)
 {
     struct parse__html_attr a;
     unsigned rel = 0;
     int rc;
 
-    if (sc->title_only)
+    if (sc->title_only || in_template(sc))
         return 0;
-    if (!(kind == PARSE_HTML_LINK_A ? href_attr(tag, foreign, &a) : parse__html_attr_get(tag, attr, &a)))
+    if (!(kind == PARSE_HTML_LINK_A ? href_attr(tag, svg, &a) : parse__html_attr_get(tag, attr, &a)))
         return 0;
     if (attr_decoded(sc, tag, "rel", &rc))
         rel = parse__html_rel(scratch(sc), sc->sink->scratch.len);
@@ -155,9 +415,14 @@ static int link(struct scan *sc, const struct parse__html_tag *tag, unsigned kin
 
 static int base(struct scan *sc, const struct parse__html_tag *tag)
 {
+    struct parse__html_attr a;
     int rc;
 
-    if (sc->title_only)
+    if (sc->title_only || in_template(sc) || !parse__html_attr_get(tag, "href", &a))
+        return 0;
+    /* the document's base is the first in tree order, and only foster parenting puts a
+     * later <base> before an earlier one */
+    if (sc->sink->base && sc->table_seen && give_up(sc, PARSE_HTML_DEFER_BASE))
         return 0;
     if (!attr_decoded(sc, tag, "href", &rc))
         return rc;
@@ -171,9 +436,9 @@ static int meta(struct scan *sc, const struct parse__html_tag *tag)
     size_t name_len;
     int rc;
 
-    /* both values go into scratch, one after the other */
-    if (!parse__html_attr_get(tag, "content", &a))
+    if (in_template(sc) || !parse__html_attr_get(tag, "content", &a))
         return 0;
+    /* both values go into scratch, one after the other */
     if (!attr_decoded(sc, tag, "name", &rc))
         return rc;
     name_len = b->len;
@@ -193,13 +458,634 @@ static int title(struct scan *sc, const struct parse__html_tag *tag)
 
     parse__html_tok_raw(&sc->t, PARSE__RAW_RCDATA, tag);
     parse__html_tok_next(&sc->t, &text);
-    if (!parse__html_sink_title_begin(sc->sink, tag->offset))
+    sc->after_raw = true;
+    if (in_template(sc) || !parse__html_sink_title_begin(sc->sink, tag->offset))
         return 0;
     core_buf_reset(&sc->sink->scratch);
     rc = parse__html_decode(text.text, text.text_len, false, &sc->sink->scratch);
     if (rc == 0)
         rc = parse__html_sink_title_more(sc->sink, scratch(sc), sc->sink->scratch.len);
     return rc;
+}
+
+/* --- the stack --- */
+
+static struct ent *top(struct scan *sc)
+{
+    return sc->n > 0 ? &sc->st[sc->n - 1] : NULL;
+}
+
+static bool is_foreign(const struct ent *e)
+{
+    return e->type == E_SVG || e->type == E_MATH;
+}
+
+/* Ends "has an element in scope" walks: the HTML integration points of SVG and MathML
+ * (every annotation-xml, as in gumbo) and <template>; the HTML ones (applet, caption, table,
+ * ...) are never kept. */
+static bool is_boundary(const struct ent *e)
+{
+    return e->type == E_TEMPLATE || (is_foreign(e) && e->ip != IP_NONE);
+}
+
+/* Gumbo's special category; SVG's <title> is not in it (unlike the spec's). */
+static bool is_special(const struct ent *e)
+{
+    if (e->type == E_SELECT || e->type == E_TEMPLATE)
+        return true;
+    if (e->type == E_HTML)
+        return (tag_at(e->tag)->flags & F_SPECIAL) != 0;
+    if (e->type == E_SVG)
+        return e->ip == IP_HTML && tag_at(e->tag)->kind != K_TITLE;
+    return e->ip != IP_NONE;
+}
+
+static bool html_is(const struct ent *e, unsigned short tag)
+{
+    return e->type == E_HTML && e->tag == tag;
+}
+
+static bool html_kind(const struct ent *e, unsigned kind)
+{
+    return e->type == E_HTML && tag_at(e->tag)->kind == kind;
+}
+
+static void pop(struct scan *sc)
+{
+    if (sc->st[sc->n - 1].type == E_TEMPLATE)
+        sc->ntemplates--;
+    sc->n--;
+}
+
+/* The name gumbo compares a foreign end tag with: the start tag's text up to white space
+ * (isspace, so also \v) or '/'. */
+static size_t raw_name_len(const struct parse__html_tag *tag)
+{
+    size_t i;
+
+    for (i = 0; i < tag->name_len; i++)
+        if (tag->name[i] == '\v')
+            break;
+    return i;
+}
+
+static bool push(struct scan *sc, unsigned type, unsigned short tag, const struct parse__html_tag *t)
+{
+    struct ent *e;
+
+    if (sc->n == SCAN_DEPTH) {
+        give_up(sc, PARSE_HTML_DEFER_NESTING);
+        return false;
+    }
+    e = &sc->st[sc->n++];
+    e->raw = t->name;
+    e->rawlen = raw_name_len(t);
+    e->type = (unsigned char)type;
+    e->ip = IP_NONE;
+    e->tmode = TM_INIT;
+    e->tag = tag;
+    if (type == E_TEMPLATE)
+        sc->ntemplates++;
+    return true;
+}
+
+/* Pop everything above entry i, and i: false (give up) when that would pop an HTML
+ * formatting element other than the top one's own end tag, whose entry in the list of
+ * active formatting elements gumbo would then re-create at the next text or tag. */
+static bool pop_to(struct scan *sc, size_t i)
+{
+    size_t j;
+
+    for (j = i; j < sc->n; j++)
+        if (sc->st[j].type == E_HTML && (tag_at(sc->st[j].tag)->flags & F_FMT) &&
+            give_up(sc, PARSE_HTML_DEFER_FOREIGN))
+            return false;
+    while (sc->n > i)
+        pop(sc);
+    return true;
+}
+
+/* "Generate implied end tags", except for elements of tag except. */
+static void implied_end_tags(struct scan *sc, unsigned short except)
+{
+    while (sc->n > 0 && sc->st[sc->n - 1].type == E_HTML && sc->st[sc->n - 1].tag != except &&
+           (tag_at(sc->st[sc->n - 1].tag)->flags & F_IMPLIED))
+        pop(sc);
+}
+
+enum { SCOPE_PLAIN, SCOPE_BUTTON, SCOPE_LIST };
+
+/* Walk down from the top for an HTML element of tag (or, with kind K_HEADING, any heading)
+ * in the given scope: 1 and *at when found, 0 when a boundary comes first, -1 when the
+ * walk leaves the kept elements (the answer depends on elements not kept). */
+static int in_scope(const struct scan *sc, unsigned short tag, unsigned scope, size_t *at)
+{
+    size_t i;
+
+    for (i = sc->n; i-- > 0;) {
+        const struct ent *e = &sc->st[i];
+
+        if (e->type == E_HTML && (e->tag == tag || (tag_at(tag)->kind == K_HEADING &&
+                                                    html_kind(e, K_HEADING)))) {
+            *at = i;
+            return 1;
+        }
+        if (is_boundary(e))
+            return 0;
+        if (scope == SCOPE_BUTTON && html_kind(e, K_BUTTON))
+            return 0;
+        if (scope == SCOPE_LIST && e->type == E_HTML && (tag_at(e->tag)->flags & F_LISTEND))
+            return 0;
+    }
+    return -1;
+}
+
+/* "Close the element" found by in_scope at i: implied end tags, then pop to it. */
+static bool close_at(struct scan *sc, size_t i)
+{
+    implied_end_tags(sc, sc->st[i].tag);
+    return pop_to(sc, i);
+}
+
+/* A start tag that closes a <p> in button scope first. */
+static bool close_p(struct scan *sc, unsigned short p)
+{
+    size_t i;
+    int r = in_scope(sc, p, SCOPE_BUTTON, &i);
+
+    if (r < 0)
+        return !give_up(sc, PARSE_HTML_DEFER_FOREIGN);
+    return r == 0 || close_at(sc, i);
+}
+
+/* <li>, <dd>, <dt>: close an open one of the same kind unless a special element (but
+ * address, div, p) comes first. */
+static bool close_list_item(struct scan *sc, unsigned kind)
+{
+    size_t i;
+
+    for (i = sc->n; i-- > 0;) {
+        const struct ent *e = &sc->st[i];
+
+        if (html_kind(e, kind))
+            return close_at(sc, i);
+        if (is_special(e) && !(e->type == E_HTML && (tag_at(e->tag)->kind == K_BLOCK) &&
+                               (!strcmp(tag_at(e->tag)->name, "address") ||
+                                !strcmp(tag_at(e->tag)->name, "div") ||
+                                !strcmp(tag_at(e->tag)->name, "p"))))
+            return true;
+    }
+    return !give_up(sc, PARSE_HTML_DEFER_FOREIGN);
+}
+
+/* --- content models and the elements the scanner reacts to --- */
+
+static void raw(struct scan *sc, const struct parse__html_tag *tag, unsigned kind)
+{
+    parse__html_tok_raw(&sc->t, kind, tag);
+}
+
+/* What every HTML start tag processed by the "in body" (or "in head") rules does besides
+ * changing the stack: links, base, meta, title, raw text, the frameset-ok flag. */
+static int html_leaf(struct scan *sc, const struct parse__html_tag *tag, const struct tag *k)
+{
+    if (k->flags & F_NOTOK)
+        sc->frameset_not_ok = true;
+    if (!(k->flags & (F_HEAD | F_INHEAD)))
+        sc->head_over = true;
+    switch (k->kind) {
+    case K_A:
+        return link(sc, tag, PARSE_HTML_LINK_A, "href", false);
+    case K_AREA:
+        return link(sc, tag, PARSE_HTML_LINK_AREA, "href", false);
+    case K_IFRAME:
+        raw(sc, tag, PARSE__RAW_RAWTEXT);
+        return link(sc, tag, PARSE_HTML_LINK_IFRAME, "src", false);
+    case K_LINK:
+        return link(sc, tag, PARSE_HTML_LINK_LINK_NEXT, "href", false);
+    case K_BASE:
+        return base(sc, tag);
+    case K_META:
+        return meta(sc, tag);
+    case K_TITLE:
+        return title(sc, tag);
+    case K_SCRIPT:
+        raw(sc, tag, PARSE__RAW_SCRIPT);
+        return 0;
+    case K_RAWTEXT:
+    case K_XMP:
+        raw(sc, tag, PARSE__RAW_RAWTEXT);
+        return 0;
+    case K_TEXTAREA:
+        raw(sc, tag, PARSE__RAW_RCDATA);
+        return 0;
+    case K_PLAINTEXT:
+        raw(sc, tag, PARSE__RAW_PLAINTEXT);
+        return 0;
+    case K_TABLE:
+        if (!strcmp(k->name, "table"))
+            sc->table_seen = true;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Whether annotation-xml's encoding makes it an HTML integration point (gumbo compares
+ * the decoded value, ignoring case). */
+static bool annotation_is_html(struct scan *sc, const struct parse__html_tag *tag, int *rc)
+{
+    const char *v;
+    size_t n;
+
+    if (!attr_decoded(sc, tag, "encoding", rc))
+        return false;
+    v = scratch(sc);
+    n = sc->sink->scratch.len;
+    return (n == 9 && parse__html_eq(v, n, "text/html")) ||
+           (n == 21 && parse__html_eq(v, n, "application/xhtml+xml"));
+}
+
+/* Push a foreign element of namespace type (E_SVG, E_MATH). */
+static int push_foreign(struct scan *sc, unsigned type, unsigned short t,
+                        const struct parse__html_tag *tag)
+{
+    const struct tag *k = tag_at(t);
+    unsigned ip = IP_NONE;
+    int rc = 0;
+
+    if (tag->self_closing)
+        return 0;
+    if (type == E_SVG && (k->flags & F_SVGIP))
+        ip = IP_HTML;
+    else if (type == E_MATH && (k->flags & F_MATHIP))
+        ip = IP_TEXT;
+    else if (type == E_MATH && (k->flags & F_ANNOT))
+        ip = annotation_is_html(sc, tag, &rc) ? IP_HTML : IP_ANNOT;
+    if (rc < 0)
+        return rc;
+    if (push(sc, type, t, tag))
+        sc->st[sc->n - 1].ip = (unsigned char)ip;
+    return 0;
+}
+
+static int template_start(struct scan *sc, unsigned short t, const struct parse__html_tag *tag)
+{
+    sc->frameset_not_ok = true;
+    push(sc, E_TEMPLATE, t, tag);
+    return 0;
+}
+
+/* </template> by the HTML rules: closes the innermost template, whatever is open in it. */
+static void template_end(struct scan *sc)
+{
+    size_t i;
+
+    if (sc->ntemplates == 0)
+        return;
+    for (i = sc->n; i-- > 0;)
+        if (sc->st[i].type == E_TEMPLATE)
+            break;
+    while (sc->n > i)
+        pop(sc);
+}
+
+/* A <frameset> start tag in the document's own HTML content. */
+static void frameset_start(struct scan *sc)
+{
+    if (sc->phase == PH_FRAMESET) {
+        sc->frameset_depth++;
+    } else if (sc->phase == PH_HEAD || sc->phase == PH_AFTER_HEAD) {
+        if (sc->body_maybe && give_up(sc, PARSE_HTML_DEFER_FRAMESET))
+            return;
+        sc->phase = PH_FRAMESET;
+        sc->frameset_depth = 1;
+    } else if (sc->phase == PH_BODY && !sc->frameset_not_ok) {
+        give_up(sc, PARSE_HTML_DEFER_FRAMESET); /* gumbo may replace the body with it */
+    }
+}
+
+/* Before the body: does this start tag begin it? (At the top level only.) */
+static void head_phase_start(struct scan *sc, const struct tag *k)
+{
+    if (sc->phase != PH_HEAD && sc->phase != PH_AFTER_HEAD)
+        return;
+    if (k->kind == K_FRAMESET)
+        return;
+    if ((k->flags & F_HEAD) || (sc->phase == PH_HEAD && (k->flags & F_INHEAD)))
+        return;
+    sc->phase = PH_BODY;
+    if (k->kind == K_BODY)
+        sc->frameset_not_ok = true;
+}
+
+/* The document's own HTML content, or a template's: the scanner keeps no HTML elements
+ * there, only what changes the rules. */
+static int loose_start(struct scan *sc, const struct parse__html_tag *tag, unsigned short t)
+{
+    const struct tag *k = tag_at(t);
+    struct ent *tp = top(sc);
+
+    if (tp && tp->type == E_TEMPLATE) {
+        if (tp->tmode == TM_COLGROUP) {
+            /* after a first <col>, gumbo ignores all but <col> and <template> */
+            return k->kind == K_TEMPLATE ? template_start(sc, t, tag) : 0;
+        }
+        if (tp->tmode == TM_INIT && !(k->flags & F_HEAD))
+            tp->tmode = !strcmp(k->name, "col") ? TM_COLGROUP : TM_BODY;
+        if (tp->tmode == TM_COLGROUP)
+            return 0;
+    } else {
+        if (sc->phase == PH_FRAMESET || sc->phase == PH_AFTER_FRAMESET) {
+            if (k->kind == K_RAWTEXT && !strcmp(k->name, "noframes")) {
+                raw(sc, tag, PARSE__RAW_RAWTEXT);
+            } else if (sc->phase == PH_FRAMESET && k->kind == K_FRAMESET) {
+                sc->frameset_depth++;
+            } else if (sc->phase == PH_FRAMESET && k->kind == K_FRAME) {
+                return link(sc, tag, PARSE_HTML_LINK_FRAME, "src", false);
+            }
+            return 0; /* everything else is ignored */
+        }
+        head_phase_start(sc, k);
+    }
+    switch (k->kind) {
+    case K_SVG:
+    case K_MATH:
+        sc->head_over = true;
+        return push_foreign(sc, k->kind == K_SVG ? E_SVG : E_MATH, t, tag);
+    case K_SELECT:
+        html_leaf(sc, tag, k);
+        push(sc, E_SELECT, t, tag);
+        return 0;
+    case K_TEMPLATE:
+        return template_start(sc, t, tag);
+    case K_FRAMESET:
+        if (!in_template(sc))
+            frameset_start(sc);
+        return 0;
+    case K_BODY:
+        if (!in_template(sc))
+            sc->frameset_not_ok = true;
+        sc->head_over = true;
+        return 0;
+    default:
+        return html_leaf(sc, tag, k);
+    }
+}
+
+static void loose_end(struct scan *sc, unsigned short t)
+{
+    const struct tag *k = tag_at(t);
+
+    if (k->kind == K_TEMPLATE) {
+        template_end(sc);
+        return;
+    }
+    if (sc->n > 0)
+        return;
+    if (sc->phase == PH_FRAMESET && k->kind == K_FRAMESET) {
+        if (--sc->frameset_depth == 0)
+            sc->phase = PH_AFTER_FRAMESET;
+    } else if (sc->phase == PH_HEAD || sc->phase == PH_AFTER_HEAD) {
+        if (!strcmp(k->name, "head"))
+            sc->phase = PH_AFTER_HEAD;
+        else if (!strcmp(k->name, "body") || !strcmp(k->name, "html") || !strcmp(k->name, "br"))
+            sc->phase = PH_BODY;
+    }
+    if (!strcmp(k->name, "head"))
+        sc->head_over = true;
+}
+
+/* <select>: only a few tags mean anything until it ends. */
+static int select_start(struct scan *sc, const struct parse__html_tag *tag, unsigned short t,
+                        bool *again)
+{
+    const struct tag *k = tag_at(t);
+
+    switch (k->kind) {
+    case K_SELECT:
+        pop(sc);
+        return 0;
+    case K_TEXTAREA:
+        pop(sc);
+        *again = true;
+        return 0;
+    case K_VOID:
+        if (!strcmp(k->name, "input") || !strcmp(k->name, "keygen")) {
+            pop(sc);
+            *again = true;
+        }
+        return 0;
+    case K_SCRIPT:
+        raw(sc, tag, PARSE__RAW_SCRIPT);
+        return 0;
+    case K_TEMPLATE:
+        return template_start(sc, t, tag);
+    case K_TABLE:
+        /* "in select in table" ends the select here, "in select" ignores the tag */
+        if (!strcmp(k->name, "colgroup") || !strcmp(k->name, "col"))
+            return 0;
+        if (give_up(sc, PARSE_HTML_DEFER_SELECT))
+            return 0;
+        pop(sc);
+        *again = true;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static void select_end(struct scan *sc, unsigned short t)
+{
+    const struct tag *k = tag_at(t);
+
+    if (k->kind == K_SELECT)
+        pop(sc);
+    else if (k->kind == K_TEMPLATE)
+        template_end(sc);
+    else if (k->kind == K_TABLE && strcmp(k->name, "colgroup") && strcmp(k->name, "col") &&
+             !give_up(sc, PARSE_HTML_DEFER_SELECT))
+        pop(sc);
+}
+
+/* An HTML start tag inside SVG or MathML (in an integration point), by the "in body" rules
+ * on the kept elements. Scopes end at the integration point, so they are all known. */
+static int kept_start(struct scan *sc, const struct parse__html_tag *tag, unsigned short t)
+{
+    const struct tag *k = tag_at(t);
+    size_t i;
+    int r;
+
+    switch (k->kind) {
+    case K_SVG:
+    case K_MATH:
+        return push_foreign(sc, k->kind == K_SVG ? E_SVG : E_MATH, t, tag);
+    case K_SELECT:
+        html_leaf(sc, tag, k);
+        push(sc, E_SELECT, t, tag);
+        return 0;
+    case K_TEMPLATE:
+        return template_start(sc, t, tag);
+    case K_IGNORED:
+    case K_BODY:
+    case K_FRAME:
+        return 0;
+    case K_TABLE:
+    case K_FORM:
+    case K_HARD:
+    case K_FRAMESET:
+        give_up(sc, PARSE_HTML_DEFER_FOREIGN);
+        return 0;
+    case K_BLOCK:
+    case K_PRE:
+    case K_HR:
+    case K_XMP:
+    case K_PLAINTEXT:
+        if (!close_p(sc, tag_named("p")))
+            return 0;
+        break;
+    case K_HEADING:
+        if (!close_p(sc, tag_named("p")))
+            return 0;
+        if (sc->n > 0 && html_kind(top(sc), K_HEADING))
+            pop(sc);
+        break;
+    case K_LI:
+    case K_DDDT:
+        if (!close_list_item(sc, k->kind) || !close_p(sc, tag_named("p")))
+            return 0;
+        break;
+    case K_BUTTON:
+        r = in_scope(sc, t, SCOPE_PLAIN, &i);
+        if (r < 0 && give_up(sc, PARSE_HTML_DEFER_FOREIGN))
+            return 0;
+        if (r > 0 && !close_at(sc, i))
+            return 0;
+        break;
+    case K_A:
+        /* an open <a> is closed first by the adoption agency, which is simple only when
+         * it is the current node; any other <a> kept is then taken off the stack (one
+         * outside SVG/MathML is not in scope, and is only forgotten) */
+        if (sc->n > 0 && html_is(top(sc), t))
+            pop(sc);
+        for (i = sc->n; i-- > 0 && sc->st[i].type != E_TEMPLATE;)
+            if (html_is(&sc->st[i], t) && give_up(sc, PARSE_HTML_DEFER_FOREIGN))
+                return 0;
+        break;
+    case K_NOBR:
+        r = in_scope(sc, t, SCOPE_PLAIN, &i);
+        if (r != 0 && give_up(sc, PARSE_HTML_DEFER_FOREIGN))
+            return 0;
+        break;
+    case K_OPTION:
+        if (sc->n > 0 && !strcmp(tag_at(top(sc)->tag)->name, "option") && top(sc)->type == E_HTML)
+            pop(sc);
+        break;
+    case K_RUBY:
+    case K_RTP:
+        r = in_scope(sc, tag_named("ruby"), SCOPE_PLAIN, &i);
+        if (r < 0 && give_up(sc, PARSE_HTML_DEFER_FOREIGN))
+            return 0;
+        if (r > 0)
+            implied_end_tags(sc, k->kind == K_RTP ? tag_named("rtc") : NO_TAG);
+        break;
+    default:
+        break;
+    }
+    switch (k->kind) {
+    case K_A:
+    case K_FMT:
+    case K_NOBR:
+    case K_BLOCK:
+    case K_HEADING:
+    case K_PRE:
+    case K_LI:
+    case K_DDDT:
+    case K_BUTTON:
+    case K_OPTION:
+    case K_RUBY:
+    case K_RTP:
+    case K_OTHER:
+        push(sc, E_HTML, t, tag);
+        break;
+    default: /* void, or raw text (pushed and popped around its text) */
+        break;
+    }
+    return html_leaf(sc, tag, k);
+}
+
+/* An HTML end tag by the "in body" rules, on the kept elements: inside an integration
+ * point, or an end tag that foreign content passed on because it reached one. */
+static void kept_end(struct scan *sc, unsigned short t)
+{
+    const struct tag *k = tag_at(t);
+    unsigned scope = SCOPE_PLAIN;
+    size_t i;
+    int r;
+
+    switch (k->kind) {
+    case K_TEMPLATE:
+        template_end(sc);
+        return;
+    case K_BODY:
+    case K_IGNORED: /* </body>, </html>: the body is not in scope */
+        if (strcmp(k->name, "head"))
+            return;
+        break;
+    case K_TABLE:
+    case K_FORM:
+    case K_HARD:
+        give_up(sc, PARSE_HTML_DEFER_FOREIGN);
+        return;
+    default:
+        if (!strcmp(k->name, "br"))
+            return; /* a <br>, inserted and popped */
+        break;
+    }
+    if (k->flags & F_FMT) {
+        /* the adoption agency: simple when the element is the current node; one outside
+         * SVG/MathML is not in scope, and the end tag is ignored */
+        if (html_is(top(sc), t)) {
+            pop(sc);
+            return;
+        }
+        for (i = sc->n; i-- > 0 && sc->st[i].type != E_TEMPLATE;)
+            if (html_is(&sc->st[i], t)) {
+                give_up(sc, PARSE_HTML_DEFER_FOREIGN);
+                return;
+            }
+        return;
+    }
+    if ((k->flags & F_BLOCKEND) || k->kind == K_LI || k->kind == K_DDDT || k->kind == K_HEADING ||
+        !strcmp(k->name, "p")) {
+        if (!strcmp(k->name, "p"))
+            scope = SCOPE_BUTTON;
+        else if (k->kind == K_LI)
+            scope = SCOPE_LIST;
+        r = in_scope(sc, t, scope, &i);
+        if (r < 0) {
+            give_up(sc, PARSE_HTML_DEFER_FOREIGN);
+        } else if (r > 0 && k->kind == K_HEADING) {
+            implied_end_tags(sc, NO_TAG);
+            pop_to(sc, i);
+        } else if (r > 0) {
+            close_at(sc, i);
+        }
+        return; /* not in scope: ignored ("</p>" makes an empty <p>) */
+    }
+    /* any other end tag: the nearest element of that name, unless a special one is nearer */
+    for (i = sc->n; i-- > 0;) {
+        const struct ent *e = &sc->st[i];
+
+        if (html_is(e, t)) {
+            close_at(sc, i);
+            return;
+        }
+        if (is_special(e))
+            return;
+    }
+    if (k->kind != K_SVG && k->kind != K_MATH)
+        give_up(sc, PARSE_HTML_DEFER_FOREIGN);
 }
 
 static bool font_breaks_out(const struct parse__html_tag *tag)
@@ -210,99 +1096,183 @@ static bool font_breaks_out(const struct parse__html_tag *tag)
            parse__html_attr_get(tag, "size", &a);
 }
 
+/* A start tag in foreign content (the current node is SVG or MathML and not an integration
+ * point for this tag). */
+static int foreign_start(struct scan *sc, const struct parse__html_tag *tag, unsigned short t,
+                         bool *again)
+{
+    const struct tag *k = tag_at(t);
+    unsigned type = top(sc)->type;
+    int rc = 0;
+
+    if ((k->flags & F_BREAKOUT) || (!strcmp(k->name, "font") && font_breaks_out(tag))) {
+        /* back to HTML content: pop to an HTML element or integration point, reprocess */
+        do
+            pop(sc);
+        while (sc->n > 0 && is_foreign(top(sc)) && top(sc)->ip != IP_HTML &&
+               top(sc)->ip != IP_TEXT);
+        *again = true;
+        return 0;
+    }
+    if (type == E_SVG && k->kind == K_A)
+        rc = link(sc, tag, PARSE_HTML_LINK_A, "href", true);
+    if (rc == 0)
+        rc = push_foreign(sc, type, t, tag);
+    return rc;
+}
+
+/* strncasecmp over two equal lengths, as gumbo compares foreign tag names (it stops at a
+ * NUL in both). */
+static bool name_eq(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t i;
+
+    if (an != bn)
+        return false;
+    for (i = 0; i < an; i++) {
+        char x = a[i], y = b[i];
+
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y + 32);
+        if (x != y)
+            return false;
+        if (x == '\0')
+            return true;
+    }
+    return true;
+}
+
+/* An end tag in foreign content: it closes the nearest foreign element of the same name
+ * (by the text between "</" and ">", so any space or attribute makes it match none), or
+ * goes on to the HTML rules at the first HTML element. */
+static void foreign_end(struct scan *sc, const struct parse__html_tag *tag, unsigned short t)
+{
+    const size_t rawlen = (size_t)(tag->attrs + tag->attrs_len - 1 - tag->name);
+    const struct tag *k = tag_at(t);
+    size_t i;
+
+    for (i = sc->n; i-- > 0;) {
+        const struct ent *e = &sc->st[i];
+
+        if (!is_foreign(e)) {
+            if (e->type == E_HTML) {
+                kept_end(sc, t);
+                return;
+            }
+            break;
+        }
+        if (name_eq(e->raw, e->rawlen, tag->name, rawlen)) {
+            while (sc->n > i)
+                pop(sc);
+            return;
+        }
+    }
+    /* the HTML rules, on elements the scanner does not keep: what they do is known for
+     * </template>, </br> (a <br>, inserted and popped) and </svg>, </math> (no HTML element
+     * has those names, so "any other end tag" ignores them) */
+    if (k->kind == K_TEMPLATE)
+        template_end(sc);
+    else if (strcmp(k->name, "br") && k->kind != K_SVG && k->kind != K_MATH)
+        give_up(sc, PARSE_HTML_DEFER_FOREIGN);
+}
+
+/* Whether a start tag goes to the HTML rules although the current node is foreign. */
+static bool html_content(const struct ent *e, unsigned short t)
+{
+    const struct tag *k = tag_at(t);
+
+    return e->ip == IP_HTML || (e->ip == IP_TEXT && !(k->flags & F_MGLYPH)) ||
+           (e->ip == IP_ANNOT && k->kind == K_SVG);
+}
+
 static int start_tag(struct scan *sc, const struct parse__html_tag *tag)
 {
-    const struct kname *k = lookup(tag);
-    bool foreign = sc->foreign > 0 && sc->ip == 0;
+    const unsigned short t = tag_index(tag);
+    bool again;
+    int rc;
 
-    if (foreign && (k->kind == K_BREAKOUT || (k->kind == K_FONT && font_breaks_out(tag)))) {
-        sc->foreign = 0; /* gumbo pops back to HTML content */
-        sc->ip = 0;
-        foreign = false;
-    }
-    if (!foreign && !k->in_head)
-        sc->head_over = true;
-    sc->ip_current = false;
-    switch (k->kind) {
-    case K_A:
-        return link(sc, tag, PARSE_HTML_LINK_A, "href", foreign);
-    case K_AREA:
-        return link(sc, tag, PARSE_HTML_LINK_AREA, "href", foreign);
-    case K_FRAME:
-        return link(sc, tag, PARSE_HTML_LINK_FRAME, "src", foreign);
-    case K_IFRAME:
-        if (!foreign)
-            parse__html_tok_raw(&sc->t, PARSE__RAW_RAWTEXT, tag);
-        return link(sc, tag, PARSE_HTML_LINK_IFRAME, "src", foreign);
-    case K_LINK:
-        return link(sc, tag, PARSE_HTML_LINK_LINK_NEXT, "href", foreign);
-    case K_BASE:
-        return base(sc, tag);
-    case K_META:
-        return meta(sc, tag);
-    case K_TITLE:
-        if (!foreign)
-            return title(sc, tag);
-        sc->ip++; /* SVG's <title> holds HTML */
-        sc->ip_current = true;
-        return 0;
-    case K_SCRIPT:
-        if (!foreign)
-            parse__html_tok_raw(&sc->t, PARSE__RAW_SCRIPT, tag);
-        return 0;
-    case K_RAWTEXT:
-        if (!foreign)
-            parse__html_tok_raw(&sc->t, PARSE__RAW_RAWTEXT, tag);
-        return 0;
-    case K_TEXTAREA:
-        if (!foreign)
-            parse__html_tok_raw(&sc->t, PARSE__RAW_RCDATA, tag);
-        return 0;
-    case K_PLAINTEXT:
-        if (!foreign)
-            parse__html_tok_raw(&sc->t, PARSE__RAW_PLAINTEXT, tag);
-        return 0;
-    case K_SVG:
-    case K_MATH:
-        if (!tag->self_closing && sc->ip == 0)
-            sc->foreign++;
-        return 0;
-    case K_IP:
-        if (foreign && !tag->self_closing) {
-            sc->ip++;
-            sc->ip_current = true;
-        }
-        return 0;
-    default:
-        return 0;
-    }
+    do {
+        const struct ent *tp = top(sc);
+
+        again = false;
+        if (!tp || tp->type == E_TEMPLATE)
+            rc = loose_start(sc, tag, t);
+        else if (tp->type == E_SELECT)
+            rc = select_start(sc, tag, t, &again);
+        else if (tp->type == E_HTML || html_content(tp, t))
+            rc = kept_start(sc, tag, t);
+        else
+            rc = foreign_start(sc, tag, t, &again);
+    } while (rc == 0 && again && !(sc->strict && sc->defer != PARSE_HTML_DEFER_NONE));
+    return rc;
 }
 
 static void end_tag(struct scan *sc, const struct parse__html_tag *tag)
 {
-    const struct kname *k = lookup(tag);
+    const unsigned short t = tag_index(tag);
+    const struct ent *tp = top(sc);
 
-    switch (k->kind) {
-    case K_SVG:
-    case K_MATH:
-        if (sc->ip == 0 && sc->foreign > 0)
-            sc->foreign--;
-        break;
-    case K_IP:
-    case K_TITLE:
-        if (sc->ip > 0)
-            sc->ip--;
-        sc->ip_current = false;
-        break;
-    case K_HEAD:
-        sc->head_over = true;
-        break;
-    default:
-        break;
-    }
+    if (!tp || tp->type == E_TEMPLATE)
+        loose_end(sc, t);
+    else if (tp->type == E_SELECT)
+        select_end(sc, t);
+    else if (tp->type == E_HTML)
+        kept_end(sc, t);
+    else
+        foreign_end(sc, tag, t);
 }
 
-int parse__html_scan(const char *s, size_t len, bool title_only, struct parse__html_sink *sink)
+/* Whether s[0..n) has anything but white space (text, or a comment or doctype). */
+static bool has_text(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\f' && s[i] != '\r')
+            return true;
+    return false;
+}
+
+/* Whether s has a numeric character reference ("&#" digits, or "&#x" hex digits) worth
+ * 2^31 or more: gumbo 0.10.1 adds the digits up in an int, so the value wraps around, and the
+ * negative ones go wrong in odd ways (-1 is its "no character", taken for the end of the
+ * input). It may be anywhere (text, any attribute), so the whole input is looked at. */
+static bool huge_numeric_ref(const char *s, size_t len)
+{
+    const char *p = s, *end = s + len;
+
+    while ((p = memchr(p, '&', (size_t)(end - p))) != NULL) {
+        uint64_t v = 0;
+        bool hex;
+
+        p++;
+        if (p == end || *p != '#')
+            continue;
+        p++;
+        hex = p < end && (*p == 'x' || *p == 'X');
+        if (hex)
+            p++;
+        for (; p < end; p++) {
+            unsigned d;
+
+            if (*p >= '0' && *p <= '9')
+                d = (unsigned)(*p - '0');
+            else if (hex && ((*p | 32) >= 'a' && (*p | 32) <= 'f'))
+                d = (unsigned)((*p | 32) - 'a' + 10);
+            else
+                break;
+            v = v * (hex ? 16 : 10) + d;
+            if (v >= (1u << 31))
+                return true;
+        }
+    }
+    return false;
+}
+
+int parse__html_scan(const char *s, size_t len, bool title_only, bool strict, unsigned *defer,
+                     struct parse__html_sink *sink)
 {
     struct scan sc;
     struct parse__html_tag tag;
@@ -311,23 +1281,48 @@ int parse__html_scan(const char *s, size_t len, bool title_only, struct parse__h
 
     memset(&sc, 0, sizeof(sc));
     sc.sink = sink;
+    sc.s = s;
     sc.title_only = title_only;
+    sc.strict = strict;
+    sc.phase = PH_HEAD;
+    if (huge_numeric_ref(s, len) && give_up(&sc, PARSE_HTML_DEFER_CHARREF)) {
+        *defer = sc.defer;
+        return 0;
+    }
     parse__html_tok_init(&sc.t, s, len);
     for (;;) {
+        const size_t from = sc.t.pos;
+
         /* gumbo's tokenizer opens CDATA sections when the current node is foreign, which
          * an integration point itself is */
-        sc.t.cdata = sc.foreign > 0 && (sc.ip == 0 || sc.ip_current);
+        sc.t.cdata = sc.n > 0 && is_foreign(top(&sc));
         type = parse__html_tok_next(&sc.t, &tag);
         if (type == PARSE__TOK_EOF)
             break;
+        /* text before the body begins it, which decides what a <frameset> does */
+        if (sc.n == 0 && (sc.phase == PH_HEAD || sc.phase == PH_AFTER_HEAD) && !sc.body_maybe &&
+            type != PARSE__TOK_RAW)
+            sc.body_maybe = has_text(s + from, tag.offset - from);
+        if (type == PARSE__TOK_RAW) {
+            sc.after_raw = true;
+            continue;
+        }
+        if (sc.after_raw) {
+            /* the raw-text element's end tag: gumbo pops that element, which the scanner
+             * never pushed */
+            sc.after_raw = false;
+            if (type == PARSE__TOK_END)
+                continue;
+        }
         if (type == PARSE__TOK_START)
             rc = start_tag(&sc, &tag);
         else if (type == PARSE__TOK_END)
             end_tag(&sc, &tag);
-        if (rc < 0)
+        if (rc < 0 || (strict && sc.defer != PARSE_HTML_DEFER_NONE))
             break;
         if (title_only && sc.head_over && sink->title_src != SIZE_MAX)
             break;
     }
+    *defer = sc.defer;
     return rc;
 }
