@@ -145,6 +145,8 @@ static void test_cli_usage_errors_exit_2(void **state)
                  "--order must be");
     expect_usage((const char *[]){"crawl", "--allow", "(", "http://127.0.0.1:1/", NULL},
                  "bad --allow regex");
+    expect_usage((const char *[]){"crawl", "--html-parser", "tidy", "http://127.0.0.1:1/", NULL},
+                 "--html-parser must be scanner or gumbo");
     expect_usage((const char *[]){"crawl", "mailto:x@example.com", "not a url", NULL},
                  "no valid seed");
 }
@@ -275,7 +277,10 @@ static void test_cli_summary_file_has_the_counts(void **state)
     expect_in(json, "\"links\":{\"found\":6,\"duplicates\":1,\"out_of_scope\":1,"
                     "\"beyond_depth\":1,\"not_followed\":1,\"traps\":0}");
     expect_in(json, "\"hosts\":1,\"robots\":{\"fetched\":1,\"disallowed\":0},"
-                    "\"sitemaps\":{\"listed\":0,\"fetched\":0,\"urls\":0},\"retries\":0,"
+                    "\"sitemaps\":{\"listed\":0,\"fetched\":0,\"urls\":0},");
+    expect_in(json, "\"html\":{\"scanner\":2,\"gumbo\":0,\"gumbo_why\":{\"asked\":0,"
+                    "\"foreign\":0,\"select\":0,\"frameset\":0,\"base\":0,\"nesting\":0,"
+                    "\"charref\":0},\"best_effort\":0},\"retries\":0,"
                     "\"interrupted\":false,\"not_reached\":0}");
     expect_in(json, "\"elapsed_ms\":");
     expect_in(json, "\"urls_per_second\":");
@@ -285,7 +290,48 @@ static void test_cli_summary_file_has_the_counts(void **state)
     expect_in(err, "2 ok, 1 HTTP errors, 0 failed");
     expect_in(err, "trawl: status: 2xx 2, 4xx 1\n");
     expect_in(err, "6 found, 1 duplicates, 1 out of scope, 1 beyond depth, 1 not followed, 0 traps");
+    expect_in(err, "trawl: HTML: 2 pages read by the scanner, 0 by gumbo\n");
     assert_int_equal(site_foreign_hosts(&s), 0);
+    free(json);
+    free(err);
+    proc_cleanup(&p);
+    site_stop(&s);
+}
+
+/* --html-parser gumbo: every page goes to gumbo, the same records come out, and the
+ * summary counts the pages by parser and reason. */
+static void test_cli_html_parser_gumbo_reads_every_page(void **state)
+{
+    struct site s;
+    struct proc p = {0};
+    char u[128], out1[160], out2[160], sum[160], *json, *err, *a, *b;
+
+    (void)state;
+    assert_int_equal(site_start(&s, fates, 3), 0);
+    proc_init(&p);
+    proc_path(&p, "scanner.jsonl", out1, sizeof(out1));
+    proc_path(&p, "gumbo.jsonl", out2, sizeof(out2));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "2", "-w", "1", "--per-host",
+                                                   "1", "-o", out1, url(&s, "/", u), NULL},
+                              20000), 0);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "2", "-w", "1", "--per-host",
+                                                   "1", "--html-parser", "gumbo", "-o", out2,
+                                                   "--summary", sum, url(&s, "/", u), NULL},
+                              20000), 0);
+    json = proc_slurp(sum);
+    expect_in(json, "\"html\":{\"scanner\":0,\"gumbo\":3,\"gumbo_why\":{\"asked\":3,");
+    err = proc_slurp(p.err);
+    expect_in(err, "trawl: HTML: 0 pages read by the scanner, 3 by gumbo (asked 3)\n");
+    /* the same links and titles either way */
+    a = proc_slurp(out1);
+    b = proc_slurp(out2);
+    assert_true(strstr(a, "\"links_found\":4") != NULL);
+    assert_true(strstr(b, "\"links_found\":4") != NULL);
+    assert_true(strstr(a, "\"title\":\"deep\"") != NULL);
+    assert_true(strstr(b, "\"title\":\"deep\"") != NULL);
+    free(a);
+    free(b);
     free(json);
     free(err);
     proc_cleanup(&p);
@@ -455,6 +501,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_jsonl_file_is_complete_and_valid),
         cmocka_unit_test(test_cli_csv_file_has_header_and_quoted_fields),
         cmocka_unit_test(test_cli_summary_file_has_the_counts),
+        cmocka_unit_test(test_cli_html_parser_gumbo_reads_every_page),
         cmocka_unit_test(test_cli_unwritable_summary_fails_before_any_fetch),
         cmocka_unit_test(test_cli_seeds_from_a_file),
         cmocka_unit_test(test_cli_sigint_finishes_in_flight_and_exits_130),

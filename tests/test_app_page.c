@@ -12,6 +12,7 @@
 #include "app/crawl/page.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "parse/html.h"
 #include "parse/url.h"
 #include "tests/support/corotest.h"
 
@@ -637,9 +638,19 @@ static void test_page_deep_nesting_read_linearly(void **state)
     in = input(body.data);
     analyze(&in, &o);
     assert_false(o.deep_fallback); /* the scanner keeps no HTML elements: depth costs nothing */
+    assert_int_equal(o.parser, PARSE_HTML_SCANNER);
+    assert_int_equal(o.defer, PARSE_HTML_DEFER_NONE);
     assert_string_equal(o.title, "deep");
     LINKS(&o, "http://example.com/dir/first", "http://example.com/last");
     SKIPS(&o, {PAGE_SKIP_SCHEME, "mailto:x@y.z"});
+    page_output_free(&o);
+    /* asked for, gumbo would take too long: the scanner reads the page best effort */
+    in.html_parser = PARSE_HTML_GUMBO;
+    analyze(&in, &o);
+    assert_true(o.deep_fallback);
+    assert_int_equal(o.parser, PARSE_HTML_SCANNER);
+    assert_int_equal(o.defer, PARSE_HTML_DEFER_ASKED);
+    LINKS(&o, "http://example.com/dir/first", "http://example.com/last");
     page_output_free(&o);
     core_buf_free(&body);
 }

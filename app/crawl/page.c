@@ -106,10 +106,13 @@ int page_analyze(const struct page_input *in, struct page_output *out)
     ho.follow_nofollow = in->follow_nofollow;
     ho.keep_nofollow = true; /* so that the links not followed can be listed */
     ho.title_only = in->title_only;
+    ho.parser = in->html_parser;
     rc = parse_html_extract(utf8.data ? utf8.data : "", utf8.len, &ho, &h);
     if (rc < 0)
         goto out;
     out->meta_nofollow = h.meta_nofollow;
+    out->parser = h.parser;
+    out->defer = h.defer;
     out->deep_fallback = h.deep_fallback;
     out->links_found = h.nlinks; /* nofollow ones included: keep_nofollow returns them */
     if (h.title && !(out->title = core_strdup(h.title)))
