@@ -575,6 +575,7 @@ const char *parse_html_defer_name(unsigned why)
 {
     static const char *const names[PARSE_HTML_DEFER_COUNT] = {
         "none", "asked", "foreign", "select", "frameset", "base", "nesting", "charref",
+        "attrs",
     };
 
     return why < PARSE_HTML_DEFER_COUNT ? names[why] : "unknown";

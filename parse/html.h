@@ -69,6 +69,9 @@ enum parse_html_defer {
                                   scanner keeps */
     PARSE_HTML_DEFER_CHARREF,  /* a numeric character reference of 2^31 or more, which gumbo
                                   0.10.1 wraps around (and at -1 takes for the end of input) */
+    PARSE_HTML_DEFER_ATTRS,    /* a link, base or meta tag with a duplicate attribute without
+                                  a value (gumbo 0.10.1 glues its name to the next one's), or
+                                  with more than 64 attributes */
     PARSE_HTML_DEFER_COUNT
 };
 

@@ -341,11 +341,60 @@ static bool give_up(struct scan *sc, unsigned why)
     return sc->strict;
 }
 
+/* --- attributes --- */
+
+#define ATTRS_MAX 64 /* attributes of one tag the scanner checks for duplicates */
+
+/* Whether the attributes of a tag are beyond what parse__html_attr_get reads as gumbo does.
+ * It keeps the first of duplicate names, as gumbo does, but gumbo 0.10.1 has a quirk: a
+ * duplicate without a value leaves its name in the buffer the next attribute's name is
+ * read into ("<a x x href=y>" has attributes x and xhref). Such tags (and tags with more
+ * than ATTRS_MAX attributes, which are not looked through) go to gumbo. */
+static bool attrs_odd(const struct parse__html_tag *tag)
+{
+    struct parse__html_attr at[ATTRS_MAX];
+    const char *p = tag->attrs, *end = tag->attrs + tag->attrs_len;
+    size_t n = 0, i, k;
+
+    if (tag->nattrs < 2)
+        return false;
+    if (tag->nattrs > ATTRS_MAX)
+        return true;
+    while (n < ATTRS_MAX && parse__html_attr_next(&p, end, &at[n]))
+        n++;
+    for (i = 1; i < n; i++) {
+        if (at[i].value != at[i].name + at[i].name_len || at[i].value_len != 0)
+            continue; /* it has a value */
+        for (k = 0; k < i; k++) {
+            size_t j;
+
+            if (at[k].name_len != at[i].name_len)
+                continue;
+            for (j = 0; j < at[i].name_len; j++) {
+                char x = at[i].name[j], y = at[k].name[j];
+
+                if ((x >= 'A' && x <= 'Z' ? (char)(x + 32) : x) !=
+                    (y >= 'A' && y <= 'Z' ? (char)(y + 32) : y))
+                    break;
+            }
+            if (j == at[i].name_len)
+                return true;
+        }
+    }
+    return false;
+}
+
 /* --- the sink --- */
 
 static bool in_template(const struct scan *sc)
 {
     return sc->ntemplates > 0;
+}
+
+/* Before reading a tag's attributes: false when the scan must give up on them. */
+static bool attrs_readable(struct scan *sc, const struct parse__html_tag *tag)
+{
+    return !attrs_odd(tag) || !give_up(sc, PARSE_HTML_DEFER_ATTRS);
 }
 
 /* Decode attribute lname of tag into the sink's scratch buffer. False when it is absent. */
@@ -389,7 +438,7 @@ static int link(struct scan *sc, const struct parse__html_tag *tag, unsigned kin
     unsigned rel = 0;
     int rc;
 
-    if (sc->title_only || in_template(sc))
+    if (sc->title_only || in_template(sc) || !attrs_readable(sc, tag))
         return 0;
     if (!(kind == PARSE_HTML_LINK_A ? href_attr(tag, svg, &a) : parse__html_attr_get(tag, attr, &a)))
         return 0;
@@ -418,7 +467,8 @@ static int base(struct scan *sc, const struct parse__html_tag *tag)
     struct parse__html_attr a;
     int rc;
 
-    if (sc->title_only || in_template(sc) || !parse__html_attr_get(tag, "href", &a))
+    if (sc->title_only || in_template(sc) || !attrs_readable(sc, tag) ||
+        !parse__html_attr_get(tag, "href", &a))
         return 0;
     /* the document's base is the first in tree order, and only foster parenting puts a
      * later <base> before an earlier one */
@@ -436,7 +486,7 @@ static int meta(struct scan *sc, const struct parse__html_tag *tag)
     size_t name_len;
     int rc;
 
-    if (in_template(sc) || !parse__html_attr_get(tag, "content", &a))
+    if (in_template(sc) || !attrs_readable(sc, tag) || !parse__html_attr_get(tag, "content", &a))
         return 0;
     /* both values go into scratch, one after the other */
     if (!attr_decoded(sc, tag, "name", &rc))
@@ -698,7 +748,8 @@ static bool annotation_is_html(struct scan *sc, const struct parse__html_tag *ta
     const char *v;
     size_t n;
 
-    if (!attr_decoded(sc, tag, "encoding", rc))
+    *rc = 0;
+    if (!attrs_readable(sc, tag) || !attr_decoded(sc, tag, "encoding", rc))
         return false;
     v = scratch(sc);
     n = sc->sink->scratch.len;
@@ -779,6 +830,20 @@ static void head_phase_start(struct scan *sc, const struct tag *k)
         sc->frameset_not_ok = true;
 }
 
+/* The tags "in template" hands to the "in head" rules; any other start tag decides what the
+ * template's contents are (a first <col>: a column group, which ignores most tags). */
+static bool in_template_head(const struct tag *k)
+{
+    static const char *const names[] = {"base", "basefont", "bgsound", "link", "meta",
+                                        "noframes", "script", "style", "template", "title"};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(k->name, names[i]))
+            return true;
+    return false;
+}
+
 /* The document's own HTML content, or a template's: the scanner keeps no HTML elements
  * there, only what changes the rules. */
 static int loose_start(struct scan *sc, const struct parse__html_tag *tag, unsigned short t)
@@ -791,7 +856,7 @@ static int loose_start(struct scan *sc, const struct parse__html_tag *tag, unsig
             /* after a first <col>, gumbo ignores all but <col> and <template> */
             return k->kind == K_TEMPLATE ? template_start(sc, t, tag) : 0;
         }
-        if (tp->tmode == TM_INIT && !(k->flags & F_HEAD))
+        if (tp->tmode == TM_INIT && !in_template_head(k))
             tp->tmode = !strcmp(k->name, "col") ? TM_COLGROUP : TM_BODY;
         if (tp->tmode == TM_COLGROUP)
             return 0;
@@ -1088,10 +1153,12 @@ static void kept_end(struct scan *sc, unsigned short t)
         give_up(sc, PARSE_HTML_DEFER_FOREIGN);
 }
 
-static bool font_breaks_out(const struct parse__html_tag *tag)
+static bool font_breaks_out(struct scan *sc, const struct parse__html_tag *tag)
 {
     struct parse__html_attr a;
 
+    if (!attrs_readable(sc, tag))
+        return false;
     return parse__html_attr_get(tag, "color", &a) || parse__html_attr_get(tag, "face", &a) ||
            parse__html_attr_get(tag, "size", &a);
 }
@@ -1105,7 +1172,7 @@ static int foreign_start(struct scan *sc, const struct parse__html_tag *tag, uns
     unsigned type = top(sc)->type;
     int rc = 0;
 
-    if ((k->flags & F_BREAKOUT) || (!strcmp(k->name, "font") && font_breaks_out(tag))) {
+    if ((k->flags & F_BREAKOUT) || (!strcmp(k->name, "font") && font_breaks_out(sc, tag))) {
         /* back to HTML content: pop to an HTML element or integration point, reprocess */
         do
             pop(sc);
@@ -1224,14 +1291,45 @@ static void end_tag(struct scan *sc, const struct parse__html_tag *tag)
         foreign_end(sc, tag, t);
 }
 
-/* Whether s[0..n) has anything but white space (text, or a comment or doctype). */
+static size_t past_gt(const char *s, size_t n, size_t i)
+{
+    const char *p = i < n ? memchr(s + i, '>', n - i) : NULL;
+
+    return p ? (size_t)(p - s) + 1 : n;
+}
+
+/* Whether s[0..n), which the tokenizer read as text, comments, doctypes and bogus comments,
+ * has text other than white space (which would begin the body). */
 static bool has_text(const char *s, size_t n)
 {
-    size_t i;
+    size_t i = 0;
 
-    for (i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\f' && s[i] != '\r')
+    while (i < n) {
+        const char c = s[i];
+
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r') {
+            i++;
+        } else if (c != '<' || i + 1 >= n) {
             return true;
+        } else if (n - i >= 4 && !memcmp(s + i, "<!--", 4)) {
+            i += 4; /* a comment: "<!-->", "<!--->", or up to "-->" or "--!>" */
+            if (i < n && s[i] == '>') {
+                i++;
+            } else if (i + 1 < n && s[i] == '-' && s[i + 1] == '>') {
+                i += 2;
+            } else {
+                for (; i < n; i++)
+                    if ((n - i >= 3 && !memcmp(s + i, "-->", 3)) ||
+                        (n - i >= 4 && !memcmp(s + i, "--!>", 4)))
+                        break;
+                i = i < n ? past_gt(s, n, i) : n;
+            }
+        } else if (s[i + 1] == '!' || s[i + 1] == '?' || s[i + 1] == '/') {
+            i = past_gt(s, n, i + 1); /* doctype, bogus comment, "</>" */
+        } else {
+            return true; /* a '<' that starts nothing */
+        }
+    }
     return false;
 }
 

@@ -280,7 +280,7 @@ static void test_cli_summary_file_has_the_counts(void **state)
                     "\"sitemaps\":{\"listed\":0,\"fetched\":0,\"urls\":0},");
     expect_in(json, "\"html\":{\"scanner\":2,\"gumbo\":0,\"gumbo_why\":{\"asked\":0,"
                     "\"foreign\":0,\"select\":0,\"frameset\":0,\"base\":0,\"nesting\":0,"
-                    "\"charref\":0},\"best_effort\":0},\"retries\":0,"
+                    "\"charref\":0,\"attrs\":0},\"best_effort\":0},\"retries\":0,"
                     "\"interrupted\":false,\"not_reached\":0}");
     expect_in(json, "\"elapsed_ms\":");
     expect_in(json, "\"urls_per_second\":");
