@@ -73,6 +73,7 @@ enum {
 
 struct tag {
     const char *name;
+    unsigned char len;
     unsigned char kind;
     unsigned short flags;
 };
@@ -84,169 +85,178 @@ struct tag {
 
 /* Every name gumbo 0.10.1 knows (its GumboTag enum), sorted; any other is one "unknown" tag
  * to gumbo, and unknown tags all compare equal in its HTML end tag rules. */
-static const struct tag tags[] = {
-    {"a", K_A, F_FMT},
-    {"abbr", K_OTHER, 0},
-    {"acronym", K_OTHER, 0},
-    {"address", K_BLOCK, S | BE},
-    {"annotation-xml", K_OTHER, F_ANNOT},
-    {"applet", K_HARD, S | NO},
-    {"area", K_AREA, S | NO},
-    {"article", K_BLOCK, S | BE},
-    {"aside", K_BLOCK, S | BE},
-    {"audio", K_OTHER, 0},
-    {"b", K_FMT, F_FMT | BO},
-    {"base", K_BASE, S | F_HEAD},
-    {"basefont", K_VOID, S | F_HEAD},
-    {"bdi", K_OTHER, 0},
-    {"bdo", K_OTHER, 0},
-    {"bgsound", K_VOID, S | F_HEAD},
-    {"big", K_FMT, F_FMT | BO},
-    {"blink", K_OTHER, 0},
-    {"blockquote", K_BLOCK, S | BE | BO},
-    {"body", K_BODY, S | BO},
-    {"br", K_VOID, S | NO | BO},
-    {"button", K_BUTTON, S | NO | BE},
-    {"canvas", K_OTHER, 0},
-    {"caption", K_TABLE, S},
-    {"center", K_BLOCK, S | BE | BO},
-    {"cite", K_OTHER, 0},
-    {"code", K_FMT, F_FMT | BO},
-    {"col", K_TABLE, S},
-    {"colgroup", K_TABLE, S},
-    {"data", K_OTHER, 0},
-    {"datalist", K_OTHER, 0},
-    {"dd", K_DDDT, S | F_IMPLIED | NO | BO},
-    {"del", K_OTHER, 0},
-    {"desc", K_OTHER, F_SVGIP},
-    {"details", K_BLOCK, S | BE},
-    {"dfn", K_OTHER, 0},
-    {"dir", K_BLOCK, S | BE},
-    {"div", K_BLOCK, S | BE | BO},
-    {"dl", K_BLOCK, S | BE | BO},
-    {"dt", K_DDDT, S | F_IMPLIED | NO | BO},
-    {"em", K_FMT, F_FMT | BO},
-    {"embed", K_VOID, S | NO | BO},
-    {"fieldset", K_BLOCK, S | BE},
-    {"figcaption", K_BLOCK, S | BE},
-    {"figure", K_BLOCK, S | BE},
-    {"font", K_FMT, F_FMT},
-    {"footer", K_BLOCK, S | BE},
-    {"foreignobject", K_OTHER, F_SVGIP},
-    {"form", K_FORM, S},
-    {"frame", K_FRAME, S},
-    {"frameset", K_FRAMESET, S},
-    {"h1", K_HEADING, S | BO},
-    {"h2", K_HEADING, S | BO},
-    {"h3", K_HEADING, S | BO},
-    {"h4", K_HEADING, S | BO},
-    {"h5", K_HEADING, S | BO},
-    {"h6", K_HEADING, S | BO},
-    {"head", K_IGNORED, S | F_HEAD | BO},
-    {"header", K_BLOCK, S | BE},
-    {"hgroup", K_BLOCK, S | BE},
-    {"hr", K_HR, S | NO | BO},
-    {"html", K_IGNORED, S | F_HEAD},
-    {"i", K_FMT, F_FMT | BO},
-    {"iframe", K_IFRAME, S | NO},
-    {"image", K_VOID, NO},
-    {"img", K_VOID, S | NO | BO},
-    {"input", K_VOID, S},
-    {"ins", K_OTHER, 0},
-    {"isindex", K_HARD, S | NO},
-    {"kbd", K_OTHER, 0},
-    {"keygen", K_VOID, NO},
-    {"label", K_OTHER, 0},
-    {"legend", K_OTHER, 0},
-    {"li", K_LI, S | F_IMPLIED | NO | BO},
-    {"link", K_LINK, S | F_HEAD},
-    {"listing", K_PRE, S | NO | BE | BO},
-    {"main", K_BLOCK, BE},
-    {"malignmark", K_OTHER, F_MGLYPH},
-    {"map", K_OTHER, 0},
-    {"mark", K_OTHER, 0},
-    {"marquee", K_HARD, S | NO},
-    {"math", K_MATH, 0},
-    {"menu", K_BLOCK, S | BE | BO},
-    {"menuitem", K_VOID, S | F_INHEAD},
-    {"meta", K_META, S | F_HEAD | BO},
-    {"meter", K_OTHER, 0},
-    {"mglyph", K_OTHER, F_MGLYPH},
-    {"mi", K_OTHER, F_MATHIP},
-    {"mn", K_OTHER, F_MATHIP},
-    {"mo", K_OTHER, F_MATHIP},
-    {"ms", K_OTHER, F_MATHIP},
-    {"mtext", K_OTHER, F_MATHIP},
-    {"multicol", K_OTHER, 0},
-    {"nav", K_BLOCK, S | BE},
-    {"nextid", K_OTHER, 0},
-    {"nobr", K_NOBR, F_FMT | BO},
-    {"noembed", K_RAWTEXT, S},
-    {"noframes", K_RAWTEXT, S | F_HEAD},
-    {"noscript", K_OTHER, S | F_INHEAD},
-    {"object", K_HARD, S | NO},
-    {"ol", K_BLOCK, S | BE | BO | F_LISTEND},
-    {"optgroup", K_OPTION, F_IMPLIED},
-    {"option", K_OPTION, F_IMPLIED},
-    {"output", K_OTHER, 0},
-    {"p", K_BLOCK, S | F_IMPLIED | BO},
-    {"param", K_VOID, S},
-    {"plaintext", K_PLAINTEXT, S},
-    {"pre", K_PRE, S | NO | BE | BO},
-    {"progress", K_OTHER, 0},
-    {"q", K_OTHER, 0},
-    {"rb", K_RUBY, F_IMPLIED},
-    {"rp", K_RTP, F_IMPLIED},
-    {"rt", K_RTP, F_IMPLIED},
-    {"rtc", K_RUBY, F_IMPLIED},
-    {"ruby", K_OTHER, BO},
-    {"s", K_FMT, F_FMT | BO},
-    {"samp", K_OTHER, 0},
-    {"script", K_SCRIPT, S | F_HEAD},
-    {"section", K_BLOCK, S | BE},
-    {"select", K_SELECT, S | NO},
-    {"small", K_FMT, F_FMT | BO},
-    {"source", K_VOID, 0},
-    {"spacer", K_OTHER, 0},
-    {"span", K_OTHER, BO},
-    {"strike", K_FMT, F_FMT | BO},
-    {"strong", K_FMT, F_FMT | BO},
-    {"style", K_RAWTEXT, S | F_HEAD},
-    {"sub", K_OTHER, BO},
-    {"summary", K_BLOCK, S | BE},
-    {"sup", K_OTHER, BO},
-    {"svg", K_SVG, 0},
-    {"table", K_TABLE, S | NO | BO},
-    {"tbody", K_TABLE, S},
-    {"td", K_TABLE, S},
-    {"template", K_TEMPLATE, S | F_HEAD | NO},
-    {"textarea", K_TEXTAREA, S | NO},
-    {"tfoot", K_TABLE, S},
-    {"th", K_TABLE, S},
-    {"thead", K_TABLE, S},
-    {"time", K_OTHER, 0},
-    {"title", K_TITLE, S | F_HEAD | F_SVGIP},
-    {"tr", K_TABLE, S},
-    {"track", K_VOID, 0},
-    {"tt", K_FMT, F_FMT | BO},
-    {"u", K_FMT, F_FMT | BO},
-    {"ul", K_BLOCK, S | BE | BO | F_LISTEND},
-    {"var", K_OTHER, BO},
-    {"video", K_OTHER, 0},
-    {"wbr", K_VOID, S | NO},
-    {"xmp", K_XMP, S | NO},
-};
+#define TAGS(X) \
+    X(T_A, "a", K_A, F_FMT) \
+    X(T_ABBR, "abbr", K_OTHER, 0) \
+    X(T_ACRONYM, "acronym", K_OTHER, 0) \
+    X(T_ADDRESS, "address", K_BLOCK, S | BE) \
+    X(T_ANNOTATION_XML, "annotation-xml", K_OTHER, F_ANNOT) \
+    X(T_APPLET, "applet", K_HARD, S | NO) \
+    X(T_AREA, "area", K_AREA, S | NO) \
+    X(T_ARTICLE, "article", K_BLOCK, S | BE) \
+    X(T_ASIDE, "aside", K_BLOCK, S | BE) \
+    X(T_AUDIO, "audio", K_OTHER, 0) \
+    X(T_B, "b", K_FMT, F_FMT | BO) \
+    X(T_BASE, "base", K_BASE, S | F_HEAD) \
+    X(T_BASEFONT, "basefont", K_VOID, S | F_HEAD) \
+    X(T_BDI, "bdi", K_OTHER, 0) \
+    X(T_BDO, "bdo", K_OTHER, 0) \
+    X(T_BGSOUND, "bgsound", K_VOID, S | F_HEAD) \
+    X(T_BIG, "big", K_FMT, F_FMT | BO) \
+    X(T_BLINK, "blink", K_OTHER, 0) \
+    X(T_BLOCKQUOTE, "blockquote", K_BLOCK, S | BE | BO) \
+    X(T_BODY, "body", K_BODY, S | BO) \
+    X(T_BR, "br", K_VOID, S | NO | BO) \
+    X(T_BUTTON, "button", K_BUTTON, S | NO | BE) \
+    X(T_CANVAS, "canvas", K_OTHER, 0) \
+    X(T_CAPTION, "caption", K_TABLE, S) \
+    X(T_CENTER, "center", K_BLOCK, S | BE | BO) \
+    X(T_CITE, "cite", K_OTHER, 0) \
+    X(T_CODE, "code", K_FMT, F_FMT | BO) \
+    X(T_COL, "col", K_TABLE, S) \
+    X(T_COLGROUP, "colgroup", K_TABLE, S) \
+    X(T_DATA, "data", K_OTHER, 0) \
+    X(T_DATALIST, "datalist", K_OTHER, 0) \
+    X(T_DD, "dd", K_DDDT, S | F_IMPLIED | NO | BO) \
+    X(T_DEL, "del", K_OTHER, 0) \
+    X(T_DESC, "desc", K_OTHER, F_SVGIP) \
+    X(T_DETAILS, "details", K_BLOCK, S | BE) \
+    X(T_DFN, "dfn", K_OTHER, 0) \
+    X(T_DIR, "dir", K_BLOCK, S | BE) \
+    X(T_DIV, "div", K_BLOCK, S | BE | BO) \
+    X(T_DL, "dl", K_BLOCK, S | BE | BO) \
+    X(T_DT, "dt", K_DDDT, S | F_IMPLIED | NO | BO) \
+    X(T_EM, "em", K_FMT, F_FMT | BO) \
+    X(T_EMBED, "embed", K_VOID, S | NO | BO) \
+    X(T_FIELDSET, "fieldset", K_BLOCK, S | BE) \
+    X(T_FIGCAPTION, "figcaption", K_BLOCK, S | BE) \
+    X(T_FIGURE, "figure", K_BLOCK, S | BE) \
+    X(T_FONT, "font", K_FMT, F_FMT) \
+    X(T_FOOTER, "footer", K_BLOCK, S | BE) \
+    X(T_FOREIGNOBJECT, "foreignobject", K_OTHER, F_SVGIP) \
+    X(T_FORM, "form", K_FORM, S) \
+    X(T_FRAME, "frame", K_FRAME, S) \
+    X(T_FRAMESET, "frameset", K_FRAMESET, S) \
+    X(T_H1, "h1", K_HEADING, S | BO) \
+    X(T_H2, "h2", K_HEADING, S | BO) \
+    X(T_H3, "h3", K_HEADING, S | BO) \
+    X(T_H4, "h4", K_HEADING, S | BO) \
+    X(T_H5, "h5", K_HEADING, S | BO) \
+    X(T_H6, "h6", K_HEADING, S | BO) \
+    X(T_HEAD, "head", K_IGNORED, S | F_HEAD | BO) \
+    X(T_HEADER, "header", K_BLOCK, S | BE) \
+    X(T_HGROUP, "hgroup", K_BLOCK, S | BE) \
+    X(T_HR, "hr", K_HR, S | NO | BO) \
+    X(T_HTML, "html", K_IGNORED, S | F_HEAD) \
+    X(T_I, "i", K_FMT, F_FMT | BO) \
+    X(T_IFRAME, "iframe", K_IFRAME, S | NO) \
+    X(T_IMAGE, "image", K_VOID, NO) \
+    X(T_IMG, "img", K_VOID, S | NO | BO) \
+    X(T_INPUT, "input", K_VOID, S) \
+    X(T_INS, "ins", K_OTHER, 0) \
+    X(T_ISINDEX, "isindex", K_HARD, S | NO) \
+    X(T_KBD, "kbd", K_OTHER, 0) \
+    X(T_KEYGEN, "keygen", K_VOID, NO) \
+    X(T_LABEL, "label", K_OTHER, 0) \
+    X(T_LEGEND, "legend", K_OTHER, 0) \
+    X(T_LI, "li", K_LI, S | F_IMPLIED | NO | BO) \
+    X(T_LINK, "link", K_LINK, S | F_HEAD) \
+    X(T_LISTING, "listing", K_PRE, S | NO | BE | BO) \
+    X(T_MAIN, "main", K_BLOCK, BE) \
+    X(T_MALIGNMARK, "malignmark", K_OTHER, F_MGLYPH) \
+    X(T_MAP, "map", K_OTHER, 0) \
+    X(T_MARK, "mark", K_OTHER, 0) \
+    X(T_MARQUEE, "marquee", K_HARD, S | NO) \
+    X(T_MATH, "math", K_MATH, 0) \
+    X(T_MENU, "menu", K_BLOCK, S | BE | BO) \
+    X(T_MENUITEM, "menuitem", K_VOID, S | F_INHEAD) \
+    X(T_META, "meta", K_META, S | F_HEAD | BO) \
+    X(T_METER, "meter", K_OTHER, 0) \
+    X(T_MGLYPH, "mglyph", K_OTHER, F_MGLYPH) \
+    X(T_MI, "mi", K_OTHER, F_MATHIP) \
+    X(T_MN, "mn", K_OTHER, F_MATHIP) \
+    X(T_MO, "mo", K_OTHER, F_MATHIP) \
+    X(T_MS, "ms", K_OTHER, F_MATHIP) \
+    X(T_MTEXT, "mtext", K_OTHER, F_MATHIP) \
+    X(T_MULTICOL, "multicol", K_OTHER, 0) \
+    X(T_NAV, "nav", K_BLOCK, S | BE) \
+    X(T_NEXTID, "nextid", K_OTHER, 0) \
+    X(T_NOBR, "nobr", K_NOBR, F_FMT | BO) \
+    X(T_NOEMBED, "noembed", K_RAWTEXT, S) \
+    X(T_NOFRAMES, "noframes", K_RAWTEXT, S | F_HEAD) \
+    X(T_NOSCRIPT, "noscript", K_OTHER, S | F_INHEAD) \
+    X(T_OBJECT, "object", K_HARD, S | NO) \
+    X(T_OL, "ol", K_BLOCK, S | BE | BO | F_LISTEND) \
+    X(T_OPTGROUP, "optgroup", K_OPTION, F_IMPLIED) \
+    X(T_OPTION, "option", K_OPTION, F_IMPLIED) \
+    X(T_OUTPUT, "output", K_OTHER, 0) \
+    X(T_P, "p", K_BLOCK, S | F_IMPLIED | BO) \
+    X(T_PARAM, "param", K_VOID, S) \
+    X(T_PLAINTEXT, "plaintext", K_PLAINTEXT, S) \
+    X(T_PRE, "pre", K_PRE, S | NO | BE | BO) \
+    X(T_PROGRESS, "progress", K_OTHER, 0) \
+    X(T_Q, "q", K_OTHER, 0) \
+    X(T_RB, "rb", K_RUBY, F_IMPLIED) \
+    X(T_RP, "rp", K_RTP, F_IMPLIED) \
+    X(T_RT, "rt", K_RTP, F_IMPLIED) \
+    X(T_RTC, "rtc", K_RUBY, F_IMPLIED) \
+    X(T_RUBY, "ruby", K_OTHER, BO) \
+    X(T_S, "s", K_FMT, F_FMT | BO) \
+    X(T_SAMP, "samp", K_OTHER, 0) \
+    X(T_SCRIPT, "script", K_SCRIPT, S | F_HEAD) \
+    X(T_SECTION, "section", K_BLOCK, S | BE) \
+    X(T_SELECT, "select", K_SELECT, S | NO) \
+    X(T_SMALL, "small", K_FMT, F_FMT | BO) \
+    X(T_SOURCE, "source", K_VOID, 0) \
+    X(T_SPACER, "spacer", K_OTHER, 0) \
+    X(T_SPAN, "span", K_OTHER, BO) \
+    X(T_STRIKE, "strike", K_FMT, F_FMT | BO) \
+    X(T_STRONG, "strong", K_FMT, F_FMT | BO) \
+    X(T_STYLE, "style", K_RAWTEXT, S | F_HEAD) \
+    X(T_SUB, "sub", K_OTHER, BO) \
+    X(T_SUMMARY, "summary", K_BLOCK, S | BE) \
+    X(T_SUP, "sup", K_OTHER, BO) \
+    X(T_SVG, "svg", K_SVG, 0) \
+    X(T_TABLE, "table", K_TABLE, S | NO | BO) \
+    X(T_TBODY, "tbody", K_TABLE, S) \
+    X(T_TD, "td", K_TABLE, S) \
+    X(T_TEMPLATE, "template", K_TEMPLATE, S | F_HEAD | NO) \
+    X(T_TEXTAREA, "textarea", K_TEXTAREA, S | NO) \
+    X(T_TFOOT, "tfoot", K_TABLE, S) \
+    X(T_TH, "th", K_TABLE, S) \
+    X(T_THEAD, "thead", K_TABLE, S) \
+    X(T_TIME, "time", K_OTHER, 0) \
+    X(T_TITLE, "title", K_TITLE, S | F_HEAD | F_SVGIP) \
+    X(T_TR, "tr", K_TABLE, S) \
+    X(T_TRACK, "track", K_VOID, 0) \
+    X(T_TT, "tt", K_FMT, F_FMT | BO) \
+    X(T_U, "u", K_FMT, F_FMT | BO) \
+    X(T_UL, "ul", K_BLOCK, S | BE | BO | F_LISTEND) \
+    X(T_VAR, "var", K_OTHER, BO) \
+    X(T_VIDEO, "video", K_OTHER, 0) \
+    X(T_WBR, "wbr", K_VOID, S | NO) \
+    X(T_XMP, "xmp", K_XMP, S | NO)
+
+#define TAG_ID(id, name, kind, flags) id,
+#define TAG_ENTRY(id, name, kind, flags) {name, sizeof(name) - 1, kind, flags},
+
+enum { TAGS(TAG_ID) NTAGS, TAG_UNKNOWN = NTAGS, NO_TAG = 0xFFFF /* matches no element */ };
+
+static const struct tag tags[] = {TAGS(TAG_ENTRY)};
 
 #undef S
 #undef BO
 #undef BE
 #undef NO
 
-#define NTAGS (sizeof(tags) / sizeof(tags[0]))
-#define TAG_UNKNOWN ((unsigned short)NTAGS)
-#define NO_TAG ((unsigned short)0xFFFF) /* matches no element */
+static const struct tag unknown_tag = {"", 0, K_OTHER, 0};
 
-static const struct tag unknown_tag = {"", K_OTHER, 0};
+/* Where the names of each first letter begin in tags[] (set up per scan: a few hundred
+ * instructions, and the scanner's biggest cost was finding names). */
+struct tag_index {
+    unsigned char start[27];
+};
+
 
 /* The open elements the scanner keeps (see the opening comment). */
 enum { E_SVG, E_MATH, E_HTML, E_SELECT, E_TEMPLATE };
@@ -281,6 +291,7 @@ struct scan {
     unsigned char phase;   /* PH_* */
     bool body_maybe;       /* text (or a comment) before the body: it may have begun */
     bool frameset_not_ok;  /* gumbo's frameset-ok flag is surely "not ok" */
+    struct tag_index index;
     bool table_seen;
     size_t frameset_depth;
     size_t ntemplates;     /* E_TEMPLATE entries in st */
@@ -288,41 +299,44 @@ struct scan {
     struct ent st[SCAN_DEPTH];
 };
 
-static unsigned short tag_index(const struct parse__html_tag *t)
+static void tag_index_init(struct tag_index *x)
 {
-    char name[16];
-    size_t lo = 0, hi = NTAGS, mid;
+    size_t i;
     int c;
 
-    parse__html_lower(t->name, t->name_len, name, sizeof(name));
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        c = strcmp(name, tags[mid].name);
-        if (c == 0)
-            return (unsigned short)mid;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    for (c = 26, i = NTAGS; c >= 0; c--) {
+        while (i > 0 && tags[i - 1].name[0] - 'a' >= c)
+            i--;
+        x->start[c] = (unsigned char)i;
     }
-    return TAG_UNKNOWN;
+    x->start[26] = NTAGS;
 }
 
-/* The index of a name in tags[] (which has it). */
-static unsigned short tag_named(const char *name)
+static char lower(char c)
 {
-    size_t lo = 0, hi = NTAGS, mid;
+    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+/* The tag's index in tags[], or TAG_UNKNOWN (gumbo lower-cases names). */
+static unsigned short tag_index(const struct tag_index *x, const struct parse__html_tag *t)
+{
+    const char *name = t->name;
+    const size_t n = t->name_len;
+    size_t i, end, k;
     int c;
 
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        c = strcmp(name, tags[mid].name);
-        if (c == 0)
-            return (unsigned short)mid;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    if (n == 0 || n > 14) /* "annotation-xml" is the longest */
+        return TAG_UNKNOWN;
+    c = lower(name[0]) - 'a';
+    if (c < 0 || c >= 26)
+        return TAG_UNKNOWN;
+    for (i = x->start[c], end = x->start[c + 1]; i < end; i++) {
+        if (tags[i].len != n)
+            continue;
+        for (k = 1; k < n && tags[i].name[k] == lower(name[k]); k++)
+            ;
+        if (k == n)
+            return (unsigned short)i;
     }
     return TAG_UNKNOWN;
 }
@@ -679,10 +693,7 @@ static bool close_list_item(struct scan *sc, unsigned kind)
 
         if (html_kind(e, kind))
             return close_at(sc, i);
-        if (is_special(e) && !(e->type == E_HTML && (tag_at(e->tag)->kind == K_BLOCK) &&
-                               (!strcmp(tag_at(e->tag)->name, "address") ||
-                                !strcmp(tag_at(e->tag)->name, "div") ||
-                                !strcmp(tag_at(e->tag)->name, "p"))))
+        if (is_special(e) && !html_is(e, T_ADDRESS) && !html_is(e, T_DIV) && !html_is(e, T_P))
             return true;
     }
     return !give_up(sc, PARSE_HTML_DEFER_FOREIGN);
@@ -697,8 +708,10 @@ static void raw(struct scan *sc, const struct parse__html_tag *tag, unsigned kin
 
 /* What every HTML start tag processed by the "in body" (or "in head") rules does besides
  * changing the stack: links, base, meta, title, raw text, the frameset-ok flag. */
-static int html_leaf(struct scan *sc, const struct parse__html_tag *tag, const struct tag *k)
+static int html_leaf(struct scan *sc, const struct parse__html_tag *tag, unsigned short t)
 {
+    const struct tag *k = tag_at(t);
+
     if (k->flags & F_NOTOK)
         sc->frameset_not_ok = true;
     if (!(k->flags & (F_HEAD | F_INHEAD)))
@@ -733,7 +746,7 @@ static int html_leaf(struct scan *sc, const struct parse__html_tag *tag, const s
         raw(sc, tag, PARSE__RAW_PLAINTEXT);
         return 0;
     case K_TABLE:
-        if (!strcmp(k->name, "table"))
+        if (t == T_TABLE)
             sc->table_seen = true;
         return 0;
     default:
@@ -832,16 +845,10 @@ static void head_phase_start(struct scan *sc, const struct tag *k)
 
 /* The tags "in template" hands to the "in head" rules; any other start tag decides what the
  * template's contents are (a first <col>: a column group, which ignores most tags). */
-static bool in_template_head(const struct tag *k)
+static bool in_template_head(unsigned short t)
 {
-    static const char *const names[] = {"base", "basefont", "bgsound", "link", "meta",
-                                        "noframes", "script", "style", "template", "title"};
-    size_t i;
-
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (!strcmp(k->name, names[i]))
-            return true;
-    return false;
+    return t == T_BASE || t == T_BASEFONT || t == T_BGSOUND || t == T_LINK || t == T_META ||
+           t == T_NOFRAMES || t == T_SCRIPT || t == T_STYLE || t == T_TEMPLATE || t == T_TITLE;
 }
 
 /* The document's own HTML content, or a template's: the scanner keeps no HTML elements
@@ -856,13 +863,13 @@ static int loose_start(struct scan *sc, const struct parse__html_tag *tag, unsig
             /* after a first <col>, gumbo ignores all but <col> and <template> */
             return k->kind == K_TEMPLATE ? template_start(sc, t, tag) : 0;
         }
-        if (tp->tmode == TM_INIT && !in_template_head(k))
-            tp->tmode = !strcmp(k->name, "col") ? TM_COLGROUP : TM_BODY;
+        if (tp->tmode == TM_INIT && !in_template_head(t))
+            tp->tmode = t == T_COL ? TM_COLGROUP : TM_BODY;
         if (tp->tmode == TM_COLGROUP)
             return 0;
     } else {
         if (sc->phase == PH_FRAMESET || sc->phase == PH_AFTER_FRAMESET) {
-            if (k->kind == K_RAWTEXT && !strcmp(k->name, "noframes")) {
+            if (t == T_NOFRAMES) {
                 raw(sc, tag, PARSE__RAW_RAWTEXT);
             } else if (sc->phase == PH_FRAMESET && k->kind == K_FRAMESET) {
                 sc->frameset_depth++;
@@ -879,7 +886,7 @@ static int loose_start(struct scan *sc, const struct parse__html_tag *tag, unsig
         sc->head_over = true;
         return push_foreign(sc, k->kind == K_SVG ? E_SVG : E_MATH, t, tag);
     case K_SELECT:
-        html_leaf(sc, tag, k);
+        html_leaf(sc, tag, t);
         push(sc, E_SELECT, t, tag);
         return 0;
     case K_TEMPLATE:
@@ -894,7 +901,7 @@ static int loose_start(struct scan *sc, const struct parse__html_tag *tag, unsig
         sc->head_over = true;
         return 0;
     default:
-        return html_leaf(sc, tag, k);
+        return html_leaf(sc, tag, t);
     }
 }
 
@@ -912,12 +919,12 @@ static void loose_end(struct scan *sc, unsigned short t)
         if (--sc->frameset_depth == 0)
             sc->phase = PH_AFTER_FRAMESET;
     } else if (sc->phase == PH_HEAD || sc->phase == PH_AFTER_HEAD) {
-        if (!strcmp(k->name, "head"))
+        if (t == T_HEAD)
             sc->phase = PH_AFTER_HEAD;
-        else if (!strcmp(k->name, "body") || !strcmp(k->name, "html") || !strcmp(k->name, "br"))
+        else if (t == T_BODY || t == T_HTML || t == T_BR)
             sc->phase = PH_BODY;
     }
-    if (!strcmp(k->name, "head"))
+    if (t == T_HEAD)
         sc->head_over = true;
 }
 
@@ -936,7 +943,7 @@ static int select_start(struct scan *sc, const struct parse__html_tag *tag, unsi
         *again = true;
         return 0;
     case K_VOID:
-        if (!strcmp(k->name, "input") || !strcmp(k->name, "keygen")) {
+        if (t == T_INPUT || t == T_KEYGEN) {
             pop(sc);
             *again = true;
         }
@@ -948,7 +955,7 @@ static int select_start(struct scan *sc, const struct parse__html_tag *tag, unsi
         return template_start(sc, t, tag);
     case K_TABLE:
         /* "in select in table" ends the select here, "in select" ignores the tag */
-        if (!strcmp(k->name, "colgroup") || !strcmp(k->name, "col"))
+        if (t == T_COLGROUP || t == T_COL)
             return 0;
         if (give_up(sc, PARSE_HTML_DEFER_SELECT))
             return 0;
@@ -968,7 +975,7 @@ static void select_end(struct scan *sc, unsigned short t)
         pop(sc);
     else if (k->kind == K_TEMPLATE)
         template_end(sc);
-    else if (k->kind == K_TABLE && strcmp(k->name, "colgroup") && strcmp(k->name, "col") &&
+    else if (k->kind == K_TABLE && t != T_COLGROUP && t != T_COL &&
              !give_up(sc, PARSE_HTML_DEFER_SELECT))
         pop(sc);
 }
@@ -986,7 +993,7 @@ static int kept_start(struct scan *sc, const struct parse__html_tag *tag, unsign
     case K_MATH:
         return push_foreign(sc, k->kind == K_SVG ? E_SVG : E_MATH, t, tag);
     case K_SELECT:
-        html_leaf(sc, tag, k);
+        html_leaf(sc, tag, t);
         push(sc, E_SELECT, t, tag);
         return 0;
     case K_TEMPLATE:
@@ -1006,18 +1013,18 @@ static int kept_start(struct scan *sc, const struct parse__html_tag *tag, unsign
     case K_HR:
     case K_XMP:
     case K_PLAINTEXT:
-        if (!close_p(sc, tag_named("p")))
+        if (!close_p(sc, T_P))
             return 0;
         break;
     case K_HEADING:
-        if (!close_p(sc, tag_named("p")))
+        if (!close_p(sc, T_P))
             return 0;
         if (sc->n > 0 && html_kind(top(sc), K_HEADING))
             pop(sc);
         break;
     case K_LI:
     case K_DDDT:
-        if (!close_list_item(sc, k->kind) || !close_p(sc, tag_named("p")))
+        if (!close_list_item(sc, k->kind) || !close_p(sc, T_P))
             return 0;
         break;
     case K_BUTTON:
@@ -1043,16 +1050,16 @@ static int kept_start(struct scan *sc, const struct parse__html_tag *tag, unsign
             return 0;
         break;
     case K_OPTION:
-        if (sc->n > 0 && !strcmp(tag_at(top(sc)->tag)->name, "option") && top(sc)->type == E_HTML)
+        if (sc->n > 0 && html_is(top(sc), T_OPTION))
             pop(sc);
         break;
     case K_RUBY:
     case K_RTP:
-        r = in_scope(sc, tag_named("ruby"), SCOPE_PLAIN, &i);
+        r = in_scope(sc, T_RUBY, SCOPE_PLAIN, &i);
         if (r < 0 && give_up(sc, PARSE_HTML_DEFER_FOREIGN))
             return 0;
         if (r > 0)
-            implied_end_tags(sc, k->kind == K_RTP ? tag_named("rtc") : NO_TAG);
+            implied_end_tags(sc, k->kind == K_RTP ? T_RTC : NO_TAG);
         break;
     default:
         break;
@@ -1076,7 +1083,7 @@ static int kept_start(struct scan *sc, const struct parse__html_tag *tag, unsign
     default: /* void, or raw text (pushed and popped around its text) */
         break;
     }
-    return html_leaf(sc, tag, k);
+    return html_leaf(sc, tag, t);
 }
 
 /* An HTML end tag by the "in body" rules, on the kept elements: inside an integration
@@ -1094,7 +1101,7 @@ static void kept_end(struct scan *sc, unsigned short t)
         return;
     case K_BODY:
     case K_IGNORED: /* </body>, </html>: the body is not in scope */
-        if (strcmp(k->name, "head"))
+        if (t != T_HEAD)
             return;
         break;
     case K_TABLE:
@@ -1103,7 +1110,7 @@ static void kept_end(struct scan *sc, unsigned short t)
         give_up(sc, PARSE_HTML_DEFER_FOREIGN);
         return;
     default:
-        if (!strcmp(k->name, "br"))
+        if (t == T_BR)
             return; /* a <br>, inserted and popped */
         break;
     }
@@ -1122,8 +1129,8 @@ static void kept_end(struct scan *sc, unsigned short t)
         return;
     }
     if ((k->flags & F_BLOCKEND) || k->kind == K_LI || k->kind == K_DDDT || k->kind == K_HEADING ||
-        !strcmp(k->name, "p")) {
-        if (!strcmp(k->name, "p"))
+        t == T_P) {
+        if (t == T_P)
             scope = SCOPE_BUTTON;
         else if (k->kind == K_LI)
             scope = SCOPE_LIST;
@@ -1172,7 +1179,7 @@ static int foreign_start(struct scan *sc, const struct parse__html_tag *tag, uns
     unsigned type = top(sc)->type;
     int rc = 0;
 
-    if ((k->flags & F_BREAKOUT) || (!strcmp(k->name, "font") && font_breaks_out(sc, tag))) {
+    if ((k->flags & F_BREAKOUT) || (t == T_FONT && font_breaks_out(sc, tag))) {
         /* back to HTML content: pop to an HTML element or integration point, reprocess */
         do
             pop(sc);
@@ -1241,7 +1248,7 @@ static void foreign_end(struct scan *sc, const struct parse__html_tag *tag, unsi
      * has those names, so "any other end tag" ignores them) */
     if (k->kind == K_TEMPLATE)
         template_end(sc);
-    else if (strcmp(k->name, "br") && k->kind != K_SVG && k->kind != K_MATH)
+    else if (t != T_BR && k->kind != K_SVG && k->kind != K_MATH)
         give_up(sc, PARSE_HTML_DEFER_FOREIGN);
 }
 
@@ -1256,7 +1263,7 @@ static bool html_content(const struct ent *e, unsigned short t)
 
 static int start_tag(struct scan *sc, const struct parse__html_tag *tag)
 {
-    const unsigned short t = tag_index(tag);
+    const unsigned short t = tag_index(&sc->index, tag);
     bool again;
     int rc;
 
@@ -1278,7 +1285,7 @@ static int start_tag(struct scan *sc, const struct parse__html_tag *tag)
 
 static void end_tag(struct scan *sc, const struct parse__html_tag *tag)
 {
-    const unsigned short t = tag_index(tag);
+    const unsigned short t = tag_index(&sc->index, tag);
     const struct ent *tp = top(sc);
 
     if (!tp || tp->type == E_TEMPLATE)
@@ -1383,6 +1390,7 @@ int parse__html_scan(const char *s, size_t len, bool title_only, bool strict, un
     sc.title_only = title_only;
     sc.strict = strict;
     sc.phase = PH_HEAD;
+    tag_index_init(&sc.index);
     if (huge_numeric_ref(s, len) && give_up(&sc, PARSE_HTML_DEFER_CHARREF)) {
         *defer = sc.defer;
         return 0;
