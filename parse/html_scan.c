@@ -288,6 +288,7 @@ struct scan {
     unsigned defer;        /* PARSE_HTML_DEFER_*: why a strict scan gave up */
     bool head_over;        /* title_only: a tag that cannot be in <head> has been seen */
     bool after_raw;        /* raw text was read: the next tag is the end tag that ended it */
+    size_t from;           /* where the tokenizer began looking for the current tag */
     unsigned char phase;   /* PH_* */
     bool body_maybe;       /* text (or a comment) before the body: it may have begun */
     bool frameset_not_ok;  /* gumbo's frameset-ok flag is surely "not ok" */
@@ -581,16 +582,88 @@ static void pop(struct scan *sc)
     sc->n--;
 }
 
-/* The name gumbo compares a foreign end tag with: the start tag's text up to white space
- * (isspace, so also \v) or '/'. */
-static size_t raw_name_len(const struct parse__html_tag *tag)
+static size_t past_gt(const char *s, size_t n, size_t i)
 {
+    const char *p = i < n ? memchr(s + i, '>', n - i) : NULL;
+
+    return p ? (size_t)(p - s) + 1 : n;
+}
+
+/* Where gumbo's "original text" of the tag at s[off] begins: at its '<', unless "</>" (which
+ * gumbo drops without ending a token) comes right before it, in which case the text begins
+ * at the first of those. s[from..off) is what the tokenizer skipped before the tag: text,
+ * comments, doctypes, bogus comments and "</>", read here the way html_tok.c reads them. */
+static size_t token_start(const char *s, size_t from, size_t off)
+{
+    size_t i = from, run = SIZE_MAX;
+
+    if (off - from < 3 || memcmp(s + off - 3, "</>", 3) != 0)
+        return off;
+    while (i < off) {
+        if (s[i] != '<' || i + 1 >= off) {
+            i++; /* text: a character token */
+            run = SIZE_MAX;
+        } else if (s[i + 1] == '/' && i + 2 < off && s[i + 2] == '>') {
+            if (run == SIZE_MAX)
+                run = i;
+            i += 3;
+        } else if (s[i + 1] == '/') {
+            i = past_gt(s, off, i + 2); /* a bogus comment */
+            run = SIZE_MAX;
+        } else if (off - i >= 4 && !memcmp(s + i, "<!--", 4)) {
+            i += 4;
+            if (i < off && s[i] == '>') {
+                i++;
+            } else if (i + 1 < off && s[i] == '-' && s[i + 1] == '>') {
+                i += 2;
+            } else {
+                for (; i < off; i++)
+                    if ((off - i >= 3 && !memcmp(s + i, "-->", 3)) ||
+                        (off - i >= 4 && !memcmp(s + i, "--!>", 4)))
+                        break;
+                i = i < off ? past_gt(s, off, i) : off;
+            }
+            run = SIZE_MAX;
+        } else if (s[i + 1] == '!' || s[i + 1] == '?') {
+            i = past_gt(s, off, i + 1); /* doctype, bogus comment */
+            run = SIZE_MAX;
+        } else {
+            i++; /* a '<' that starts nothing */
+            run = SIZE_MAX;
+        }
+    }
+    return run == SIZE_MAX ? off : run;
+}
+
+/* The name gumbo compares foreign end tags with, taken from a start tag's original text:
+ * after the '<', up to white space (isspace, so also \v) or '/'. After "</>", the text
+ * begins "</" and gumbo takes it for an end tag's: all of it between "</" and '>'. */
+static void raw_start_name(const struct scan *sc, const struct parse__html_tag *tag,
+                           const char **raw, size_t *len)
+{
+    const size_t ts = token_start(sc->s, sc->from, tag->offset);
     size_t i;
 
+    if (ts != tag->offset) {
+        *raw = sc->s + ts + 2;
+        *len = (size_t)(tag->attrs + tag->attrs_len - 1 - *raw);
+        return;
+    }
     for (i = 0; i < tag->name_len; i++)
         if (tag->name[i] == '\v')
             break;
-    return i;
+    *raw = tag->name;
+    *len = i;
+}
+
+/* The same for an end tag: all between "</" and '>'. */
+static void raw_end_name(const struct scan *sc, const struct parse__html_tag *tag,
+                         const char **raw, size_t *len)
+{
+    const size_t ts = token_start(sc->s, sc->from, tag->offset);
+
+    *raw = ts != tag->offset ? sc->s + ts + 2 : tag->name;
+    *len = (size_t)(tag->attrs + tag->attrs_len - 1 - *raw);
 }
 
 static bool push(struct scan *sc, unsigned type, unsigned short tag, const struct parse__html_tag *t)
@@ -602,8 +675,8 @@ static bool push(struct scan *sc, unsigned type, unsigned short tag, const struc
         return false;
     }
     e = &sc->st[sc->n++];
-    e->raw = t->name;
-    e->rawlen = raw_name_len(t);
+    if (type == E_SVG || type == E_MATH)
+        raw_start_name(sc, t, &e->raw, &e->rawlen);
     e->type = (unsigned char)type;
     e->ip = IP_NONE;
     e->tmode = TM_INIT;
@@ -1223,10 +1296,11 @@ static bool name_eq(const char *a, size_t an, const char *b, size_t bn)
  * goes on to the HTML rules at the first HTML element. */
 static void foreign_end(struct scan *sc, const struct parse__html_tag *tag, unsigned short t)
 {
-    const size_t rawlen = (size_t)(tag->attrs + tag->attrs_len - 1 - tag->name);
     const struct tag *k = tag_at(t);
-    size_t i;
+    const char *raw;
+    size_t i, rawlen;
 
+    raw_end_name(sc, tag, &raw, &rawlen);
     for (i = sc->n; i-- > 0;) {
         const struct ent *e = &sc->st[i];
 
@@ -1237,7 +1311,7 @@ static void foreign_end(struct scan *sc, const struct parse__html_tag *tag, unsi
             }
             break;
         }
-        if (name_eq(e->raw, e->rawlen, tag->name, rawlen)) {
+        if (name_eq(e->raw, e->rawlen, raw, rawlen)) {
             while (sc->n > i)
                 pop(sc);
             return;
@@ -1296,13 +1370,6 @@ static void end_tag(struct scan *sc, const struct parse__html_tag *tag)
         kept_end(sc, t);
     else
         foreign_end(sc, tag, t);
-}
-
-static size_t past_gt(const char *s, size_t n, size_t i)
-{
-    const char *p = i < n ? memchr(s + i, '>', n - i) : NULL;
-
-    return p ? (size_t)(p - s) + 1 : n;
 }
 
 /* Whether s[0..n), which the tokenizer read as text, comments, doctypes and bogus comments,
@@ -1402,6 +1469,7 @@ int parse__html_scan(const char *s, size_t len, bool title_only, bool strict, un
         /* gumbo's tokenizer opens CDATA sections when the current node is foreign, which
          * an integration point itself is */
         sc.t.cdata = sc.n > 0 && is_foreign(top(&sc));
+        sc.from = from;
         type = parse__html_tok_next(&sc.t, &tag);
         if (type == PARSE__TOK_EOF)
             break;

@@ -425,6 +425,12 @@ static const struct construct constructs[] = {
     {"<a x x href=/xhref>no link</a><a x=1 x=2 href=/1><a href x href=/8>", PARSE_HTML_DEFER_ATTRS},
     {"<a x=1 x=2 href=/1><a href x=1 x=2>", PARSE_HTML_DEFER_NONE},
     {"<p title=\"&#x80000000;\">x</p><a href=/1>", PARSE_HTML_DEFER_CHARREF},
+    /* "</>" leaves its text in the next tag's: <svg> is then "><svg" to foreign end tags */
+    {"</><svg></svg><math><a href=/m></a></math>", PARSE_HTML_DEFER_NONE},
+    {"<svg><g></></svg><style><a href=/1></style></svg></svg><style><a href=/2></style>",
+     PARSE_HTML_DEFER_NONE},
+    {"<svg><g></></g>", PARSE_HTML_DEFER_FOREIGN},
+    {"<svg></>x</svg><style><a href=/1></style><svg><!--c--></></svg></svg>", PARSE_HTML_DEFER_NONE},
     {"<a href=\"&#x10FFFF;&#x110000;&#1114111;&#x80;&#0;&#xD800;&#11;&#x100;\">",
      PARSE_HTML_DEFER_NONE},
     {"<a href=\"a\x01b\x7F\xC2\x85\xEF\xB7\x90\xEF\xBF\xBE\">", PARSE_HTML_DEFER_NONE},
