@@ -1159,6 +1159,32 @@ static int kept_start(struct scan *sc, const struct parse__html_tag *tag, unsign
     return html_leaf(sc, tag, t);
 }
 
+/* Whether an end tag that reaches the HTML rules with only elements the scanner does not
+ * keep left to close surely does nothing to them: no HTML element of its name can be open
+ * there (<svg> and <math> are never HTML elements, a raw-text element is closed by its end
+ * tag before any other tag is read, head is closed before the body), and </body>, </html>
+ * only change the insertion mode to one that hands everything back to "in body". */
+static bool ends_nothing_unkept(unsigned short t)
+{
+    const struct tag *k = tag_at(t);
+
+    switch (k->kind) {
+    case K_SVG:
+    case K_MATH:
+    case K_TITLE:
+    case K_SCRIPT:
+    case K_RAWTEXT:
+    case K_XMP:
+    case K_TEXTAREA:
+    case K_PLAINTEXT:
+    case K_IFRAME:
+    case K_BODY:
+        return true;
+    default:
+        return t == T_HEAD || t == T_HTML || t == T_BR;
+    }
+}
+
 /* An HTML end tag by the "in body" rules, on the kept elements: inside an integration
  * point, or an end tag that foreign content passed on because it reached one. */
 static void kept_end(struct scan *sc, unsigned short t)
@@ -1229,7 +1255,7 @@ static void kept_end(struct scan *sc, unsigned short t)
         if (is_special(e))
             return;
     }
-    if (k->kind != K_SVG && k->kind != K_MATH)
+    if (!ends_nothing_unkept(t))
         give_up(sc, PARSE_HTML_DEFER_FOREIGN);
 }
 
@@ -1318,11 +1344,10 @@ static void foreign_end(struct scan *sc, const struct parse__html_tag *tag, unsi
         }
     }
     /* the HTML rules, on elements the scanner does not keep: what they do is known for
-     * </template>, </br> (a <br>, inserted and popped) and </svg>, </math> (no HTML element
-     * has those names, so "any other end tag" ignores them) */
+     * </template> and for the end tags that cannot close any of them */
     if (k->kind == K_TEMPLATE)
         template_end(sc);
-    else if (t != T_BR && k->kind != K_SVG && k->kind != K_MATH)
+    else if (!ends_nothing_unkept(t))
         give_up(sc, PARSE_HTML_DEFER_FOREIGN);
 }
 

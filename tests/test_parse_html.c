@@ -443,6 +443,60 @@ static void test_html_plaintext_ends_markup(void **state)
     }
 }
 
+/* What the tree builder decides, both ways: which tags are the document's elements (not a
+ * template's contents, not what <select> or a frameset ignores, SVG's <a> but not its
+ * <iframe>) and where raw text is. */
+static void test_html_tree_builder_rules(void **state)
+{
+    struct rules {
+        const char *page;
+        const char *want[4];
+        size_t n;
+    };
+    static const struct rules cases[] = {
+        {"<template><a href=/t></template><a href=/1>", {"/1"}, 1},
+        {"<select><a href=/s><iframe src=/i><option>x</select><a href=/1>", {"/1"}, 1},
+        {"<select><style></select><a href=/1></style>", {"/1"}, 1},
+        {"<body><frame src=/f><a href=/1>", {"/1"}, 1},
+        {"<frameset><a href=/a><frame src=/f><script></frameset><frame src=/g>", {"/f"}, 1},
+        {"<svg><iframe src=/i></iframe><a xlink:href=/x></a><style><a href=/s></style></svg>",
+         {"/x", "/s"}, 2},
+        {"<svg><foreignObject><style><a href=/raw></style><a href=/fo></foreignObject></svg>",
+         {"/fo"}, 1},
+        {"<math><a href=/m></a><mi><a href=/mi></mi></math>", {"/mi"}, 1},
+        {"<svg><title><a href=/t></a></title></svg><noscript><a href=/n></noscript>",
+         {"/t", "/n"}, 2},
+    };
+    struct parse_html_result r;
+    size_t i, k;
+    int mode;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (mode = GUMBO; mode <= SCAN; mode++) {
+            extract(cases[i].page, mode, &r);
+            if (r.nlinks != cases[i].n)
+                fail_msg("case %zu mode %d: %zu links, want %zu", i, mode, r.nlinks, cases[i].n);
+            for (k = 0; k < r.nlinks; k++)
+                assert_string_equal(r.links[k].href, cases[i].want[k]);
+            if (mode == SCAN)
+                assert_int_equal(r.defer, PARSE_HTML_DEFER_NONE);
+            parse_html_result_free(&r);
+        }
+    }
+    /* the base of every link is the first <base href> in tree order; a template's is not */
+    for (mode = GUMBO; mode <= SCAN; mode++) {
+        extract("<a href=x><template><base href=/t/></template><base href=/b/><base href=/c/>",
+                mode, &r);
+        assert_string_equal(r.base_href, "/b/");
+        parse_html_result_free(&r);
+        extract("<svg><title>icon</title></svg><template><title>T</title></template>"
+                "<select><title>S</title></select><title>Real</title>", mode, &r);
+        assert_string_equal(r.title, "Real");
+        parse_html_result_free(&r);
+    }
+}
+
 /* Ordinary pages: the scanner must find exactly what gumbo finds. */
 static const char *const ordinary_pages[] = {
     /* a blog page */
@@ -798,6 +852,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_html_max_links),
         cmocka_unit_test(test_html_links_in_input_order_once),
         cmocka_unit_test(test_html_markup_that_hides_links),
+        cmocka_unit_test(test_html_tree_builder_rules),
         cmocka_unit_test(test_html_plaintext_ends_markup),
         cmocka_unit_test(test_html_scanner_agrees_with_gumbo),
         cmocka_unit_test(test_html_deep_nesting_uses_scanner),
