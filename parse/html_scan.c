@@ -31,6 +31,8 @@
  *
  * Linear in the input: each token costs O(1), or a walk over the bounded stack. No memory
  * but the sink's. */
+#include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -251,10 +253,10 @@ static const struct tag tags[] = {TAGS(TAG_ENTRY)};
 
 static const struct tag unknown_tag = {"", 0, K_OTHER, 0};
 
-/* Where the names of each first letter begin in tags[] (set up per scan: a few hundred
- * instructions, and the scanner's biggest cost was finding names). */
-struct tag_index {
-    unsigned char start[27];
+/* Where the names of each first letter begin in tags[] ('a' to 'z', then the end): a tag's
+ * name is looked for in its letter's few. (Checked against tags[] in debug builds.) */
+static const unsigned char letter_start[27] = {
+    0, 10, 22, 29, 40, 42, 51, 51, 62, 69, 69, 71, 76, 93, 99, 104, 109, 110, 115, 131, 144, 146, 148, 149, 150, 150, 150
 };
 
 
@@ -292,7 +294,6 @@ struct scan {
     unsigned char phase;   /* PH_* */
     bool body_maybe;       /* text (or a comment) before the body: it may have begun */
     bool frameset_not_ok;  /* gumbo's frameset-ok flag is surely "not ok" */
-    struct tag_index index;
     bool table_seen;
     size_t frameset_depth;
     size_t ntemplates;     /* E_TEMPLATE entries in st */
@@ -300,18 +301,20 @@ struct scan {
     struct ent st[SCAN_DEPTH];
 };
 
-static void tag_index_init(struct tag_index *x)
+#ifndef NDEBUG
+static bool letter_start_ok(void)
 {
     size_t i;
-    int c;
 
-    for (c = 26, i = NTAGS; c >= 0; c--) {
-        while (i > 0 && tags[i - 1].name[0] - 'a' >= c)
-            i--;
-        x->start[c] = (unsigned char)i;
+    for (i = 0; i < NTAGS; i++) {
+        const int c = tags[i].name[0] - 'a';
+
+        if (i < letter_start[c] || i >= letter_start[c + 1])
+            return false;
     }
-    x->start[26] = NTAGS;
+    return letter_start[26] == NTAGS;
 }
+#endif
 
 static char lower(char c)
 {
@@ -319,7 +322,7 @@ static char lower(char c)
 }
 
 /* The tag's index in tags[], or TAG_UNKNOWN (gumbo lower-cases names). */
-static unsigned short tag_index(const struct tag_index *x, const struct parse__html_tag *t)
+static unsigned short tag_index(const struct parse__html_tag *t)
 {
     const char *name = t->name;
     const size_t n = t->name_len;
@@ -331,7 +334,7 @@ static unsigned short tag_index(const struct tag_index *x, const struct parse__h
     c = lower(name[0]) - 'a';
     if (c < 0 || c >= 26)
         return TAG_UNKNOWN;
-    for (i = x->start[c], end = x->start[c + 1]; i < end; i++) {
+    for (i = letter_start[c], end = letter_start[c + 1]; i < end; i++) {
         if (tags[i].len != n)
             continue;
         for (k = 1; k < n && tags[i].name[k] == lower(name[k]); k++)
@@ -1362,7 +1365,7 @@ static bool html_content(const struct ent *e, unsigned short t)
 
 static int start_tag(struct scan *sc, const struct parse__html_tag *tag)
 {
-    const unsigned short t = tag_index(&sc->index, tag);
+    const unsigned short t = tag_index(tag);
     bool again;
     int rc;
 
@@ -1384,7 +1387,7 @@ static int start_tag(struct scan *sc, const struct parse__html_tag *tag)
 
 static void end_tag(struct scan *sc, const struct parse__html_tag *tag)
 {
-    const unsigned short t = tag_index(&sc->index, tag);
+    const unsigned short t = tag_index(tag);
     const struct ent *tp = top(sc);
 
     if (!tp || tp->type == E_TEMPLATE)
@@ -1476,17 +1479,15 @@ int parse__html_scan(const char *s, size_t len, bool title_only, bool strict, un
     unsigned type;
     int rc = 0;
 
-    memset(&sc, 0, sizeof(sc));
+    /* all but the stack of entries, which is written before it is read (4 KB not to clear
+     * on every page) */
+    memset(&sc, 0, offsetof(struct scan, st));
     sc.sink = sink;
     sc.s = s;
     sc.title_only = title_only;
     sc.strict = strict;
     sc.phase = PH_HEAD;
-    tag_index_init(&sc.index);
-    if (huge_numeric_ref(s, len) && give_up(&sc, PARSE_HTML_DEFER_CHARREF)) {
-        *defer = sc.defer;
-        return 0;
-    }
+    assert(letter_start_ok());
     parse__html_tok_init(&sc.t, s, len);
     for (;;) {
         const size_t from = sc.t.pos;
@@ -1522,6 +1523,10 @@ int parse__html_scan(const char *s, size_t len, bool title_only, bool strict, un
         if (title_only && sc.head_over && sink->title_src != SIZE_MAX)
             break;
     }
+    /* what was read (all of it, but in title_only mode) must not have a reference gumbo
+     * wraps around: one at -1 would end its input there */
+    if (rc == 0 && sc.defer == PARSE_HTML_DEFER_NONE && huge_numeric_ref(s, sc.t.pos))
+        give_up(&sc, PARSE_HTML_DEFER_CHARREF);
     *defer = sc.defer;
     return rc;
 }
