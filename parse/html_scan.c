@@ -26,8 +26,10 @@
  * MathML through HTML elements the scanner does not keep, tables, forms and misnested
  * formatting inside an integration point, table tags inside a <select>, a <frameset> after
  * the body may have begun, a second <base href> after a table (foster parenting puts tree
- * order out of input order) and nesting past SCAN_DEPTH. In best-effort mode (pages too
- * large or deep for gumbo) the scan carries on as if the markup were well formed.
+ * order out of input order) and nesting past SCAN_DEPTH; and two quirks of gumbo 0.10.1 not
+ * worth following (attrs_odd, huge_numeric_ref). A third is followed: after "</>", foreign
+ * end tags compare names the way gumbo then does (token_start). In best-effort mode (pages
+ * too large or deep for gumbo) the scan carries on as if the markup were well formed.
  *
  * Linear in the input: each token costs O(1), or a walk over the bounded stack. No memory
  * but the sink's. */
