@@ -878,6 +878,39 @@ static int template_start(struct scan *sc, unsigned short t, const struct parse_
     return 0;
 }
 
+/* After a <select> or <template> closes, gumbo resets the insertion mode from the open
+ * elements, taking an SVG or MathML element named select, td, template... for the HTML one
+ * (it does not look at namespaces there): then its mode, and what it does next, is not the
+ * scanner's (and it may fail an assertion, so the cost check keeps such pages from it). */
+static void mode_reset(struct scan *sc)
+{
+    size_t i;
+
+    for (i = sc->n; i-- > 0;) {
+        const struct ent *e = &sc->st[i];
+
+        if (e->type == E_SELECT || e->type == E_TEMPLATE)
+            return;
+        if (is_foreign(e)) {
+            switch (e->tag) {
+            case T_SELECT: case T_TD: case T_TH: case T_TR: case T_TBODY: case T_THEAD:
+            case T_TFOOT: case T_CAPTION: case T_COLGROUP: case T_TABLE: case T_TEMPLATE:
+            case T_HEAD: case T_BODY: case T_FRAMESET: case T_HTML:
+                give_up(sc, PARSE_HTML_DEFER_FOREIGN);
+                return;
+            default:
+                break;
+            }
+        }
+    }
+}
+
+static void pop_select(struct scan *sc)
+{
+    pop(sc);
+    mode_reset(sc);
+}
+
 /* </template> by the HTML rules: closes the innermost template, whatever is open in it. */
 static void template_end(struct scan *sc)
 {
@@ -890,6 +923,7 @@ static void template_end(struct scan *sc)
             break;
     while (sc->n > i)
         pop(sc);
+    mode_reset(sc);
 }
 
 /* A <frameset> start tag in the document's own HTML content. */
@@ -1014,15 +1048,15 @@ static int select_start(struct scan *sc, const struct parse__html_tag *tag, unsi
 
     switch (k->kind) {
     case K_SELECT:
-        pop(sc);
+        pop_select(sc);
         return 0;
     case K_TEXTAREA:
-        pop(sc);
+        pop_select(sc);
         *again = true;
         return 0;
     case K_VOID:
         if (t == T_INPUT || t == T_KEYGEN) {
-            pop(sc);
+            pop_select(sc);
             *again = true;
         }
         return 0;
@@ -1037,7 +1071,7 @@ static int select_start(struct scan *sc, const struct parse__html_tag *tag, unsi
             return 0;
         if (give_up(sc, PARSE_HTML_DEFER_SELECT))
             return 0;
-        pop(sc);
+        pop_select(sc);
         *again = true;
         return 0;
     default:
@@ -1050,12 +1084,12 @@ static void select_end(struct scan *sc, unsigned short t)
     const struct tag *k = tag_at(t);
 
     if (k->kind == K_SELECT)
-        pop(sc);
+        pop_select(sc);
     else if (k->kind == K_TEMPLATE)
         template_end(sc);
     else if (k->kind == K_TABLE && t != T_COLGROUP && t != T_COL &&
              !give_up(sc, PARSE_HTML_DEFER_SELECT))
-        pop(sc);
+        pop_select(sc);
 }
 
 /* An HTML start tag inside SVG or MathML (in an integration point), by the "in body" rules
