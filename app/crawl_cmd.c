@@ -25,6 +25,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"
+#include "parse/html.h"
 #include "parse/url.h"
 
 static const char usage_text[] =
@@ -47,6 +48,8 @@ static const char usage_text[] =
     "      --max-query-variants N  distinct query strings per path (default 1000)\n"
     "      --max-links-per-page N  follow at most N links of a page; more are dropped,\n"
     "                          counted and listed (default 1000000)\n"
+    "      --html-parser P     scanner (linear, gumbo only where it cannot be exact) or\n"
+    "                          gumbo (every page) (default scanner)\n"
     "Politeness:\n"
     "      --per-host N        requests in flight per host (default 2; 0 = no limit)\n"
     "      --delay MS          between requests to one host (default 0)\n"
@@ -85,7 +88,7 @@ enum {
     OPT_MAX_REDIRECTS, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH, OPT_PER_HOST, OPT_DELAY,
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
     OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS,
-    OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE
+    OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE, OPT_HTML_PARSER
 };
 
 static const struct option long_opts[] = {
@@ -124,6 +127,7 @@ static const struct option long_opts[] = {
     {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
     {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
     {"summary", required_argument, NULL, OPT_SUMMARY},
+    {"html-parser", required_argument, NULL, OPT_HTML_PARSER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -277,6 +281,15 @@ static int parse_options(struct cmd *c, int argc, char **argv)
                                        opt == OPT_ALLOW ? "--allow" : "--deny", optarg, err);
             break;
         case OPT_FOLLOW_NOFOLLOW: cfg->follow_nofollow = true; break;
+        case OPT_HTML_PARSER:
+            if (!strcmp(optarg, "scanner"))
+                cfg->html_parser = PARSE_HTML_SCANNER;
+            else if (!strcmp(optarg, "gumbo"))
+                cfg->html_parser = PARSE_HTML_GUMBO;
+            else
+                return cli_usage_error("crawl", "--html-parser must be scanner or gumbo, not '%s'",
+                                       optarg);
+            break;
         case OPT_MAX_URL_LENGTH:
             if (!cli_parse_u64(optarg, 16, 1u << 20, &n))
                 return bad_number("--max-url-length", optarg);
@@ -453,6 +466,31 @@ static double summary_rate(const struct crawl_stats *s)
     return s->elapsed_ms > 0 ? (double)s->attempted * 1000.0 / (double)s->elapsed_ms : 0.0;
 }
 
+/* "trawl: HTML: N pages read by the scanner, M by gumbo (foreign 2, ...), K best effort". */
+static void print_html_summary(const struct crawl_stats *s)
+{
+    unsigned i;
+    int first = 1;
+
+    if (!s->html_read[PARSE_HTML_SCANNER] && !s->html_read[PARSE_HTML_GUMBO])
+        return;
+    fprintf(stderr, "trawl: HTML: %llu pages read by the scanner, %llu by gumbo",
+            (unsigned long long)s->html_read[PARSE_HTML_SCANNER],
+            (unsigned long long)s->html_read[PARSE_HTML_GUMBO]);
+    for (i = 1; i < PARSE_HTML_DEFER_COUNT; i++) {
+        if (!s->html_why[i])
+            continue;
+        fprintf(stderr, "%s%s %llu", first ? " (" : ", ", parse_html_defer_name(i),
+                (unsigned long long)s->html_why[i]);
+        first = 0;
+    }
+    fprintf(stderr, "%s", first ? "" : ")");
+    if (s->html_best_effort)
+        fprintf(stderr, "; %llu too deep for gumbo, read best effort",
+                (unsigned long long)s->html_best_effort);
+    fputc('\n', stderr);
+}
+
 static void print_summary(const struct cmd *c)
 {
     static const enum crawl_status_class classes[] = {
@@ -498,6 +536,7 @@ static void print_summary(const struct cmd *c)
             (unsigned long long)s->robots_denied, (unsigned long long)s->sitemaps,
             (unsigned long long)s->sitemaps_fetched, (unsigned long long)s->sitemap_urls,
             (unsigned long long)s->retries);
+    print_html_summary(s);
     if (s->interrupted)
         fprintf(stderr, "trawl: interrupted: %llu queued URLs were not fetched\n",
                 (unsigned long long)s->not_reached);
@@ -567,6 +606,17 @@ static int write_summary(struct cmd *c)
     put_count(&w, "listed", s->sitemaps);
     put_count(&w, "fetched", s->sitemaps_fetched);
     put_count(&w, "urls", s->sitemap_urls);
+    jsonw_end_object(&w);
+    jsonw_key(&w, "html");
+    jsonw_begin_object(&w);
+    put_count(&w, "scanner", s->html_read[PARSE_HTML_SCANNER]);
+    put_count(&w, "gumbo", s->html_read[PARSE_HTML_GUMBO]);
+    jsonw_key(&w, "gumbo_why");
+    jsonw_begin_object(&w);
+    for (i = 1; i < PARSE_HTML_DEFER_COUNT; i++)
+        put_count(&w, parse_html_defer_name((unsigned)i), s->html_why[i]);
+    jsonw_end_object(&w);
+    put_count(&w, "best_effort", s->html_best_effort);
     jsonw_end_object(&w);
     put_count(&w, "retries", s->retries);
     jsonw_key(&w, "interrupted");

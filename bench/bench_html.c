@@ -1,10 +1,12 @@
 /* bench/bench_html.c: single-thread throughput of the HTML extraction paths.
  *
  * Builds a realistic 14 KB page (head with meta, styles and scripts, navigation, an article,
- * a sidebar and a footer; 43 links) and times, on one thread: gumbo's parse alone (default
- * options, and without error recording), the cost check, the whole gumbo path (check +
- * parse + walk), the fallback scanner alone and after a whole cost check, title_only, and
- * charset conversion (iconv_open included). Also times the 100,000-deep page.
+ * a sidebar and a footer; 43 links, and an inline SVG icon) and times, on one thread: the
+ * default extraction (the scanner), the scanner alone, gumbo's parse alone (default options,
+ * and without error recording), the cost check, the gumbo path (check + parse + walk, as for
+ * a page the scanner hands over), the best-effort path of pages too deep for gumbo (whole
+ * check + scan), title_only, and charset conversion (iconv_open included). Also times the
+ * 100,000-deep page, both ways.
  * Usage (Release build): cmake --build build/release --target bench_html &&
  *   build/release/bench/bench_html */
 #include <gumbo.h>
@@ -66,7 +68,10 @@ static char *realistic_page(size_t *len, size_t *nlinks)
                  i, i);
         add(&b, tmp);
     }
-    add(&b, "</script>\n</head>\n<body class=\"article\">\n<header><nav><ul>\n");
+    add(&b, "</script>\n</head>\n<body class=\"article\">\n<header><a href=\"/\" class=\"logo\">"
+            "<svg viewBox=\"0 0 24 24\" width=\"24\"><title>Example News</title>"
+            "<path d=\"M12 2L2 22h20z\"/><use xlink:href=\"#mark\"/></svg></a><nav><ul>\n");
+    links++;
     for (i = 0; i < 12; i++, links++) {
         snprintf(tmp, sizeof(tmp), "<li class=\"nav-item\"><a href=\"/section/%zu/\">Section %zu</a></li>\n",
                  i, i);
@@ -132,23 +137,44 @@ int main(void)
     char *page = realistic_page(&len, &nlinks);
     struct parse_html_opts o;
     struct parse_html_result r;
+    unsigned defer;
     bool ok;
 
     parse_html_opts_init(&o);
     if (parse_html_extract(page, len, &o, &r) != 0)
         abort();
     printf("page: %zu bytes, %zu links in the page, %zu returned (one is rel=nofollow), "
-           "title \"%s\"\n",
-           len, nlinks, r.nlinks, r.title);
+           "title \"%s\", read by the %s\n",
+           len, nlinks, r.nlinks, r.title, r.parser == PARSE_HTML_GUMBO ? "gumbo" : "scanner");
     parse_html_result_free(&r);
     {
-        unsigned long a0 = core_mem_allocs();
+        unsigned long a0 = core_mem_allocs(), a1;
 
         if (parse_html_extract(page, len, &o, &r) != 0)
             abort();
-        printf("core/mem allocations per extraction via gumbo: %lu\n", core_mem_allocs() - a0);
+        a1 = core_mem_allocs();
         parse_html_result_free(&r);
+        o.parser = PARSE_HTML_GUMBO;
+        if (parse_html_extract(page, len, &o, &r) != 0)
+            abort();
+        printf("core/mem allocations per extraction: %lu by the scanner, %lu via gumbo\n",
+               a1 - a0, core_mem_allocs() - a1);
+        parse_html_result_free(&r);
+        o.parser = PARSE_HTML_SCANNER;
     }
+    TIME("extract, default (scanner)", len, {
+        if (parse_html_extract(page, len, &o, &r) != 0 || r.parser != PARSE_HTML_SCANNER)
+            abort();
+        parse_html_result_free(&r);
+    });
+    TIME("scanner alone", len, {
+        struct parse__html_sink s;
+
+        parse__html_sink_init(&s, &o, len);
+        if (parse__html_scan(page, len, false, true, &defer, &s) != 0 || defer)
+            abort();
+        parse__html_sink_free(&s);
+    });
 
     TIME("gumbo parse + destroy (defaults)", len, {
         GumboOutput *g = gumbo_parse_with_options(&kGumboDefaultOptions, page, len);
@@ -167,26 +193,20 @@ int main(void)
         if (parse__html_cost_ok(page, len, 1000, &ok) != 0 || !ok)
             abort();
     });
+    o.parser = PARSE_HTML_GUMBO;
     TIME("extract via gumbo (check+parse+walk)", len, {
-        if (parse_html_extract(page, len, &o, &r) != 0)
+        if (parse_html_extract(page, len, &o, &r) != 0 || r.parser != PARSE_HTML_GUMBO)
             abort();
         parse_html_result_free(&r);
     });
-    TIME("fallback scanner alone", len, {
-        struct parse__html_sink s;
-
-        parse__html_sink_init(&s, &o, len);
-        if (parse__html_scan(page, len, false, &s) != 0)
-            abort();
-        parse__html_sink_free(&s);
-    });
-    TIME("fallback path (whole check + scan)", len, {
+    o.parser = PARSE_HTML_SCANNER;
+    TIME("best effort (whole check + scan)", len, {
         struct parse__html_sink s;
 
         if (parse__html_cost_ok(page, len, 1000, &ok) != 0 || !ok)
             abort();
         parse__html_sink_init(&s, &o, len);
-        if (parse__html_scan(page, len, false, &s) != 0)
+        if (parse__html_scan(page, len, false, false, &defer, &s) != 0)
             abort();
         parse__html_sink_free(&s);
     });
@@ -238,8 +258,15 @@ int main(void)
         t0 = now();
         if (parse_html_extract(deep, (size_t)(p - deep), &o, &r) != 0)
             abort();
-        printf("100,000-deep page (%zu bytes): %.2f ms, deep_fallback %d, %zu link(s)\n",
-               (size_t)(p - deep), (now() - t0) * 1e3, r.deep_fallback, r.nlinks);
+        printf("100,000-deep page (%zu bytes): %.2f ms by the scanner, %zu link(s)\n",
+               (size_t)(p - deep), (now() - t0) * 1e3, r.nlinks);
+        parse_html_result_free(&r);
+        o.parser = PARSE_HTML_GUMBO;
+        t0 = now();
+        if (parse_html_extract(deep, (size_t)(p - deep), &o, &r) != 0)
+            abort();
+        printf("... with gumbo asked for: %.2f ms, deep_fallback %d (cost check + best effort)\n",
+               (now() - t0) * 1e3, r.deep_fallback);
         parse_html_result_free(&r);
         free(deep);
     }

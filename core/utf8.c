@@ -93,6 +93,25 @@ static bool is_bad_control(unsigned char c)
     return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
 }
 
+/* Whether the valid n-byte sequence at p is a code point the HTML input stream replaces. */
+static bool is_html_bad(const unsigned char *p, size_t n)
+{
+    uint32_t c;
+
+    if (n == 1)
+        return (p[0] >= 0x01 && p[0] <= 0x08) || p[0] == 0x0B || (p[0] >= 0x0E && p[0] <= 0x1F) ||
+               p[0] == 0x7F;
+    if (n == 2)
+        return p[0] == 0xC2 && p[1] <= 0x9F;
+    if (n == 3) {
+        c = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (uint32_t)(p[2] & 0x3F);
+        return (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE;
+    }
+    c = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
+        (uint32_t)(p[2] & 0x3F) << 6 | (uint32_t)(p[3] & 0x3F);
+    return (c & 0xFFFE) == 0xFFFE;
+}
+
 int core_utf8_sanitize(const char *s, size_t len, unsigned flags, struct core_buf *out)
 {
     static const char fffd[] = "\xEF\xBF\xBD";
@@ -102,7 +121,8 @@ int core_utf8_sanitize(const char *s, size_t len, unsigned flags, struct core_bu
 
     while (i < len) {
         n = p[i] < 0x80 ? 1 : seq_len(p + i, len - i);
-        if (n > 0 && !((flags & CORE_UTF8_NO_CONTROLS) && n == 1 && is_bad_control(p[i]))) {
+        if (n > 0 && !((flags & CORE_UTF8_NO_CONTROLS) && n == 1 && is_bad_control(p[i])) &&
+            !((flags & CORE_UTF8_HTML_INPUT) && is_html_bad(p + i, n))) {
             i += n;
             continue;
         }

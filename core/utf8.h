@@ -4,7 +4,10 @@
  * be valid UTF-8 whatever bytes the network or a file supplied. core_utf8_sanitize copies text
  * and replaces each maximal invalid subsequence (WHATWG "decode" rules: overlongs, surrogates,
  * code points past U+10FFFF, truncated sequences) with U+FFFD; with CORE_UTF8_NO_CONTROLS it
- * also replaces NUL and other C0 controls except tab, newline and carriage return.
+ * also replaces NUL and other C0 controls except tab, newline and carriage return, and with
+ * CORE_UTF8_HTML_INPUT the code points an HTML parser's input stream replaces (as gumbo does):
+ * C0 controls but NUL, tab, newline, form feed and carriage return; DEL and the C1 controls
+ * (U+0080-009F); noncharacters (U+FDD0-FDEF and every U+xFFFE, U+xFFFF).
  *
  * Ownership: pure functions; out is the caller's buffer (appended to). Thread-safe. */
 #ifndef CORE_UTF8_H
@@ -18,7 +21,8 @@
 #include "core/buf.h"
 
 enum {
-    CORE_UTF8_NO_CONTROLS = 1 << 0
+    CORE_UTF8_NO_CONTROLS = 1 << 0,
+    CORE_UTF8_HTML_INPUT = 1 << 1
 };
 
 /* Length of the longest valid UTF-8 prefix of s[0..len). */

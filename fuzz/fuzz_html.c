@@ -1,9 +1,10 @@
 /* fuzz/fuzz_html.c: libFuzzer target for parse/charset.c + parse/html*.c.
  *
  * Each input is a fetched body: its charset is detected and it is converted to UTF-8, then
- * links and title are extracted through gumbo, through the fallback scanner (a tiny
- * max_depth sends every nested page there) and in title_only mode; the raw bytes are also
- * extracted directly, as if a caller skipped the conversion. Whatever the input, results
+ * links and title are extracted the default way (the scanner, gumbo where it gives up), in
+ * title_only mode, with gumbo asked for, and with gumbo asked for and a tiny max_depth (so
+ * that nested pages are read by the scanner best effort); the raw bytes are also extracted
+ * directly, as if a caller skipped the conversion. (fuzz_html_diff compares the readers.) Whatever the input, results
  * must keep their promises: titles valid UTF-8 without controls or outer spaces and within
  * PARSE_HTML_TITLE_MAX, hrefs valid UTF-8 and NUL-terminated. Not built by CMake:
  *   clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_html.c \
@@ -65,6 +66,10 @@ static void extract_all(const char *s, size_t len)
     parse_html_result_free(&t);
     parse_html_result_free(&r);
     o.title_only = false;
+    o.parser = PARSE_HTML_GUMBO;
+    CHECK(parse_html_extract(s, len, &o, &r) == 0);
+    check(&r);
+    parse_html_result_free(&r);
     o.max_depth = 3;
     CHECK(parse_html_extract(s, len, &o, &r) == 0);
     check(&r);

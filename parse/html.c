@@ -1,11 +1,13 @@
 /* parse/html.c: link, base, title and meta robots extraction (see html.h).
  *
- * Both ways of reading a page, gumbo's tree (here) and the linear scanner (html_scan.c),
- * report what they find to a sink, which applies the rules that do not depend on the parser:
- * rel=nofollow and meta robots, max_links, whitespace trimming and UTF-8 repair of hrefs,
- * title whitespace collapsing and capping, and "the earliest <title> and <base> in the input
- * win". Gumbo's tree is walked without recursion (parent links and indexes), so even a
- * deeper tree than the cost check expects cannot exhaust the C stack here. */
+ * Both ways of reading a page, the linear scanner (html_scan.c, first) and gumbo's tree
+ * (here, for the pages the scanner hands back), report what they find to a sink, which
+ * applies the rules that do not depend on the parser: rel=nofollow and meta robots,
+ * max_links, whitespace trimming and UTF-8 repair of hrefs, title whitespace collapsing and
+ * capping, "the earliest <title> in the input wins" and "the first <base> given wins" (both
+ * readers give them in tree order). Gumbo's tree is walked without recursion (parent links
+ * and indexes), so even a deeper tree than the cost check expects cannot exhaust the C stack
+ * here. */
 #include "parse/html.h"
 
 #include <errno.h>
@@ -22,6 +24,7 @@
 
 void parse_html_opts_init(struct parse_html_opts *o)
 {
+    o->parser = PARSE_HTML_SCANNER;
     o->follow_nofollow = false;
     o->keep_nofollow = false;
     o->title_only = false;
@@ -146,7 +149,7 @@ int parse__html_sink_link(struct parse__html_sink *s, unsigned kind, unsigned re
         s->cap = cap;
     }
     href = trim(href, &len);
-    rc = core_utf8_sanitize(href, len, 0, &s->pool);
+    rc = core_utf8_sanitize(href, len, CORE_UTF8_HTML_INPUT, &s->pool);
     if (rc == 0)
         rc = core_buf_putc(&s->pool, '\0');
     if (rc < 0) {
@@ -168,11 +171,11 @@ int parse__html_sink_base(struct parse__html_sink *s, const char *href, size_t l
     char *p;
     int rc;
 
-    if (src >= s->base_src)
+    if (s->base_src != SIZE_MAX)
         return 0;
     href = trim(href, &len);
     core_buf_init(&b, s->pool.max);
-    rc = core_utf8_sanitize(href, len, 0, &b);
+    rc = core_utf8_sanitize(href, len, CORE_UTF8_HTML_INPUT, &b);
     p = rc == 0 ? core_buf_steal(&b) : NULL;
     core_buf_free(&b);
     if (!p)
@@ -248,7 +251,7 @@ static char *finish_title(const struct parse__html_sink *s, int *rc)
 
     core_buf_init(&b, 3 * s->title.max + 4);
     *rc = core_utf8_sanitize(s->title.data ? s->title.data : "", s->title.len,
-                             CORE_UTF8_NO_CONTROLS, &b);
+                             CORE_UTF8_NO_CONTROLS | CORE_UTF8_HTML_INPUT, &b);
     if (*rc == 0 && b.len > PARSE_HTML_TITLE_MAX) {
         b.len = PARSE_HTML_TITLE_MAX;
         while (b.len > 0 && ((unsigned char)b.data[b.len] & 0xC0) == 0x80)
@@ -333,11 +336,13 @@ out_free_title:
 
 /* --- gumbo --- */
 
+/* A template's contents are an inert fragment, not the document's (gumbo keeps them as the
+ * template element's children): they are not walked. */
 static const GumboVector *children(const GumboNode *n)
 {
     if (n->type == GUMBO_NODE_DOCUMENT)
         return &n->v.document.children;
-    if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE)
+    if (n->type == GUMBO_NODE_ELEMENT)
         return &n->v.element.children;
     return NULL;
 }
@@ -381,6 +386,12 @@ static int visit(const GumboNode *n, struct parse__html_sink *s)
     const char *v, *rel;
     unsigned kind, r = 0;
 
+    /* HTML elements, and SVG's <a>: a MathML <a>, an SVG <title> or <iframe> is not one */
+    if (el->tag_namespace != GUMBO_NAMESPACE_HTML &&
+        !(el->tag == GUMBO_TAG_A && el->tag_namespace == GUMBO_NAMESPACE_SVG))
+        return 0;
+    if (s->o->title_only && el->tag != GUMBO_TAG_TITLE && el->tag != GUMBO_TAG_META)
+        return 0;
     switch (el->tag) {
     case GUMBO_TAG_A:
     case GUMBO_TAG_AREA:
@@ -410,7 +421,7 @@ static int visit(const GumboNode *n, struct parse__html_sink *s)
             parse__html_sink_meta(s, v, strlen(v), rel, strlen(rel));
         return 0;
     case GUMBO_TAG_TITLE:
-        return el->tag_namespace == GUMBO_NAMESPACE_HTML ? visit_title(n, s) : 0;
+        return visit_title(n, s);
     default:
         return 0;
     }
@@ -433,7 +444,7 @@ static int walk(const GumboNode *root, struct parse__html_sink *s)
     int rc;
 
     for (;;) {
-        if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE) {
+        if (n->type == GUMBO_NODE_ELEMENT) {
             rc = visit(n, s);
             if (rc < 0)
                 return rc;
@@ -563,13 +574,24 @@ static int gumbo_extract(const char *body, size_t len, struct parse__html_sink *
 
 /* --- API --- */
 
+const char *parse_html_defer_name(unsigned why)
+{
+    static const char *const names[PARSE_HTML_DEFER_COUNT] = {
+        "none", "asked", "foreign", "select", "frameset", "base", "nesting", "charref",
+        "attrs",
+    };
+
+    return why < PARSE_HTML_DEFER_COUNT ? names[why] : "unknown";
+}
+
 int parse_html_extract(const char *body, size_t len, const struct parse_html_opts *o,
                        struct parse_html_result *out)
 {
     struct parse_html_opts opts;
     struct parse__html_sink s;
-    bool cheap = false, scan = true;
-    int rc;
+    unsigned defer = PARSE_HTML_DEFER_ASKED, parser = PARSE_HTML_SCANNER, ignored;
+    bool cheap = false, deep = false;
+    int rc = 0;
 
     parse_html_opts_init(&opts);
     if (o) {
@@ -582,20 +604,30 @@ int parse_html_extract(const char *body, size_t len, const struct parse_html_opt
     if (!body)
         body = "";
     parse__html_sink_init(&s, &opts, len);
-    rc = 0;
-    /* gumbo counts positions in unsigned int */
-    if (!opts.title_only && len < UINT32_MAX / 2)
-        rc = parse__html_cost_ok(body, len, opts.max_depth, &cheap);
-    if (rc == 0 && !opts.title_only && cheap) {
-        scan = false;
-        rc = gumbo_extract(body, len, &s);
-    } else if (rc == 0) {
-        rc = parse__html_scan(body, len, opts.title_only, &s);
+    if (opts.parser != PARSE_HTML_GUMBO)
+        rc = parse__html_scan(body, len, opts.title_only, true, &defer, &s);
+    if (rc == 0 && defer != PARSE_HTML_DEFER_NONE) {
+        /* start over with gumbo, if it can take the page: it counts positions in
+         * unsigned int, and its tree builder is quadratic in nesting */
+        parse__html_sink_free(&s);
+        parse__html_sink_init(&s, &opts, len);
+        if (len < UINT32_MAX / 2)
+            rc = parse__html_cost_ok(body, len, opts.max_depth, &cheap);
+        if (rc == 0 && cheap) {
+            parser = PARSE_HTML_GUMBO;
+            rc = gumbo_extract(body, len, &s);
+        } else if (rc == 0) {
+            deep = true;
+            rc = parse__html_scan(body, len, opts.title_only, false, &ignored, &s);
+        }
     }
     if (rc == 0)
-        rc = sink_finish(&s, !scan, out);
-    if (rc == 0)
-        out->deep_fallback = scan && !opts.title_only;
+        rc = sink_finish(&s, parser == PARSE_HTML_GUMBO, out);
+    if (rc == 0) {
+        out->parser = parser;
+        out->defer = defer;
+        out->deep_fallback = deep;
+    }
     parse__html_sink_free(&s);
     return rc;
 }

@@ -40,7 +40,8 @@
  * "<![CDATA[" that could be either a CDATA section or a bogus comment (they hide different
  * tags) makes the page unfit for gumbo, and so does a CDATA section in an integration point
  * (<svg><title><![CDATA[x]]>): inside a table, gumbo 0.10.1 fails an assertion on it and
- * aborts the process.
+ * aborts the process. So does an SVG or MathML element named like one gumbo resets the
+ * insertion mode by (select, td, template...: see resets_mode).
  *
  * Each token costs O(1) (the walks above are capped), so the check is linear. */
 #include <errno.h>
@@ -337,9 +338,38 @@ static void pop_if(struct est *e, unsigned id)
         pop(e);
 }
 
+/* Names gumbo 0.10.1 takes for the HTML element when it resets the insertion mode, without
+ * looking at the namespace: an SVG or MathML <select>, <td>, <template>... on the stack then
+ * gives it a wrong mode, and it can pop the whole stack and fail an assertion (found by
+ * fuzz_html_diff: <table><math><select><mi><select><table>). */
+static bool resets_mode(unsigned id)
+{
+    switch (id) {
+    case ID_SELECT:
+    case ID_TD:
+    case ID_TH:
+    case ID_TR:
+    case ID_TSECTION:
+    case ID_CAPTION:
+    case ID_COLGROUP:
+    case ID_TABLE:
+    case ID_TEMPLATE:
+    case ID_HEAD:
+    case ID_BODY:
+    case ID_FRAMESET:
+    case ID_HTML:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static int push(struct est *e, const struct parse__html_tag *tag, unsigned id, unsigned flags)
 {
     struct entry *x;
+
+    if ((flags & E_FOREIGN) && resets_mode(info(tag)->id))
+        e->unsafe = true;
 
     if (e->depth >= e->max) {
         e->too_deep = true;

@@ -178,7 +178,7 @@ bool parse__html_sink_wants(struct parse__html_sink *s, unsigned rel);
  * offset src. 0, -ENOMEM. */
 CORE_MUST_CHECK int parse__html_sink_link(struct parse__html_sink *s, unsigned kind, unsigned rel,
                                           const char *href, size_t len, size_t src);
-/* A <base href> (decoded); the one earliest in the input wins. */
+/* A <base href> (decoded): the first one given wins (both readers give them in tree order). */
 CORE_MUST_CHECK int parse__html_sink_base(struct parse__html_sink *s, const char *href, size_t len,
                                           size_t src);
 /* A <meta name content> (both decoded). */
@@ -193,8 +193,12 @@ CORE_MUST_CHECK int parse__html_sink_title_more(struct parse__html_sink *s, cons
 /* --- extraction without gumbo (html_scan.c) --- */
 
 /* Feed s's links, base, meta robots and title to sink using the tokenizer alone. With
- * title_only, stop as soon as the title is known and the head is over. 0, -ENOMEM. */
-CORE_MUST_CHECK int parse__html_scan(const char *s, size_t len, bool title_only,
-                                     struct parse__html_sink *sink);
+ * title_only, stop as soon as the title is known and the head is over. strict: stop at the
+ * first markup whose reading needs tree-building state the scanner does not keep, and say
+ * why in *defer (a PARSE_HTML_DEFER_*; the sink then holds a partial result); else read on
+ * best effort, *defer naming the first such markup. PARSE_HTML_DEFER_NONE in *defer: the
+ * result is gumbo's. 0, -ENOMEM. */
+CORE_MUST_CHECK int parse__html_scan(const char *s, size_t len, bool title_only, bool strict,
+                                     unsigned *defer, struct parse__html_sink *sink);
 
 #endif

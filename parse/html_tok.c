@@ -105,8 +105,14 @@ static int attr_scan(const char **pp, const char *end, struct parse__html_attr *
             break;
         }
     }
-    /* the first character belongs to the name even when it is '=' */
-    a->name = p++;
+    if (*p == '\0') {
+        /* gumbo 0.10.1 drops a NUL here and starts an attribute whose name is empty so far
+         * (the U+FFFD goes to a buffer that is never used) */
+        a->name = ++p;
+    } else {
+        /* the first character belongs to the name even when it is '=' */
+        a->name = p++;
+    }
     while (p < end && !is_ws(*p) && *p != '/' && *p != '>' && *p != '=')
         p++;
     a->name_len = (size_t)(p - a->name);

@@ -146,6 +146,8 @@ static void test_cli_usage_errors_exit_2(void **state)
                  "bad --allow regex");
     expect_usage((const char *[]){"crawl", "--max-links-per-page", "0", "http://127.0.0.1:1/",
                                   NULL}, "invalid value '0' for --max-links-per-page");
+    expect_usage((const char *[]){"crawl", "--html-parser", "tidy", "http://127.0.0.1:1/", NULL},
+                 "--html-parser must be scanner or gumbo");
     expect_usage((const char *[]){"crawl", "mailto:x@example.com", "not a url", NULL},
                  "no valid seed");
 }
@@ -265,7 +267,7 @@ static void test_cli_summary_file_has_the_counts(void **state)
     /* --skipped makes pages at the depth limit parsed for links, so beyond_depth is counted */
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "1", "-o", out, "--skipped",
                                                    skipped, "--summary", sum, url(&s, "/", u),
-                                                   NULL}, 20000), 0);
+                                                   NULL}, PROC_WATCHDOG_MS), 0);
     json = proc_slurp(sum);
     check_json_file(json);
     expect_in(json, "{\"urls\":3,\"ok\":2,\"http_errors\":1,\"failed\":0,");
@@ -277,7 +279,10 @@ static void test_cli_summary_file_has_the_counts(void **state)
                     "\"beyond_depth\":1,\"not_followed\":1,\"traps\":0,\"dropped\":0,"
                     "\"capped_pages\":0}");
     expect_in(json, "\"hosts\":1,\"robots\":{\"fetched\":1,\"disallowed\":0},"
-                    "\"sitemaps\":{\"listed\":0,\"fetched\":0,\"urls\":0},\"retries\":0,"
+                    "\"sitemaps\":{\"listed\":0,\"fetched\":0,\"urls\":0},");
+    expect_in(json, "\"html\":{\"scanner\":2,\"gumbo\":0,\"gumbo_why\":{\"asked\":0,"
+                    "\"foreign\":0,\"select\":0,\"frameset\":0,\"base\":0,\"nesting\":0,"
+                    "\"charref\":0,\"attrs\":0},\"best_effort\":0},\"retries\":0,"
                     "\"interrupted\":false,\"not_reached\":0}");
     expect_in(json, "\"elapsed_ms\":");
     expect_in(json, "\"urls_per_second\":");
@@ -287,6 +292,7 @@ static void test_cli_summary_file_has_the_counts(void **state)
     expect_in(err, "2 ok, 1 HTTP errors, 0 failed");
     expect_in(err, "trawl: status: 2xx 2, 4xx 1\n");
     expect_in(err, "6 found, 1 duplicates, 1 out of scope, 1 beyond depth, 1 not followed, 0 traps");
+    expect_in(err, "trawl: HTML: 2 pages read by the scanner, 0 by gumbo\n");
     assert_int_equal(site_foreign_hosts(&s), 0);
     free(json);
     free(err);
@@ -325,7 +331,7 @@ static void test_cli_max_links_per_page(void **state)
     /* by default all of them */
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "1", "-o", out, "--skipped",
                                                    skipped, "--summary", sum, url(&s, "/", u),
-                                                   NULL}, 60000), 0);
+                                                   NULL}, PROC_WATCHDOG_MS), 0);
     text = proc_slurp(out);
     assert_int_equal(check_jsonl(text), MANY + 1);
     expect_in(text, "\"links_found\":12000,\"links_new\":12000,");
@@ -345,7 +351,7 @@ static void test_cli_max_links_per_page(void **state)
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "1", "-o", out, "--skipped",
                                                    skipped, "--summary", sum,
                                                    "--max-links-per-page", "50",
-                                                   url(&s, "/", u), NULL}, 60000), 0);
+                                                   url(&s, "/", u), NULL}, PROC_WATCHDOG_MS), 0);
     text = proc_slurp(out);
     assert_int_equal(check_jsonl(text), 50 + 1);
     expect_in(text, "\"links_found\":12000,\"links_new\":50,");
@@ -371,6 +377,46 @@ static void test_cli_max_links_per_page(void **state)
     free(body);
 }
 
+/* --html-parser gumbo: every page goes to gumbo, the same records come out, and the
+ * summary counts the pages by parser and reason. */
+static void test_cli_html_parser_gumbo_reads_every_page(void **state)
+{
+    struct site s;
+    struct proc p = {0};
+    char u[128], out1[160], out2[160], sum[160], *json, *err, *a, *b;
+
+    (void)state;
+    assert_int_equal(site_start(&s, fates, 3), 0);
+    proc_init(&p);
+    proc_path(&p, "scanner.jsonl", out1, sizeof(out1));
+    proc_path(&p, "gumbo.jsonl", out2, sizeof(out2));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "2", "-w", "1", "--per-host",
+                                                   "1", "-o", out1, url(&s, "/", u), NULL},
+                              PROC_WATCHDOG_MS), 0);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-d", "2", "-w", "1", "--per-host",
+                                                   "1", "--html-parser", "gumbo", "-o", out2,
+                                                   "--summary", sum, url(&s, "/", u), NULL},
+                              PROC_WATCHDOG_MS), 0);
+    json = proc_slurp(sum);
+    expect_in(json, "\"html\":{\"scanner\":0,\"gumbo\":3,\"gumbo_why\":{\"asked\":3,");
+    err = proc_slurp(p.err);
+    expect_in(err, "trawl: HTML: 0 pages read by the scanner, 3 by gumbo (asked 3)\n");
+    /* the same links and titles either way */
+    a = proc_slurp(out1);
+    b = proc_slurp(out2);
+    assert_true(strstr(a, "\"links_found\":4") != NULL);
+    assert_true(strstr(b, "\"links_found\":4") != NULL);
+    assert_true(strstr(a, "\"title\":\"deep\"") != NULL);
+    assert_true(strstr(b, "\"title\":\"deep\"") != NULL);
+    free(a);
+    free(b);
+    free(json);
+    free(err);
+    proc_cleanup(&p);
+    site_stop(&s);
+}
+
 static void test_cli_unwritable_summary_fails_before_any_fetch(void **state)
 {
     struct site s;
@@ -381,7 +427,7 @@ static void test_cli_unwritable_summary_fails_before_any_fetch(void **state)
     assert_int_equal(site_start(&s, small, 3), 0);
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-o", "/dev/null", "--summary",
                                                    "/nonexistent/dir/summary.json",
-                                                   url(&s, "/", u), NULL}, 20000), 1);
+                                                   url(&s, "/", u), NULL}, PROC_WATCHDOG_MS), 1);
     err = proc_slurp(p.err);
     expect_in(err, "cannot write '/nonexistent/dir/summary.json'");
     assert_int_equal(httpd_requests(s.srv), 0);
@@ -546,6 +592,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_csv_file_has_header_and_quoted_fields),
         cmocka_unit_test(test_cli_summary_file_has_the_counts),
         cmocka_unit_test(test_cli_max_links_per_page),
+        cmocka_unit_test(test_cli_html_parser_gumbo_reads_every_page),
         cmocka_unit_test(test_cli_unwritable_summary_fails_before_any_fetch),
         cmocka_unit_test(test_cli_seeds_from_a_file),
         cmocka_unit_test(test_cli_sigint_finishes_in_flight_and_exits_130),

@@ -12,6 +12,7 @@
 #include "app/crawl/page.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "parse/html.h"
 #include "parse/url.h"
 #include "tests/support/corotest.h"
 
@@ -677,7 +678,7 @@ static void test_page_non_html_input(void **state)
 
 /* ---- deep nesting --------------------------------------------------------------------------- */
 
-static void test_page_deep_nesting_uses_fallback(void **state)
+static void test_page_deep_nesting_read_linearly(void **state)
 {
     enum { DEPTH = 5000 };
     struct core_buf body;
@@ -694,10 +695,20 @@ static void test_page_deep_nesting_uses_fallback(void **state)
                      0);
     in = input(body.data);
     analyze(&in, &o);
-    assert_true(o.deep_fallback);
+    assert_false(o.deep_fallback); /* the scanner keeps no HTML elements: depth costs nothing */
+    assert_int_equal(o.parser, PARSE_HTML_SCANNER);
+    assert_int_equal(o.defer, PARSE_HTML_DEFER_NONE);
     assert_string_equal(o.title, "deep");
     LINKS(&o, "http://example.com/dir/first", "http://example.com/last");
     SKIPS(&o, {PAGE_SKIP_SCHEME, "mailto:x@y.z"});
+    page_output_free(&o);
+    /* asked for, gumbo would take too long: the scanner reads the page best effort */
+    in.html_parser = PARSE_HTML_GUMBO;
+    analyze(&in, &o);
+    assert_true(o.deep_fallback);
+    assert_int_equal(o.parser, PARSE_HTML_SCANNER);
+    assert_int_equal(o.defer, PARSE_HTML_DEFER_ASKED);
+    LINKS(&o, "http://example.com/dir/first", "http://example.com/last");
     page_output_free(&o);
     core_buf_free(&body);
 }
@@ -797,7 +808,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_page_charset_converted_to_utf8),
         cmocka_unit_test(test_page_charset_applies_to_links),
         cmocka_unit_test(test_page_non_html_input),
-        cmocka_unit_test(test_page_deep_nesting_uses_fallback),
+        cmocka_unit_test(test_page_deep_nesting_read_linearly),
         cmocka_unit_test(test_page_output_free_releases_everything),
         cmocka_unit_test(test_page_out_of_memory),
     };

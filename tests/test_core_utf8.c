@@ -68,6 +68,30 @@ static void test_utf8_controls_replaced_on_request(void **state)
     core_buf_free(&b);
 }
 
+/* What an HTML parser's input stream replaces: C0 controls but NUL, tab, LF, FF and CR; DEL
+ * and C1; the noncharacters. */
+static void test_utf8_html_input_replacements(void **state)
+{
+    static const char in[] = "\0\x01\x08\t\n\x0B\x0C\r\x0E\x1F \x7F"
+                             "\xC2\x80\xC2\x9F\xC2\xA0"              /* U+0080, U+009F, U+00A0 */
+                             "\xEF\xB7\x8F\xEF\xB7\x90\xEF\xB7\xAF\xEF\xB7\xB0" /* FDCF-FDF0 */
+                             "\xEF\xBF\xBD\xEF\xBF\xBE\xEF\xBF\xBF"  /* FFFD-FFFF */
+                             "\xF0\x9F\xBF\xBE\xF4\x8F\xBF\xBF\xF0\x9F\x98\x80"; /* 1FFFE 10FFFF 1F600 */
+    static const char want[] = "\0" FFFD FFFD "\t\n" FFFD "\x0C\r" FFFD FFFD " " FFFD
+                               FFFD FFFD "\xC2\xA0"
+                               "\xEF\xB7\x8F" FFFD FFFD "\xEF\xB7\xB0"
+                               FFFD FFFD FFFD
+                               FFFD FFFD "\xF0\x9F\x98\x80";
+    struct core_buf b;
+
+    (void)state;
+    core_buf_init(&b, 1024);
+    assert_int_equal(core_utf8_sanitize(in, sizeof(in) - 1, CORE_UTF8_HTML_INPUT, &b), 0);
+    assert_int_equal(b.len, sizeof(want) - 1);
+    assert_memory_equal(b.data, want, b.len);
+    core_buf_free(&b);
+}
+
 static void test_utf8_every_prefix_repairs_to_valid(void **state)
 {
     static const char s[] = "x\xE2\x82\xAC\xF0\x9F\x98\x80\xC3\xA9y";
@@ -127,6 +151,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_validation_and_repair_table),
         cmocka_unit_test(test_utf8_controls_replaced_on_request),
+        cmocka_unit_test(test_utf8_html_input_replacements),
         cmocka_unit_test(test_utf8_every_prefix_repairs_to_valid),
         cmocka_unit_test(test_utf8_json_plain_prefix),
     };

@@ -1,5 +1,5 @@
 /* tests/test_parse_html.c: links, base, title and meta robots from HTML, through gumbo and
- * through the linear fallback scanner. */
+ * through the linear scanner. (tests/test_parse_html_diff.c compares the two on corpora.) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +17,8 @@ enum { GUMBO, SCAN, TITLE_ONLY };
 static void opts_for(int mode, struct parse_html_opts *o)
 {
     parse_html_opts_init(o);
-    if (mode == SCAN)
-        o->max_depth = 1; /* any nesting sends the page to the scanner */
+    if (mode == GUMBO)
+        o->parser = PARSE_HTML_GUMBO;
     if (mode == TITLE_ONLY)
         o->title_only = true;
 }
@@ -60,8 +60,11 @@ static void extract(const char *body, int mode, struct parse_html_result *r)
 
     opts_for(mode, &o);
     extract_n(body, strlen(body), &o, r);
-    if (mode == GUMBO)
-        assert_false(r->deep_fallback);
+    assert_false(r->deep_fallback);
+    if (mode == GUMBO) {
+        assert_int_equal(r->parser, PARSE_HTML_GUMBO);
+        assert_int_equal(r->defer, PARSE_HTML_DEFER_ASKED);
+    }
 }
 
 static void assert_links(const struct parse_html_result *r, const char *const *want, size_t n)
@@ -408,7 +411,7 @@ static void test_html_many_links_all_returned_by_default(void **state)
     for (mode = GUMBO; mode <= SCAN; mode++) {
         opts_for(mode, &o);
         extract_n(page, len, &o, &r);
-        assert_int_equal(r.deep_fallback, mode == SCAN);
+        assert_int_equal(r.parser, mode == GUMBO ? PARSE_HTML_GUMBO : PARSE_HTML_SCANNER);
         assert_int_equal(r.nlinks, n);
         assert_false(r.truncated_links);
         assert_int_equal(r.links_dropped, 0);
@@ -455,7 +458,7 @@ static void test_html_markup_that_hides_links(void **state)
         "<script><!-- document.write('<script></script><a href=/s2>'); --></script>"
         "<style>a[href='<a href=/s3>']{}</style><textarea><a href=/t></textarea>"
         "<xmp><a href=/x></xmp><noscript><a href=/4></noscript>"
-        "<template><a href=/5></template><?php <a href=/p1> ?>"
+        "<template><a href=/t5></template><?php <a href=/p1> ?>"
         "<![CDATA[<a href=/cd>]]><svg><![CDATA[<a href=/cd2>]]><a href=/6></a></svg>"
         "</ a href=/e1><a href=/7></><a href=/8>";
     struct parse_html_result r;
@@ -464,7 +467,7 @@ static void test_html_markup_that_hides_links(void **state)
     (void)state;
     for (mode = GUMBO; mode <= SCAN; mode++) {
         extract(page, mode, &r);
-        LINKS(&r, "/1", "/2", "/3", "/4", "/5", "/6", "/7", "/8");
+        LINKS(&r, "/1", "/2", "/3", "/4", "/6", "/7", "/8");
         parse_html_result_free(&r);
     }
 }
@@ -478,6 +481,60 @@ static void test_html_plaintext_ends_markup(void **state)
     for (mode = GUMBO; mode <= SCAN; mode++) {
         extract("<a href=/1></a><plaintext><a href=/2></plaintext><a href=/3>", mode, &r);
         LINKS(&r, "/1");
+        parse_html_result_free(&r);
+    }
+}
+
+/* What the tree builder decides, both ways: which tags are the document's elements (not a
+ * template's contents, not what <select> or a frameset ignores, SVG's <a> but not its
+ * <iframe>) and where raw text is. */
+static void test_html_tree_builder_rules(void **state)
+{
+    struct rules {
+        const char *page;
+        const char *want[4];
+        size_t n;
+    };
+    static const struct rules cases[] = {
+        {"<template><a href=/t></template><a href=/1>", {"/1"}, 1},
+        {"<select><a href=/s><iframe src=/i><option>x</select><a href=/1>", {"/1"}, 1},
+        {"<select><style></select><a href=/1></style>", {"/1"}, 1},
+        {"<body><frame src=/f><a href=/1>", {"/1"}, 1},
+        {"<frameset><a href=/a><frame src=/f><script></frameset><frame src=/g>", {"/f"}, 1},
+        {"<svg><iframe src=/i></iframe><a xlink:href=/x></a><style><a href=/s></style></svg>",
+         {"/x", "/s"}, 2},
+        {"<svg><foreignObject><style><a href=/raw></style><a href=/fo></foreignObject></svg>",
+         {"/fo"}, 1},
+        {"<math><a href=/m></a><mi><a href=/mi></mi></math>", {"/mi"}, 1},
+        {"<svg><title><a href=/t></a></title></svg><noscript><a href=/n></noscript>",
+         {"/t", "/n"}, 2},
+    };
+    struct parse_html_result r;
+    size_t i, k;
+    int mode;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (mode = GUMBO; mode <= SCAN; mode++) {
+            extract(cases[i].page, mode, &r);
+            if (r.nlinks != cases[i].n)
+                fail_msg("case %zu mode %d: %zu links, want %zu", i, mode, r.nlinks, cases[i].n);
+            for (k = 0; k < r.nlinks; k++)
+                assert_string_equal(r.links[k].href, cases[i].want[k]);
+            if (mode == SCAN)
+                assert_int_equal(r.defer, PARSE_HTML_DEFER_NONE);
+            parse_html_result_free(&r);
+        }
+    }
+    /* the base of every link is the first <base href> in tree order; a template's is not */
+    for (mode = GUMBO; mode <= SCAN; mode++) {
+        extract("<a href=x><template><base href=/t/></template><base href=/b/><base href=/c/>",
+                mode, &r);
+        assert_string_equal(r.base_href, "/b/");
+        parse_html_result_free(&r);
+        extract("<svg><title>icon</title></svg><template><title>T</title></template>"
+                "<select><title>S</title></select><title>Real</title>", mode, &r);
+        assert_string_equal(r.title, "Real");
         parse_html_result_free(&r);
     }
 }
@@ -575,7 +632,8 @@ static void test_html_scanner_agrees_with_gumbo(void **state)
         extract(ordinary_pages[i], GUMBO, &g);
         extract(ordinary_pages[i], SCAN, &s);
         extract(ordinary_pages[i], TITLE_ONLY, &t);
-        assert_true(s.deep_fallback);
+        assert_int_equal(s.parser, PARSE_HTML_SCANNER);
+        assert_int_equal(s.defer, PARSE_HTML_DEFER_NONE);
         assert_true(g.nlinks >= 2);
         if (i == 2)
             assert_string_equal(g.links[g.nlinks - 1].href, "/xlink");
@@ -589,12 +647,15 @@ static void test_html_scanner_agrees_with_gumbo(void **state)
     }
 }
 
+/* The scanner keeps no HTML elements, so nesting costs it nothing; gumbo, asked for, would
+ * take minutes, and the cost check sends the page to the scanner instead. */
 static void test_html_deep_nesting_uses_scanner(void **state)
 {
     const size_t depth = 100000;
     static const char link[] = "<title>Deep</title><a href=\"/deep\">x</a>";
     size_t n = depth * 11 + sizeof(link);
     char *page = malloc(n), *p = page;
+    struct parse_html_opts o;
     struct parse_html_result r;
     size_t i;
 
@@ -606,9 +667,17 @@ static void test_html_deep_nesting_uses_scanner(void **state)
     for (i = 0; i < depth; i++, p += 6)
         memcpy(p, "</div>", 6);
     extract_n(page, (size_t)(p - page), NULL, &r);
-    assert_true(r.deep_fallback);
+    assert_false(r.deep_fallback);
+    assert_int_equal(r.parser, PARSE_HTML_SCANNER);
     LINKS(&r, "/deep");
     assert_string_equal(r.title, "Deep");
+    parse_html_result_free(&r);
+    opts_for(GUMBO, &o);
+    extract_n(page, (size_t)(p - page), &o, &r);
+    assert_true(r.deep_fallback);
+    assert_int_equal(r.parser, PARSE_HTML_SCANNER);
+    assert_int_equal(r.defer, PARSE_HTML_DEFER_ASKED);
+    LINKS(&r, "/deep");
     parse_html_result_free(&r);
     free(page);
 }
@@ -719,6 +788,7 @@ static void test_html_malformed(void **state)
         /* gumbo 0.10.1 aborts on this (an assertion); it must not be given it */
         "<table><math><mi><![CDATA[<]]> ",
         "<svg><title><![CDATA[><!--]]><a href=/x>",
+        "<table><math><select><mi><select><table>", /* and on this (fuzz_html_diff) */
     };
     struct parse_html_result r;
     size_t i;
@@ -826,6 +896,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_html_many_links_all_returned_by_default),
         cmocka_unit_test(test_html_links_in_input_order_once),
         cmocka_unit_test(test_html_markup_that_hides_links),
+        cmocka_unit_test(test_html_tree_builder_rules),
         cmocka_unit_test(test_html_plaintext_ends_markup),
         cmocka_unit_test(test_html_scanner_agrees_with_gumbo),
         cmocka_unit_test(test_html_deep_nesting_uses_scanner),

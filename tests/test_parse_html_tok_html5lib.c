@@ -44,7 +44,17 @@ struct skip {
  * tokenizer (it emits U+FFFF, U+000C and "--" in comments as they are). */
 #define XML_COERCION "expects the XML-infoset coercion, not tokenizer output"
 
+/* The HTML Standard makes a NUL where an attribute name starts that name's first character
+ * (U+FFFD); gumbo 0.10.1, the tree builder the scanner is held to (test_parse_html_diff,
+ * fuzz_html_diff), drops it, so `<a \0href=x>` has an href there. trawl reads links as gumbo
+ * does, so that the two paths can never disagree on what a page links to. */
+#define GUMBO_NUL_ATTR "a NUL before an attribute name is dropped, as gumbo 0.10.1 does"
+
 static const struct skip skips[] = {
+    {"test3.test", "<a \\u0000>", "Data state", GUMBO_NUL_ATTR},
+    {"test3.test", "<a a \\u0000>", "Data state", GUMBO_NUL_ATTR},
+    {"test3.test", "<a a=''\\u0000>", "Data state", GUMBO_NUL_ATTR},
+    {"test3.test", "<a/\\u0000>", "Data state", GUMBO_NUL_ATTR},
     {"xmlViolation.test", "Non-XML character", NULL, XML_COERCION},
     {"xmlViolation.test", "Non-XML space", NULL, XML_COERCION},
     {"xmlViolation.test", "Double hyphen in comment", NULL, XML_COERCION},

@@ -28,6 +28,7 @@
 
 #include "app/crawl/frontier.h"
 #include "fetch/client.h"
+#include "parse/html.h"
 
 struct core_coro;
 struct core_sigwatch;
@@ -93,6 +94,7 @@ struct crawl_config {
     struct scope *scope;        /* seeds are added by crawl_run */
     struct fetch_opts fetch;
     bool follow_nofollow;
+    unsigned html_parser;       /* enum parse_html_parser: PARSE_HTML_SCANNER (0) by default */
     size_t max_url_len;
     size_t max_links_per_page;  /* links of a page judged, in document order; the rest are
                                    dropped and counted (0 = parse/html.h's default) */
@@ -180,6 +182,9 @@ struct crawl_stats {
     uint64_t shorter_routes;    /* URLs later reached by a shorter route */
     uint64_t not_reached;       /* queued URLs dropped by a stop or --max-pages */
     uint64_t visited;           /* URLs known to the visited set */
+    uint64_t html_read[2];      /* HTML pages read, by enum parse_html_parser */
+    uint64_t html_best_effort;  /* ... of which too deep for gumbo: the scanner, best effort */
+    uint64_t html_why[PARSE_HTML_DEFER_COUNT]; /* pages that went to gumbo, by reason */
     size_t frontier_peak;
     size_t hosts;
     int64_t elapsed_ms;

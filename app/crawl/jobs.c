@@ -233,10 +233,17 @@ static void expand(struct core_coro *co, struct crawl *c, const struct fetch_res
      * wants to list the links past the limit) */
     a->in.title_only = cfg->order == FRONTIER_BFS && depth >= cfg->max_depth && !cfg->on_skip;
     a->in.follow_nofollow = cfg->follow_nofollow;
+    a->in.html_parser = cfg->html_parser;
     a->in.max_url_len = cfg->max_url_len;
     a->in.max_links = cfg->max_links_per_page;
     if (core_offload(co, analyze_on_pool, a, -1) != 0)
         return;
+    if (a->out.err == 0) {
+        c->st.html_read[a->out.parser == PARSE_HTML_GUMBO]++;
+        c->st.html_best_effort += a->out.deep_fallback;
+        if (a->out.defer < PARSE_HTML_DEFER_COUNT && a->out.defer != PARSE_HTML_DEFER_NONE)
+            c->st.html_why[a->out.defer]++;
+    }
     rec->title = a->out.title;
     c->st.skipped_links += a->out.nskipped;
     list_page_skips(c, &a->out, page_url);

@@ -122,10 +122,13 @@ int page_analyze(const struct page_input *in, struct page_output *out)
     ho.keep_nofollow = true; /* so that the links not followed can be listed */
     ho.title_only = in->title_only;
     ho.max_links = in->max_links;
+    ho.parser = in->html_parser;
     rc = parse_html_extract(utf8.data ? utf8.data : "", utf8.len, &ho, &h);
     if (rc < 0)
         goto out;
     out->meta_nofollow = h.meta_nofollow;
+    out->parser = h.parser;
+    out->defer = h.defer;
     out->deep_fallback = h.deep_fallback;
     /* nofollow ones included (keep_nofollow returns them), and those past max_links */
     out->links_found = h.nlinks + h.links_dropped;

@@ -33,6 +33,7 @@ struct page_input {
     size_t max_url_len;         /* longer links are dropped as too_long */
     size_t max_links;           /* links kept or skipped, the rest dropped (0 = parse/html.h's
                                    PARSE_HTML_MAX_LINKS_DEFAULT) */
+    unsigned html_parser;       /* enum parse_html_parser (parse/html.h): who reads the page */
 };
 
 /* Why a link on the page will not be followed, as written to --skipped. */
@@ -52,7 +53,10 @@ struct page_output {
     struct core_buf skipped;    /* per skipped link: one byte enum page_skip, then URL, NUL */
     size_t nskipped;
     bool meta_nofollow;
-    bool deep_fallback;         /* nesting too deep for gumbo: links from the linear scanner */
+    unsigned parser;            /* enum parse_html_parser: which one read the page */
+    unsigned defer;             /* enum parse_html_defer: why gumbo did (or would have) */
+    bool deep_fallback;         /* gumbo was wanted but the page is too deep for it: the
+                                   scanner read it best effort */
     char charset[32];
     int err;                    /* 0 or -ENOMEM */
 };
