@@ -71,6 +71,11 @@ struct fetch_request {
      * whose messages the client drops, on this request). */
     fetch_sent_fn *on_sent;
     void *sent_arg;
+    /* Keep what an archive needs (fetch_result.request, head, wire, ip, http_major): libcurl's
+     * decoding is turned off and "Accept-Encoding: identity" asked for, so the bytes received are
+     * the bytes a WARC record keeps; the client only de-chunks them into body. Costs a copy of a
+     * chunked body and libcurl's verbose mode on this request. */
+    bool archive;
 };
 
 /* What a transfer produced. On an HTTP response of any status, err is 0; otherwise err is the
@@ -93,6 +98,14 @@ struct fetch_result {
     double ms_first_byte;
     double ms_total;
     char error[256];
+    /* Archived requests only (fetch_request.archive), else empty: */
+    struct core_buf request;         /* the last request header block as sent */
+    struct core_buf head;            /* the final response's status line and headers, raw */
+    struct core_buf wire;            /* the body as received when chunked (body holds it
+                                        de-chunked); empty otherwise: body is as received */
+    bool chunked;                    /* wire holds the chunked body */
+    char ip[64];                     /* the peer's address, "" if none */
+    int http_major;                  /* 1, 2 or 3; 0 if no response */
 };
 
 void fetch_result_init(struct fetch_result *r);
