@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <uv.h>
+#include <zlib.h>
 
 #include "core/coro.h"
 #include "core/list_int.h"
@@ -301,29 +302,103 @@ static int dechunk(const char *in, size_t len, struct core_buf *out)
     return 0;
 }
 
-/* An archived transfer: the peer, the version, and the body for the caller de-chunked. */
+/* The content coding of a raw header block that we undo: 1 gzip or deflate (zlib's automatic
+ * header detection takes both), 0 none, -1 one we cannot (br, zstd...). */
+static int head_coding(const char *h, size_t len)
+{
+    static const char name[] = "content-encoding:";
+    size_t i = 0;
+
+    while (i < len) {
+        size_t end = i;
+
+        while (end < len && h[end] != '\n')
+            end++;
+        if (end - i > sizeof(name) - 1 && strncasecmp(h + i, name, sizeof(name) - 1) == 0) {
+            size_t a = i + sizeof(name) - 1, b = end;
+
+            while (a < b && (h[a] == ' ' || h[a] == '\t'))
+                a++;
+            while (b > a && (h[b - 1] == '\r' || h[b - 1] == ' ' || h[b - 1] == '\t'))
+                b--;
+            if (b == a || (b - a == 8 && strncasecmp(h + a, "identity", 8) == 0))
+                return 0;
+            if ((b - a == 4 && strncasecmp(h + a, "gzip", 4) == 0) ||
+                (b - a == 6 && strncasecmp(h + a, "x-gzip", 6) == 0) ||
+                (b - a == 7 && strncasecmp(h + a, "deflate", 7) == 0))
+                return 1;
+            return -1;
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+/* Inflate n bytes at p (gzip or zlib) into out, up to out's cap: 0, CORE_ETOOLARGE past the
+ * cap (out holds what fitted: a gzip bomb stops there), -ENOMEM, or CORE_EHTTP for bytes that
+ * are not deflate data (out holds what came before). A body cut short gives what it had. */
+static int inflate_into(const char *p, size_t n, struct core_buf *out)
+{
+    unsigned char tmp[16384];
+    z_stream z;
+    int zr = Z_OK, rc = 0;
+
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 32 + 15) != Z_OK)
+        return -ENOMEM;
+    z.next_in = (unsigned char *)(uintptr_t)p;
+    z.avail_in = (uInt)n;
+    while (rc == 0 && zr != Z_STREAM_END && (z.avail_in > 0 || zr == Z_OK)) {
+        z.next_out = tmp;
+        z.avail_out = sizeof(tmp);
+        zr = inflate(&z, Z_NO_FLUSH);
+        if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+            rc = CORE_EHTTP;
+        else if (core_buf_append(out, tmp, sizeof(tmp) - z.avail_out) < 0)
+            rc = out->len + (sizeof(tmp) - z.avail_out) > out->max ? CORE_ETOOLARGE : -ENOMEM;
+        if (zr == Z_BUF_ERROR && z.avail_out > 0)
+            break; /* no progress: the input ended early */
+    }
+    inflateEnd(&z);
+    return rc;
+}
+
+/* An archived transfer: the peer, the version, and the body for the caller decoded. */
 static void fill_archive(struct xfer *x)
 {
     struct fetch_result *r = x->res;
+    const int coding = head_coding(r->head.data, r->head.len);
+    struct core_buf plain;
     char *s = NULL;
     long v = 0;
+    int rc = 0;
 
     if (curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s)
         snprintf(r->ip, sizeof(r->ip), "%s", s);
     if (curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &v) == CURLE_OK)
         r->http_major = v == CURL_HTTP_VERSION_3 ? 3 : v == CURL_HTTP_VERSION_2_0 ? 2 : v ? 1 : 0;
-    r->chunked = head_is_chunked(r->head.data, r->head.len);
-    if (r->chunked) {
-        if (dechunk(r->wire.data, r->wire.len, &r->body) < 0 && r->err == 0) {
-            r->err = -ENOMEM;
-            snprintf(r->error, sizeof(r->error), "%s", core_strerror(-ENOMEM));
-        }
-    } else {
-        /* as received is as decoded: hand the bytes over, no copy */
+    r->wire_cut = x->too_large;
+    if (!head_is_chunked(r->head.data, r->head.len) && coding <= 0) {
+        /* as received is as decoded (or a coding we cannot undo): no copy */
         struct core_buf t = r->body;
 
         r->body = r->wire;
         r->wire = t;
+        return;
+    }
+    r->wire_kept = true;
+    core_buf_init(&plain, r->body.max);
+    if (head_is_chunked(r->head.data, r->head.len))
+        rc = dechunk(r->wire.data, r->wire.len, coding > 0 ? &plain : &r->body);
+    if (rc == 0 && coding > 0) {
+        const struct core_buf *in = plain.data ? &plain : &r->wire;
+
+        rc = inflate_into(in->data ? in->data : "", in->len, &r->body);
+    }
+    core_buf_free(&plain);
+    if (rc < 0 && r->err == 0) {
+        r->err = rc;
+        snprintf(r->error, sizeof(r->error), "%s", core_strerror(rc));
     }
 }
 

@@ -73,8 +73,9 @@ struct fetch_request {
     void *sent_arg;
     /* Keep what an archive needs (fetch_result.request, head, wire, ip, http_major): libcurl's
      * decoding is turned off and "Accept-Encoding: identity" asked for, so the bytes received are
-     * the bytes a WARC record keeps; the client only de-chunks them into body. Costs a copy of a
-     * chunked body and libcurl's verbose mode on this request. */
+     * the bytes a WARC record keeps; the client de-chunks them into body (and inflates a gzip or
+     * deflate body a server sent all the same, capped at max_body: CORE_ETOOLARGE past it).
+     * Costs a copy of such bodies and libcurl's verbose mode on this request. */
     bool archive;
 };
 
@@ -101,9 +102,11 @@ struct fetch_result {
     /* Archived requests only (fetch_request.archive), else empty: */
     struct core_buf request;         /* the last request header block as sent */
     struct core_buf head;            /* the final response's status line and headers, raw */
-    struct core_buf wire;            /* the body as received when chunked (body holds it
-                                        de-chunked); empty otherwise: body is as received */
-    bool chunked;                    /* wire holds the chunked body */
+    struct core_buf wire;            /* the body as received, when it differs from body (it was
+                                        chunked, or content-coded all the same): then body holds
+                                        it decoded; empty otherwise, and body is as received */
+    bool wire_kept;                  /* wire holds the body as received */
+    bool wire_cut;                   /* the body as received was cut at max_body */
     char ip[64];                     /* the peer's address, "" if none */
     int http_major;                  /* 1, 2 or 3; 0 if no response */
 };

@@ -61,7 +61,7 @@ static int build_on_pool(void *arg)
     b->f.request_len = b->req11.len;
     b->f.head = b->head11.data;
     b->f.head_len = b->head11.len;
-    if (res->chunked) {
+    if (res->wire_kept) {
         b->f.body = res->wire.data;
         b->f.body_len = res->wire.len;
     } else {
@@ -83,8 +83,10 @@ static int build_on_pool(void *arg)
 
 /* --- on the loop ---------------------------------------------------------------------------- */
 
-static enum app_warc_trunc trunc_of(int err)
+static enum app_warc_trunc trunc_of(int err, const struct fetch_result *res)
 {
+    if (err == CORE_ETOOLARGE && !res->wire_cut)
+        return APP_WARC_TRUNC_NONE; /* whole as received; too large once inflated */
     switch (err) {
     case 0: return APP_WARC_TRUNC_NONE;
     case CORE_ETOOLARGE: return APP_WARC_TRUNC_LENGTH;
@@ -210,7 +212,7 @@ int crawl_warc_fetch(struct core_coro *co, struct crawl_warc *w, const char *uri
     b->f.ip = res->ip[0] ? res->ip : NULL;
     b->f.date_ms = date_ms;
     b->f.proto = proto_of(uri, res->http_major);
-    b->f.truncated = trunc_of(err);
+    b->f.truncated = trunc_of(err, res);
     core_buf_init(&b->req11, res->request.len + 64);
     core_buf_init(&b->head11, res->head.len + 64);
     core_buf_init(&b->recs, RECORDS_MAX);
