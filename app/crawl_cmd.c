@@ -579,6 +579,10 @@ static void print_summary(const struct cmd *c)
             (unsigned long long)s->robots_denied, (unsigned long long)s->sitemaps,
             (unsigned long long)s->sitemaps_fetched, (unsigned long long)s->sitemap_urls,
             (unsigned long long)s->retries);
+    if (c->cfg.warc)
+        fprintf(stderr, "trawl: archived %llu responses and %llu revisits in %s\n",
+                (unsigned long long)crawl_warc_responses(c->cfg.warc),
+                (unsigned long long)crawl_warc_revisits(c->cfg.warc), c->warc.name);
     if (s->interrupted)
         fprintf(stderr, "trawl: interrupted: %llu queued URLs were not fetched\n",
                 (unsigned long long)s->not_reached);

@@ -201,9 +201,12 @@ int crawl_warc_fetch(struct core_coro *co, struct crawl_warc *w, const char *uri
     at->offset = 0;
     if (w->err)
         return w->err;
+    /* no answer to archive: nothing came, or the header block was cut (a timeout or a reset
+     * inside it), which no record could hold */
     if (err == -ECANCELED || res->head.len == 0 || res->request.len == 0 ||
-        app_warchttp_status(res->head.data, res->head.len) == 0)
-        return 0; /* no answer to archive */
+        app_warchttp_status(res->head.data, res->head.len) == 0 ||
+        app_warchttp_head_len(res->head.data, res->head.len) != res->head.len)
+        return 0;
     b = core_calloc(1, sizeof(*b));
     if (!b)
         return -ENOMEM;
