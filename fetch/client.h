@@ -7,8 +7,10 @@
  * its deadline passing) removes the transfer at once.
  *
  * Every transfer: only http and https, also on redirects (CURLOPT_PROTOCOLS_STR and
- * CURLOPT_REDIR_PROTOCOLS_STR); every compression curl supports is accepted and decoded;
- * the body is capped after decoding (a gzip bomb stops at the cap); User-Agent is
+ * CURLOPT_REDIR_PROTOCOLS_STR); every compression curl supports is accepted and decoded (an
+ * archived request instead asks for identity and keeps the bytes as received, see
+ * fetch_request.archive); the body is capped after decoding (a gzip bomb stops at the cap);
+ * User-Agent is
  * "trawl/<version>" unless set. Redirects are not followed unless opts say so: the crawler
  * follows them hop by hop itself.
  *

@@ -33,7 +33,8 @@ static const char *const fields[] = {"url", "final_url", "depth", "parent", "sta
 enum { NFIELDS = 16, TITLE = 7 };
 
 static const char csv_header[] = "url,final_url,depth,parent,status,content_type,bytes,title,"
-                                 "links_found,links_new,fetch_ms,error,fetched_at,attempts,warc_file,warc_offset\r\n";
+                                 "links_found,links_new,fetch_ms,error,fetched_at,attempts,"
+                                 "warc_file,warc_offset\r\n";
 
 struct fixture {
     char dir[64];    /* a fresh directory under /tmp */
@@ -408,7 +409,8 @@ static void test_crawl_output_csv_header_and_rows(void **state)
     const char *path = in_dir(fx, "out.csv");
     static const char row_full[] =
         "https://example.com/a,https://example.com/b,2,https://example.com/,200,"
-        "text/html; charset=utf-8,12345,Hello,10,3,12.50,,2023-11-14T22:13:20.123Z,1,crawl.warc.gz,4321\r\n";
+        "text/html; charset=utf-8,12345,Hello,10,3,12.50,,2023-11-14T22:13:20.123Z,1,"
+        "crawl.warc.gz,4321\r\n";
     static const char row_unknown[] =
         "http://down.example/,,0,,,,0,,,,0.00,timeout,1970-01-01T00:00:00.000Z,3,,\r\n";
     struct crawl_output *o;
@@ -484,7 +486,8 @@ static void test_crawl_output_csv_quotes_per_rfc4180(void **state)
     /* the exact bytes: only the title field differs from row to row */
     snprintf(prefix, sizeof(prefix), "https://example.com/a,https://example.com/b,2,"
                                      "https://example.com/,200,text/html; charset=utf-8,12345,");
-    snprintf(suffix, sizeof(suffix), ",10,3,12.50,,2023-11-14T22:13:20.123Z,1,crawl.warc.gz,4321\r\n");
+    snprintf(suffix, sizeof(suffix),
+             ",10,3,12.50,,2023-11-14T22:13:20.123Z,1,crawl.warc.gz,4321\r\n");
     assert_int_equal(core_buf_puts(&want, csv_header), 0);
     for (i = 0; i < N; i++) {
         assert_int_equal(core_buf_puts(&want, prefix), 0);

@@ -262,7 +262,8 @@ static void make_slow_site(unsigned delay_ms)
     for (i = 0; i < 200; i++) {
         snprintf(slow_paths[i], sizeof(slow_paths[i]), "/s%zu", i);
         n += (size_t)snprintf(slow_index + n, sizeof(slow_index) - n, "<a href=\"/s%zu\">x</a>", i);
-        slow[i + 1] = (struct site_page){slow_paths[i], 0, NULL, NULL, "<title>s</title>", delay_ms};
+        slow[i + 1] = (struct site_page){slow_paths[i], 0, NULL, NULL, "<title>s</title>",
+                                         delay_ms};
     }
     slow[0] = (struct site_page){"/", 0, NULL, NULL, slow_index, 0};
 }

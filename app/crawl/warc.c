@@ -15,8 +15,11 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/offload.h"
+#include "core/sem.h"
 
-#define GZ_MAX 64                     /* compressors kept for reuse */
+/* Records built at once, each with its compressor (libdeflate's level 6 state is most of a
+ * megabyte): enough to keep the pool busy, not one per worker. */
+#define BUILDERS 8
 #define RECORDS_MAX ((size_t)1 << 30) /* the records of one fetch */
 
 struct crawl_warc {
@@ -24,7 +27,8 @@ struct crawl_warc {
     struct app_cdxj *index;           /* NULL without --cdx or --wacz */
     struct app_wacz *pack;            /* NULL without --wacz */
     struct app_dedup *dedup;
-    struct app_warcgz *free_gz[GZ_MAX];
+    struct core_sem *builders;        /* BUILDERS slots */
+    struct app_warcgz *free_gz[BUILDERS];
     unsigned nfree_gz;
     char *cdx_path;                   /* the index's path (a temporary one for --wacz alone) */
     bool cdx_temp;                    /* remove cdx_path at destroy */
@@ -115,7 +119,7 @@ static struct app_warcgz *gz_take(struct crawl_warc *w)
 
 static void gz_give(struct crawl_warc *w, struct app_warcgz *gz)
 {
-    if (w->nfree_gz < GZ_MAX)
+    if (w->nfree_gz < BUILDERS)
         w->free_gz[w->nfree_gz++] = gz;
     else
         app_warcgz_destroy(gz);
@@ -222,14 +226,19 @@ int crawl_warc_fetch(struct core_coro *co, struct crawl_warc *w, const char *uri
     rc = app_warcrec_new_id(&b->req_id);
     if (rc == 0)
         rc = app_warcrec_new_id(&b->resp_id);
-    if (rc == 0 && !(b->gz = gz_take(w)))
-        rc = -ENOMEM;
     if (rc == 0)
-        rc = core_offload(co, build_on_pool, b, -1);
-    if (rc == 0)
-        rc = write_records(w, b, at);
-    if (b->gz)
-        gz_give(w, b->gz);
+        rc = core_sem_acquire(co, w->builders, -1);
+    if (rc == 0) {
+        if (!(b->gz = gz_take(w)))
+            rc = -ENOMEM;
+        if (rc == 0)
+            rc = core_offload(co, build_on_pool, b, -1);
+        if (rc == 0)
+            rc = write_records(w, b, at);
+        if (b->gz)
+            gz_give(w, b->gz);
+        (void)core_sem_release(w->builders);
+    }
     core_buf_free(&b->req11);
     core_buf_free(&b->head11);
     core_buf_free(&b->recs);
@@ -269,6 +278,8 @@ int crawl_warc_open(const struct crawl_warc_opts *o, struct crawl_warc **out)
     fo.user_agent = o->user_agent;
     fo.options = o->options;
     rc = app_dedup_create(0, &w->dedup);
+    if (rc == 0)
+        rc = core_sem_create(BUILDERS, BUILDERS, &w->builders);
     if (rc == 0 && (o->cdx || o->wacz)) {
         struct core_buf p;
 
@@ -346,6 +357,7 @@ void crawl_warc_destroy(struct crawl_warc *w)
     app_dedup_destroy(w->dedup);
     while (w->nfree_gz > 0)
         app_warcgz_destroy(w->free_gz[--w->nfree_gz]);
+    core_sem_destroy(w->builders);
     if (w->cdx_temp && w->cdx_path)
         (void)remove(w->cdx_path);
     core_free(w->cdx_path);

@@ -6,8 +6,8 @@
  * WARC-Concurrent-To, or a request record and a revisit record (identical-payload-digest) when
  * its payload was archived before in this crawl. The CDXJ indexes every response and revisit
  * record; there are no metadata records (and cdxj-indexer leaves warc-fields metadata out of
- * its index anyway). Digests and compression run on the thread pool (core_offload), one
- * compressor per job taken from a free list; the append (one write(2) of whole gzip members),
+ * its index anyway). Digests and compression run on the thread pool (core_offload), at most 8
+ * fetches at a time, each with a compressor from a free list; the append (one write(2) of whole gzip members),
  * the dedup table and the index stay on the loop.
  *
  * Ownership: crawl_warc_open copies the options and allocates; crawl_warc_finish closes the
