@@ -77,6 +77,7 @@ static const char usage_text[] =
     "                          written; NAME-00001.warc.gz ... past --warc-max-size)\n"
     "      --warc-max-size BYTES  rotate WARC files at this size, numbered from\n"
     "                          NAME-00000.warc.gz (default 1073741824)\n"
+    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12 (default 6)\n"
     "      --cdx FILE          CDXJ index of the response and revisit records (needs --warc)\n"
     "      --wacz FILE         WACZ package of the archive at the end (needs --warc)\n"
     "  -q, --quiet             no progress line and no summary\n"
@@ -93,7 +94,8 @@ enum {
     OPT_MAX_REDIRECTS, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH, OPT_PER_HOST, OPT_DELAY,
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
     OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS,
-    OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE, OPT_WARC, OPT_WARC_MAX_SIZE, OPT_CDX, OPT_WACZ
+    OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE, OPT_WARC, OPT_WARC_MAX_SIZE, OPT_CDX, OPT_WACZ,
+    OPT_WARC_LEVEL
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +136,7 @@ static const struct option long_opts[] = {
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"warc", required_argument, NULL, OPT_WARC},
     {"warc-max-size", required_argument, NULL, OPT_WARC_MAX_SIZE},
+    {"warc-level", required_argument, NULL, OPT_WARC_LEVEL},
     {"cdx", required_argument, NULL, OPT_CDX},
     {"wacz", required_argument, NULL, OPT_WACZ},
     {"help", no_argument, NULL, 'h'},
@@ -310,6 +313,11 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             c->warc.max_size = n;
             c->warc.numbered = true;
             break;
+        case OPT_WARC_LEVEL:
+            if (!cli_parse_u64(optarg, 1, 12, &n))
+                return bad_number("--warc-level", optarg);
+            c->warc.level = (int)n;
+            break;
         case OPT_CDX: c->warc.cdx = optarg; break;
         case OPT_WACZ: c->warc.wacz = optarg; break;
         case OPT_MAX_BYTES:
@@ -398,8 +406,9 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             return cli_usage_error("crawl", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!c->warc.name && (c->warc.cdx || c->warc.wacz || c->warc.numbered))
-        return cli_usage_error("crawl", "--cdx, --wacz and --warc-max-size need --warc");
+    if (!c->warc.name && (c->warc.cdx || c->warc.wacz || c->warc.numbered || c->warc.level))
+        return cli_usage_error("crawl",
+                               "--cdx, --wacz, --warc-max-size and --warc-level need --warc");
     cfg->fetch.headers = c->headers;
     cfg->fetch.nheaders = c->nheaders;
     cfg->fetch.connect_to = c->connect_to;

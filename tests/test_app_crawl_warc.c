@@ -204,6 +204,11 @@ static void test_warc_crawl_archives_every_fetch(void **state)
     assert_int_equal(check("wacz", wacz, files), 0);
     snprintf(cmd, sizeof(cmd), "gzip -t %s", files);
     assert_int_equal(run(cmd), 0);
+    /* the main page is the seed, at the time it was fetched; pages.jsonl lists the HTML pages */
+    snprintf(cmd, sizeof(cmd), "unzip -p %s datapackage.json | grep -q '\"mainPageUrl\":\"%s\",'"
+             "'\"mainPageDate\":\"20[2-9]' && test \"$(unzip -p %s pages/pages.jsonl | wc -l)\" "
+             "= 7", wacz, u, wacz);
+    assert_int_equal(run(cmd), 0);
     idx = proc_slurp(cdx);
     assert_non_null(strstr(idx, "/robots.txt "));                 /* robots.txt archived */
     assert_non_null(strstr(idx, "\"mime\":\"warc/revisit\""));   /* /dup2 (or /dup1) */

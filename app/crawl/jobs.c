@@ -67,8 +67,9 @@ static enum crawl_status_class status_class_of(long status)
 static void emit(struct crawl *c, struct crawl_record *rec, enum crawl_error err)
 {
     rec->error = crawl_error_name(err);
-    if (c->cfg->warc && rec->warc_file && rec->status >= 200 && rec->status < 300 &&
-        (rec->depth == 0 || is_html(rec->content_type)))
+    /* the WACZ's pages: seeds and HTML pages that came whole */
+    if (c->cfg->warc && rec->warc_file && err == CRAWL_OK && rec->status >= 200 &&
+        rec->status < 300 && (rec->depth == 0 || is_html(rec->content_type)))
         crawl_warc_page(c->cfg->warc, rec->final_url, rec->fetched_at_ms, rec->title,
                         rec->depth == 0);
     c->st.attempted++;

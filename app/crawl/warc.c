@@ -34,6 +34,9 @@ struct crawl_warc {
     bool cdx_temp;                    /* remove cdx_path at destroy */
     uint64_t responses, revisits;
     uint64_t dedup_misses;            /* payloads the dedup table did not take */
+    char *main_url;                   /* the first seed page archived: the WACZ's main page */
+    int64_t main_ts_ms;
+    int level;                        /* compression level of the records */
     int err;                          /* first write error, sticky */
 };
 
@@ -112,7 +115,7 @@ static struct app_warcgz *gz_take(struct crawl_warc *w)
 
     if (w->nfree_gz > 0)
         return w->free_gz[--w->nfree_gz];
-    if (app_warcgz_create(0, &gz) < 0)
+    if (app_warcgz_create(w->level, &gz) < 0)
         return NULL;
     return gz;
 }
@@ -255,6 +258,8 @@ void crawl_warc_page(struct crawl_warc *w, const char *url, int64_t ts_ms, const
 
     if (!w->pack)
         return;
+    if (seed && !w->main_url && (w->main_url = core_strdup(url)) != NULL)
+        w->main_ts_ms = ts_ms;
     rc = app_wacz_add_page(w->pack, url, ts_ms, title, seed);
     if (rc < 0 && w->err == 0)
         w->err = rc;
@@ -277,6 +282,8 @@ int crawl_warc_open(const struct crawl_warc_opts *o, struct crawl_warc **out)
     fo.robots = o->robots ? "classic" : "ignore";
     fo.user_agent = o->user_agent;
     fo.options = o->options;
+    fo.level = o->level;
+    w->level = o->level;
     rc = app_dedup_create(0, &w->dedup);
     if (rc == 0)
         rc = core_sem_create(BUILDERS, BUILDERS, &w->builders);
@@ -330,7 +337,8 @@ int crawl_warc_finish(struct crawl_warc *w, const char *seed)
         memset(&info, 0, sizeof(info));
         info.title = "trawl crawl";
         info.created_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-        info.main_url = seed;
+        info.main_url = w->main_url ? w->main_url : seed;
+        info.main_ts_ms = w->main_url ? w->main_ts_ms : info.created_ms;
         rc = app_wacz_finish(w->pack, &info, paths, n, w->cdx_path);
         core_free(paths);
     }
@@ -361,5 +369,6 @@ void crawl_warc_destroy(struct crawl_warc *w)
     if (w->cdx_temp && w->cdx_path)
         (void)remove(w->cdx_path);
     core_free(w->cdx_path);
+    core_free(w->main_url);
     core_free(w);
 }

@@ -35,6 +35,7 @@ struct crawl_warc_opts {
     const char *user_agent;     /* for the warcinfo records */
     bool robots;                /* robots.txt obeyed */
     const char *options;        /* the command line, for the warcinfo records */
+    int level;                  /* --warc-level: compression, 1-12 (0: libdeflate's 6) */
 };
 
 /* Where a fetch's response (or revisit) record went. */
@@ -55,8 +56,8 @@ int crawl_warc_fetch(struct core_coro *co, struct crawl_warc *w, const char *uri
 /* A page for the package's pages.jsonl (title NULL: none). */
 void crawl_warc_page(struct crawl_warc *w, const char *url, int64_t ts_ms, const char *title,
                      bool seed);
-/* Finish the WARC files (".open" removed), sort the index, write the package (main page: seed,
- * or NULL). 0 or the first error. */
+/* Finish the WARC files (".open" removed), sort the index, write the package: its main page is
+ * the first seed page archived (else seed, may be NULL). 0 or the first error. */
 int crawl_warc_finish(struct crawl_warc *w, const char *seed);
 /* Counts, for the summary: records of responses and revisits written. */
 uint64_t crawl_warc_responses(const struct crawl_warc *w);
