@@ -4,7 +4,8 @@
  *
  * The site serves a page with Content-Length, a chunked one, a gzip-encoded one (sent although
  * trawl asks for identity, as some servers do), two pages with the same body (the second is a
- * revisit), a redirect, a 404, a body past --max-bytes (WARC-Truncated: length) and robots.txt.
+ * revisit), a redirect, a 404, a body past --max-bytes (WARC-Truncated: length), a reset
+ * halfway through a body (WARC-Truncated: disconnect) and robots.txt.
  * Needs node, gzip, unzip and python3, which scripts/install-deps installs. */
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 static const char home[] =
     "<title>Home</title><a href=\"/chunked\">c</a><a href=\"/gz\">g</a><a href=\"/dup1\">1</a>"
     "<a href=\"/dup2\">2</a><a href=\"/old\">o</a><a href=\"/missing\">m</a>"
-    "<a href=\"/big\">b</a>";
+    "<a href=\"/big\">b</a><a href=\"/reset\">r</a>";
 static const char dup_body[] = "<title>Same</title><p>the same body under two URLs</p>";
 static const char gz_page[] = "<title>Gzip page</title><p>inflated by trawl</p>";
 
@@ -86,6 +87,12 @@ static void handler(const struct httpd_request *req, struct httpd_response *resp
 
         memset(big, 'x', sizeof(big));
         httpd_respond(resp, 200, "text/html", NULL, big, sizeof(big));
+    } else if (strcmp(t, "/reset") == 0) {
+        static char half[200000];
+
+        memset(half, 'y', sizeof(half));
+        httpd_respond(resp, 200, "text/plain", NULL, half, sizeof(half));
+        resp->action = HTTPD_RESET_MIDWAY;
     } else {
         httpd_respond(resp, 404, "text/plain", NULL, "not found", 9);
     }
@@ -190,6 +197,7 @@ static void test_warc_crawl_archives_every_fetch(void **state)
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "--warc", name,
                                                    "--warc-max-size", "4000", "--cdx", cdx,
                                                    "--wacz", wacz, "--max-bytes", "100000",
+                                                   "--retries", "0",
                                                    "-o", out, httpd_url(srv, "/", u, sizeof(u)),
                                                    NULL},
                               PROC_WATCHDOG_MS),
@@ -237,6 +245,8 @@ static void test_warc_crawl_archives_every_fetch(void **state)
                 assert_non_null(strstr(rec, "\r\nWARC-Truncated: length\r\n"));
             if (strstr(url, "/chunked"))
                 assert_non_null(strstr(rec, "\r\n8;ext=1\r\n<title>C\r\n")); /* as received */
+            if (strstr(url, "/reset"))
+                assert_non_null(strstr(rec, "\r\nWARC-Truncated: disconnect\r\n"));
             free(rec);
         } else {
             assert_non_null(strstr(line, "\"warc_offset\":null"));
@@ -247,7 +257,7 @@ static void test_warc_crawl_archives_every_fetch(void **state)
             assert_non_null(strstr(line, "\"title\":\"Gzip page\"")); /* inflated to parse */
         line = nl + 1;
     }
-    assert_int_equal(records, 8); /* / chunked gz dup1 dup2 old(->new) missing big */
+    assert_int_equal(records, 9); /* / chunked gz dup1 dup2 old(->new) missing big reset */
     free(jsonl);
     proc_cleanup(&p);
     httpd_stop(srv);
