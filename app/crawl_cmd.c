@@ -19,6 +19,7 @@
 #include "app/cli.h"
 #include "app/crawl/crawl.h"
 #include "app/crawl/scope.h"
+#include "app/crawl/warc.h"
 #include "app/export/crawl_output.h"
 #include "app/export/jsonw.h"
 #include "app/export/outfile.h"
@@ -74,6 +75,14 @@ static const char usage_text[] =
     "      --format FORMAT     jsonl or csv (default: from the file name, else jsonl)\n"
     "      --skipped FILE      one JSONL line per discovered URL not fetched, and why\n"
     "      --summary FILE      the end-of-crawl summary as JSON (also when interrupted)\n"
+    "Archive:\n"
+    "      --warc NAME         write every fetch to NAME.warc.gz (NAME.warc.gz.open while\n"
+    "                          written; NAME-00001.warc.gz ... past --warc-max-size)\n"
+    "      --warc-max-size BYTES  rotate WARC files at this size, numbered from\n"
+    "                          NAME-00000.warc.gz (default 1073741824)\n"
+    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12 (default 6)\n"
+    "      --cdx FILE          CDXJ index of the response and revisit records (needs --warc)\n"
+    "      --wacz FILE         WACZ package of the archive at the end (needs --warc)\n"
     "  -q, --quiet             no progress line and no summary\n"
     "  -v, --verbose           one line per URL on stderr\n"
     "      --grace SECONDS     after Ctrl-C, let fetches in flight finish (default 5)\n"
@@ -88,7 +97,8 @@ enum {
     OPT_MAX_REDIRECTS, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH, OPT_PER_HOST, OPT_DELAY,
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
     OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS,
-    OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE, OPT_HTML_PARSER
+    OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE, OPT_HTML_PARSER, OPT_WARC, OPT_WARC_MAX_SIZE, OPT_CDX,
+    OPT_WACZ, OPT_WARC_LEVEL
 };
 
 static const struct option long_opts[] = {
@@ -128,6 +138,11 @@ static const struct option long_opts[] = {
     {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"html-parser", required_argument, NULL, OPT_HTML_PARSER},
+    {"warc", required_argument, NULL, OPT_WARC},
+    {"warc-max-size", required_argument, NULL, OPT_WARC_MAX_SIZE},
+    {"warc-level", required_argument, NULL, OPT_WARC_LEVEL},
+    {"cdx", required_argument, NULL, OPT_CDX},
+    {"wacz", required_argument, NULL, OPT_WACZ},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -155,6 +170,7 @@ struct cmd {
     int write_error;
     struct crawl_stats st;
     int run_rc;
+    struct crawl_warc_opts warc;        /* --warc and friends; warc.name NULL: no archive */
 };
 
 static int push(const char ***list, size_t *n, const char *s)
@@ -303,6 +319,20 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             if (!cli_parse_seconds(optarg, 86400000, &cfg->fetch.connect_timeout_ms))
                 return bad_number("--connect-timeout", optarg);
             break;
+        case OPT_WARC: c->warc.name = optarg; break;
+        case OPT_WARC_MAX_SIZE:
+            if (!cli_parse_u64(optarg, 1, UINT64_MAX, &n))
+                return bad_number("--warc-max-size", optarg);
+            c->warc.max_size = n;
+            c->warc.numbered = true;
+            break;
+        case OPT_WARC_LEVEL:
+            if (!cli_parse_u64(optarg, 1, 12, &n))
+                return bad_number("--warc-level", optarg);
+            c->warc.level = (int)n;
+            break;
+        case OPT_CDX: c->warc.cdx = optarg; break;
+        case OPT_WACZ: c->warc.wacz = optarg; break;
         case OPT_MAX_BYTES:
             if (!cli_parse_u64(optarg, 1, 1ull << 32, &n))
                 return bad_number("--max-bytes", optarg);
@@ -389,11 +419,71 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             return cli_usage_error("crawl", "unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (!c->warc.name && (c->warc.cdx || c->warc.wacz || c->warc.numbered || c->warc.level))
+        return cli_usage_error("crawl",
+                               "--cdx, --wacz, --warc-max-size and --warc-level need --warc");
     cfg->fetch.headers = c->headers;
     cfg->fetch.nheaders = c->nheaders;
     cfg->fetch.connect_to = c->connect_to;
     cfg->fetch.nconnect_to = c->nconnect_to;
     return -1;
+}
+
+/* The command line, for the warcinfo records (arguments joined by spaces). */
+static char *command_line(int argc, char **argv)
+{
+    struct core_buf b;
+    int i;
+
+    core_buf_init(&b, 1u << 20);
+    for (i = 0; i < argc; i++)
+        if (core_buf_printf(&b, "%s%s", i ? " " : "", argv[i]) < 0)
+            break;
+    return core_buf_steal(&b);
+}
+
+/* Open the archive (--warc). 0, or an exit code after saying why. */
+static int open_archive(struct cmd *c, int argc, char **argv)
+{
+    char *line;
+    int rc;
+
+    if (!c->warc.name)
+        return 0;
+    if (!c->warc.numbered)
+        c->warc.max_size = 1ull << 30;
+    c->warc.user_agent = c->cfg.fetch.user_agent ? c->cfg.fetch.user_agent : FETCH_USER_AGENT;
+    c->warc.robots = c->cfg.robots;
+    line = command_line(argc, argv);
+    c->warc.options = line;
+    rc = crawl_warc_open(&c->warc, &c->cfg.warc);
+    core_free(line);
+    c->warc.options = NULL;
+    if (rc < 0) {
+        fprintf(stderr, "trawl crawl: cannot write the archive '%s': %s\n", c->warc.name,
+                core_strerror(rc));
+        return CLI_EXIT_FATAL;
+    }
+    return 0;
+}
+
+/* Finish the archive: also after a stop, so that what was written is whole. 0, or an exit
+ * code after saying why. */
+static int close_archive(struct cmd *c)
+{
+    int rc;
+
+    if (!c->cfg.warc)
+        return 0;
+    rc = crawl_warc_finish(c->cfg.warc, c->nseeds ? c->seeds[0] : NULL);
+    crawl_warc_destroy(c->cfg.warc);
+    c->cfg.warc = NULL;
+    if (rc < 0) {
+        fprintf(stderr, "trawl crawl: writing the archive '%s' failed: %s\n", c->warc.name,
+                core_strerror(rc));
+        return CLI_EXIT_FATAL;
+    }
+    return 0;
 }
 
 /* --- running ------------------------------------------------------------------------------ */
@@ -537,6 +627,10 @@ static void print_summary(const struct cmd *c)
             (unsigned long long)s->sitemaps_fetched, (unsigned long long)s->sitemap_urls,
             (unsigned long long)s->retries);
     print_html_summary(s);
+    if (c->cfg.warc)
+        fprintf(stderr, "trawl: archived %llu responses and %llu revisits in %s\n",
+                (unsigned long long)crawl_warc_responses(c->cfg.warc),
+                (unsigned long long)crawl_warc_revisits(c->cfg.warc), c->warc.name);
     if (s->interrupted)
         fprintf(stderr, "trawl: interrupted: %llu queued URLs were not fetched\n",
                 (unsigned long long)s->not_reached);
@@ -691,6 +785,13 @@ int crawl_cmd_main(int argc, char **argv)
         code = CLI_EXIT_FATAL;
         goto out;
     }
+    if (open_archive(&c, argc, argv) != 0) {
+        app_outfile_close(c.summary);
+        crawl_output_destroy(c.skipped);
+        crawl_output_destroy(c.out);
+        code = CLI_EXIT_FATAL;
+        goto out;
+    }
     if (c.skipped)
         c.cfg.on_skip = on_skip;
     c.cfg.seeds = (const char *const *)c.seeds;
@@ -710,6 +811,8 @@ int crawl_cmd_main(int argc, char **argv)
         fprintf(stderr, "trawl crawl: %s\n", core_strerror(rc));
         code = CLI_EXIT_FATAL;
     }
+    if (close_archive(&c) != 0)
+        code = CLI_EXIT_FATAL;
     if ((rc = crawl_output_destroy(c.skipped)) < 0 && !c.write_error)
         c.write_error = rc;
     rc = crawl_output_destroy(c.out);

@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <uv.h>
+#include <zlib.h>
 
 #include "core/coro.h"
 #include "core/list_int.h"
@@ -54,6 +56,7 @@ struct xfer {
     fetch_sent_fn *on_sent;
     void *sent_arg;
     struct core__link sent_link;     /* in c->sent while on_sent is due */
+    bool archive;                    /* req.archive: keep request, head and wire bytes */
     bool too_large;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -71,6 +74,9 @@ void fetch_result_init(struct fetch_result *r)
     r->content_length = -1;
     r->retry_after_s = -1;
     core_buf_init(&r->body, 0);
+    core_buf_init(&r->request, 0);
+    core_buf_init(&r->head, 0);
+    core_buf_init(&r->wire, 0);
 }
 
 void fetch_result_free(struct fetch_result *r)
@@ -78,6 +84,9 @@ void fetch_result_free(struct fetch_result *r)
     core_free(r->final_url);
     core_free(r->location);
     core_buf_free(&r->body);
+    core_buf_free(&r->request);
+    core_buf_free(&r->head);
+    core_buf_free(&r->wire);
     r->final_url = NULL;
     r->location = NULL;
 }
@@ -213,6 +222,186 @@ static double ms(CURL *e, CURLINFO what)
     return (double)us / 1000.0;
 }
 
+/* Whether a raw response header block says Transfer-Encoding: chunked (as its last coding;
+ * several fields are read as one list). */
+static bool head_is_chunked(const char *h, size_t len)
+{
+    static const char name[] = "transfer-encoding:";
+    bool chunked = false;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t end = i, k;
+
+        while (end < len && h[end] != '\n')
+            end++;
+        if (end - i > sizeof(name) - 1 && strncasecmp(h + i, name, sizeof(name) - 1) == 0) {
+            /* the last non-blank token of the value */
+            size_t a = i + sizeof(name) - 1, b = end;
+
+            while (b > a && (h[b - 1] == '\r' || h[b - 1] == ' ' || h[b - 1] == '\t'))
+                b--;
+            k = b;
+            while (k > a && h[k - 1] != ',' && h[k - 1] != ' ' && h[k - 1] != '\t')
+                k--;
+            chunked = b - k == 7 && strncasecmp(h + k, "chunked", 7) == 0;
+        }
+        i = end + 1;
+    }
+    return chunked;
+}
+
+/* Hex digit value, or -1. */
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* De-chunk in into out, best effort: a body cut short gives the data up to the cut; a size line
+ * that does not parse makes the rest of the body data as it stands (servers that say chunked and
+ * then do not chunk exist). Extensions and trailers are skipped. 0 or out's errors. */
+static int dechunk(const char *in, size_t len, struct core_buf *out)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        uint64_t n = 0;
+        size_t j = i;
+        int d;
+
+        while (j < len && (d = hexval(in[j])) >= 0 && n < ((uint64_t)1 << 40)) {
+            n = n * 16 + (uint64_t)d;
+            j++;
+        }
+        if (j == i || j >= len)
+            return j == i ? core_buf_append(out, in + i, len - i) : 0;
+        while (j < len && in[j] != '\n')
+            j++; /* extensions */
+        if (j >= len)
+            return 0;
+        j++;
+        if (n == 0)
+            return 0; /* the last chunk; trailers follow */
+        if (n > len - j)
+            n = len - j;
+        if (core_buf_append(out, in + j, (size_t)n) < 0)
+            return -ENOMEM;
+        j += (size_t)n;
+        if (j < len && in[j] == '\r')
+            j++;
+        if (j < len && in[j] == '\n')
+            j++;
+        i = j;
+    }
+    return 0;
+}
+
+/* The content coding of a raw header block that we undo: 1 gzip or deflate (zlib's automatic
+ * header detection takes both), 0 none, -1 one we cannot (br, zstd...). */
+static int head_coding(const char *h, size_t len)
+{
+    static const char name[] = "content-encoding:";
+    size_t i = 0;
+
+    while (i < len) {
+        size_t end = i;
+
+        while (end < len && h[end] != '\n')
+            end++;
+        if (end - i > sizeof(name) - 1 && strncasecmp(h + i, name, sizeof(name) - 1) == 0) {
+            size_t a = i + sizeof(name) - 1, b = end;
+
+            while (a < b && (h[a] == ' ' || h[a] == '\t'))
+                a++;
+            while (b > a && (h[b - 1] == '\r' || h[b - 1] == ' ' || h[b - 1] == '\t'))
+                b--;
+            if (b == a || (b - a == 8 && strncasecmp(h + a, "identity", 8) == 0))
+                return 0;
+            if ((b - a == 4 && strncasecmp(h + a, "gzip", 4) == 0) ||
+                (b - a == 6 && strncasecmp(h + a, "x-gzip", 6) == 0) ||
+                (b - a == 7 && strncasecmp(h + a, "deflate", 7) == 0))
+                return 1;
+            return -1;
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+/* Inflate n bytes at p (gzip or zlib) into out, up to out's cap: 0, CORE_ETOOLARGE past the
+ * cap (out holds what fitted: a gzip bomb stops there), -ENOMEM, or CORE_EHTTP for bytes that
+ * are not deflate data (out holds what came before). A body cut short gives what it had. */
+static int inflate_into(const char *p, size_t n, struct core_buf *out)
+{
+    unsigned char tmp[16384];
+    z_stream z;
+    int zr = Z_OK, rc = 0;
+
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 32 + 15) != Z_OK)
+        return -ENOMEM;
+    z.next_in = (unsigned char *)(uintptr_t)p;
+    z.avail_in = (uInt)n;
+    while (rc == 0 && zr != Z_STREAM_END && (z.avail_in > 0 || zr == Z_OK)) {
+        z.next_out = tmp;
+        z.avail_out = sizeof(tmp);
+        zr = inflate(&z, Z_NO_FLUSH);
+        if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+            rc = CORE_EHTTP;
+        else if (core_buf_append(out, tmp, sizeof(tmp) - z.avail_out) < 0)
+            rc = out->len + (sizeof(tmp) - z.avail_out) > out->max ? CORE_ETOOLARGE : -ENOMEM;
+        if (zr == Z_BUF_ERROR && z.avail_out > 0)
+            break; /* no progress: the input ended early */
+    }
+    inflateEnd(&z);
+    return rc;
+}
+
+/* An archived transfer: the peer, the version, and the body for the caller decoded. */
+static void fill_archive(struct xfer *x)
+{
+    struct fetch_result *r = x->res;
+    const int coding = head_coding(r->head.data, r->head.len);
+    struct core_buf plain;
+    char *s = NULL;
+    long v = 0;
+    int rc = 0;
+
+    if (curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s)
+        snprintf(r->ip, sizeof(r->ip), "%s", s);
+    if (curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &v) == CURLE_OK)
+        r->http_major = v == CURL_HTTP_VERSION_3 ? 3 : v == CURL_HTTP_VERSION_2_0 ? 2 : v ? 1 : 0;
+    r->wire_cut = x->too_large;
+    if (!head_is_chunked(r->head.data, r->head.len) && coding <= 0) {
+        /* as received is as decoded (or a coding we cannot undo): no copy */
+        struct core_buf t = r->body;
+
+        r->body = r->wire;
+        r->wire = t;
+        return;
+    }
+    r->wire_kept = true;
+    core_buf_init(&plain, r->body.max);
+    if (head_is_chunked(r->head.data, r->head.len))
+        rc = dechunk(r->wire.data, r->wire.len, coding > 0 ? &plain : &r->body);
+    if (rc == 0 && coding > 0) {
+        const struct core_buf *in = plain.data ? &plain : &r->wire;
+
+        rc = inflate_into(in->data ? in->data : "", in->len, &r->body);
+    }
+    core_buf_free(&plain);
+    if (rc < 0 && r->err == 0) {
+        r->err = rc;
+        snprintf(r->error, sizeof(r->error), "%s", core_strerror(rc));
+    }
+}
+
 static void fill_result(struct xfer *x, CURLcode rc)
 {
     struct fetch_result *r = x->res;
@@ -251,6 +440,8 @@ static void fill_result(struct xfer *x, CURLcode rc)
     r->ms_tls = ms(x->easy, CURLINFO_APPCONNECT_TIME_T);
     r->ms_first_byte = ms(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
     r->ms_total = ms(x->easy, CURLINFO_TOTAL_TIME_T);
+    if (x->archive)
+        fill_archive(x);
 }
 
 /* Detach x from curl and the client. Safe outside curl's callbacks only. */
@@ -291,9 +482,18 @@ static int on_debug(CURL *e, curl_infotype type, char *data, size_t size, void *
     struct xfer *x = userp;
 
     (void)e;
-    (void)data;
-    (void)size;
-    if (type == CURLINFO_HEADER_OUT && core__list_empty(&x->sent_link))
+    if (type != CURLINFO_HEADER_OUT)
+        return 0;
+    if (x->archive) {
+        struct core_buf *b = &x->res->request;
+
+        /* a request sent again (a new connection) replaces the one before */
+        if (b->len >= 4 && memcmp(b->data + b->len - 4, "\r\n\r\n", 4) == 0)
+            b->len = 0;
+        if (core_buf_append(b, data, size) < 0)
+            b->len = 0;
+    }
+    if (x->on_sent && core__list_empty(&x->sent_link))
         core__list_push_back(&x->c->sent, &x->sent_link);
     return 0;
 }
@@ -310,13 +510,29 @@ static void tell_sent(struct fetch_client *c)
     }
 }
 
+/* Archived transfers keep the header block of the last response (a 1xx or a proxy's answer
+ * before it is dropped when the next status line comes). */
+static size_t on_header(char *data, size_t size, size_t n, void *userp)
+{
+    struct xfer *x = userp;
+    struct core_buf *h = &x->res->head;
+    size_t len = size * n;
+
+    if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
+        h->len = 0;
+    if (core_buf_append(h, data, len) < 0)
+        return 0; /* headers past the cap: the transfer fails */
+    return len;
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
 {
     struct xfer *x = userp;
+    struct core_buf *b = x->archive ? &x->res->wire : &x->res->body;
     size_t len = size * n;
 
-    if (core_buf_append(&x->res->body, data, len) != 0) {
-        x->too_large = x->res->body.len + len > x->res->body.max;
+    if (core_buf_append(b, data, len) != 0) {
+        x->too_large = b->len + len > b->max;
         return 0; /* makes curl stop with CURLE_WRITE_ERROR */
     }
     return len;
@@ -367,7 +583,18 @@ static int setup(struct xfer *x, const struct fetch_request *req)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (req->archive) {
+        /* the bytes as received, for the record; identity so there is no content coding to
+         * undo for the parser (README, "Archiving") */
+        x->archive = true;
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "identity");
+        curl_easy_setopt(e, CURLOPT_HTTP_TRANSFER_DECODING, 0L);
+        curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    } else {
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    }
     curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, o->follow_redirects ? 1L : 0L);
@@ -390,7 +617,7 @@ static int setup(struct xfer *x, const struct fetch_request *req)
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
     }
-    if (req->on_sent) {
+    if (req->on_sent || req->archive) {
         x->on_sent = req->on_sent;
         x->sent_arg = req->sent_arg;
         curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
@@ -412,6 +639,11 @@ int fetch_client_do(struct core_coro *co, struct fetch_client *c, const struct f
     x.res = res;
     core__list_init(&x.sent_link);
     core_buf_init(&res->body, c->opts.max_body);
+    if (req->archive) {
+        core_buf_init(&res->wire, c->opts.max_body);
+        core_buf_init(&res->head, 256u << 10);
+        core_buf_init(&res->request, 256u << 10);
+    }
     x.easy = curl_easy_init();
     if (!x.easy)
         return res->err = -ENOMEM;

@@ -7,8 +7,10 @@
  * its deadline passing) removes the transfer at once.
  *
  * Every transfer: only http and https, also on redirects (CURLOPT_PROTOCOLS_STR and
- * CURLOPT_REDIR_PROTOCOLS_STR); every compression curl supports is accepted and decoded;
- * the body is capped after decoding (a gzip bomb stops at the cap); User-Agent is
+ * CURLOPT_REDIR_PROTOCOLS_STR); every compression curl supports is accepted and decoded (an
+ * archived request instead asks for identity and keeps the bytes as received, see
+ * fetch_request.archive); the body is capped after decoding (a gzip bomb stops at the cap);
+ * User-Agent is
  * "trawl/<version>" unless set. Redirects are not followed unless opts say so: the crawler
  * follows them hop by hop itself.
  *
@@ -71,6 +73,12 @@ struct fetch_request {
      * whose messages the client drops, on this request). */
     fetch_sent_fn *on_sent;
     void *sent_arg;
+    /* Keep what an archive needs (fetch_result.request, head, wire, ip, http_major): libcurl's
+     * decoding is turned off and "Accept-Encoding: identity" asked for, so the bytes received are
+     * the bytes a WARC record keeps; the client de-chunks them into body (and inflates a gzip or
+     * deflate body a server sent all the same, capped at max_body: CORE_ETOOLARGE past it).
+     * Costs a copy of such bodies and libcurl's verbose mode on this request. */
+    bool archive;
 };
 
 /* What a transfer produced. On an HTTP response of any status, err is 0; otherwise err is the
@@ -93,6 +101,16 @@ struct fetch_result {
     double ms_first_byte;
     double ms_total;
     char error[256];
+    /* Archived requests only (fetch_request.archive), else empty: */
+    struct core_buf request;         /* the last request header block as sent */
+    struct core_buf head;            /* the final response's status line and headers, raw */
+    struct core_buf wire;            /* the body as received, when it differs from body (it was
+                                        chunked, or content-coded all the same): then body holds
+                                        it decoded; empty otherwise, and body is as received */
+    bool wire_kept;                  /* wire holds the body as received */
+    bool wire_cut;                   /* the body as received was cut at max_body */
+    char ip[64];                     /* the peer's address, "" if none */
+    int http_major;                  /* 1, 2 or 3; 0 if no response */
 };
 
 void fetch_result_init(struct fetch_result *r);

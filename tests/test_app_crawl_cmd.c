@@ -28,8 +28,8 @@ static const struct site_page small[] = {
 static const char *const fields[] = {"url", "final_url", "depth", "parent", "status",
                                      "content_type", "bytes", "title", "links_found",
                                      "links_new", "fetch_ms", "error", "fetched_at",
-                                     "attempts"};
-#define NFIELDS 14
+                                     "attempts", "warc_file", "warc_offset"};
+#define NFIELDS 16
 
 /* Every line of text is one JSON object with exactly the record fields. Returns the count. */
 static int check_jsonl(const char *text)
@@ -230,8 +230,9 @@ static void test_cli_csv_file_has_header_and_quoted_fields(void **state)
                                                    NULL}, PROC_WATCHDOG_MS), 0);
     out = proc_slurp(path);
     assert_true(strncmp(out, "url,final_url,depth,parent,status,content_type,bytes,title,"
-                             "links_found,links_new,fetch_ms,error,fetched_at,attempts\r\n",
-                        111) == 0);
+                             "links_found,links_new,fetch_ms,error,fetched_at,attempts,"
+                             "warc_file,warc_offset\r\n",
+                        139) == 0);
     assert_non_null(strstr(out, "\"B, with comma\""));
     assert_non_null(strstr(out, "\"Home, \"\"quoted\"\"\""));
     for (line = out; (line = strstr(line, "\r\n")) != NULL; line += 2)

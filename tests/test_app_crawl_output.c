@@ -29,11 +29,12 @@
 static const char *const fields[] = {"url", "final_url", "depth", "parent", "status",
                                      "content_type", "bytes", "title", "links_found",
                                      "links_new", "fetch_ms", "error", "fetched_at",
-                                     "attempts"};
-enum { NFIELDS = 14, TITLE = 7 };
+                                     "attempts", "warc_file", "warc_offset"};
+enum { NFIELDS = 16, TITLE = 7 };
 
 static const char csv_header[] = "url,final_url,depth,parent,status,content_type,bytes,title,"
-                                 "links_found,links_new,fetch_ms,error,fetched_at,attempts\r\n";
+                                 "links_found,links_new,fetch_ms,error,fetched_at,attempts,"
+                                 "warc_file,warc_offset\r\n";
 
 struct fixture {
     char dir[64];    /* a fresh directory under /tmp */
@@ -137,6 +138,8 @@ static struct crawl_record full_record(void)
     r.fetched_at_ms = 1700000000123;   /* 2023-11-14T22:13:20.123Z */
     r.redirects = 1;
     r.attempts = 1;
+    r.warc_file = "crawl.warc.gz";
+    r.warc_offset = 4321;
     return r;
 }
 
@@ -232,7 +235,8 @@ static void test_crawl_output_jsonl_every_field_in_order(void **state)
         "\"parent\":\"https://example.com/\",\"status\":200,"
         "\"content_type\":\"text/html; charset=utf-8\",\"bytes\":12345,\"title\":\"Hello\","
         "\"links_found\":10,\"links_new\":3,\"fetch_ms\":12.50,\"error\":null,"
-        "\"fetched_at\":\"2023-11-14T22:13:20.123Z\",\"attempts\":1}\n";
+        "\"fetched_at\":\"2023-11-14T22:13:20.123Z\",\"attempts\":1,"
+        "\"warc_file\":\"crawl.warc.gz\",\"warc_offset\":4321}\n";
     struct crawl_output *o;
     struct core_buf b;
     jsmntok_t t[64];
@@ -267,9 +271,10 @@ static void test_crawl_output_jsonl_unknown_values_are_null(void **state)
         "{\"url\":\"http://down.example/\",\"final_url\":null,\"depth\":0,\"parent\":null,"
         "\"status\":null,\"content_type\":null,\"bytes\":0,\"title\":null,"
         "\"links_found\":null,\"links_new\":null,\"fetch_ms\":0.00,\"error\":\"timeout\","
-        "\"fetched_at\":\"1970-01-01T00:00:00.000Z\",\"attempts\":3}\n";
+        "\"fetched_at\":\"1970-01-01T00:00:00.000Z\",\"attempts\":3,"
+        "\"warc_file\":null,\"warc_offset\":null}\n";
     /* url, final_url, parent, status, content_type, title, links_found, links_new */
-    static const int nulls[] = {1, 3, 4, 5, 7, 8, 9};
+    static const int nulls[] = {1, 3, 4, 5, 7, 8, 9, 14, 15};
     struct core_buf b;
     jsmntok_t t[64];
     size_t i;
@@ -404,9 +409,10 @@ static void test_crawl_output_csv_header_and_rows(void **state)
     const char *path = in_dir(fx, "out.csv");
     static const char row_full[] =
         "https://example.com/a,https://example.com/b,2,https://example.com/,200,"
-        "text/html; charset=utf-8,12345,Hello,10,3,12.50,,2023-11-14T22:13:20.123Z,1\r\n";
+        "text/html; charset=utf-8,12345,Hello,10,3,12.50,,2023-11-14T22:13:20.123Z,1,"
+        "crawl.warc.gz,4321\r\n";
     static const char row_unknown[] =
-        "http://down.example/,,0,,,,0,,,,0.00,timeout,1970-01-01T00:00:00.000Z,3\r\n";
+        "http://down.example/,,0,,,,0,,,,0.00,timeout,1970-01-01T00:00:00.000Z,3,,\r\n";
     struct crawl_output *o;
     struct core_buf b, want, f[NFIELDS + 1];
     size_t pos = 0, i;
@@ -480,7 +486,8 @@ static void test_crawl_output_csv_quotes_per_rfc4180(void **state)
     /* the exact bytes: only the title field differs from row to row */
     snprintf(prefix, sizeof(prefix), "https://example.com/a,https://example.com/b,2,"
                                      "https://example.com/,200,text/html; charset=utf-8,12345,");
-    snprintf(suffix, sizeof(suffix), ",10,3,12.50,,2023-11-14T22:13:20.123Z,1\r\n");
+    snprintf(suffix, sizeof(suffix),
+             ",10,3,12.50,,2023-11-14T22:13:20.123Z,1,crawl.warc.gz,4321\r\n");
     assert_int_equal(core_buf_puts(&want, csv_header), 0);
     for (i = 0; i < N; i++) {
         assert_int_equal(core_buf_puts(&want, prefix), 0);

@@ -59,6 +59,12 @@ static void handler(const struct httpd_request *req, struct httpd_response *resp
         httpd_respond(resp, 200, "text/html", "Content-Encoding: gzip\r\n", z, zlen);
         free(plain);
         free(z);
+    } else if (strcmp(t, "/chunked") == 0) {
+        static const char r[] = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n"
+                                "4;x=y\r\n<p>h\r\n6\r\ni</p>\n\r\n0\r\n\r\n";
+
+        httpd_respond_raw(resp, r, sizeof(r) - 1);
     } else if (strcmp(t, "/big") == 0) {
         char *b = malloc(50000);
 
@@ -138,6 +144,19 @@ static void run(struct fx *f, int (*body)(struct core_coro *, struct run *))
     struct run r = {f, NULL, body};
 
     assert_int_equal(corotest_run(run_body, &r, COROTEST_WATCHDOG_MS), 0);
+}
+
+/* An archived GET of path. */
+static int get_archived(struct core_coro *co, struct run *r, const char *path,
+                        struct fetch_result *res)
+{
+    struct fetch_request req;
+
+    memset(&req, 0, sizeof(req));
+    req.url = url(r->f, path);
+    req.archive = true;
+    fetch_result_init(res);
+    return fetch_client_do(co, r->c, &req, res);
 }
 
 /* --- tests ---------------------------------------------------------------------------------- */
@@ -294,6 +313,66 @@ static int cap_body(struct core_coro *co, struct run *r)
     assert_int_equal(fetch_client_get(co, r->c, url(r->f, "/hello"), &res), 0);
     fetch_result_free(&res);
     return 0;
+}
+
+static int archive_body(struct core_coro *co, struct run *r)
+{
+    static const char wire[] = "4;x=y\r\n<p>h\r\n6\r\ni</p>\n\r\n0\r\n\r\n";
+    struct fetch_result res;
+    char *ae;
+    size_t i;
+
+    /* chunked: the body as received kept, de-chunked for the caller */
+    assert_int_equal(get_archived(co, r, "/chunked", &res), 0);
+    assert_true(res.wire_kept);
+    assert_int_equal(res.wire.len, sizeof(wire) - 1);
+    assert_memory_equal(res.wire.data, wire, sizeof(wire) - 1);
+    assert_int_equal(res.body.len, 10);
+    assert_memory_equal(res.body.data, "<p>hi</p>\n", 10);
+    assert_true(strncmp(res.head.data, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    assert_memory_equal(res.head.data + res.head.len - 4, "\r\n\r\n", 4);
+    assert_true(strncmp(res.request.data, "GET /chunked HTTP/1.1\r\n", 23) == 0);
+    assert_non_null(strstr(res.request.data, "\r\nAccept-Encoding: identity\r\n"));
+    assert_string_equal(res.ip, "127.0.0.1");
+    assert_int_equal(res.http_major, 1);
+    ae = httpd_log_header(r->f->srv, httpd_requests(r->f->srv) - 1, "Accept-Encoding");
+    assert_non_null(ae);
+    assert_string_equal(ae, "identity");
+    free(ae);
+    fetch_result_free(&res);
+    /* plain: the body is as received, nothing copied */
+    assert_int_equal(get_archived(co, r, "/hello", &res), 0);
+    assert_false(res.wire_kept);
+    assert_int_equal(res.wire.len, 0);
+    assert_string_equal(res.body.data, "<p>hi</p>");
+    fetch_result_free(&res);
+    /* gzip sent all the same: kept as sent, inflated for the caller */
+    assert_int_equal(get_archived(co, r, "/gzip", &res), 0);
+    assert_true(res.wire_kept);
+    assert_true(res.wire.len < 1000 && (unsigned char)res.wire.data[0] == 0x1f);
+    assert_int_equal(res.body.len, 1000);
+    for (i = 0; i < 1000; i++)
+        assert_int_equal(res.body.data[i], 'a');
+    fetch_result_free(&res);
+    /* a gzip bomb stops at the cap once inflated; the bytes as received are whole */
+    assert_int_equal(get_archived(co, r, "/bomb", &res), CORE_ETOOLARGE);
+    assert_true(res.body.len <= 10000);
+    assert_false(res.wire_cut);
+    fetch_result_free(&res);
+    /* a body past the cap as received */
+    assert_int_equal(get_archived(co, r, "/big", &res), CORE_ETOOLARGE);
+    assert_true(res.wire_cut);
+    assert_true(res.body.len <= 10000);
+    fetch_result_free(&res);
+    return 0;
+}
+
+static void test_fetch_archived_keeps_the_bytes_as_received(void **state)
+{
+    struct fx *f = *state;
+
+    f->opts.max_body = 10000;
+    run(f, archive_body);
 }
 
 static void test_fetch_body_cap_applies_after_decoding(void **state)
@@ -590,6 +669,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_fetch_only_http_and_https_even_on_redirects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_compressed_body_is_decoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_body_cap_applies_after_decoding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_archived_keeps_the_bytes_as_received, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_failures_have_a_class, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_on_sent_tells_when_each_request_went_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_retry_after_is_reported, setup, teardown),

@@ -32,6 +32,7 @@
 
 struct core_coro;
 struct core_sigwatch;
+struct crawl_warc;
 struct scope;
 
 struct crawl_record {
@@ -50,6 +51,9 @@ struct crawl_record {
     int64_t fetched_at_ms;      /* Unix time in ms when the fetch started */
     unsigned redirects;
     unsigned attempts;          /* requests made for it, retries included; 0 when none */
+    const char *warc_file;      /* WARC file of its (last hop's) response or revisit record,
+                                   NULL when none (no --warc, or no answer) */
+    int64_t warc_offset;        /* that record's offset in the file; -1 when none */
 };
 
 /* Why a discovered URL was not fetched (--skipped). */
@@ -116,6 +120,7 @@ struct crawl_config {
     void (*on_progress)(const struct crawl_progress *p, void *arg); /* every progress_ms */
     int64_t progress_ms;
     void *arg;                  /* for on_record and on_progress */
+    struct crawl_warc *warc;    /* archive every fetch here (app/crawl/warc.h), or NULL */
 };
 
 void crawl_config_init(struct crawl_config *c);

@@ -10,6 +10,7 @@
 
 #include "app/crawl/page.h"
 #include "app/crawl/scope.h"
+#include "app/crawl/warc.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/offload.h"
@@ -66,6 +67,11 @@ static enum crawl_status_class status_class_of(long status)
 static void emit(struct crawl *c, struct crawl_record *rec, enum crawl_error err)
 {
     rec->error = crawl_error_name(err);
+    /* the WACZ's pages: seeds and HTML pages that came whole */
+    if (c->cfg->warc && rec->warc_file && err == CRAWL_OK && rec->status >= 200 &&
+        rec->status < 300 && (rec->depth == 0 || is_html(rec->content_type)))
+        crawl_warc_page(c->cfg->warc, rec->final_url, rec->fetched_at_ms, rec->title,
+                        rec->depth == 0);
     c->st.attempted++;
     c->st.errors[err]++;
     c->st.status[status_class_of(rec->status)]++;
@@ -90,6 +96,7 @@ static void record_for(struct crawl *c, const struct frontier_job *job, struct c
     r->links_found = -1;
     r->links_new = -1;
     r->content_type = "";
+    r->warc_offset = -1;
     if (ch) {
         r->depth = ch->depth;
         r->fetched_at_ms = ch->fetched_at_ms;
@@ -168,20 +175,31 @@ static int64_t retry_time(struct crawl *c, const struct frontier_job *job,
                                                    res->retry_after_s);
 }
 
-/* GET url (the job's own, or a robots.txt redirect's) for job. */
+/* GET url (the job's own, or a robots.txt redirect's) for job, and archive the exchange when
+ * the crawl has an archive: *at (may be NULL) says where its response record went. */
 static int fetch_for(struct core_coro *co, struct crawl *c, struct frontier_job *job,
-                     const char *url, struct fetch_result *res)
+                     const char *url, struct fetch_result *res, struct crawl_warc_at *at)
 {
     struct sent_note note = {c->frontier, job};
+    struct crawl_warc_at ignored;
     struct fetch_request req;
+    int64_t date_ms;
+    int rc;
 
     memset(&req, 0, sizeof(req));
     req.url = url;
+    req.archive = c->cfg->warc != NULL;
     if (job->paced) {
         req.on_sent = on_sent;
         req.sent_arg = &note; /* on_sent runs only while the transfer is in flight */
     }
-    return fetch_client_do(co, c->http, &req, res);
+    if (!c->cfg->warc)
+        return fetch_client_do(co, c->http, &req, res);
+    date_ms = crawl__wall_ms();
+    rc = fetch_client_do(co, c->http, &req, res);
+    /* a write error is sticky in the archive and reported at its end; the crawl goes on */
+    (void)crawl_warc_fetch(co, c->cfg->warc, url, date_ms, rc, res, at ? at : &ignored);
+    return rc;
 }
 
 /* --- one page ----------------------------------------------------------------------------- */
@@ -374,6 +392,7 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     struct crawl_record rec;
     struct fetch_result res;
     struct analysis a;
+    struct crawl_warc_at at = {NULL, 0};
     enum crawl_error err = CRAWL_OK;
     int rc;
 
@@ -394,7 +413,7 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     parse_visited_set_state(c->visited, job->fp, CRAWL_URL_ACTIVE);
     fetch_result_init(&res);
     page_output_init(&a.out);
-    rc = fetch_for(co, c, job, job->url, &res);
+    rc = fetch_for(co, c, job, job->url, &res, &at);
     rec.fetch_ms += res.ms_total;
     rec.attempts = job->attempts + 1u;
     if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping &&
@@ -413,6 +432,8 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     rec.status = res.status;
     rec.content_type = res.content_type;
     rec.bytes = (int64_t)res.body.len;
+    rec.warc_file = at.file;
+    rec.warc_offset = at.file ? (int64_t)at.offset : -1;
     if (rc == 0 && res.status >= 300 && res.status < 400 && res.location &&
         follow_hop(c, job, res.location, &rec, &err)) {
         parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
@@ -481,7 +502,7 @@ enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct fr
 
     c->st.sitemaps_fetched++;
     fetch_result_init(&res);
-    rc = fetch_for(co, c, job, job->url, &res);
+    rc = fetch_for(co, c, job, job->url, &res, NULL);
     if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
         c->st.retries++;
         frontier_retry(c->frontier, job, retry_time(c, job, &res));
@@ -551,7 +572,7 @@ enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct fro
         /* a redirect's request is spaced from the one before like any request to the host */
         rc = hops > 0 && next > core_now_ms() ? core_sleep(co, next) : 0;
         if (rc == 0)
-            rc = fetch_for(co, c, job, url.data, &res);
+            rc = fetch_for(co, c, job, url.data, &res, NULL);
         if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
             c->st.retries++;
             frontier_retry(c->frontier, job, retry_time(c, job, &res));

@@ -22,7 +22,7 @@ struct crawl_output {
 static const char *const fields[] = {"url", "final_url", "depth", "parent", "status",
                                      "content_type", "bytes", "title", "links_found",
                                      "links_new", "fetch_ms", "error", "fetched_at",
-                                     "attempts"};
+                                     "attempts", "warc_file", "warc_offset"};
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 void crawl_format_time(int64_t unix_ms, char *buf, size_t cap)
@@ -120,6 +120,13 @@ static int format_json(const struct crawl_record *r, const char *when, const cha
     json_str(&w, "fetched_at", when);
     jsonw_key(&w, "attempts");
     jsonw_int(&w, r->attempts);
+    /* where the archive has it: null without --warc or without an answer */
+    json_str(&w, "warc_file", r->warc_file);
+    jsonw_key(&w, "warc_offset");
+    if (r->warc_file)
+        jsonw_int(&w, r->warc_offset);
+    else
+        jsonw_null(&w);
     jsonw_end_object(&w);
     rc = jsonw_finish(&w);
     return rc < 0 ? rc : core_buf_putc(line, '\n');
@@ -158,6 +165,11 @@ static int format_csv(const struct crawl_record *r, const char *when, const char
     csv_str(&w, r->error);
     csv_str(&w, when);
     csvw_field_int(&w, r->attempts);
+    csv_str(&w, r->warc_file);
+    if (r->warc_file)
+        csvw_field_int(&w, r->warc_offset);
+    else
+        csvw_field(&w, "", 0);
     return csvw_end_row(&w);
 }
 

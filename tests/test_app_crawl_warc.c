@@ -1,0 +1,397 @@
+/* tests/test_app_crawl_warc.c: `trawl crawl --warc --cdx --wacz` on a small site, and the archive
+ * read back by independent tools (tests/warcio/check.mjs on webrecorder's warcio.js, gzip -t,
+ * Python's zlib), after a whole crawl, after SIGINT and after kill -9.
+ *
+ * The site serves a page with Content-Length, a chunked one, a gzip-encoded one (sent although
+ * trawl asks for identity, as some servers do), two pages with the same body (the second is a
+ * revisit), a redirect, a 404, a body past --max-bytes (WARC-Truncated: length), a reset
+ * halfway through a body (WARC-Truncated: disconnect) and robots.txt.
+ * Needs node, gzip, unzip and python3, which scripts/install-deps installs. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <zlib.h>
+
+#include "tests/support/corotest.h"
+#include "tests/support/proc.h"
+#include "tests/support/site.h"
+#include "tools/httpd.h"
+
+static const char home[] =
+    "<title>Home</title><a href=\"/chunked\">c</a><a href=\"/gz\">g</a><a href=\"/dup1\">1</a>"
+    "<a href=\"/dup2\">2</a><a href=\"/old\">o</a><a href=\"/missing\">m</a>"
+    "<a href=\"/big\">b</a><a href=\"/reset\">r</a>";
+static const char dup_body[] = "<title>Same</title><p>the same body under two URLs</p>";
+static const char gz_page[] = "<title>Gzip page</title><p>inflated by trawl</p>";
+
+static void append_raw(struct httpd_response *resp, const char *head, const void *body,
+                       size_t len)
+{
+    size_t hl = strlen(head);
+    char *buf = malloc(hl + len);
+
+    assert_non_null(buf);
+    memcpy(buf, head, hl);
+    memcpy(buf + hl, body, len);
+    httpd_respond_raw(resp, buf, hl + len);
+    free(buf);
+}
+
+static void handler(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+    const char *t = req->target;
+
+    (void)arg;
+    if (strcmp(t, "/") == 0) {
+        httpd_respond(resp, 200, "text/html", NULL, home, strlen(home));
+    } else if (strcmp(t, "/robots.txt") == 0) {
+        httpd_respond(resp, 200, "text/plain", NULL, "User-agent: *\nDisallow: /x\n", 27);
+    } else if (strcmp(t, "/chunked") == 0) {
+        static const char r[] = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n"
+                                "8;ext=1\r\n<title>C\r\n"
+                                "e\r\nhunked</title>\r\n"
+                                "0\r\n\r\n";
+
+        httpd_respond_raw(resp, r, sizeof(r) - 1);
+    } else if (strcmp(t, "/gz") == 0) {
+        unsigned char out[256];
+        uLongf n = sizeof(out);
+        z_stream z;
+        char head[256];
+
+        memset(&z, 0, sizeof(z));
+        assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+        z.next_in = (unsigned char *)(uintptr_t)gz_page;
+        z.avail_in = sizeof(gz_page) - 1;
+        z.next_out = out;
+        z.avail_out = sizeof(out);
+        assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+        n = z.total_out;
+        deflateEnd(&z);
+        snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                                     "Content-Encoding: gzip\r\nContent-Length: %lu\r\n\r\n",
+                 (unsigned long)n);
+        append_raw(resp, head, out, n);
+    } else if (strcmp(t, "/dup1") == 0 || strcmp(t, "/dup2") == 0) {
+        httpd_respond(resp, 200, "text/html", NULL, dup_body, strlen(dup_body));
+    } else if (strcmp(t, "/old") == 0) {
+        httpd_respond(resp, 301, NULL, "Location: /new\r\n", "", 0);
+    } else if (strcmp(t, "/new") == 0) {
+        httpd_respond(resp, 200, "text/html", NULL, "<title>New</title>", 18);
+    } else if (strcmp(t, "/big") == 0) {
+        static char big[300000];
+
+        memset(big, 'x', sizeof(big));
+        httpd_respond(resp, 200, "text/html", NULL, big, sizeof(big));
+    } else if (strcmp(t, "/reset") == 0) {
+        static char half[200000];
+
+        memset(half, 'y', sizeof(half));
+        httpd_respond(resp, 200, "text/plain", NULL, half, sizeof(half));
+        resp->action = HTTPD_RESET_MIDWAY;
+    } else {
+        httpd_respond(resp, 404, "text/plain", NULL, "not found", 9);
+    }
+}
+
+/* Run a shell command, print its output; its exit status. */
+static int run(const char *cmd)
+{
+    char line[1024];
+    FILE *p = popen(cmd, "r");
+    int st;
+
+    assert_non_null(p);
+    while (fgets(line, sizeof(line), p))
+        print_message("  %s", line);
+    st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* The WARC files of dir (final names), space-separated, into b. */
+static void warcs_of(const char *dir, char *b, size_t cap)
+{
+    char cmd[256];
+    FILE *p;
+    size_t n;
+
+    snprintf(cmd, sizeof(cmd), "ls %s/*.warc.gz | tr '\\n' ' '", dir);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(b, 1, cap - 1, p);
+    b[n] = '\0';
+    pclose(p);
+    assert_true(n > 0);
+}
+
+static int check(const char *mode, const char *first, const char *files)
+{
+    char cmd[8192];
+
+    snprintf(cmd, sizeof(cmd), "node %s/tests/warcio/check.mjs %s %s %s 2>&1", TRAWL_SOURCE_DIR,
+             mode, first ? first : "", files);
+    return run(cmd);
+}
+
+/* The WARC record of the gzip member at offset in path, inflated (malloc'ed). */
+static char *member_at(const char *path, long offset)
+{
+    FILE *f = fopen(path, "rb");
+    static unsigned char in[1 << 20];
+    char *out = calloc(1, 1 << 20);
+    size_t n;
+    z_stream z;
+
+    assert_non_null(f);
+    assert_non_null(out);
+    assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+    n = fread(in, 1, sizeof(in), f);
+    fclose(f);
+    memset(&z, 0, sizeof(z));
+    assert_int_equal(inflateInit2(&z, 16 + 15), Z_OK);
+    z.next_in = in;
+    z.avail_in = (uInt)n;
+    z.next_out = (unsigned char *)out;
+    z.avail_out = (1 << 20) - 1;
+    assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+    inflateEnd(&z);
+    return out;
+}
+
+/* A string value of key in a JSONL line (copied into buf), or NULL when null or absent. */
+static const char *json_str(const char *line, const char *key, char *buf, size_t cap)
+{
+    char pat[64];
+    const char *p, *e;
+
+    snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+    p = strstr(line, pat);
+    if (!p)
+        return NULL;
+    p += strlen(pat);
+    e = strchr(p, '"');
+    assert_non_null(e);
+    snprintf(buf, cap, "%.*s", (int)(e - p), p);
+    return buf;
+}
+
+static void test_warc_crawl_archives_every_fetch(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], name[160], out[160], cdx[160], wacz[160], files[4096], cmd[8192];
+    char *jsonl, *line, *idx;
+    int records = 0;
+
+    (void)state;
+    assert_int_equal(httpd_start(0, handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "crawl", name, sizeof(name));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
+    proc_path(&p, "crawl.wacz", wacz, sizeof(wacz));
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "--warc", name,
+                                                   "--warc-max-size", "4000", "--cdx", cdx,
+                                                   "--wacz", wacz, "--max-bytes", "100000",
+                                                   "--retries", "0",
+                                                   "-o", out, httpd_url(srv, "/", u, sizeof(u)),
+                                                   NULL},
+                              PROC_WATCHDOG_MS),
+                     0);
+    /* rotated, nothing left open or temporary */
+    snprintf(cmd, sizeof(cmd), "test -f %s-00001.warc.gz && test -z \"$(ls %s | "
+                               "grep -E '\\.(open|unsorted|pages)$')\"", name, p.dir);
+    assert_int_equal(run(cmd), 0);
+    warcs_of(p.dir, files, sizeof(files));
+    assert_int_equal(check("cdx", cdx, files), 0);
+    assert_int_equal(check("digests", NULL, files), 0);
+    assert_int_equal(check("wacz", wacz, files), 0);
+    snprintf(cmd, sizeof(cmd), "gzip -t %s", files);
+    assert_int_equal(run(cmd), 0);
+    /* the main page is the seed, at the time it was fetched; pages.jsonl lists the HTML pages */
+    snprintf(cmd, sizeof(cmd), "unzip -p %s datapackage.json | grep -q '\"mainPageUrl\":\"%s\",'"
+             "'\"mainPageDate\":\"20[2-9]' && test \"$(unzip -p %s pages/pages.jsonl | wc -l)\" "
+             "= 7", wacz, u, wacz);
+    assert_int_equal(run(cmd), 0);
+    idx = proc_slurp(cdx);
+    assert_non_null(strstr(idx, "/robots.txt "));                 /* robots.txt archived */
+    assert_non_null(strstr(idx, "\"mime\":\"warc/revisit\""));   /* /dup2 (or /dup1) */
+    assert_non_null(strstr(idx, "\"status\":\"301\""));           /* the redirect hop */
+    assert_null(strstr(idx, "warc-fields"));                     /* no metadata records */
+    free(idx);
+    /* every record points at a response (or revisit) record of its final URL */
+    jsonl = proc_slurp(out);
+    for (line = jsonl; *line; records++) {
+        char *nl = strchr(line, '\n'), file[128], url[256], path[320], want[300], *rec;
+        const char *off;
+
+        assert_non_null(nl);
+        *nl = '\0';
+        assert_non_null(json_str(line, "final_url", url, sizeof(url)));
+        if (json_str(line, "warc_file", file, sizeof(file))) {
+            off = strstr(line, "\"warc_offset\":");
+            assert_non_null(off);
+            snprintf(path, sizeof(path), "%s/%s", p.dir, file);
+            rec = member_at(path, atol(off + 14));
+            assert_true(strncmp(rec, "WARC/1.1\r\nWARC-Type: response\r\n", 31) == 0 ||
+                        strncmp(rec, "WARC/1.1\r\nWARC-Type: revisit\r\n", 30) == 0);
+            snprintf(want, sizeof(want), "\r\nWARC-Target-URI: %s\r\n", url);
+            assert_non_null(strstr(rec, want));
+            if (strstr(url, "/big"))
+                assert_non_null(strstr(rec, "\r\nWARC-Truncated: length\r\n"));
+            if (strstr(url, "/chunked"))
+                assert_non_null(strstr(rec, "\r\n8;ext=1\r\n<title>C\r\n")); /* as received */
+            if (strstr(url, "/reset"))
+                assert_non_null(strstr(rec, "\r\nWARC-Truncated: disconnect\r\n"));
+            free(rec);
+        } else {
+            assert_non_null(strstr(line, "\"warc_offset\":null"));
+        }
+        if (strstr(url, "/chunked"))
+            assert_non_null(strstr(line, "\"title\":\"Chunked\""));  /* de-chunked to parse */
+        if (strstr(url, "/gz"))
+            assert_non_null(strstr(line, "\"title\":\"Gzip page\"")); /* inflated to parse */
+        line = nl + 1;
+    }
+    assert_int_equal(records, 9); /* / chunked gz dup1 dup2 old(->new) missing big reset */
+    free(jsonl);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
+/* --- interrupted crawls --------------------------------------------------------------------- */
+
+static struct site_page slow[201];
+static char slow_paths[200][16];
+static char slow_index[8192];
+
+static void make_slow_site(unsigned delay_ms)
+{
+    size_t i, n = 0;
+
+    n += (size_t)snprintf(slow_index, sizeof(slow_index), "<title>slow</title>");
+    for (i = 0; i < 200; i++) {
+        snprintf(slow_paths[i], sizeof(slow_paths[i]), "/s%zu", i);
+        n += (size_t)snprintf(slow_index + n, sizeof(slow_index) - n, "<a href=\"/s%zu\">x</a>", i);
+        slow[i + 1] = (struct site_page){slow_paths[i], 0, NULL, NULL, "<title>s</title>",
+                                         delay_ms};
+    }
+    slow[0] = (struct site_page){"/", 0, NULL, NULL, slow_index, 0};
+}
+
+static int count_lines(const char *path)
+{
+    char *t = proc_slurp(path);
+    int n = 0;
+    const char *c;
+
+    for (c = t; *c; c++)
+        n += *c == '\n';
+    free(t);
+    return n;
+}
+
+struct progress {
+    const char *path;
+    int lines;
+};
+
+static bool progressed(void *arg)
+{
+    const struct progress *g = arg;
+
+    return count_lines(g->path) >= g->lines;
+}
+
+static void test_warc_sigint_finishes_the_archive(void **state)
+{
+    struct site s;
+    struct proc p = {0};
+    char u[128], name[160], out[160], cdx[160], wacz[160], files[4096], cmd[8192];
+
+    (void)state;
+    make_slow_site(300);
+    assert_int_equal(site_start(&s, slow, 201), 0);
+    proc_init(&p);
+    proc_path(&p, "crawl", name, sizeof(name));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
+    proc_path(&p, "crawl.wacz", wacz, sizeof(wacz));
+    proc_start(&p, (const char *[]){"crawl", "-q", "-w", "4", "--grace", "60", "--warc", name,
+                                    "--cdx", cdx, "--wacz", wacz, "-o", out,
+                                    site_url(&s, "/", u, sizeof(u)), NULL},
+               NULL);
+    {
+        struct progress g = {out, 3};
+
+        proc_wait_until(progressed, &g);
+    }
+    proc_signal(&p, SIGINT);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 130);
+    snprintf(cmd, sizeof(cmd), "test -f %s.warc.gz && test -z \"$(ls %s | "
+                               "grep -E '\\.(open|unsorted|pages)$')\"", name, p.dir);
+    assert_int_equal(run(cmd), 0);
+    warcs_of(p.dir, files, sizeof(files));
+    assert_int_equal(check("cdx", cdx, files), 0);
+    assert_int_equal(check("digests", NULL, files), 0);
+    assert_int_equal(check("wacz", wacz, files), 0);
+    proc_cleanup(&p);
+    site_stop(&s);
+}
+
+static void test_warc_kill_9_leaves_whole_members(void **state)
+{
+    struct site s;
+    struct proc p = {0};
+    char u[128], name[160], out[160], cmd[1024];
+
+    (void)state;
+    make_slow_site(300);
+    assert_int_equal(site_start(&s, slow, 201), 0);
+    proc_init(&p);
+    proc_path(&p, "crawl", name, sizeof(name));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_start(&p, (const char *[]){"crawl", "-q", "-w", "4", "--warc", name, "-o", out,
+                                    site_url(&s, "/", u, sizeof(u)), NULL},
+               NULL);
+    {
+        struct progress g = {out, 3};
+
+        proc_wait_until(progressed, &g);
+    }
+    assert_int_equal(kill(p.pid, SIGKILL), 0);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 128 + SIGKILL);
+    /* every complete gzip member is a whole WARC record; a torn last one is allowed */
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c '\n"
+             "import sys, zlib\n"
+             "d = open(sys.argv[1], \"rb\").read(); o = n = 0\n"
+             "while o < len(d):\n"
+             "    z = zlib.decompressobj(31); r = z.decompress(d[o:])\n"
+             "    if not z.eof: break\n"
+             "    assert r.startswith(b\"WARC/1.1\\r\\n\") and r.endswith(b\"\\r\\n\\r\\n\")\n"
+             "    o = len(d) - len(z.unused_data); n += 1\n"
+             "print(n, \"whole records\"); sys.exit(0 if n >= 5 else 1)\n"
+             "' %s.warc.gz.open 2>&1",
+             name);
+    assert_int_equal(run(cmd), 0);
+    proc_cleanup(&p);
+    site_stop(&s);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_warc_crawl_archives_every_fetch),
+        cmocka_unit_test(test_warc_sigint_finishes_the_archive),
+        cmocka_unit_test(test_warc_kill_9_leaves_whole_members),
+    };
+
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
