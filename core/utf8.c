@@ -1,6 +1,7 @@
 /* core/utf8.c: UTF-8 validation and U+FFFD repair (see utf8.h). */
 #include "core/utf8.h"
 
+#include <string.h>
 
 /* The sequence a lead byte starts: its total length n (0 for a byte that cannot lead) and the
  * range allowed for the second byte (Unicode Table 3-7: no overlongs, no surrogates, nothing
@@ -65,6 +66,23 @@ static size_t bad_len(const unsigned char *s, size_t len)
     return got > 0 ? got : 1;
 }
 
+/* Length of the ASCII prefix of p[0..len): 8 bytes at a time (pages are mostly ASCII). */
+static size_t ascii_prefix(const unsigned char *p, size_t len)
+{
+    size_t i = 0;
+
+    for (; len - i >= 8; i += 8) {
+        uint64_t w;
+
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080u)
+            break;
+    }
+    while (i < len && p[i] < 0x80)
+        i++;
+    return i;
+}
+
 size_t core_utf8_valid_prefix(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -72,7 +90,7 @@ size_t core_utf8_valid_prefix(const char *s, size_t len)
 
     while (i < len) {
         if (p[i] < 0x80) {
-            i++;
+            i += ascii_prefix(p + i, len - i);
             continue;
         }
         n = seq_len(p + i, len - i);
@@ -120,6 +138,12 @@ int core_utf8_sanitize(const char *s, size_t len, unsigned flags, struct core_bu
     int rc;
 
     while (i < len) {
+        if (flags == 0) {
+            /* only invalid sequences are replaced: skip the valid run in one go */
+            i += core_utf8_valid_prefix(s + i, len - i);
+            if (i == len)
+                break;
+        }
         n = p[i] < 0x80 ? 1 : seq_len(p + i, len - i);
         if (n > 0 && !((flags & CORE_UTF8_NO_CONTROLS) && n == 1 && is_bad_control(p[i])) &&
             !((flags & CORE_UTF8_HTML_INPUT) && is_html_bad(p + i, n))) {

@@ -606,7 +606,8 @@ int parse_charset_to_utf8(const char *body, size_t len, const char *charset, str
         rc = core_utf8_sanitize(body, len, 0, out);
     else
         rc = convert(body, len, e, out);
-    if (rc == 0 && !core_utf8_is_valid(out->data + old, out->len - old)) {
+    /* sanitize output is valid UTF-8; iconv output is checked */
+    if (rc == 0 && e != E_UTF8 && !core_utf8_is_valid(out->data + old, out->len - old)) {
         /* iconv promises UTF-8, but the promise is cheap to check and to keep */
         struct core_buf fixed;
 

@@ -146,6 +146,37 @@ static void test_utf8_json_plain_prefix(void **state)
     }
 }
 
+/* The ASCII runs are skipped 8 bytes at a time: a bad byte or a multi-byte sequence at every
+ * offset of a long ASCII text, at every alignment, is found exactly where it is. */
+static void test_utf8_long_ascii_runs_every_offset(void **state)
+{
+    static const char *const inserts[] = {"\xFF", "\xC3\xA9", "\xE2\x82", "\xF0\x9F\x98\x80"};
+    char text[80], want[96];
+    struct core_buf out;
+    size_t at, k, n;
+
+    (void)state;
+    for (k = 0; k < sizeof(inserts) / sizeof(inserts[0]); k++) {
+        for (at = 0; at < 40; at++) {
+            const size_t ins = strlen(inserts[k]);
+            const bool valid = k == 1 || k == 3;
+
+            memset(text, 'a', sizeof(text));
+            memcpy(text + at, inserts[k], ins);
+            n = 60;
+            assert_int_equal(core_utf8_valid_prefix(text, n), valid ? n : at);
+            memcpy(want, text, at);
+            memcpy(want + at, valid ? inserts[k] : "\xEF\xBF\xBD", valid ? ins : 3);
+            memset(want + at + (valid ? ins : 3), 'a', n - at - ins);
+            core_buf_init(&out, 1024);
+            assert_int_equal(core_utf8_sanitize(text, n, 0, &out), 0);
+            assert_int_equal(out.len, at + (valid ? ins : 3) + n - at - ins);
+            assert_memory_equal(out.data, want, out.len);
+            core_buf_free(&out);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +185,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_utf8_html_input_replacements),
         cmocka_unit_test(test_utf8_every_prefix_repairs_to_valid),
         cmocka_unit_test(test_utf8_json_plain_prefix),
+        cmocka_unit_test(test_utf8_long_ascii_runs_every_offset),
     };
 
     if (argc > 1)
