@@ -15,14 +15,15 @@
 #define BO F_BREAKOUT
 #define BE F_BLOCKEND
 #define NO F_NOTOK
+
 const struct tag parse__html_tags[NTAGS] = {TAGS(TAG_ENTRY)};
 
 #undef S
 #undef BO
 #undef BE
 #undef NO
-const struct tag parse__html_tag_unknown = {"", 0, K_OTHER, 0};
 
+const struct tag parse__html_tag_unknown = {"", 0, K_OTHER, 0};
 
 /* Where the names of each first letter begin in tags[] ('a' to 'z', then the end): a tag's
  * name is looked for in its letter's few. (Checked against tags[] in debug builds.) */

@@ -32,7 +32,9 @@
  * too large or deep for gumbo) the scan carries on as if the markup were well formed.
  *
  * Linear in the input: each token costs O(1), or a walk over the bounded stack. No memory
- * but the sink's. */
+ * but the sink's. This file runs the tokenizer and hands each tag to the rules of where it is
+ * (the document's own content or a template's, a <select>, foreign content); html_stack.c
+ * keeps the open elements, html_elems.c the tag table and the sink (html_scan_int.h). */
 #include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
