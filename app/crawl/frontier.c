@@ -1,4 +1,5 @@
-/* app/crawl/frontier.c: per-host queues with ready and waiting heaps (see frontier.h).
+/* app/crawl/frontier.c: the crawl frontier: hosts, their ready and waiting heaps, and the API
+ * (see frontier.h); the queue of jobs on each host is hostqueue.c.
  *
  * Invariants, whenever no frontier function runs:
  * - a host is in the ready heap iff it is eligible (queued work, below per_host, no paced job
@@ -7,7 +8,7 @@
  *   neither otherwise;
  * - levels[d] counts the jobs of depth d queued or in progress; unfinished counts all jobs
  *   added and not yet done (frontier_join waits for it to reach 0). */
-#include "app/crawl/frontier.h"
+#include "app/crawl/frontier_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -16,59 +17,6 @@
 #include "core/event.h"
 #include "core/loop.h"
 #include "core/mem.h"
-
-#define LEVELS 256
-
-enum robots_state {
-    ROBOTS_OFF,                     /* robots disabled: all allowed */
-    ROBOTS_PENDING,                 /* the robots job is queued or in progress */
-    ROBOTS_KNOWN
-};
-
-struct frontier_host {
-    char *origin;
-    size_t origin_len;
-    struct frontier_job *head;      /* bfs/dfs: a singly linked queue */
-    struct frontier_job *tail;
-    struct frontier_job **heap;     /* best: a min-heap by (prio, seq) */
-    size_t nheap;
-    size_t capheap;
-    size_t queued;
-    unsigned active;
-    unsigned unsent;                /* taken paced jobs whose request has not gone out */
-    int64_t next_ms;                /* earliest start of its next job */
-    int64_t delay_ms;
-    enum robots_state robots;
-    bool robots_first;              /* the robots job is at the head of the queue */
-    void *rules;                    /* robots.txt rules (opts.allowed reads them), or NULL */
-    size_t ready_idx;               /* SIZE_MAX when not in that heap */
-    size_t wait_idx;
-};
-
-struct host_heap {
-    struct frontier_host **items;
-    size_t n;
-    size_t cap;
-};
-
-struct frontier {
-    struct frontier_opts o;
-    struct frontier_host **table;   /* open addressing by origin */
-    size_t cap;
-    size_t nhosts;
-    struct host_heap ready;
-    struct host_heap waiting;
-    struct core_event *changed;     /* set and cleared whenever a taker might now succeed */
-    struct core_event *all_done;
-    size_t levels[LEVELS];
-    size_t level;                   /* lowest depth with levels[d] > 0 (a lower bound) */
-    size_t queued;
-    size_t in_progress;
-    size_t unfinished;
-    size_t peak;
-    uint64_t seq;
-    bool closed;
-};
 
 void frontier_opts_init(struct frontier_opts *o)
 {
@@ -79,11 +27,6 @@ void frontier_opts_init(struct frontier_opts *o)
 }
 
 /* --- host heaps ------------------------------------------------------------------------- */
-
-static struct frontier_job *head_of(const struct frontier_host *h)
-{
-    return h->heap ? (h->nheap ? h->heap[0] : NULL) : h->head;
-}
 
 /* Ready order: the crawl order of the hosts' first jobs. */
 static bool ready_before(const struct frontier *f, const struct frontier_host *a,
@@ -221,175 +164,6 @@ static void signal_change(struct frontier *f)
     core_event_clear(f->changed);
 }
 
-/* --- per-host queues -------------------------------------------------------------------- */
-
-static bool job_before(const struct frontier_job *a, const struct frontier_job *b)
-{
-    return a->prio < b->prio || (a->prio == b->prio && a->seq < b->seq);
-}
-
-static int job_heap_push(struct frontier_host *h, struct frontier_job *j)
-{
-    size_t i;
-
-    if (h->nheap == h->capheap) {
-        size_t cap = h->capheap ? h->capheap * 2 : 8;
-        struct frontier_job **a = core_reallocarray(h->heap, cap, sizeof(*a));
-
-        if (!a)
-            return -ENOMEM;
-        h->heap = a;
-        h->capheap = cap;
-    }
-    for (i = h->nheap++; i > 0 && job_before(j, h->heap[(i - 1) / 2]); i = (i - 1) / 2)
-        h->heap[i] = h->heap[(i - 1) / 2];
-    h->heap[i] = j;
-    return 0;
-}
-
-static struct frontier_job *job_heap_pop(struct frontier_host *h)
-{
-    struct frontier_job *top = h->heap[0], *last = h->heap[--h->nheap];
-    size_t i = 0;
-
-    for (;;) {
-        size_t c = 2 * i + 1;
-
-        if (c >= h->nheap)
-            break;
-        if (c + 1 < h->nheap && job_before(h->heap[c + 1], h->heap[c]))
-            c++;
-        if (!job_before(h->heap[c], last))
-            break;
-        h->heap[i] = h->heap[c];
-        i = c;
-    }
-    if (h->nheap > 0)
-        h->heap[i] = last;
-    return top;
-}
-
-static size_t level_of(uint32_t depth)
-{
-    return depth < LEVELS ? depth : LEVELS - 1;
-}
-
-/* bfs hands out a host's first job only when no shallower job is left anywhere, so a host's
- * queue must stay in depth order: a shallower job behind a deeper one would wait for its own
- * level forever. Jobs mostly come in that order (links found at the current level are one
- * deeper), so the queue is a FIFO list; a job that would break it (a redirect hop keeps its
- * page's depth, a sitemap's URLs are depth 0, a retried job goes first) turns the host's queue
- * into a heap by (depth, order of adding) for good. The robots job is not a page: it comes
- * first whatever its depth (see lower_robots_job). */
-static bool breaks_depth_order(const struct frontier_host *h, const struct frontier_job *j,
-                               bool front)
-{
-    const struct frontier_job *first = h->robots_first && h->head ? h->head->next : h->head;
-
-    if (j->kind == FRONTIER_ROBOTS || !first)
-        return false;
-    return front ? j->depth > first->depth : j->depth < h->tail->depth;
-}
-
-static int to_heap(struct frontier_host *h)
-{
-    struct frontier_job **a = core_calloc(h->queued + 8, sizeof(*a));
-    struct frontier_job *j, *next;
-
-    if (!a)
-        return -ENOMEM;
-    h->heap = a;
-    h->capheap = h->queued + 8;
-    h->nheap = 0;
-    for (j = h->head; j; j = next) {
-        next = j->next;
-        j->next = NULL;
-        (void)job_heap_push(h, j); /* there is room: it cannot fail */
-    }
-    h->head = NULL;
-    h->tail = NULL;
-    return 0;
-}
-
-/* The robots job goes first on its host, so it takes the depth of the host's shallowest job:
- * in bfs a deeper robots job would wait for a level that waits for it. r is counted. */
-static void lower_robots_job(struct frontier *f, struct frontier_job *r, uint32_t depth)
-{
-    if (!r || depth >= r->depth)
-        return;
-    f->levels[level_of(r->depth)]--;
-    f->levels[level_of(depth)]++;
-    r->depth = depth;
-    if (level_of(depth) < f->level)
-        f->level = level_of(depth);
-}
-
-/* Queue a job on its host: at the back (bfs), the front (dfs, retries) or by priority (best,
- * and bfs hosts whose jobs came out of depth order). */
-static int host_push(struct frontier *f, struct frontier_host *h, struct frontier_job *j,
-                     bool front)
-{
-    if (f->o.order == FRONTIER_BFS && !h->heap && breaks_depth_order(h, j, front)) {
-        int rc = to_heap(h);
-
-        if (rc < 0)
-            return rc;
-    }
-    if (j->kind != FRONTIER_ROBOTS && h->robots_first)
-        lower_robots_job(f, head_of(h), j->depth);
-    else if (j->kind == FRONTIER_ROBOTS && head_of(h)) /* a retried robots job */
-        lower_robots_job(f, j, head_of(h)->depth);
-    if (h->heap) {
-        int rc = job_heap_push(h, j);
-
-        if (rc < 0)
-            return rc;
-    } else if (front || f->o.order == FRONTIER_DFS) {
-        if (h->robots_first && h->head && j->kind != FRONTIER_ROBOTS) {
-            /* the robots job stays first in line */
-            j->next = h->head->next;
-            h->head->next = j;
-            if (!j->next)
-                h->tail = j;
-        } else {
-            j->next = h->head;
-            h->head = j;
-            if (!h->tail)
-                h->tail = j;
-        }
-    } else {
-        j->next = NULL;
-        if (h->tail)
-            h->tail->next = j;
-        else
-            h->head = j;
-        h->tail = j;
-    }
-    if (j->kind == FRONTIER_ROBOTS)
-        h->robots_first = true; /* first in line again after a retry, too */
-    h->queued++;
-    return 0;
-}
-
-static struct frontier_job *host_pop(struct frontier_host *h)
-{
-    struct frontier_job *j;
-
-    if (h->heap)
-        j = job_heap_pop(h);
-    else {
-        j = h->head;
-        h->head = j->next;
-        if (!h->head)
-            h->tail = NULL;
-    }
-    j->next = NULL;
-    h->queued--;
-    if (j->kind == FRONTIER_ROBOTS)
-        h->robots_first = false;
-    return j;
-}
-
 /* --- hosts ------------------------------------------------------------------------------ */
 
 static uint64_t hash(const char *s, size_t n)
@@ -496,7 +270,7 @@ static struct frontier_host *host_get(struct frontier *f, const char *origin, si
         rj->depth = depth;
         h->robots = ROBOTS_PENDING;
         h->robots_first = true;
-        if (host_push(f, h, rj, true) < 0) {
+        if (crawl__hostqueue_push(f, h, rj, true) < 0) {
             core_free(rj);
             goto fail;
         }
@@ -558,7 +332,7 @@ static size_t drop_queued(struct frontier *f)
         if (!h)
             continue;
         while (h->queued) {
-            struct frontier_job *j = host_pop(h);
+            struct frontier_job *j = crawl__hostqueue_pop(h);
             uint32_t d = j->depth < LEVELS ? j->depth : LEVELS - 1;
 
             pages += j->kind == FRONTIER_PAGE;
@@ -645,7 +419,7 @@ int frontier_add(struct frontier *f, const char *url, size_t len, size_t origin_
     if (f->o.order == FRONTIER_BEST)
         j->prio |= path_len(url, len, origin_len);
     j->kind = FRONTIER_PAGE;
-    if (host_push(f, h, j, false) < 0) {
+    if (crawl__hostqueue_push(f, h, j, false) < 0) {
         core_free(j);
         return -ENOMEM;
     }
@@ -697,7 +471,7 @@ int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job 
             size_t tlen;
             const char *t;
 
-            j = host_pop(h);
+            j = crawl__hostqueue_pop(h);
             j->denied = false;
             if (j->kind == FRONTIER_PAGE && h->rules && f->o.allowed) {
                 t = target_of(j, &tlen);
@@ -769,7 +543,7 @@ void frontier_retry(struct frontier *f, struct frontier_job *j, int64_t not_befo
     h->active--;
     f->in_progress--;
     j->attempts++;
-    if (host_push(f, h, j, true) < 0) {
+    if (crawl__hostqueue_push(f, h, j, true) < 0) {
         /* no room to queue it again: end it rather than lose the count */
         frontier_done(f, j);
         return;
