@@ -6,7 +6,8 @@
  * on N threads (default 2), R rounds (default 3, best kept), two ways:
  *   gumbo:    gumbo_parse + gumbo_destroy_output, nothing else (the raw parser ceiling);
  *   analyze:  app/crawl/page.c's page_analyze, what the crawler does per page off the loop (charset,
- *             gumbo, links, resolution and normalisation of every link).
+ *             the scanner, or gumbo where it must, links, resolution and normalisation of every
+ *             link).
  * Prints pages/s and MB/s for each, tab-separated. */
 #include <gumbo.h>
 #include <pthread.h>

@@ -14,6 +14,7 @@
 
 #include "app/export/jsonw.h"
 #include "app/export/surt.h"
+#include "core/fdio.h"
 #include "core/mem.h"
 
 #define RUN_MAX ((size_t)64 << 20)   /* bytes of lines sorted in memory at once */
@@ -39,24 +40,6 @@ static char *concat(const char *a, const char *b)
         memcpy(s + na, b, nb + 1);
     }
     return s;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-    ssize_t n;
-
-    while (len > 0) {
-        n = write(fd, p, len);
-        if (n > 0) {
-            p += n;
-            len -= (size_t)n;
-        } else if (n == 0) {
-            return -EIO;
-        } else if (errno != EINTR) {
-            return -errno;
-        }
-    }
-    return 0;
 }
 
 int app_cdxj_line(const struct app_cdxj_entry *e, struct core_buf *out)
@@ -163,7 +146,7 @@ int app_cdxj_add(struct app_cdxj *c, const struct app_cdxj_entry *e)
     core_buf_reset(&c->line);
     rc = app_cdxj_line(e, &c->line);
     if (rc == 0)
-        rc = write_all(c->fd, c->line.data, c->line.len);
+        rc = core_write_all(c->fd, c->line.data, c->line.len);
     if (rc < 0)
         return c->err = rc;
     c->count++;
@@ -271,7 +254,7 @@ static int writer_put(struct writer *w, const char *line, size_t len)
     int rc;
 
     if (w->b.len + len + 1 > READ_CHUNK && w->b.len > 0) {
-        rc = write_all(w->fd, w->b.data, w->b.len);
+        rc = core_write_all(w->fd, w->b.data, w->b.len);
         if (rc < 0)
             return rc;
         core_buf_reset(&w->b);
@@ -284,7 +267,7 @@ static int writer_put(struct writer *w, const char *line, size_t len)
 
 static int writer_flush(struct writer *w)
 {
-    int rc = w->b.len ? write_all(w->fd, w->b.data, w->b.len) : 0;
+    int rc = w->b.len ? core_write_all(w->fd, w->b.data, w->b.len) : 0;
 
     core_buf_reset(&w->b);
     return rc;

@@ -13,6 +13,7 @@
 #include "app/export/jsonw.h"
 #include "app/export/warcrec.h"
 #include "core/buf.h"
+#include "core/fdio.h"
 #include "core/mem.h"
 
 #define HASH_CHUNK ((size_t)1 << 20)
@@ -52,24 +53,6 @@ static char *concat(const char *a, const char *b, const char *c)
     return s;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    ssize_t n;
-
-    while (len > 0) {
-        n = write(fd, p, len);
-        if (n > 0) {
-            p += n;
-            len -= (size_t)n;
-        } else if (n == 0) {
-            return -EIO;
-        } else if (errno != EINTR) {
-            return -errno;
-        }
-    }
-    return 0;
-}
-
 int app_wacz_create(const char *path, struct app_wacz **out)
 {
     struct app_wacz *w = core_calloc(1, sizeof(*w));
@@ -92,7 +75,7 @@ int app_wacz_create(const char *path, struct app_wacz **out)
         rc = -errno;
         goto out_free;
     }
-    rc = write_all(w->fd, PAGES_HEADER, sizeof(PAGES_HEADER) - 1);
+    rc = core_write_all(w->fd, PAGES_HEADER, sizeof(PAGES_HEADER) - 1);
     if (rc < 0)
         goto out_close;
     *out = w;
@@ -140,7 +123,7 @@ int app_wacz_add_page(struct app_wacz *w, const char *url, int64_t ts_ms, const 
     if (rc == 0)
         rc = core_buf_putc(&w->line, '\n');
     if (rc == 0)
-        rc = write_all(w->fd, w->line.data, w->line.len);
+        rc = core_write_all(w->fd, w->line.data, w->line.len);
     if (rc < 0)
         w->err = rc;
     return rc;

@@ -13,6 +13,7 @@
 #include "app/export/warcgz.h"
 #include "app/export/warcrec.h"
 #include "core/buf.h"
+#include "core/fdio.h"
 #include "core/mem.h"
 
 #define OPEN_SUFFIX ".open"
@@ -62,29 +63,10 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* write(2) until all of it is in, resuming partial writes and EINTR. */
-static int write_all(int fd, const char *p, size_t len)
-{
-    ssize_t n;
-
-    while (len > 0) {
-        n = write(fd, p, len);
-        if (n > 0) {
-            p += n;
-            len -= (size_t)n;
-        } else if (n == 0) {
-            return -EIO;   /* no progress and no error: do not spin */
-        } else if (errno != EINTR) {
-            return -errno;
-        }
-    }
-    return 0;
-}
-
 /* Write what is appended at the current end, or cut the file back to its last whole record. */
 static int put(struct app_warcfile *f, const void *p, size_t len)
 {
-    int rc = write_all(f->fd, p, len);
+    int rc = core_write_all(f->fd, p, len);
 
     if (rc < 0) {
         if (ftruncate(f->fd, (off_t)f->size) == 0)

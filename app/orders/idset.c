@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
 #include "core/mem.h"
 #include "core/sortab.h"
 #include "core/siphash.h"
@@ -82,24 +83,6 @@ static inline uint64_t key_of(uint64_t fp)
 static size_t nblocks_of(uint64_t n)
 {
     return (size_t)((n + BLOCK_KEYS - 1) / BLOCK_KEYS);
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
 }
 
 /* Read exactly len bytes at off; a file shorter than that is -EIO. */
@@ -285,7 +268,7 @@ out_close:
 
 static int writer_flush(struct run_writer *w)
 {
-    int rc = write_all(w->run.fd, w->buf, w->len * sizeof(uint64_t));
+    int rc = core_write_all(w->run.fd, w->buf, w->len * sizeof(uint64_t));
 
     w->len = 0;
     return rc;
