@@ -361,18 +361,7 @@ static bool has_text(const char *s, size_t n)
         } else if (c != '<' || i + 1 >= n) {
             return true;
         } else if (n - i >= 4 && !memcmp(s + i, "<!--", 4)) {
-            i += 4; /* a comment: "<!-->", "<!--->", or up to "-->" or "--!>" */
-            if (i < n && s[i] == '>') {
-                i++;
-            } else if (i + 1 < n && s[i] == '-' && s[i + 1] == '>') {
-                i += 2;
-            } else {
-                for (; i < n; i++)
-                    if ((n - i >= 3 && !memcmp(s + i, "-->", 3)) ||
-                        (n - i >= 4 && !memcmp(s + i, "--!>", 4)))
-                        break;
-                i = i < n ? past_gt(s, n, i) : n;
-            }
+            i = past_comment(s, n, i + 4);
         } else if (s[i + 1] == '!' || s[i + 1] == '?' || s[i + 1] == '/') {
             i = past_gt(s, n, i + 1); /* doctype, bogus comment, "</>" */
         } else {

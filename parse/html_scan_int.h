@@ -321,6 +321,20 @@ static inline size_t past_gt(const char *s, size_t n, size_t i)
     return p ? (size_t)(p - s) + 1 : n;
 }
 
+/* Past the comment whose "<!--" ends at i in s[0..n): "<!-->", "<!--->", or up to "-->" or
+ * "--!>" (to n when it never ends), as the tokenizer reads it. */
+static inline size_t past_comment(const char *s, size_t n, size_t i)
+{
+    if (i < n && s[i] == '>')
+        return i + 1;
+    if (i + 1 < n && s[i] == '-' && s[i + 1] == '>')
+        return i + 2;
+    for (; i < n; i++)
+        if ((n - i >= 3 && !memcmp(s + i, "-->", 3)) || (n - i >= 4 && !memcmp(s + i, "--!>", 4)))
+            break;
+    return i < n ? past_gt(s, n, i) : n;
+}
+
 static inline void raw(struct scan *sc, const struct parse__html_tag *tag, unsigned kind)
 {
     parse__html_tok_raw(&sc->t, kind, tag);

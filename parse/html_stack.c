@@ -55,18 +55,7 @@ static size_t token_start(const char *s, size_t from, size_t off)
             i = past_gt(s, off, i + 2); /* a bogus comment */
             run = SIZE_MAX;
         } else if (off - i >= 4 && !memcmp(s + i, "<!--", 4)) {
-            i += 4;
-            if (i < off && s[i] == '>') {
-                i++;
-            } else if (i + 1 < off && s[i] == '-' && s[i + 1] == '>') {
-                i += 2;
-            } else {
-                for (; i < off; i++)
-                    if ((off - i >= 3 && !memcmp(s + i, "-->", 3)) ||
-                        (off - i >= 4 && !memcmp(s + i, "--!>", 4)))
-                        break;
-                i = i < off ? past_gt(s, off, i) : off;
-            }
+            i = past_comment(s, off, i + 4);
             run = SIZE_MAX;
         } else if (s[i + 1] == '!' || s[i + 1] == '?') {
             i = past_gt(s, off, i + 1); /* doctype, bogus comment */
