@@ -1,0 +1,85 @@
+/* app/state/statedb.h: a run's durable state (--state DIR, --resume DIR): one SQLite database,
+ * DIR/state.db, in WAL mode, shared by both engines.
+ *
+ * What it keeps for every run: its kind ("crawl", "orders"), the options it was started with
+ * (opaque text, JSON by convention), whether it finished, and each output file's committed
+ * length. The engines keep their own tables in the same database (statedb_sql), so that one
+ * transaction commits an engine's progress and the output lengths that record it.
+ *
+ * Commit order (the rule resume relies on): an engine writes its outputs' bytes first, then
+ * calls statedb_sync_file on each output it wrote to, sets their new lengths with
+ * statedb_output_set inside the transaction, and commits. On resume every output is cut back to
+ * its committed length (statedb_output_reopen: never opened with O_TRUNC), so bytes written
+ * after the last commit, a torn record included, are gone and the work that wrote them is done
+ * again.
+ *
+ * Durability: PRAGMA journal_mode=WAL, synchronous=NORMAL. A kill -9 loses no committed
+ * transaction (the WAL is in the page cache); a power loss may lose the last transactions
+ * since the WAL was last synced, never consistency, because outputs are fdatasync'ed before the
+ * commit that records their lengths (and SQLite syncs the WAL at each checkpoint).
+ *
+ * Locking: the directory holds a lock file (DIR/lock, flock) for as long as the state is open:
+ * a second process on the same DIR gets -EBUSY.
+ *
+ * Errors: negated errno values (core/err.h), with a human sentence in the msg buffer of the
+ * calls that take one: -EEXIST (CREATE on a DIR that holds a state), -ENOENT (RESUME of a DIR
+ * with none), -EINVAL (another kind of run, a damaged or foreign database), -EBUSY, -EACCES
+ * / -EROFS (cannot write the state), -ENOSPC (disk full; the state stays resumable), -EIO.
+ *
+ * Ownership: statedb_open allocates; statedb_close rolls back an open transaction, releases
+ * the lock and frees. Strings returned live until the next call on the same object. One thread
+ * (the loop's). */
+#ifndef APP_STATE_STATEDB_H
+#define APP_STATE_STATEDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct sqlite3;
+struct statedb;
+
+enum statedb_mode {
+    STATEDB_CREATE,             /* a new run: DIR is created if missing; must hold no state */
+    STATEDB_RESUME              /* continue the run whose state DIR holds */
+};
+
+/* Open DIR's state for a run of kind. CREATE stores options (as given) and kind; RESUME checks
+ * kind. 0 and *out, or a negated errno with a sentence in msg (msgsz bytes, may be 0). */
+CORE_MUST_CHECK int statedb_open(const char *dir, const char *kind, const char *options,
+                                 enum statedb_mode mode, char *msg, size_t msgsz,
+                                 struct statedb **out);
+void statedb_close(struct statedb *s);
+
+/* The database, for the engine's own tables (CREATE TABLE IF NOT EXISTS at start). */
+struct sqlite3 *statedb_sql(struct statedb *s);
+/* The options stored when the run was created. */
+const char *statedb_options(const struct statedb *s);
+/* Whether statedb_set_finished was committed (resuming a finished run does nothing). */
+bool statedb_finished(const struct statedb *s);
+
+/* Transactions: statedb_begin, any writes (the engine's and the calls below), statedb_commit.
+ * Committing turns SQLITE_FULL into -ENOSPC and leaves the last committed state intact. */
+CORE_MUST_CHECK int statedb_begin(struct statedb *s);
+CORE_MUST_CHECK int statedb_commit(struct statedb *s);
+void statedb_rollback(struct statedb *s);
+/* Mark the run finished (inside a transaction). */
+CORE_MUST_CHECK int statedb_set_finished(struct statedb *s);
+
+/* Outputs, by a name the engine chooses ("jsonl", "skipped", "warc-00003"...). The committed
+ * length of name, 0 when it has none (a new output). */
+int64_t statedb_output_len(struct statedb *s, const char *name);
+/* Record name's committed length and path (inside a transaction). */
+CORE_MUST_CHECK int statedb_output_set(struct statedb *s, const char *name, const char *path,
+                                       int64_t len);
+/* Open path for appending after cutting it to len bytes (no O_TRUNC: a file shorter than len is
+ * an error, -EIO with a sentence in msg, since bytes that were committed are gone). A missing
+ * file with len 0 is created. The fd is O_WRONLY|O_APPEND|O_CLOEXEC. 0 and *fd or an error. */
+CORE_MUST_CHECK int statedb_output_reopen(const char *path, int64_t len, char *msg, size_t msgsz,
+                                          int *fd);
+/* fdatasync fd unless it is not a regular file (a pipe, a tty: nothing to sync). 0 or error. */
+int statedb_sync_file(int fd);
+
+#endif
