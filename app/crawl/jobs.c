@@ -136,6 +136,8 @@ void crawl__on_dropped(const struct frontier_job *job, void *arg)
     const struct chain *ch = job->extra;
     struct crawl_record rec;
 
+    if (c->cfg->state)
+        return; /* still stored: the resumed crawl does it */
     c->st.not_reached++;
     if (job->kind != FRONTIER_PAGE)
         return;
@@ -347,7 +349,7 @@ static bool follow_hop(struct crawl *c, struct frontier_job *job, const char *lo
             linkstore_put(c->links, job->fp, mark.data, mark.len);
         core_buf_free(&mark);
     }
-    rc = parse_visited_add(c->visited, fp, rec->depth, NULL, &state);
+    rc = crawl__visit(c, fp, rec->depth, &state);
     if (!(rc == PARSE_VISITED_NEW || (rc == PARSE_VISITED_SHORTER && state == CRAWL_URL_BEYOND))) {
         if (rc == PARSE_VISITED_SHORTER && state == CRAWL_URL_DONE)
             crawl__reexpand(c, fp, c->scratch.data, rec->depth);
@@ -362,12 +364,12 @@ static bool follow_hop(struct crawl *c, struct frontier_job *job, const char *lo
     }
     memcpy(next, ch, sizeof(*next) + strlen(ch->url) + 1);
     next->fps[next->n++] = fp;
-    if (crawl__enqueue(c, c->scratch.data, c->scratch.len, fp, rec->depth, job->parent, &hop) < 0) {
+    if (crawl__enqueue(c, c->scratch.data, c->scratch.len, fp, rec->depth, job->parent, next,
+                       &hop) < 0) {
         core_free(next);
         *err = c->stopping ? CRAWL_E_CANCELLED : CRAWL_E_OTHER;
         return false;
     }
-    hop->extra = next;
     return true;
 }
 
@@ -386,6 +388,18 @@ static bool may_start(struct crawl *c)
     return true;
 }
 
+/* At a stop with --state, a fetch whose chain would go on (a retry, a redirect, a cancel) is
+ * left whole for the resumed crawl, as if it had not begun. */
+static bool unfinished_at_stop(const struct crawl *c, const struct frontier_job *job, int rc,
+                               const struct fetch_result *res)
+{
+    if (rc == -ECANCELED)
+        return true;
+    if (retry_is_worth_it(rc, res->status) && job->attempts < c->cfg->retries)
+        return true;
+    return rc == 0 && res->status >= 300 && res->status < 400 && res->location;
+}
+
 enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct frontier_job *job)
 {
     struct chain *ch = job->extra;
@@ -397,6 +411,8 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     int rc;
 
     if (!ch && job->attempts == 0 && !may_start(c)) {
+        if (crawl__leave_for_resume(c))
+            return JOB_ABANDONED;
         crawl__skipped(c, job->url, strlen(job->url), job->parent ? job->parent->url : NULL,
                 c->stopping ? CRAWL_SKIP_INTERRUPTED : CRAWL_SKIP_MAX_PAGES, false);
         c->st.not_reached++;
@@ -406,14 +422,19 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     if (job->denied) {
         c->st.robots_denied++;
         crawl__skipped(c, job->url, strlen(job->url), rec.parent, CRAWL_SKIP_ROBOTS, false);
-        parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
+        crawl__set_state(c, job->fp, CRAWL_URL_DONE);
         emit(c, &rec, CRAWL_E_ROBOTS);
         return JOB_DONE;
     }
-    parse_visited_set_state(c->visited, job->fp, CRAWL_URL_ACTIVE);
+    crawl__set_state(c, job->fp, CRAWL_URL_ACTIVE);
     fetch_result_init(&res);
     page_output_init(&a.out);
     rc = fetch_for(co, c, job, job->url, &res, &at);
+    if (crawl__leave_for_resume(c) && unfinished_at_stop(c, job, rc, &res)) {
+        page_output_free(&a.out);
+        fetch_result_free(&res);
+        return JOB_ABANDONED;
+    }
     rec.fetch_ms += res.ms_total;
     rec.attempts = job->attempts + 1u;
     if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping &&
@@ -436,7 +457,7 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     rec.warc_offset = at.file ? (int64_t)at.offset : -1;
     if (rc == 0 && res.status >= 300 && res.status < 400 && res.location &&
         follow_hop(c, job, res.location, &rec, &err)) {
-        parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
+        crawl__set_state(c, job->fp, CRAWL_URL_DONE);
         fetch_result_free(&res);
         page_output_free(&a.out);
         /* the hop's job carries the chain on (a copy was made for it) */
@@ -444,7 +465,7 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     }
     if (rc == 0 && res.status >= 200 && res.status < 300 && is_html(res.content_type))
         expand(co, c, &res, job->url, job->fp, &rec, &a);
-    parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
+    crawl__set_state(c, job->fp, CRAWL_URL_DONE);
     emit(c, &rec, err);
     page_output_free(&a.out);
     fetch_result_free(&res);
@@ -457,18 +478,19 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
 static void add_sitemap(struct crawl *c, const char *base, const char *url, size_t len)
 {
     unsigned state;
-    struct frontier_job *job;
+    struct frontier_new n;
     uint64_t fp;
 
     if (parse_url_resolve(base, strlen(base), url, len, &c->scratch) < 0 ||
         scope_check(c->cfg->scope, c->scratch.data, c->scratch.len) != SCOPE_IN)
         return;
     fp = parse_visited_fingerprint(c->visited, c->scratch.data, c->scratch.len);
-    if (parse_visited_add(c->visited, fp, 0, NULL, &state) != PARSE_VISITED_NEW)
+    if (crawl__visit(c, fp, 0, &state) != PARSE_VISITED_NEW)
         return;
-    if (frontier_add(c->frontier, c->scratch.data, c->scratch.len,
-                     crawl__origin_len(c->scratch.data, c->scratch.len), fp, 0, NULL, &job) == 0)
-        job->kind = FRONTIER_SITEMAP;
+    n = (struct frontier_new){c->scratch.data, c->scratch.len,
+                              crawl__origin_len(c->scratch.data, c->scratch.len), fp, 0, NULL,
+                              FRONTIER_SITEMAP, 0, NULL};
+    (void)frontier_add_job(c->frontier, &n, false, NULL);
 }
 
 struct sitemap_walk {
@@ -503,6 +525,10 @@ enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct fr
     c->st.sitemaps_fetched++;
     fetch_result_init(&res);
     rc = fetch_for(co, c, job, job->url, &res, NULL);
+    if (rc == -ECANCELED && crawl__leave_for_resume(c)) {
+        fetch_result_free(&res);
+        return JOB_ABANDONED;
+    }
     if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
         c->st.retries++;
         frontier_retry(c->frontier, job, retry_time(c, job, &res));
@@ -532,7 +558,7 @@ enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct fr
         }
         off += n + 1;
     }
-    parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
+    crawl__set_state(c, job->fp, CRAWL_URL_DONE);
     core_buf_free(&w.locs);
     fetch_result_free(&res);
     return JOB_DONE;

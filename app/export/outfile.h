@@ -35,6 +35,7 @@
 #define APP_OUTFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
@@ -44,6 +45,14 @@ struct app_outfile;
  * errno that core_strerror() can describe (e.g. -EACCES, -ENOENT, -EISDIR, or -EBADF for a
  * closed or read-only stdout). */
 CORE_MUST_CHECK int app_outfile_open(const char *path, struct app_outfile **out);
+/* Open path to go on after its first len bytes (a resumed run, app/state/statedb.h): the file
+ * is cut back to len, never emptied; a file shorter than len is -EIO (committed bytes are gone),
+ * a missing one -ENOENT unless len is 0. 0 and *out, or a negated errno. */
+CORE_MUST_CHECK int app_outfile_reopen(const char *path, int64_t len, struct app_outfile **out);
+/* Bytes in the file: its length when it was opened plus every record written since. */
+int64_t app_outfile_length(const struct app_outfile *f);
+/* The file descriptor (for fdatasync by a commit); the object keeps it. */
+int app_outfile_fd(const struct app_outfile *f);
 /* Write one whole record: 0 once all len bytes are in the kernel, or a negated errno (-ENOSPC,
  * -EPIPE, -EFBIG, -EIO...), which is also returned by every later write and by close. */
 CORE_MUST_CHECK int app_outfile_write(struct app_outfile *f, const char *rec, size_t len);

@@ -424,7 +424,7 @@ int statedb_open(const char *dir, const char *kind, const char *options, enum st
         goto out_sql;
     /* we hold DIR/lock, so nobody else has the database: no waiting on SQLite's locks */
     if ((rc = exec(s->db, "PRAGMA journal_mode = WAL")) != SQLITE_OK ||
-        (rc = exec(s->db, "PRAGMA synchronous = NORMAL")) != SQLITE_OK)
+        (rc = exec(s->db, "PRAGMA synchronous = FULL")) != SQLITE_OK)
         goto out_sql;
     if (sqlite3_db_readonly(s->db, "main") == 1) {
         err = sqlite3_system_errno(s->db) == EROFS ? -EROFS : -EACCES;

@@ -13,10 +13,12 @@
  * after the last commit, a torn record included, are gone and the work that wrote them is done
  * again.
  *
- * Durability: PRAGMA journal_mode=WAL, synchronous=NORMAL. A kill -9 loses no committed
- * transaction (the WAL is in the page cache); a power loss may lose the last transactions
- * since the WAL was last synced, never consistency, because outputs are fdatasync'ed before the
- * commit that records their lengths (and SQLite syncs the WAL at each checkpoint).
+ * Durability: PRAGMA journal_mode=WAL, synchronous=FULL: each commit fsyncs the WAL, so a
+ * committed transaction survives a kill -9 and a power loss alike. Outputs are fdatasync'ed
+ * before the commit that records their lengths, so the state never says more than the disk
+ * holds: a power loss loses at most the commit in progress, never consistency. (NORMAL would
+ * sync the WAL only at checkpoints: a power loss could then bring back a state whose outputs
+ * were never synced, or lose seconds of commits.)
  *
  * Locking: the directory holds a lock file (DIR/lock, flock) for as long as the state is open:
  * a second process on the same DIR gets -EBUSY.
