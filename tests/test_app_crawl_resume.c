@@ -1,0 +1,341 @@
+/* tests/test_app_crawl_resume.c: `trawl crawl --state` / `--resume`: a crawl killed with kill -9
+ * again and again, or stopped with SIGINT, and resumed each time, ends with every reachable page
+ * recorded exactly once, never fetches again a page whose record had been committed, and
+ * agrees with an uninterrupted crawl; options are kept and checked on resume. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "app/state/statedb.h"
+#include "tests/support/proc.h"
+#include "tools/httpd.h"
+
+/* The site: "/" links to /p0; /pI links to /p(2I+1), /p(2I+2), /p(I+1) (mod N) and to "/":
+ * every page is reachable within about log2(N) hops, and most links are duplicates. */
+#define PAGES 2000
+#define KILLS 20
+
+static void handler(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+    char body[512];
+    unsigned i;
+    int n;
+
+    (void)arg;
+    if (strcmp(req->target, "/") == 0) {
+        n = snprintf(body, sizeof(body), "<title>Home</title><a href=\"/p0\">start</a>");
+    } else if (sscanf(req->target, "/p%u", &i) == 1 && i < PAGES) {
+        n = snprintf(body, sizeof(body),
+                     "<title>Page %u</title><a href=\"/p%u\">a</a> <a href=\"/p%u\">b</a> "
+                     "<a href=\"/p%u\">c</a> <a href=\"/\">home</a>",
+                     i, (2 * i + 1) % PAGES, (2 * i + 2) % PAGES, (i + 1) % PAGES);
+    } else {
+        httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+        return;
+    }
+    httpd_respond(resp, 200, "text/html", NULL, body, (size_t)n);
+}
+
+/* --- reading the outputs ------------------------------------------------------------------ */
+
+/* The "url" of each JSONL line of text[0..len) (URLs here need no escapes), in order. */
+static size_t urls_of(const char *text, size_t len, char (*urls)[64], size_t max)
+{
+    const char *p = text, *end = text + len;
+    size_t n = 0;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *u = strstr(p, "{\"url\":\"");
+
+        assert_non_null(nl); /* a committed prefix holds whole lines only */
+        assert_true(u == p);
+        u += 8;
+        assert_true(n < max);
+        snprintf(urls[n], sizeof(urls[n]), "%.*s", (int)(strchr(u, '"') - u), u);
+        n++;
+        p = nl + 1;
+    }
+    return n;
+}
+
+/* The path of a URL of the site ("/p12"). */
+static const char *path_of(const char *url)
+{
+    const char *p = strstr(url, "://");
+
+    return p ? strchr(p + 3, '/') : url;
+}
+
+static int64_t committed_len(const char *dir, const char *name)
+{
+    struct statedb *db;
+    int64_t len;
+
+    assert_int_equal(statedb_open(dir, "crawl", NULL, STATEDB_RESUME, NULL, 0, &db), 0);
+    len = statedb_output_len(db, name);
+    statedb_close(db);
+    return len;
+}
+
+/* Every page exactly once in the final records, each with status 200 and no error. */
+static void assert_each_page_once(const char *out)
+{
+    static char urls[PAGES + 64][64];
+    static unsigned seen[PAGES + 1];
+    char *text = proc_slurp(out);
+    size_t n = urls_of(text, strlen(text), urls, PAGES + 64), i;
+    unsigned k;
+
+    memset(seen, 0, sizeof(seen));
+    for (i = 0; i < n; i++) {
+        const char *path = path_of(urls[i]);
+
+        if (strcmp(path, "/") == 0)
+            seen[PAGES]++;
+        else if (sscanf(path, "/p%u", &k) == 1 && k < PAGES)
+            seen[k]++;
+        else
+            fail_msg("a record of an unknown URL: %s", urls[i]);
+    }
+    for (k = 0; k <= PAGES; k++)
+        if (seen[k] != 1)
+            fail_msg("page %u recorded %u times", k, seen[k]);
+    assert_null(strstr(text, "\"error\":\"")); /* every record a success */
+    free(text);
+}
+
+/* --- the kill loop ------------------------------------------------------------------------- */
+
+struct kill_point {
+    uint64_t requests;          /* the server's log length when the process was dead */
+    size_t ncommitted;          /* records committed then */
+};
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* No request after a kill asks again for a page whose record was committed before it. */
+static void assert_no_refetch(struct httpd *srv, const char *out, const struct kill_point *kp,
+                              size_t nkills)
+{
+    static char urls[PAGES + 64][64];
+    char *text = proc_slurp(out);
+    size_t n = urls_of(text, strlen(text), urls, PAGES + 64), k, i;
+    uint64_t r, total = httpd_requests(srv);
+
+    for (k = 0; k < nkills; k++) {
+        assert_true(kp[k].ncommitted <= n);
+        for (r = kp[k].requests; r < total; r++) {
+            char *t = httpd_log_target(srv, r);
+
+            for (i = 0; i < kp[k].ncommitted; i++)
+                if (strcmp(t, path_of(urls[i])) == 0)
+                    fail_msg("%s was fetched again after kill %zu, its record committed", t,
+                             k + 1);
+            free(t);
+        }
+    }
+    free(text);
+}
+
+static void test_kill_9_twenty_times_then_resume_gives_each_page_once(void **state)
+{
+    static struct kill_point kp[KILLS];
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], dir[160], out[160], skipped[160];
+    unsigned seed = (unsigned)time(NULL), killed = 0, k;
+    uint64_t page_fetches = 0, r;
+
+    (void)state;
+    print_message("seed %u\n", seed);
+    srand(seed);
+    assert_int_equal(httpd_start(0, handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "state", dir, sizeof(dir));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "skipped.jsonl", skipped, sizeof(skipped));
+    /* --delay 4 bounds a run's progress (at most one page per 4 ms from the one host), so the
+     * 20 runs below, of at most 200 ms each, cannot finish the crawl: every kill is real */
+    proc_start(&p, (const char *[]){"crawl", "-q", "-d", "40", "-w", "8", "--delay", "4",
+                                    "--state", dir, "-o", out, "--skipped", skipped,
+                                    httpd_url(srv, "/", u, sizeof(u)), NULL},
+               NULL);
+    for (k = 0; k < KILLS; k++) {
+        char *text;
+        int64_t len;
+
+        sleep_ms(20 + (unsigned)rand() % 180);
+        kill(p.pid, SIGKILL); /* proc_signal waits for a pending signal to be taken */
+        if (proc_wait(&p, PROC_WATCHDOG_MS) == 128 + SIGKILL)
+            killed++;
+        kp[k].requests = httpd_requests(srv);
+        len = committed_len(dir, "records");
+        assert_true(len >= 0);
+        text = proc_slurp(out);
+        assert_true((size_t)len <= strlen(text));
+        {
+            static char urls[PAGES + 64][64];
+
+            kp[k].ncommitted = urls_of(text, (size_t)len, urls, PAGES + 64);
+        }
+        free(text);
+        proc_start(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL}, NULL);
+    }
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 0);
+    assert_int_equal(killed, KILLS);
+    assert_each_page_once(out);
+    assert_no_refetch(srv, out, kp, KILLS);
+    for (r = 0; r < httpd_requests(srv); r++) {
+        char *t = httpd_log_target(srv, r);
+
+        page_fetches += strcmp(t, "/robots.txt") != 0;
+        free(t);
+    }
+    print_message("%u kills: %llu page fetches for %u pages (%llu again: in flight or not yet "
+                  "committed at a kill)\n", killed, (unsigned long long)page_fetches, PAGES + 1,
+                  (unsigned long long)(page_fetches - PAGES - 1));
+    {
+        char *sk = proc_slurp(skipped);
+
+        /* nothing was skipped, and no stop listed pages as interrupted */
+        assert_string_equal(sk, "");
+        free(sk);
+    }
+    /* a finished crawl says so */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, NULL},
+                              PROC_WATCHDOG_MS), 0);
+    {
+        char *err = proc_slurp(p.err);
+
+        assert_non_null(strstr(err, "is finished"));
+        free(err);
+    }
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
+static bool has_records(void *arg)
+{
+    char *text = proc_slurp(arg);
+    bool yes = strlen(text) > 2000;
+
+    free(text);
+    return yes;
+}
+
+static void test_sigint_then_resume_gives_each_page_once(void **state)
+{
+    struct kill_point kp;
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], dir[160], out[160];
+    char *text;
+
+    (void)state;
+    assert_int_equal(httpd_start(0, handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "state", dir, sizeof(dir));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_start(&p, (const char *[]){"crawl", "-d", "40", "-w", "8", "--delay", "2", "--state",
+                                    dir, "-o", out, httpd_url(srv, "/", u, sizeof(u)), NULL},
+               NULL);
+    proc_wait_until(has_records, out);
+    proc_signal(&p, SIGINT);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 130);
+    text = proc_slurp(p.err);
+    assert_non_null(strstr(text, "--resume"));
+    free(text);
+    kp.requests = httpd_requests(srv);
+    text = proc_slurp(out);
+    {
+        static char urls[PAGES + 64][64];
+
+        /* after a stop every record written is committed */
+        assert_int_equal(committed_len(dir, "records"), (int64_t)strlen(text));
+        kp.ncommitted = urls_of(text, strlen(text), urls, PAGES + 64);
+    }
+    free(text);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL},
+                              PROC_WATCHDOG_MS), 0);
+    assert_each_page_once(out);
+    assert_no_refetch(srv, out, &kp, 1);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
+/* --- options ------------------------------------------------------------------------------ */
+
+static void test_resume_refuses_options_that_change_the_crawl(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], dir[160], out[160];
+    char *err;
+
+    (void)state;
+    assert_int_equal(httpd_start(0, handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "st", dir, sizeof(dir));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    httpd_url(srv, "/", u, sizeof(u));
+    /* stdout cannot be gone on with */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--state", dir, u, NULL},
+                              PROC_WATCHDOG_MS), 2);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "-d", "1", "--state", dir,
+                                                   "-o", out, u, NULL},
+                              PROC_WATCHDOG_MS), 0);
+    /* a state directory holds one crawl */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "--state", dir, "-o", out, u,
+                                                   NULL},
+                              PROC_WATCHDOG_MS), 1);
+    err = proc_slurp(p.err);
+    assert_non_null(strstr(err, dir));
+    free(err);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-d", "3", NULL},
+                              PROC_WATCHDOG_MS), 2);
+    err = proc_slurp(p.err);
+    assert_non_null(strstr(err, "--depth cannot be given with --resume"));
+    free(err);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, u, NULL},
+                              PROC_WATCHDOG_MS), 2);
+    /* harmless ones are fine (and the crawl is finished) */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", "-w", "3",
+                                                   "--grace", "1", NULL},
+                              PROC_WATCHDOG_MS), 0);
+    /* nothing to resume */
+    proc_path(&p, "none", dir, sizeof(dir));
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, NULL},
+                              PROC_WATCHDOG_MS), 1);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kill_9_twenty_times_then_resume_gives_each_page_once),
+        cmocka_unit_test(test_sigint_then_resume_gives_each_page_once),
+        cmocka_unit_test(test_resume_refuses_options_that_change_the_crawl),
+    };
+
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
