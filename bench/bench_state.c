@@ -5,8 +5,8 @@
  * (each commit one write(2) of the batch behind a length and a zlib CRC32, fdatasync'ed; resume
  * replays it into the visited set and a job table, stopping at the first bad CRC).
  *
- * bench_state DIR [PAGES [RESUME_URLS [ROUNDS [RATE]]]]
- *   (defaults 20000, 1000000, 3, 17000; PAGES 0: the resume figures only)
+ * bench_state DIR [PAGES [RESUME_URLS [ROUNDS [RATE [DIRECT_MAX]]]]]
+ *   (defaults 20000, 1000000, 3, 17000, 200000; PAGES 0: the resume figures only)
  *
  * The op stream: a breadth-first crawl of bench/crawl/gen_site.py's site shape (PAGES pages,
  * 20-60 links each, to the next page and to pages 300 behind to 700 ahead, 0.5% anywhere),
@@ -511,7 +511,18 @@ struct loaded_job {
     size_t len;
 };
 
+/* How the URLs read back go into the visited set: not at all (the store's read alone), one
+ * by one as read (what crawl.c's load_url does), or gathered and then added in a spread order
+ * (the visited set is a sorted table with linear probing: URLs arriving in fingerprint order,
+ * as SQLite's and LMDB's trees give them, pile up in its low slots and each add walks the
+ * pile, so that loading is quadratic; the journal gives them in discovery order). */
+enum load_mode { LOAD_COUNT, LOAD_DIRECT, LOAD_SPREAD };
+
 struct loaded {
+    enum load_mode mode;
+    uint64_t *fps;
+    uint32_t *ds;               /* depth << 8 | state */
+    size_t nrows, caprows;
     struct parse_visited *v;
     struct loaded_job *jobs;
     size_t njobs, cap;
@@ -523,7 +534,19 @@ static void load_url(void *arg, uint64_t fp, unsigned depth, unsigned state)
     struct loaded *l = arg;
 
     l->urls_calls++;
-    if (l->v && parse_visited_add(l->v, fp, depth, NULL, NULL) >= 0)
+    if (l->mode == LOAD_SPREAD) {
+        if (l->nrows == l->caprows) {
+            l->caprows = l->caprows ? l->caprows * 2 : 4096;
+            l->fps = realloc(l->fps, l->caprows * sizeof(*l->fps));
+            l->ds = realloc(l->ds, l->caprows * sizeof(*l->ds));
+            if (!l->fps || !l->ds)
+                abort();
+        }
+        l->fps[l->nrows] = fp;
+        l->ds[l->nrows++] = depth << 8 | state;
+        return;
+    }
+    if (l->mode == LOAD_DIRECT && parse_visited_add(l->v, fp, depth, NULL, NULL) >= 0)
         parse_visited_set_state(l->v, fp, state == URL_ACTIVE ? URL_QUEUED : state);
 }
 
@@ -545,7 +568,7 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
     struct loaded *l = arg;
 
     (void)parent;
-    if (!l->v) {                /* the store's read alone */
+    if (l->mode == LOAD_COUNT) {
         l->njobs++;
         core_free(n->extra);
         return;
@@ -564,6 +587,21 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
 }
 
 static const struct crawl_state_load load_cb = {load_url, load_skipped, load_scope, load_job, NULL};
+
+/* The gathered URLs into the visited set, the i-th add taking row i * P mod n (P a prime above
+ * n, so each row once), so that the adds are spread over the fingerprints. */
+static void load_spread(struct loaded *l)
+{
+    const uint64_t p = 2147483647u % (l->nrows ? l->nrows : 1);
+    size_t i, k = 0;
+
+    for (i = 0; i < l->nrows; i++) {
+        if (parse_visited_add(l->v, l->fps[k], l->ds[k] >> 8, NULL, NULL) >= 0)
+            parse_visited_set_state(l->v, l->fps[k],
+                                    (l->ds[k] & 255) == URL_ACTIVE ? URL_QUEUED : l->ds[k] & 255);
+        k = (size_t)((k + p) % l->nrows);
+    }
+}
 
 static int job_order(const void *a, const void *b)
 {
@@ -841,6 +879,33 @@ out_env:
     return rc;
 }
 
+/* Bytes of the pages LMDB's trees use (the file also holds free pages, never given back). */
+static uint64_t lmdb_live_bytes(const char *dir)
+{
+    static const char *const names[] = {"urls", "jobs", "meta"};
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_stat st;
+    uint64_t sum = 0;
+    size_t i;
+
+    if (mdb_env_create(&env) != 0)
+        return 0;
+    if (mdb_env_set_maxdbs(env, 4) == 0 && mdb_env_open(env, dir, MDB_NOTLS | MDB_RDONLY, 0644) == 0 &&
+        mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+        for (i = 0; i < 3; i++) {
+            MDB_dbi dbi;
+
+            if (mdb_dbi_open(txn, names[i], 0, &dbi) == 0 && mdb_stat(txn, dbi, &st) == 0)
+                sum += (uint64_t)st.ms_psize * (st.ms_branch_pages + st.ms_leaf_pages +
+                                                st.ms_overflow_pages);
+        }
+        mdb_txn_abort(txn);
+    }
+    mdb_env_close(env);
+    return sum;
+}
+
 /* Open the state in dir and read it all into l. */
 static int store_resume(enum kind kind, const char *dir, struct loaded *l, double *open_s)
 {
@@ -870,15 +935,18 @@ static int store_resume(enum kind kind, const char *dir, struct loaded *l, doubl
             rc = crawl_state_read(cs, &cb, &info, &st);
         crawl_state_destroy(cs);
         statedb_close(db);
-        return rc;
-    }
-    *open_s = 0;
-    if (kind == KIND_JOURNAL) {
+    } else if (kind == KIND_JOURNAL) {
         size_t good;
 
-        return journal_read(dir, &cb, &good);
+        *open_s = 0;
+        rc = journal_read(dir, &cb, &good);
+    } else {
+        *open_s = 0;
+        rc = lmdb_read(dir, &cb);
     }
-    return lmdb_read(dir, &cb);
+    if (rc == 0 && l->mode == LOAD_SPREAD)
+        load_spread(l);
+    return rc;
 }
 
 /* --- the op stream: a breadth-first crawl of a generated site ----------------------------- */
@@ -1229,6 +1297,7 @@ static int journal_torn_check(const char *dir, size_t known, size_t queued)
         return -1;
     close(fd);
     memset(&l, 0, sizeof(l));
+    l.mode = LOAD_DIRECT;
     if (parse_visited_create(7, &l.v) < 0)
         return -1;
     cb.arg = &l;
@@ -1251,6 +1320,8 @@ static void loaded_free(struct loaded *l)
     for (i = 0; l->jobs && i < l->njobs; i++)
         free(l->jobs[i].url);
     free(l->jobs);
+    free(l->fps);
+    free(l->ds);
     parse_visited_destroy(l->v);
     memset(l, 0, sizeof(*l));
 }
@@ -1293,6 +1364,7 @@ int main(int argc, char **argv)
     size_t resume_urls = argc > 3 ? (size_t)atol(argv[3]) : 1000000;
     int rounds = argc > 4 ? atoi(argv[4]) : 3;
     double rate = argc > 5 ? atof(argv[5]) : 17000;
+    size_t direct_max = argc > 6 ? (size_t)atol(argv[6]) : 200000;
     /* medians: [store][k index 0..2, 3 = rate] */
     double cpu[NSTORES][4][MAXR], wall[NSTORES][4][MAXR], cps[NSTORES][4][MAXR];
     double lag[NSTORES][MAXR], ppc[NSTORES][MAXR], bpu[NSTORES][MAXR];
@@ -1381,14 +1453,23 @@ int main(int argc, char **argv)
                    r.wall / (double)r.done * 1e6, build_cpu[kind][round],
                    (double)r.commits / r.wall, load_now(), r.known, r.queued,
                    dir_bytes(r.dir), bpu[kind][round]);
-            /* pass 0: warm, into a visited set and a job list (what crawl.c does); 1: warm,
-             * the store's read alone (callbacks that count); 2: cold (the files dropped from
-             * the page cache), as 0 */
-            for (int pass = 0; pass < 3; pass++) {
+            if (kind == KIND_LMDB)
+                printf("build\tlmdb\tof which in use by its trees: %.1f bytes/URL\n",
+                       (double)lmdb_live_bytes(r.dir) / (double)r.known);
+            /* pass 0: warm, the store's read alone (callbacks that count); 1: warm, into a
+             * visited set and a job list (the journal's URLs as read, the trees' gathered and
+             * spread); 2: cold (the files dropped from the page cache), as 1; 3: warm, the
+             * trees' URLs into the visited set as read, as crawl.c does today (quadratic: only
+             * up to DIRECT_MAX URLs) */
+            for (int pass = 0; pass < 4; pass++) {
                 size_t urls;
 
+                if (pass == 3 && (kind == KIND_JOURNAL || r.known > direct_max))
+                    break;
                 memset(&l, 0, sizeof(l));
-                if (pass != 1 && parse_visited_create(7, &l.v) < 0)
+                l.mode = pass == 0 ? LOAD_COUNT : pass == 3 || kind == KIND_JOURNAL ? LOAD_DIRECT
+                                                                                   : LOAD_SPREAD;
+                if (pass != 0 && parse_visited_create(7, &l.v) < 0)
                     return 1;
                 if (pass == 2)
                     dir_uncache(r.dir);
@@ -1399,18 +1480,19 @@ int main(int argc, char **argv)
                     fprintf(stderr, "%s: resume failed: %s\n", store_names[kind], strerror(-rc));
                     return 1;
                 }
-                if (pass == 0) {
+                if (pass == 1) {
                     res_wall[kind][round] = now_s() - t0;
                     res_cpu[kind][round] = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
-                } else if (pass == 1) {
+                } else if (pass == 0) {
                     res_read[kind][round] = now_s() - t0;
-                } else {
+                } else if (pass == 2) {
                     res_cold[kind][round] = now_s() - t0;
                 }
                 urls = l.v ? parse_visited_count(l.v) : r.known;
                 printf("resume\t%s\t%s\t%zu URLs (%zu url rows or ops)\t%zu jobs\t%.3f s"
                        "\t(open %.3f s; CPU %.3f s)\t%s\n", store_names[kind],
-                       pass == 0 ? "warm" : pass == 1 ? "warm, read only" : "cold", urls,
+                       pass == 0 ? "warm, read only" : pass == 1 ? "warm" : pass == 2 ? "cold"
+                       : "warm, as read (crawl.c)", urls,
                        l.urls_calls, l.njobs, now_s() - t0, open_s,
                        cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0, load_now());
                 if (urls != r.known || l.njobs != r.queued) {
