@@ -6,7 +6,8 @@
  * replays it into the visited set and a job table, stopping at the first bad CRC).
  *
  * bench_state DIR [PAGES [RESUME_URLS [ROUNDS [RATE [DIRECT_MAX]]]]]
- *   (defaults 20000, 1000000, 3, 17000, 200000; PAGES 0: the resume figures only)
+ *   (defaults 20000, 1000000, 3, 17000, 200000; PAGES 0: the resume figures only,
+ *   RESUME_URLS 0: none)
  *
  * The op stream: a breadth-first crawl of bench/crawl/gen_site.py's site shape (PAGES pages,
  * 20-60 links each, to the next page and to pages 300 behind to 700 ahead, 0.5% anywhere),
@@ -29,7 +30,9 @@
  *     the frontier is 5% of the known URLs; commits of 1000 pages), then opened and read back into a visited set and
  *     a job list (what crawl.c's load callbacks do, less the frontier): wall and CPU time, and
  *     bytes on disk per known URL (st_blocks of the closed state).
- * Output: one tab-separated line per measurement, then the medians. */
+ * Output: one tab-separated line per measurement, then the medians.
+ * BENCH_STATE_SQLITE_CACHE_KB=N in the environment sets SQLite's page cache (PRAGMA cache_size)
+ * to N KiB instead of its default 2 MB; BENCH_STATE_ONLY=NAME runs one store. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -239,6 +242,15 @@ static int store_open(struct store *s, enum kind kind, const char *dir)
         if (kind == KIND_SQLITE_NORMAL &&
             sqlite3_exec(statedb_sql(s->db), "PRAGMA synchronous = NORMAL", NULL, NULL, NULL))
             return -EIO;
+        if (getenv("BENCH_STATE_SQLITE_CACHE_KB")) {
+            /* a larger page cache than SQLite's default 2 MB: does a big state's CPU drop? */
+            char sql[80];
+
+            snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%ld",
+                     atol(getenv("BENCH_STATE_SQLITE_CACHE_KB")));
+            if (sqlite3_exec(statedb_sql(s->db), sql, NULL, NULL, NULL))
+                return -EIO;
+        }
         rc = crawl_state_open(s->db, &s->cs);
         if (rc == 0)
             crawl_state_seed(s->cs, 12345);
@@ -1231,6 +1243,14 @@ static int run_one(struct run *r)
     return r->rc;
 }
 
+/* BENCH_STATE_ONLY=name: run that store alone. */
+static bool wanted(int kind)
+{
+    const char *only = getenv("BENCH_STATE_ONLY");
+
+    return !only || strcmp(only, store_names[kind]) == 0;
+}
+
 static uint64_t dir_bytes(const char *dir)
 {
     char path[PATH_MAX + 300];
@@ -1387,6 +1407,8 @@ int main(int argc, char **argv)
             for (kind = 0; kind < NSTORES; kind++) {
                 struct run r;
 
+                if (!wanted(kind))
+                    continue;
                 memset(&r, 0, sizeof(r));
                 r.kind = (enum kind)kind;
                 snprintf(r.dir, sizeof(r.dir), "%s/%s", base, store_names[kind]);
@@ -1422,13 +1444,13 @@ int main(int argc, char **argv)
             }
         }
         /* the resume state: built, then read back warm and cold */
-        for (kind = 0; kind < NSTORES; kind++) {
+        for (kind = 0; resume_urls > 0 && kind < NSTORES; kind++) {
             struct run r;
             struct loaded l;
             double t0, c0, open_s;
             int rc;
 
-            if (kind == KIND_SQLITE_NORMAL || kind == KIND_LMDB_NOSYNC) {
+            if (kind == KIND_SQLITE_NORMAL || kind == KIND_LMDB_NOSYNC || !wanted(kind)) {
                 res_wall[kind][round] = res_cpu[kind][round] = res_cold[kind][round] = 0;
                 res_read[kind][round] = 0;
                 bpu[kind][round] = build_cpu[kind][round] = 0;
