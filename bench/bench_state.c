@@ -1100,6 +1100,8 @@ struct run {
     unsigned far;
     size_t limit;               /* pages to crawl at most (0: all) */
     size_t stop_known;          /* resume build: stop when this many URLs are known */
+    size_t prefill;             /* rate mode: first build a state of this many URLs (K = 1000) */
+    uint64_t wchar;             /* bytes the process passed to write(2)s while measured */
     unsigned k;                 /* fixed: pages per commit; 0: rate mode */
     double rate;                /* pages/s in rate mode */
     int rc;
@@ -1132,6 +1134,12 @@ static int producer(struct core_coro *co, void *arg)
     for (;;) {
         double due = (now_s() - t0) * r->rate;
 
+        if (r->limit && due > (double)r->limit)
+            due = (double)r->limit;
+        if (r->limit && r->done >= r->limit) {
+            r->produced = true;
+            return 0;
+        }
         while ((double)r->done < due) {
             if (!site_page(r->w, r->s)) {
                 r->produced = true;
@@ -1177,6 +1185,22 @@ static int committer(struct core_coro *co, void *arg)
     }
 }
 
+/* Bytes this process has passed to write(2) and its kin (/proc/self/io wchar). */
+static uint64_t wchar_now(void)
+{
+    char line[128];
+    unsigned long long v = 0;
+    FILE *f = fopen("/proc/self/io", "r");
+
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "wchar: %llu", &v) == 1)
+            break;
+    fclose(f);
+    return v;
+}
+
 static int run_body(struct core_coro *co, void *arg)
 {
     struct run *r = arg;
@@ -1192,6 +1216,18 @@ static int run_body(struct core_coro *co, void *arg)
     site_seed(&w, &s);
     r->s = &s;
     r->w = &w;
+    if (r->prefill) {
+        while (w.nknown < r->prefill && site_page(&w, &s))
+            if (++in_batch == 1000) {
+                in_batch = 0;
+                if ((r->rc = store_commit(co, &s)) < 0)
+                    goto out;
+            }
+        if (store_pending(&s) > 0 && (r->rc = store_commit(co, &s)) < 0)
+            goto out;
+        in_batch = 0;
+    }
+    r->wchar = wchar_now();
     t0 = now_s();
     c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
     l0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
@@ -1221,10 +1257,12 @@ static int run_body(struct core_coro *co, void *arg)
             r->commits++;
     }
     r->wall = now_s() - t0;
+    r->wchar = wchar_now() - r->wchar;
     r->cpu_loop = cpu_s(CLOCK_THREAD_CPUTIME_ID) - l0;
     r->cpu_pool = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0 - r->cpu_loop;
     r->known = w.nknown;
     r->queued = w.tail - w.head;
+out:
     store_close(&s);
     site_free(&w);
     return 0;
@@ -1527,6 +1565,38 @@ int main(int argc, char **argv)
             if (kind == KIND_JOURNAL && journal_torn_check(r.dir, r.known, r.queued) < 0)
                 return 1;
             fflush(stdout);
+        }
+    }
+    /* BENCH_STATE_RATE_AT=N: the rate run again, PAGES pages into a state that already knows
+     * N URLs (built first, commits of 1000 pages), every store, one round */
+    if (getenv("BENCH_STATE_RATE_AT")) {
+        size_t at = (size_t)atol(getenv("BENCH_STATE_RATE_AT"));
+
+        for (kind = 0; kind < NSTORES; kind++) {
+            struct run r;
+
+            if (!wanted(kind))
+                continue;
+            memset(&r, 0, sizeof(r));
+            r.kind = (enum kind)kind;
+            snprintf(r.dir, sizeof(r.dir), "%s/%s-at", base, store_names[kind]);
+            r.pages = (uint32_t)(at + at / 10 + pages);
+            r.ahead = (uint32_t)(at / 19);
+            r.prefill = at;
+            r.limit = pages;
+            r.rate = rate;
+            if (run_one(&r) < 0) {
+                fprintf(stderr, "%s: run failed: %s\n", store_names[kind], strerror(-r.rc));
+                return 1;
+            }
+            printf("rate@%zu\t%s\t-\t%zu\t%zu\t%.2f\t%.1f\t%.2f\t%.0f\t%s\t(%.1f pages/commit, "
+                   "max %zu; worst lag %.1f ms; %.1f KB written a page; %zu URLs known)\n", at,
+                   store_names[kind], r.done, r.commits, r.wall, r.wall / (double)r.done * 1e6,
+                   r.cpu_pool / (double)r.done * 1e6, (double)r.commits / r.wall, load_now(),
+                   (double)r.done / (double)r.commits, r.max_batch, r.max_lag * 1e3,
+                   (double)r.wchar / (double)r.done / 1e3, r.known);
+            fflush(stdout);
+            rm_rf(r.dir);
         }
     }
     printf("\n# medians of %d rounds: us per page (CPU of the applying thread / wall), "
