@@ -27,12 +27,19 @@
  *     lag from a page to the commit that holds it;
  *   resume: a state of RESUME_URLS known URLs, 5% of them still queued as jobs, built by the
  *     same stream (pages linking up to RESUME_URLS / 19 ahead and never anywhere else, so that
- *     the frontier is 5% of the known URLs; commits of 1000 pages), then opened and read back into a visited set and
- *     a job list (what crawl.c's load callbacks do, less the frontier): wall and CPU time, and
- *     bytes on disk per known URL (st_blocks of the closed state).
+ *     the frontier is 5% of the known URLs; commits of 1000 pages), then opened and read back
+ *     into a visited set and a job list (what crawl.c's load callbacks do, less the frontier):
+ *     wall and CPU time, and bytes on disk per known URL (st_blocks of the closed state). The
+ *     store's read alone is timed too, and, up to DIRECT_MAX known URLs, the load as crawl.c
+ *     does it today (URLs added to the visited set in the order SQLite gives them: see enum
+ *     load_mode).
  * Output: one tab-separated line per measurement, then the medians.
- * BENCH_STATE_SQLITE_CACHE_KB=N in the environment sets SQLite's page cache (PRAGMA cache_size)
- * to N KiB instead of its default 2 MB; BENCH_STATE_ONLY=NAME runs one store. */
+ *
+ * Environment: BENCH_STATE_RATE_AT=N adds the rate run again, PAGES pages into a state that
+ * already knows N URLs, with the bytes written a page (/proc/self/io wchar), one round;
+ * BENCH_STATE_SQLITE_CACHE_KB=N sets SQLite's page cache (PRAGMA cache_size) to N KiB instead
+ * of its default 2 MB; BENCH_STATE_ONLY=NAME runs one store ("sqlite-full", "sqlite-normal",
+ * "lmdb", "lmdb-nosync", "journal"). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
