@@ -198,6 +198,20 @@ static void load_scope(void *arg, const char *url)
     (void)scope_add_seed(c->cfg->scope, url, strlen(url));
 }
 
+static void load_robots(void *arg, const char *origin, unsigned how, const char *body,
+                        size_t len, int64_t delay)
+{
+    struct crawl *c = arg;
+    struct parse_robots *rules = NULL;
+
+    (void)delay; /* from the rules again, under this run's cap */
+    if (!c->cfg->robots)
+        return;
+    if (crawl__robots_rules(c, how, body, len, &rules, &delay) < 0 ||
+        frontier_host_known(c->frontier, origin, strlen(origin), rules, delay) < 0)
+        c->load_failed = true;
+}
+
 static void load_job(void *arg, const struct frontier_new *n, const char *parent_url)
 {
     struct crawl *c = arg;
@@ -224,7 +238,7 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
 /* A resumed crawl: the visited set, the lists and the jobs back from the state. */
 static int load_state(struct crawl *c)
 {
-    struct crawl_state_load cb = {load_url, load_skipped, load_scope, load_job, c};
+    struct crawl_state_load cb = {load_url, load_skipped, load_scope, load_robots, load_job, c};
     struct crawl_state_loaded l;
     struct crawl_stats st;
     int rc;

@@ -23,11 +23,12 @@ enum op {
     OP_DONE = 'D',              /* fp */
     OP_SKIPPED = 'S',           /* fp */
     OP_SCOPE = 'P',             /* url */
-    OP_SEED = 'K'               /* seed */
+    OP_SEED = 'K',              /* seed */
+    OP_ROBOTS = 'R'             /* origin how delay body */
 };
 
 enum stmt {
-    ST_URL, ST_JOB, ST_DONE, ST_SKIPPED, ST_SCOPE, ST_META, ST_COUNT
+    ST_URL, ST_JOB, ST_DONE, ST_SKIPPED, ST_SCOPE, ST_META, ST_ROBOTS, ST_COUNT
 };
 
 static const char *const sql_stmts[ST_COUNT] = {
@@ -38,6 +39,7 @@ static const char *const sql_stmts[ST_COUNT] = {
     "INSERT OR IGNORE INTO crawl_skipped(fp) VALUES (?1)",
     "INSERT INTO crawl_scope(url) VALUES (?1)",
     "INSERT OR REPLACE INTO crawl_meta(k, v) VALUES (?1, ?2)",
+    "INSERT OR REPLACE INTO crawl_robots(origin, how, delay, body) VALUES (?1, ?2, ?3, ?4)",
 };
 
 static const char schema[] =
@@ -48,7 +50,9 @@ static const char schema[] =
     " extra BLOB);"
     "CREATE TABLE IF NOT EXISTS crawl_skipped(fp INTEGER PRIMARY KEY) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS crawl_scope(url TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS crawl_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;";
+    "CREATE TABLE IF NOT EXISTS crawl_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS crawl_robots(origin TEXT PRIMARY KEY, how INTEGER NOT NULL,"
+    " delay INTEGER NOT NULL, body BLOB);";
 
 /* One commit's work for the pool: a batch taken off the loop, and the files at that instant. */
 struct commit {
@@ -161,6 +165,16 @@ void crawl_state_scope(struct crawl_state *s, const char *url)
 {
     put_u8(s, OP_SCOPE);
     put_bytes(s, url, strlen(url));
+}
+
+void crawl_state_robots(struct crawl_state *s, const char *origin, unsigned how,
+                        const char *body, size_t len, int64_t delay_ms)
+{
+    put_u8(s, OP_ROBOTS);
+    put_bytes(s, origin, strlen(origin));
+    put_u8(s, how);
+    put_u64(s, (uint64_t)delay_ms);
+    put_bytes(s, body, len);
 }
 
 void crawl_state_seed(struct crawl_state *s, uint64_t seed)
@@ -343,6 +357,17 @@ static int apply_op(struct crawl_state *s, struct reader *r)
         break;
     case OP_SEED:
         return meta_int(s, "seed", get_u64(r));
+    case OP_ROBOTS:
+        st = s->stmts[ST_ROBOTS];
+        url = get_bytes(r, &n);
+        sqlite3_bind_int(st, 2, (int)get_u8(r));
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)get_u64(r));
+        extra = get_bytes(r, &en);
+        if (r->bad)
+            break;
+        sqlite3_bind_text(st, 1, url, (int)n, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, extra ? extra : "", (int)en, SQLITE_STATIC);
+        break;
     default:
         return -EINVAL;
     }
@@ -537,6 +562,16 @@ static void scope_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
         cb->scope(cb->arg, url);
 }
 
+static void robots_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    const char *origin = (const char *)sqlite3_column_text(q, 0);
+    const char *body = sqlite3_column_blob(q, 3);
+
+    if (origin)
+        cb->robots(cb->arg, origin, (unsigned)sqlite3_column_int(q, 1), body ? body : "",
+                   (size_t)sqlite3_column_bytes(q, 3), sqlite3_column_int64(q, 2));
+}
+
 static void job_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
 {
     struct frontier_new n;
@@ -573,6 +608,8 @@ int crawl_state_read(struct crawl_state *s, const struct crawl_state_load *cb,
         rc = read_rows(s, "SELECT fp FROM crawl_skipped", skipped_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT url FROM crawl_scope", scope_row, cb);
+    if (rc == 0)
+        rc = read_rows(s, "SELECT origin, how, delay, body FROM crawl_robots", robots_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT fp, depth, kind, attempts, url, parent, extra FROM crawl_jobs"
                           " ORDER BY depth, rowid", job_row, cb);

@@ -4,7 +4,7 @@
  *
  * What is kept: every URL the crawl knows with its depth and state (the visited set, and the
  * seed that keys its fingerprints), every job not yet finished (url, depth, kind, attempts,
- * parent, its redirect or retry chain), the URLs listed in --skipped (so none is listed twice),
+ * parent, its redirect or retry chain), each host's robots.txt outcome and Crawl-delay, the URLs listed in --skipped (so none is listed twice),
  * seeds that moved (scope), the counters, how many pages were started (--max-pages), and each
  * output file's committed length.
  *
@@ -42,8 +42,16 @@ struct crawl_state_file {
     int64_t len;                /* bytes written so far */
 };
 
+/* What a host's robots.txt came to. */
+enum crawl_state_robots {
+    CRAWL_STATE_ROBOTS_BODY,        /* a 2xx: its rules are the body's */
+    CRAWL_STATE_ROBOTS_ALLOW,       /* a 4xx: everything allowed */
+    CRAWL_STATE_ROBOTS_DISALLOW     /* a 5xx or no answer: nothing allowed */
+};
+
 /* What a resumed crawl is given back, through callbacks, in this order: the visited set's
- * seed and the counters (in *loaded), the URLs, the skipped list, the moved seeds, the jobs. */
+ * seed and the counters (in *loaded), the URLs, the skipped list, the moved seeds, the hosts'
+ * robots.txt outcomes, the jobs. */
 struct crawl_state_loaded {
     uint64_t seed;
     uint64_t started;
@@ -53,6 +61,9 @@ struct crawl_state_load {
     void (*url)(void *arg, uint64_t fp, unsigned depth, unsigned state);
     void (*skipped)(void *arg, uint64_t fp);
     void (*scope)(void *arg, const char *url);
+    /* a host's robots.txt outcome (how: enum crawl_state_robots) */
+    void (*robots)(void *arg, const char *origin, unsigned how, const char *body, size_t len,
+                   int64_t delay_ms);
     /* n->extra is the callee's (core_malloc'ed) */
     void (*job)(void *arg, const struct frontier_new *n, const char *parent);
     void *arg;
@@ -69,6 +80,10 @@ const struct frontier_store *crawl_state_store(struct crawl_state *s);
 void crawl_state_job(struct crawl_state *s, const struct frontier_new *n);
 /* A URL's depth or state changed (the visited set). */
 void crawl_state_url(struct crawl_state *s, uint64_t fp, unsigned depth, unsigned state);
+/* A host's robots.txt outcome and its Crawl-delay (< 0: none), so a resumed crawl need not
+ * fetch it again. */
+void crawl_state_robots(struct crawl_state *s, const char *origin, unsigned how,
+                        const char *body, size_t len, int64_t delay_ms);
 /* A URL was listed in --skipped. */
 void crawl_state_skipped(struct crawl_state *s, uint64_t fp);
 /* A seed moved (redirected): its new URL widens the scope. */
