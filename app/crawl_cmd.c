@@ -33,6 +33,7 @@
 #include "parse/html.h"
 #include "parse/url.h"
 
+/* In two parts: C11 compilers need only take string literals of up to 4095 bytes. */
 static const char usage_text[] =
     "Usage: trawl crawl [options] URL...\n"
     "       trawl crawl --resume DIR [-q] [-v] [--grace SECONDS] [--workers N]\n"
@@ -60,7 +61,8 @@ static const char usage_text[] =
     "      --per-host N        requests in flight per host (default 2; 0 = no limit)\n"
     "      --delay MS          between requests to one host (default 0)\n"
     "      --no-robots         do not fetch or obey robots.txt\n"
-    "      --sitemaps          also seed from the sitemaps robots.txt lists\n"
+    "      --sitemaps          also seed from the sitemaps robots.txt lists\n";
+static const char usage_text_fetch[] =
     "How to fetch:\n"
     "  -w, --workers N         concurrent fetches (default 32)\n"
     "      --timeout SECONDS   whole request (default 30)\n"
@@ -75,6 +77,8 @@ static const char usage_text[] =
     "  -H, --header 'Name: value'  extra request header (repeatable)\n"
     "      --connect-to H:P:H2:P2  connect to H2:P2 for requests to H:P, as curl does\n"
     "                          (repeatable; empty H or P match any)\n"
+    "      --cacert FILE       trust the CA certificates in FILE (PEM) for https instead\n"
+    "                          of the system's, as curl does\n"
     "Output:\n"
     "  -o, --output FILE       records file ('-' = stdout, the default)\n"
     "      --format FORMAT     jsonl or csv (default: from the file name, else jsonl)\n"
@@ -108,7 +112,7 @@ enum {
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
     OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS,
     OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE, OPT_HTML_PARSER, OPT_WARC, OPT_WARC_MAX_SIZE, OPT_CDX,
-    OPT_WACZ, OPT_WARC_LEVEL, OPT_STATE, OPT_RESUME
+    OPT_WACZ, OPT_WARC_LEVEL, OPT_STATE, OPT_RESUME, OPT_CACERT
 };
 
 #define SHORT_OPTS ":i:d:w:H:o:qvh"
@@ -147,6 +151,7 @@ static const struct option long_opts[] = {
     {"max-links-per-page", required_argument, NULL, OPT_MAX_LINKS_PER_PAGE},
     {"skipped", required_argument, NULL, OPT_SKIPPED},
     {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
+    {"cacert", required_argument, NULL, OPT_CACERT},
     {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"html-parser", required_argument, NULL, OPT_HTML_PARSER},
@@ -266,6 +271,7 @@ static int parse_options(struct cmd *c, int argc, char **argv)
         switch (opt) {
         case 'h':
             fputs(usage_text, stdout);
+            fputs(usage_text_fetch, stdout);
             return CLI_EXIT_OK;
         case 'i': c->input = optarg; break;
         case 'd':
@@ -436,6 +442,12 @@ static int parse_options(struct cmd *c, int argc, char **argv)
         case OPT_CONNECT_TO:
             if (push(&c->connect_to, &c->nconnect_to, optarg) < 0)
                 return CLI_EXIT_FATAL;
+            break;
+        case OPT_CACERT:
+            /* refused now rather than as a TLS error on every https page */
+            if (access(optarg, R_OK) != 0)
+                return cli_usage_error("crawl", "cannot read --cacert '%s'", optarg);
+            cfg->fetch.ca_file = optarg;
             break;
         case ':':
             return cli_usage_error("crawl", "option '%s' needs a value", argv[optind - 1]);

@@ -148,6 +148,9 @@ static void test_cli_usage_errors_exit_2(void **state)
                                   NULL}, "invalid value '0' for --max-links-per-page");
     expect_usage((const char *[]){"crawl", "--html-parser", "tidy", "http://127.0.0.1:1/", NULL},
                  "--html-parser must be scanner or gumbo");
+    expect_usage((const char *[]){"crawl", "--cacert", "/nonexistent/ca.pem",
+                                  "http://127.0.0.1:1/", NULL},
+                 "cannot read --cacert '/nonexistent/ca.pem'");
     expect_usage((const char *[]){"crawl", "mailto:x@example.com", "not a url", NULL},
                  "no valid seed");
 }
