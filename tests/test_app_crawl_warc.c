@@ -5,7 +5,9 @@
  * The site serves a page with Content-Length, a chunked one, a gzip-encoded one (sent although
  * trawl asks for identity, as some servers do), two pages with the same body (the second is a
  * revisit), a redirect, a 404, a body past --max-bytes (WARC-Truncated: length), a reset
- * halfway through a body (WARC-Truncated: disconnect) and robots.txt. A crawl of nginx over
+ * halfway through a body (WARC-Truncated: disconnect) and robots.txt. Another site stalls in
+ * the middle of a body past --timeout (WARC-Truncated: time) or closes the connection there
+ * (disconnect), and the records keep exactly the bytes received. A crawl of nginx over
  * TLS and HTTP/2 (skipped without nginx and openssl) checks that h2 exchanges are written as
  * HTTP/1.1 text with WARC-Protocol: h2.
  * Needs node, gzip, unzip and python3, which scripts/install-deps installs. */
@@ -390,6 +392,105 @@ static void test_warc_kill_9_leaves_whole_members(void **state)
     site_stop(&s);
 }
 
+/* --- bodies cut short ----------------------------------------------------------------------- */
+
+/* Each page promises 5000 bytes of body and sends 1000: /stall then stalls past --timeout (the
+ * server trickles the rest a piece per 10 minutes), /cut closes the connection (a FIN, where
+ * /reset above sends a RST). */
+static const char cut_head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                               "Content-Length: 5000\r\n\r\n";
+static char cut_body[5000];
+
+static void truncating_handler(const struct httpd_request *req, struct httpd_response *resp,
+                               void *arg)
+{
+    const char *t = req->target;
+
+    (void)arg;
+    if (strcmp(t, "/") == 0) {
+        static const char home_cut[] = "<title>Cut</title><a href=\"/stall\">s</a>"
+                                       "<a href=\"/cut\">c</a>";
+
+        httpd_respond(resp, 200, "text/html", NULL, home_cut, sizeof(home_cut) - 1);
+    } else if (strcmp(t, "/stall") == 0) {
+        append_raw(resp, cut_head, cut_body, sizeof(cut_body));
+        resp->trickle_bytes = sizeof(cut_head) - 1 + 1000; /* the head and 1000 bytes now ... */
+        resp->trickle_ms = 600000;                          /* ... the rest never, in effect */
+    } else if (strcmp(t, "/cut") == 0) {
+        append_raw(resp, cut_head, cut_body, 1000);
+        resp->close_after = true;
+    } else {
+        httpd_respond(resp, 404, "text/plain", NULL, "not found", 9);
+    }
+}
+
+static void test_warc_truncated_time_and_disconnect(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], name[160], out[160], cdx[160], files[4096], *jsonl, *line, *nl;
+    int seen = 0;
+
+    (void)state;
+    memset(cut_body, 'q', sizeof(cut_body));
+    memcpy(cut_body, "<title>Cut short</title>", 24);
+    assert_int_equal(httpd_start(0, truncating_handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "crawl", name, sizeof(name));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "--warc", name, "--cdx", cdx,
+                                                   "--timeout", "1", "--retries", "0", "-o", out,
+                                                   httpd_url(srv, "/", u, sizeof(u)), NULL},
+                              PROC_WATCHDOG_MS),
+                     0);
+    warcs_of(p.dir, files, sizeof(files));
+    assert_int_equal(check("cdx", cdx, files), 0);
+    assert_int_equal(check("digests", NULL, files), 0); /* digests of what was received */
+    jsonl = proc_slurp(out);
+    for (line = jsonl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        char url[256], file[128], path[320], want[256], *rec, *block;
+        const char *off, *why;
+
+        *nl = '\0';
+        assert_non_null(json_str(line, "url", url, sizeof(url)));
+        if (strstr(url, "/stall"))
+            why = "time";
+        else if (strstr(url, "/cut"))
+            why = "disconnect";
+        else
+            continue;
+        print_message("  %s\n", line);
+        assert_null(strstr(line, "\"error\":null")); /* a failure in the record ... */
+        assert_non_null(json_str(line, "warc_file", file, sizeof(file))); /* ... archived */
+        off = strstr(line, "\"warc_offset\":");
+        assert_non_null(off);
+        snprintf(path, sizeof(path), "%s/%s", p.dir, file);
+        rec = member_at(path, atol(off + 14));
+        assert_true(strncmp(rec, "WARC/1.1\r\nWARC-Type: response\r\n", 31) == 0);
+        snprintf(want, sizeof(want), "\r\nWARC-Truncated: %s\r\n", why);
+        assert_non_null(strstr(rec, want));
+        /* the block is what came: the head and the 1000 bytes, no more, no less */
+        block = strstr(rec, "\r\n\r\n");
+        assert_non_null(block);
+        block += 4;
+        assert_true(strncmp(block, "HTTP/1.1 200 OK\r\n", 17) == 0);
+        block = strstr(block, "\r\n\r\n");
+        assert_non_null(block);
+        block += 4;
+        assert_int_equal(strlen(block), 1000 + 4); /* the record ends in \r\n\r\n */
+        assert_memory_equal(block, cut_body, 1000);
+        if (strcmp(why, "time") == 0)
+            assert_non_null(strstr(line, "\"error\":\"timeout\""));
+        free(rec);
+        seen++;
+    }
+    assert_int_equal(seen, 2);
+    free(jsonl);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
 /* --- HTTP/2 --------------------------------------------------------------------------------- */
 
 /* nginx serving dir/www over TLS with HTTP/2 on 127.0.0.1 (a self-signed certificate for
@@ -563,6 +664,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_warc_crawl_archives_every_fetch),
         cmocka_unit_test(test_warc_sigint_finishes_the_archive),
         cmocka_unit_test(test_warc_kill_9_leaves_whole_members),
+        cmocka_unit_test(test_warc_truncated_time_and_disconnect),
         cmocka_unit_test(test_warc_h2_written_as_http11_text),
     };
 
