@@ -190,6 +190,7 @@ struct cmd {
     struct crawl_stats st;
     int run_rc;
     struct crawl_warc_opts warc;        /* --warc and friends; warc.name NULL: no archive */
+    struct crawl_warc_counts archived;  /* what the archive holds once the crawl has run */
     const char *state_dir;              /* --state */
     const char *resume_dir;             /* --resume */
     struct statedb *db;                 /* either's state */
@@ -586,7 +587,7 @@ static int write_summary(struct cmd *c)
     int rc;
 
     core_buf_init(&b, 64u << 10);
-    rc = crawl_summary_json(&c->st, &b);
+    rc = crawl_summary_json(&c->st, c->warc.name ? &c->archived : NULL, &b);
     if (rc == 0)
         rc = app_outfile_write(c->summary, b.data, b.len);
     core_buf_free(&b);
@@ -827,8 +828,11 @@ int crawl_cmd_main(int argc, char **argv)
     if (rc == 0)
         rc = c.run_rc;
     clear_progress(&c);
+    /* one snapshot for both summaries: finishing the archive adds no record */
+    if (c.cfg.warc)
+        crawl_warc_counts(c.cfg.warc, &c.archived);
     if (c.verbosity >= 0)
-        crawl_summary_print(&c.st, c.cfg.warc, c.warc.name);
+        crawl_summary_print(&c.st, c.cfg.warc ? &c.archived : NULL, c.warc.name);
     code = c.st.interrupted && !c.write_error ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
     if (rc < 0) {
         fprintf(stderr, "trawl crawl: %s\n", core_strerror(rc));

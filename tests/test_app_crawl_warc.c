@@ -192,7 +192,7 @@ static void test_warc_crawl_archives_every_fetch(void **state)
 {
     struct httpd *srv;
     struct proc p = {0};
-    char u[128], name[160], out[160], cdx[160], wacz[160], files[4096], cmd[8192];
+    char u[128], name[160], out[160], cdx[160], wacz[160], sum[160], files[4096], cmd[8192];
     char *jsonl, *line, *idx;
     int records = 0;
 
@@ -203,10 +203,11 @@ static void test_warc_crawl_archives_every_fetch(void **state)
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
     proc_path(&p, "crawl.wacz", wacz, sizeof(wacz));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "--warc", name,
                                                    "--warc-max-size", "4000", "--cdx", cdx,
                                                    "--wacz", wacz, "--max-bytes", "100000",
-                                                   "--retries", "0",
+                                                   "--summary", sum, "--retries", "0",
                                                    "-o", out, httpd_url(srv, "/", u, sizeof(u)),
                                                    NULL},
                               PROC_WATCHDOG_MS),
@@ -219,6 +220,7 @@ static void test_warc_crawl_archives_every_fetch(void **state)
     assert_int_equal(check("cdx", cdx, files), 0);
     assert_int_equal(check("digests", NULL, files), 0);
     assert_int_equal(check("wacz", wacz, files), 0);
+    assert_int_equal(check("summary", sum, files), 0); /* files, records, bytes as they are */
     snprintf(cmd, sizeof(cmd), "gzip -t %s", files);
     assert_int_equal(run(cmd), 0);
     /* the main page is the seed, at the time it was fetched; pages.jsonl lists the HTML pages */
@@ -320,7 +322,7 @@ static void test_warc_sigint_finishes_the_archive(void **state)
 {
     struct site s;
     struct proc p = {0};
-    char u[128], name[160], out[160], cdx[160], wacz[160], files[4096], cmd[8192];
+    char u[128], name[160], out[160], cdx[160], wacz[160], sum[160], files[4096], cmd[8192];
 
     (void)state;
     make_slow_site(300);
@@ -330,8 +332,9 @@ static void test_warc_sigint_finishes_the_archive(void **state)
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
     proc_path(&p, "crawl.wacz", wacz, sizeof(wacz));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
     proc_start(&p, (const char *[]){"crawl", "-q", "-w", "4", "--grace", "60", "--warc", name,
-                                    "--cdx", cdx, "--wacz", wacz, "-o", out,
+                                    "--cdx", cdx, "--wacz", wacz, "--summary", sum, "-o", out,
                                     site_url(&s, "/", u, sizeof(u)), NULL},
                NULL);
     {
@@ -348,6 +351,7 @@ static void test_warc_sigint_finishes_the_archive(void **state)
     assert_int_equal(check("cdx", cdx, files), 0);
     assert_int_equal(check("digests", NULL, files), 0);
     assert_int_equal(check("wacz", wacz, files), 0);
+    assert_int_equal(check("summary", sum, files), 0);
     proc_cleanup(&p);
     site_stop(&s);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "app/export/cdxj.h"
@@ -353,6 +354,27 @@ uint64_t crawl_warc_responses(const struct crawl_warc *w)
 uint64_t crawl_warc_revisits(const struct crawl_warc *w)
 {
     return w->revisits;
+}
+
+void crawl_warc_counts(const struct crawl_warc *w, struct crawl_warc_counts *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->files = app_warcfile_count(w->files);
+    out->responses = w->responses;
+    out->revisits = w->revisits;
+    /* a warcinfo per file, and a request beside every response or revisit (no metadata) */
+    out->records = out->files + 2 * (w->responses + w->revisits);
+    for (unsigned i = 0; i < out->files; i++) {
+        const char *path = app_warcfile_path(w->files, i);
+        char open_path[4096];
+        struct stat st;
+
+        /* the final name once finished, else still NAME...warc.gz.open */
+        if (stat(path, &st) == 0 ||
+            (snprintf(open_path, sizeof(open_path), "%s.open", path) < (int)sizeof(open_path) &&
+             stat(open_path, &st) == 0))
+            out->bytes += (uint64_t)st.st_size;
+    }
 }
 
 void crawl_warc_destroy(struct crawl_warc *w)

@@ -62,6 +62,18 @@ int crawl_warc_finish(struct crawl_warc *w, const char *seed);
 /* Counts, for the summary: records of responses and revisits written. */
 uint64_t crawl_warc_responses(const struct crawl_warc *w);
 uint64_t crawl_warc_revisits(const struct crawl_warc *w);
+
+/* What the archive holds, for the summary. */
+struct crawl_warc_counts {
+    unsigned files;             /* WARC files started */
+    uint64_t records;           /* records in them: warcinfo, request, response, revisit */
+    uint64_t responses;         /* response records */
+    uint64_t revisits;          /* revisit records */
+    uint64_t bytes;             /* the files' sizes on disk, compressed */
+};
+
+/* Fill *out; before or after crawl_warc_finish (a file not found on disk counts 0 bytes). */
+void crawl_warc_counts(const struct crawl_warc *w, struct crawl_warc_counts *out);
 /* NULL is a no-op. */
 void crawl_warc_destroy(struct crawl_warc *w);
 
