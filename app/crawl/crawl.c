@@ -174,6 +174,14 @@ static int committer(struct core_coro *co, void *arg)
     return 0;
 }
 
+static void load_count(void *arg, size_t n)
+{
+    struct crawl *c = arg;
+
+    if (parse_visited_reserve(c->visited, n) < 0)
+        c->load_failed = true;
+}
+
 static void load_url(void *arg, uint64_t fp, unsigned depth, unsigned state)
 {
     struct crawl *c = arg;
@@ -181,6 +189,14 @@ static void load_url(void *arg, uint64_t fp, unsigned depth, unsigned state)
     if (parse_visited_add(c->visited, fp, depth, NULL, NULL) >= 0)
         parse_visited_set_state(c->visited, fp,
                                 state == CRAWL_URL_ACTIVE ? CRAWL_URL_QUEUED : state);
+}
+
+static void load_skips(void *arg, size_t n)
+{
+    struct crawl *c = arg;
+
+    if (c->skip_seen && parse_visited_reserve(c->skip_seen, n) < 0)
+        c->load_failed = true;
 }
 
 static void load_skipped(void *arg, uint64_t fp)
@@ -238,7 +254,7 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
 /* A resumed crawl: the visited set, the lists and the jobs back from the state. */
 static int load_state(struct crawl *c)
 {
-    struct crawl_state_load cb = {load_url, load_skipped, load_scope, load_robots, load_job, c};
+    struct crawl_state_load cb = {load_count, load_url, load_skips, load_skipped, load_scope, load_robots, load_job, c};
     struct crawl_state_loaded l;
     struct crawl_stats st;
     int rc;

@@ -541,6 +541,16 @@ static int read_rows(struct crawl_state *s, const char *sql,
     return statedb_error(s->sql, rc);
 }
 
+static void count_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    cb->urls(cb->arg, (size_t)sqlite3_column_int64(q, 0));
+}
+
+static void skips_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    cb->skips(cb->arg, (size_t)sqlite3_column_int64(q, 0));
+}
+
 static void url_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
 {
 
@@ -603,7 +613,11 @@ int crawl_state_read(struct crawl_state *s, const struct crawl_state_load *cb,
 
     rc = read_meta(s, loaded, st);
     if (rc == 0)
+        rc = read_rows(s, "SELECT count(*) FROM crawl_urls", count_row, cb);
+    if (rc == 0)
         rc = read_rows(s, "SELECT fp, depth, state FROM crawl_urls", url_row, cb);
+    if (rc == 0)
+        rc = read_rows(s, "SELECT count(*) FROM crawl_skipped", skips_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT fp FROM crawl_skipped", skipped_row, cb);
     if (rc == 0)

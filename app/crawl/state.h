@@ -58,7 +58,10 @@ struct crawl_state_loaded {
     bool has_stats;
 };
 struct crawl_state_load {
+    /* how many URLs come next (read by key: in sorted order) */
+    void (*urls)(void *arg, size_t n);
     void (*url)(void *arg, uint64_t fp, unsigned depth, unsigned state);
+    void (*skips)(void *arg, size_t n);     /* how many skipped URLs come next */
     void (*skipped)(void *arg, uint64_t fp);
     void (*scope)(void *arg, const char *url);
     /* a host's robots.txt outcome (how: enum crawl_state_robots) */
