@@ -245,6 +245,10 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
         }
     }
     job.parent = parent;
+    /* a stored job's URL is QUEUED, whatever its row said (BEYOND before a shorter route) */
+    if (parse_visited_add(c->visited, n->fp, n->depth, NULL, NULL) < 0 ||
+        parse_visited_set_state(c->visited, n->fp, CRAWL_URL_QUEUED) < 0)
+        c->load_failed = true;
     if (frontier_add_job(c->frontier, &job, true, NULL) < 0) {
         core_free(job.extra);
         c->load_failed = true;
