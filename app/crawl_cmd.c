@@ -482,6 +482,7 @@ static char *command_line(int argc, char **argv)
 /* Open the archive (--warc). 0, or an exit code after saying why. */
 static int open_archive(struct cmd *c, int argc, char **argv)
 {
+    struct core_buf saved;
     char *line;
     int rc;
 
@@ -493,15 +494,40 @@ static int open_archive(struct cmd *c, int argc, char **argv)
     c->warc.robots = c->cfg.robots;
     line = command_line(argc, argv);
     c->warc.options = line;
+    core_buf_init(&saved, 1u << 20);
+    if (c->resume_dir) {
+        c->warc.resume = c->db;
+        rc = crawl_state_blob(c->cstate, "warc", &saved);
+        c->warc.saved = rc == 0 ? saved.data : NULL;
+        c->warc.saved_len = rc == 0 ? saved.len : 0;
+    }
     rc = crawl_warc_open(&c->warc, &c->cfg.warc);
+    core_buf_free(&saved);
     core_free(line);
     c->warc.options = NULL;
+    if (rc == 0 && c->cstate)
+        crawl_warc_keep(c->cfg.warc, crawl_state_digest, c->cstate);
     if (rc < 0) {
         fprintf(stderr, "trawl crawl: cannot write the archive '%s': %s\n", c->warc.name,
                 core_strerror(rc));
         return CLI_EXIT_FATAL;
     }
     return 0;
+}
+
+/* With --state and --warc, the crawl is finished once its archive is (a kill while it is being
+ * finished resumes into finishing it again). */
+static int mark_finished(struct statedb *db)
+{
+    int rc = statedb_begin(db);
+
+    if (rc == 0)
+        rc = statedb_set_finished(db);
+    if (rc == 0)
+        rc = statedb_commit(db);
+    else
+        statedb_rollback(db);
+    return rc;
 }
 
 /* Finish the archive: also after a stop, so that what was written is whole. 0, or an exit
@@ -512,7 +538,16 @@ static int close_archive(struct cmd *c)
 
     if (!c->cfg.warc)
         return 0;
+    if (c->cstate && (c->st.interrupted || c->st.state_error)) {
+        /* the crawl goes on after a resume: leave every file as it needs them */
+        crawl_warc_suspend(c->cfg.warc);
+        crawl_warc_destroy(c->cfg.warc);
+        c->cfg.warc = NULL;
+        return 0;
+    }
     rc = crawl_warc_finish(c->cfg.warc, c->nseeds ? c->seeds[0] : NULL);
+    if (rc == 0 && c->db)
+        rc = mark_finished(c->db);
     crawl_warc_destroy(c->cfg.warc);
     c->cfg.warc = NULL;
     if (rc < 0) {
@@ -668,8 +703,6 @@ static int check_state_options(const struct cmd *c)
     if (strcmp(c->output, "-") == 0 || (c->skipped_path && strcmp(c->skipped_path, "-") == 0))
         return cli_usage_error("crawl", "--state needs -o FILE (and --skipped FILE): a resumed "
                                "crawl goes on writing them, which stdout cannot do");
-    if (c->warc.name)
-        return cli_usage_error("crawl", "--state cannot be used with --warc yet");
     if (c->cfg.order != FRONTIER_BFS)
         return cli_usage_error("crawl", "--state needs --order bfs for now");
     return -1;

@@ -1,7 +1,9 @@
 /* tests/test_app_crawl_resume.c: `trawl crawl --state` / `--resume`: a crawl killed with kill -9
  * again and again, or stopped with SIGINT, and resumed each time, ends with every reachable page
- * recorded exactly once, never fetches again a page whose record had been committed, and
- * agrees with an uninterrupted crawl; options are kept and checked on resume. */
+ * recorded exactly once, never fetches again a page whose record had been committed, and leaves
+ * a whole archive (WARC files that gzip, warcio.js and the digest checker accept, each page's
+ * response once, a CDXJ that matches warcio's, a WACZ whose hashes check); options are kept
+ * and checked on resume. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -120,6 +123,72 @@ static void assert_each_page_once(const char *out)
     free(text);
 }
 
+/* --- the archive --------------------------------------------------------------------------- */
+
+static int run(const char *cmd)
+{
+    char line[1024];
+    FILE *p = popen(cmd, "r");
+    int st;
+
+    assert_non_null(p);
+    while (fgets(line, sizeof(line), p))
+        print_message("  %s", line);
+    st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* warcio.js and the digest checker over the WARC files of dir (tests/warcio/check.mjs). */
+static void assert_archive_checks(const char *dir, const char *cdx, const char *wacz)
+{
+    char cmd[4096];
+
+    snprintf(cmd, sizeof(cmd), "cd %s && test -z \"$(ls | grep -E '\\.(open|unsorted|pages)$')\" && "
+                               "for f in *.warc.gz; do gzip -t $f || exit 1; done", dir);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "cd %s && node %s/tests/warcio/check.mjs cdx %s *.warc.gz 2>&1",
+             dir, TRAWL_SOURCE_DIR, cdx);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "cd %s && node %s/tests/warcio/check.mjs digests *.warc.gz 2>&1",
+             dir, TRAWL_SOURCE_DIR);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "cd %s && node %s/tests/warcio/check.mjs wacz %s *.warc.gz 2>&1",
+             dir, TRAWL_SOURCE_DIR, wacz);
+    assert_int_equal(run(cmd), 0);
+}
+
+/* Each page's response record is in the index exactly once (fetches redone after a kill were
+ * written as revisits); returns the number of revisits. */
+static unsigned assert_one_response_per_page(const char *cdx)
+{
+    static unsigned responses[PAGES + 1];
+    char *text = proc_slurp(cdx), *line, *save = NULL;
+    unsigned k, revisits = 0;
+
+    memset(responses, 0, sizeof(responses));
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        const char *u = strstr(line, "\"url\": \""), *path;
+
+        if (!u)
+            u = strstr(line, "\"url\":\"");
+        assert_non_null(u);
+        u = strchr(u + 6, '"') + 1;
+        path = path_of(u);
+        if (strstr(line, "warc/revisit")) {
+            revisits++;
+        } else if (strncmp(path, "/\"", 2) == 0) {
+            responses[PAGES]++;
+        } else if (sscanf(path, "/p%u\"", &k) == 1 && k < PAGES) {
+            responses[k]++;
+        }
+    }
+    for (k = 0; k <= PAGES; k++)
+        if (responses[k] != 1)
+            fail_msg("page %u has %u response records", k, responses[k]);
+    free(text);
+    return revisits;
+}
+
 /* --- the kill loop ------------------------------------------------------------------------- */
 
 struct kill_point {
@@ -159,18 +228,22 @@ static void assert_no_refetch(struct httpd *srv, const char *out, const struct k
     free(text);
 }
 
-static void test_kill_9_twenty_times_then_resume_gives_each_page_once(void **state)
+static void test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whole_archive(
+    void **state)
 {
     static struct kill_point kp[KILLS];
     struct httpd *srv;
     struct proc p = {0};
-    char u[128], dir[160], out[160], skipped[160];
+    char u[128], dir[160], out[160], skipped[160], warc[160], cdx[160], wacz[160];
     unsigned seed = (unsigned)time(NULL), killed = 0, k;
     uint64_t page_fetches = 0, r;
     /* --delay 4 bounds a run's progress (at most one page per 4 ms from the one host), so the
-     * 20 runs below, of at most 200 ms each, cannot finish the crawl: every kill is real */
+     * 20 runs below, of at most 200 ms each, cannot finish the crawl: every kill is real. The
+     * archive rotates every 300 kB, so kills also land around a file's rotation. */
     const char *const first[] = {"crawl", "-q", "-d", "40", "-w", "8", "--delay", "4", "--state",
-                                 dir, "-o", out, "--skipped", skipped, u, NULL};
+                                 dir, "-o", out, "--skipped", skipped, "--warc", warc,
+                                 "--warc-max-size", "300000", "--cdx", cdx, "--wacz", wacz, u,
+                                 NULL};
 
     (void)state;
     print_message("seed %u\n", seed);
@@ -181,6 +254,9 @@ static void test_kill_9_twenty_times_then_resume_gives_each_page_once(void **sta
     proc_path(&p, "state", dir, sizeof(dir));
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "skipped.jsonl", skipped, sizeof(skipped));
+    proc_path(&p, "arc", warc, sizeof(warc));
+    proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
+    proc_path(&p, "crawl.wacz", wacz, sizeof(wacz));
     httpd_url(srv, "/", u, sizeof(u));
     proc_start(&p, first, NULL);
     for (k = 0; k < KILLS; k++) {
@@ -219,9 +295,12 @@ static void test_kill_9_twenty_times_then_resume_gives_each_page_once(void **sta
         page_fetches += strcmp(t, "/robots.txt") != 0;
         free(t);
     }
+    assert_archive_checks(p.dir, cdx, wacz);
     print_message("%u kills: %llu page fetches for %u pages (%llu again: in flight or not yet "
-                  "committed at a kill)\n", killed, (unsigned long long)page_fetches, PAGES + 1,
-                  (unsigned long long)(page_fetches - PAGES - 1));
+                  "committed at a kill), %u revisit records\n", killed,
+                  (unsigned long long)page_fetches, PAGES + 1,
+                  (unsigned long long)(page_fetches - PAGES - 1),
+                  assert_one_response_per_page(cdx));
     {
         char *sk = proc_slurp(skipped);
 
@@ -343,7 +422,7 @@ static void test_resume_refuses_options_that_change_the_crawl(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kill_9_twenty_times_then_resume_gives_each_page_once),
+        cmocka_unit_test(test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whole_archive),
         cmocka_unit_test(test_sigint_then_resume_gives_each_page_once),
         cmocka_unit_test(test_resume_refuses_options_that_change_the_crawl),
     };

@@ -15,6 +15,7 @@
 #include "app/crawl/page.h"
 #include "app/crawl/scope.h"
 #include "app/crawl/state.h"
+#include "app/crawl/warc.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/offload.h"
@@ -144,10 +145,19 @@ static int commit_state(struct core_coro *co, struct crawl *c, bool finished)
 {
     struct crawl_state_file files[8];
     size_t n = c->cfg->state_files ? c->cfg->state_files(files, 8, c->cfg->arg) : 0;
-    int rc;
+    struct core_buf warc;
+    int rc = 0;
 
+    core_buf_init(&warc, 1u << 20);
+    if (c->cfg->warc) {
+        n += crawl_warc_files(c->cfg->warc, files + n, 8 - n);
+        rc = crawl_warc_save(c->cfg->warc, &warc);
+    }
     c->st.elapsed_ms = c->elapsed_base + core_now_ms() - c->t0;
-    rc = crawl_state_commit(co, c->cfg->state, &c->st, c->started, files, n, finished);
+    if (rc == 0)
+        rc = crawl_state_commit(co, c->cfg->state, &c->st, c->started, files, n, warc.data,
+                                warc.len, finished);
+    core_buf_free(&warc);
 
     if (rc < 0 && rc != -ECANCELED && !c->st.state_error) {
         c->st.state_error = rc;
@@ -228,6 +238,15 @@ static void load_robots(void *arg, const char *origin, unsigned how, const char 
         c->load_failed = true;
 }
 
+static void load_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
+                        const char *record_id)
+{
+    struct crawl *c = arg;
+
+    if (c->cfg->warc)
+        crawl_warc_known(c->cfg->warc, digest, uri, date_ms, record_id);
+}
+
 static void load_job(void *arg, const struct frontier_new *n, const char *parent_url)
 {
     struct crawl *c = arg;
@@ -258,7 +277,7 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
 /* A resumed crawl: the visited set, the lists and the jobs back from the state. */
 static int load_state(struct crawl *c)
 {
-    struct crawl_state_load cb = {load_count, load_url, load_skips, load_skipped, load_scope, load_robots, load_job, c};
+    struct crawl_state_load cb = {load_count, load_url, load_skips, load_skipped, load_scope, load_robots, load_digest, load_job, c};
     struct crawl_state_loaded l;
     struct crawl_stats st;
     int rc;
@@ -433,7 +452,7 @@ int crawl_run(struct core_coro *co, const struct crawl_config *cfg, struct core_
         if (core_group_wait(co, c.aux, -1) < 0) {
             /* a member's error: the stop watcher's or progress's, nothing the state needs */
         }
-        (void)commit_state(co, &c, !c.stopping && !c.st.state_error);
+        (void)commit_state(co, &c, !c.stopping && !c.st.state_error && !cfg->warc);
     }
     teardown(&c);
     *st = c.st;
