@@ -35,7 +35,7 @@ struct crawl_warc_opts {
     const char *user_agent;     /* for the warcinfo records */
     bool robots;                /* robots.txt obeyed */
     const char *options;        /* the command line, for the warcinfo records */
-    int level;                  /* --warc-level: compression, 1-12 (0: libdeflate's 6) */
+    int level;                  /* --warc-level: compression, 1-12 (0: libdeflate's 1) */
 };
 
 /* Where a fetch's response (or revisit) record went. */
