@@ -361,7 +361,7 @@ static void test_warcrec_ids_and_dates(void **state)
 }
 
 /* Records appended to one buffer are back-to-back members; a cap too small leaves it as it
- * was; the compressor object is reusable and its level shows in the size. */
+ * was; the compressor object is reusable at any level. */
 static void test_warcrec_members_caps_and_levels(void **state)
 {
     const struct app_warc_fetch f = chunked_fetch();
