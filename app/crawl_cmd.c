@@ -89,7 +89,7 @@ static const char usage_text_fetch[] =
     "                          written; NAME-00001.warc.gz ... past --warc-max-size)\n"
     "      --warc-max-size BYTES  rotate WARC files at this size, numbered from\n"
     "                          NAME-00000.warc.gz (default 1073741824)\n"
-    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12 (default 6)\n"
+    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12 (default 1)\n"
     "      --cdx FILE          CDXJ index of the response and revisit records (needs --warc)\n"
     "      --wacz FILE         WACZ package of the archive at the end (needs --warc)\n"
     "State:\n"

@@ -38,7 +38,7 @@ struct crawl_warc_opts {
     const char *user_agent;     /* for the warcinfo records */
     bool robots;                /* robots.txt obeyed */
     const char *options;        /* the command line, for the warcinfo records */
-    int level;                  /* --warc-level: compression, 1-12 (0: libdeflate's 6) */
+    int level;                  /* --warc-level: compression, 1-12 (0: libdeflate's 1) */
     /* --resume: go on with the archive the state db holds (its outputs "warc", "cdx" and
      * "pages" at their committed lengths, the blob crawl_warc_save wrote, or no blob when the
      * crawl was killed before its first commit: then it begins again), or NULL */
