@@ -5,6 +5,7 @@
  * response once, a CDXJ that matches warcio's, a WACZ whose hashes check); options are kept
  * and checked on resume. */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "app/state/statedb.h"
 #include "tests/support/proc.h"
@@ -152,6 +154,8 @@ static void assert_archive_checks(const char *dir, const char *cdx, const char *
     snprintf(cmd, sizeof(cmd), "cd %s && node %s/tests/warcio/check.mjs digests *.warc.gz 2>&1",
              dir, TRAWL_SOURCE_DIR);
     assert_int_equal(run(cmd), 0);
+    if (!wacz)
+        return;
     snprintf(cmd, sizeof(cmd), "cd %s && node %s/tests/warcio/check.mjs wacz %s *.warc.gz 2>&1",
              dir, TRAWL_SOURCE_DIR, wacz);
     assert_int_equal(run(cmd), 0);
@@ -372,6 +376,114 @@ static void test_sigint_then_resume_gives_each_page_once(void **state)
     httpd_stop(srv);
 }
 
+/* --- a payload archived before a kill ------------------------------------------------------- */
+
+/* "/" links to /a; /a to /b; /a and /b send the same body. /b waits until the test lets it go,
+ * so the first crawl is killed with /a committed and /b not yet answered. */
+static pthread_mutex_t b_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t b_cond = PTHREAD_COND_INITIALIZER;
+static bool b_go;
+
+static void dup_handler(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+    static const char same[] = "<title>Same</title><p>one payload, two URLs</p><a href=\"/b\">b</a>";
+    static const char home[] = "<title>Home</title><a href=\"/a\">a</a>";
+
+    (void)arg;
+    if (strcmp(req->target, "/") == 0) {
+        httpd_respond(resp, 200, "text/html", NULL, home, sizeof(home) - 1);
+    } else if (strcmp(req->target, "/a") == 0 || strcmp(req->target, "/b") == 0) {
+        if (req->target[1] == 'b') {
+            pthread_mutex_lock(&b_lock);
+            while (!b_go)
+                pthread_cond_wait(&b_cond, &b_lock);
+            pthread_mutex_unlock(&b_lock);
+        }
+        httpd_respond(resp, 200, "text/html", NULL, same, sizeof(same) - 1);
+    } else {
+        httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+    }
+}
+
+struct committed_a {
+    const char *db;
+    const char *out;
+};
+
+/* The state has committed a records file that holds /a's record (read beside the running crawl:
+ * SQLite readers do not block its writer). */
+static bool a_committed(void *arg)
+{
+    const struct committed_a *ca = arg;
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    int64_t len = -1;
+    char *text;
+    bool yes = false;
+
+    if (sqlite3_open_v2(ca->db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return false;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT len FROM outputs WHERE name = 'records'", -1, &q, NULL) ==
+        SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            len = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    text = proc_slurp(ca->out);
+    if (len > 0 && (size_t)len <= strlen(text)) {
+        text[len] = '\0';
+        yes = strstr(text, "/a\"") != NULL;
+    }
+    free(text);
+    return yes;
+}
+
+static void test_a_payload_archived_before_a_kill_is_a_revisit_after_it(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], dir[160], out[160], warc[160], cdx[160], db[200];
+    struct committed_a ca = {db, out};
+    char *idx, *b_line;
+
+    (void)state;
+    b_go = false;
+    assert_int_equal(httpd_start(0, dup_handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "state", dir, sizeof(dir));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "arc", warc, sizeof(warc));
+    proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
+    snprintf(db, sizeof(db), "%s/state.db", dir);
+    proc_start(&p, (const char *[]){"crawl", "-q", "--state", dir, "-o", out, "--warc", warc,
+                                    "--cdx", cdx, httpd_url(srv, "/", u, sizeof(u)), NULL},
+               NULL);
+    proc_wait_until(a_committed, &ca);
+    kill(p.pid, SIGKILL);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 128 + SIGKILL);
+    pthread_mutex_lock(&b_lock);
+    b_go = true;
+    pthread_cond_broadcast(&b_cond);
+    pthread_mutex_unlock(&b_lock);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL},
+                              PROC_WATCHDOG_MS), 0);
+    assert_archive_checks(p.dir, cdx, NULL);
+    idx = proc_slurp(cdx);
+    b_line = strstr(idx, "/b\"");
+    assert_non_null(b_line);
+    while (b_line > idx && b_line[-1] != '\n')
+        b_line--;
+    /* /b's payload was archived with /a before the kill: a revisit, not a second copy */
+    assert_non_null(strstr(b_line, "warc/revisit"));
+    assert_true(strstr(b_line, "warc/revisit") < strchr(b_line, '\n'));
+    free(idx);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
 /* --- options ------------------------------------------------------------------------------ */
 
 static void test_resume_refuses_options_that_change_the_crawl(void **state)
@@ -424,6 +536,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whole_archive),
         cmocka_unit_test(test_sigint_then_resume_gives_each_page_once),
+        cmocka_unit_test(test_a_payload_archived_before_a_kill_is_a_revisit_after_it),
         cmocka_unit_test(test_resume_refuses_options_that_change_the_crawl),
     };
 
