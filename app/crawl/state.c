@@ -3,9 +3,11 @@
 #include "app/crawl/state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/crawl/crawl.h"
 #include "app/crawl/crawl_int.h"
@@ -449,6 +451,8 @@ static void commit_free(struct commit *c)
     for (i = 0; i < c->nfiles; i++) {
         core_free(c->names[i]);
         core_free(c->paths[i]);
+        if (c->files[i].fd >= 0)
+            close(c->files[i].fd);
     }
     core_buf_free(&c->ops);
     core_buf_free(&c->warc);
@@ -487,18 +491,25 @@ int crawl_state_commit(struct core_coro *co, struct crawl_state *s, const struct
     c.finished = finished;
     core_buf_init(&c.warc, BATCH_MAX);
     if (warc_len && core_buf_append(&c.warc, warc, warc_len) < 0) {
-        restore(s, &c.ops);
+        if (restore(s, &c.ops) < 0)
+            s->err = -ENOMEM;
         commit_free(&c);
         return -ENOMEM;
     }
     for (i = 0; i < nfiles; i++) {
         c.files[i] = files[i];
+        /* the pool syncs its own descriptor: the loop may close the file meanwhile (a WARC
+         * file that rotates), and its number may then name another file */
+        c.files[i].fd = files[i].fd >= 0 ? fcntl(files[i].fd, F_DUPFD_CLOEXEC, 0) : -1;
         c.names[i] = core_strdup(files[i].name);
         c.paths[i] = core_strdup(files[i].path);
         c.nfiles++;
-        if (!c.names[i] || !c.paths[i]) {
+        if (!c.names[i] || !c.paths[i] || (files[i].fd >= 0 && c.files[i].fd < 0)) {
+            rc = c.files[i].fd < 0 && files[i].fd >= 0 ? -errno : -ENOMEM;
+            if (restore(s, &c.ops) < 0)
+                s->err = -ENOMEM;
             commit_free(&c);
-            return s->err = -ENOMEM;
+            return rc;
         }
         c.files[i].name = c.names[i];
         c.files[i].path = c.paths[i];
