@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -484,6 +485,52 @@ static void test_a_payload_archived_before_a_kill_is_a_revisit_after_it(void **s
     httpd_stop(srv);
 }
 
+/* --- a state that cannot be written -------------------------------------------------------- */
+
+/* The state's files limited to 64 KiB (RLIMIT_FSIZE with SIGXFSZ ignored: writes fail with
+ * EFBIG, as on a full disk), the records on /dev/null: the first commit past the limit fails,
+ * the crawl stops with status 1 and says how to resume; resumed without the limit, it finishes
+ * with every page counted once. */
+static void test_a_failing_commit_stops_the_crawl_resumable(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    struct rlimit old, lim;
+    char u[128], dir[160], sum[160], want[64];
+    void (*old_xfsz)(int);
+    char *text;
+
+    (void)state;
+    assert_int_equal(httpd_start(0, handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "state", dir, sizeof(dir));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim.rlim_cur = 64 << 10; /* the soft limit only, so it can be raised back */
+    lim.rlim_max = old.rlim_max;
+    old_xfsz = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0); /* inherited by the crawl */
+    proc_start(&p, (const char *[]){"crawl", "-d", "40", "-w", "8", "--state", dir, "-o",
+                                    "/dev/null", "--summary", sum,
+                                    httpd_url(srv, "/", u, sizeof(u)), NULL},
+               NULL);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_xfsz);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 1);
+    text = proc_slurp(p.err);
+    assert_non_null(strstr(text, "keeping the state in"));
+    assert_non_null(strstr(text, "--resume"));
+    free(text);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL},
+                              PROC_WATCHDOG_MS), 0);
+    text = proc_slurp(sum);
+    snprintf(want, sizeof(want), "\"urls\":%d,\"ok\":%d,", PAGES + 1, PAGES + 1);
+    assert_non_null(strstr(text, want));
+    free(text);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
 /* --- options ------------------------------------------------------------------------------ */
 
 static void test_resume_refuses_options_that_change_the_crawl(void **state)
@@ -537,6 +584,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whole_archive),
         cmocka_unit_test(test_sigint_then_resume_gives_each_page_once),
         cmocka_unit_test(test_a_payload_archived_before_a_kill_is_a_revisit_after_it),
+        cmocka_unit_test(test_a_failing_commit_stops_the_crawl_resumable),
         cmocka_unit_test(test_resume_refuses_options_that_change_the_crawl),
     };
 
