@@ -33,6 +33,7 @@
 #include "parse/html.h"
 #include "parse/url.h"
 
+/* In two parts: C11 compilers need only take string literals of up to 4095 bytes. */
 static const char usage_text[] =
     "Usage: trawl crawl [options] URL...\n"
     "       trawl crawl --resume DIR [-q] [-v] [--grace SECONDS] [--workers N]\n"
@@ -60,7 +61,8 @@ static const char usage_text[] =
     "      --per-host N        requests in flight per host (default 2; 0 = no limit)\n"
     "      --delay MS          between requests to one host (default 0)\n"
     "      --no-robots         do not fetch or obey robots.txt\n"
-    "      --sitemaps          also seed from the sitemaps robots.txt lists\n"
+    "      --sitemaps          also seed from the sitemaps robots.txt lists\n";
+static const char usage_text_fetch[] =
     "How to fetch:\n"
     "  -w, --workers N         concurrent fetches (default 32)\n"
     "      --timeout SECONDS   whole request (default 30)\n"
@@ -75,6 +77,8 @@ static const char usage_text[] =
     "  -H, --header 'Name: value'  extra request header (repeatable)\n"
     "      --connect-to H:P:H2:P2  connect to H2:P2 for requests to H:P, as curl does\n"
     "                          (repeatable; empty H or P match any)\n"
+    "      --cacert FILE       trust the CA certificates in FILE (PEM) for https instead\n"
+    "                          of the system's, as curl does\n"
     "Output:\n"
     "  -o, --output FILE       records file ('-' = stdout, the default)\n"
     "      --format FORMAT     jsonl or csv (default: from the file name, else jsonl)\n"
@@ -85,7 +89,7 @@ static const char usage_text[] =
     "                          written; NAME-00001.warc.gz ... past --warc-max-size)\n"
     "      --warc-max-size BYTES  rotate WARC files at this size, numbered from\n"
     "                          NAME-00000.warc.gz (default 1073741824)\n"
-    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12 (default 6)\n"
+    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12 (default 1)\n"
     "      --cdx FILE          CDXJ index of the response and revisit records (needs --warc)\n"
     "      --wacz FILE         WACZ package of the archive at the end (needs --warc)\n"
     "State:\n"
@@ -108,7 +112,7 @@ enum {
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
     OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS,
     OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE, OPT_HTML_PARSER, OPT_WARC, OPT_WARC_MAX_SIZE, OPT_CDX,
-    OPT_WACZ, OPT_WARC_LEVEL, OPT_STATE, OPT_RESUME
+    OPT_WACZ, OPT_WARC_LEVEL, OPT_STATE, OPT_RESUME, OPT_CACERT
 };
 
 #define SHORT_OPTS ":i:d:w:H:o:qvh"
@@ -147,6 +151,7 @@ static const struct option long_opts[] = {
     {"max-links-per-page", required_argument, NULL, OPT_MAX_LINKS_PER_PAGE},
     {"skipped", required_argument, NULL, OPT_SKIPPED},
     {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
+    {"cacert", required_argument, NULL, OPT_CACERT},
     {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"html-parser", required_argument, NULL, OPT_HTML_PARSER},
@@ -185,6 +190,7 @@ struct cmd {
     struct crawl_stats st;
     int run_rc;
     struct crawl_warc_opts warc;        /* --warc and friends; warc.name NULL: no archive */
+    struct crawl_warc_counts archived;  /* what the archive holds once the crawl has run */
     const char *state_dir;              /* --state */
     const char *resume_dir;             /* --resume */
     struct statedb *db;                 /* either's state */
@@ -266,6 +272,7 @@ static int parse_options(struct cmd *c, int argc, char **argv)
         switch (opt) {
         case 'h':
             fputs(usage_text, stdout);
+            fputs(usage_text_fetch, stdout);
             return CLI_EXIT_OK;
         case 'i': c->input = optarg; break;
         case 'd':
@@ -437,6 +444,12 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             if (push(&c->connect_to, &c->nconnect_to, optarg) < 0)
                 return CLI_EXIT_FATAL;
             break;
+        case OPT_CACERT:
+            /* refused now rather than as a TLS error on every https page */
+            if (access(optarg, R_OK) != 0)
+                return cli_usage_error("crawl", "cannot read --cacert '%s'", optarg);
+            cfg->fetch.ca_file = optarg;
+            break;
         case ':':
             return cli_usage_error("crawl", "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -469,6 +482,7 @@ static char *command_line(int argc, char **argv)
 /* Open the archive (--warc). 0, or an exit code after saying why. */
 static int open_archive(struct cmd *c, int argc, char **argv)
 {
+    struct core_buf saved;
     char *line;
     int rc;
 
@@ -480,15 +494,40 @@ static int open_archive(struct cmd *c, int argc, char **argv)
     c->warc.robots = c->cfg.robots;
     line = command_line(argc, argv);
     c->warc.options = line;
+    core_buf_init(&saved, 1u << 20);
+    if (c->resume_dir) {
+        c->warc.resume = c->db;
+        rc = crawl_state_blob(c->cstate, "warc", &saved);
+        c->warc.saved = rc == 0 ? saved.data : NULL;
+        c->warc.saved_len = rc == 0 ? saved.len : 0;
+    }
     rc = crawl_warc_open(&c->warc, &c->cfg.warc);
+    core_buf_free(&saved);
     core_free(line);
     c->warc.options = NULL;
+    if (rc == 0 && c->cstate)
+        crawl_warc_keep(c->cfg.warc, crawl_state_digest, c->cstate);
     if (rc < 0) {
         fprintf(stderr, "trawl crawl: cannot write the archive '%s': %s\n", c->warc.name,
                 core_strerror(rc));
         return CLI_EXIT_FATAL;
     }
     return 0;
+}
+
+/* With --state and --warc, the crawl is finished once its archive is (a kill while it is being
+ * finished resumes into finishing it again). */
+static int mark_finished(struct statedb *db)
+{
+    int rc = statedb_begin(db);
+
+    if (rc == 0)
+        rc = statedb_set_finished(db);
+    if (rc == 0)
+        rc = statedb_commit(db);
+    else
+        statedb_rollback(db);
+    return rc;
 }
 
 /* Finish the archive: also after a stop, so that what was written is whole. 0, or an exit
@@ -499,7 +538,16 @@ static int close_archive(struct cmd *c)
 
     if (!c->cfg.warc)
         return 0;
+    if (c->cstate && (c->st.interrupted || c->st.state_error)) {
+        /* the crawl goes on after a resume: leave every file as it needs them */
+        crawl_warc_suspend(c->cfg.warc);
+        crawl_warc_destroy(c->cfg.warc);
+        c->cfg.warc = NULL;
+        return 0;
+    }
     rc = crawl_warc_finish(c->cfg.warc, c->nseeds ? c->seeds[0] : NULL);
+    if (rc == 0 && c->db)
+        rc = mark_finished(c->db);
     crawl_warc_destroy(c->cfg.warc);
     c->cfg.warc = NULL;
     if (rc < 0) {
@@ -574,7 +622,7 @@ static int write_summary(struct cmd *c)
     int rc;
 
     core_buf_init(&b, 64u << 10);
-    rc = crawl_summary_json(&c->st, &b);
+    rc = crawl_summary_json(&c->st, c->warc.name ? &c->archived : NULL, &b);
     if (rc == 0)
         rc = app_outfile_write(c->summary, b.data, b.len);
     core_buf_free(&b);
@@ -655,8 +703,6 @@ static int check_state_options(const struct cmd *c)
     if (strcmp(c->output, "-") == 0 || (c->skipped_path && strcmp(c->skipped_path, "-") == 0))
         return cli_usage_error("crawl", "--state needs -o FILE (and --skipped FILE): a resumed "
                                "crawl goes on writing them, which stdout cannot do");
-    if (c->warc.name)
-        return cli_usage_error("crawl", "--state cannot be used with --warc yet");
     if (c->cfg.order != FRONTIER_BFS)
         return cli_usage_error("crawl", "--state needs --order bfs for now");
     return -1;
@@ -815,8 +861,11 @@ int crawl_cmd_main(int argc, char **argv)
     if (rc == 0)
         rc = c.run_rc;
     clear_progress(&c);
+    /* one snapshot for both summaries: finishing the archive adds no record */
+    if (c.cfg.warc)
+        crawl_warc_counts(c.cfg.warc, &c.archived);
     if (c.verbosity >= 0)
-        crawl_summary_print(&c.st, c.cfg.warc, c.warc.name);
+        crawl_summary_print(&c.st, c.cfg.warc ? &c.archived : NULL, c.warc.name);
     code = c.st.interrupted && !c.write_error ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
     if (rc < 0) {
         fprintf(stderr, "trawl crawl: %s\n", core_strerror(rc));

@@ -6,15 +6,15 @@
  * replays it into the visited set and a job table, stopping at the first bad CRC).
  *
  * bench_state DIR [PAGES [RESUME_URLS [ROUNDS [RATE [DIRECT_MAX]]]]]
- *   (defaults 20000, 1000000, 3, 17000, 200000; PAGES 0: the resume figures only,
+ *   (defaults 20000, 1000000, 3, 17000, 100000000; PAGES 0: the resume figures only,
  *   RESUME_URLS 0: none)
  *
  * The op stream: a breadth-first crawl of bench/crawl/gen_site.py's site shape (PAGES pages,
  * 20-60 links each, to the next page and to pages 300 behind to 700 ahead, 0.5% anywhere),
- * with what app/crawl/discover.c and frontier.c hand the store: a new link is OP_URL (visited,
- * QUEUED) + OP_JOB (url, parent) + OP_URL (set QUEUED); a link already known gives nothing (in
- * BFS order no route is shorter); a finished page is OP_URL (DONE) + OP_DONE; ACTIVE is not
- * kept. Every commit also records the counters, started and one output's length, as
+ * with what app/crawl/discover.c and frontier.c hand the store: a new link is an OP_JOB (url,
+ * parent; its job row marks the URL QUEUED, with no URL row); a link already known gives
+ * nothing (in BFS order no route is shorter); a finished page is OP_URL (DONE) + OP_DONE;
+ * ACTIVE is not kept. Every commit also records the counters, started and one output's length, as
  * crawl_state_commit does (the output is not synced here: that fdatasync is the same for all
  * stores).
  *
@@ -31,8 +31,8 @@
  *     into a visited set and a job list (what crawl.c's load callbacks do, less the frontier):
  *     wall and CPU time, and bytes on disk per known URL (st_blocks of the closed state). The
  *     store's read alone is timed too, and, up to DIRECT_MAX known URLs, the load as crawl.c
- *     does it today (URLs added to the visited set in the order SQLite gives them: see enum
- *     load_mode).
+ *     does it (the visited set reserved for the rows, then the URLs added in the order the
+ *     store gives them: see enum load_mode).
  * Output: one tab-separated line per measurement, then the medians.
  *
  * Environment: BENCH_STATE_RATE_AT=N adds the rate run again, PAGES pages into a state that
@@ -510,7 +510,7 @@ static int store_commit(struct core_coro *co, struct store *s)
 
     s->st.attempted = s->started;
     if (s->cs)
-        return crawl_state_commit(co, s->cs, &s->st, s->started, &f, 1, false);
+        return crawl_state_commit(co, s->cs, &s->st, s->started, &f, 1, NULL, 0, false);
     put_meta(s);
     s->commit_ops = s->batch;
     batch_start(s);
@@ -531,10 +531,11 @@ struct loaded_job {
 };
 
 /* How the URLs read back go into the visited set: not at all (the store's read alone), one
- * by one as read (what crawl.c's load_url does), or gathered and then added in a spread order
- * (the visited set is a sorted table with linear probing: URLs arriving in fingerprint order,
- * as SQLite's and LMDB's trees give them, pile up in its low slots and each add walks the
- * pile, so that loading is quadratic; the journal gives them in discovery order). */
+ * by one as read into a set reserved for them (what crawl.c does), or gathered and then added
+ * in a spread order. The visited set is a sorted table with linear probing: URLs arriving in
+ * fingerprint order, as SQLite's and LMDB's trees give them, pile up in its low slots and each
+ * add walks the pile unless the table was sized for them first (parse_visited_reserve); the
+ * journal gives them in discovery order. */
 enum load_mode { LOAD_COUNT, LOAD_DIRECT, LOAD_SPREAD };
 
 struct loaded {
@@ -569,6 +570,42 @@ static void load_url(void *arg, uint64_t fp, unsigned depth, unsigned state)
         parse_visited_set_state(l->v, fp, state == URL_ACTIVE ? URL_QUEUED : state);
 }
 
+/* How many URL rows come next: the visited set is sized for them first, as crawl.c does. */
+static void load_urls(void *arg, size_t n)
+{
+    struct loaded *l = arg;
+
+    if (l->mode == LOAD_DIRECT && parse_visited_reserve(l->v, n) < 0)
+        abort();
+}
+
+static void load_skips(void *arg, size_t n)
+{
+    (void)arg;
+    (void)n;
+}
+
+static void load_robots(void *arg, const char *origin, unsigned how, const char *body,
+                        size_t len, int64_t delay_ms)
+{
+    (void)arg;
+    (void)origin;
+    (void)how;
+    (void)body;
+    (void)len;
+    (void)delay_ms;
+}
+
+static void load_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
+                        const char *record_id)
+{
+    (void)arg;
+    (void)digest;
+    (void)uri;
+    (void)date_ms;
+    (void)record_id;
+}
+
 static void load_skipped(void *arg, uint64_t fp)
 {
     (void)arg;
@@ -587,6 +624,8 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
     struct loaded *l = arg;
 
     (void)parent;
+    if (l->mode != LOAD_COUNT)
+        load_url(l, n->fp, n->depth, URL_QUEUED);   /* a stored job's URL is QUEUED */
     if (l->mode == LOAD_COUNT) {
         l->njobs++;
         core_free(n->extra);
@@ -605,7 +644,10 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
     core_free(n->extra);
 }
 
-static const struct crawl_state_load load_cb = {load_url, load_skipped, load_scope, load_job, NULL};
+static const struct crawl_state_load load_cb = {
+    .urls = load_urls, .url = load_url, .skips = load_skips, .skipped = load_skipped,
+    .scope = load_scope, .robots = load_robots, .digest = load_digest, .job = load_job
+};
 
 /* The gathered URLs into the visited set, the i-th add taking row i * P mod n (P a prime above
  * n, so each row once), so that the adds are spread over the fingerprints. */
@@ -615,11 +657,13 @@ static void load_spread(struct loaded *l)
     size_t i, k = 0;
 
     for (i = 0; i < l->nrows; i++) {
-        if (parse_visited_add(l->v, l->fps[k], l->ds[k] >> 8, NULL, NULL) >= 0)
-            parse_visited_set_state(l->v, l->fps[k],
-                                    (l->ds[k] & 255) == URL_ACTIVE ? URL_QUEUED : l->ds[k] & 255);
+        if (parse_visited_add(l->v, l->fps[k], l->ds[k] >> 8, NULL, NULL) < 0)
+            abort();
         k = (size_t)((k + p) % l->nrows);
     }
+    for (i = 0; i < l->nrows; i++)  /* states in the order read: a job's QUEUED comes last */
+        parse_visited_set_state(l->v, l->fps[i],
+                                (l->ds[i] & 255) == URL_ACTIVE ? URL_QUEUED : l->ds[i] & 255);
 }
 
 static int job_order(const void *a, const void *b)
@@ -852,6 +896,12 @@ static int lmdb_read(const char *dir, const struct crawl_state_load *cb)
         (rc = mdb_err(mdb_dbi_open(txn, "jobs", MDB_INTEGERKEY, &jobs))) < 0 ||
         (rc = mdb_err(mdb_cursor_open(txn, urls, &c))) < 0)
         goto out_txn;
+    {
+        MDB_stat st;
+
+        if (mdb_stat(txn, urls, &st) == 0)
+            cb->urls(cb->arg, st.ms_entries);
+    }
     while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
         uint64_t fp;
         uint32_t depth;
@@ -1043,9 +1093,7 @@ static void site_seed(struct site *w, struct store *s)
 
     w->known[0] = 1;
     w->nknown = 1;
-    store_url(s, j->fp, 0, URL_QUEUED);
     store_put(s, j);
-    store_url(s, j->fp, 0, URL_QUEUED);
     w->queue[w->tail++] = j;
 }
 
@@ -1083,9 +1131,7 @@ static bool site_page(struct site *w, struct store *s)
         w->known[t] = (uint8_t)(j->depth + 2 > 255 ? 255 : j->depth + 2);
         w->nknown++;
         nj = job_new(w, t, j->depth + 1, parent);
-        store_url(s, nj->fp, nj->depth, URL_QUEUED);   /* crawl__visit: NEW */
-        store_put(s, nj);                               /* frontier_add_job */
-        store_url(s, nj->fp, nj->depth, URL_QUEUED);   /* crawl__set_state(QUEUED) */
+        store_put(s, nj);       /* frontier_add_job; its job row says QUEUED (no URL row) */
         w->queue[w->tail++] = nj;
     }
     parent_release(parent);
@@ -1429,7 +1475,7 @@ int main(int argc, char **argv)
     size_t resume_urls = argc > 3 ? (size_t)atol(argv[3]) : 1000000;
     int rounds = argc > 4 ? atoi(argv[4]) : 3;
     double rate = argc > 5 ? atof(argv[5]) : 17000;
-    size_t direct_max = argc > 6 ? (size_t)atol(argv[6]) : 200000;
+    size_t direct_max = argc > 6 ? (size_t)atol(argv[6]) : 100000000;
     /* medians: [store][k index 0..2, 3 = rate] */
     double cpu[NSTORES][4][MAXR], wall[NSTORES][4][MAXR], cps[NSTORES][4][MAXR];
     double lag[NSTORES][MAXR], ppc[NSTORES][MAXR], bpu[NSTORES][MAXR];

@@ -15,6 +15,7 @@
 #include "app/crawl/page.h"
 #include "app/crawl/scope.h"
 #include "app/crawl/state.h"
+#include "app/crawl/warc.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/offload.h"
@@ -144,10 +145,19 @@ static int commit_state(struct core_coro *co, struct crawl *c, bool finished)
 {
     struct crawl_state_file files[8];
     size_t n = c->cfg->state_files ? c->cfg->state_files(files, 8, c->cfg->arg) : 0;
-    int rc;
+    struct core_buf warc;
+    int rc = 0;
 
+    core_buf_init(&warc, 1u << 20);
+    if (c->cfg->warc) {
+        n += crawl_warc_files(c->cfg->warc, files + n, 8 - n);
+        rc = crawl_warc_save(c->cfg->warc, &warc);
+    }
     c->st.elapsed_ms = c->elapsed_base + core_now_ms() - c->t0;
-    rc = crawl_state_commit(co, c->cfg->state, &c->st, c->started, files, n, finished);
+    if (rc == 0)
+        rc = crawl_state_commit(co, c->cfg->state, &c->st, c->started, files, n, warc.data,
+                                warc.len, finished);
+    core_buf_free(&warc);
 
     if (rc < 0 && rc != -ECANCELED && !c->st.state_error) {
         c->st.state_error = rc;
@@ -174,6 +184,14 @@ static int committer(struct core_coro *co, void *arg)
     return 0;
 }
 
+static void load_count(void *arg, size_t n)
+{
+    struct crawl *c = arg;
+
+    if (parse_visited_reserve(c->visited, n) < 0)
+        c->load_failed = true;
+}
+
 static void load_url(void *arg, uint64_t fp, unsigned depth, unsigned state)
 {
     struct crawl *c = arg;
@@ -181,6 +199,14 @@ static void load_url(void *arg, uint64_t fp, unsigned depth, unsigned state)
     if (parse_visited_add(c->visited, fp, depth, NULL, NULL) >= 0)
         parse_visited_set_state(c->visited, fp,
                                 state == CRAWL_URL_ACTIVE ? CRAWL_URL_QUEUED : state);
+}
+
+static void load_skips(void *arg, size_t n)
+{
+    struct crawl *c = arg;
+
+    if (c->skip_seen && parse_visited_reserve(c->skip_seen, n) < 0)
+        c->load_failed = true;
 }
 
 static void load_skipped(void *arg, uint64_t fp)
@@ -196,6 +222,29 @@ static void load_scope(void *arg, const char *url)
     struct crawl *c = arg;
 
     (void)scope_add_seed(c->cfg->scope, url, strlen(url));
+}
+
+static void load_robots(void *arg, const char *origin, unsigned how, const char *body,
+                        size_t len, int64_t delay)
+{
+    struct crawl *c = arg;
+    struct parse_robots *rules = NULL;
+
+    (void)delay; /* from the rules again, under this run's cap */
+    if (!c->cfg->robots)
+        return;
+    if (crawl__robots_rules(c, how, body, len, &rules, &delay) < 0 ||
+        frontier_host_known(c->frontier, origin, strlen(origin), rules, delay) < 0)
+        c->load_failed = true;
+}
+
+static void load_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
+                        const char *record_id)
+{
+    struct crawl *c = arg;
+
+    if (c->cfg->warc)
+        crawl_warc_known(c->cfg->warc, digest, uri, date_ms, record_id);
 }
 
 static void load_job(void *arg, const struct frontier_new *n, const char *parent_url)
@@ -215,6 +264,10 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
         }
     }
     job.parent = parent;
+    /* a stored job's URL is QUEUED, whatever its row said (BEYOND before a shorter route) */
+    if (parse_visited_add(c->visited, n->fp, n->depth, NULL, NULL) < 0 ||
+        parse_visited_set_state(c->visited, n->fp, CRAWL_URL_QUEUED) < 0)
+        c->load_failed = true;
     if (frontier_add_job(c->frontier, &job, true, NULL) < 0) {
         core_free(job.extra);
         c->load_failed = true;
@@ -224,7 +277,7 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
 /* A resumed crawl: the visited set, the lists and the jobs back from the state. */
 static int load_state(struct crawl *c)
 {
-    struct crawl_state_load cb = {load_url, load_skipped, load_scope, load_job, c};
+    struct crawl_state_load cb = {load_count, load_url, load_skips, load_skipped, load_scope, load_robots, load_digest, load_job, c};
     struct crawl_state_loaded l;
     struct crawl_stats st;
     int rc;
@@ -399,7 +452,7 @@ int crawl_run(struct core_coro *co, const struct crawl_config *cfg, struct core_
         if (core_group_wait(co, c.aux, -1) < 0) {
             /* a member's error: the stop watcher's or progress's, nothing the state needs */
         }
-        (void)commit_state(co, &c, !c.stopping && !c.st.state_error);
+        (void)commit_state(co, &c, !c.stopping && !c.st.state_error && !cfg->warc);
     }
     teardown(&c);
     *st = c.st;

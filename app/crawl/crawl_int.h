@@ -107,6 +107,11 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
 enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct frontier_job *job);
 /* The frontier's hooks for a host's parsed robots.txt rules. */
 bool crawl__robots_allowed(const void *rules, const char *target, size_t len);
+/* The rules and Crawl-delay (capped; < 0 none) of a robots.txt outcome (enum
+ * crawl_state_robots, with the body of a 2xx). 0 or -ENOMEM. */
+struct parse_robots;
+int crawl__robots_rules(struct crawl *c, unsigned how, const char *body, size_t len,
+                        struct parse_robots **rules, int64_t *delay);
 void crawl__robots_free(void *rules);
 /* RFC 9309 2.3.1: a 2xx file is parsed; 4xx means no rules; 5xx or no answer means nothing
  * may be fetched. Redirects are followed up to ROBOTS_MAX_HOPS. */

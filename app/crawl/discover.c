@@ -44,7 +44,9 @@ int crawl__visit(struct crawl *c, uint64_t fp, unsigned depth, unsigned *state)
 {
     int rc = parse_visited_add(c->visited, fp, depth, NULL, state);
 
-    if (c->cfg->state && (rc == PARSE_VISITED_NEW || rc == PARSE_VISITED_SHORTER))
+    /* a new URL is kept by what becomes of it next (its job, or set_state); a known one that
+     * got shorter, now */
+    if (c->cfg->state && rc == PARSE_VISITED_SHORTER)
         keep_url(c, fp);
     return rc;
 }
@@ -52,8 +54,9 @@ int crawl__visit(struct crawl *c, uint64_t fp, unsigned depth, unsigned *state)
 void crawl__set_state(struct crawl *c, uint64_t fp, unsigned state)
 {
     parse_visited_set_state(c->visited, fp, state);
-    /* ACTIVE is QUEUED to a resumed crawl: its job is still stored */
-    if (c->cfg->state && state != CRAWL_URL_ACTIVE)
+    /* QUEUED and ACTIVE need no row: the URL's stored job says it (a resumed crawl marks the
+     * URL of every stored job QUEUED) */
+    if (c->cfg->state && state != CRAWL_URL_ACTIVE && state != CRAWL_URL_QUEUED)
         keep_url(c, fp);
 }
 

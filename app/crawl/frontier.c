@@ -630,6 +630,24 @@ void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void 
     signal_change(f);
 }
 
+int frontier_host_known(struct frontier *f, const char *origin, size_t len, void *rules,
+                        int64_t crawl_delay_ms)
+{
+    bool robots = f->o.robots;
+    struct frontier_host *h;
+
+    f->o.robots = false; /* no robots job: its rules are known */
+    h = host_get(f, origin, len, 0);
+    f->o.robots = robots;
+    if (!h) {
+        if (rules && f->o.rules_free)
+            f->o.rules_free(rules);
+        return -ENOMEM;
+    }
+    frontier_host_set_robots(f, h, rules, crawl_delay_ms);
+    return 0;
+}
+
 const char *frontier_host_origin(const struct frontier_host *h)
 {
     return h->origin;

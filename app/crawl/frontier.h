@@ -182,6 +182,11 @@ size_t frontier_close(struct frontier *f, bool immediate);
  * (everything allowed); crawl_delay_ms < 0 when none. Lets the host's held jobs go. */
 void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void *rules,
                               int64_t crawl_delay_ms);
+/* A host whose robots.txt is known already (a resumed crawl): created with rules and delay as
+ * frontier_host_set_robots takes them, and no robots job. Call it before adding its jobs.
+ * 0 or -ENOMEM (rules freed). */
+int frontier_host_known(struct frontier *f, const char *origin, size_t len, void *rules,
+                        int64_t crawl_delay_ms);
 const char *frontier_host_origin(const struct frontier_host *h);
 /* When the host may send its next request (core_now_ms() clock; in the past: now). */
 int64_t frontier_host_next_ms(const struct frontier_host *h);

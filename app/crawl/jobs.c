@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "app/crawl/page.h"
+#include "app/crawl/state.h"
 #include "app/crawl/scope.h"
 #include "app/crawl/warc.h"
 #include "core/loop.h"
@@ -578,8 +579,29 @@ void crawl__robots_free(void *rules)
 
 /* RFC 9309 2.3.1: a 2xx file is parsed; 4xx means no rules; 5xx or no answer means nothing
  * may be fetched. Redirects are followed up to ROBOTS_MAX_HOPS. */
+int crawl__robots_rules(struct crawl *c, unsigned how, const char *body, size_t len,
+                        struct parse_robots **rules, int64_t *delay)
+{
+    int rc;
+
+    if (how == CRAWL_STATE_ROBOTS_BODY)
+        rc = parse_robots_create(body ? body : "", len, c->agent, rules);
+    else if (how == CRAWL_STATE_ROBOTS_ALLOW)
+        rc = parse_robots_allow_all(rules);
+    else
+        rc = parse_robots_disallow_all(rules);
+    *delay = -1;
+    if (rc == 0) {
+        *delay = parse_robots_crawl_delay_ms(*rules);
+        if (*delay > c->cfg->max_crawl_delay_ms)
+            *delay = c->cfg->max_crawl_delay_ms;
+    }
+    return rc;
+}
+
 enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct frontier_job *job)
 {
+    unsigned how = CRAWL_STATE_ROBOTS_DISALLOW;
     struct parse_robots *rules = NULL;
     struct fetch_result res;
     struct core_buf url;
@@ -599,6 +621,11 @@ enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct fro
         rc = hops > 0 && next > core_now_ms() ? core_sleep(co, next) : 0;
         if (rc == 0)
             rc = fetch_for(co, c, job, url.data, &res, NULL);
+        if (rc == -ECANCELED && crawl__leave_for_resume(c)) {
+            fetch_result_free(&res);
+            core_buf_free(&url);
+            return JOB_ABANDONED; /* no outcome to keep: the resumed crawl asks again */
+        }
         if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
             c->st.retries++;
             frontier_retry(c->frontier, job, retry_time(c, job, &res));
@@ -615,16 +642,14 @@ enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct fro
         break;
     }
     if (rc == 0 && res.status >= 200 && res.status < 300)
-        rc = parse_robots_create(res.body.data ? res.body.data : "", res.body.len, c->agent,
-                                 &rules);
+        how = CRAWL_STATE_ROBOTS_BODY;
     else if (rc == 0 && res.status >= 400 && res.status < 500)
-        rc = parse_robots_allow_all(&rules);
-    else
-        rc = parse_robots_disallow_all(&rules);
+        how = CRAWL_STATE_ROBOTS_ALLOW;
+    rc = crawl__robots_rules(c, how, res.body.data, res.body.len, &rules, &delay);
+    if (rc == 0 && c->cfg->state)
+        crawl_state_robots(c->cfg->state, frontier_host_origin(job->host), how, res.body.data,
+                           how == CRAWL_STATE_ROBOTS_BODY ? res.body.len : 0, delay);
     if (rc == 0) {
-        delay = parse_robots_crawl_delay_ms(rules);
-        if (delay > c->cfg->max_crawl_delay_ms)
-            delay = c->cfg->max_crawl_delay_ms;
         c->st.sitemaps += parse_robots_sitemaps(rules);
         for (size_t i = 0; c->cfg->sitemaps && i < parse_robots_sitemaps(rules); i++) {
             size_t len;

@@ -3,9 +3,11 @@
 #include "app/crawl/state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/crawl/crawl.h"
 #include "app/crawl/crawl_int.h"
@@ -23,11 +25,13 @@ enum op {
     OP_DONE = 'D',              /* fp */
     OP_SKIPPED = 'S',           /* fp */
     OP_SCOPE = 'P',             /* url */
-    OP_SEED = 'K'               /* seed */
+    OP_SEED = 'K',              /* seed */
+    OP_ROBOTS = 'R',            /* origin how delay body */
+    OP_DIGEST = 'G'             /* digest uri date id: a payload archived (revisits) */
 };
 
 enum stmt {
-    ST_URL, ST_JOB, ST_DONE, ST_SKIPPED, ST_SCOPE, ST_META, ST_COUNT
+    ST_URL, ST_JOB, ST_DONE, ST_SKIPPED, ST_SCOPE, ST_META, ST_ROBOTS, ST_DIGEST, ST_COUNT
 };
 
 static const char *const sql_stmts[ST_COUNT] = {
@@ -38,6 +42,8 @@ static const char *const sql_stmts[ST_COUNT] = {
     "INSERT OR IGNORE INTO crawl_skipped(fp) VALUES (?1)",
     "INSERT INTO crawl_scope(url) VALUES (?1)",
     "INSERT OR REPLACE INTO crawl_meta(k, v) VALUES (?1, ?2)",
+    "INSERT OR REPLACE INTO crawl_robots(origin, how, delay, body) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT OR IGNORE INTO crawl_digests(digest, uri, date, id) VALUES (?1, ?2, ?3, ?4)",
 };
 
 static const char schema[] =
@@ -48,7 +54,11 @@ static const char schema[] =
     " extra BLOB);"
     "CREATE TABLE IF NOT EXISTS crawl_skipped(fp INTEGER PRIMARY KEY) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS crawl_scope(url TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS crawl_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;";
+    "CREATE TABLE IF NOT EXISTS crawl_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS crawl_robots(origin TEXT PRIMARY KEY, how INTEGER NOT NULL,"
+    " delay INTEGER NOT NULL, body BLOB);"
+    "CREATE TABLE IF NOT EXISTS crawl_digests(digest TEXT PRIMARY KEY, uri TEXT NOT NULL,"
+    " date INTEGER NOT NULL, id TEXT NOT NULL) WITHOUT ROWID;";
 
 /* One commit's work for the pool: a batch taken off the loop, and the files at that instant. */
 struct commit {
@@ -59,6 +69,7 @@ struct commit {
     size_t nfiles;
     struct crawl_stats st;
     uint64_t started;
+    struct core_buf warc;       /* the archive's blob (crawl_warc_save), or empty */
     bool finished;
 };
 
@@ -161,6 +172,28 @@ void crawl_state_scope(struct crawl_state *s, const char *url)
 {
     put_u8(s, OP_SCOPE);
     put_bytes(s, url, strlen(url));
+}
+
+void crawl_state_robots(struct crawl_state *s, const char *origin, unsigned how,
+                        const char *body, size_t len, int64_t delay_ms)
+{
+    put_u8(s, OP_ROBOTS);
+    put_bytes(s, origin, strlen(origin));
+    put_u8(s, how);
+    put_u64(s, (uint64_t)delay_ms);
+    put_bytes(s, body, len);
+}
+
+void crawl_state_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
+                        const char *record_id)
+{
+    struct crawl_state *s = arg;
+
+    put_u8(s, OP_DIGEST);
+    put_bytes(s, digest, strlen(digest));
+    put_bytes(s, uri, strlen(uri));
+    put_u64(s, (uint64_t)date_ms);
+    put_bytes(s, record_id, strlen(record_id));
 }
 
 void crawl_state_seed(struct crawl_state *s, uint64_t seed)
@@ -343,6 +376,29 @@ static int apply_op(struct crawl_state *s, struct reader *r)
         break;
     case OP_SEED:
         return meta_int(s, "seed", get_u64(r));
+    case OP_DIGEST:
+        st = s->stmts[ST_DIGEST];
+        url = get_bytes(r, &n);
+        parent = get_bytes(r, &pn);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)get_u64(r));
+        extra = get_bytes(r, &en);
+        if (r->bad || !url || !parent || !extra)
+            break;
+        sqlite3_bind_text(st, 1, url, (int)n, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, parent, (int)pn, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, extra, (int)en, SQLITE_STATIC);
+        break;
+    case OP_ROBOTS:
+        st = s->stmts[ST_ROBOTS];
+        url = get_bytes(r, &n);
+        sqlite3_bind_int(st, 2, (int)get_u8(r));
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)get_u64(r));
+        extra = get_bytes(r, &en);
+        if (r->bad)
+            break;
+        sqlite3_bind_text(st, 1, url, (int)n, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, extra ? extra : "", (int)en, SQLITE_STATIC);
+        break;
     default:
         return -EINVAL;
     }
@@ -377,6 +433,8 @@ static int commit_on_pool(void *arg)
         rc = meta_blob(s, "stats", &c->st, sizeof(c->st));
     if (rc == 0)
         rc = meta_int(s, "started", c->started);
+    if (rc == 0 && c->warc.len)
+        rc = meta_blob(s, "warc", c->warc.data, c->warc.len);
     if (rc == 0 && c->finished)
         rc = statedb_set_finished(s->db);
     if (rc == 0)
@@ -393,8 +451,11 @@ static void commit_free(struct commit *c)
     for (i = 0; i < c->nfiles; i++) {
         core_free(c->names[i]);
         core_free(c->paths[i]);
+        if (c->files[i].fd >= 0)
+            close(c->files[i].fd);
     }
     core_buf_free(&c->ops);
+    core_buf_free(&c->warc);
 }
 
 /* Put a batch that was not committed back in front of the current one. */
@@ -410,7 +471,7 @@ static int restore(struct crawl_state *s, struct core_buf *ops)
 
 int crawl_state_commit(struct core_coro *co, struct crawl_state *s, const struct crawl_stats *st,
                        uint64_t started, const struct crawl_state_file *files, size_t nfiles,
-                       bool finished)
+                       const void *warc, size_t warc_len, bool finished)
 {
     struct commit c;
     size_t i;
@@ -428,14 +489,27 @@ int crawl_state_commit(struct core_coro *co, struct crawl_state *s, const struct
     c.st.interrupted = false;
     c.started = started;
     c.finished = finished;
+    core_buf_init(&c.warc, BATCH_MAX);
+    if (warc_len && core_buf_append(&c.warc, warc, warc_len) < 0) {
+        if (restore(s, &c.ops) < 0)
+            s->err = -ENOMEM;
+        commit_free(&c);
+        return -ENOMEM;
+    }
     for (i = 0; i < nfiles; i++) {
         c.files[i] = files[i];
+        /* the pool syncs its own descriptor: the loop may close the file meanwhile (a WARC
+         * file that rotates), and its number may then name another file */
+        c.files[i].fd = files[i].fd >= 0 ? fcntl(files[i].fd, F_DUPFD_CLOEXEC, 0) : -1;
         c.names[i] = core_strdup(files[i].name);
         c.paths[i] = core_strdup(files[i].path);
         c.nfiles++;
-        if (!c.names[i] || !c.paths[i]) {
+        if (!c.names[i] || !c.paths[i] || (files[i].fd >= 0 && c.files[i].fd < 0)) {
+            rc = c.files[i].fd < 0 && files[i].fd >= 0 ? -errno : -ENOMEM;
+            if (restore(s, &c.ops) < 0)
+                s->err = -ENOMEM;
             commit_free(&c);
-            return s->err = -ENOMEM;
+            return rc;
         }
         c.files[i].name = c.names[i];
         c.files[i].path = c.paths[i];
@@ -488,6 +562,24 @@ static int read_meta(struct crawl_state *s, struct crawl_state_loaded *l, struct
     return statedb_error(s->sql, rc);
 }
 
+int crawl_state_blob(struct crawl_state *s, const char *key, struct core_buf *out)
+{
+    sqlite3_stmt *q;
+    int rc = statedb_error(s->sql, sqlite3_prepare_v2(s->sql, "SELECT v FROM crawl_meta WHERE k = ?1",
+                                                     -1, &q, NULL));
+
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        rc = core_buf_append(out, sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0));
+    else
+        rc = rc == SQLITE_DONE ? -ENOENT : statedb_error(s->sql, rc);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 int crawl_state_seed_of(struct crawl_state *s, uint64_t *seed)
 {
     struct crawl_state_loaded l;
@@ -516,6 +608,16 @@ static int read_rows(struct crawl_state *s, const char *sql,
     return statedb_error(s->sql, rc);
 }
 
+static void count_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    cb->urls(cb->arg, (size_t)sqlite3_column_int64(q, 0));
+}
+
+static void skips_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    cb->skips(cb->arg, (size_t)sqlite3_column_int64(q, 0));
+}
+
 static void url_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
 {
 
@@ -535,6 +637,26 @@ static void scope_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
 
     if (url)
         cb->scope(cb->arg, url);
+}
+
+static void robots_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    const char *origin = (const char *)sqlite3_column_text(q, 0);
+    const char *body = sqlite3_column_blob(q, 3);
+
+    if (origin)
+        cb->robots(cb->arg, origin, (unsigned)sqlite3_column_int(q, 1), body ? body : "",
+                   (size_t)sqlite3_column_bytes(q, 3), sqlite3_column_int64(q, 2));
+}
+
+static void digest_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    const char *d = (const char *)sqlite3_column_text(q, 0);
+    const char *uri = (const char *)sqlite3_column_text(q, 1);
+    const char *id = (const char *)sqlite3_column_text(q, 3);
+
+    if (d && uri && id && cb->digest)
+        cb->digest(cb->arg, d, uri, sqlite3_column_int64(q, 2), id);
 }
 
 static void job_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
@@ -568,11 +690,19 @@ int crawl_state_read(struct crawl_state *s, const struct crawl_state_load *cb,
 
     rc = read_meta(s, loaded, st);
     if (rc == 0)
+        rc = read_rows(s, "SELECT count(*) FROM crawl_urls", count_row, cb);
+    if (rc == 0)
         rc = read_rows(s, "SELECT fp, depth, state FROM crawl_urls", url_row, cb);
+    if (rc == 0)
+        rc = read_rows(s, "SELECT count(*) FROM crawl_skipped", skips_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT fp FROM crawl_skipped", skipped_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT url FROM crawl_scope", scope_row, cb);
+    if (rc == 0)
+        rc = read_rows(s, "SELECT origin, how, delay, body FROM crawl_robots", robots_row, cb);
+    if (rc == 0)
+        rc = read_rows(s, "SELECT digest, uri, date, id FROM crawl_digests", digest_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT fp, depth, kind, attempts, url, parent, extra FROM crawl_jobs"
                           " ORDER BY depth, rowid", job_row, cb);

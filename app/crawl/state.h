@@ -4,7 +4,7 @@
  *
  * What is kept: every URL the crawl knows with its depth and state (the visited set, and the
  * seed that keys its fingerprints), every job not yet finished (url, depth, kind, attempts,
- * parent, its redirect or retry chain), the URLs listed in --skipped (so none is listed twice),
+ * parent, its redirect or retry chain), each host's robots.txt outcome and Crawl-delay, the URLs listed in --skipped (so none is listed twice),
  * seeds that moved (scope), the counters, how many pages were started (--max-pages), and each
  * output file's committed length.
  *
@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "app/crawl/frontier.h"
+#include "core/buf.h"
 #include "core/err.h"
 
 struct core_coro;
@@ -42,17 +43,34 @@ struct crawl_state_file {
     int64_t len;                /* bytes written so far */
 };
 
+/* What a host's robots.txt came to. */
+enum crawl_state_robots {
+    CRAWL_STATE_ROBOTS_BODY,        /* a 2xx: its rules are the body's */
+    CRAWL_STATE_ROBOTS_ALLOW,       /* a 4xx: everything allowed */
+    CRAWL_STATE_ROBOTS_DISALLOW     /* a 5xx or no answer: nothing allowed */
+};
+
 /* What a resumed crawl is given back, through callbacks, in this order: the visited set's
- * seed and the counters (in *loaded), the URLs, the skipped list, the moved seeds, the jobs. */
+ * seed and the counters (in *loaded), the URLs, the skipped list, the moved seeds, the hosts'
+ * robots.txt outcomes, the jobs. */
 struct crawl_state_loaded {
     uint64_t seed;
     uint64_t started;
     bool has_stats;
 };
 struct crawl_state_load {
+    /* how many URLs come next (read by key: in sorted order) */
+    void (*urls)(void *arg, size_t n);
     void (*url)(void *arg, uint64_t fp, unsigned depth, unsigned state);
+    void (*skips)(void *arg, size_t n);     /* how many skipped URLs come next */
     void (*skipped)(void *arg, uint64_t fp);
     void (*scope)(void *arg, const char *url);
+    /* a host's robots.txt outcome (how: enum crawl_state_robots) */
+    void (*robots)(void *arg, const char *origin, unsigned how, const char *body, size_t len,
+                   int64_t delay_ms);
+    /* a payload archived before (--warc: revisits for it) */
+    void (*digest)(void *arg, const char *digest, const char *uri, int64_t date_ms,
+                   const char *record_id);
     /* n->extra is the callee's (core_malloc'ed) */
     void (*job)(void *arg, const struct frontier_new *n, const char *parent);
     void *arg;
@@ -69,6 +87,13 @@ const struct frontier_store *crawl_state_store(struct crawl_state *s);
 void crawl_state_job(struct crawl_state *s, const struct frontier_new *n);
 /* A URL's depth or state changed (the visited set). */
 void crawl_state_url(struct crawl_state *s, uint64_t fp, unsigned depth, unsigned state);
+/* A host's robots.txt outcome and its Crawl-delay (< 0: none), so a resumed crawl need not
+ * fetch it again. */
+void crawl_state_robots(struct crawl_state *s, const char *origin, unsigned how,
+                        const char *body, size_t len, int64_t delay_ms);
+/* A payload digest the archive's dedup table took (a crawl_warc_keep_fn; arg is the state). */
+void crawl_state_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
+                        const char *record_id);
 /* A URL was listed in --skipped. */
 void crawl_state_skipped(struct crawl_state *s, uint64_t fp);
 /* A seed moved (redirected): its new URL widens the scope. */
@@ -84,13 +109,16 @@ CORE_MUST_CHECK int crawl_state_seed_of(struct crawl_state *s, uint64_t *seed);
 CORE_MUST_CHECK int crawl_state_read(struct crawl_state *s, const struct crawl_state_load *cb,
                                      struct crawl_state_loaded *loaded, struct crawl_stats *st);
 
-/* Commit the batch with the counters, started, the files (their lengths now) and, if
- * finished, the end of the crawl. Waits for the pool. 0 or a negated errno (-ENOSPC, -EIO: the
- * last commit stays the state). */
+/* Commit the batch with the counters, started, the files (their lengths now), the archive's
+ * blob (crawl_warc_save; warc_len 0: none) and, if finished, the end of the crawl. Waits for
+ * the pool. 0 or a negated errno (-ENOSPC, -EIO: the last commit stays the state). */
 CORE_MUST_CHECK int crawl_state_commit(struct core_coro *co, struct crawl_state *s,
                                        const struct crawl_stats *st, uint64_t started,
                                        const struct crawl_state_file *files, size_t nfiles,
-                                       bool finished);
+                                       const void *warc, size_t warc_len, bool finished);
+/* The blob last committed under key ("warc") appended to out: 0, -ENOENT (none) or an error. */
+CORE_MUST_CHECK int crawl_state_blob(struct crawl_state *s, const char *key,
+                                     struct core_buf *out);
 /* Bytes in the batch waiting for a commit. */
 size_t crawl_state_pending(const struct crawl_state *s);
 
