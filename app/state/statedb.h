@@ -55,13 +55,21 @@ void statedb_close(struct statedb *s);
 
 /* The database, for the engine's own tables (CREATE TABLE IF NOT EXISTS at start). */
 struct sqlite3 *statedb_sql(struct statedb *s);
+/* A SQLite result code (from a call on statedb_sql's database) as a negated errno, mapped as
+ * the calls here map theirs: SQLITE_FULL -> -ENOSPC, BUSY -> -EBUSY, CORRUPT/NOTADB -> -EINVAL,
+ * READONLY -> -EACCES or -EROFS, CANTOPEN/IOERR -> the failed system call's errno or -EIO;
+ * SQLITE_OK, ROW and DONE -> 0. (Added with statedb.c: engines run their own statements.) */
+int statedb_error(struct sqlite3 *db, int rc);
 /* The options stored when the run was created. */
 const char *statedb_options(const struct statedb *s);
 /* Whether statedb_set_finished was committed (resuming a finished run does nothing). */
 bool statedb_finished(const struct statedb *s);
 
 /* Transactions: statedb_begin, any writes (the engine's and the calls below), statedb_commit.
- * Committing turns SQLITE_FULL into -ENOSPC and leaves the last committed state intact. */
+ * Committing turns SQLITE_FULL into -ENOSPC and leaves the last committed state intact. A
+ * commit that fails has rolled the transaction back (statedb_rollback after it is a no-op), so
+ * the state is the last committed one and statedb_begin may be called again. Begin inside a
+ * transaction, commit or set_finished outside one are -EINVAL. */
 CORE_MUST_CHECK int statedb_begin(struct statedb *s);
 CORE_MUST_CHECK int statedb_commit(struct statedb *s);
 void statedb_rollback(struct statedb *s);
@@ -69,7 +77,8 @@ void statedb_rollback(struct statedb *s);
 CORE_MUST_CHECK int statedb_set_finished(struct statedb *s);
 
 /* Outputs, by a name the engine chooses ("jsonl", "skipped", "warc-00003"...). The committed
- * length of name, 0 when it has none (a new output). */
+ * length of name, 0 when it has none (a new output); inside a transaction, the length set in it.
+ * A negated errno when the database cannot be read. */
 int64_t statedb_output_len(struct statedb *s, const char *name);
 /* Record name's committed length and path (inside a transaction). */
 CORE_MUST_CHECK int statedb_output_set(struct statedb *s, const char *name, const char *path,
