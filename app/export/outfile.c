@@ -78,6 +78,25 @@ out_free:
     return rc;
 }
 
+int app_outfile_adopt(int fd, const char *path, int64_t len, struct app_outfile **out)
+{
+    const size_t n = strlen(path);
+    struct app_outfile *f = core_malloc(sizeof(*f) + n + 1);
+    struct stat st;
+
+    if (!f)
+        return -ENOMEM;
+    memset(f, 0, sizeof(*f));
+    memcpy(f->path, path, n + 1);
+    f->fd = fd;
+    f->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    f->owned = f->regular;
+    f->good = (off_t)len;       /* a failed write is cut back to here at most */
+    f->synced = (off_t)len;     /* writeback is started from here on */
+    *out = f;
+    return 0;
+}
+
 /* Wait until fd can take more (it is non-blocking and full). */
 static int wait_writable(int fd)
 {
@@ -164,4 +183,14 @@ int app_outfile_close(struct app_outfile *f)
 const char *app_outfile_path(const struct app_outfile *f)
 {
     return f->path;
+}
+
+int app_outfile_fd(const struct app_outfile *f)
+{
+    return f->fd;
+}
+
+int64_t app_outfile_length(const struct app_outfile *f)
+{
+    return (int64_t)f->good;
 }

@@ -35,6 +35,7 @@
 #define APP_OUTFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
@@ -44,6 +45,13 @@ struct app_outfile;
  * errno that core_strerror() can describe (e.g. -EACCES, -ENOENT, -EISDIR, or -EBADF for a
  * closed or read-only stdout). */
 CORE_MUST_CHECK int app_outfile_open(const char *path, struct app_outfile **out);
+/* Take over fd for path (kept for messages): a regular file opened for appending after len
+ * bytes of complete records, as statedb_output_reopen leaves an output that a run resumes
+ * (O_APPEND, cut back to its committed length, never truncated). A failed write is cut back to
+ * the last whole record, never below len. 0 and *out (the fd is then closed by
+ * app_outfile_close), or -ENOMEM and the fd stays the caller's. */
+CORE_MUST_CHECK int app_outfile_adopt(int fd, const char *path, int64_t len,
+                                      struct app_outfile **out);
 /* Write one whole record: 0 once all len bytes are in the kernel, or a negated errno (-ENOSPC,
  * -EPIPE, -EFBIG, -EIO...), which is also returned by every later write and by close. */
 CORE_MUST_CHECK int app_outfile_write(struct app_outfile *f, const char *rec, size_t len);
@@ -52,5 +60,12 @@ CORE_MUST_CHECK int app_outfile_write(struct app_outfile *f, const char *rec, si
 int app_outfile_close(struct app_outfile *f);
 /* The path given to app_outfile_open ("-" for stdout), for messages. */
 const char *app_outfile_path(const struct app_outfile *f);
+/* The descriptor, for fdatasync (statedb_sync_file) from another thread while records are
+ * written: syncing covers every record written before the call. */
+int app_outfile_fd(const struct app_outfile *f);
+/* Bytes of complete records in the file: what app_outfile_adopt started with plus what was
+ * written since (for a file app_outfile_open truncated, what was written). Same thread as
+ * the writes. */
+int64_t app_outfile_length(const struct app_outfile *f);
 
 #endif
