@@ -4,7 +4,12 @@
  * input file (exit 2 when one is missing), and both output files (opened at once; exit 1 when
  * one cannot be written). Results and rejects are buffered and written in whole lines, at
  * least whenever the pipeline has nothing more to record for the moment, and always before
- * exit, also after Ctrl-C. */
+ * exit, also after Ctrl-C.
+ *
+ * --state DIR keeps the run's progress in DIR (app/state/statedb.h; the engine commits it,
+ * app/orders/progress.c) and its command line (app/orders_state.h); --resume DIR rebuilds the
+ * command line from DIR, lets only options that cannot change the run's outcome be added, and
+ * reopens the outputs cut back to their committed lengths. Without either, nothing differs. */
 #include "app/orders_cmd.h"
 
 #include <errno.h>
@@ -24,7 +29,9 @@
 #include "app/export/csvw.h"
 #include "app/export/jsonw.h"
 #include "app/orders/orders.h"
+#include "app/orders_state.h"
 #include "app/export/outfile.h"
+#include "app/state/statedb.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"
@@ -33,6 +40,8 @@
 
 static const char usage_text[] =
     "Usage: trawl orders [options] -o FILE BATCH...\n"
+    "       trawl orders --resume DIR [-q] [--grace S] [--workers SPEC] [--concurrency N]\n"
+    "                    [--rate N] [--summary FILE]\n"
     "Process order batches: validate, price, optionally deliver over HTTP; every input line\n"
     "ends up exactly once in the results file or in the rejects file.\n"
     "\n"
@@ -58,15 +67,21 @@ static const char usage_text[] =
     "      --summary FILE      the summary as JSON\n"
     "  -q, --quiet             no summary on stderr\n"
     "      --grace SECONDS     after Ctrl-C, let deliveries in flight finish (default 5)\n"
+    "Resuming (batches and outputs must be files):\n"
+    "      --state DIR         keep the run's progress in DIR (created if missing; it must\n"
+    "                          hold no state yet), so that the run can be resumed after a\n"
+    "                          kill, Ctrl-C or a crash\n"
+    "      --resume DIR        continue the run kept in DIR with its stored options; lines\n"
+    "                          with a committed outcome are not done again\n"
     "  -h, --help\n"
     "\n"
-    "Exit status: 0 done (rejected orders are data), 1 fatal error, 2 usage error,\n"
-    "130 interrupted.\n";
+    "Exit status: 0 done (rejected orders are data; also --resume of a finished run),\n"
+    "1 fatal error, 2 usage error, 130 interrupted.\n";
 
 enum {
     OPT_INPUT_FORMAT = 256, OPT_MAX_LINE, OPT_WORKERS, OPT_TAX, OPT_ENDPOINT, OPT_CONCURRENCY,
     OPT_RATE, OPT_TIMEOUT, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_FORMAT, OPT_REJECTS,
-    OPT_SUMMARY, OPT_GRACE
+    OPT_SUMMARY, OPT_GRACE, OPT_STATE, OPT_RESUME
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +101,8 @@ static const struct option long_opts[] = {
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"quiet", no_argument, NULL, 'q'},
     {"grace", required_argument, NULL, OPT_GRACE},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"resume", required_argument, NULL, OPT_RESUME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -108,6 +125,20 @@ struct cmd {
     struct orders_stats st;
     int run_rc;
     struct core_buf *quoted;    /* each of cfg.inputs as a JSON string, or NULL */
+    /* --state / --resume */
+    const char *state_dir;      /* --state DIR */
+    const char *resume_dir;     /* --resume DIR */
+    const char *dir;            /* whichever of the two */
+    char *state_arg[2];         /* the argv elements of --state DIR (left out of the stored argv) */
+    char *resume_arg[2];        /* those of --resume DIR */
+    int forbidden;              /* the first option given that --resume does not take, or 0 */
+    bool summary_given;         /* --summary on this command line */
+    struct statedb *state;
+    struct orders_saved saved;  /* the stored command line, decoded */
+    char **argv2;               /* --resume: the command line rebuilt from it */
+    char **owned;               /* absolute paths made for the run */
+    size_t nowned;
+    const char **abs_inputs;
 };
 
 /* --- options ------------------------------------------------------------------------------ */
@@ -144,6 +175,40 @@ static bool parse_workers(const char *spec, struct orders_config *cfg)
     return true;
 }
 
+/* Options that --resume takes: they change how fast or how verbosely the run goes, never an
+ * outcome (a result or a reject) or where it is written. */
+static bool allowed_on_resume(int opt)
+{
+    switch (opt) {
+    case 'q':
+    case 'h':
+    case OPT_GRACE:
+    case OPT_WORKERS:
+    case OPT_CONCURRENCY:
+    case OPT_RATE:
+    case OPT_SUMMARY:
+    case OPT_STATE:
+    case OPT_RESUME:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* An option's name for messages, into buf. */
+static const char *option_name(int opt, char *buf, size_t cap)
+{
+    size_t i;
+
+    snprintf(buf, cap, "this option");
+    if (opt == 'o')
+        snprintf(buf, cap, "-o/--output");
+    for (i = 0; opt != 'o' && long_opts[i].name; i++)
+        if (long_opts[i].val == opt)
+            snprintf(buf, cap, "--%s", long_opts[i].name);
+    return buf;
+}
+
 static int parse_options(struct cmd *c, int argc, char **argv)
 {
     struct orders_config *cfg = &c->cfg;
@@ -152,9 +217,15 @@ static int parse_options(struct cmd *c, int argc, char **argv)
     uint64_t n;
     int opt;
 
+#if defined(__GLIBC__)
+    optind = 0;     /* a full restart: --resume parses a second command line */
+#else
     optind = 1;
+#endif
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":o:qh", long_opts, NULL)) != -1) {
+        if (!c->forbidden && !allowed_on_resume(opt) && opt != ':' && opt != '?')
+            c->forbidden = opt;
         switch (opt) {
         case 'h':
             fputs(usage_text, stdout);
@@ -217,7 +288,29 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             format = optarg;
             break;
         case OPT_REJECTS: c->rejects_path = optarg; break;
-        case OPT_SUMMARY: c->summary_path = optarg; break;
+        case OPT_SUMMARY:
+            c->summary_path = optarg;
+            c->summary_given = true;
+            break;
+        case OPT_STATE:
+        case OPT_RESUME: {
+            /* the elements that hold it: "--state=DIR", or "--state" "DIR" */
+            char **el = opt == OPT_STATE ? c->state_arg : c->resume_arg;
+
+            if (c->state_dir || c->resume_dir)
+                return cli_usage_error("orders", "give one of --state and --resume, once");
+            el[0] = argv[optind - 1];
+            if (optarg == argv[optind - 1] && optind >= 2) {
+                el[0] = argv[optind - 2];
+                el[1] = argv[optind - 1];
+            }
+            if (opt == OPT_STATE)
+                c->state_dir = optarg;
+            else
+                c->resume_dir = optarg;
+            c->dir = optarg;
+            break;
+        }
         case 'q': c->quiet = true; break;
         case OPT_GRACE:
             if (!cli_parse_seconds(optarg, 3600000, &cfg->grace_ms))
@@ -228,6 +321,23 @@ static int parse_options(struct cmd *c, int argc, char **argv)
         default:
             return cli_usage_error("orders", "unknown option '%s'", argv[optind - 1]);
         }
+    }
+    if (c->resume_dir) {
+        /* the run keeps what it was started with: anything that could change an outcome or
+         * where it goes is refused, not silently ignored */
+        if (c->forbidden) {
+            char name[40];
+
+            return cli_usage_error("orders", "%s cannot be given with --resume: the run keeps "
+                                   "the options it was started with (stored in %s); only -q, "
+                                   "--grace, --workers, --concurrency, --rate and --summary may "
+                                   "be added", option_name(c->forbidden, name, sizeof(name)),
+                                   c->resume_dir);
+        }
+        if (optind < argc)
+            return cli_usage_error("orders", "no BATCH with --resume: the run's batches are "
+                                   "stored in %s", c->resume_dir);
+        return -1;
     }
     if (!c->output)
         return cli_usage_error("orders", "-o FILE is required (the results file; '-' = stdout)");
@@ -476,6 +586,227 @@ static int sink_close(struct sink *s)
     return s->err ? s->err : rc;
 }
 
+/* --- --state and --resume ------------------------------------------------------------------- */
+
+/* An output of a run with a state: cut back to its committed length (0 for a new run), never
+ * truncated. 0, or an error said on stderr. */
+static int sink_reopen(struct cmd *c, struct sink *s, const char *name, const char *path)
+{
+    int64_t len = statedb_output_len(c->state, name);
+    char msg[512] = "";
+    int fd = -1, rc;
+
+    if (len < 0) {
+        fprintf(stderr, "trawl orders: cannot read the state in %s: %s\n", c->dir,
+                core_strerror((int)len));
+        return (int)len;
+    }
+    rc = statedb_output_reopen(path, len, msg, sizeof(msg), &fd);
+    if (rc < 0) {
+        fprintf(stderr, "trawl orders: %s\n", msg);
+        return rc;
+    }
+    rc = app_outfile_adopt(fd, path, len, &s->file);
+    if (rc < 0) {
+        close(fd);
+        fprintf(stderr, "trawl orders: %s\n", core_strerror(rc));
+    }
+    return rc;
+}
+
+/* Both outputs' bytes so far onto the disk, before a commit records their lengths (a pool
+ * thread, while the recorders may write). */
+static int sync_outputs(void *arg)
+{
+    const struct cmd *c = arg;
+    int rc = statedb_sync_file(app_outfile_fd(c->results.file));
+
+    return rc ? rc : statedb_sync_file(app_outfile_fd(c->rejects.file));
+}
+
+/* Keep p (allocated, or NULL) until the end of the run; NULL when out of memory. */
+static const char *own(struct cmd *c, char *p)
+{
+    char **o;
+
+    if (!p)
+        return NULL;
+    o = core_reallocarray(c->owned, c->nowned + 1, sizeof(*o));
+    if (!o) {
+        core_free(p);
+        return NULL;
+    }
+    c->owned = o;
+    c->owned[c->nowned++] = p;
+    return p;
+}
+
+static void free_state(struct cmd *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nowned; i++)
+        core_free(c->owned[i]);
+    core_free(c->owned);
+    core_free(c->abs_inputs);
+    core_free(c->argv2);
+    orders_saved_free(&c->saved);
+    statedb_close(c->state);
+    c->owned = NULL;
+    c->nowned = 0;
+    c->abs_inputs = NULL;
+    c->argv2 = NULL;
+    c->state = NULL;
+}
+
+/* Make the batch and output paths absolute against the directory the run was started in, so
+ * that a resume from anywhere means the same files (a --summary given to --resume itself is
+ * the caller's, relative to where it runs). */
+static int absolutize(struct cmd *c, bool summary_is_callers)
+{
+    const bool derived = c->rejects_path == c->rejects_default;
+    size_t i;
+
+    c->abs_inputs = core_calloc(c->cfg.ninputs ? c->cfg.ninputs : 1, sizeof(*c->abs_inputs));
+    if (!c->abs_inputs)
+        return -ENOMEM;
+    for (i = 0; i < c->cfg.ninputs; i++)
+        if (!(c->abs_inputs[i] = own(c, orders_saved_abs(&c->saved, c->cfg.inputs[i]))))
+            return -ENOMEM;
+    c->cfg.inputs = c->abs_inputs;
+    if (!(c->output = own(c, orders_saved_abs(&c->saved, c->output))))
+        return -ENOMEM;
+    if (derived) {
+        if (snprintf(c->rejects_default, sizeof(c->rejects_default), "%s.rejects.jsonl",
+                     c->output) >= (int)sizeof(c->rejects_default))
+            return -ENAMETOOLONG;
+    } else if (!(c->rejects_path = own(c, orders_saved_abs(&c->saved, c->rejects_path)))) {
+        return -ENOMEM;
+    }
+    if (c->summary_path && !summary_is_callers &&
+        !(c->summary_path = own(c, orders_saved_abs(&c->saved, c->summary_path))))
+        return -ENOMEM;
+    return 0;
+}
+
+/* --state DIR: a new state in DIR, holding this command line. -1 to go on, else an exit code
+ * (said on stderr). */
+static int state_create(struct cmd *c, int argc, char **argv)
+{
+    char msg[512] = "", **args;
+    struct core_buf json;
+    size_t i, n = 0;
+    int rc;
+
+    for (i = 0; i < c->cfg.ninputs; i++)
+        if (strcmp(c->cfg.inputs[i], "-") == 0)
+            return cli_usage_error("orders", "--state needs BATCH files: stdin cannot be read "
+                                   "again on resume");
+    if (strcmp(c->output, "-") == 0 || strcmp(c->rejects_path, "-") == 0)
+        return cli_usage_error("orders", "--state needs -o and --rejects to be files: a resumed "
+                               "run cuts them back to what was committed");
+    args = core_calloc((size_t)argc, sizeof(*args));
+    if (!args)
+        return CLI_EXIT_FATAL;
+    for (i = 1; i < (size_t)argc; i++)
+        if (argv[i] != c->state_arg[0] && argv[i] != c->state_arg[1])
+            args[n++] = argv[i];
+    core_buf_init(&json, 1u << 24);
+    rc = orders_saved_encode(args, n, c->cfg.inputs, c->cfg.ninputs, &json, msg, sizeof(msg));
+    core_free(args);
+    /* read back at once: a new run and a resumed one then take the same path */
+    if (rc == 0)
+        rc = orders_saved_decode(json.data, &c->saved);
+    if (rc == 0)
+        rc = absolutize(c, false);
+    if (rc == 0)
+        rc = statedb_open(c->state_dir, "orders", json.data, STATEDB_CREATE, msg, sizeof(msg),
+                          &c->state);
+    core_buf_free(&json);
+    if (rc < 0) {
+        fprintf(stderr, "trawl orders: %s\n", msg[0] ? msg : core_strerror(rc));
+        free_state(c);
+        return rc == -EEXIST ? CLI_EXIT_USAGE : CLI_EXIT_FATAL;
+    }
+    return -1;
+}
+
+/* --resume DIR: open DIR's state and rebuild the command line from it, with the options given
+ * now (only those allowed_on_resume takes) after the stored ones, so that they win. -1 to go
+ * on, else an exit code (said on stderr). */
+static int state_resume(struct cmd *c, int argc, char **argv)
+{
+    const char *dir = c->resume_dir;
+    const bool summary_now = c->summary_given;
+    char *resume_arg[2] = {c->resume_arg[0], c->resume_arg[1]};
+    struct orders_saved saved;
+    struct statedb *state = NULL;
+    char msg[512] = "", **argv2;
+    size_t i, k = 0;
+    int rc, code;
+
+    rc = statedb_open(dir, "orders", NULL, STATEDB_RESUME, msg, sizeof(msg), &state);
+    if (rc < 0) {
+        fprintf(stderr, "trawl orders: %s\n", msg[0] ? msg : core_strerror(rc));
+        return CLI_EXIT_FATAL;
+    }
+    if (statedb_finished(state)) {
+        if (!c->quiet)
+            fprintf(stderr, "trawl orders: the run kept in %s has finished: nothing to resume\n",
+                    dir);
+        statedb_close(state);
+        return CLI_EXIT_OK;
+    }
+    rc = orders_saved_decode(statedb_options(state), &saved);
+    if (rc < 0) {
+        fprintf(stderr, "trawl orders: %s holds options this trawl cannot read (%s)\n", dir,
+                core_strerror(rc));
+        statedb_close(state);
+        return CLI_EXIT_FATAL;
+    }
+    argv2 = core_calloc(saved.argc + (size_t)argc + 2, sizeof(*argv2));
+    if (!argv2) {
+        orders_saved_free(&saved);
+        statedb_close(state);
+        return CLI_EXIT_FATAL;
+    }
+    argv2[k++] = argv[0];
+    for (i = 0; i < saved.argc && strcmp(saved.argv[i], "--") != 0; i++)
+        argv2[k++] = saved.argv[i];
+    for (int j = 1; j < argc; j++)
+        if (argv[j] != resume_arg[0] && argv[j] != resume_arg[1])
+            argv2[k++] = argv[j];
+    for (; i < saved.argc; i++)     /* after "--": only batches */
+        argv2[k++] = saved.argv[i];
+    memset(c, 0, sizeof(*c));
+    orders_config_init(&c->cfg);
+    c->state = state;
+    c->saved = saved;
+    c->argv2 = argv2;
+    code = parse_options(c, (int)k, argv2);
+    c->resume_dir = c->dir = dir;
+    if (code >= 0) {
+        fprintf(stderr, "trawl orders: (in the command line stored in %s)\n", dir);
+        free_state(c);
+        return code == CLI_EXIT_OK ? CLI_EXIT_USAGE : code;
+    }
+    rc = absolutize(c, summary_now);
+    if (rc < 0) {
+        fprintf(stderr, "trawl orders: %s\n", core_strerror(rc));
+        free_state(c);
+        return CLI_EXIT_FATAL;
+    }
+    code = check_inputs(&c->cfg);
+    if (code < 0 && orders_saved_check_inputs(&c->saved, c->cfg.inputs, c->cfg.ninputs, msg,
+                                              sizeof(msg)) < 0) {
+        fprintf(stderr, "trawl orders: %s\n", msg);
+        code = CLI_EXIT_FATAL;
+    }
+    if (code >= 0)
+        free_state(c);
+    return code;
+}
+
 /* --- summary ------------------------------------------------------------------------------ */
 
 static bool invariant_ok(const struct orders_stats *s)
@@ -488,7 +819,8 @@ static bool invariant_ok(const struct orders_stats *s)
     /* every entry released (a JSONL line, or a CSV order's rows) became one result or reject;
      * and the pipeline's items all came from, and went back to, its pool (more back than it
      * made would mean blocks from elsewhere: the pool would grow with every reject) */
-    return s->results + rejects == s->entries && s->items_returned <= s->max_in_flight;
+    return s->results + rejects + s->abandoned == s->entries &&
+           s->items_returned <= s->max_in_flight;
 }
 
 static void print_summary(const struct cmd *c)
@@ -539,6 +871,21 @@ static void print_summary(const struct cmd *c)
     }
     if (s->input_error)
         fprintf(stderr, "trawl orders: reading %s\n", s->input_error_text);
+    if (c->state) {
+        fprintf(stderr, "trawl: state %s: %llu results and %llu rejects committed in all",
+                c->dir, (unsigned long long)s->total_results,
+                (unsigned long long)s->total_rejects);
+        if (s->skipped)
+            fprintf(stderr, "; %llu lines done by earlier runs skipped",
+                    (unsigned long long)s->skipped);
+        if (s->abandoned)
+            fprintf(stderr, "; %llu deliveries cut off, left for the resume",
+                    (unsigned long long)s->abandoned);
+        fprintf(stderr, "; %llu commits, the longest %lld ms\n", (unsigned long long)s->commits,
+                (long long)s->commit_max_ms);
+        if (!s->finished)
+            fprintf(stderr, "trawl: resume with: trawl orders --resume %s\n", c->dir);
+    }
 }
 
 static int write_summary(const struct cmd *c)
@@ -630,6 +977,29 @@ static int write_summary(const struct cmd *c)
     } else {
         jsonw_null(&w);
     }
+    jsonw_key(&w, "state");
+    if (c->state) {
+        jsonw_begin_object(&w);
+        jsonw_key(&w, "dir");
+        jsonw_string(&w, c->dir, strlen(c->dir));
+        jsonw_key(&w, "finished");
+        jsonw_bool(&w, s->finished);
+        jsonw_key(&w, "skipped");
+        jsonw_uint(&w, s->skipped);
+        jsonw_key(&w, "abandoned");
+        jsonw_uint(&w, s->abandoned);
+        jsonw_key(&w, "total_results");
+        jsonw_uint(&w, s->total_results);
+        jsonw_key(&w, "total_rejects");
+        jsonw_uint(&w, s->total_rejects);
+        jsonw_key(&w, "commits");
+        jsonw_uint(&w, s->commits);
+        jsonw_key(&w, "commit_max_ms");
+        jsonw_int(&w, s->commit_max_ms);
+        jsonw_end_object(&w);
+    } else {
+        jsonw_null(&w);
+    }
     jsonw_end_object(&w);
     rc = jsonw_finish(&w);
     if (rc == 0)
@@ -681,19 +1051,11 @@ static int orders_body(struct core_coro *co, void *arg)
     return c->run_rc;
 }
 
-int orders_cmd_main(int argc, char **argv)
+/* Open the outputs, run, close, report: the exit code. */
+static int orders_with_outputs(struct cmd *c)
 {
-    struct cmd c;
     int code, rc;
 
-    memset(&c, 0, sizeof(c));
-    orders_config_init(&c.cfg);
-    code = parse_options(&c, argc, argv);
-    if (code >= 0)
-        return code;
-    code = check_inputs(&c.cfg);
-    if (code >= 0)
-        return code;
     signal(SIGPIPE, SIG_IGN);
 #if defined(__GLIBC__) && defined(M_ARENA_MAX)
     /* Orders and their items are made on one pool thread and freed on another; with an arena
@@ -707,18 +1069,29 @@ int orders_cmd_main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 #endif
-    rc = sink_open(&c.results, c.output);
-    if (rc < 0) {
-        fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c.output, core_strerror(rc));
-        return CLI_EXIT_FATAL;
+    if (c->state) {
+        if (sink_reopen(c, &c->results, "results", c->output) < 0)
+            return CLI_EXIT_FATAL;
+        if (sink_reopen(c, &c->rejects, "rejects", c->rejects_path) < 0) {
+            sink_close(&c->results);
+            return CLI_EXIT_FATAL;
+        }
+    } else {
+        rc = sink_open(&c->results, c->output);
+        if (rc < 0) {
+            fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c->output, core_strerror(rc));
+            return CLI_EXIT_FATAL;
+        }
+        rc = sink_open(&c->rejects, c->rejects_path);
+        if (rc < 0) {
+            fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c->rejects_path,
+                    core_strerror(rc));
+            sink_close(&c->results);
+            return CLI_EXIT_FATAL;
+        }
     }
-    rc = sink_open(&c.rejects, c.rejects_path);
-    if (rc < 0) {
-        fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c.rejects_path, core_strerror(rc));
-        sink_close(&c.results);
-        return CLI_EXIT_FATAL;
-    }
-    if (c.csv_out) {
+    /* the header, unless a resumed output already has it (committed with the first records) */
+    if (c->csv_out && app_outfile_length(c->results.file) == 0) {
         struct core_buf head;
         struct csvw w;
         size_t i;
@@ -728,43 +1101,80 @@ int orders_cmd_main(int argc, char **argv)
         for (i = 0; i < NRESULT; i++)
             csvw_field(&w, result_fields[i], strlen(result_fields[i]));
         if (csvw_end_row(&w) == 0)
-            (void)sink_write(&c.results, head.data, head.len);
+            (void)sink_write(&c->results, head.data, head.len);
         core_buf_free(&head);
     }
-    c.cfg.format_result = format_result;
-    c.cfg.format_reject = format_reject;
-    c.cfg.write_results = write_results;
-    c.cfg.write_rejects = write_rejects;
-    c.cfg.arg = &c;
-    quote_sources(&c);
-    rc = cli_run(orders_body, &c, &c.stop);
-    free_sources(&c);
+    c->cfg.format_result = format_result;
+    c->cfg.format_reject = format_reject;
+    c->cfg.write_results = write_results;
+    c->cfg.write_rejects = write_rejects;
+    c->cfg.arg = c;
+    if (c->state) {
+        c->cfg.state = c->state;
+        c->cfg.results_path = c->output;
+        c->cfg.rejects_path = c->rejects_path;
+        c->cfg.results_len = app_outfile_length(c->results.file);
+        c->cfg.rejects_len = app_outfile_length(c->rejects.file);
+        c->cfg.sync_outputs = sync_outputs;
+    }
+    quote_sources(c);
+    rc = cli_run(orders_body, c, &c->stop);
+    free_sources(c);
     if (rc == 0)
-        rc = c.run_rc;
-    code = c.st.interrupted ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
-    if (rc < 0) {
+        rc = c->run_rc;
+    code = c->st.interrupted ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
+    if (c->st.state_error) {
+        fprintf(stderr, "trawl orders: cannot commit the state in %s: %s; it stays resumable "
+                "from its last commit\n", c->dir, core_strerror(c->st.state_error));
+        code = CLI_EXIT_FATAL;
+    } else if (rc < 0) {
         fprintf(stderr, "trawl orders: %s\n", core_strerror(rc));
         code = CLI_EXIT_FATAL;
     }
-    if (c.st.input_error)
+    if (c->st.input_error)
         code = CLI_EXIT_FATAL;
-    if ((rc = sink_close(&c.results)) < 0) {
-        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c.output, core_strerror(rc));
-        code = CLI_EXIT_FATAL;
-    }
-    if ((rc = sink_close(&c.rejects)) < 0) {
-        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c.rejects_path, core_strerror(rc));
+    if ((rc = sink_close(&c->results)) < 0) {
+        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c->output, core_strerror(rc));
         code = CLI_EXIT_FATAL;
     }
-    if (!c.quiet)
-        print_summary(&c);
-    if (!invariant_ok(&c.st)) {
+    if ((rc = sink_close(&c->rejects)) < 0) {
+        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c->rejects_path,
+                core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+    }
+    if (!c->quiet)
+        print_summary(c);
+    if (!invariant_ok(&c->st)) {
         fprintf(stderr, "trawl orders: internal error: results and rejects do not add up to the input\n");
         code = CLI_EXIT_FATAL;
     }
-    if (c.summary_path && (rc = write_summary(&c)) < 0) {
-        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c.summary_path, core_strerror(rc));
+    if (c->summary_path && (rc = write_summary(c)) < 0) {
+        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c->summary_path, core_strerror(rc));
         code = CLI_EXIT_FATAL;
     }
+    return code;
+}
+
+int orders_cmd_main(int argc, char **argv)
+{
+    struct cmd c;
+    int code;
+
+    memset(&c, 0, sizeof(c));
+    orders_config_init(&c.cfg);
+    code = parse_options(&c, argc, argv);
+    if (code >= 0)
+        return code;
+    if (c.resume_dir) {
+        code = state_resume(&c, argc, argv);
+    } else {
+        code = check_inputs(&c.cfg);
+        if (code < 0 && c.state_dir)
+            code = state_create(&c, argc, argv);
+    }
+    if (code >= 0)
+        return code;
+    code = orders_with_outputs(&c);
+    free_state(&c);
     return code;
 }
