@@ -223,11 +223,17 @@ static void teardown(struct pipe *p)
 
 /* With a state, after the run: the committer has stopped; commit what was written, as finished
  * when every line has its outcome (nothing interrupted, abandoned or failed). */
-static int last_commit(struct pipe *p, int rc)
+static int last_commit(struct core_coro *co, struct pipe *p, int rc)
 {
     bool finished;
     int err;
 
+    /* wait for the committer to end: a commit it has on the pool runs to its end (destroying
+     * the group would not wait for that), and two commits must never overlap */
+    core_group_cancel(p->g_commit);
+    err = core_group_wait(co, p->g_commit, -1);
+    if (err < 0)
+        return rc ? rc : err;
     core_group_destroy(p->g_commit);
     p->g_commit = NULL;
     finished = rc == 0 && !p->fatal && !p->st.interrupted && !p->st.input_error &&
@@ -303,7 +309,7 @@ int orders_run(struct core_coro *co, const struct orders_config *cfg, struct cor
     if (rc == 0 && p->fatal)
         rc = p->fatal;
     if (p->progress && p->g_record)
-        rc = last_commit(p, rc);
+        rc = last_commit(co, p, rc);
     p->st.elapsed_ms = core_now_ms() - t0;
     if (p->items) {
         p->st.max_in_flight = core_objpool_made(p->items);

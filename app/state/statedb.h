@@ -28,7 +28,8 @@
  *
  * Ownership: statedb_open allocates; statedb_close rolls back an open transaction, releases
  * the lock and frees. Strings returned live until the next call on the same object. One thread
- * (the loop's). */
+ * at a time (the loop's, or a pool thread the loop hands a commit to and waits for: the
+ * connection is opened SQLITE_OPEN_NOMUTEX, so two threads must never use it at once). */
 #ifndef APP_STATE_STATEDB_H
 #define APP_STATE_STATEDB_H
 
