@@ -1118,6 +1118,10 @@ static int orders_with_outputs(struct cmd *c)
         c->cfg.sync_outputs = sync_outputs;
     }
     quote_sources(c);
+    /* a commit waits for fdatasync on a pool thread: one more thread, so that the validators
+     * and recorders keep a thread per CPU meanwhile (it is idle between commits) */
+    if (c->state)
+        cli_pool_size_extra(1);
     rc = cli_run(orders_body, c, &c->stop);
     free_sources(c);
     if (rc == 0)
