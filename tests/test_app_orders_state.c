@@ -785,6 +785,113 @@ static void test_orders_state_changed_batch_is_refused(void **state)
     proc_cleanup(&p);
 }
 
+/* A CSV batch (orders of 1-3 rows, some broken, some reusing ids) and a JSONL one, killed at
+ * random points and resumed until done: the outputs hold exactly the lines one uninterrupted
+ * run without --state writes (sorted, since records come out in a different order). */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of the two files, sorted, as one NUL-separated list in *text (freed by caller). */
+static char **sorted_lines(const char *a, const char *b, size_t *n, char **text)
+{
+    size_t la, lb, cap = 0, i;
+    char *ta = slurp_n(a, &la), *tb = slurp_n(b, &lb), **lines, *line, *nl;
+
+    *text = malloc(la + lb + 1);
+    assert_non_null(*text);
+    memcpy(*text, ta, la);
+    memcpy(*text + la, tb, lb);
+    (*text)[la + lb] = '\0';
+    free(ta);
+    free(tb);
+    for (i = 0; i < la + lb; i++)
+        cap += (*text)[i] == '\n';
+    lines = calloc(cap + 1, sizeof(*lines));
+    assert_non_null(lines);
+    *n = 0;
+    for (line = *text; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        lines[(*n)++] = line;
+    }
+    qsort(lines, *n, sizeof(*lines), cmp_str);
+    return lines;
+}
+
+static void test_orders_state_resumed_outputs_equal_one_run(void **state)
+{
+    struct proc p = {0};
+    char dir[160], csv[160], jsonl[160], out[160], rej[160], ref[160], refrej[160], err[160];
+    char *ta, *tb, **la, **lb;
+    int code, kills = 0;
+    size_t na, nb, i;
+    FILE *f;
+
+    (void)state;
+    proc_init(&p);
+    proc_path(&p, "st", dir, sizeof(dir));
+    proc_path(&p, "a.csv", csv, sizeof(csv));
+    proc_path(&p, "b.jsonl", jsonl, sizeof(jsonl));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "rej.jsonl", rej, sizeof(rej));
+    proc_path(&p, "ref.jsonl", ref, sizeof(ref));
+    proc_path(&p, "ref.rejects.jsonl", refrej, sizeof(refrej));
+    proc_path(&p, "stderr", err, sizeof(err));
+    f = fopen(csv, "w");
+    assert_non_null(f);
+    fputs("id,customer,priority,currency,created_at,sku,qty,unit_price\n", f);
+    for (i = 1; i <= 6000; i++) {
+        size_t rows = 1 + i % 3, r;
+        unsigned id = i % 41 == 0 ? (unsigned)(i / 3) : (unsigned)i;   /* some ids reused */
+
+        for (r = 0; r < rows; r++)
+            fprintf(f, "O-%u,C-%zu,%s,EUR,2026-11-21T10:00:00Z,S-%zu,%s,%zu.25\n", id, i % 5,
+                    i % 2 ? "bulk" : "express", r, i % 37 == 0 && r == rows - 1 ? "x" : "3", r);
+    }
+    fclose(f);
+    write_batch(jsonl, 30000);
+    {
+        const char *const argv[] = {"orders", "-q", "--tax-rate", "7.25", "--rejects", refrej,
+                                    "-o", ref, csv, jsonl, NULL};
+
+        expect_run(NULL, argv, err, 0);
+    }
+    do {
+        const char *const first[] = {"orders", "-q", "--state", dir, "--tax-rate", "7.25",
+                                     "--rejects", rej, "-o", out, csv, jsonl, NULL};
+        const char *const again[] = {"orders", "-q", "--resume", dir, NULL};
+        pid_t pid = spawn(NULL, have_state(dir) ? again : first, err);
+
+        if (kills < 8) {
+            usleep((useconds_t)(rand() % 500000));
+            kill(pid, kills % 4 == 3 ? SIGINT : SIGKILL);
+            kills++;
+        }
+        code = reap(pid, PROC_WATCHDOG_MS);
+        if (code != 0 && code != 130 && code != 128 + SIGKILL) {
+            char *text = proc_slurp(err);
+
+            print_error("%s\n", text);
+            free(text);
+            fail_msg("exit %d", code);
+        }
+    } while (code != 0 || !have_state(dir));
+    la = sorted_lines(ref, refrej, &na, &ta);
+    lb = sorted_lines(out, rej, &nb, &tb);
+    assert_int_equal(na, nb);
+    for (i = 0; i < na; i++)
+        if (strcmp(la[i], lb[i]) != 0)
+            fail_msg("one run and the resumed ones differ:\n  %s\n  %s", la[i], lb[i]);
+    free(la);
+    free(lb);
+    free(ta);
+    free(tb);
+    proc_cleanup(&p);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -793,6 +900,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_orders_state_refusals),
         cmocka_unit_test(test_orders_state_ctrl_c_leaves_cut_off_deliveries_for_resume),
         cmocka_unit_test(test_orders_state_changed_batch_is_refused),
+        cmocka_unit_test(test_orders_state_resumed_outputs_equal_one_run),
     };
 
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
