@@ -211,7 +211,7 @@ int orders__deliverer(struct core_coro *co, void *arg);
  * they wrote, under the pipe's write_lock, with the bytes they added; a commit snapshots both
  * under that lock (so the lengths it records hold exactly the marked lines), syncs the outputs,
  * and stores the done positions as ranges. */
-#define ORDERS_POS(src, line) (((uint64_t)(src) << 40) | (uint64_t)(line))
+#define ORDERS_POS(src, line) (((uint64_t)(src) << 40) | (uint64_t)(line))  /* lines < 2^40 */
 struct progress;
 struct app_idset;
 /* Create the engine's tables if needed and load what earlier runs committed; seed is the id

@@ -72,7 +72,7 @@ struct progress {
     /* what earlier runs committed: read-only during the run */
     struct prange *old;
     size_t nold;
-    size_t cursor;                  /* sequencer's walk through old */
+    size_t cursor;                  /* the reader's walk through old (ascending positions) */
     /* the committer's (one commit at a time) */
     uint64_t committed_gen;
     bool committed_once;
