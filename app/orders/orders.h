@@ -141,7 +141,8 @@ struct currency_total {
 };
 
 struct orders_stats {
-    uint64_t lines;             /* input lines read (data lines; CSV header not counted) */
+    uint64_t lines;             /* input lines read (data lines; CSV header not counted; with a
+                                 * state, not those skipped as committed by an earlier run) */
     uint64_t entries;           /* lines (JSONL) or orders (CSV) released: results + rejects
                                  * (+ abandoned, with a state) */
     uint64_t results;

@@ -272,7 +272,7 @@ static int load_meta(struct statedb *s, const char *dir, const char *kind, char 
         goto out;
     }
     if (!have || strcmp(have, kind) != 0) {
-        say(msg, msgsz, "%s holds the state of a %s run, not of a %s run", dir,
+        say(msg, msgsz, "%s holds the state of a 'trawl %s' run, not of 'trawl %s'", dir,
             have ? have : "(unknown)", kind);
         err = -EINVAL;
         goto out;
