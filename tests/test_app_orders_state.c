@@ -114,9 +114,9 @@ static void endpoint(const struct httpd_request *req, struct httpd_response *res
         e->processed++;
     else
         e->replays++;   /* the stored answer, not a second processing */
+    resp->delay_ms = e->delay_ms;
     pthread_mutex_unlock(&e->mu);
     httpd_respond(resp, 201, "application/json", NULL, ok, sizeof(ok) - 1);
-    resp->delay_ms = e->delay_ms;
 }
 
 static struct endpoint *endpoint_new(void)
@@ -145,6 +145,24 @@ static unsigned long ep_requests(struct endpoint *e)
     n = e->requests;
     pthread_mutex_unlock(&e->mu);
     return n;
+}
+
+/* Read or set a counter of e under its lock (the server thread writes them). */
+static unsigned long ep_get(struct endpoint *e, const unsigned long *field)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&e->mu);
+    n = *field;
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
+static void ep_set_delay(struct endpoint *e, unsigned ms)
+{
+    pthread_mutex_lock(&e->mu);
+    e->delay_ms = ms;
+    pthread_mutex_unlock(&e->mu);
 }
 
 /* --- the batch ---------------------------------------------------------------------------------
@@ -451,7 +469,7 @@ static void check_outputs(const char *results, const char *rejects, unsigned n,
     assert_int_equal(total, n);
     /* nothing processed at the endpoint that is not a delivered result */
     if (e)
-        assert_int_equal(e->processed, delivered);
+        assert_int_equal(ep_get(e, &e->processed), delivered);
     free(seen);
 }
 
@@ -529,11 +547,11 @@ static void test_orders_state_kill_and_resume_loses_and_doubles_nothing(void **s
         mark_committed(e, out, committed_len(dir, "results"));
     }
     print_message("%d stops (%d Ctrl-C, %d before any output), %lu requests, %lu replays, "
-                  "%.1f s\n", stops, sigints, kills_before_output, e->requests, e->replays,
-                  (double)(now_ms() - t0) / 1000.0);
+                  "%.1f s\n", stops, sigints, kills_before_output, ep_get(e, &e->requests),
+                  ep_get(e, &e->replays), (double)(now_ms() - t0) / 1000.0);
     assert_true(stops >= MIN_STOPS);
     check_outputs(out, rej, KILL_LINES, e, false);
-    assert_int_equal(e->violations, 0);
+    assert_int_equal(ep_get(e, &e->violations), 0);
     /* a finished run resumed says so and does nothing */
     {
         const char *const again[] = {"orders", "--resume", dir, NULL};
@@ -693,7 +711,7 @@ static void test_orders_state_ctrl_c_leaves_cut_off_deliveries_for_resume(void *
     int code;
 
     (void)state;
-    e->delay_ms = 300;
+    ep_set_delay(e, 300);
     assert_int_equal(httpd_start(0, endpoint, e, &srv), 0);
     httpd_url(srv, "/orders", url, sizeof(url));
     proc_init(&p);
@@ -729,12 +747,12 @@ static void test_orders_state_ctrl_c_leaves_cut_off_deliveries_for_resume(void *
         const char *const argv[] = {"orders", "-q", "--resume", dir, "--concurrency", "64",
                                     NULL};
 
-        e->delay_ms = 0;
+        ep_set_delay(e, 0);
         expect_run(NULL, argv, err, 0);
     }
     check_outputs(out, rej, n, e, false);
-    assert_int_equal(e->violations, 0);
-    assert_true(e->replays > 0);    /* the cut-off ones, sent again with their key */
+    assert_int_equal(ep_get(e, &e->violations), 0);
+    assert_true(ep_get(e, &e->replays) > 0);    /* the cut-off ones, sent again with their key */
     httpd_stop(srv);
     endpoint_free(e);
     proc_cleanup(&p);
