@@ -155,6 +155,23 @@ static int sync_dir(const char *dir)
     return rc;
 }
 
+/* sync_dir of path's directory. */
+static int sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+
+    if (!slash)
+        return sync_dir(".");
+    if (slash == path)
+        return sync_dir("/");
+    if ((size_t)(slash - path) >= sizeof(dir))
+        return -ENAMETOOLONG;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    return sync_dir(dir);
+}
+
 static int open_db(const char *path, struct sqlite3 **out)
 {
     struct sqlite3 *db = NULL;
@@ -635,6 +652,12 @@ int statedb_output_reopen(const char *path, int64_t len, char *msg, size_t msgsz
     if (fstat(f, &st) < 0) {
         err = -errno;
         say(msg, msgsz, "cannot reopen %s: %s", path, core_strerror(err));
+        goto out_close;
+    }
+    /* a new output's directory entry must survive a power loss as surely as the bytes the
+     * first commit will vouch for (fdatasync does not cover the entry) */
+    if (len == 0 && S_ISREG(st.st_mode) && (err = sync_parent(path)) < 0) {
+        say(msg, msgsz, "cannot sync the directory of %s: %s", path, core_strerror(err));
         goto out_close;
     }
     if (S_ISREG(st.st_mode)) {

@@ -86,7 +86,9 @@ CORE_MUST_CHECK int statedb_output_set(struct statedb *s, const char *name, cons
                                        int64_t len);
 /* Open path for appending after cutting it to len bytes (no O_TRUNC: a file shorter than len is
  * an error, -EIO with a sentence in msg, since bytes that were committed are gone). A missing
- * file with len 0 is created. The fd is O_WRONLY|O_APPEND|O_CLOEXEC. 0 and *fd or an error. */
+ * file with len 0 is created, and for len 0 its directory is fsync'ed (so that a power loss
+ * cannot take the entry of a file whose bytes a commit vouches for). The fd is
+ * O_WRONLY|O_APPEND|O_CLOEXEC. 0 and *fd or an error. */
 CORE_MUST_CHECK int statedb_output_reopen(const char *path, int64_t len, char *msg, size_t msgsz,
                                           int *fd);
 /* fdatasync fd unless it is not a regular file (a pipe, a tty: nothing to sync). 0 or error. */
