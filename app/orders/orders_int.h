@@ -105,6 +105,7 @@ struct item {
     uint64_t lseq;
     bool abandoned;
     bool id_new;                /* the id set took its id as new (its key is committed with it) */
+    uint64_t idkey;             /* that key when the validator hashed it (JSONL), else 0 */
     /* The order itself when it fits (order_parse_json_into): most do (a 270-byte line with 2
      * items needs about 420 bytes), so an order costs no malloc or free of its own. Not
      * zeroed by item_init: the parser writes what it uses. */

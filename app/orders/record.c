@@ -150,7 +150,9 @@ static int record_on_pool(void *arg)
         const struct item *it = rb->items[i];
 
         if (it->id_new && !it->abandoned)
-            rb->keys[rb->nkeys++] = app_idset_key(rb->ids, it->order->id, it->order->id_len);
+            rb->keys[rb->nkeys++] = it->idkey ? it->idkey
+                                              : app_idset_key(rb->ids, it->order->id,
+                                                              it->order->id_len);
     }
     for (i = 0; i < rb->n; i++)
         orders__item_empty(rb->items[i]);

@@ -159,6 +159,7 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
         it->lseq = lseq;
         if (rc == 1) {
             it->id_new = true;
+            it->idkey = e->idkey;
             /* the batch's text is gone by the time a pricer or deliverer rejects an order, so
              * an order that may still become a reject takes its line along: every one with
              * delivery, else only one whose amounts overflow */
