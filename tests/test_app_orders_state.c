@@ -730,6 +730,17 @@ static void test_orders_state_ctrl_c_leaves_cut_off_deliveries_for_resume(void *
 
         while (ep_requests(e) < 20 && now_ms() < deadline)
             usleep(2000);
+        /* a second run on the same DIR meanwhile is refused (DIR/lock) */
+        {
+            const char *const again[] = {"orders", "--resume", dir, NULL};
+            char err2[200], *text2;
+
+            snprintf(err2, sizeof(err2), "%s.2", err);
+            expect_run(NULL, again, err2, 1);
+            text2 = proc_slurp(err2);
+            assert_non_null(strstr(text2, "is in use by another trawl run"));
+            free(text2);
+        }
         kill(pid, SIGINT);
         code = reap(pid, PROC_WATCHDOG_MS);
     }
