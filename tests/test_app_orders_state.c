@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -239,8 +240,10 @@ static void write_batch(const char *path, unsigned n)
 /* --- running trawl -------------------------------------------------------------------------- */
 
 /* Start trawl with argv (without the program name) in directory cwd (NULL: here), stderr to
- * errpath. */
-static pid_t spawn(const char *cwd, const char *const *argv, const char *errpath)
+ * errpath, and files no larger than fsize bytes (0: no limit; SIGXFSZ ignored, so a write past
+ * it fails with EFBIG). */
+static pid_t spawn_limited(const char *cwd, const char *const *argv, const char *errpath,
+                           long fsize)
 {
     const char *args[32];
     size_t n = 0;
@@ -258,6 +261,13 @@ static pid_t spawn(const char *cwd, const char *const *argv, const char *errpath
 
         if (cwd && chdir(cwd) < 0)
             _exit(126);
+        if (fsize > 0) {
+            struct rlimit rl = {(rlim_t)fsize, (rlim_t)fsize};
+
+            signal(SIGXFSZ, SIG_IGN);
+            if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+                _exit(125);
+        }
         dup2(in, 0);
         dup2(in, 1);
         dup2(err, 2);
@@ -267,6 +277,11 @@ static pid_t spawn(const char *cwd, const char *const *argv, const char *errpath
         _exit(127);
     }
     return pid;
+}
+
+static pid_t spawn(const char *cwd, const char *const *argv, const char *errpath)
+{
+    return spawn_limited(cwd, argv, errpath, 0);
 }
 
 /* Reap pid if it has ended: true and *code (exit status, or 128 + signal). */
@@ -921,6 +936,56 @@ static void test_orders_state_resumed_outputs_equal_one_run(void **state)
     proc_cleanup(&p);
 }
 
+/* A commit that fails (the state's files may not grow past 256 KiB: EFBIG, as a full disk
+ * would) stops the run with a sentence and exit 1; the state stays resumable, and the resume,
+ * without the limit, finishes with every line committed once. */
+static void test_orders_state_failed_commit_stops_the_run_resumably(void **state)
+{
+    struct proc p = {0};
+    char dir[160], in[160], err[160], sum[160], *text;
+    const unsigned n = 100000;
+    unsigned long long results = 0, rejects = 0;
+    const char *at;
+    int code;
+
+    (void)state;
+    proc_init(&p);
+    proc_path(&p, "st", dir, sizeof(dir));
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "stderr", err, sizeof(err));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
+    write_batch(in, n);
+    {
+        /* outputs to /dev/null (not regular files: nothing to cut or limit): only the state
+         * grows, by 8 bytes of id-set key per order, 800 KB in all */
+        const char *const argv[] = {"orders", "--state", dir, "--rejects", "/dev/null", "-o",
+                                    "/dev/null", in, NULL};
+
+        code = reap(spawn_limited(NULL, argv, err, 256 * 1024), PROC_WATCHDOG_MS);
+    }
+    text = proc_slurp(err);
+    if (code != 1 || !strstr(text, "cannot commit the state in") ||
+        !strstr(text, "it stays resumable from its last commit")) {
+        print_error("%s\n", text);
+        fail_msg("exit %d", code);
+    }
+    free(text);
+    {
+        const char *const argv[] = {"orders", "--resume", dir, "--summary", sum, NULL};
+
+        expect_run(NULL, argv, err, 0);
+    }
+    text = proc_slurp(sum);
+    at = strstr(text, "\"total_results\":");
+    assert_non_null(at);
+    assert_int_equal(sscanf(at, "\"total_results\":%llu,\"total_rejects\":%llu", &results,
+                            &rejects), 2);
+    assert_int_equal(results + rejects, n);
+    assert_non_null(strstr(text, "\"finished\":true"));
+    free(text);
+    proc_cleanup(&p);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -930,6 +995,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_orders_state_ctrl_c_leaves_cut_off_deliveries_for_resume),
         cmocka_unit_test(test_orders_state_changed_batch_is_refused),
         cmocka_unit_test(test_orders_state_resumed_outputs_equal_one_run),
+        cmocka_unit_test(test_orders_state_failed_commit_stops_the_run_resumably),
     };
 
     srand((unsigned)time(NULL) ^ (unsigned)getpid());

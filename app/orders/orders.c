@@ -240,14 +240,14 @@ static int last_commit(struct core_coro *co, struct pipe *p, int rc)
                p->st.abandoned == 0;
     /* on this thread: the stages are over, and the loop has nothing left to keep going */
     err = orders__progress_commit(p->progress, &p->write_lock, finished);
+    orders__progress_totals(p->progress, &p->st.total_results, &p->st.total_rejects);
+    p->st.commits = orders__progress_commits(p->progress, &p->st.commit_max_ms);
     if (err < 0) {
         if (p->st.state_error == 0)
             p->st.state_error = err;
         return rc ? rc : err;
     }
     p->st.finished = finished;
-    orders__progress_totals(p->progress, &p->st.total_results, &p->st.total_rejects);
-    p->st.commits = orders__progress_commits(p->progress, &p->st.commit_max_ms);
     return rc;
 }
 

@@ -237,7 +237,8 @@ void orders__progress_written(struct progress *pr, const uint64_t *lseq, size_t 
 /* Commit what is written now (fdatasync outputs, one transaction), finished or not. Takes
  * write_lock for the snapshot. 0 or a negated errno; any thread, one at a time. */
 int orders__progress_commit(struct progress *pr, uv_mutex_t *write_lock, bool finished);
-/* Totals committed so far (earlier runs included), for the stats. */
+/* Results and rejects committed so far (earlier runs included), as of the last commit that
+ * succeeded, for the stats. */
 void orders__progress_totals(struct progress *pr, uint64_t *results, uint64_t *rejects);
 /* Commits made, and the longest one in ms (*max_ms). */
 uint64_t orders__progress_commits(const struct progress *pr, int64_t *max_ms);

@@ -84,6 +84,7 @@ struct progress {
     sqlite3_stmt *save, *save_keys;
     uint64_t commits;
     int64_t commit_max_ms;
+    uint64_t saved_results, saved_rejects;  /* as of the last commit that succeeded */
 };
 
 static const char TABLE[] =
@@ -157,8 +158,8 @@ static int load(struct progress *pr)
         }
     }
     pr->nold = n;
-    pr->nresults = (uint64_t)sqlite3_column_int64(st, 1);
-    pr->nrejects = (uint64_t)sqlite3_column_int64(st, 2);
+    pr->nresults = pr->saved_results = (uint64_t)sqlite3_column_int64(st, 1);
+    pr->nrejects = pr->saved_rejects = (uint64_t)sqlite3_column_int64(st, 2);
     pr->seed = (uint64_t)sqlite3_column_int64(st, 3);
 out:
     (void)sqlite3_finalize(st);
@@ -513,6 +514,8 @@ int orders__progress_commit(struct progress *pr, uv_mutex_t *write_lock, bool fi
     if (rc < 0)
         return rc;
     core_buf_reset(&pr->unsaved);
+    pr->saved_results = nres;
+    pr->saved_rejects = nrej;
     pr->committed_gen = gen;
     pr->committed_once = true;
     pr->commits++;
@@ -524,8 +527,8 @@ int orders__progress_commit(struct progress *pr, uv_mutex_t *write_lock, bool fi
 
 void orders__progress_totals(struct progress *pr, uint64_t *results, uint64_t *rejects)
 {
-    *results = pr->nresults;
-    *rejects = pr->nrejects;
+    *results = pr->saved_results;
+    *rejects = pr->saved_rejects;
 }
 
 uint64_t orders__progress_commits(const struct progress *pr, int64_t *max_ms)

@@ -96,7 +96,8 @@ int statedb_error(struct sqlite3 *db, int rc)
     case SQLITE_IOERR:
         if ((rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC) && sys == ENOSPC)
             return -ENOSPC;
-        return sys == ENOSPC || sys == EDQUOT || sys == EROFS || sys == EACCES ? -sys : -EIO;
+        return sys == ENOSPC || sys == EDQUOT || sys == EFBIG || sys == EROFS || sys == EACCES
+                   ? -sys : -EIO;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
     case SQLITE_FORMAT:

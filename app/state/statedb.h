@@ -58,7 +58,8 @@ void statedb_close(struct statedb *s);
 struct sqlite3 *statedb_sql(struct statedb *s);
 /* A SQLite result code (from a call on statedb_sql's database) as a negated errno, mapped as
  * the calls here map theirs: SQLITE_FULL -> -ENOSPC, BUSY -> -EBUSY, CORRUPT/NOTADB -> -EINVAL,
- * READONLY -> -EACCES or -EROFS, CANTOPEN/IOERR -> the failed system call's errno or -EIO;
+ * READONLY -> -EACCES or -EROFS, CANTOPEN/IOERR -> the failed system call's errno (ENOSPC, EDQUOT, EFBIG,
+ * EROFS, EACCES...) or -EIO;
  * SQLITE_OK, ROW and DONE -> 0. (Added with statedb.c: engines run their own statements.) */
 int statedb_error(struct sqlite3 *db, int rc);
 /* The options stored when the run was created. */
