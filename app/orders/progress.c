@@ -1,41 +1,14 @@
 /* app/orders/progress.c: the order pipeline's durable progress under --state/--resume: which
- * input lines have a committed outcome, and the outputs' lengths that hold them.
- *
- * The ledger: every entry the sequencer releases gets the next ledger number, in input order,
- * with its position ORDERS_POS(source, first line), and is marked done by the recorder that
- * wrote its record. The ledger keeps the entries from the first one not done (head) to the last
- * one released (tail), so its size is what is in flight plus what finished out of order behind
- * a slow delivery. Entries an earlier run committed are never read into a batch (the reader
- * skips them), so they are not in it: they are in the ranges that run committed, which every
- * commit keeps (the union of those and the ledger's).
- *
- * Duplicate ids across a resume: the id set of a resumed run must hold the ids of the orders an
- * earlier run committed (an order with the id of one of them is still a duplicate). Each commit
- * stores the id-set keys of the orders it commits that the id set took as new (8 bytes each,
- * under the run's id-set seed, which is kept too), and a resumed run loads them into its set
- * before it reads a line. An order redone because its outcome was not committed is judged again
- * against exactly the ids of the orders before it: the committed ones and the redone ones.
- *
- * A commit (every cfg->commit_ms, from the committer coroutine, on the thread pool):
- * 1. under the pipe's write_lock (which the recorders hold while writing a batch and marking
- *    it), take the outputs' lengths and the done positions: what the outputs hold up to those
- *    lengths is exactly the records of the done entries;
- * 2. fdatasync both outputs (cfg->sync_outputs): the bytes the commit will vouch for are on
- *    disk before the commit that records them;
- * 3. one transaction: the done positions as ranges, both lengths, the running totals, and the
- *    id-set keys of the orders newly committed.
- * On resume the outputs are cut back to the committed lengths (statedb_output_reopen), so a
- * record written after the last commit is gone, and its line is not in the committed ranges:
- * it is done again, exactly once.
- *
- * Durability: the connection runs with PRAGMA synchronous=FULL (the WAL is synced at each
- * commit), so a power loss loses at most the work since the last commit (commit_ms plus the
- * commit's own time), never consistency; a kill -9 loses nothing committed.
- *
- * The done positions are stored as sorted, disjoint, inclusive ranges of positions: all lines
- * up to the first entry not done make one range, and each run of done entries after it one
- * more, so a commit stays small whatever the run's size. Positions between entries (a CSV
- * order's later rows, the header) are not entries and never asked about. */
+ * input lines have a committed outcome, and the outputs' lengths that hold them. Every entry the
+ * sequencer releases goes into a ledger, in input order, with its position ORDERS_POS(source,
+ * first line); the recorder that writes its record marks it done, under the pipe's write_lock;
+ * every commit_ms a commit (orders__progress_commit) snapshots the ledger and the lengths under
+ * that lock, syncs the outputs, and stores both in one transaction. The ledger keeps the
+ * entries from the first one not done (head) to the last one released (tail): what is in
+ * flight plus what finished out of order behind a slow delivery. Entries an earlier run
+ * committed are never read into a batch (the reader skips them, orders__progress_committed):
+ * they are in the ranges that run committed, which every commit keeps. Threads: the sequencer
+ * and reader on the loop, recorders and commits on the pool; pr->lock guards the ledger. */
 #include "app/orders/orders_int.h"
 
 #include <errno.h>
@@ -190,7 +163,9 @@ int orders__progress_open(const struct orders_config *cfg, uint64_t seed, struct
     }
     db = statedb_sql(pr->state);
     /* each commit syncs the WAL: a power loss then costs at most the work since the last
-     * commit (with NORMAL, everything since the last checkpoint) */
+     * commit (with NORMAL, everything since the last checkpoint), never consistency, as the
+     * outputs are synced before the commit that records their lengths; a kill -9 loses nothing
+     * committed (the WAL is in the page cache) */
     rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, TABLE, NULL, NULL, NULL);
@@ -231,6 +206,12 @@ uint64_t orders__progress_seed(const struct progress *pr)
     return pr->seed;
 }
 
+/* Duplicate ids across a resume: the id set of a resumed run must hold the ids of the orders an
+ * earlier run committed (an order with the id of one of them is still a duplicate). Each commit
+ * stores the id-set keys of the orders it commits that the id set took as new (8 bytes each,
+ * under the run's id-set seed, which is kept too), and a resumed run loads them here, before it
+ * reads a line. An order redone because its outcome was not committed is then judged against
+ * exactly the ids of the orders before it: the committed ones and the redone ones. */
 int orders__progress_load_ids(struct progress *pr, struct app_idset *ids)
 {
     struct sqlite3 *db = statedb_sql(pr->state);
@@ -368,7 +349,11 @@ static int snap_push(struct progress *pr, uint64_t lo, uint64_t hi)
     return 0;
 }
 
-/* The done positions as ranges into pr->snap. Under lock. */
+/* The done positions as ranges into pr->snap. Under lock. Sorted, disjoint, inclusive ranges
+ * of positions: all positions up to the first entry not done make one range, and each run of
+ * done entries after it one more, so a commit stays small whatever the run's size. Positions
+ * between entries (a CSV order's later rows, its header) are not entries and never asked
+ * about. */
 static int snapshot_ledger(struct progress *pr)
 {
     const size_t mask = pr->cap - 1;
@@ -474,6 +459,17 @@ static int save(struct progress *pr, int64_t len0, int64_t len1, uint64_t nres, 
     return statedb_commit(pr->state);
 }
 
+/* A commit:
+ * 1. under write_lock (which the recorders hold while writing a batch and marking it), take the
+ *    outputs' lengths and the done positions: what the outputs hold up to those lengths is
+ *    exactly the records of the done entries;
+ * 2. fdatasync both outputs (cfg->sync_outputs): the bytes the commit vouches for are on disk
+ *    before the commit that records them;
+ * 3. one transaction: the done positions as ranges, both lengths, the running totals, and the
+ *    id-set keys of the orders newly committed.
+ * On resume the outputs are cut back to the committed lengths (statedb_output_reopen), so a
+ * record written after the last commit is gone, and its line, not in the committed ranges, is
+ * done again, exactly once. */
 int orders__progress_commit(struct progress *pr, uv_mutex_t *write_lock, bool finished)
 {
     const uint64_t t0 = uv_hrtime();

@@ -1,18 +1,10 @@
 /* app/state/statedb.c: a run's durable state in DIR/state.db (SQLite, WAL), see statedb.h.
- *
  * Layout: DIR/lock (flock'ed while the state is open), DIR/state.db and, while it is open,
- * SQLite's DIR/state.db-wal and DIR/state.db-shm. The database holds two tables of ours:
- *   meta(id = 1, version, kind, options, finished): one row, written at creation;
- *   outputs(name, path, len): each output's committed length;
- * plus whatever tables the engine adds. PRAGMA application_id marks the file as trawl's.
- *
- * Creation is atomic: the schema and the meta row are written to DIR/state.db.new, which is
- * renamed to DIR/state.db (and DIR fsync'ed) only once complete, so a run killed while creating
- * its state leaves either no state or a whole one, never a state.db without its meta row.
- *
- * Errors: SQLite's result codes become negated errnos in one place (statedb_error), with the
- * errno of the failed system call where SQLite keeps one (a CANTOPEN on a read-only directory is
- * -EACCES or -EROFS, not a vague -EIO). */
+ * SQLite's DIR/state.db-wal and DIR/state.db-shm. The database holds two tables of ours,
+ * meta(id = 1, version, kind, options, finished), one row written at creation, and
+ * outputs(name, path, len), each output's committed length, plus whatever tables the engine
+ * adds; PRAGMA application_id marks the file as trawl's. SQLite's result codes become negated
+ * errnos in one place, statedb_error. */
 #include "app/state/statedb.h"
 
 #include <errno.h>
@@ -69,6 +61,8 @@ static void say(char *msg, size_t msgsz, const char *fmt, ...)
     va_end(ap);
 }
 
+/* With the errno of the failed system call where SQLite keeps one: a CANTOPEN on a read-only
+ * directory is -EACCES or -EROFS, not a vague -EIO. */
 int statedb_error(struct sqlite3 *db, int rc)
 {
     const int sys = db ? sqlite3_system_errno(db) : 0;
@@ -185,7 +179,9 @@ static int open_db(const char *path, struct sqlite3 **out)
     return rc;
 }
 
-/* Write a new state to DIR/state.db.new and rename it into place. */
+/* Write a new state to DIR/state.db.new and rename it into place (and fsync DIR) only once it
+ * is complete: a run killed while creating its state leaves either no state or a whole one,
+ * never a state.db without its meta row. */
 static int create_db(const char *dir, const char *path, const char *kind, const char *options,
                      char *msg, size_t msgsz)
 {
