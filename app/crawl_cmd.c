@@ -17,20 +17,26 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/cli_state.h"
 #include "app/crawl_summary.h"
 #include "app/crawl/crawl.h"
 #include "app/crawl/scope.h"
+#include "app/crawl/state.h"
 #include "app/crawl/warc.h"
 #include "app/export/crawl_output.h"
 #include "app/export/outfile.h"
+#include "app/state/runargs.h"
+#include "app/state/statedb.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"
 #include "parse/html.h"
 #include "parse/url.h"
 
+/* In two parts: C11 compilers need only take string literals of up to 4095 bytes. */
 static const char usage_text[] =
     "Usage: trawl crawl [options] URL...\n"
+    "       trawl crawl --resume DIR [-q] [-v] [--grace SECONDS] [--workers N]\n"
     "Crawl from the seed URLs and write one record per URL attempted.\n"
     "\n"
     "Seeds:\n"
@@ -55,7 +61,8 @@ static const char usage_text[] =
     "      --per-host N        requests in flight per host (default 2; 0 = no limit)\n"
     "      --delay MS          between requests to one host (default 0)\n"
     "      --no-robots         do not fetch or obey robots.txt\n"
-    "      --sitemaps          also seed from the sitemaps robots.txt lists\n"
+    "      --sitemaps          also seed from the sitemaps robots.txt lists\n";
+static const char usage_text_fetch[] =
     "How to fetch:\n"
     "  -w, --workers N         concurrent fetches (default 32)\n"
     "      --timeout SECONDS   whole request (default 30)\n"
@@ -70,6 +77,8 @@ static const char usage_text[] =
     "  -H, --header 'Name: value'  extra request header (repeatable)\n"
     "      --connect-to H:P:H2:P2  connect to H2:P2 for requests to H:P, as curl does\n"
     "                          (repeatable; empty H or P match any)\n"
+    "      --cacert FILE       trust the CA certificates in FILE (PEM) for https instead\n"
+    "                          of the system's, as curl does\n"
     "Output:\n"
     "  -o, --output FILE       records file ('-' = stdout, the default)\n"
     "      --format FORMAT     jsonl or csv (default: from the file name, else jsonl)\n"
@@ -80,15 +89,20 @@ static const char usage_text[] =
     "                          written; NAME-00001.warc.gz ... past --warc-max-size)\n"
     "      --warc-max-size BYTES  rotate WARC files at this size, numbered from\n"
     "                          NAME-00000.warc.gz (default 1073741824)\n"
-    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12 (default 6)\n"
+    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12 (default 1)\n"
     "      --cdx FILE          CDXJ index of the response and revisit records (needs --warc)\n"
     "      --wacz FILE         WACZ package of the archive at the end (needs --warc)\n"
+    "State:\n"
+    "      --state DIR         keep the crawl's state in DIR (created), so that it can be\n"
+    "                          resumed after a kill, a crash or Ctrl-C (needs -o FILE)\n"
+    "      --resume DIR        go on with the crawl kept in DIR, with its own options\n"
     "  -q, --quiet             no progress line and no summary\n"
     "  -v, --verbose           one line per URL on stderr\n"
     "      --grace SECONDS     after Ctrl-C, let fetches in flight finish (default 5)\n"
     "  -h, --help\n"
     "\n"
-    "Exit status: 0 crawl finished (failed pages are in the output), 1 fatal error,\n"
+    "Exit status: 0 crawl finished (failed pages are in the output; also a --resume of a\n"
+    "finished crawl), 1 fatal error,\n"
     "2 usage error, 130 interrupted.\n";
 
 enum {
@@ -98,8 +112,10 @@ enum {
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
     OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS,
     OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE, OPT_HTML_PARSER, OPT_WARC, OPT_WARC_MAX_SIZE, OPT_CDX,
-    OPT_WACZ, OPT_WARC_LEVEL
+    OPT_WACZ, OPT_WARC_LEVEL, OPT_STATE, OPT_RESUME, OPT_CACERT
 };
+
+#define SHORT_OPTS ":i:d:w:H:o:qvh"
 
 static const struct option long_opts[] = {
     {"input", required_argument, NULL, 'i'},
@@ -135,6 +151,7 @@ static const struct option long_opts[] = {
     {"max-links-per-page", required_argument, NULL, OPT_MAX_LINKS_PER_PAGE},
     {"skipped", required_argument, NULL, OPT_SKIPPED},
     {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
+    {"cacert", required_argument, NULL, OPT_CACERT},
     {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"html-parser", required_argument, NULL, OPT_HTML_PARSER},
@@ -143,6 +160,8 @@ static const struct option long_opts[] = {
     {"warc-level", required_argument, NULL, OPT_WARC_LEVEL},
     {"cdx", required_argument, NULL, OPT_CDX},
     {"wacz", required_argument, NULL, OPT_WACZ},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"resume", required_argument, NULL, OPT_RESUME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -171,6 +190,13 @@ struct cmd {
     struct crawl_stats st;
     int run_rc;
     struct crawl_warc_opts warc;        /* --warc and friends; warc.name NULL: no archive */
+    struct crawl_warc_counts archived;  /* what the archive holds once the crawl has run */
+    const char *state_dir;              /* --state */
+    const char *resume_dir;             /* --resume */
+    struct statedb *db;                 /* either's state */
+    struct crawl_state *cstate;
+    struct runargs *stored;             /* --resume: the arguments the crawl began with */
+    bool workers_set, grace_set;        /* given (what --resume may change) */
 };
 
 static int push(const char ***list, size_t *n, const char *s)
@@ -242,10 +268,11 @@ static int parse_options(struct cmd *c, int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":i:d:w:H:o:qvh", long_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             fputs(usage_text, stdout);
+            fputs(usage_text_fetch, stdout);
             return CLI_EXIT_OK;
         case 'i': c->input = optarg; break;
         case 'd':
@@ -257,6 +284,7 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             if (!cli_parse_u64(optarg, 1, 10000, &n))
                 return bad_number("--workers", optarg);
             cfg->workers = (unsigned)n;
+            c->workers_set = true;
             break;
         case OPT_MAX_PAGES:
             if (!cli_parse_u64(optarg, 0, UINT64_MAX, &cfg->max_pages))
@@ -361,6 +389,7 @@ static int parse_options(struct cmd *c, int argc, char **argv)
         case OPT_GRACE:
             if (!cli_parse_seconds(optarg, 3600000, &cfg->grace_ms))
                 return bad_number("--grace", optarg);
+            c->grace_set = true;
             break;
         case OPT_PER_HOST:
             if (!cli_parse_u64(optarg, 0, 10000, &n))
@@ -408,10 +437,18 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             cfg->max_links_per_page = (size_t)n;
             break;
         case OPT_SKIPPED: c->skipped_path = optarg; break;
+        case OPT_STATE: c->state_dir = optarg; break;
+        case OPT_RESUME: c->resume_dir = optarg; break;
         case OPT_SUMMARY: c->summary_path = optarg; break;
         case OPT_CONNECT_TO:
             if (push(&c->connect_to, &c->nconnect_to, optarg) < 0)
                 return CLI_EXIT_FATAL;
+            break;
+        case OPT_CACERT:
+            /* refused now rather than as a TLS error on every https page */
+            if (access(optarg, R_OK) != 0)
+                return cli_usage_error("crawl", "cannot read --cacert '%s'", optarg);
+            cfg->fetch.ca_file = optarg;
             break;
         case ':':
             return cli_usage_error("crawl", "option '%s' needs a value", argv[optind - 1]);
@@ -445,6 +482,7 @@ static char *command_line(int argc, char **argv)
 /* Open the archive (--warc). 0, or an exit code after saying why. */
 static int open_archive(struct cmd *c, int argc, char **argv)
 {
+    struct core_buf saved;
     char *line;
     int rc;
 
@@ -456,15 +494,40 @@ static int open_archive(struct cmd *c, int argc, char **argv)
     c->warc.robots = c->cfg.robots;
     line = command_line(argc, argv);
     c->warc.options = line;
+    core_buf_init(&saved, 1u << 20);
+    if (c->resume_dir) {
+        c->warc.resume = c->db;
+        rc = crawl_state_blob(c->cstate, "warc", &saved);
+        c->warc.saved = rc == 0 ? saved.data : NULL;
+        c->warc.saved_len = rc == 0 ? saved.len : 0;
+    }
     rc = crawl_warc_open(&c->warc, &c->cfg.warc);
+    core_buf_free(&saved);
     core_free(line);
     c->warc.options = NULL;
+    if (rc == 0 && c->cstate)
+        crawl_warc_keep(c->cfg.warc, crawl_state_digest, c->cstate);
     if (rc < 0) {
         fprintf(stderr, "trawl crawl: cannot write the archive '%s': %s\n", c->warc.name,
                 core_strerror(rc));
         return CLI_EXIT_FATAL;
     }
     return 0;
+}
+
+/* With --state and --warc, the crawl is finished once its archive is (a kill while it is being
+ * finished resumes into finishing it again). */
+static int mark_finished(struct statedb *db)
+{
+    int rc = statedb_begin(db);
+
+    if (rc == 0)
+        rc = statedb_set_finished(db);
+    if (rc == 0)
+        rc = statedb_commit(db);
+    else
+        statedb_rollback(db);
+    return rc;
 }
 
 /* Finish the archive: also after a stop, so that what was written is whole. 0, or an exit
@@ -475,7 +538,16 @@ static int close_archive(struct cmd *c)
 
     if (!c->cfg.warc)
         return 0;
+    if (c->cstate && (c->st.interrupted || c->st.state_error)) {
+        /* the crawl goes on after a resume: leave every file as it needs them */
+        crawl_warc_suspend(c->cfg.warc);
+        crawl_warc_destroy(c->cfg.warc);
+        c->cfg.warc = NULL;
+        return 0;
+    }
     rc = crawl_warc_finish(c->cfg.warc, c->nseeds ? c->seeds[0] : NULL);
+    if (rc == 0 && c->db)
+        rc = mark_finished(c->db);
     crawl_warc_destroy(c->cfg.warc);
     c->cfg.warc = NULL;
     if (rc < 0) {
@@ -550,7 +622,7 @@ static int write_summary(struct cmd *c)
     int rc;
 
     core_buf_init(&b, 64u << 10);
-    rc = crawl_summary_json(&c->st, &b);
+    rc = crawl_summary_json(&c->st, c->warc.name ? &c->archived : NULL, &b);
     if (rc == 0)
         rc = app_outfile_write(c->summary, b.data, b.len);
     core_buf_free(&b);
@@ -567,6 +639,154 @@ static void cmd_free(struct cmd *c)
     core_free(c->headers);
     core_free(c->connect_to);
     scope_destroy(c->cfg.scope);
+    crawl_state_destroy(c->cstate);
+    statedb_close(c->db);
+    core_free(c->stored);
+}
+
+/* --- --state and --resume ------------------------------------------------------------------ */
+
+/* --resume DIR: the options the crawl began with, from DIR, with the harmless ones given now on
+ * top. -1 to go on (c holds the stored options, *argc and *argv the stored command line), or an
+ * exit code. */
+static int resume_options(struct cmd *c, int *argc, char ***argv)
+{
+    static const int allowed[] = {'q', 'v', 'w', OPT_GRACE, OPT_RESUME, 0};
+    const char *dir = c->resume_dir;
+    struct cmd given = *c;
+    struct statedb *db;
+    struct runargs *stored;
+    bool finished;
+    int code;
+
+    code = cli_state_check_resume("crawl", *argc, *argv, SHORT_OPTS, long_opts, allowed);
+    if (code == 0)
+        code = cli_state_open("crawl", dir, true, *argc, *argv, &db, &stored, &finished);
+    if (code != 0)
+        return code;
+    if (finished) {
+        fprintf(stderr, "trawl crawl: the crawl kept in '%s' is finished: nothing to do\n", dir);
+        statedb_close(db);
+        core_free(stored);
+        return CLI_EXIT_OK;
+    }
+    cmd_free(c);
+    memset(c, 0, sizeof(*c));
+    crawl_config_init(&c->cfg);
+    c->output = "-";
+    c->db = db;
+    c->stored = stored;
+    if (scope_create(SCOPE_HOST, &c->cfg.scope) < 0)
+        return CLI_EXIT_FATAL;
+    if (parse_options(c, stored->argc, stored->argv) >= 0) {
+        fprintf(stderr, "trawl crawl: the options kept in '%s' are no longer valid\n", dir);
+        return CLI_EXIT_FATAL;
+    }
+    c->state_dir = NULL;
+    c->resume_dir = dir;
+    if (given.verbosity)
+        c->verbosity = given.verbosity;
+    if (given.workers_set)
+        c->cfg.workers = given.cfg.workers;
+    if (given.grace_set)
+        c->cfg.grace_ms = given.cfg.grace_ms;
+    *argc = stored->argc;
+    *argv = stored->argv;
+    return -1;
+}
+
+/* --state: outputs that can be cut back and gone on with, checked before anything is made. */
+static int check_state_options(const struct cmd *c)
+{
+    if (!c->state_dir)
+        return -1;
+    if (strcmp(c->output, "-") == 0 || (c->skipped_path && strcmp(c->skipped_path, "-") == 0))
+        return cli_usage_error("crawl", "--state needs -o FILE (and --skipped FILE): a resumed "
+                               "crawl goes on writing them, which stdout cannot do");
+    if (c->cfg.order != FRONTIER_BFS)
+        return cli_usage_error("crawl", "--state needs --order bfs for now");
+    return -1;
+}
+
+static void state_file(struct crawl_state_file *f, const char *name, struct crawl_output *o)
+{
+    struct app_outfile *file = crawl_output_file(o);
+
+    f->name = name;
+    f->path = app_outfile_path(file);
+    f->fd = app_outfile_fd(file);
+    f->len = app_outfile_length(file);
+}
+
+/* The files a commit of the state records. */
+static size_t state_files(struct crawl_state_file *files, size_t max, void *arg)
+{
+    struct cmd *c = arg;
+    size_t n = 0;
+
+    if (n < max)
+        state_file(&files[n++], "records", c->out);
+    if (c->skipped && n < max)
+        state_file(&files[n++], "skipped", c->skipped);
+    return n;
+}
+
+/* Open --state DIR (a new crawl) or the state --resume found, and the crawl's part of it.
+ * -1 to go on, or an exit code. */
+static int open_state(struct cmd *c, int argc, char **argv)
+{
+    const char *dir = c->state_dir ? c->state_dir : c->resume_dir;
+    int rc, code;
+
+    if (!dir)
+        return -1;
+    if (!c->db) {
+        code = cli_state_open("crawl", dir, false, argc, argv, &c->db, &c->stored, &(bool){0});
+        if (code != 0)
+            return code;
+    }
+    rc = crawl_state_open(c->db, &c->cstate);
+    if (rc < 0) {
+        fprintf(stderr, "trawl crawl: cannot use the state in '%s': %s\n", dir,
+                core_strerror(rc));
+        return CLI_EXIT_FATAL;
+    }
+    c->cfg.state = c->cstate;
+    c->cfg.resume = c->resume_dir != NULL;
+    c->cfg.state_files = state_files;
+    return -1;
+}
+
+/* What the state says at the end: a failed commit is fatal; a stop can be resumed. */
+static int state_end(const struct cmd *c, int code)
+{
+    const char *dir = c->state_dir ? c->state_dir : c->resume_dir;
+
+    if (!dir)
+        return code;
+    if (c->st.state_error) {
+        fprintf(stderr, "trawl crawl: keeping the state in '%s' failed: %s; the crawl can be "
+                "resumed from its last commit with: trawl crawl --resume %s\n", dir,
+                core_strerror(c->st.state_error), dir);
+        return CLI_EXIT_FATAL;
+    }
+    if (c->st.interrupted && c->verbosity >= 0)
+        fprintf(stderr, "trawl crawl: stopped; go on with: trawl crawl --resume %s\n", dir);
+    return code;
+}
+
+/* Open a records file: new, or (resuming) cut back to its committed length. */
+static int open_output(struct cmd *c, const char *name, const char *path, enum file_format fmt,
+                       struct crawl_output **out)
+{
+    int64_t len;
+
+    if (!c->resume_dir)
+        return crawl_output_create(path, fmt, out);
+    len = statedb_output_len(c->db, name);
+    if (len < 0)
+        return (int)len;
+    return crawl_output_reopen(path, fmt, len, out);
 }
 
 int crawl_cmd_main(int argc, char **argv)
@@ -583,6 +803,10 @@ int crawl_cmd_main(int argc, char **argv)
     code = parse_options(&c, argc, argv);
     if (code >= 0)
         goto out;
+    if (c.resume_dir && (code = resume_options(&c, &argc, &argv)) >= 0)
+        goto out;
+    if ((code = check_state_options(&c)) >= 0)
+        goto out;
     for (i = optind; i < argc; i++)
         add_seed(&c, argv[i], NULL, 0);
     if (c.input && (rc = cli_read_list(c.input, seed_from_list, &c)) < 0) {
@@ -594,16 +818,18 @@ int crawl_cmd_main(int argc, char **argv)
         code = cli_usage_error("crawl", c.bad_seeds ? "no valid seed URL" : "no seed URL given");
         goto out;
     }
+    if ((code = open_state(&c, argc, argv)) >= 0)
+        goto out;
     fmt = c.format_set ? c.format : file_format_for_path(c.output);
     signal(SIGPIPE, SIG_IGN); /* a closed output pipe is an error to report, not a death */
-    rc = crawl_output_create(c.output, fmt, &c.out);
+    rc = open_output(&c, "records", c.output, fmt, &c.out);
     if (rc < 0) {
         fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c.output, core_strerror(rc));
         code = CLI_EXIT_FATAL;
         goto out;
     }
     if (c.skipped_path &&
-        (rc = crawl_output_create(c.skipped_path, FILE_FORMAT_JSONL, &c.skipped)) < 0) {
+        (rc = open_output(&c, "skipped", c.skipped_path, FILE_FORMAT_JSONL, &c.skipped)) < 0) {
         fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c.skipped_path, core_strerror(rc));
         crawl_output_destroy(c.out);
         code = CLI_EXIT_FATAL;
@@ -635,13 +861,17 @@ int crawl_cmd_main(int argc, char **argv)
     if (rc == 0)
         rc = c.run_rc;
     clear_progress(&c);
+    /* one snapshot for both summaries: finishing the archive adds no record */
+    if (c.cfg.warc)
+        crawl_warc_counts(c.cfg.warc, &c.archived);
     if (c.verbosity >= 0)
-        crawl_summary_print(&c.st, c.cfg.warc, c.warc.name);
+        crawl_summary_print(&c.st, c.cfg.warc ? &c.archived : NULL, c.warc.name);
     code = c.st.interrupted && !c.write_error ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
     if (rc < 0) {
         fprintf(stderr, "trawl crawl: %s\n", core_strerror(rc));
         code = CLI_EXIT_FATAL;
     }
+    code = state_end(&c, code);
     if (close_archive(&c) != 0)
         code = CLI_EXIT_FATAL;
     if ((rc = crawl_output_destroy(c.skipped)) < 0 && !c.write_error)

@@ -43,7 +43,7 @@ static void print_html_summary(const struct crawl_stats *s)
     fputc('\n', stderr);
 }
 
-void crawl_summary_print(const struct crawl_stats *s, const struct crawl_warc *warc,
+void crawl_summary_print(const struct crawl_stats *s, const struct crawl_warc_counts *warc,
                          const char *warc_name)
 {
     static const enum crawl_status_class classes[] = {
@@ -90,9 +90,11 @@ void crawl_summary_print(const struct crawl_stats *s, const struct crawl_warc *w
             (unsigned long long)s->retries);
     print_html_summary(s);
     if (warc)
-        fprintf(stderr, "trawl: archived %llu responses and %llu revisits in %s\n",
-                (unsigned long long)crawl_warc_responses(warc),
-                (unsigned long long)crawl_warc_revisits(warc), warc_name);
+        fprintf(stderr, "trawl: archived %llu responses and %llu revisits in %s: %llu records, "
+                "%u %s, %.1f MB\n", (unsigned long long)warc->responses,
+                (unsigned long long)warc->revisits, warc_name,
+                (unsigned long long)warc->records, warc->files,
+                warc->files == 1 ? "file" : "files", (double)warc->bytes / 1e6);
     if (s->interrupted)
         fprintf(stderr, "trawl: interrupted: %llu queued URLs were not fetched\n",
                 (unsigned long long)s->not_reached);
@@ -107,7 +109,8 @@ static void put_count(struct jsonw *w, const char *key, uint64_t n)
     jsonw_uint(w, n);
 }
 
-int crawl_summary_json(const struct crawl_stats *s, struct core_buf *b)
+int crawl_summary_json(const struct crawl_stats *s, const struct crawl_warc_counts *warc,
+                       struct core_buf *b)
 {
     struct jsonw w;
     char num[64];
@@ -173,6 +176,18 @@ int crawl_summary_json(const struct crawl_stats *s, struct core_buf *b)
     jsonw_key(&w, "interrupted");
     jsonw_bool(&w, s->interrupted);
     put_count(&w, "not_reached", s->not_reached);
+    jsonw_key(&w, "warc");
+    if (warc) {
+        jsonw_begin_object(&w);
+        put_count(&w, "files", warc->files);
+        put_count(&w, "records", warc->records);
+        put_count(&w, "responses", warc->responses);
+        put_count(&w, "revisits", warc->revisits);
+        put_count(&w, "bytes", warc->bytes);
+        jsonw_end_object(&w);
+    } else {
+        jsonw_null(&w);
+    }
     jsonw_end_object(&w);
     rc = jsonw_finish(&w);
     if (rc == 0)

@@ -590,28 +590,28 @@ static int sink_close(struct sink *s)
 /* --- --state and --resume ------------------------------------------------------------------- */
 
 /* An output of a run with a state: cut back to its committed length (0 for a new run), never
- * truncated. 0, or an error said on stderr. */
+ * truncated; a new one's directory entry synced. 0, or an error said on stderr. */
 static int sink_reopen(struct cmd *c, struct sink *s, const char *name, const char *path)
 {
-    int64_t len = statedb_output_len(c->state, name);
-    char msg[512] = "";
-    int fd = -1, rc;
+    const int64_t len = statedb_output_len(c->state, name);
+    int rc;
 
     if (len < 0) {
         fprintf(stderr, "trawl orders: cannot read the state in %s: %s\n", c->dir,
                 core_strerror((int)len));
         return (int)len;
     }
-    rc = statedb_output_reopen(path, len, msg, sizeof(msg), &fd);
-    if (rc < 0) {
-        fprintf(stderr, "trawl orders: %s\n", msg);
-        return rc;
+    rc = app_outfile_reopen(path, len, &s->file);
+    if (rc == 0 && len == 0 && (rc = statedb_sync_parent(path)) < 0) {
+        (void)app_outfile_close(s->file);
+        s->file = NULL;
     }
-    rc = app_outfile_adopt(fd, path, len, &s->file);
-    if (rc < 0) {
-        close(fd);
-        fprintf(stderr, "trawl orders: %s\n", core_strerror(rc));
-    }
+    if (rc == -EIO || (rc == -ENOENT && len > 0))
+        fprintf(stderr, "trawl orders: '%s' is %s, but %lld bytes of it were committed: the "
+                "run cannot resume without them\n", path, rc == -EIO ? "shorter" : "missing",
+                (long long)len);
+    else if (rc < 0)
+        fprintf(stderr, "trawl orders: cannot write '%s': %s\n", path, core_strerror(rc));
     return rc;
 }
 

@@ -32,6 +32,7 @@ struct fetch_client {
     size_t nheaders;
     struct curl_slist *connect_to;   /* opts.connect_to as curl wants it */
     char *user_agent;
+    char *ca_file;                   /* opts.ca_file copied, or NULL */
     size_t active;
     uint64_t connects;
     int open_handles;                /* timer + polls not yet closed */
@@ -611,6 +612,8 @@ static int setup(struct xfer *x, const struct fetch_request *req)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     if (c->connect_to)
         curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
+    if (c->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     if (req->method && strcmp(req->method, "GET") != 0)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
     if (req->body) {
@@ -701,11 +704,14 @@ int fetch_client_create(struct core_loop *loop, const struct fetch_opts *opts,
     c->opts.nheaders = 0;
     c->opts.connect_to = NULL;
     c->opts.nconnect_to = 0;
+    c->opts.ca_file = NULL;
     core__list_init(&c->xfers);
     core__list_init(&c->sent);
     c->user_agent = core_strdup(opts->user_agent ? opts->user_agent : FETCH_USER_AGENT);
     c->multi = curl_multi_init();
     if (!c->user_agent || !c->multi)
+        goto out_free;
+    if (opts->ca_file && !(c->ca_file = core_strdup(opts->ca_file)))
         goto out_free;
     if (opts->nheaders) {
         /* our own copy of the strings every request sends */
@@ -748,6 +754,7 @@ out_free:
     if (c->multi)
         curl_multi_cleanup(c->multi);
     core_free(c->user_agent);
+    core_free(c->ca_file);
     core_free(c);
 out_global:
     curl_global_cleanup();
@@ -781,6 +788,7 @@ void fetch_client_destroy(struct fetch_client *c)
     free_headers(c);
     curl_slist_free_all(c->connect_to);
     core_free(c->user_agent);
+    core_free(c->ca_file);
     curl_global_cleanup();
     uv_timer_stop(&c->timer);
     uv_close((uv_handle_t *)&c->timer, on_timer_closed);

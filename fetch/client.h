@@ -51,6 +51,8 @@ struct fetch_opts {
                                         --connect-to; empty HOST/PORT match any), or NULL */
     size_t nconnect_to;
     long max_host_connections;       /* per host (0 = no limit) */
+    const char *ca_file;             /* PEM file of CA certificates trusted for https instead
+                                        of the system's (curl's --cacert), or NULL */
 };
 
 void fetch_opts_init(struct fetch_opts *o);

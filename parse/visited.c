@@ -155,6 +155,21 @@ int parse_visited_set_state(struct parse_visited *v, uint64_t fp, unsigned state
     return 0;
 }
 
+int parse_visited_reserve(struct parse_visited *v, size_t n)
+{
+    size_t cap = v->t.cap < MIN_CAP ? MIN_CAP : v->t.cap;
+
+    /* the capacities growth would step through, so a reserved set is one grown by adding */
+    while ((n + 1) * LOAD_DEN > cap * LOAD_NUM) {
+        if (cap > SIZE_MAX / 32)
+            return -ENOMEM;
+        cap += cap / 2;
+    }
+    if (cap == v->t.cap)
+        return 0;
+    return core_sortab_grow(&v->t, cap, TAIL);
+}
+
 size_t parse_visited_count(const struct parse_visited *v)
 {
     return v->count;

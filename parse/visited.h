@@ -89,6 +89,12 @@ int parse_visited_get(const struct parse_visited *v, uint64_t fp, unsigned *dept
                       unsigned *state);
 /* Set the state of a known fp: 0, -ENOENT (unknown fp) or -EINVAL (not a valid state). */
 int parse_visited_set_state(struct parse_visited *v, uint64_t fp, unsigned state);
+/* Make room for n URLs in all, so that adding them never grows the table. Fingerprints added in
+ * sorted order (a saved set read back by key) need it: with a table sized for the URLs so far,
+ * they would all have their homes in its first slots, and linear probing through ever longer
+ * runs would make loading quadratic (100,000 sorted fingerprints: 2.4 s instead of 0.02 s). 0 or
+ * -ENOMEM (the set unchanged). */
+CORE_MUST_CHECK int parse_visited_reserve(struct parse_visited *v, size_t n);
 /* Number of URLs recorded. */
 size_t parse_visited_count(const struct parse_visited *v);
 /* Bytes of memory the set holds (the struct and its table). */

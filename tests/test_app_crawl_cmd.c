@@ -148,6 +148,9 @@ static void test_cli_usage_errors_exit_2(void **state)
                                   NULL}, "invalid value '0' for --max-links-per-page");
     expect_usage((const char *[]){"crawl", "--html-parser", "tidy", "http://127.0.0.1:1/", NULL},
                  "--html-parser must be scanner or gumbo");
+    expect_usage((const char *[]){"crawl", "--cacert", "/nonexistent/ca.pem",
+                                  "http://127.0.0.1:1/", NULL},
+                 "cannot read --cacert '/nonexistent/ca.pem'");
     expect_usage((const char *[]){"crawl", "mailto:x@example.com", "not a url", NULL},
                  "no valid seed");
 }
@@ -284,7 +287,7 @@ static void test_cli_summary_file_has_the_counts(void **state)
     expect_in(json, "\"html\":{\"scanner\":2,\"gumbo\":0,\"gumbo_why\":{\"asked\":0,"
                     "\"foreign\":0,\"select\":0,\"frameset\":0,\"base\":0,\"nesting\":0,"
                     "\"charref\":0,\"attrs\":0},\"best_effort\":0},\"retries\":0,"
-                    "\"interrupted\":false,\"not_reached\":0}");
+                    "\"interrupted\":false,\"not_reached\":0,\"warc\":null}");
     expect_in(json, "\"elapsed_ms\":");
     expect_in(json, "\"urls_per_second\":");
     /* the stderr summary tells the same story */
@@ -541,7 +544,7 @@ static void test_cli_sigint_finishes_in_flight_and_exits_130(void **state)
     json = proc_slurp(sum);
     check_json_file(json);
     expect_in(json, "\"interrupted\":true");
-    assert_null(strstr(json, "\"not_reached\":0}")); /* the queued pages it never fetched */
+    assert_null(strstr(json, "\"not_reached\":0,")); /* the queued pages it never fetched */
     snprintf(u, sizeof(u), "{\"urls\":%d,", check_jsonl(out));
     expect_in(json, u);                                /* one per record written */
     free(json);

@@ -5,14 +5,23 @@
  * The site serves a page with Content-Length, a chunked one, a gzip-encoded one (sent although
  * trawl asks for identity, as some servers do), two pages with the same body (the second is a
  * revisit), a redirect, a 404, a body past --max-bytes (WARC-Truncated: length), a reset
- * halfway through a body (WARC-Truncated: disconnect) and robots.txt.
+ * halfway through a body (WARC-Truncated: disconnect) and robots.txt. Another site stalls in
+ * the middle of a body past --timeout (WARC-Truncated: time) or closes the connection there
+ * (disconnect), and the records keep exactly the bytes received. A crawl of nginx over
+ * TLS and HTTP/2 (skipped without nginx and openssl) checks that h2 exchanges are written as
+ * HTTP/1.1 text with WARC-Protocol: h2.
  * Needs node, gzip, unzip and python3, which scripts/install-deps installs. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "tests/support/corotest.h"
@@ -183,7 +192,7 @@ static void test_warc_crawl_archives_every_fetch(void **state)
 {
     struct httpd *srv;
     struct proc p = {0};
-    char u[128], name[160], out[160], cdx[160], wacz[160], files[4096], cmd[8192];
+    char u[128], name[160], out[160], cdx[160], wacz[160], sum[160], files[4096], cmd[8192];
     char *jsonl, *line, *idx;
     int records = 0;
 
@@ -194,10 +203,11 @@ static void test_warc_crawl_archives_every_fetch(void **state)
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
     proc_path(&p, "crawl.wacz", wacz, sizeof(wacz));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "--warc", name,
                                                    "--warc-max-size", "4000", "--cdx", cdx,
                                                    "--wacz", wacz, "--max-bytes", "100000",
-                                                   "--retries", "0",
+                                                   "--summary", sum, "--retries", "0",
                                                    "-o", out, httpd_url(srv, "/", u, sizeof(u)),
                                                    NULL},
                               PROC_WATCHDOG_MS),
@@ -210,6 +220,7 @@ static void test_warc_crawl_archives_every_fetch(void **state)
     assert_int_equal(check("cdx", cdx, files), 0);
     assert_int_equal(check("digests", NULL, files), 0);
     assert_int_equal(check("wacz", wacz, files), 0);
+    assert_int_equal(check("summary", sum, files), 0); /* files, records, bytes as they are */
     snprintf(cmd, sizeof(cmd), "gzip -t %s", files);
     assert_int_equal(run(cmd), 0);
     /* the main page is the seed, at the time it was fetched; pages.jsonl lists the HTML pages */
@@ -311,7 +322,7 @@ static void test_warc_sigint_finishes_the_archive(void **state)
 {
     struct site s;
     struct proc p = {0};
-    char u[128], name[160], out[160], cdx[160], wacz[160], files[4096], cmd[8192];
+    char u[128], name[160], out[160], cdx[160], wacz[160], sum[160], files[4096], cmd[8192];
 
     (void)state;
     make_slow_site(300);
@@ -321,8 +332,9 @@ static void test_warc_sigint_finishes_the_archive(void **state)
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
     proc_path(&p, "crawl.wacz", wacz, sizeof(wacz));
+    proc_path(&p, "summary.json", sum, sizeof(sum));
     proc_start(&p, (const char *[]){"crawl", "-q", "-w", "4", "--grace", "60", "--warc", name,
-                                    "--cdx", cdx, "--wacz", wacz, "-o", out,
+                                    "--cdx", cdx, "--wacz", wacz, "--summary", sum, "-o", out,
                                     site_url(&s, "/", u, sizeof(u)), NULL},
                NULL);
     {
@@ -339,6 +351,7 @@ static void test_warc_sigint_finishes_the_archive(void **state)
     assert_int_equal(check("cdx", cdx, files), 0);
     assert_int_equal(check("digests", NULL, files), 0);
     assert_int_equal(check("wacz", wacz, files), 0);
+    assert_int_equal(check("summary", sum, files), 0);
     proc_cleanup(&p);
     site_stop(&s);
 }
@@ -383,12 +396,280 @@ static void test_warc_kill_9_leaves_whole_members(void **state)
     site_stop(&s);
 }
 
+/* --- bodies cut short ----------------------------------------------------------------------- */
+
+/* Each page promises 5000 bytes of body and sends 1000: /stall then stalls past --timeout (the
+ * server trickles the rest a piece per 10 minutes), /cut closes the connection (a FIN, where
+ * /reset above sends a RST). */
+static const char cut_head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                               "Content-Length: 5000\r\n\r\n";
+static char cut_body[5000];
+
+static void truncating_handler(const struct httpd_request *req, struct httpd_response *resp,
+                               void *arg)
+{
+    const char *t = req->target;
+
+    (void)arg;
+    if (strcmp(t, "/") == 0) {
+        static const char home_cut[] = "<title>Cut</title><a href=\"/stall\">s</a>"
+                                       "<a href=\"/cut\">c</a>";
+
+        httpd_respond(resp, 200, "text/html", NULL, home_cut, sizeof(home_cut) - 1);
+    } else if (strcmp(t, "/stall") == 0) {
+        append_raw(resp, cut_head, cut_body, sizeof(cut_body));
+        resp->trickle_bytes = sizeof(cut_head) - 1 + 1000; /* the head and 1000 bytes now ... */
+        resp->trickle_ms = 600000;                          /* ... the rest never, in effect */
+    } else if (strcmp(t, "/cut") == 0) {
+        append_raw(resp, cut_head, cut_body, 1000);
+        resp->close_after = true;
+    } else {
+        httpd_respond(resp, 404, "text/plain", NULL, "not found", 9);
+    }
+}
+
+static void test_warc_truncated_time_and_disconnect(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], name[160], out[160], cdx[160], files[4096], *jsonl, *line, *nl;
+    int seen = 0;
+
+    (void)state;
+    memset(cut_body, 'q', sizeof(cut_body));
+    memcpy(cut_body, "<title>Cut short</title>", 24);
+    assert_int_equal(httpd_start(0, truncating_handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "crawl", name, sizeof(name));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "--warc", name, "--cdx", cdx,
+                                                   "--timeout", "1", "--retries", "0", "-o", out,
+                                                   httpd_url(srv, "/", u, sizeof(u)), NULL},
+                              PROC_WATCHDOG_MS),
+                     0);
+    warcs_of(p.dir, files, sizeof(files));
+    assert_int_equal(check("cdx", cdx, files), 0);
+    assert_int_equal(check("digests", NULL, files), 0); /* digests of what was received */
+    jsonl = proc_slurp(out);
+    for (line = jsonl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        char url[256], file[128], path[320], want[256], *rec, *block;
+        const char *off, *why;
+
+        *nl = '\0';
+        assert_non_null(json_str(line, "url", url, sizeof(url)));
+        if (strstr(url, "/stall"))
+            why = "time";
+        else if (strstr(url, "/cut"))
+            why = "disconnect";
+        else
+            continue;
+        print_message("  %s\n", line);
+        assert_null(strstr(line, "\"error\":null")); /* a failure in the record ... */
+        assert_non_null(json_str(line, "warc_file", file, sizeof(file))); /* ... archived */
+        off = strstr(line, "\"warc_offset\":");
+        assert_non_null(off);
+        snprintf(path, sizeof(path), "%s/%s", p.dir, file);
+        rec = member_at(path, atol(off + 14));
+        assert_true(strncmp(rec, "WARC/1.1\r\nWARC-Type: response\r\n", 31) == 0);
+        snprintf(want, sizeof(want), "\r\nWARC-Truncated: %s\r\n", why);
+        assert_non_null(strstr(rec, want));
+        /* the block is what came: the head and the 1000 bytes, no more, no less */
+        block = strstr(rec, "\r\n\r\n");
+        assert_non_null(block);
+        block += 4;
+        assert_true(strncmp(block, "HTTP/1.1 200 OK\r\n", 17) == 0);
+        block = strstr(block, "\r\n\r\n");
+        assert_non_null(block);
+        block += 4;
+        assert_int_equal(strlen(block), 1000 + 4); /* the record ends in \r\n\r\n */
+        assert_memory_equal(block, cut_body, 1000);
+        if (strcmp(why, "time") == 0)
+            assert_non_null(strstr(line, "\"error\":\"timeout\""));
+        free(rec);
+        seen++;
+    }
+    assert_int_equal(seen, 2);
+    free(jsonl);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
+/* --- HTTP/2 --------------------------------------------------------------------------------- */
+
+/* nginx serving dir/www over TLS with HTTP/2 on 127.0.0.1 (a self-signed certificate for
+ * 127.0.0.1 made by openssl at test time, dir/cert.pem, which the crawl trusts with --cacert).
+ * nginx takes no port 0, so a free port is found by binding one and letting it go; if nginx
+ * loses the race for it, another is tried. */
+struct nginx {
+    pid_t pid;
+    unsigned port;
+};
+
+static unsigned free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static bool port_open(unsigned port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    bool ok;
+
+    assert_true(fd >= 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)port);
+    ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
+static int nginx_start(struct nginx *n, const char *dir)
+{
+    static const char conf[] =
+        "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n"
+        "error_log %s/nginx-error.log;\nevents { worker_connections 64; }\n"
+        "http {\n  access_log off;\n  client_body_temp_path %s/tmp;\n  proxy_temp_path %s/tmp;\n"
+        "  types { text/html html; }\n"
+        "  server {\n    listen 127.0.0.1:%u ssl http2;\n    ssl_certificate %s/cert.pem;\n"
+        "    ssl_certificate_key %s/key.pem;\n    root %s/www;\n  }\n}\n";
+    char path[256], cmd[1024];
+
+    for (int attempt = 0; attempt < 5; attempt++) {
+        FILE *f;
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        int waited = 0, st;
+
+        n->port = free_port();
+        snprintf(path, sizeof(path), "%s/nginx.conf", dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, conf, dir, dir, dir, dir, n->port, dir, dir, dir);
+        fclose(f);
+        snprintf(cmd, sizeof(cmd),
+                 "PATH=$PATH:/usr/sbin exec nginx -c %s -p %s -e %s/nginx-error.log "
+                 ">%s/nginx.out 2>&1", path, dir, dir, dir);
+        n->pid = fork();
+        assert_true(n->pid >= 0);
+        if (n->pid == 0) {
+            execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+            _exit(127);
+        }
+        while (waited < PROC_WATCHDOG_MS / 4) {
+            if (port_open(n->port))
+                return 0;
+            if (waitpid(n->pid, &st, WNOHANG) == n->pid)
+                break; /* it could not listen: another port */
+            nanosleep(&pause, NULL);
+            waited += 20;
+        }
+        if (waited >= PROC_WATCHDOG_MS / 4) {
+            kill(n->pid, SIGKILL);
+            waitpid(n->pid, &st, 0);
+        }
+    }
+    snprintf(cmd, sizeof(cmd), "cat %s/nginx.out %s/nginx-error.log >&2", dir, dir);
+    (void)!system(cmd);
+    return -1;
+}
+
+static void nginx_stop(struct nginx *n)
+{
+    int st;
+
+    kill(n->pid, SIGTERM);
+    assert_int_equal(waitpid(n->pid, &st, 0), n->pid);
+}
+
+static void test_warc_h2_written_as_http11_text(void **state)
+{
+    struct proc p = {0};
+    struct nginx ngx;
+    char name[160], out[160], cdx[160], wacz[160], cert[160], files[4096], cmd[8192], u[64];
+    char url[128], file[128], path[320], *jsonl, *rec, *nl;
+    const char *off;
+
+    (void)state;
+    if (run("PATH=$PATH:/usr/sbin command -v nginx >/dev/null && command -v openssl >/dev/null")
+        != 0) {
+        print_message("  nginx or openssl is missing: skipped (scripts/install-deps --bench)\n");
+        skip();
+    }
+    proc_init(&p);
+    /* a self-signed certificate for 127.0.0.1, and a site with a body of many DATA frames */
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && mkdir www tmp && openssl req -x509 -newkey ec "
+             "-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -keyout key.pem "
+             "-out cert.pem -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+             ">/dev/null 2>&1 && "
+             "printf '<title>Over h2</title><a href=\"/big.html\">big</a>' >www/index.html && "
+             "{ printf '<title>Big</title>'; head -c 200000 /dev/zero | tr '\\0' 'z'; } "
+             ">www/big.html",
+             p.dir);
+    assert_int_equal(run(cmd), 0);
+    assert_int_equal(nginx_start(&ngx, p.dir), 0);
+    proc_path(&p, "crawl", name, sizeof(name));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
+    proc_path(&p, "crawl.wacz", wacz, sizeof(wacz));
+    proc_path(&p, "cert.pem", cert, sizeof(cert));
+    snprintf(u, sizeof(u), "https://127.0.0.1:%u/", ngx.port);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "--cacert", cert, "--warc", name,
+                                                   "--cdx", cdx, "--wacz", wacz, "--retries", "0",
+                                                   "-o", out, u, NULL},
+                              PROC_WATCHDOG_MS),
+                     0);
+    nginx_stop(&ngx);
+    /* read back independently: digests recomputed, HTTP/1.x status lines only (check.mjs) */
+    warcs_of(p.dir, files, sizeof(files));
+    assert_int_equal(check("cdx", cdx, files), 0);
+    assert_int_equal(check("digests", NULL, files), 0);
+    assert_int_equal(check("wacz", wacz, files), 0);
+    /* curl's "HTTP/2 200" is never written, anywhere in the files */
+    snprintf(cmd, sizeof(cmd), "! zcat %s | grep -a 'HTTP/2'", files);
+    assert_int_equal(run(cmd), 0);
+    /* both pages came over h2, and their response records say so */
+    jsonl = proc_slurp(out);
+    nl = strchr(jsonl, '\n');
+    assert_non_null(nl);
+    assert_non_null(strchr(nl + 1, '\n'));
+    for (char *line = jsonl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        *nl = '\0';
+        assert_non_null(strstr(line, "\"status\":200"));
+        assert_non_null(json_str(line, "url", url, sizeof(url)));
+        assert_non_null(json_str(line, "warc_file", file, sizeof(file)));
+        off = strstr(line, "\"warc_offset\":");
+        assert_non_null(off);
+        snprintf(path, sizeof(path), "%s/%s", p.dir, file);
+        rec = member_at(path, atol(off + 14));
+        assert_true(strncmp(rec, "WARC/1.1\r\nWARC-Type: response\r\n", 31) == 0);
+        assert_non_null(strstr(rec, "\r\nWARC-Protocol: h2\r\n"));
+        assert_non_null(strstr(rec, "\r\n\r\nHTTP/1.1 200 \r\n"));
+        print_message("  %s: response record over h2, written as HTTP/1.1 200\n", url);
+        free(rec);
+    }
+    free(jsonl);
+    proc_cleanup(&p);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_warc_crawl_archives_every_fetch),
         cmocka_unit_test(test_warc_sigint_finishes_the_archive),
         cmocka_unit_test(test_warc_kill_9_leaves_whole_members),
+        cmocka_unit_test(test_warc_truncated_time_and_disconnect),
+        cmocka_unit_test(test_warc_h2_written_as_http11_text),
     };
 
     if (argc > 1)

@@ -407,12 +407,14 @@ static void test_outfile_failed_write_is_cut_back_to_whole_records(void **state)
     core_buf_free(&b);
 }
 
-/* An output a run resumes: adopted at its committed length, written after it (O_APPEND), and a
- * write that fails part-way is cut back to the last whole record, never into what was there. */
-static void test_outfile_adopt_appends_after_committed_length(void **state)
+/* An output a run resumes (app_outfile_reopen): cut back to its committed length, written after
+ * it, and a write that fails part-way is cut back to the last whole record, never into what was
+ * there; a file shorter than the length is -EIO, a missing one -ENOENT. */
+static void test_outfile_reopen_goes_on_after_committed_length(void **state)
 {
     struct fixture *fx = *state;
     const char *path = in_dir(fx, "resumed.jsonl");
+    struct app_outfile *g = NULL;
     char rec2[60];
     struct core_buf b;
     int status;
@@ -427,19 +429,17 @@ static void test_outfile_adopt_appends_after_committed_length(void **state)
         fputs("{\"a\":1}\n{\"b\":2}\n{\"torn", old);   /* 16 committed bytes, then a torn one */
         fclose(old);
     }
+    assert_int_equal(app_outfile_reopen(path, 100, &g), -EIO);
+    assert_null(g);
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         struct app_outfile *f;
         struct rlimit rl;
-        int fd;
 
-        /* as statedb_output_reopen leaves it: cut to 16 bytes, O_APPEND */
-        fd = open(path, O_WRONLY | O_APPEND);
-        if (fd < 0 || ftruncate(fd, 16) < 0 || app_outfile_adopt(fd, path, 16, &f) < 0)
+        if (app_outfile_reopen(path, 16, &f) < 0 || app_outfile_length(f) != 16 ||
+            app_outfile_fd(f) < 0)
             _exit(2);
-        if (app_outfile_fd(f) != fd || app_outfile_length(f) != 16)
-            _exit(3);
         if (app_outfile_write(f, "{\"c\":3}\n", 8) != 0 || app_outfile_length(f) != 24)
             _exit(4);
         /* 40 more bytes fit: the next record fails part-way and is cut back to 24 */
@@ -458,6 +458,7 @@ static void test_outfile_adopt_appends_after_committed_length(void **state)
     assert_int_equal(b.len, 24);
     assert_memory_equal(b.data, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n", 24);
     core_buf_free(&b);
+    assert_int_equal(app_outfile_reopen(in_dir(fx, "gone.jsonl"), 10, &g), -ENOENT);
 }
 
 static int make_record(char *buf, size_t size, unsigned long seq)
@@ -536,7 +537,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_outfile_failed_write_is_cut_back_to_whole_records,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_outfile_kill_leaves_whole_records, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outfile_adopt_appends_after_committed_length, setup,
+        cmocka_unit_test_setup_teardown(test_outfile_reopen_goes_on_after_committed_length, setup,
                                         teardown),
     };
 

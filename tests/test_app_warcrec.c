@@ -361,7 +361,7 @@ static void test_warcrec_ids_and_dates(void **state)
 }
 
 /* Records appended to one buffer are back-to-back members; a cap too small leaves it as it
- * was; the compressor object is reusable and its level shows in the size. */
+ * was; the compressor object is reusable at any level. */
 static void test_warcrec_members_caps_and_levels(void **state)
 {
     const struct app_warc_fetch f = chunked_fetch();
@@ -395,6 +395,43 @@ static void test_warcrec_members_caps_and_levels(void **state)
     app_warcgz_destroy(NULL);
     core_buf_free(&out);
     core_buf_free(&small);
+    core_buf_free(&text);
+}
+
+/* A member of up to 1 KiB of input is stored (gzip header, one stored block, trailer: 23
+ * bytes around the input); a larger one is compressed; each inflates back to its parts. */
+static void test_warcgz_small_members_are_stored(void **state)
+{
+    static const size_t sizes[] = {0, 1, 600, 1024, 1025, 65536};
+    struct app_warcgz *gz;
+    struct core_buf in, out, text;
+    size_t i, k;
+
+    (void)state;
+    assert_int_equal(app_warcgz_create(1, &gz), 0);
+    core_buf_init(&in, 1 << 20);
+    core_buf_init(&out, 1 << 20);
+    core_buf_init(&text, 1 << 20);
+    for (k = 0; k < 65536; k++)
+        assert_int_equal(core_buf_putc(&in, "WARC/1.1 hello\r\n"[k % 16]), 0);
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        const size_t n = sizes[i], cut = n / 3;
+        const struct app_warcgz_part parts[] = {{in.data, cut}, {"", 0}, {in.data + cut, n - cut}};
+
+        core_buf_reset(&out);
+        core_buf_reset(&text);
+        assert_int_equal(app_warcgz_member(gz, parts, 3, &out), 0);
+        if (n <= 1024)
+            assert_int_equal(out.len, n + 23);
+        else
+            assert_true(out.len < n / 2);
+        inflate_member(out.data, out.len, &text);
+        assert_int_equal(text.len, n);
+        assert_memory_equal(text.data ? text.data : "", in.data, n);
+    }
+    app_warcgz_destroy(gz);
+    core_buf_free(&in);
+    core_buf_free(&out);
     core_buf_free(&text);
 }
 
@@ -438,6 +475,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_warcrec_revisit_record_text),
         cmocka_unit_test(test_warcrec_h2_and_truncation_fields),
         cmocka_unit_test(test_warcrec_metadata_and_warcinfo),
+        cmocka_unit_test(test_warcgz_small_members_are_stored),
         cmocka_unit_test(test_warcrec_ids_and_dates),
         cmocka_unit_test(test_warcrec_members_caps_and_levels),
         cmocka_unit_test(test_warcrec_allocation_failures),

@@ -36,6 +36,46 @@ static struct parse_visited *new_set(uint64_t seed)
     return v;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* A saved set read back by key comes in sorted order: reserved first, the table never grows and
+ * every entry is found (without the reservation, sorted keys all land in the first slots of a
+ * small table and loading turns quadratic). */
+static void test_visited_reserve_then_sorted_adds(void **state)
+{
+    enum { N = 200000 };
+    struct parse_visited *v;
+    uint64_t *keys = malloc(N * sizeof(*keys)), x = 88172645463325252ull;
+    size_t bytes, i;
+    unsigned depth;
+
+    (void)state;
+    assert_non_null(keys);
+    for (i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+        keys[i] = x;
+    }
+    qsort(keys, N, sizeof(*keys), cmp_u64);
+    assert_int_equal(parse_visited_create(7, &v), 0);
+    assert_int_equal(parse_visited_reserve(v, N), 0);
+    bytes = parse_visited_bytes(v);
+    assert_int_equal(parse_visited_reserve(v, N / 2), 0); /* smaller: nothing to do */
+    assert_int_equal(parse_visited_bytes(v), bytes);
+    for (i = 0; i < N; i++)
+        assert_int_equal(parse_visited_add(v, keys[i], 1, NULL, NULL), PARSE_VISITED_NEW);
+    assert_int_equal(parse_visited_bytes(v), bytes); /* never grew */
+    for (i = 0; i < N; i++)
+        assert_int_equal(parse_visited_get(v, keys[i], &depth, NULL), 0);
+    assert_int_equal(parse_visited_count(v), N);
+    parse_visited_destroy(v);
+    free(keys);
+}
+
 static void test_visited_fingerprint_depends_on_bytes_and_seed(void **state)
 {
     struct parse_visited *a = new_set(1), *a2 = new_set(1), *b = new_set(2);
@@ -344,6 +384,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_visited_growth_keeps_every_entry),
         cmocka_unit_test(test_visited_clustered_keys_spill_past_the_end),
         cmocka_unit_test(test_visited_million_urls_all_found),
+        cmocka_unit_test(test_visited_reserve_then_sorted_adds),
         cmocka_unit_test(test_visited_nomem_during_growth_leaves_set_unchanged),
     };
 

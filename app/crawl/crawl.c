@@ -14,6 +14,8 @@
 
 #include "app/crawl/page.h"
 #include "app/crawl/scope.h"
+#include "app/crawl/state.h"
+#include "app/crawl/warc.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/offload.h"
@@ -39,6 +41,7 @@ void crawl_config_init(struct crawl_config *c)
     c->max_redirects = 5;
     c->grace_ms = 5000;
     c->progress_ms = 250;
+    c->commit_ms = 5;
     c->per_host = 2;
     c->robots = true;
     c->max_crawl_delay_ms = 60000;
@@ -95,6 +98,8 @@ static int worker(struct core_coro *co, void *arg)
             end = crawl__page_job(co, c, job);
         if (end == JOB_DONE)
             frontier_done(c->frontier, job);
+        else if (end == JOB_ABANDONED)
+            frontier_abandon(c->frontier, job);
     }
     return rc == -EPIPE ? 0 : rc;
 }
@@ -132,6 +137,185 @@ static int progress(struct core_coro *co, void *arg)
     return 0;
 }
 
+/* --- --state -------------------------------------------------------------------------------- */
+
+/* Commit the state with the outputs as they are now. A failure stops the crawl (the state stays
+ * the last commit, so it can be resumed once the cause is gone). */
+static int commit_state(struct core_coro *co, struct crawl *c, bool finished)
+{
+    struct crawl_state_file files[8];
+    size_t n = c->cfg->state_files ? c->cfg->state_files(files, 8, c->cfg->arg) : 0;
+    struct core_buf warc;
+    int rc = 0;
+
+    core_buf_init(&warc, 1u << 20);
+    if (c->cfg->warc) {
+        n += crawl_warc_files(c->cfg->warc, files + n, 8 - n);
+        rc = crawl_warc_save(c->cfg->warc, &warc);
+    }
+    c->st.elapsed_ms = c->elapsed_base + core_now_ms() - c->t0;
+    if (rc == 0)
+        rc = crawl_state_commit(co, c->cfg->state, &c->st, c->started, files, n, warc.data,
+                                warc.len, finished);
+    core_buf_free(&warc);
+
+    if (rc < 0 && rc != -ECANCELED && !c->st.state_error) {
+        c->st.state_error = rc;
+        if (c->stop)
+            core_sigwatch_request(c->stop, CORE_STOP_IMMEDIATE);
+    }
+    return rc;
+}
+
+/* Group commit: a commit starts as soon as the last one is over and there is something to
+ * commit, so the state trails the crawl by one commit (a few ms), whatever the page rate. */
+static int committer(struct core_coro *co, void *arg)
+{
+    struct crawl *c = arg;
+
+    for (;;) {
+        if (crawl_state_pending(c->cfg->state) == 0) {
+            if (core_sleep(co, core_deadline_in(c->cfg->commit_ms)) != 0)
+                break;
+        } else if (commit_state(co, c, false) < 0) {
+            break;
+        }
+    }
+    return 0;
+}
+
+static void load_count(void *arg, size_t n)
+{
+    struct crawl *c = arg;
+
+    if (parse_visited_reserve(c->visited, n) < 0)
+        c->load_failed = true;
+}
+
+static void load_url(void *arg, uint64_t fp, unsigned depth, unsigned state)
+{
+    struct crawl *c = arg;
+
+    if (parse_visited_add(c->visited, fp, depth, NULL, NULL) >= 0)
+        parse_visited_set_state(c->visited, fp,
+                                state == CRAWL_URL_ACTIVE ? CRAWL_URL_QUEUED : state);
+}
+
+static void load_skips(void *arg, size_t n)
+{
+    struct crawl *c = arg;
+
+    if (c->skip_seen && parse_visited_reserve(c->skip_seen, n) < 0)
+        c->load_failed = true;
+}
+
+static void load_skipped(void *arg, uint64_t fp)
+{
+    struct crawl *c = arg;
+
+    if (c->skip_seen && parse_visited_add(c->skip_seen, fp, 0, NULL, NULL) < 0)
+        c->load_failed = true;
+}
+
+static void load_scope(void *arg, const char *url)
+{
+    struct crawl *c = arg;
+
+    (void)scope_add_seed(c->cfg->scope, url, strlen(url));
+}
+
+static void load_robots(void *arg, const char *origin, unsigned how, const char *body,
+                        size_t len, int64_t delay)
+{
+    struct crawl *c = arg;
+    struct parse_robots *rules = NULL;
+
+    (void)delay; /* from the rules again, under this run's cap */
+    if (!c->cfg->robots)
+        return;
+    if (crawl__robots_rules(c, how, body, len, &rules, &delay) < 0 ||
+        frontier_host_known(c->frontier, origin, strlen(origin), rules, delay) < 0)
+        c->load_failed = true;
+}
+
+static void load_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
+                        const char *record_id)
+{
+    struct crawl *c = arg;
+
+    if (c->cfg->warc)
+        crawl_warc_known(c->cfg->warc, digest, uri, date_ms, record_id);
+}
+
+static void load_job(void *arg, const struct frontier_new *n, const char *parent_url)
+{
+    struct crawl *c = arg;
+    struct frontier_new job = *n;
+    struct frontier_parent *parent = NULL;
+
+    job.origin_len = crawl__origin_len(n->url, n->len);
+    if (parent_url) {
+        /* jobs of one page come together: share their parent as a live crawl does */
+        if (c->load_parent && strcmp(c->load_parent->url, parent_url) == 0) {
+            parent = c->load_parent;
+        } else {
+            frontier_parent_release(c->load_parent);
+            parent = c->load_parent = frontier_parent_new(parent_url);
+        }
+    }
+    job.parent = parent;
+    /* a stored job's URL is QUEUED, whatever its row said (BEYOND before a shorter route) */
+    if (parse_visited_add(c->visited, n->fp, n->depth, NULL, NULL) < 0 ||
+        parse_visited_set_state(c->visited, n->fp, CRAWL_URL_QUEUED) < 0)
+        c->load_failed = true;
+    if (frontier_add_job(c->frontier, &job, true, NULL) < 0) {
+        core_free(job.extra);
+        c->load_failed = true;
+    }
+}
+
+/* A resumed crawl: the visited set, the lists and the jobs back from the state. */
+static int load_state(struct crawl *c)
+{
+    struct crawl_state_load cb = {load_count, load_url, load_skips, load_skipped, load_scope, load_robots, load_digest, load_job, c};
+    struct crawl_state_loaded l;
+    struct crawl_stats st;
+    int rc;
+
+    memset(&st, 0, sizeof(st));
+    rc = crawl_state_read(c->cfg->state, &cb, &l, &st);
+    frontier_parent_release(c->load_parent);
+    c->load_parent = NULL;
+    if (rc == 0 && c->load_failed)
+        rc = -ENOMEM;
+    if (rc == 0 && l.has_stats) {
+        c->st = st;
+        c->elapsed_base = st.elapsed_ms;
+    }
+    c->started = l.started;
+    return rc;
+}
+
+/* The visited set's fingerprints are keyed: a resumed crawl must use the key of the first. */
+static int visited_seed(struct crawl *c, uint64_t *seed)
+{
+    int rc;
+
+    if (!c->cfg->state)
+        return 0;
+    c->resuming = c->cfg->resume;
+    if (c->resuming) {
+        rc = crawl_state_seed_of(c->cfg->state, seed);
+        if (rc != -ENOENT)
+            return rc;
+        c->resuming = false; /* killed before its first commit: begin again */
+    }
+    crawl_state_seed(c->cfg->state, *seed);
+    return 0;
+}
+
+/* --- running ----------------------------------------------------------------------------------- */
+
 static int add_seeds(struct crawl *c)
 {
     const struct crawl_config *cfg = c->cfg;
@@ -143,6 +327,8 @@ static int add_seeds(struct crawl *c)
         if (rc < 0)
             return rc;
     }
+    if (c->resuming)
+        return load_state(c);
     for (i = 0; i < cfg->nseeds; i++)
         crawl__discover(c, cfg->seeds[i], strlen(cfg->seeds[i]), 0, NULL, NULL);
     return 0;
@@ -184,7 +370,10 @@ static int setup(struct crawl *c, struct core_coro *co)
     fo.rules_free = crawl__robots_free;
     fo.dropped = crawl__on_dropped;
     fo.arg = c;
-    rc = fetch_client_create(c->loop, &cfg->fetch, &c->http);
+    fo.store = cfg->state ? crawl_state_store(cfg->state) : NULL;
+    rc = visited_seed(c, &seed);
+    if (rc == 0)
+        rc = fetch_client_create(c->loop, &cfg->fetch, &c->http);
     if (rc == 0)
         rc = frontier_create(c->loop, &fo, &c->frontier);
     if (rc == 0)
@@ -225,16 +414,18 @@ int crawl_run(struct core_coro *co, const struct crawl_config *cfg, struct core_
               struct crawl_stats *st)
 {
     struct crawl c;
-    int64_t t0 = core_now_ms();
     unsigned i;
     int rc;
 
     memset(&c, 0, sizeof(c));
+    c.t0 = core_now_ms();
     c.cfg = cfg;
     c.stop = stop;
     rc = setup(&c, co);
     if (rc == 0)
         rc = add_seeds(&c);
+    if (rc == 0 && cfg->state && !c.resuming)
+        rc = commit_state(co, &c, false); /* the seeds' jobs: resumable from the start */
     for (i = 0; rc == 0 && i < cfg->workers; i++)
         rc = core_group_spawn(c.workers, worker, &c, NULL);
     if (rc == 0 && stop) {
@@ -243,6 +434,8 @@ int crawl_run(struct core_coro *co, const struct crawl_config *cfg, struct core_
     }
     if (rc == 0 && cfg->on_progress)
         rc = core_group_spawn(c.aux, progress, &c, NULL);
+    if (rc == 0 && cfg->state)
+        rc = core_group_spawn(c.aux, committer, &c, NULL);
     if (rc == 0) {
         /* The crawl is over when every job added has been done: pages, hops, retries that
          * wait for their time, robots.txt files. */
@@ -251,7 +444,16 @@ int crawl_run(struct core_coro *co, const struct crawl_config *cfg, struct core_
         if (rc == 0)
             rc = core_group_wait(co, c.workers, -1);
     }
-    c.st.elapsed_ms = core_now_ms() - t0;
+    c.st.elapsed_ms = c.elapsed_base + core_now_ms() - c.t0;
+    if (rc == 0 && cfg->state) {
+        /* the last commit, once the committer is out of its own; the crawl is finished when
+         * nothing was left for a resume */
+        core_group_cancel(c.aux);
+        if (core_group_wait(co, c.aux, -1) < 0) {
+            /* a member's error: the stop watcher's or progress's, nothing the state needs */
+        }
+        (void)commit_state(co, &c, !c.stopping && !c.st.state_error && !cfg->warc);
+    }
     teardown(&c);
     *st = c.st;
     return rc;

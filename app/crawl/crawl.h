@@ -88,6 +88,9 @@ struct crawl_progress {
 };
 
 
+struct crawl_state;
+struct crawl_state_file;
+
 struct crawl_config {
     const char *const *seeds;   /* normalised absolute URLs */
     size_t nseeds;
@@ -121,6 +124,15 @@ struct crawl_config {
     int64_t progress_ms;
     void *arg;                  /* for on_record and on_progress */
     struct crawl_warc *warc;    /* archive every fetch here (app/crawl/warc.h), or NULL */
+    /* --state: the durable state (app/crawl/state.h), or NULL. With resume, the crawl goes on
+     * from what it holds (seeds only widen the scope). The state commits, with the files
+     * state_files lists (at most max, returns how many), once at the start, then as soon as
+     * the last commit is over and there is something new (looking every commit_ms when idle),
+     * and at the end. */
+    struct crawl_state *state;
+    bool resume;
+    int64_t commit_ms;
+    size_t (*state_files)(struct crawl_state_file *files, size_t max, void *arg);
 };
 
 void crawl_config_init(struct crawl_config *c);
@@ -194,6 +206,7 @@ struct crawl_stats {
     size_t hosts;
     int64_t elapsed_ms;
     bool interrupted;
+    int state_error;            /* a commit of --state failed (the crawl stopped) */
 };
 
 /* Run the crawl to its end. 0, or a setup error (-ENOMEM, ...). st is filled either way. */

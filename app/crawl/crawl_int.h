@@ -63,11 +63,23 @@ struct crawl {
     char agent[64];                     /* robots.txt product token */
     uint64_t started;
     bool stopping;
+    int64_t t0;                         /* core_now_ms() when this run began */
+    int64_t elapsed_base;               /* ms the crawl ran before (a resumed crawl) */
+    struct frontier_parent *load_parent;/* resuming: the parent of the last job read */
+    bool load_failed;
+    bool resuming;                      /* --resume of a crawl that had committed */
 };
 
-enum job_end { JOB_DONE, JOB_REQUEUED };
+/* How a job left its worker: finished, queued again (a retry), or left for a resumed crawl (a
+ * stop with --state: the state still holds it). */
+enum job_end { JOB_DONE, JOB_REQUEUED, JOB_ABANDONED };
 
 /* discover.c */
+/* The visited set, with each change kept in --state: parse_visited_add and set_state. */
+int crawl__visit(struct crawl *c, uint64_t fp, unsigned depth, unsigned *state);
+void crawl__set_state(struct crawl *c, uint64_t fp, unsigned state);
+/* With --state, a stop leaves a job for the resumed crawl instead of ending it. */
+bool crawl__leave_for_resume(const struct crawl *c);
 /* Length of "scheme://host[:port]" in a normalised URL. */
 size_t crawl__origin_len(const char *url, size_t len);
 /* List url under why, once per URL (if we do not know it from the visited set already). */
@@ -75,9 +87,10 @@ void crawl__skipped(struct crawl *c, const char *url, size_t len, const char *pa
                     enum crawl_skip why, bool dedup);
 /* A fetched page was reached by a shorter route: follow its stored links from there. */
 void crawl__reexpand(struct crawl *c, uint64_t fp, const char *url, unsigned depth);
-/* Queue url as a new job at depth (the visited set already knows it). 0 and *out, or an error. */
+/* Queue url as a new job at depth (the visited set already knows it), with extra (a chain,
+ * the job's once queued). 0 and *out (may be NULL), or an error. */
 int crawl__enqueue(struct crawl *c, const char *url, size_t len, uint64_t fp, unsigned depth,
-                   struct frontier_parent *parent, struct frontier_job **out);
+                   struct frontier_parent *parent, void *extra, struct frontier_job **out);
 /* Judge one URL found at depth on parent's page (or a seed, parent NULL). Counts new jobs in
  * *added. Failures to queue (out of memory, a closed frontier) drop the URL. */
 void crawl__discover(struct crawl *c, const char *url, size_t len, unsigned depth,
@@ -94,6 +107,11 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
 enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct frontier_job *job);
 /* The frontier's hooks for a host's parsed robots.txt rules. */
 bool crawl__robots_allowed(const void *rules, const char *target, size_t len);
+/* The rules and Crawl-delay (capped; < 0 none) of a robots.txt outcome (enum
+ * crawl_state_robots, with the body of a 2xx). 0 or -ENOMEM. */
+struct parse_robots;
+int crawl__robots_rules(struct crawl *c, unsigned how, const char *body, size_t len,
+                        struct parse_robots **rules, int64_t *delay);
 void crawl__robots_free(void *rules);
 /* RFC 9309 2.3.1: a 2xx file is parsed; 4xx means no rules; 5xx or no answer means nothing
  * may be fetched. Redirects are followed up to ROBOTS_MAX_HOPS. */

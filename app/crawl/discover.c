@@ -10,6 +10,7 @@
 
 #include "app/crawl/page.h"
 #include "app/crawl/scope.h"
+#include "app/crawl/state.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/offload.h"
@@ -29,6 +30,41 @@ size_t crawl__origin_len(const char *url, size_t len)
     return slash ? (size_t)(slash - url) : len;
 }
 
+/* --- the visited set, kept ------------------------------------------------------------- */
+
+static void keep_url(struct crawl *c, uint64_t fp)
+{
+    unsigned depth = 0, state = 0;
+
+    parse_visited_get(c->visited, fp, &depth, &state);
+    crawl_state_url(c->cfg->state, fp, depth, state);
+}
+
+int crawl__visit(struct crawl *c, uint64_t fp, unsigned depth, unsigned *state)
+{
+    int rc = parse_visited_add(c->visited, fp, depth, NULL, state);
+
+    /* a new URL is kept by what becomes of it next (its job, or set_state); a known one that
+     * got shorter, now */
+    if (c->cfg->state && rc == PARSE_VISITED_SHORTER)
+        keep_url(c, fp);
+    return rc;
+}
+
+void crawl__set_state(struct crawl *c, uint64_t fp, unsigned state)
+{
+    parse_visited_set_state(c->visited, fp, state);
+    /* QUEUED and ACTIVE need no row: the URL's stored job says it (a resumed crawl marks the
+     * URL of every stored job QUEUED) */
+    if (c->cfg->state && state != CRAWL_URL_ACTIVE && state != CRAWL_URL_QUEUED)
+        keep_url(c, fp);
+}
+
+bool crawl__leave_for_resume(const struct crawl *c)
+{
+    return c->cfg->state && c->stopping;
+}
+
 /* --- skipped URLs ------------------------------------------------------------------------- */
 
 /* List url under why, once per URL (if we do not know it from the visited set already). */
@@ -42,6 +78,8 @@ void crawl__skipped(struct crawl *c, const char *url, size_t len, const char *pa
 
         if (parse_visited_add(c->skip_seen, fp, 0, NULL, NULL) != PARSE_VISITED_NEW)
             return;
+        if (c->cfg->state)
+            crawl_state_skipped(c->cfg->state, fp);
     }
     if (url[len] == '\0') {
         c->cfg->on_skip(url, parent, why, c->cfg->arg);
@@ -57,14 +95,21 @@ void crawl__skipped(struct crawl *c, const char *url, size_t len, const char *pa
 /* --- discovering URLs --------------------------------------------------------------------- */
 
 int crawl__enqueue(struct crawl *c, const char *url, size_t len, uint64_t fp, unsigned depth,
-                   struct frontier_parent *parent, struct frontier_job **out)
+                   struct frontier_parent *parent, void *extra, struct frontier_job **out)
 {
-    int rc = frontier_add(c->frontier, url, len, crawl__origin_len(url, len), fp, depth, parent,
-                          out);
+    struct frontier_new n = {url, len, crawl__origin_len(url, len), fp, depth, parent,
+                             FRONTIER_PAGE, 0, extra};
+    int rc = frontier_add_job(c->frontier, &n, false, out);
 
-    if (rc == 0)
-        parse_visited_set_state(c->visited, fp, CRAWL_URL_QUEUED);
-    else if (rc == -EPIPE)
+    if (rc == 0) {
+        crawl__set_state(c, fp, CRAWL_URL_QUEUED);
+    } else if (rc == -EPIPE && crawl__leave_for_resume(c)) {
+        /* a stop closed the frontier: the URL is known, so its job must be kept too */
+        struct frontier_new kept = {url, len, 0, fp, depth, parent, FRONTIER_PAGE, 0, NULL};
+
+        crawl__set_state(c, fp, CRAWL_URL_QUEUED);
+        crawl_state_job(c->cfg->state, &kept);
+    } else if (rc == -EPIPE)
         crawl__skipped(c, url, len, parent ? parent->url : NULL,
                 c->stopping ? CRAWL_SKIP_INTERRUPTED : CRAWL_SKIP_MAX_PAGES, false);
     return rc;
@@ -88,7 +133,7 @@ void crawl__discover(struct crawl *c, const char *url, size_t len, unsigned dept
         return;
     }
     fp = parse_visited_fingerprint(c->visited, url, len);
-    rc = parse_visited_add(c->visited, fp, depth, NULL, &state);
+    rc = crawl__visit(c, fp, depth, &state);
     if (rc == PARSE_VISITED_SEEN) {
         c->st.duplicates++;
         return;
@@ -103,19 +148,19 @@ void crawl__discover(struct crawl *c, const char *url, size_t len, unsigned dept
         return; /* -ENOMEM: the URL is lost, and counted nowhere better */
     }
     if (beyond) {
-        parse_visited_set_state(c->visited, fp, CRAWL_URL_BEYOND);
+        crawl__set_state(c, fp, CRAWL_URL_BEYOND);
         c->st.beyond_depth++;
         crawl__skipped(c, url, len, purl, CRAWL_SKIP_DEPTH, false);
         return;
     }
     if (rc == PARSE_VISITED_NEW && traps_check(c->traps, url, len, crawl__origin_len(url, len))) {
         /* keep it known (DONE), so it is judged once */
-        parse_visited_set_state(c->visited, fp, CRAWL_URL_DONE);
+        crawl__set_state(c, fp, CRAWL_URL_DONE);
         c->st.traps++;
         crawl__skipped(c, url, len, purl, CRAWL_SKIP_TRAP, false);
         return;
     }
-    if (crawl__enqueue(c, url, len, fp, depth, parent, NULL) == 0 && added)
+    if (crawl__enqueue(c, url, len, fp, depth, parent, NULL, NULL) == 0 && added)
         (*added)++;
 }
 

@@ -400,38 +400,50 @@ static size_t path_len(const char *url, size_t len, size_t origin_len)
     return (size_t)((q ? q : url + len) - p);
 }
 
-int frontier_add(struct frontier *f, const char *url, size_t len, size_t origin_len, uint64_t fp,
-                 uint32_t depth, struct frontier_parent *parent, struct frontier_job **out)
+int frontier_add_job(struct frontier *f, const struct frontier_new *n, bool quiet,
+                     struct frontier_job **out)
 {
     struct frontier_host *h;
     struct frontier_job *j;
 
     if (f->closed)
         return -EPIPE;
-    h = host_get(f, url, origin_len, depth);
-    j = h ? job_new(url, len) : NULL;
+    h = host_get(f, n->url, n->origin_len, n->depth);
+    j = h ? job_new(n->url, n->len) : NULL;
     if (!j)
         return -ENOMEM;
     j->host = h;
-    j->fp = fp;
-    j->depth = depth;
-    j->prio = (uint64_t)depth << 32;
+    j->fp = n->fp;
+    j->depth = n->depth;
+    j->prio = (uint64_t)n->depth << 32;
     if (f->o.order == FRONTIER_BEST)
-        j->prio |= path_len(url, len, origin_len);
-    j->kind = FRONTIER_PAGE;
+        j->prio |= path_len(n->url, n->len, n->origin_len);
+    j->kind = (uint8_t)n->kind;
+    j->attempts = n->attempts;
     if (crawl__hostqueue_push(f, h, j, false) < 0) {
         core_free(j);
         return -ENOMEM;
     }
-    j->parent = parent;
-    if (parent)
-        parent->refs++;
+    j->extra = n->extra;
+    j->parent = n->parent;
+    if (n->parent)
+        n->parent->refs++;
     count_in(f, j);
     place(f, h);
     signal_change(f);
+    if (f->o.store && !quiet)
+        f->o.store->put(f->o.store->arg, j);
     if (out)
         *out = j;
     return 0;
+}
+
+int frontier_add(struct frontier *f, const char *url, size_t len, size_t origin_len, uint64_t fp,
+                 uint32_t depth, struct frontier_parent *parent, struct frontier_job **out)
+{
+    struct frontier_new n = {url, len, origin_len, fp, depth, parent, FRONTIER_PAGE, 0, NULL};
+
+    return frontier_add_job(f, &n, false, out);
 }
 
 /* The lowest depth with work queued or in progress. */
@@ -517,7 +529,8 @@ void frontier_sent(struct frontier *f, struct frontier_job *j)
     signal_change(f);
 }
 
-void frontier_done(struct frontier *f, struct frontier_job *j)
+/* The job is over for this process: finished (the store forgets it) or abandoned. */
+static void end_job(struct frontier *f, struct frontier_job *j, bool finished)
 {
     struct frontier_host *h = j->host;
     uint32_t d = j->depth < LEVELS ? j->depth : LEVELS - 1;
@@ -528,10 +541,22 @@ void frontier_done(struct frontier *f, struct frontier_job *j)
     f->in_progress--;
     f->levels[d]--;
     place(f, h);
+    if (finished && f->o.store && j->kind != FRONTIER_ROBOTS)
+        f->o.store->done(f->o.store->arg, j);
     job_free(j);
     if (--f->unfinished == 0)
         core_event_set(f->all_done);
     signal_change(f);
+}
+
+void frontier_done(struct frontier *f, struct frontier_job *j)
+{
+    end_job(f, j, true);
+}
+
+void frontier_abandon(struct frontier *f, struct frontier_job *j)
+{
+    end_job(f, j, false);
 }
 
 void frontier_retry(struct frontier *f, struct frontier_job *j, int64_t not_before_ms)
@@ -551,6 +576,8 @@ void frontier_retry(struct frontier *f, struct frontier_job *j, int64_t not_befo
     f->queued++;
     if (not_before_ms > h->next_ms)
         h->next_ms = not_before_ms;
+    if (f->o.store && j->kind != FRONTIER_ROBOTS)
+        f->o.store->put(f->o.store->arg, j);
     place(f, h);
     signal_change(f);
 }
@@ -601,6 +628,24 @@ void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void 
     }
     place(f, h);
     signal_change(f);
+}
+
+int frontier_host_known(struct frontier *f, const char *origin, size_t len, void *rules,
+                        int64_t crawl_delay_ms)
+{
+    bool robots = f->o.robots;
+    struct frontier_host *h;
+
+    f->o.robots = false; /* no robots job: its rules are known */
+    h = host_get(f, origin, len, 0);
+    f->o.robots = robots;
+    if (!h) {
+        if (rules && f->o.rules_free)
+            f->o.rules_free(rules);
+        return -ENOMEM;
+    }
+    frontier_host_set_robots(f, h, rules, crawl_delay_ms);
+    return 0;
 }
 
 const char *frontier_host_origin(const struct frontier_host *h)

@@ -35,6 +35,16 @@
  * Ending: frontier_join returns when every job added has been done, including jobs waiting for
  * a retry time or a robots.txt: the crawl ends exactly when nothing is left.
  *
+ * Stores: where the frontier's jobs live beyond the process is its store's business (struct
+ * frontier_store). The in-memory store is no store at all (opts.store NULL: nothing is called,
+ * nothing costs). A durable store (app/crawl/state.h, --state) hears of every page and sitemap
+ * job as it is queued or queued again (put) and as it is finished (done), and so holds exactly
+ * the jobs not yet finished: a crawl killed at any instant finds them there, those that were in
+ * progress included, and frontier_add_job puts them back. Jobs that end without being finished
+ * (dropped at a stop, frontier_abandon) stay in the store. robots.txt jobs are the frontier's
+ * own and are not stored: a resumed crawl fetches a host's robots.txt again. A shared store
+ * (Redis) would implement the same two calls and hand out its own leases behind take.
+ *
  * Ownership: frontier_add allocates jobs; frontier_done (or the frontier, when it drops them)
  * frees them; a job's extra block (if set) is freed with it by core_free. Robots rules passed to
  * frontier_host_set_robots belong to the frontier from then on (freed with opts.rules_free).
@@ -60,6 +70,14 @@ enum frontier_order {
     FRONTIER_BEST
 };
 
+/* Where jobs are kept for a resume (see above). Both calls are made on the loop thread, with
+ * the job complete (url, depth, kind, attempts, parent, extra), and must not call back. */
+struct frontier_store {
+    void (*put)(void *arg, const struct frontier_job *job);
+    void (*done)(void *arg, const struct frontier_job *job);
+    void *arg;
+};
+
 struct frontier_opts {
     enum frontier_order order;
     unsigned per_host;          /* jobs in progress per host at most, 0 = no limit */
@@ -72,6 +90,7 @@ struct frontier_opts {
      * is freed, so the caller can say what was not fetched. */
     void (*dropped)(const struct frontier_job *job, void *arg);
     void *arg;
+    const struct frontier_store *store;  /* NULL: jobs live in memory only */
 };
 
 void frontier_opts_init(struct frontier_opts *o);
@@ -119,6 +138,24 @@ void frontier_parent_release(struct frontier_parent *p);
  * job stays the frontier's), -ENOMEM or -EPIPE (closed). */
 int frontier_add(struct frontier *f, const char *url, size_t len, size_t origin_len, uint64_t fp,
                  uint32_t depth, struct frontier_parent *parent, struct frontier_job **out);
+/* A job to queue in full: what frontier_add takes, and what a resumed job had. */
+struct frontier_new {
+    const char *url;
+    size_t len;
+    size_t origin_len;
+    uint64_t fp;
+    uint32_t depth;
+    struct frontier_parent *parent;     /* may be NULL; the job takes a reference */
+    enum frontier_kind kind;            /* FRONTIER_PAGE or FRONTIER_SITEMAP */
+    uint16_t attempts;
+    void *extra;                        /* core_malloc'ed, the job's once queued (else the
+                                           caller's still) */
+};
+
+/* Queue n as frontier_add does, with its kind, attempts and extra block; the store hears of it
+ * unless quiet (a job loaded from the store). */
+int frontier_add_job(struct frontier *f, const struct frontier_new *n, bool quiet,
+                     struct frontier_job **out);
 /* Take the next job in crawl order that politeness allows now, waiting for one if needed.
  * 0 and *job, -EPIPE when closed and nothing is left, -ECANCELED, or -ETIMEDOUT when an
  * enclosing core_wait_for deadline passes first. */
@@ -129,6 +166,9 @@ int frontier_take(struct core_coro *co, struct frontier *f, struct frontier_job 
 void frontier_sent(struct frontier *f, struct frontier_job *job);
 /* Finish a taken job and free it. */
 void frontier_done(struct frontier *f, struct frontier_job *job);
+/* End a taken job without finishing it: freed, counted as over for frontier_join, but kept by
+ * the store, so a resumed crawl does it again (a fetch cancelled at a stop). */
+void frontier_abandon(struct frontier *f, struct frontier_job *job);
 /* Put a taken job back at the head of its host's queue; the host starts nothing before
  * not_before_ms (a Retry-After or a backoff applies to the whole host). */
 void frontier_retry(struct frontier *f, struct frontier_job *job, int64_t not_before_ms);
@@ -142,6 +182,11 @@ size_t frontier_close(struct frontier *f, bool immediate);
  * (everything allowed); crawl_delay_ms < 0 when none. Lets the host's held jobs go. */
 void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void *rules,
                               int64_t crawl_delay_ms);
+/* A host whose robots.txt is known already (a resumed crawl): created with rules and delay as
+ * frontier_host_set_robots takes them, and no robots job. Call it before adding its jobs.
+ * 0 or -ENOMEM (rules freed). */
+int frontier_host_known(struct frontier *f, const char *origin, size_t len, void *rules,
+                        int64_t crawl_delay_ms);
 const char *frontier_host_origin(const struct frontier_host *h);
 /* When the host may send its next request (core_now_ms() clock; in the past: now). */
 int64_t frontier_host_next_ms(const struct frontier_host *h);

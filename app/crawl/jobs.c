@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "app/crawl/page.h"
+#include "app/crawl/state.h"
 #include "app/crawl/scope.h"
 #include "app/crawl/warc.h"
 #include "core/loop.h"
@@ -136,6 +137,8 @@ void crawl__on_dropped(const struct frontier_job *job, void *arg)
     const struct chain *ch = job->extra;
     struct crawl_record rec;
 
+    if (c->cfg->state)
+        return; /* still stored: the resumed crawl does it */
     c->st.not_reached++;
     if (job->kind != FRONTIER_PAGE)
         return;
@@ -347,7 +350,7 @@ static bool follow_hop(struct crawl *c, struct frontier_job *job, const char *lo
             linkstore_put(c->links, job->fp, mark.data, mark.len);
         core_buf_free(&mark);
     }
-    rc = parse_visited_add(c->visited, fp, rec->depth, NULL, &state);
+    rc = crawl__visit(c, fp, rec->depth, &state);
     if (!(rc == PARSE_VISITED_NEW || (rc == PARSE_VISITED_SHORTER && state == CRAWL_URL_BEYOND))) {
         if (rc == PARSE_VISITED_SHORTER && state == CRAWL_URL_DONE)
             crawl__reexpand(c, fp, c->scratch.data, rec->depth);
@@ -362,12 +365,12 @@ static bool follow_hop(struct crawl *c, struct frontier_job *job, const char *lo
     }
     memcpy(next, ch, sizeof(*next) + strlen(ch->url) + 1);
     next->fps[next->n++] = fp;
-    if (crawl__enqueue(c, c->scratch.data, c->scratch.len, fp, rec->depth, job->parent, &hop) < 0) {
+    if (crawl__enqueue(c, c->scratch.data, c->scratch.len, fp, rec->depth, job->parent, next,
+                       &hop) < 0) {
         core_free(next);
         *err = c->stopping ? CRAWL_E_CANCELLED : CRAWL_E_OTHER;
         return false;
     }
-    hop->extra = next;
     return true;
 }
 
@@ -386,6 +389,18 @@ static bool may_start(struct crawl *c)
     return true;
 }
 
+/* At a stop with --state, a fetch whose chain would go on (a retry, a redirect, a cancel) is
+ * left whole for the resumed crawl, as if it had not begun. */
+static bool unfinished_at_stop(const struct crawl *c, const struct frontier_job *job, int rc,
+                               const struct fetch_result *res)
+{
+    if (rc == -ECANCELED)
+        return true;
+    if (retry_is_worth_it(rc, res->status) && job->attempts < c->cfg->retries)
+        return true;
+    return rc == 0 && res->status >= 300 && res->status < 400 && res->location;
+}
+
 enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct frontier_job *job)
 {
     struct chain *ch = job->extra;
@@ -397,6 +412,8 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     int rc;
 
     if (!ch && job->attempts == 0 && !may_start(c)) {
+        if (crawl__leave_for_resume(c))
+            return JOB_ABANDONED;
         crawl__skipped(c, job->url, strlen(job->url), job->parent ? job->parent->url : NULL,
                 c->stopping ? CRAWL_SKIP_INTERRUPTED : CRAWL_SKIP_MAX_PAGES, false);
         c->st.not_reached++;
@@ -406,14 +423,19 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     if (job->denied) {
         c->st.robots_denied++;
         crawl__skipped(c, job->url, strlen(job->url), rec.parent, CRAWL_SKIP_ROBOTS, false);
-        parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
+        crawl__set_state(c, job->fp, CRAWL_URL_DONE);
         emit(c, &rec, CRAWL_E_ROBOTS);
         return JOB_DONE;
     }
-    parse_visited_set_state(c->visited, job->fp, CRAWL_URL_ACTIVE);
+    crawl__set_state(c, job->fp, CRAWL_URL_ACTIVE);
     fetch_result_init(&res);
     page_output_init(&a.out);
     rc = fetch_for(co, c, job, job->url, &res, &at);
+    if (crawl__leave_for_resume(c) && unfinished_at_stop(c, job, rc, &res)) {
+        page_output_free(&a.out);
+        fetch_result_free(&res);
+        return JOB_ABANDONED;
+    }
     rec.fetch_ms += res.ms_total;
     rec.attempts = job->attempts + 1u;
     if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping &&
@@ -436,7 +458,7 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     rec.warc_offset = at.file ? (int64_t)at.offset : -1;
     if (rc == 0 && res.status >= 300 && res.status < 400 && res.location &&
         follow_hop(c, job, res.location, &rec, &err)) {
-        parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
+        crawl__set_state(c, job->fp, CRAWL_URL_DONE);
         fetch_result_free(&res);
         page_output_free(&a.out);
         /* the hop's job carries the chain on (a copy was made for it) */
@@ -444,7 +466,7 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
     }
     if (rc == 0 && res.status >= 200 && res.status < 300 && is_html(res.content_type))
         expand(co, c, &res, job->url, job->fp, &rec, &a);
-    parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
+    crawl__set_state(c, job->fp, CRAWL_URL_DONE);
     emit(c, &rec, err);
     page_output_free(&a.out);
     fetch_result_free(&res);
@@ -457,18 +479,19 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
 static void add_sitemap(struct crawl *c, const char *base, const char *url, size_t len)
 {
     unsigned state;
-    struct frontier_job *job;
+    struct frontier_new n;
     uint64_t fp;
 
     if (parse_url_resolve(base, strlen(base), url, len, &c->scratch) < 0 ||
         scope_check(c->cfg->scope, c->scratch.data, c->scratch.len) != SCOPE_IN)
         return;
     fp = parse_visited_fingerprint(c->visited, c->scratch.data, c->scratch.len);
-    if (parse_visited_add(c->visited, fp, 0, NULL, &state) != PARSE_VISITED_NEW)
+    if (crawl__visit(c, fp, 0, &state) != PARSE_VISITED_NEW)
         return;
-    if (frontier_add(c->frontier, c->scratch.data, c->scratch.len,
-                     crawl__origin_len(c->scratch.data, c->scratch.len), fp, 0, NULL, &job) == 0)
-        job->kind = FRONTIER_SITEMAP;
+    n = (struct frontier_new){c->scratch.data, c->scratch.len,
+                              crawl__origin_len(c->scratch.data, c->scratch.len), fp, 0, NULL,
+                              FRONTIER_SITEMAP, 0, NULL};
+    (void)frontier_add_job(c->frontier, &n, false, NULL);
 }
 
 struct sitemap_walk {
@@ -503,6 +526,10 @@ enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct fr
     c->st.sitemaps_fetched++;
     fetch_result_init(&res);
     rc = fetch_for(co, c, job, job->url, &res, NULL);
+    if (rc == -ECANCELED && crawl__leave_for_resume(c)) {
+        fetch_result_free(&res);
+        return JOB_ABANDONED;
+    }
     if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
         c->st.retries++;
         frontier_retry(c->frontier, job, retry_time(c, job, &res));
@@ -532,7 +559,7 @@ enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct fr
         }
         off += n + 1;
     }
-    parse_visited_set_state(c->visited, job->fp, CRAWL_URL_DONE);
+    crawl__set_state(c, job->fp, CRAWL_URL_DONE);
     core_buf_free(&w.locs);
     fetch_result_free(&res);
     return JOB_DONE;
@@ -552,8 +579,29 @@ void crawl__robots_free(void *rules)
 
 /* RFC 9309 2.3.1: a 2xx file is parsed; 4xx means no rules; 5xx or no answer means nothing
  * may be fetched. Redirects are followed up to ROBOTS_MAX_HOPS. */
+int crawl__robots_rules(struct crawl *c, unsigned how, const char *body, size_t len,
+                        struct parse_robots **rules, int64_t *delay)
+{
+    int rc;
+
+    if (how == CRAWL_STATE_ROBOTS_BODY)
+        rc = parse_robots_create(body ? body : "", len, c->agent, rules);
+    else if (how == CRAWL_STATE_ROBOTS_ALLOW)
+        rc = parse_robots_allow_all(rules);
+    else
+        rc = parse_robots_disallow_all(rules);
+    *delay = -1;
+    if (rc == 0) {
+        *delay = parse_robots_crawl_delay_ms(*rules);
+        if (*delay > c->cfg->max_crawl_delay_ms)
+            *delay = c->cfg->max_crawl_delay_ms;
+    }
+    return rc;
+}
+
 enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct frontier_job *job)
 {
+    unsigned how = CRAWL_STATE_ROBOTS_DISALLOW;
     struct parse_robots *rules = NULL;
     struct fetch_result res;
     struct core_buf url;
@@ -573,6 +621,11 @@ enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct fro
         rc = hops > 0 && next > core_now_ms() ? core_sleep(co, next) : 0;
         if (rc == 0)
             rc = fetch_for(co, c, job, url.data, &res, NULL);
+        if (rc == -ECANCELED && crawl__leave_for_resume(c)) {
+            fetch_result_free(&res);
+            core_buf_free(&url);
+            return JOB_ABANDONED; /* no outcome to keep: the resumed crawl asks again */
+        }
         if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
             c->st.retries++;
             frontier_retry(c->frontier, job, retry_time(c, job, &res));
@@ -589,16 +642,14 @@ enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct fro
         break;
     }
     if (rc == 0 && res.status >= 200 && res.status < 300)
-        rc = parse_robots_create(res.body.data ? res.body.data : "", res.body.len, c->agent,
-                                 &rules);
+        how = CRAWL_STATE_ROBOTS_BODY;
     else if (rc == 0 && res.status >= 400 && res.status < 500)
-        rc = parse_robots_allow_all(&rules);
-    else
-        rc = parse_robots_disallow_all(&rules);
+        how = CRAWL_STATE_ROBOTS_ALLOW;
+    rc = crawl__robots_rules(c, how, res.body.data, res.body.len, &rules, &delay);
+    if (rc == 0 && c->cfg->state)
+        crawl_state_robots(c->cfg->state, frontier_host_origin(job->host), how, res.body.data,
+                           how == CRAWL_STATE_ROBOTS_BODY ? res.body.len : 0, delay);
     if (rc == 0) {
-        delay = parse_robots_crawl_delay_ms(rules);
-        if (delay > c->cfg->max_crawl_delay_ms)
-            delay = c->cfg->max_crawl_delay_ms;
         c->st.sitemaps += parse_robots_sitemaps(rules);
         for (size_t i = 0; c->cfg->sitemaps && i < parse_robots_sitemaps(rules); i++) {
             size_t len;

@@ -2,10 +2,14 @@
 #include "app/crawl/warc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "app/crawl/state.h"
 #include "app/export/cdxj.h"
 #include "app/export/dedup.h"
 #include "app/export/wacz.h"
@@ -16,6 +20,7 @@
 #include "core/mem.h"
 #include "core/offload.h"
 #include "core/sem.h"
+#include "app/state/statedb.h"
 
 /* Records built at once, each with its compressor (libdeflate's level 6 state is most of a
  * megabyte): enough to keep the pool busy, not one per worker. */
@@ -38,6 +43,11 @@ struct crawl_warc {
     int64_t main_ts_ms;
     int level;                        /* compression level of the records */
     int err;                          /* first write error, sticky */
+    crawl_warc_keep_fn *keep;         /* --state: digests added to the dedup table */
+    void *keep_arg;
+    char *open_path;                  /* the current WARC file's .open path (for a commit) */
+    unsigned open_file;               /* ... of file number */
+    bool suspended;                   /* destroy keeps what a resumed crawl goes on with */
 };
 
 /* --- on the pool ---------------------------------------------------------------------------- */
@@ -187,9 +197,12 @@ static int write_records(struct crawl_warc *w, struct build *b, struct crawl_war
         w->responses++;
         /* -EEXIST (a concurrent fetch of the same payload won), CORE_EFULL or -ENOMEM only
          * mean later copies are archived in full */
-        if (dedup_worthy(b) &&
-            app_dedup_add(w->dedup, b->d.payload, b->f.uri, b->f.date_ms, &b->resp_id) < 0)
-            w->dedup_misses++;
+        if (dedup_worthy(b)) {
+            if (app_dedup_add(w->dedup, b->d.payload, b->f.uri, b->f.date_ms, &b->resp_id) < 0)
+                w->dedup_misses++;
+            else if (w->keep)
+                w->keep(w->keep_arg, b->d.payload, b->f.uri, b->f.date_ms, b->resp_id.s);
+        }
     }
     index_add(w, b, revisit, &loc, len);
     at->file = loc.filename;
@@ -267,6 +280,212 @@ void crawl_warc_page(struct crawl_warc *w, const char *url, int64_t ts_ms, const
 
 /* --- lifetime ------------------------------------------------------------------------------- */
 
+/* --- a resumed crawl's archive ---------------------------------------------------------------- */
+
+/* The archive's part of a crawl's state (crawl_warc_save), followed by main_len bytes of URL. */
+struct saved {
+    uint64_t responses, revisits;
+    int64_t main_ts_ms;
+    uint32_t file;              /* the current WARC file */
+    uint32_t main_len;
+};
+
+int crawl_warc_save(const struct crawl_warc *w, struct core_buf *out)
+{
+    struct saved sv;
+    int rc;
+
+    memset(&sv, 0, sizeof(sv));
+    sv.responses = w->responses;
+    sv.revisits = w->revisits;
+    sv.main_ts_ms = w->main_ts_ms;
+    sv.file = app_warcfile_count(w->files) - 1;
+    sv.main_len = w->main_url ? (uint32_t)strlen(w->main_url) : 0;
+    rc = core_buf_append(out, &sv, sizeof(sv));
+    if (rc == 0 && sv.main_len)
+        rc = core_buf_append(out, w->main_url, sv.main_len);
+    return rc;
+}
+
+/* Reopen path at its committed length (the output name in the state). */
+static int reopen(struct statedb *db, const char *name, const char *path, uint64_t *len,
+                  int *fd)
+{
+    int64_t n = statedb_output_len(db, name);
+    char msg[512];
+
+    if (n < 0)
+        return (int)n;
+    *len = (uint64_t)n;
+    return statedb_output_reopen(path, n, msg, sizeof(msg), fd);
+}
+
+/* Lines in the first len bytes of path (the unsorted index: one record per line). */
+static int count_lines(const char *path, uint64_t len, uint64_t *lines)
+{
+    char buf[65536];
+    uint64_t off = 0;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+    *lines = 0;
+    if (fd < 0)
+        return -errno;
+    while (off < len) {
+        n = pread(fd, buf, len - off < sizeof(buf) ? (size_t)(len - off) : sizeof(buf),
+                  (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? -errno : -EIO;
+            break;
+        }
+        for (ssize_t i = 0; i < n; i++)
+            *lines += buf[i] == '\n';
+        off += (uint64_t)n;
+    }
+    close(fd);
+    return rc;
+}
+
+/* The WARC file the state says is current, as its .open file: renamed back if it was finished
+ * after the last commit, and files started after that commit removed. */
+static int current_file(const struct app_warcfile_opts *fo, unsigned file, char **open_path)
+{
+    char *path = app_warcfile_path_of(fo, file), *later;
+    struct core_buf b;
+    unsigned i;
+    int rc;
+
+    if (!path)
+        return -ENOMEM;
+    core_buf_init(&b, 8192);
+    rc = core_buf_printf(&b, "%s.open", path);
+    if (rc == 0 && access(b.data, F_OK) < 0 && access(path, F_OK) == 0 && rename(path, b.data) < 0)
+        rc = -errno;
+    for (i = file + 1; rc == 0 && (later = app_warcfile_path_of(fo, i)) != NULL; i++) {
+        struct core_buf lo;
+        bool any;
+
+        core_buf_init(&lo, 8192);
+        any = core_buf_printf(&lo, "%s.open", later) == 0 && unlink(lo.data) == 0;
+        any = unlink(later) == 0 || any;
+        core_buf_free(&lo);
+        core_free(later);
+        if (!any)
+            break;
+    }
+    core_free(path);
+    if (rc < 0) {
+        core_buf_free(&b);
+        return rc;
+    }
+    *open_path = core_buf_steal(&b);
+    return 0;
+}
+
+static int resume(struct crawl_warc *w, const struct crawl_warc_opts *o,
+                  const struct app_warcfile_opts *fo)
+{
+    struct saved sv;
+    char *path = NULL;
+    uint64_t len, lines;
+    int fd = -1, rc;
+
+    if (o->saved_len < sizeof(sv))
+        return -EINVAL;
+    memcpy(&sv, o->saved, sizeof(sv));
+    if (o->saved_len != sizeof(sv) + sv.main_len)
+        return -EINVAL;
+    w->responses = sv.responses;
+    w->revisits = sv.revisits;
+    w->main_ts_ms = sv.main_ts_ms;
+    if (sv.main_len && !(w->main_url = core_strndup((const char *)o->saved + sizeof(sv),
+                                                    sv.main_len)))
+        return -ENOMEM;
+    rc = current_file(fo, sv.file, &path);
+    if (rc == 0 && (rc = reopen(o->resume, "warc", path, &len, &fd)) == 0)
+        rc = app_warcfile_resume(fo, sv.file, fd, len, &w->files);
+    core_free(path);
+    path = NULL;
+    if (rc == 0 && w->cdx_path) {
+        /* the sorted index is made again at the end: one from a finish cut short goes */
+        (void)remove(w->cdx_path);
+        path = app_cdxj_unsorted_path(w->cdx_path);
+        rc = path ? reopen(o->resume, "cdx", path, &len, &fd) : -ENOMEM;
+        if (rc == 0 && (rc = count_lines(path, len, &lines)) < 0)
+            close(fd);
+        if (rc == 0)
+            rc = app_cdxj_resume(w->cdx_path, fd, len, lines, &w->index);
+        core_free(path);
+        path = NULL;
+    }
+    if (rc == 0 && o->wacz) {
+        (void)remove(o->wacz);
+        path = app_wacz_pages_path(o->wacz);
+        rc = path ? reopen(o->resume, "pages", path, &len, &fd) : -ENOMEM;
+        if (rc == 0)
+            rc = app_wacz_resume(o->wacz, fd, len, &w->pack);
+        core_free(path);
+    }
+    return rc;
+}
+
+size_t crawl_warc_files(struct crawl_warc *w, struct crawl_state_file *files, size_t max)
+{
+    unsigned cur = app_warcfile_count(w->files) - 1;
+    size_t n = 0;
+
+    if (!w->open_path || w->open_file != cur) {
+        struct core_buf b;
+
+        core_buf_init(&b, 8192);
+        if (core_buf_printf(&b, "%s.open", app_warcfile_path(w->files, cur)) < 0) {
+            core_buf_free(&b);
+            return 0; /* out of memory: the commit records nothing of the archive */
+        }
+        core_free(w->open_path);
+        w->open_path = core_buf_steal(&b);
+        w->open_file = cur;
+    }
+    if (n < max && app_warcfile_fd(w->files) >= 0)
+        files[n++] = (struct crawl_state_file){"warc", w->open_path, app_warcfile_fd(w->files),
+                                               (int64_t)app_warcfile_size(w->files)};
+    if (n < max && w->index && app_cdxj_fd(w->index) >= 0)
+        files[n++] = (struct crawl_state_file){"cdx", w->cdx_path, app_cdxj_fd(w->index),
+                                               (int64_t)app_cdxj_bytes(w->index)};
+    if (n < max && w->pack && app_wacz_fd(w->pack) >= 0)
+        files[n++] = (struct crawl_state_file){"pages", "pages", app_wacz_fd(w->pack),
+                                               (int64_t)app_wacz_bytes(w->pack)};
+    return n;
+}
+
+void crawl_warc_suspend(struct crawl_warc *w)
+{
+    w->suspended = true;
+    if (w->index)
+        app_cdxj_keep(w->index);
+    if (w->pack)
+        app_wacz_keep(w->pack);
+}
+
+void crawl_warc_keep(struct crawl_warc *w, crawl_warc_keep_fn *fn, void *arg)
+{
+    w->keep = fn;
+    w->keep_arg = arg;
+}
+
+void crawl_warc_known(struct crawl_warc *w, const char *digest, const char *uri,
+                      int64_t date_ms, const char *record_id)
+{
+    struct app_warc_id id;
+
+    memset(&id, 0, sizeof(id));
+    snprintf(id.s, sizeof(id.s), "%s", record_id);
+    if (app_dedup_add(w->dedup, digest, uri, date_ms, &id) < 0)
+        w->dedup_misses++;
+}
+
 int crawl_warc_open(const struct crawl_warc_opts *o, struct crawl_warc **out)
 {
     struct crawl_warc *w = core_calloc(1, sizeof(*w));
@@ -294,17 +513,32 @@ int crawl_warc_open(const struct crawl_warc_opts *o, struct crawl_warc **out)
         core_buf_init(&p, 8192);
         rc = o->cdx ? core_buf_puts(&p, o->cdx) : core_buf_printf(&p, "%s.cdxj", o->wacz);
         w->cdx_temp = !o->cdx;
-        if (rc == 0) {
+        if (rc == 0)
             w->cdx_path = core_buf_steal(&p);
-            rc = app_cdxj_open(w->cdx_path, &w->index);
-        } else {
+        else
             core_buf_free(&p);
-        }
     }
-    if (rc == 0 && o->wacz)
-        rc = app_wacz_create(o->wacz, &w->pack);
-    if (rc == 0)
-        rc = app_warcfile_open(&fo, &w->files);
+    if (rc == 0 && o->resume && o->saved) {
+        rc = resume(w, o, &fo);
+    } else {
+        if (rc == 0 && o->resume) {
+            /* a crawl killed before its first commit: what it began of an archive goes */
+            char *first = app_warcfile_path_of(&fo, 0);
+            struct core_buf b;
+
+            core_buf_init(&b, 8192);
+            if (first && core_buf_printf(&b, "%s.open", first) == 0)
+                (void)unlink(b.data);
+            core_buf_free(&b);
+            core_free(first);
+        }
+        if (rc == 0 && w->cdx_path)
+            rc = app_cdxj_open(w->cdx_path, &w->index);
+        if (rc == 0 && o->wacz)
+            rc = app_wacz_create(o->wacz, &w->pack);
+        if (rc == 0)
+            rc = app_warcfile_open(&fo, &w->files);
+    }
     if (rc < 0) {
         crawl_warc_destroy(w);
         return rc;
@@ -355,6 +589,27 @@ uint64_t crawl_warc_revisits(const struct crawl_warc *w)
     return w->revisits;
 }
 
+void crawl_warc_counts(const struct crawl_warc *w, struct crawl_warc_counts *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->files = app_warcfile_count(w->files);
+    out->responses = w->responses;
+    out->revisits = w->revisits;
+    /* a warcinfo per file, and a request beside every response or revisit (no metadata) */
+    out->records = out->files + 2 * (w->responses + w->revisits);
+    for (unsigned i = 0; i < out->files; i++) {
+        const char *path = app_warcfile_path(w->files, i);
+        char open_path[4096];
+        struct stat st;
+
+        /* the final name once finished, else still NAME...warc.gz.open */
+        if (stat(path, &st) == 0 ||
+            (snprintf(open_path, sizeof(open_path), "%s.open", path) < (int)sizeof(open_path) &&
+             stat(open_path, &st) == 0))
+            out->bytes += (uint64_t)st.st_size;
+    }
+}
+
 void crawl_warc_destroy(struct crawl_warc *w)
 {
     if (!w)
@@ -366,9 +621,10 @@ void crawl_warc_destroy(struct crawl_warc *w)
     while (w->nfree_gz > 0)
         app_warcgz_destroy(w->free_gz[--w->nfree_gz]);
     core_sem_destroy(w->builders);
-    if (w->cdx_temp && w->cdx_path)
+    if (w->cdx_temp && w->cdx_path && !w->suspended)
         (void)remove(w->cdx_path);
     core_free(w->cdx_path);
     core_free(w->main_url);
+    core_free(w->open_path);
     core_free(w);
 }

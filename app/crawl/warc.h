@@ -23,8 +23,11 @@
 #include "core/err.h"
 #include "fetch/client.h"
 
+struct core_buf;
 struct core_coro;
+struct crawl_state_file;
 struct crawl_warc;
+struct statedb;
 
 struct crawl_warc_opts {
     const char *name;           /* --warc NAME */
@@ -35,7 +38,13 @@ struct crawl_warc_opts {
     const char *user_agent;     /* for the warcinfo records */
     bool robots;                /* robots.txt obeyed */
     const char *options;        /* the command line, for the warcinfo records */
-    int level;                  /* --warc-level: compression, 1-12 (0: libdeflate's 6) */
+    int level;                  /* --warc-level: compression, 1-12 (0: libdeflate's 1) */
+    /* --resume: go on with the archive the state db holds (its outputs "warc", "cdx" and
+     * "pages" at their committed lengths, the blob crawl_warc_save wrote, or no blob when the
+     * crawl was killed before its first commit: then it begins again), or NULL */
+    struct statedb *resume;
+    const void *saved;
+    size_t saved_len;
 };
 
 /* Where a fetch's response (or revisit) record went. */
@@ -62,6 +71,33 @@ int crawl_warc_finish(struct crawl_warc *w, const char *seed);
 /* Counts, for the summary: records of responses and revisits written. */
 uint64_t crawl_warc_responses(const struct crawl_warc *w);
 uint64_t crawl_warc_revisits(const struct crawl_warc *w);
+
+/* What the archive holds, for the summary. */
+struct crawl_warc_counts {
+    unsigned files;             /* WARC files started */
+    uint64_t records;           /* records in them: warcinfo, request, response, revisit */
+    uint64_t responses;         /* response records */
+    uint64_t revisits;          /* revisit records */
+    uint64_t bytes;             /* the files' sizes on disk, compressed */
+};
+
+/* Fill *out; before or after crawl_warc_finish (a file not found on disk counts 0 bytes). */
+void crawl_warc_counts(const struct crawl_warc *w, struct crawl_warc_counts *out);
+/* --state: the archive's files as a commit records them (the current WARC file, the unsorted
+ * index, the pages list): at most max, returns how many. */
+size_t crawl_warc_files(struct crawl_warc *w, struct crawl_state_file *files, size_t max);
+/* --state: the archive's counters, current file and main page as a blob for the state. */
+int crawl_warc_save(const struct crawl_warc *w, struct core_buf *out);
+/* --state: fn hears of every payload digest added to the dedup table (so a resumed crawl
+ * writes revisits for payloads archived before the kill); crawl_warc_known puts one back. */
+typedef void crawl_warc_keep_fn(void *arg, const char *digest, const char *uri, int64_t date_ms,
+                                const char *record_id);
+void crawl_warc_keep(struct crawl_warc *w, crawl_warc_keep_fn *fn, void *arg);
+void crawl_warc_known(struct crawl_warc *w, const char *digest, const char *uri,
+                      int64_t date_ms, const char *record_id);
+/* --state, at a stop: destroy without finish then leaves every file as a resumed crawl needs
+ * it (the .open WARC file, the unsorted index, the pages list). */
+void crawl_warc_suspend(struct crawl_warc *w);
 /* NULL is a no-op. */
 void crawl_warc_destroy(struct crawl_warc *w);
 

@@ -27,6 +27,8 @@ struct app_cdxj {
     int fd;                 /* the unsorted file, -1 once closed */
     int err;                /* first error, sticky */
     uint64_t count;
+    uint64_t bytes;         /* of whole lines in the unsorted file */
+    bool keep;              /* destroy leaves the unsorted file (a crawl to be resumed) */
     struct core_buf line;   /* reused for each line */
 };
 
@@ -103,7 +105,8 @@ int app_cdxj_line(const struct app_cdxj_entry *e, struct core_buf *out)
     return rc;
 }
 
-int app_cdxj_open(const char *path, struct app_cdxj **out)
+/* fd < 0: create PATH.unsorted; else go on with it (len bytes, count lines). */
+static int start(const char *path, int fd, uint64_t len, uint64_t count, struct app_cdxj **out)
 {
     struct app_cdxj *c = core_calloc(1, sizeof(*c));
     int rc;
@@ -118,21 +121,61 @@ int app_cdxj_open(const char *path, struct app_cdxj **out)
         rc = -ENOMEM;
         goto out_free;
     }
-    do
-        c->fd = open(c->unsorted, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
-    while (c->fd < 0 && errno == EINTR);
-    if (c->fd < 0) {
-        rc = -errno;
-        goto out_free;
+    if (fd >= 0) {
+        c->fd = fd;
+        c->bytes = len;
+        c->count = count;
+    } else {
+        do
+            c->fd = open(c->unsorted, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
+                         0666);
+        while (c->fd < 0 && errno == EINTR);
+        if (c->fd < 0) {
+            rc = -errno;
+            goto out_free;
+        }
     }
     *out = c;
     return 0;
 
 out_free:
+    if (fd >= 0)
+        close(fd);
     core_free(c->path);
     core_free(c->unsorted);
     core_free(c);
     return rc;
+}
+
+int app_cdxj_open(const char *path, struct app_cdxj **out)
+{
+    return start(path, -1, 0, 0, out);
+}
+
+int app_cdxj_resume(const char *path, int fd, uint64_t len, uint64_t lines,
+                    struct app_cdxj **out)
+{
+    return start(path, fd, len, lines, out);
+}
+
+char *app_cdxj_unsorted_path(const char *path)
+{
+    return concat(path, ".unsorted");
+}
+
+void app_cdxj_keep(struct app_cdxj *c)
+{
+    c->keep = true;
+}
+
+int app_cdxj_fd(const struct app_cdxj *c)
+{
+    return c->fd;
+}
+
+uint64_t app_cdxj_bytes(const struct app_cdxj *c)
+{
+    return c->bytes;
 }
 
 int app_cdxj_add(struct app_cdxj *c, const struct app_cdxj_entry *e)
@@ -147,6 +190,8 @@ int app_cdxj_add(struct app_cdxj *c, const struct app_cdxj_entry *e)
     rc = app_cdxj_line(e, &c->line);
     if (rc == 0)
         rc = core_write_all(c->fd, c->line.data, c->line.len);
+    if (rc == 0)
+        c->bytes += c->line.len;
     if (rc < 0)
         return c->err = rc;
     c->count++;
@@ -566,7 +611,8 @@ void app_cdxj_destroy(struct app_cdxj *c)
         return;
     if (c->fd >= 0)
         close(c->fd);
-    unlink(c->unsorted);   /* finished or abandoned, the unsorted lines are not needed */
+    if (!c->keep)
+        unlink(c->unsorted); /* finished or abandoned, the unsorted lines are not needed */
     core_buf_free(&c->line);
     core_free(c->path);
     core_free(c->unsorted);

@@ -51,6 +51,18 @@ struct app_cdxj_entry {
 /* Start an index to be sorted into path. 0 and *out, or a negated errno (path.unsorted could
  * not be created). */
 CORE_MUST_CHECK int app_cdxj_open(const char *path, struct app_cdxj **out);
+/* Go on with an index begun by a crawl that is resumed: fd is PATH.unsorted, cut back to len
+ * bytes of whole lines (lines of them), positioned at its end, the object's from then on (also
+ * on failure). 0 and *out, or -ENOMEM. */
+CORE_MUST_CHECK int app_cdxj_resume(const char *path, int fd, uint64_t len, uint64_t lines,
+                                    struct app_cdxj **out);
+/* PATH.unsorted (core_malloc'ed), or NULL. */
+char *app_cdxj_unsorted_path(const char *path);
+/* Have destroy leave PATH.unsorted, for a crawl that will be resumed. */
+void app_cdxj_keep(struct app_cdxj *c);
+/* The unsorted file's descriptor and its bytes of whole lines. */
+int app_cdxj_fd(const struct app_cdxj *c);
+uint64_t app_cdxj_bytes(const struct app_cdxj *c);
 /* Append e's line (unsorted, for now). 0 or a negated errno, which is sticky. */
 CORE_MUST_CHECK int app_cdxj_add(struct app_cdxj *c, const struct app_cdxj_entry *e);
 /* Sort every line into path (through path.open). 0 or the first error. */

@@ -44,7 +44,9 @@ static int write_line(struct crawl_output *o)
     return rc;
 }
 
-int crawl_output_create(const char *path, enum file_format fmt, struct crawl_output **out)
+/* resume_len < 0: a new file; else go on after that many bytes (the header is there). */
+static int open_output(const char *path, enum file_format fmt, int64_t resume_len,
+                       struct crawl_output **out)
 {
     struct crawl_output *o = core_calloc(1, sizeof(*o));
     struct csvw w;
@@ -55,12 +57,13 @@ int crawl_output_create(const char *path, enum file_format fmt, struct crawl_out
         return -ENOMEM;
     o->fmt = fmt;
     core_buf_init(&o->line, 64u << 20);
-    rc = app_outfile_open(path, &o->file);
+    rc = resume_len < 0 ? app_outfile_open(path, &o->file)
+                        : app_outfile_reopen(path, resume_len, &o->file);
     if (rc < 0) {
         core_free(o);
         return rc;
     }
-    if (fmt == FILE_FORMAT_CSV) {
+    if (fmt == FILE_FORMAT_CSV && resume_len <= 0) {
         csvw_init(&w, &o->line);
         for (i = 0; i < NFIELDS; i++)
             csvw_field(&w, fields[i], strlen(fields[i]));
@@ -74,6 +77,22 @@ int crawl_output_create(const char *path, enum file_format fmt, struct crawl_out
     }
     *out = o;
     return 0;
+}
+
+int crawl_output_create(const char *path, enum file_format fmt, struct crawl_output **out)
+{
+    return open_output(path, fmt, -1, out);
+}
+
+int crawl_output_reopen(const char *path, enum file_format fmt, int64_t len,
+                        struct crawl_output **out)
+{
+    return open_output(path, fmt, len, out);
+}
+
+struct app_outfile *crawl_output_file(struct crawl_output *o)
+{
+    return o->file;
 }
 
 static void json_str(struct jsonw *w, const char *key, const char *s)

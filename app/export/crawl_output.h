@@ -18,11 +18,18 @@
 #include "app/crawl/crawl.h"
 #include "core/err.h"
 
+struct app_outfile;
 struct crawl_output;
 
 /* Open path ("-" = stdout). 0, or a negated errno (nothing is left behind on failure). */
 CORE_MUST_CHECK int crawl_output_create(const char *path, enum file_format fmt,
                                         struct crawl_output **out);
+/* Go on writing path after its first len bytes (a resumed crawl: see app_outfile_reopen); a
+ * CSV header is written only when len is 0. */
+CORE_MUST_CHECK int crawl_output_reopen(const char *path, enum file_format fmt, int64_t len,
+                                        struct crawl_output **out);
+/* The file (its length and descriptor, for a commit of --state). */
+struct app_outfile *crawl_output_file(struct crawl_output *o);
 /* Write one record. 0 or a negated errno (the first error is also kept for destroy). */
 int crawl_output_write(struct crawl_output *o, const struct crawl_record *r);
 /* A --skipped line: {"url", "parent", "reason"}. 0 or a negated errno. */

@@ -78,23 +78,56 @@ out_free:
     return rc;
 }
 
-int app_outfile_adopt(int fd, const char *path, int64_t len, struct app_outfile **out)
+int app_outfile_reopen(const char *path, int64_t len, struct app_outfile **out)
 {
     const size_t n = strlen(path);
-    struct app_outfile *f = core_malloc(sizeof(*f) + n + 1);
+    struct app_outfile *f;
     struct stat st;
+    int rc;
 
+    if (strcmp(path, "-") == 0 || len < 0)
+        return -EINVAL;
+    f = core_malloc(sizeof(*f) + n + 1);
     if (!f)
         return -ENOMEM;
     memset(f, 0, sizeof(*f));
     memcpy(f->path, path, n + 1);
-    f->fd = fd;
-    f->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    do
+        f->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | (len == 0 ? O_CREAT : 0), 0666);
+    while (f->fd < 0 && errno == EINTR);
+    if (f->fd < 0) {
+        rc = -errno;
+        core_free(f);
+        return rc;
+    }
+    rc = fstat(f->fd, &st) < 0 ? -errno : 0;
+    if (rc == 0 && S_ISREG(st.st_mode) && st.st_size < len)
+        rc = -EIO;
+    if (rc == 0 && S_ISREG(st.st_mode) && ftruncate(f->fd, len) < 0)
+        rc = -errno;
+    if (rc == 0 && S_ISREG(st.st_mode) && lseek(f->fd, len, SEEK_SET) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        close(f->fd);
+        core_free(f);
+        return rc;
+    }
+    f->regular = S_ISREG(st.st_mode);
     f->owned = f->regular;
-    f->good = (off_t)len;       /* a failed write is cut back to here at most */
-    f->synced = (off_t)len;     /* writeback is started from here on */
+    f->good = f->regular ? len : 0;
+    f->synced = f->good;
     *out = f;
     return 0;
+}
+
+int64_t app_outfile_length(const struct app_outfile *f)
+{
+    return (int64_t)f->good;
+}
+
+int app_outfile_fd(const struct app_outfile *f)
+{
+    return f->fd;
 }
 
 /* Wait until fd can take more (it is non-blocking and full). */
@@ -183,14 +216,4 @@ int app_outfile_close(struct app_outfile *f)
 const char *app_outfile_path(const struct app_outfile *f)
 {
     return f->path;
-}
-
-int app_outfile_fd(const struct app_outfile *f)
-{
-    return f->fd;
-}
-
-int64_t app_outfile_length(const struct app_outfile *f)
-{
-    return (int64_t)f->good;
 }

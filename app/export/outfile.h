@@ -45,13 +45,14 @@ struct app_outfile;
  * errno that core_strerror() can describe (e.g. -EACCES, -ENOENT, -EISDIR, or -EBADF for a
  * closed or read-only stdout). */
 CORE_MUST_CHECK int app_outfile_open(const char *path, struct app_outfile **out);
-/* Take over fd for path (kept for messages): a regular file opened for appending after len
- * bytes of complete records, as statedb_output_reopen leaves an output that a run resumes
- * (O_APPEND, cut back to its committed length, never truncated). A failed write is cut back to
- * the last whole record, never below len. 0 and *out (the fd is then closed by
- * app_outfile_close), or -ENOMEM and the fd stays the caller's. */
-CORE_MUST_CHECK int app_outfile_adopt(int fd, const char *path, int64_t len,
-                                      struct app_outfile **out);
+/* Open path to go on after its first len bytes (a resumed run, app/state/statedb.h): the file
+ * is cut back to len, never emptied; a file shorter than len is -EIO (committed bytes are gone),
+ * a missing one -ENOENT unless len is 0. 0 and *out, or a negated errno. */
+CORE_MUST_CHECK int app_outfile_reopen(const char *path, int64_t len, struct app_outfile **out);
+/* Bytes in the file: its length when it was opened plus every record written since. */
+int64_t app_outfile_length(const struct app_outfile *f);
+/* The file descriptor (for fdatasync by a commit); the object keeps it. */
+int app_outfile_fd(const struct app_outfile *f);
 /* Write one whole record: 0 once all len bytes are in the kernel, or a negated errno (-ENOSPC,
  * -EPIPE, -EFBIG, -EIO...), which is also returned by every later write and by close. */
 CORE_MUST_CHECK int app_outfile_write(struct app_outfile *f, const char *rec, size_t len);
@@ -60,12 +61,5 @@ CORE_MUST_CHECK int app_outfile_write(struct app_outfile *f, const char *rec, si
 int app_outfile_close(struct app_outfile *f);
 /* The path given to app_outfile_open ("-" for stdout), for messages. */
 const char *app_outfile_path(const struct app_outfile *f);
-/* The descriptor, for fdatasync (statedb_sync_file) from another thread while records are
- * written: syncing covers every record written before the call. */
-int app_outfile_fd(const struct app_outfile *f);
-/* Bytes of complete records in the file: what app_outfile_adopt started with plus what was
- * written since (for a file app_outfile_open truncated, what was written). Same thread as
- * the writes. */
-int64_t app_outfile_length(const struct app_outfile *f);
 
 #endif

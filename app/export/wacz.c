@@ -26,6 +26,8 @@ struct app_wacz {
     char *path, *pages;
     int fd;        /* pages file, -1 once closed */
     int err;       /* first error, sticky */
+    uint64_t bytes;  /* of whole lines in the pages file */
+    bool keep;       /* destroy leaves the pages file (a crawl to be resumed) */
     struct core_buf line;
 };
 
@@ -53,7 +55,8 @@ static char *concat(const char *a, const char *b, const char *c)
     return s;
 }
 
-int app_wacz_create(const char *path, struct app_wacz **out)
+/* fd < 0: create PATH.pages with its header; else go on with it (len bytes). */
+static int start(const char *path, int fd, uint64_t len, struct app_wacz **out)
 {
     struct app_wacz *w = core_calloc(1, sizeof(*w));
     int rc;
@@ -68,16 +71,25 @@ int app_wacz_create(const char *path, struct app_wacz **out)
         rc = -ENOMEM;
         goto out_free;
     }
-    do
-        w->fd = open(w->pages, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
-    while (w->fd < 0 && errno == EINTR);
-    if (w->fd < 0) {
-        rc = -errno;
-        goto out_free;
+    if (fd >= 0) {
+        w->fd = fd;
+        w->bytes = len;
+        fd = -1;
+    } else {
+        do
+            w->fd = open(w->pages, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
+        while (w->fd < 0 && errno == EINTR);
+        if (w->fd < 0) {
+            rc = -errno;
+            goto out_free;
+        }
     }
-    rc = core_write_all(w->fd, PAGES_HEADER, sizeof(PAGES_HEADER) - 1);
-    if (rc < 0)
-        goto out_close;
+    if (w->bytes == 0) {
+        rc = core_write_all(w->fd, PAGES_HEADER, sizeof(PAGES_HEADER) - 1);
+        if (rc < 0)
+            goto out_close;
+        w->bytes = sizeof(PAGES_HEADER) - 1;
+    }
     *out = w;
     return 0;
 
@@ -85,10 +97,42 @@ out_close:
     close(w->fd);
     unlink(w->pages);
 out_free:
+    if (fd >= 0)
+        close(fd);
     core_free(w->path);
     core_free(w->pages);
     core_free(w);
     return rc;
+}
+
+int app_wacz_create(const char *path, struct app_wacz **out)
+{
+    return start(path, -1, 0, out);
+}
+
+int app_wacz_resume(const char *path, int fd, uint64_t len, struct app_wacz **out)
+{
+    return start(path, fd, len, out);
+}
+
+char *app_wacz_pages_path(const char *path)
+{
+    return concat(path, ".pages", "");
+}
+
+void app_wacz_keep(struct app_wacz *w)
+{
+    w->keep = true;
+}
+
+int app_wacz_fd(const struct app_wacz *w)
+{
+    return w->fd;
+}
+
+uint64_t app_wacz_bytes(const struct app_wacz *w)
+{
+    return w->bytes;
 }
 
 int app_wacz_add_page(struct app_wacz *w, const char *url, int64_t ts_ms, const char *title,
@@ -124,6 +168,8 @@ int app_wacz_add_page(struct app_wacz *w, const char *url, int64_t ts_ms, const 
         rc = core_buf_putc(&w->line, '\n');
     if (rc == 0)
         rc = core_write_all(w->fd, w->line.data, w->line.len);
+    if (rc == 0)
+        w->bytes += w->line.len;
     if (rc < 0)
         w->err = rc;
     return rc;
@@ -389,7 +435,8 @@ void app_wacz_destroy(struct app_wacz *w)
         return;
     if (w->fd >= 0)
         close(w->fd);
-    unlink(w->pages);
+    if (!w->keep)
+        unlink(w->pages);
     core_buf_free(&w->line);
     core_free(w->path);
     core_free(w->pages);

@@ -50,6 +50,18 @@ struct app_wacz_info {
 
 /* Start a package to be written to path. 0 and *out, or a negated errno. */
 CORE_MUST_CHECK int app_wacz_create(const char *path, struct app_wacz **out);
+/* Go on with a package begun by a crawl that is resumed: fd is PATH.pages, cut back to len
+ * bytes of whole lines and positioned at its end (len 0: its header is written), the object's
+ * from then on (also on failure). 0 and *out, or a negated errno. */
+CORE_MUST_CHECK int app_wacz_resume(const char *path, int fd, uint64_t len,
+                                    struct app_wacz **out);
+/* PATH.pages (core_malloc'ed), or NULL. */
+char *app_wacz_pages_path(const char *path);
+/* Have destroy leave PATH.pages, for a crawl that will be resumed. */
+void app_wacz_keep(struct app_wacz *w);
+/* The pages file's descriptor and its bytes of whole lines. */
+int app_wacz_fd(const struct app_wacz *w);
+uint64_t app_wacz_bytes(const struct app_wacz *w);
 /* Add a page to pages/pages.jsonl: its URL, capture time and title (NULL: none). 0 or a
  * negated errno (sticky). */
 CORE_MUST_CHECK int app_wacz_add_page(struct app_wacz *w, const char *url, int64_t ts_ms,

@@ -112,16 +112,23 @@ static int warcinfo(struct app_warcfile *f, const char *filename, struct core_bu
     return rc;
 }
 
-/* Create file number f->n (its .open name) and write its warcinfo record. */
-static int start_file(struct app_warcfile *f)
+/* The final path of file i (core_malloc'ed), or NULL. */
+static char *path_of(const struct app_warcfile *f, unsigned i)
 {
-    const unsigned i = f->n;
-    char *path = NULL, *open_path = NULL;
-    struct core_buf rec;
-    struct stat st;
-    size_t n;
-    int rc;
+    size_t n = strlen(f->name) + sizeof("-4294967295.warc.gz" OPEN_SUFFIX);
+    char *path = core_malloc(n);
 
+    if (!path)
+        return NULL;
+    if (f->numbered || i > 0)
+        snprintf(path, n, "%s-%05u.warc.gz", f->name, i);
+    else
+        snprintf(path, n, "%s.warc.gz", f->name);
+    return path;
+}
+
+static int make_room(struct app_warcfile *f)
+{
     if (f->n == f->cap) {
         unsigned cap = f->cap ? f->cap * 2 : 8;
         char **p = core_reallocarray(f->paths, cap, sizeof(*p));
@@ -131,17 +138,27 @@ static int start_file(struct app_warcfile *f)
         f->paths = p;
         f->cap = cap;
     }
-    n = strlen(f->name) + sizeof("-4294967295.warc.gz" OPEN_SUFFIX);
-    path = core_malloc(n);
-    open_path = core_malloc(n);
+    return 0;
+}
+
+/* Create file number f->n (its .open name) and write its warcinfo record. */
+static int start_file(struct app_warcfile *f)
+{
+    char *path = NULL, *open_path = NULL;
+    struct core_buf rec;
+    struct stat st;
+    size_t n;
+    int rc;
+
+    if ((rc = make_room(f)) < 0)
+        return rc;
+    path = path_of(f, f->n);
+    n = path ? strlen(path) + sizeof(OPEN_SUFFIX) : 0;
+    open_path = path ? core_malloc(n) : NULL;
     if (!path || !open_path) {
         rc = -ENOMEM;
         goto out_free;
     }
-    if (f->numbered || i > 0)
-        snprintf(path, n, "%s-%05u.warc.gz", f->name, i);
-    else
-        snprintf(path, n, "%s.warc.gz", f->name);
     snprintf(open_path, n, "%s" OPEN_SUFFIX, path);
     /* never overwrite a finished archive (O_EXCL guards the .open name itself) */
     if (stat(path, &st) == 0) {
@@ -212,7 +229,8 @@ static int finish_file(struct app_warcfile *f)
     return rc;
 }
 
-int app_warcfile_open(const struct app_warcfile_opts *o, struct app_warcfile **out)
+/* The object of open and resume, with no file yet. */
+static int setup(const struct app_warcfile_opts *o, struct app_warcfile **out)
 {
     struct app_warcfile *f;
     int rc = 0;
@@ -232,14 +250,73 @@ int app_warcfile_open(const struct app_warcfile_opts *o, struct app_warcfile **o
     f->options = dup_or_null(o->options, &rc);
     if (rc == 0)
         rc = app_warcgz_create(o->level, &f->gz);
-    if (rc == 0)
-        rc = start_file(f);
     if (rc < 0) {
         app_warcfile_destroy(f);
         return rc;
     }
     *out = f;
     return 0;
+}
+
+int app_warcfile_open(const struct app_warcfile_opts *o, struct app_warcfile **out)
+{
+    struct app_warcfile *f;
+    int rc = setup(o, &f);
+
+    if (rc == 0 && (rc = start_file(f)) < 0)
+        app_warcfile_destroy(f);
+    if (rc == 0)
+        *out = f;
+    return rc;
+}
+
+int app_warcfile_resume(const struct app_warcfile_opts *o, unsigned file, int fd, uint64_t len,
+                        struct app_warcfile **out)
+{
+    struct app_warcfile *f;
+    int rc = setup(o, &f);
+    unsigned i;
+
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    f->fd = fd;
+    for (i = 0; rc == 0 && i <= file; i++) {
+        rc = make_room(f);
+        if (rc == 0 && (f->paths[f->n] = path_of(f, i)) == NULL)
+            rc = -ENOMEM;
+        if (rc == 0)
+            f->n++;
+    }
+    if (rc < 0) {
+        app_warcfile_destroy(f);
+        return rc;
+    }
+    f->size = len;
+    f->info_size = len; /* one more record at least before the file rotates */
+    *out = f;
+    return 0;
+}
+
+char *app_warcfile_path_of(const struct app_warcfile_opts *o, unsigned i)
+{
+    struct app_warcfile f;
+
+    memset(&f, 0, sizeof(f));
+    f.name = (char *)(uintptr_t)o->name;
+    f.numbered = o->numbered;
+    return path_of(&f, i);
+}
+
+int app_warcfile_fd(const struct app_warcfile *f)
+{
+    return f->fd;
+}
+
+uint64_t app_warcfile_size(const struct app_warcfile *f)
+{
+    return f->size;
 }
 
 int app_warcfile_append(struct app_warcfile *f, const void *members, size_t len,

@@ -64,6 +64,17 @@ void app_warcfile_opts_init(struct app_warcfile_opts *o);
 /* Create the first file (as NAME...warc.gz.open) and write its warcinfo record. 0 and *out, or
  * a negated errno (-EEXIST, -ENOENT, -EACCES, -EINVAL for a bad name...). */
 CORE_MUST_CHECK int app_warcfile_open(const struct app_warcfile_opts *o, struct app_warcfile **out);
+/* Go on with a crawl's files (a resumed crawl, app/crawl/state.h): files 0..file-1 are finished,
+ * file is open as fd (the .open file, cut back to len bytes of whole records by the caller,
+ * positioned at its end). fd is the object's from then on (also on failure). 0 and *out, or
+ * -ENOMEM. */
+CORE_MUST_CHECK int app_warcfile_resume(const struct app_warcfile_opts *o, unsigned file,
+                                        int fd, uint64_t len, struct app_warcfile **out);
+/* The final path of file i under o's naming (core_malloc'ed), or NULL. */
+char *app_warcfile_path_of(const struct app_warcfile_opts *o, unsigned i);
+/* The current file's descriptor (-1 after finish) and its bytes of whole records. */
+int app_warcfile_fd(const struct app_warcfile *f);
+uint64_t app_warcfile_size(const struct app_warcfile *f);
 /* Append len bytes of whole gzip members (one or more records) with one write(2), starting a new
  * file first when max_size says so, and say where they went. 0, or a negated errno (also
  * returned by every later append and by finish). */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <libdeflate.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -11,6 +12,9 @@
 /* The scratch buffer may grow to hold a whole record; records are capped by the caller's body
  * cap, and this only bounds the scratch against a runaway size. */
 #define SCRATCH_MAX ((size_t)1 << 40)
+
+/* Inputs up to this size are stored, not compressed (see warcgz.h). */
+#define STORE_MAX ((size_t)1024)
 
 struct app_warcgz {
     struct libdeflate_compressor *c;
@@ -38,6 +42,51 @@ int app_warcgz_create(int level, struct app_warcgz **out)
     return 0;
 }
 
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+/* A member whose deflate stream is one stored block (RFC 1951 3.2.4): the gzip header, the
+ * block's header (BFINAL, type 00, LEN and its complement), the bytes, CRC-32 and size. */
+static int stored_member(const struct app_warcgz_part *parts, size_t n, size_t total,
+                         struct core_buf *out)
+{
+    static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+    unsigned char *p;
+    uint32_t crc = 0;
+    size_t i;
+    int rc;
+
+    rc = core_buf_reserve(out, sizeof(head) + 5 + total + 8);
+    if (rc < 0)
+        return rc;
+    p = (unsigned char *)out->data + out->len;
+    memcpy(p, head, sizeof(head));
+    p += sizeof(head);
+    p[0] = 1; /* BFINAL, BTYPE 00 */
+    p[1] = (unsigned char)total;
+    p[2] = (unsigned char)(total >> 8);
+    p[3] = (unsigned char)~p[1];
+    p[4] = (unsigned char)~p[2];
+    p += 5;
+    for (i = 0; i < n; i++) {
+        if (parts[i].len == 0)
+            continue;
+        memcpy(p, parts[i].p, parts[i].len);
+        crc = libdeflate_crc32(crc, parts[i].p, parts[i].len);
+        p += parts[i].len;
+    }
+    put_le32(p, crc);
+    put_le32(p + 4, (uint32_t)total);
+    out->len += sizeof(head) + 5 + total + 8;
+    out->data[out->len] = '\0';
+    return 0;
+}
+
 int app_warcgz_member(struct app_warcgz *gz, const struct app_warcgz_part *parts, size_t n,
                       struct core_buf *out)
 {
@@ -50,6 +99,8 @@ int app_warcgz_member(struct app_warcgz *gz, const struct app_warcgz_part *parts
             return -EOVERFLOW;
         total += parts[i].len;
     }
+    if (total <= STORE_MAX)
+        return stored_member(parts, n, total, out);
     if (n == 1) {
         in = parts[0].p;   /* already contiguous: no copy */
     } else {

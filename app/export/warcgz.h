@@ -5,19 +5,29 @@
  * of a record (WARC header, HTTP header, body, the closing CRLF CRLF) into one complete member
  * in memory, so that the file writer can append it with one write(2).
  *
- * The compressor is libdeflate, at level 6 unless told otherwise. Measured with
- * bench/bench_warc.c (BENCHMARKS.md, "WARC compression") on 1,684 real HTML pages of 40 KB on
- * average, one member per record, one thread: libdeflate 6 writes exactly the ratio of zlib 6
- * (0.182, what gzip, wget, warcio and Heritrix write) at 1.8x zlib 6's speed (95 against 52
- * MB/s); libdeflate 1 is twice as fast again (198 MB/s) but its files are 10% larger (0.201);
- * zlib 1 (124 MB/s) is slower and larger (0.220) than libdeflate 1. A WARC is written once and
- * kept for years, so the default keeps zlib 6's size and takes libdeflate's speed, which costs
- * a crawl about 0.17 ms of one core per 14 KB page with the digests (a quarter of a gumbo
- * parse); a crawl that is CPU-bound can pass level 1.
+ * The compressor is libdeflate, at level 1 unless told otherwise. Measured with
+ * bench/bench_warc.c (BENCHMARKS.md, "WARC compression"), one member per record, one thread:
+ * libdeflate beats zlib at every level (at level 6 the same ratio as zlib 6, what gzip, wget,
+ * warcio and Heritrix write, at 1.3-1.8x its speed; at level 1 a smaller ratio than zlib 1 at
+ * 2-2.5x its speed). Between libdeflate's levels, on the crawl benchmark's pages (15 KB):
+ * level 1 compresses at 187 MB/s to 0.316 of the input, level 6 at 46 MB/s to 0.293; on real
+ * documentation pages (/usr/share/doc) 390 MB/s / 0.136 against 147 MB/s / 0.119. Level 6
+ * thus costs 2.7-4x the CPU for files 7-13% smaller, and compression is most of what archiving
+ * costs a crawl (about 80 us of a 15 KB page at level 1, 300 us at level 6, against about 90 us
+ * for the whole crawl of it without --warc): the default is level 1, so that an archived crawl
+ * keeps as much of its speed as gzip allows; --warc-level 6 (or recompressing later) buys
+ * the smaller files.
  * libdeflate compresses whole buffers only, so the parts are first copied into one scratch
  * buffer (a memcpy, at a few GB/s, against compression at tens of MB/s); both buffers live in
  * the object and are reused, as is the compressor, whose setup costs about 30 us at level 6
  * (a sixth of the time a 14 KB page takes): keep one object per worker thread.
+ * Inputs of at most 1 KiB (a fetch's request record, a redirect's response) are stored, not
+ * compressed: one stored deflate block with its CRC-32, which any gzip reader takes. Compressing
+ * a 600-byte request record costs libdeflate 6-10 us whatever its level (it resets its hash
+ * tables, 128 KB or more, and builds Huffman codes on every call; in a crawl, with cold caches,
+ * 18 us a page, 6% of an archived crawl's CPU per page), while its WARC header is mostly random
+ * ids and digests: a 590-byte request record deflates to about 424 bytes, stored it takes 613
+ * (on the bench site, 190 bytes more per page, +3.6%).
  *
  * Ownership: app_warcgz_create allocates the object (compressor and scratch); destroy frees it.
  * Parts are read during the call only; the member is appended to the caller's core_buf. Any
@@ -30,7 +40,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-enum { APP_WARCGZ_DEFAULT_LEVEL = 6 };
+enum { APP_WARCGZ_DEFAULT_LEVEL = 1 };
 
 struct app_warcgz;
 

@@ -150,8 +150,7 @@ static int sync_dir(const char *dir)
     return rc;
 }
 
-/* sync_dir of path's directory. */
-static int sync_parent(const char *path)
+int statedb_sync_parent(const char *path)
 {
     const char *slash = strrchr(path, '/');
     char dir[PATH_MAX];
@@ -438,7 +437,7 @@ int statedb_open(const char *dir, const char *kind, const char *options, enum st
         goto out_sql;
     /* we hold DIR/lock, so nobody else has the database: no waiting on SQLite's locks */
     if ((rc = exec(s->db, "PRAGMA journal_mode = WAL")) != SQLITE_OK ||
-        (rc = exec(s->db, "PRAGMA synchronous = NORMAL")) != SQLITE_OK)
+        (rc = exec(s->db, "PRAGMA synchronous = FULL")) != SQLITE_OK)
         goto out_sql;
     if (sqlite3_db_readonly(s->db, "main") == 1) {
         err = sqlite3_system_errno(s->db) == EROFS ? -EROFS : -EACCES;
@@ -653,7 +652,7 @@ int statedb_output_reopen(const char *path, int64_t len, char *msg, size_t msgsz
     }
     /* a new output's directory entry must survive a power loss as surely as the bytes the
      * first commit will vouch for (fdatasync does not cover the entry) */
-    if (len == 0 && S_ISREG(st.st_mode) && (err = sync_parent(path)) < 0) {
+    if (len == 0 && S_ISREG(st.st_mode) && (err = statedb_sync_parent(path)) < 0) {
         say(msg, msgsz, "cannot sync the directory of %s: %s", path, core_strerror(err));
         goto out_close;
     }

@@ -13,10 +13,12 @@
  * after the last commit, a torn record included, are gone and the work that wrote them is done
  * again.
  *
- * Durability: PRAGMA journal_mode=WAL, synchronous=NORMAL. A kill -9 loses no committed
- * transaction (the WAL is in the page cache); a power loss may lose the last transactions
- * since the WAL was last synced, never consistency, because outputs are fdatasync'ed before the
- * commit that records their lengths (and SQLite syncs the WAL at each checkpoint).
+ * Durability: PRAGMA journal_mode=WAL, synchronous=FULL: each commit fsyncs the WAL, so a
+ * committed transaction survives a kill -9 and a power loss alike. Outputs are fdatasync'ed
+ * before the commit that records their lengths, so the state never says more than the disk
+ * holds: a power loss loses at most the commit in progress, never consistency. (NORMAL would
+ * sync the WAL only at checkpoints: a power loss could then bring back a state whose outputs
+ * were never synced, or lose seconds of commits.)
  *
  * Locking: the directory holds a lock file (DIR/lock, flock) for as long as the state is open:
  * a second process on the same DIR gets -EBUSY.
@@ -58,8 +60,8 @@ void statedb_close(struct statedb *s);
 struct sqlite3 *statedb_sql(struct statedb *s);
 /* A SQLite result code (from a call on statedb_sql's database) as a negated errno, mapped as
  * the calls here map theirs: SQLITE_FULL -> -ENOSPC, BUSY -> -EBUSY, CORRUPT/NOTADB -> -EINVAL,
- * READONLY -> -EACCES or -EROFS, CANTOPEN/IOERR -> the failed system call's errno (ENOSPC, EDQUOT, EFBIG,
- * EROFS, EACCES...) or -EIO;
+ * READONLY -> -EACCES or -EROFS, CANTOPEN/IOERR -> the failed system call's errno (ENOSPC,
+ * EDQUOT, EFBIG, EROFS, EACCES...) when SQLite keeps it, else -EIO;
  * SQLITE_OK, ROW and DONE -> 0. (Added with statedb.c: engines run their own statements.) */
 int statedb_error(struct sqlite3 *db, int rc);
 /* The options stored when the run was created. */
@@ -94,5 +96,9 @@ CORE_MUST_CHECK int statedb_output_reopen(const char *path, int64_t len, char *m
                                           int *fd);
 /* fdatasync fd unless it is not a regular file (a pipe, a tty: nothing to sync). 0 or error. */
 int statedb_sync_file(int fd);
+/* fsync the directory that holds path: after creating an output whose bytes a commit will
+ * vouch for, so that a power loss cannot take its directory entry. 0 or a negated errno.
+ * (Added with the orders side, which reopens outputs with app_outfile_reopen.) */
+int statedb_sync_parent(const char *path);
 
 #endif

@@ -17,11 +17,14 @@
 //   node check.mjs wacz  WACZ WARC...   entries stored, datapackage.json hashes and sizes,
 //                                       datapackage-digest.json, pages.jsonl, and each index
 //                                       line's member inflates to a record of that URL
+//   node check.mjs summary JSON WARC... the "warc" object of trawl's --summary file counts
+//                                       the files, their records (by warcio), responses,
+//                                       revisits and bytes as they are
 //
 // Prints "ok ..." and exits 0, or prints every problem on stderr and exits 1.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
@@ -303,12 +306,31 @@ function checkWacz(wacz, warcs) {
               `${pages.length - 1} pages, ${index.length} index lines followed`);
 }
 
+async function checkSummary(summaryPath, warcs) {
+  const got = JSON.parse(readFileSync(summaryPath, "utf8")).warc;
+  const want = { files: warcs.length, records: 0, responses: 0, revisits: 0, bytes: 0 };
+  for (const w of warcs) {
+    want.bytes += statSync(w).size;
+    for (const r of await records(w, false)) {
+      want.records++;
+      if (r.type === "response") want.responses++;
+      if (r.type === "revisit") want.revisits++;
+    }
+  }
+  for (const k of Object.keys(want))
+    if (!got || got[k] !== want[k]) fail(`summary warc.${k}: ${got && got[k]}, really ${want[k]}`);
+  if (got && Object.keys(got).length !== Object.keys(want).length)
+    fail(`summary warc has ${Object.keys(got).join(",")}`);
+  console.log(`ok summary: ${JSON.stringify(want)}`);
+}
+
 const [mode, ...rest] = process.argv.slice(2);
 try {
   if (mode === "cdx") await checkCdx(rest[0], rest.slice(1));
   else if (mode === "digests") await checkDigests(rest);
   else if (mode === "wacz") checkWacz(rest[0], rest.slice(1));
-  else fail(`usage: check.mjs cdx|digests|wacz ...`);
+  else if (mode === "summary") await checkSummary(rest[0], rest.slice(1));
+  else fail(`usage: check.mjs cdx|digests|wacz|summary ...`);
 } catch (e) {
   fail(`exception: ${e.stack || e}`);
 }
