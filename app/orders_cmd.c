@@ -7,9 +7,10 @@
  * exit, also after Ctrl-C.
  *
  * --state DIR keeps the run's progress in DIR (app/state/statedb.h; the engine commits it,
- * app/orders/progress.c) and its command line (app/orders_state.h); --resume DIR rebuilds the
- * command line from DIR, lets only options that cannot change the run's outcome be added, and
- * reopens the outputs cut back to their committed lengths. Without either, nothing differs. */
+ * app/orders/progress.c), its command line (app/cli_state.h) and its batches' sizes and times
+ * (app/orders_state.h); --resume DIR runs that command line again, in the directory it began
+ * in, with only options that cannot change the run's outcome added, and reopens the outputs cut
+ * back to their committed lengths. Without either, nothing differs. */
 #include "app/orders_cmd.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/cli_state.h"
 #include "app/common/format.h"
 #include "app/export/csvw.h"
 #include "app/export/jsonw.h"
@@ -32,6 +34,7 @@
 #include "app/orders_state.h"
 #include "app/orders_summary.h"
 #include "app/export/outfile.h"
+#include "app/state/runargs.h"
 #include "app/state/statedb.h"
 #include "core/buf.h"
 #include "core/mem.h"
@@ -130,16 +133,12 @@ struct cmd {
     const char *state_dir;      /* --state DIR */
     const char *resume_dir;     /* --resume DIR */
     const char *dir;            /* whichever of the two */
-    char *state_arg[2];         /* the argv elements of --state DIR (left out of the stored argv) */
-    char *resume_arg[2];        /* those of --resume DIR */
-    int forbidden;              /* the first option given that --resume does not take, or 0 */
+    char *resume_arg[2];        /* the argv elements of --resume DIR */
     bool summary_given;         /* --summary on this command line */
     struct statedb *state;
-    struct orders_saved saved;  /* the stored command line, decoded */
+    struct runargs *stored;     /* the command line kept in the state */
     char **argv2;               /* --resume: the command line rebuilt from it */
-    char **owned;               /* absolute paths made for the run */
-    size_t nowned;
-    const char **abs_inputs;
+    char *summary_abs;          /* --resume: a --summary given with it, made absolute */
 };
 
 /* --- options ------------------------------------------------------------------------------ */
@@ -178,37 +177,8 @@ static bool parse_workers(const char *spec, struct orders_config *cfg)
 
 /* Options that --resume takes: they change how fast or how verbosely the run goes, never an
  * outcome (a result or a reject) or where it is written. */
-static bool allowed_on_resume(int opt)
-{
-    switch (opt) {
-    case 'q':
-    case 'h':
-    case OPT_GRACE:
-    case OPT_WORKERS:
-    case OPT_CONCURRENCY:
-    case OPT_RATE:
-    case OPT_SUMMARY:
-    case OPT_STATE:
-    case OPT_RESUME:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* An option's name for messages, into buf. */
-static const char *option_name(int opt, char *buf, size_t cap)
-{
-    size_t i;
-
-    snprintf(buf, cap, "this option");
-    if (opt == 'o')
-        snprintf(buf, cap, "-o/--output");
-    for (i = 0; opt != 'o' && long_opts[i].name; i++)
-        if (long_opts[i].val == opt)
-            snprintf(buf, cap, "--%s", long_opts[i].name);
-    return buf;
-}
+static const int resume_allowed[] = {'q', OPT_GRACE, OPT_WORKERS, OPT_CONCURRENCY, OPT_RATE,
+                                     OPT_SUMMARY, OPT_RESUME, 0};
 
 static int parse_options(struct cmd *c, int argc, char **argv)
 {
@@ -225,8 +195,6 @@ static int parse_options(struct cmd *c, int argc, char **argv)
 #endif
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":o:qh", long_opts, NULL)) != -1) {
-        if (!c->forbidden && !allowed_on_resume(opt) && opt != ':' && opt != '?')
-            c->forbidden = opt;
         switch (opt) {
         case 'h':
             fputs(usage_text, stdout);
@@ -294,16 +262,16 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             c->summary_given = true;
             break;
         case OPT_STATE:
-        case OPT_RESUME: {
-            /* the elements that hold it: "--state=DIR", or "--state" "DIR" */
-            char **el = opt == OPT_STATE ? c->state_arg : c->resume_arg;
-
+        case OPT_RESUME:
             if (c->state_dir || c->resume_dir)
                 return cli_usage_error("orders", "give one of --state and --resume, once");
-            el[0] = argv[optind - 1];
-            if (optarg == argv[optind - 1] && optind >= 2) {
-                el[0] = argv[optind - 2];
-                el[1] = argv[optind - 1];
+            if (opt == OPT_RESUME) {
+                /* the elements that hold it: "--resume=DIR", or "--resume" "DIR" */
+                c->resume_arg[0] = argv[optind - 1];
+                if (optarg == argv[optind - 1] && optind >= 2) {
+                    c->resume_arg[0] = argv[optind - 2];
+                    c->resume_arg[1] = argv[optind - 1];
+                }
             }
             if (opt == OPT_STATE)
                 c->state_dir = optarg;
@@ -311,7 +279,6 @@ static int parse_options(struct cmd *c, int argc, char **argv)
                 c->resume_dir = optarg;
             c->dir = optarg;
             break;
-        }
         case 'q': c->quiet = true; break;
         case OPT_GRACE:
             if (!cli_parse_seconds(optarg, 3600000, &cfg->grace_ms))
@@ -323,23 +290,8 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             return cli_usage_error("orders", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (c->resume_dir) {
-        /* the run keeps what it was started with: anything that could change an outcome or
-         * where it goes is refused, not silently ignored */
-        if (c->forbidden) {
-            char name[40];
-
-            return cli_usage_error("orders", "%s cannot be given with --resume: the run keeps "
-                                   "the options it was started with (stored in %s); only -q, "
-                                   "--grace, --workers, --concurrency, --rate and --summary may "
-                                   "be added", option_name(c->forbidden, name, sizeof(name)),
-                                   c->resume_dir);
-        }
-        if (optind < argc)
-            return cli_usage_error("orders", "no BATCH with --resume: the run's batches are "
-                                   "stored in %s", c->resume_dir);
-        return -1;
-    }
+    if (c->resume_dir)
+        return -1;  /* the rest comes from the state (state_resume) */
     if (!c->output)
         return cli_usage_error("orders", "-o FILE is required (the results file; '-' = stdout)");
     if (optind >= argc)
@@ -625,79 +577,26 @@ static int sync_outputs(void *arg)
     return rc ? rc : statedb_sync_file(app_outfile_fd(c->rejects.file));
 }
 
-/* Keep p (allocated, or NULL) until the end of the run; NULL when out of memory. */
-static const char *own(struct cmd *c, char *p)
-{
-    char **o;
-
-    if (!p)
-        return NULL;
-    o = core_reallocarray(c->owned, c->nowned + 1, sizeof(*o));
-    if (!o) {
-        core_free(p);
-        return NULL;
-    }
-    c->owned = o;
-    c->owned[c->nowned++] = p;
-    return p;
-}
-
 static void free_state(struct cmd *c)
 {
-    size_t i;
-
-    for (i = 0; i < c->nowned; i++)
-        core_free(c->owned[i]);
-    core_free(c->owned);
-    core_free(c->abs_inputs);
     core_free(c->argv2);
-    orders_saved_free(&c->saved);
+    core_free(c->stored);
+    core_free(c->summary_abs);
     statedb_close(c->state);
-    c->owned = NULL;
-    c->nowned = 0;
-    c->abs_inputs = NULL;
     c->argv2 = NULL;
+    c->stored = NULL;
+    c->summary_abs = NULL;
     c->state = NULL;
 }
 
-/* Make the batch and output paths absolute against the directory the run was started in, so
- * that a resume from anywhere means the same files (a --summary given to --resume itself is
- * the caller's, relative to where it runs). */
-static int absolutize(struct cmd *c, bool summary_is_callers)
-{
-    const bool derived = c->rejects_path == c->rejects_default;
-    size_t i;
-
-    c->abs_inputs = core_calloc(c->cfg.ninputs ? c->cfg.ninputs : 1, sizeof(*c->abs_inputs));
-    if (!c->abs_inputs)
-        return -ENOMEM;
-    for (i = 0; i < c->cfg.ninputs; i++)
-        if (!(c->abs_inputs[i] = own(c, orders_saved_abs(&c->saved, c->cfg.inputs[i]))))
-            return -ENOMEM;
-    c->cfg.inputs = c->abs_inputs;
-    if (!(c->output = own(c, orders_saved_abs(&c->saved, c->output))))
-        return -ENOMEM;
-    if (derived) {
-        if (snprintf(c->rejects_default, sizeof(c->rejects_default), "%s.rejects.jsonl",
-                     c->output) >= (int)sizeof(c->rejects_default))
-            return -ENAMETOOLONG;
-    } else if (!(c->rejects_path = own(c, orders_saved_abs(&c->saved, c->rejects_path)))) {
-        return -ENOMEM;
-    }
-    if (c->summary_path && !summary_is_callers &&
-        !(c->summary_path = own(c, orders_saved_abs(&c->saved, c->summary_path))))
-        return -ENOMEM;
-    return 0;
-}
-
-/* --state DIR: a new state in DIR, holding this command line. -1 to go on, else an exit code
- * (said on stderr). */
+/* --state DIR: a new state in DIR, with this command line and the batches as they are now. -1
+ * to go on, else an exit code (said on stderr). */
 static int state_create(struct cmd *c, int argc, char **argv)
 {
-    char msg[512] = "", **args;
-    struct core_buf json;
-    size_t i, n = 0;
-    int rc;
+    char msg[512] = "";
+    bool finished;
+    size_t i;
+    int code;
 
     for (i = 0; i < c->cfg.ninputs; i++)
         if (strcmp(c->cfg.inputs[i], "-") == 0)
@@ -706,100 +605,105 @@ static int state_create(struct cmd *c, int argc, char **argv)
     if (strcmp(c->output, "-") == 0 || strcmp(c->rejects_path, "-") == 0)
         return cli_usage_error("orders", "--state needs -o and --rejects to be files: a resumed "
                                "run cuts them back to what was committed");
-    args = core_calloc((size_t)argc, sizeof(*args));
-    if (!args)
-        return CLI_EXIT_FATAL;
-    for (i = 1; i < (size_t)argc; i++)
-        if (argv[i] != c->state_arg[0] && argv[i] != c->state_arg[1])
-            args[n++] = argv[i];
-    core_buf_init(&json, 1u << 24);
-    rc = orders_saved_encode(args, n, c->cfg.inputs, c->cfg.ninputs, &json, msg, sizeof(msg));
-    core_free(args);
-    /* read back at once: a new run and a resumed one then take the same path */
-    if (rc == 0)
-        rc = orders_saved_decode(json.data, &c->saved);
-    if (rc == 0)
-        rc = absolutize(c, false);
-    if (rc == 0)
-        rc = statedb_open(c->state_dir, "orders", json.data, STATEDB_CREATE, msg, sizeof(msg),
-                          &c->state);
-    core_buf_free(&json);
-    if (rc < 0) {
-        fprintf(stderr, "trawl orders: %s\n", msg[0] ? msg : core_strerror(rc));
+    code = cli_state_open("orders", c->state_dir, false, argc, argv, &c->state, &c->stored,
+                          &finished);
+    if (code != 0)
+        return code;
+    if (orders_state_save_inputs(c->state, c->cfg.inputs, c->cfg.ninputs, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "trawl orders: %s\n", msg);
         free_state(c);
-        return rc == -EEXIST ? CLI_EXIT_USAGE : CLI_EXIT_FATAL;
+        return CLI_EXIT_FATAL;
     }
     return -1;
 }
 
-/* --resume DIR: open DIR's state and rebuild the command line from it, with the options given
- * now (only those allowed_on_resume takes) after the stored ones, so that they win. -1 to go
- * on, else an exit code (said on stderr). */
+/* A --summary given with --resume names a file where the caller is: made absolute before the
+ * resume moves to the directory the run began in. NULL when out of memory. */
+static char *callers_path(const char *path)
+{
+    char cwd[4096], *out;
+    size_t a, b;
+
+    if (path[0] == '/' || strcmp(path, "-") == 0 || !getcwd(cwd, sizeof(cwd)))
+        return core_strdup(path);
+    a = strlen(cwd);
+    b = strlen(path);
+    out = core_malloc(a + b + 2);
+    if (out) {
+        memcpy(out, cwd, a);
+        out[a] = '/';
+        memcpy(out + a + 1, path, b + 1);
+    }
+    return out;
+}
+
+/* --resume DIR: the command line kept in DIR, run again where it began (cli_state_open moves
+ * there), with the options given now (only resume_allowed) after the stored ones, so that they
+ * win. -1 to go on, else an exit code (said on stderr). */
 static int state_resume(struct cmd *c, int argc, char **argv)
 {
     const char *dir = c->resume_dir;
-    const bool summary_now = c->summary_given;
-    char *resume_arg[2] = {c->resume_arg[0], c->resume_arg[1]};
-    struct orders_saved saved;
-    struct statedb *state = NULL;
-    char msg[512] = "", **argv2;
-    size_t i, k = 0;
-    int rc, code;
+    const bool quiet = c->quiet, summary_now = c->summary_given;
+    char *const resume_arg[2] = {c->resume_arg[0], c->resume_arg[1]};
+    char msg[512] = "", **argv2, *summary = NULL;
+    struct runargs *stored = NULL;
+    struct statedb *db = NULL;
+    bool finished;
+    int code, i, k = 0;
 
-    rc = statedb_open(dir, "orders", NULL, STATEDB_RESUME, msg, sizeof(msg), &state);
-    if (rc < 0) {
-        fprintf(stderr, "trawl orders: %s\n", msg[0] ? msg : core_strerror(rc));
+    code = cli_state_check_resume("orders", argc, argv, ":o:qh", long_opts, resume_allowed);
+    if (code != 0)
+        return code;
+    if (summary_now && !(summary = callers_path(c->summary_path)))
         return CLI_EXIT_FATAL;
+    code = cli_state_open("orders", dir, true, argc, argv, &db, &stored, &finished);
+    if (code != 0) {
+        core_free(summary);
+        return code;
     }
-    if (statedb_finished(state)) {
-        if (!c->quiet)
+    if (finished) {
+        if (!quiet)
             fprintf(stderr, "trawl orders: the run kept in %s has finished: nothing to resume\n",
                     dir);
-        statedb_close(state);
+        statedb_close(db);
+        core_free(stored);
+        core_free(summary);
         return CLI_EXIT_OK;
     }
-    rc = orders_saved_decode(statedb_options(state), &saved);
-    if (rc < 0) {
-        fprintf(stderr, "trawl orders: %s holds options this trawl cannot read (%s)\n", dir,
-                core_strerror(rc));
-        statedb_close(state);
-        return CLI_EXIT_FATAL;
-    }
-    argv2 = core_calloc(saved.argc + (size_t)argc + 2, sizeof(*argv2));
+    argv2 = core_calloc((size_t)stored->argc + (size_t)argc + 2, sizeof(*argv2));
     if (!argv2) {
-        orders_saved_free(&saved);
-        statedb_close(state);
+        statedb_close(db);
+        core_free(stored);
+        core_free(summary);
         return CLI_EXIT_FATAL;
     }
-    argv2[k++] = argv[0];
-    for (i = 0; i < saved.argc && strcmp(saved.argv[i], "--") != 0; i++)
-        argv2[k++] = saved.argv[i];
+    argv2[k++] = stored->argv[0];
+    for (i = 1; i < stored->argc && strcmp(stored->argv[i], "--") != 0; i++)
+        argv2[k++] = stored->argv[i];
     for (int j = 1; j < argc; j++)
         if (argv[j] != resume_arg[0] && argv[j] != resume_arg[1])
             argv2[k++] = argv[j];
-    for (; i < saved.argc; i++)     /* after "--": only batches */
-        argv2[k++] = saved.argv[i];
+    for (; i < stored->argc; i++)   /* after "--": only batches */
+        argv2[k++] = stored->argv[i];
     memset(c, 0, sizeof(*c));
     orders_config_init(&c->cfg);
-    c->state = state;
-    c->saved = saved;
+    c->state = db;
+    c->stored = stored;
     c->argv2 = argv2;
-    code = parse_options(c, (int)k, argv2);
+    c->summary_abs = summary;
+    code = parse_options(c, k, argv2);
+    c->state_dir = NULL;        /* the stored line has --state DIR: this run resumes it */
     c->resume_dir = c->dir = dir;
     if (code >= 0) {
-        fprintf(stderr, "trawl orders: (in the command line stored in %s)\n", dir);
-        free_state(c);
-        return code == CLI_EXIT_OK ? CLI_EXIT_USAGE : code;
-    }
-    rc = absolutize(c, summary_now);
-    if (rc < 0) {
-        fprintf(stderr, "trawl orders: %s\n", core_strerror(rc));
+        fprintf(stderr, "trawl orders: the options kept in %s are no longer valid\n", dir);
         free_state(c);
         return CLI_EXIT_FATAL;
     }
+    if (summary)
+        c->summary_path = summary;
     code = check_inputs(&c->cfg);
-    if (code < 0 && orders_saved_check_inputs(&c->saved, c->cfg.inputs, c->cfg.ninputs, msg,
-                                              sizeof(msg)) < 0) {
+    if (code < 0 &&
+        orders_state_check_inputs(c->state, c->cfg.inputs, c->cfg.ninputs, msg, sizeof(msg)) < 0) {
         fprintf(stderr, "trawl orders: %s\n", msg);
         code = CLI_EXIT_FATAL;
     }

@@ -659,12 +659,12 @@ static void test_orders_state_refusals(void **state)
     } cases[] = {
         {{"orders", "--resume", "@D", "--tax-rate", "5"}, 2,
          "--tax-rate cannot be given with --resume"},
-        {{"orders", "--resume", "@D", "-o", "x.jsonl"}, 2, "-o/--output cannot be given"},
+        {{"orders", "--resume", "@D", "-o", "x.jsonl"}, 2, "--output cannot be given"},
         {{"orders", "--resume", "@D", "--endpoint", "http://127.0.0.1:1/"}, 2,
          "--endpoint cannot be given"},
-        {{"orders", "--resume", "@D", "@I"}, 2, "no BATCH with --resume"},
+        {{"orders", "--resume", "@D", "@I"}, 2, "cannot be given with --resume"},
         {{"orders", "--resume", "@D", "--state", "@D"}, 2, "one of --state and --resume"},
-        {{"orders", "--state", "@D", "-o", "@O", "@I"}, 2, "already holds a state"},
+        {{"orders", "--state", "@D", "-o", "@O", "@I"}, 1, "already holds a state"},
         {{"orders", "--state", "@E/new", "-o", "-", "--rejects", "r.jsonl", "@I"}, 2,
          "--state needs -o and --rejects to be files"},
         {{"orders", "--state", "@E/new", "-o", "@O", "-"}, 2, "stdin cannot be read again"},
@@ -804,7 +804,8 @@ static void test_orders_state_changed_batch_is_refused(void **state)
         bool gone = false;
         int code;
 
-        while (!have_state(dir) && !(gone = ended(pid, &code)))
+        /* the outputs are opened once the batches are recorded in the state */
+        while (access(out, F_OK) < 0 && !(gone = ended(pid, &code)))
             usleep(1000);
         if (!gone) {
             kill(pid, SIGKILL);
@@ -820,9 +821,14 @@ static void test_orders_state_changed_batch_is_refused(void **state)
         int code = run(NULL, argv, err);
 
         text = proc_slurp(err);
-        if (code == 0 && strstr(text, "has finished"))
+        if (code == 0 && strstr(text, "has finished")) {
+            free(text);
             skip();     /* it ended before its kill: a finished run is not looked at again */
-        assert_int_equal(code, 1);
+        }
+        if (code != 1) {
+            print_error("%s\n", text);
+            fail_msg("exit %d", code);
+        }
     }
     assert_non_null(strstr(text, "changed since the run started"));
     free(text);

@@ -162,13 +162,10 @@ int orders__progress_open(const struct orders_config *cfg, uint64_t seed, struct
         return -ENOMEM;
     }
     db = statedb_sql(pr->state);
-    /* each commit syncs the WAL: a power loss then costs at most the work since the last
-     * commit (with NORMAL, everything since the last checkpoint), never consistency, as the
-     * outputs are synced before the commit that records their lengths; a kill -9 loses nothing
-     * committed (the WAL is in the page cache) */
-    rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, TABLE, NULL, NULL, NULL);
+    /* statedb runs synchronous=FULL, each commit syncing the WAL: a power loss costs at most
+     * the work since the last commit, never consistency, as the outputs are synced before the
+     * commit that records their lengths; a kill -9 loses nothing committed */
+    rc = sqlite3_exec(db, TABLE, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v3(db, "INSERT OR REPLACE INTO orders_progress (id, done, results, "
                                 "rejects, seed) VALUES (1, ?, ?, ?, ?)", -1,
