@@ -91,15 +91,20 @@ int cli_read_list(const char *path, void (*fn)(const char *entry, size_t lineno,
     return rc;
 }
 
-static void set_pool_size(void)
+static void set_pool_size(unsigned extra)
 {
     char n[24];
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     if (getenv("UV_THREADPOOL_SIZE"))
         return;
-    snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 2);
+    snprintf(n, sizeof(n), "%ld", (cpus > 1 ? cpus : 2) + (long)extra);
     setenv("UV_THREADPOOL_SIZE", n, 0);
+}
+
+void cli_pool_size_extra(unsigned extra)
+{
+    set_pool_size(extra);
 }
 
 int cli_run(core_coro_fn *body, void *arg, struct core_sigwatch **stop)
@@ -108,7 +113,7 @@ int cli_run(core_coro_fn *body, void *arg, struct core_sigwatch **stop)
     struct core_group *g = NULL;
     int rc;
 
-    set_pool_size();
+    set_pool_size(0);
     *stop = NULL;
     rc = core_loop_create(&loop);
     if (rc == 0)

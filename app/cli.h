@@ -47,5 +47,9 @@ int cli_read_list(const char *path, void (*fn)(const char *entry, size_t lineno,
  * reads it once. Returns 0 or a negated errno from the loop itself; the body's own result is
  * the caller's to keep (through arg). */
 int cli_run(core_coro_fn *body, void *arg, struct core_sigwatch **stop);
+/* Before cli_run: a pool of the number of CPUs plus extra threads (unless the user has set
+ * UV_THREADPOOL_SIZE), for a command that has the pool wait on the disk now and then (the
+ * fdatasync of a --state commit) and must not lose a CPU's worth of workers meanwhile. */
+void cli_pool_size_extra(unsigned extra);
 
 #endif

@@ -780,9 +780,15 @@ static int open_output(struct cmd *c, const char *name, const char *path, enum f
                        struct crawl_output **out)
 {
     int64_t len;
+    int rc;
 
-    if (!c->resume_dir)
-        return crawl_output_create(path, fmt, out);
+    if (!c->resume_dir) {
+        rc = crawl_output_create(path, fmt, out);
+        /* a commit will vouch for its bytes: its directory entry must outlast a power loss */
+        if (rc == 0 && c->state_dir && (rc = statedb_sync_parent(path)) < 0)
+            crawl_output_destroy(*out);
+        return rc;
+    }
     len = statedb_output_len(c->db, name);
     if (len < 0)
         return (int)len;

@@ -4,7 +4,13 @@
  * input file (exit 2 when one is missing), and both output files (opened at once; exit 1 when
  * one cannot be written). Results and rejects are buffered and written in whole lines, at
  * least whenever the pipeline has nothing more to record for the moment, and always before
- * exit, also after Ctrl-C. */
+ * exit, also after Ctrl-C.
+ *
+ * --state DIR keeps the run's progress in DIR (app/state/statedb.h; the engine commits it,
+ * app/orders/progress.c), its command line (app/cli_state.h) and its batches' sizes and times
+ * (app/orders_state.h); --resume DIR runs that command line again, in the directory it began
+ * in, with only options that cannot change the run's outcome added, and reopens the outputs cut
+ * back to their committed lengths. Without either, nothing differs. */
 #include "app/orders_cmd.h"
 
 #include <errno.h>
@@ -20,11 +26,16 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/cli_state.h"
 #include "app/common/format.h"
 #include "app/export/csvw.h"
 #include "app/export/jsonw.h"
 #include "app/orders/orders.h"
+#include "app/orders_state.h"
+#include "app/orders_summary.h"
 #include "app/export/outfile.h"
+#include "app/state/runargs.h"
+#include "app/state/statedb.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"
@@ -33,6 +44,8 @@
 
 static const char usage_text[] =
     "Usage: trawl orders [options] -o FILE BATCH...\n"
+    "       trawl orders --resume DIR [-q] [--grace S] [--workers SPEC] [--concurrency N]\n"
+    "                    [--rate N] [--summary FILE]\n"
     "Process order batches: validate, price, optionally deliver over HTTP; every input line\n"
     "ends up exactly once in the results file or in the rejects file.\n"
     "\n"
@@ -58,15 +71,21 @@ static const char usage_text[] =
     "      --summary FILE      the summary as JSON\n"
     "  -q, --quiet             no summary on stderr\n"
     "      --grace SECONDS     after Ctrl-C, let deliveries in flight finish (default 5)\n"
+    "Resuming (batches and outputs must be files):\n"
+    "      --state DIR         keep the run's progress in DIR (created if missing; it must\n"
+    "                          hold no state yet), so that the run can be resumed after a\n"
+    "                          kill, Ctrl-C or a crash\n"
+    "      --resume DIR        continue the run kept in DIR with its stored options; lines\n"
+    "                          with a committed outcome are not done again\n"
     "  -h, --help\n"
     "\n"
-    "Exit status: 0 done (rejected orders are data), 1 fatal error, 2 usage error,\n"
-    "130 interrupted.\n";
+    "Exit status: 0 done (rejected orders are data; also --resume of a finished run),\n"
+    "1 fatal error, 2 usage error, 130 interrupted.\n";
 
 enum {
     OPT_INPUT_FORMAT = 256, OPT_MAX_LINE, OPT_WORKERS, OPT_TAX, OPT_ENDPOINT, OPT_CONCURRENCY,
     OPT_RATE, OPT_TIMEOUT, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_FORMAT, OPT_REJECTS,
-    OPT_SUMMARY, OPT_GRACE
+    OPT_SUMMARY, OPT_GRACE, OPT_STATE, OPT_RESUME
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +105,8 @@ static const struct option long_opts[] = {
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"quiet", no_argument, NULL, 'q'},
     {"grace", required_argument, NULL, OPT_GRACE},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"resume", required_argument, NULL, OPT_RESUME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -108,6 +129,16 @@ struct cmd {
     struct orders_stats st;
     int run_rc;
     struct core_buf *quoted;    /* each of cfg.inputs as a JSON string, or NULL */
+    /* --state / --resume */
+    const char *state_dir;      /* --state DIR */
+    const char *resume_dir;     /* --resume DIR */
+    const char *dir;            /* whichever of the two */
+    char *resume_arg[2];        /* the argv elements of --resume DIR */
+    bool summary_given;         /* --summary on this command line */
+    struct statedb *state;
+    struct runargs *stored;     /* the command line kept in the state */
+    char **argv2;               /* --resume: the command line rebuilt from it */
+    char *summary_abs;          /* --resume: a --summary given with it, made absolute */
 };
 
 /* --- options ------------------------------------------------------------------------------ */
@@ -144,6 +175,11 @@ static bool parse_workers(const char *spec, struct orders_config *cfg)
     return true;
 }
 
+/* Options that --resume takes: they change how fast or how verbosely the run goes, never an
+ * outcome (a result or a reject) or where it is written. */
+static const int resume_allowed[] = {'q', OPT_GRACE, OPT_WORKERS, OPT_CONCURRENCY, OPT_RATE,
+                                     OPT_SUMMARY, OPT_RESUME, 0};
+
 static int parse_options(struct cmd *c, int argc, char **argv)
 {
     struct orders_config *cfg = &c->cfg;
@@ -152,7 +188,11 @@ static int parse_options(struct cmd *c, int argc, char **argv)
     uint64_t n;
     int opt;
 
+#if defined(__GLIBC__)
+    optind = 0;     /* a full restart: --resume parses a second command line */
+#else
     optind = 1;
+#endif
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":o:qh", long_opts, NULL)) != -1) {
         switch (opt) {
@@ -217,7 +257,28 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             format = optarg;
             break;
         case OPT_REJECTS: c->rejects_path = optarg; break;
-        case OPT_SUMMARY: c->summary_path = optarg; break;
+        case OPT_SUMMARY:
+            c->summary_path = optarg;
+            c->summary_given = true;
+            break;
+        case OPT_STATE:
+        case OPT_RESUME:
+            if (c->state_dir || c->resume_dir)
+                return cli_usage_error("orders", "give one of --state and --resume, once");
+            if (opt == OPT_RESUME) {
+                /* the elements that hold it: "--resume=DIR", or "--resume" "DIR" */
+                c->resume_arg[0] = argv[optind - 1];
+                if (optarg == argv[optind - 1] && optind >= 2) {
+                    c->resume_arg[0] = argv[optind - 2];
+                    c->resume_arg[1] = argv[optind - 1];
+                }
+            }
+            if (opt == OPT_STATE)
+                c->state_dir = optarg;
+            else
+                c->resume_dir = optarg;
+            c->dir = optarg;
+            break;
         case 'q': c->quiet = true; break;
         case OPT_GRACE:
             if (!cli_parse_seconds(optarg, 3600000, &cfg->grace_ms))
@@ -229,6 +290,8 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             return cli_usage_error("orders", "unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (c->resume_dir)
+        return -1;  /* the rest comes from the state (state_resume) */
     if (!c->output)
         return cli_usage_error("orders", "-o FILE is required (the results file; '-' = stdout)");
     if (optind >= argc)
@@ -476,164 +539,189 @@ static int sink_close(struct sink *s)
     return s->err ? s->err : rc;
 }
 
-/* --- summary ------------------------------------------------------------------------------ */
+/* --- --state and --resume ------------------------------------------------------------------- */
 
-static bool invariant_ok(const struct orders_stats *s)
+/* An output of a run with a state: cut back to its committed length (0 for a new run), never
+ * truncated; a new one's directory entry synced. 0, or an error said on stderr. */
+static int sink_reopen(struct cmd *c, struct sink *s, const char *name, const char *path)
 {
-    uint64_t rejects = 0;
-    int i;
+    const int64_t len = statedb_output_len(c->state, name);
+    int rc;
 
-    for (i = 0; i < ORDERS_R_COUNT; i++)
-        rejects += s->rejects[i];
-    /* every entry released (a JSONL line, or a CSV order's rows) became one result or reject;
-     * and the pipeline's items all came from, and went back to, its pool (more back than it
-     * made would mean blocks from elsewhere: the pool would grow with every reject) */
-    return s->results + rejects == s->entries && s->items_returned <= s->max_in_flight;
+    if (len < 0) {
+        fprintf(stderr, "trawl orders: cannot read the state in %s: %s\n", c->dir,
+                core_strerror((int)len));
+        return (int)len;
+    }
+    rc = app_outfile_reopen(path, len, &s->file);
+    if (rc == 0 && len == 0 && (rc = statedb_sync_parent(path)) < 0) {
+        (void)app_outfile_close(s->file);
+        s->file = NULL;
+    }
+    if (rc == -EIO || (rc == -ENOENT && len > 0))
+        fprintf(stderr, "trawl orders: '%s' is %s, but %lld bytes of it were committed: the "
+                "run cannot resume without them\n", path, rc == -EIO ? "shorter" : "missing",
+                (long long)len);
+    else if (rc < 0)
+        fprintf(stderr, "trawl orders: cannot write '%s': %s\n", path, core_strerror(rc));
+    return rc;
 }
 
-static void print_summary(const struct cmd *c)
+/* Both outputs' bytes so far onto the disk, before a commit records their lengths (a pool
+ * thread, while the recorders may write). */
+static int sync_outputs(void *arg)
 {
-    const struct orders_stats *s = &c->st;
-    double secs = (double)s->elapsed_ms / 1000.0;
-    uint64_t rejects = 0;
+    const struct cmd *c = arg;
+    int rc = statedb_sync_file(app_outfile_fd(c->results.file));
+
+    return rc ? rc : statedb_sync_file(app_outfile_fd(c->rejects.file));
+}
+
+static void free_state(struct cmd *c)
+{
+    core_free(c->argv2);
+    core_free(c->stored);
+    core_free(c->summary_abs);
+    statedb_close(c->state);
+    c->argv2 = NULL;
+    c->stored = NULL;
+    c->summary_abs = NULL;
+    c->state = NULL;
+}
+
+/* --state DIR: a new state in DIR, with this command line and the batches as they are now. -1
+ * to go on, else an exit code (said on stderr). */
+static int state_create(struct cmd *c, int argc, char **argv)
+{
+    char msg[512] = "";
+    bool finished;
     size_t i;
+    int code;
 
-    for (i = 0; i < ORDERS_R_COUNT; i++)
-        rejects += s->rejects[i];
-    fprintf(stderr, "trawl: %llu lines in %.2f s (%.0f orders/s): %llu results (%llu priced, "
-            "%llu delivered), %llu rejects (parse %llu, invalid %llu, duplicate %llu, "
-            "delivery %llu)\n",
-            (unsigned long long)s->lines, secs,
-            secs > 0 ? (double)(s->results + rejects) / secs : 0.0,
-            (unsigned long long)s->results, (unsigned long long)s->priced,
-            (unsigned long long)s->delivered, (unsigned long long)rejects,
-            (unsigned long long)s->rejects[ORDERS_R_PARSE],
-            (unsigned long long)s->rejects[ORDERS_R_INVALID],
-            (unsigned long long)s->rejects[ORDERS_R_DUPLICATE],
-            (unsigned long long)s->rejects[ORDERS_R_DELIVERY]);
-    for (i = 0; i < s->ncurrencies; i++) {
-        char amount[48];
-
-        money_format(s->totals[i].total, s->totals[i].decimals, amount, sizeof(amount));
-        fprintf(stderr, "%s%s %s%s", i ? ", " : "trawl: totals: ", s->totals[i].code, amount,
-                s->totals[i].overflow ? " (overflowed)" : "");
+    for (i = 0; i < c->cfg.ninputs; i++)
+        if (strcmp(c->cfg.inputs[i], "-") == 0)
+            return cli_usage_error("orders", "--state needs BATCH files: stdin cannot be read "
+                                   "again on resume");
+    if (strcmp(c->output, "-") == 0 || strcmp(c->rejects_path, "-") == 0)
+        return cli_usage_error("orders", "--state needs -o and --rejects to be files: a resumed "
+                               "run cuts them back to what was committed");
+    code = cli_state_open("orders", c->state_dir, false, argc, argv, &c->state, &c->stored,
+                          &finished);
+    if (code != 0)
+        return code;
+    if (orders_state_save_inputs(c->state, c->cfg.inputs, c->cfg.ninputs, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "trawl orders: %s\n", msg);
+        free_state(c);
+        return CLI_EXIT_FATAL;
     }
-    if (s->ncurrencies)
-        fputc('\n', stderr);
-    if (s->latency.n)
-        fprintf(stderr, "trawl: delivery latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms; %llu retries\n",
-                histogram_quantile(&s->latency, 0.50), histogram_quantile(&s->latency, 0.95),
-                histogram_quantile(&s->latency, 0.99), (unsigned long long)s->retries);
-    if (s->interrupted || s->input_error) {
-        if (s->lines_not_reached == UINT64_MAX)
-            fprintf(stderr, "trawl: %s: input after this point was not read (not counted: "
-                    "not a regular file)", s->interrupted ? "interrupted" : "input error");
-        else
-            fprintf(stderr, "trawl: %s: %llu input lines were not reached",
-                    s->interrupted ? "interrupted" : "input error",
-                    (unsigned long long)s->lines_not_reached);
-        if (s->resume_source[0])
-            fprintf(stderr, "; resume from %s line %llu", s->resume_source,
-                    (unsigned long long)s->resume_line);
-        fputc('\n', stderr);
-    }
-    if (s->input_error)
-        fprintf(stderr, "trawl orders: reading %s\n", s->input_error_text);
+    return -1;
 }
+
+/* A --summary given with --resume names a file where the caller is: made absolute before the
+ * resume moves to the directory the run began in. NULL when out of memory. */
+static char *callers_path(const char *path)
+{
+    char cwd[4096], *out;
+    size_t a, b;
+
+    if (path[0] == '/' || strcmp(path, "-") == 0 || !getcwd(cwd, sizeof(cwd)))
+        return core_strdup(path);
+    a = strlen(cwd);
+    b = strlen(path);
+    out = core_malloc(a + b + 2);
+    if (out) {
+        memcpy(out, cwd, a);
+        out[a] = '/';
+        memcpy(out + a + 1, path, b + 1);
+    }
+    return out;
+}
+
+/* --resume DIR: the command line kept in DIR, run again where it began (cli_state_open moves
+ * there), with the options given now (only resume_allowed) after the stored ones, so that they
+ * win. -1 to go on, else an exit code (said on stderr). */
+static int state_resume(struct cmd *c, int argc, char **argv)
+{
+    const char *dir = c->resume_dir;
+    const bool quiet = c->quiet, summary_now = c->summary_given;
+    char *const resume_arg[2] = {c->resume_arg[0], c->resume_arg[1]};
+    char msg[512] = "", **argv2, *summary = NULL;
+    struct runargs *stored = NULL;
+    struct statedb *db = NULL;
+    bool finished;
+    int code, i, k = 0;
+
+    code = cli_state_check_resume("orders", argc, argv, ":o:qh", long_opts, resume_allowed);
+    if (code != 0)
+        return code;
+    if (summary_now && !(summary = callers_path(c->summary_path)))
+        return CLI_EXIT_FATAL;
+    code = cli_state_open("orders", dir, true, argc, argv, &db, &stored, &finished);
+    if (code != 0) {
+        core_free(summary);
+        return code;
+    }
+    if (finished) {
+        if (!quiet)
+            fprintf(stderr, "trawl orders: the run kept in %s has finished: nothing to resume\n",
+                    dir);
+        statedb_close(db);
+        core_free(stored);
+        core_free(summary);
+        return CLI_EXIT_OK;
+    }
+    argv2 = core_calloc((size_t)stored->argc + (size_t)argc + 2, sizeof(*argv2));
+    if (!argv2) {
+        statedb_close(db);
+        core_free(stored);
+        core_free(summary);
+        return CLI_EXIT_FATAL;
+    }
+    argv2[k++] = stored->argv[0];
+    for (i = 1; i < stored->argc && strcmp(stored->argv[i], "--") != 0; i++)
+        argv2[k++] = stored->argv[i];
+    for (int j = 1; j < argc; j++)
+        if (argv[j] != resume_arg[0] && argv[j] != resume_arg[1])
+            argv2[k++] = argv[j];
+    for (; i < stored->argc; i++)   /* after "--": only batches */
+        argv2[k++] = stored->argv[i];
+    memset(c, 0, sizeof(*c));
+    orders_config_init(&c->cfg);
+    c->state = db;
+    c->stored = stored;
+    c->argv2 = argv2;
+    c->summary_abs = summary;
+    code = parse_options(c, k, argv2);
+    c->state_dir = NULL;        /* the stored line has --state DIR: this run resumes it */
+    c->resume_dir = c->dir = dir;
+    if (code >= 0) {
+        fprintf(stderr, "trawl orders: the options kept in %s are no longer valid\n", dir);
+        free_state(c);
+        return CLI_EXIT_FATAL;
+    }
+    if (summary)
+        c->summary_path = summary;
+    code = check_inputs(&c->cfg);
+    if (code < 0 &&
+        orders_state_check_inputs(c->state, c->cfg.inputs, c->cfg.ninputs, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "trawl orders: %s\n", msg);
+        code = CLI_EXIT_FATAL;
+    }
+    if (code >= 0)
+        free_state(c);
+    return code;
+}
+
+/* --- summary ------------------------------------------------------------------------------ */
 
 static int write_summary(const struct cmd *c)
 {
-    const struct orders_stats *s = &c->st;
     struct app_outfile *f;
     struct core_buf b;
-    struct jsonw w;
-    char amount[48], num[32];
-    uint64_t rejects = 0;
-    size_t i;
     int rc;
 
-    for (i = 0; i < ORDERS_R_COUNT; i++)
-        rejects += s->rejects[i];
     core_buf_init(&b, 1u << 20);
-    jsonw_init(&w, &b);
-    jsonw_begin_object(&w);
-    jsonw_key(&w, "lines");
-    jsonw_uint(&w, s->lines);
-    jsonw_key(&w, "results");
-    jsonw_uint(&w, s->results);
-    jsonw_key(&w, "status");
-    jsonw_begin_object(&w);
-    jsonw_key(&w, "priced");
-    jsonw_uint(&w, s->priced);
-    jsonw_key(&w, "delivered");
-    jsonw_uint(&w, s->delivered);
-    jsonw_end_object(&w);
-    jsonw_key(&w, "rejects");
-    jsonw_uint(&w, rejects);
-    jsonw_key(&w, "reject_classes");
-    jsonw_begin_object(&w);
-    for (i = 0; i < ORDERS_R_COUNT; i++) {
-        jsonw_key(&w, orders_reject_class_name((enum orders_reject_class)i));
-        jsonw_uint(&w, s->rejects[i]);
-    }
-    jsonw_end_object(&w);
-    jsonw_key(&w, "totals");
-    jsonw_begin_object(&w);
-    for (i = 0; i < s->ncurrencies; i++) {
-        money_format(s->totals[i].total, s->totals[i].decimals, amount, sizeof(amount));
-        jsonw_key(&w, s->totals[i].code);
-        if (s->totals[i].overflow)
-            jsonw_null(&w);
-        else
-            jsonw_string(&w, amount, strlen(amount));
-    }
-    jsonw_end_object(&w);
-    jsonw_key(&w, "elapsed_ms");
-    jsonw_int(&w, s->elapsed_ms);
-    jsonw_key(&w, "orders_per_second");
-    snprintf(num, sizeof(num), "%.1f",
-             s->elapsed_ms > 0 ? (double)(s->results + rejects) * 1000.0 / (double)s->elapsed_ms : 0.0);
-    jsonw_raw(&w, num);
-    jsonw_key(&w, "retries");
-    jsonw_uint(&w, s->retries);
-    jsonw_key(&w, "max_in_flight");
-    jsonw_uint(&w, s->max_in_flight);
-    jsonw_key(&w, "latency_ms");
-    if (s->latency.n) {
-        static const struct { const char *k; double q; } qs[] = {{"p50", .5}, {"p95", .95}, {"p99", .99}};
-
-        jsonw_begin_object(&w);
-        for (i = 0; i < 3; i++) {
-            snprintf(num, sizeof(num), "%.1f", histogram_quantile(&s->latency, qs[i].q));
-            jsonw_key(&w, qs[i].k);
-            jsonw_raw(&w, num);
-        }
-        jsonw_end_object(&w);
-    } else {
-        jsonw_null(&w);
-    }
-    jsonw_key(&w, "interrupted");
-    jsonw_bool(&w, s->interrupted);
-    jsonw_key(&w, "lines_not_reached");
-    if (s->lines_not_reached == UINT64_MAX)
-        jsonw_null(&w);
-    else
-        jsonw_uint(&w, s->lines_not_reached);
-    jsonw_key(&w, "resume");
-    if (s->resume_source[0]) {
-        jsonw_begin_object(&w);
-        jsonw_key(&w, "source");
-        jsonw_string(&w, s->resume_source, strlen(s->resume_source));
-        jsonw_key(&w, "line");
-        jsonw_uint(&w, s->resume_line);
-        jsonw_end_object(&w);
-    } else {
-        jsonw_null(&w);
-    }
-    jsonw_end_object(&w);
-    rc = jsonw_finish(&w);
-    if (rc == 0)
-        rc = core_buf_putc(&b, '\n');
+    rc = orders_summary_json(&c->st, c->state ? c->dir : NULL, &b);
     if (rc == 0)
         rc = app_outfile_open(c->summary_path, &f);
     if (rc == 0) {
@@ -681,19 +769,11 @@ static int orders_body(struct core_coro *co, void *arg)
     return c->run_rc;
 }
 
-int orders_cmd_main(int argc, char **argv)
+/* Open the outputs, run, close, report: the exit code. */
+static int orders_with_outputs(struct cmd *c)
 {
-    struct cmd c;
     int code, rc;
 
-    memset(&c, 0, sizeof(c));
-    orders_config_init(&c.cfg);
-    code = parse_options(&c, argc, argv);
-    if (code >= 0)
-        return code;
-    code = check_inputs(&c.cfg);
-    if (code >= 0)
-        return code;
     signal(SIGPIPE, SIG_IGN);
 #if defined(__GLIBC__) && defined(M_ARENA_MAX)
     /* Orders and their items are made on one pool thread and freed on another; with an arena
@@ -707,18 +787,29 @@ int orders_cmd_main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 #endif
-    rc = sink_open(&c.results, c.output);
-    if (rc < 0) {
-        fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c.output, core_strerror(rc));
-        return CLI_EXIT_FATAL;
+    if (c->state) {
+        if (sink_reopen(c, &c->results, "results", c->output) < 0)
+            return CLI_EXIT_FATAL;
+        if (sink_reopen(c, &c->rejects, "rejects", c->rejects_path) < 0) {
+            sink_close(&c->results);
+            return CLI_EXIT_FATAL;
+        }
+    } else {
+        rc = sink_open(&c->results, c->output);
+        if (rc < 0) {
+            fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c->output, core_strerror(rc));
+            return CLI_EXIT_FATAL;
+        }
+        rc = sink_open(&c->rejects, c->rejects_path);
+        if (rc < 0) {
+            fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c->rejects_path,
+                    core_strerror(rc));
+            sink_close(&c->results);
+            return CLI_EXIT_FATAL;
+        }
     }
-    rc = sink_open(&c.rejects, c.rejects_path);
-    if (rc < 0) {
-        fprintf(stderr, "trawl orders: cannot write '%s': %s\n", c.rejects_path, core_strerror(rc));
-        sink_close(&c.results);
-        return CLI_EXIT_FATAL;
-    }
-    if (c.csv_out) {
+    /* the header, unless a resumed output already has it (committed with the first records) */
+    if (c->csv_out && app_outfile_length(c->results.file) == 0) {
         struct core_buf head;
         struct csvw w;
         size_t i;
@@ -728,43 +819,84 @@ int orders_cmd_main(int argc, char **argv)
         for (i = 0; i < NRESULT; i++)
             csvw_field(&w, result_fields[i], strlen(result_fields[i]));
         if (csvw_end_row(&w) == 0)
-            (void)sink_write(&c.results, head.data, head.len);
+            (void)sink_write(&c->results, head.data, head.len);
         core_buf_free(&head);
     }
-    c.cfg.format_result = format_result;
-    c.cfg.format_reject = format_reject;
-    c.cfg.write_results = write_results;
-    c.cfg.write_rejects = write_rejects;
-    c.cfg.arg = &c;
-    quote_sources(&c);
-    rc = cli_run(orders_body, &c, &c.stop);
-    free_sources(&c);
+    c->cfg.format_result = format_result;
+    c->cfg.format_reject = format_reject;
+    c->cfg.write_results = write_results;
+    c->cfg.write_rejects = write_rejects;
+    c->cfg.arg = c;
+    if (c->state) {
+        c->cfg.state = c->state;
+        c->cfg.results_path = c->output;
+        c->cfg.rejects_path = c->rejects_path;
+        c->cfg.results_len = app_outfile_length(c->results.file);
+        c->cfg.rejects_len = app_outfile_length(c->rejects.file);
+        c->cfg.sync_outputs = sync_outputs;
+    }
+    quote_sources(c);
+    /* a commit waits for fdatasync on a pool thread: one more thread, so that the validators
+     * and recorders keep a thread per CPU meanwhile (it is idle between commits) */
+    if (c->state)
+        cli_pool_size_extra(1);
+    rc = cli_run(orders_body, c, &c->stop);
+    free_sources(c);
     if (rc == 0)
-        rc = c.run_rc;
-    code = c.st.interrupted ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
-    if (rc < 0) {
+        rc = c->run_rc;
+    code = c->st.interrupted ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
+    if (c->st.state_error) {
+        fprintf(stderr, "trawl orders: cannot commit the state in %s: %s; it stays resumable "
+                "from its last commit\n", c->dir, core_strerror(c->st.state_error));
+        code = CLI_EXIT_FATAL;
+    } else if (rc < 0) {
         fprintf(stderr, "trawl orders: %s\n", core_strerror(rc));
         code = CLI_EXIT_FATAL;
     }
-    if (c.st.input_error)
+    if (c->st.input_error)
         code = CLI_EXIT_FATAL;
-    if ((rc = sink_close(&c.results)) < 0) {
-        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c.output, core_strerror(rc));
-        code = CLI_EXIT_FATAL;
-    }
-    if ((rc = sink_close(&c.rejects)) < 0) {
-        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c.rejects_path, core_strerror(rc));
+    if ((rc = sink_close(&c->results)) < 0) {
+        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c->output, core_strerror(rc));
         code = CLI_EXIT_FATAL;
     }
-    if (!c.quiet)
-        print_summary(&c);
-    if (!invariant_ok(&c.st)) {
+    if ((rc = sink_close(&c->rejects)) < 0) {
+        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c->rejects_path,
+                core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+    }
+    if (!c->quiet)
+        orders_summary_print(&c->st, c->state ? c->dir : NULL);
+    if (!orders_summary_adds_up(&c->st)) {
         fprintf(stderr, "trawl orders: internal error: results and rejects do not add up to the input\n");
         code = CLI_EXIT_FATAL;
     }
-    if (c.summary_path && (rc = write_summary(&c)) < 0) {
-        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c.summary_path, core_strerror(rc));
+    if (c->summary_path && (rc = write_summary(c)) < 0) {
+        fprintf(stderr, "trawl orders: writing '%s' failed: %s\n", c->summary_path, core_strerror(rc));
         code = CLI_EXIT_FATAL;
     }
+    return code;
+}
+
+int orders_cmd_main(int argc, char **argv)
+{
+    struct cmd c;
+    int code;
+
+    memset(&c, 0, sizeof(c));
+    orders_config_init(&c.cfg);
+    code = parse_options(&c, argc, argv);
+    if (code >= 0)
+        return code;
+    if (c.resume_dir) {
+        code = state_resume(&c, argc, argv);
+    } else {
+        code = check_inputs(&c.cfg);
+        if (code < 0 && c.state_dir)
+            code = state_create(&c, argc, argv);
+    }
+    if (code >= 0)
+        return code;
+    code = orders_with_outputs(&c);
+    free_state(&c);
     return code;
 }

@@ -574,6 +574,19 @@ static void test_resume_refuses_options_that_change_the_crawl(void **state)
     proc_path(&p, "none", dir, sizeof(dir));
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, NULL},
                               PROC_WATCHDOG_MS), 1);
+    /* the state of another kind of run */
+    {
+        struct statedb *db;
+
+        proc_path(&p, "orders-state", dir, sizeof(dir));
+        assert_int_equal(statedb_open(dir, "orders", "{}", STATEDB_CREATE, NULL, 0, &db), 0);
+        statedb_close(db);
+        assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, NULL},
+                                  PROC_WATCHDOG_MS), 1);
+        err = proc_slurp(p.err);
+        assert_non_null(strstr(err, "orders"));
+        free(err);
+    }
     proc_cleanup(&p);
     httpd_stop(srv);
 }

@@ -407,6 +407,60 @@ static void test_outfile_failed_write_is_cut_back_to_whole_records(void **state)
     core_buf_free(&b);
 }
 
+/* An output a run resumes (app_outfile_reopen): cut back to its committed length, written after
+ * it, and a write that fails part-way is cut back to the last whole record, never into what was
+ * there; a file shorter than the length is -EIO, a missing one -ENOENT. */
+static void test_outfile_reopen_goes_on_after_committed_length(void **state)
+{
+    struct fixture *fx = *state;
+    const char *path = in_dir(fx, "resumed.jsonl");
+    struct app_outfile *g = NULL;
+    char rec2[60];
+    struct core_buf b;
+    int status;
+    pid_t pid;
+
+    memset(rec2, '2', 59);
+    rec2[59] = '\n';
+    {
+        FILE *old = fopen(path, "w");
+
+        assert_non_null(old);
+        fputs("{\"a\":1}\n{\"b\":2}\n{\"torn", old);   /* 16 committed bytes, then a torn one */
+        fclose(old);
+    }
+    assert_int_equal(app_outfile_reopen(path, 100, &g), -EIO);
+    assert_null(g);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct app_outfile *f;
+        struct rlimit rl;
+
+        if (app_outfile_reopen(path, 16, &f) < 0 || app_outfile_length(f) != 16 ||
+            app_outfile_fd(f) < 0)
+            _exit(2);
+        if (app_outfile_write(f, "{\"c\":3}\n", 8) != 0 || app_outfile_length(f) != 24)
+            _exit(4);
+        /* 40 more bytes fit: the next record fails part-way and is cut back to 24 */
+        signal(SIGXFSZ, SIG_IGN);
+        getrlimit(RLIMIT_FSIZE, &rl);
+        rl.rlim_cur = 64;
+        if (setrlimit(RLIMIT_FSIZE, &rl) < 0 || app_outfile_write(f, rec2, 60) != -EFBIG)
+            _exit(5);
+        _exit(app_outfile_close(f) == -EFBIG ? 0 : 6);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    core_buf_init(&b, 1 << 20);
+    slurp(path, &b);
+    assert_int_equal(b.len, 24);
+    assert_memory_equal(b.data, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n", 24);
+    core_buf_free(&b);
+    assert_int_equal(app_outfile_reopen(in_dir(fx, "gone.jsonl"), 10, &g), -ENOENT);
+}
+
 static int make_record(char *buf, size_t size, unsigned long seq)
 {
     return snprintf(buf, size, "{\"seq\":%lu,\"pad\":\"%0*lu\"}\n", seq, (int)(seq % 200), seq);
@@ -483,6 +537,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_outfile_failed_write_is_cut_back_to_whole_records,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_outfile_kill_leaves_whole_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outfile_reopen_goes_on_after_committed_length, setup,
+                                        teardown),
     };
 
     if (argc > 1)

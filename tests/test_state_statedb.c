@@ -512,33 +512,62 @@ static bool can_write_anyway(const char *dir)
     return true;
 }
 
+/* The checks of a read-only state dir, as plain returns (they also run in a child): 0, or the
+ * number of the check that failed. */
+static int read_only_checks(struct fixture *fx)
+{
+    struct statedb *s = NULL;
+    char msg[256], path[160];
+    int rc;
+
+    if (chmod(fx->state, 0500) < 0 || can_write_anyway(fx->state))
+        return 1;
+    rc = statedb_open(fx->state, "orders", NULL, STATEDB_RESUME, msg, sizeof(msg), &s);
+    if ((rc != -EACCES && rc != -EROFS) || s || !strstr(msg, "cannot write the state"))
+        return 2;
+    /* a new state under a read-only directory */
+    if (chmod(fx->dir, 0500) < 0)
+        return 3;
+    snprintf(path, sizeof(path), "%s/new", fx->dir);
+    rc = statedb_open(path, "orders", "{}", STATEDB_CREATE, msg, sizeof(msg), &s);
+    if (rc != -EACCES || s || !strstr(msg, "cannot create the state directory"))
+        return 4;
+    /* writable again: the state was never damaged */
+    if (chmod(fx->dir, 0755) < 0 || chmod(fx->state, 0755) < 0)
+        return 5;
+    if (statedb_open(fx->state, "orders", NULL, STATEDB_RESUME, msg, sizeof(msg), &s) != 0)
+        return 6;
+    statedb_close(s);
+    return 0;
+}
+
+/* As root chmod stops nothing: the checks then run in a child that has become nobody
+ * (uid 65534), owning the fixture's files. */
 static void test_statedb_read_only_state_dir_is_a_clear_error(void **state)
 {
     struct fixture *fx = *state;
     struct statedb *s = open_ok(fx->state, "orders", "{}", STATEDB_CREATE);
-    char msg[256];
-    int rc;
+    int status;
+    pid_t pid;
 
     statedb_close(s);
-    assert_int_equal(chmod(fx->state, 0500), 0);
-    if (can_write_anyway(fx->state)) {
-        assert_int_equal(chmod(fx->state, 0755), 0);
-        skip();   /* root: chmod does not stop writes */
+    if (!can_write_anyway(fx->state) || geteuid() != 0) {
+        assert_int_equal(read_only_checks(fx), 0);
+        return;
     }
-    s = NULL;
-    rc = statedb_open(fx->state, "orders", NULL, STATEDB_RESUME, msg, sizeof(msg), &s);
-    assert_true(rc == -EACCES || rc == -EROFS);
-    assert_null(s);
-    assert_non_null(strstr(msg, "cannot write the state"));
-    /* a new state under a read-only directory */
-    assert_int_equal(chmod(fx->dir, 0500), 0);
-    snprintf(fx->path, sizeof(fx->path), "%s/new", fx->dir);
-    open_fails(fx->path, "orders", STATEDB_CREATE, -EACCES);
-    assert_int_equal(chmod(fx->dir, 0755), 0);
-    /* writable again: the state was never damaged */
-    assert_int_equal(chmod(fx->state, 0755), 0);
-    s = open_ok(fx->state, "orders", NULL, STATEDB_RESUME);
-    statedb_close(s);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char cmd[200];
+
+        snprintf(cmd, sizeof(cmd), "chown -R 65534:65534 '%s'", fx->dir);
+        if (system(cmd) != 0 || setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(100);
+        _exit(read_only_checks(fx));
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_statedb_disk_full_at_commit_is_enospc_and_resumable(void **state)

@@ -389,7 +389,7 @@ static int resume(struct crawl_warc *w, const struct crawl_warc_opts *o,
 {
     struct saved sv;
     char *path = NULL;
-    uint64_t len, lines;
+    uint64_t len = 0, lines = 0;
     int fd = -1, rc;
 
     if (o->saved_len < sizeof(sv))

@@ -153,6 +153,15 @@ static void deliver_one(struct core_coro *co, struct pipe *p, struct item *it)
         }
     }
 reject:
+    if (err == -ECANCELED && p->progress) {
+        /* with a state, a delivery a stop cut off has no outcome yet: it is left for the
+         * resume, which sends it again with the same Idempotency-Key */
+        it->abandoned = true;
+        it->kind = ITEM_REJECT;
+        it->cls = ORDERS_R_DELIVERY;
+        core_buf_free(&body);
+        return;
+    }
     if (err == -ECANCELED)
         orders__item_errorf(it, "delivery: interrupted after %u attempt%s (%s); not confirmed, the "
                  "Idempotency-Key makes a retry safe", it->attempts, it->attempts == 1 ? "" : "s",

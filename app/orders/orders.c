@@ -46,6 +46,7 @@ void orders_config_init(struct orders_config *c)
     c->retry_base_ms = 200;
     c->max_retry_wait_ms = 30000;
     c->grace_ms = 5000;
+    c->commit_ms = 200;
 }
 
 /* --- what the stages share ------------------------------------------------------------------ */
@@ -130,9 +131,10 @@ static int setup(struct pipe *p)
 {
     const struct orders_config *cfg = p->cfg;
     struct core_group **groups[] = {&p->g_read, &p->g_validate, &p->g_seq, &p->g_price,
-                                    &p->g_deliver, &p->g_record, &p->g_aux};
+                                    &p->g_deliver, &p->g_record, &p->g_aux, &p->g_commit};
     size_t window = SEQ_WINDOW, nprice = Q_PRICE, ndeliver = Q_DELIVER, i;
     unsigned conc = cfg->concurrency ? cfg->concurrency : 1;
+    uint64_t seed;
     int rc;
 
     p->batch_lines = BATCH_LINES;
@@ -168,9 +170,15 @@ static int setup(struct pipe *p)
         rc = core_event_create(&p->validated);
     if (rc == 0)
         rc = core_sem_create(cfg->concurrency ? cfg->concurrency : 1, 0, &p->inflight);
+    seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)p;
+    /* with a state, the id set is keyed as the run's earlier parts were, and holds their ids */
+    if (rc == 0 && cfg->state)
+        rc = orders__progress_open(cfg, seed, &p->progress);
     if (rc == 0)
-        rc = app_idset_create((uint64_t)time(NULL) * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)p,
+        rc = app_idset_create(p->progress ? orders__progress_seed(p->progress) : seed,
                               cfg->idset_memory, NULL, &p->ids);
+    if (rc == 0 && p->progress)
+        rc = orders__progress_load_ids(p->progress, p->ids);
     if (rc == 0 && cfg->endpoint)
         rc = fetch_client_create(p->loop, &cfg->fetch, &p->http);
     retry_backoff_init(&p->backoff, cfg->retry_base_ms, cfg->max_retry_wait_ms, cfg->max_retry_wait_ms,
@@ -182,6 +190,7 @@ static void teardown(struct pipe *p)
 {
     size_t i;
 
+    core_group_destroy(p->g_commit);
     core_group_destroy(p->g_aux);
     core_group_destroy(p->g_read);
     core_group_destroy(p->g_validate);
@@ -209,6 +218,37 @@ static void teardown(struct pipe *p)
     app_idset_destroy(p->ids);
     core_objpool_destroy(p->items);
     fetch_client_destroy(p->http);
+    orders__progress_close(p->progress);
+}
+
+/* With a state, after the run: the committer has stopped; commit what was written, as finished
+ * when every line has its outcome (nothing interrupted, abandoned or failed). */
+static int last_commit(struct core_coro *co, struct pipe *p, int rc)
+{
+    bool finished;
+    int err;
+
+    /* wait for the committer to end: a commit it has on the pool runs to its end (destroying
+     * the group would not wait for that), and two commits must never overlap */
+    core_group_cancel(p->g_commit);
+    err = core_group_wait(co, p->g_commit, -1);
+    if (err < 0)
+        return rc ? rc : err;
+    core_group_destroy(p->g_commit);
+    p->g_commit = NULL;
+    finished = rc == 0 && !p->fatal && !p->st.interrupted && !p->st.input_error &&
+               p->st.abandoned == 0;
+    /* on this thread: the stages are over, and the loop has nothing left to keep going */
+    err = orders__progress_commit(p->progress, &p->write_lock, finished);
+    orders__progress_totals(p->progress, &p->st.total_results, &p->st.total_rejects);
+    p->st.commits = orders__progress_commits(p->progress, &p->st.commit_max_ms);
+    if (err < 0) {
+        if (p->st.state_error == 0)
+            p->st.state_error = err;
+        return rc ? rc : err;
+    }
+    p->st.finished = finished;
+    return rc;
 }
 
 int orders_run(struct core_coro *co, const struct orders_config *cfg, struct core_sigwatch *stop,
@@ -257,6 +297,8 @@ int orders_run(struct core_coro *co, const struct orders_config *cfg, struct cor
             p->stopper = (struct stopper){stop, cfg->grace_ms, on_stop, on_abort, p};
             rc = core_group_spawn(p->g_aux, stopper_run, &p->stopper, NULL);
         }
+        if (rc == 0 && p->progress)
+            rc = core_group_spawn(p->g_commit, orders__committer, p, NULL);
     }
     if (rc == 0) {
         /* the record stage ends last: when every stage before it has closed */
@@ -266,6 +308,8 @@ int orders_run(struct core_coro *co, const struct orders_config *cfg, struct cor
     }
     if (rc == 0 && p->fatal)
         rc = p->fatal;
+    if (p->progress && p->g_record)
+        rc = last_commit(co, p, rc);
     p->st.elapsed_ms = core_now_ms() - t0;
     if (p->items) {
         p->st.max_in_flight = core_objpool_made(p->items);

@@ -17,6 +17,15 @@
  * Accounting: every input line is covered by exactly one result or reject (CSV: an order's
  * rows by one), so lines = results + rejects, which the tests check on every run.
  *
+ * Durable progress (cfg->state, --state/--resume; app/orders/progress.c): the outcome of every
+ * line is committed to the state, together with the outputs' lengths, every commit_ms: the
+ * outputs' new bytes are fdatasync'ed first (sync_outputs), then one SQLite transaction records
+ * which lines have an outcome (ranges of positions) and the lengths. A resumed run reads its
+ * inputs from the start again, so that duplicate ids are judged exactly as in one run, but
+ * releases only the lines without a committed outcome (the rest count as skipped). With a state,
+ * a delivery cancelled by a stop is not recorded as a reject: it is left for the resume
+ * (counted as abandoned) and sent again there with the same Idempotency-Key.
+ *
  * Stopping: at CORE_STOP_GRACEFUL the reader stops at a batch boundary; everything already
  * read still goes through, and deliveries in flight get grace_ms to finish, after which they
  * are cancelled and rejected as "delivery: interrupted" (the Idempotency-Key makes retrying
@@ -99,6 +108,18 @@ struct orders_config {
     int64_t max_retry_wait_ms;
     int64_t grace_ms;
     size_t idset_memory;        /* bytes for the in-memory part of the id set, 0 = default */
+    /* --state: where progress is committed, or NULL (nothing is kept; nothing else changes).
+     * Borrowed, open, with no transaction; its database is used from a pool thread during
+     * the run (one thread at a time), and from the calling thread at setup and at the end. */
+    struct statedb *state;
+    int64_t commit_ms;          /* between commits (default 200) */
+    const char *results_path;   /* the outputs, as recorded in the state ("results", */
+    const char *rejects_path;   /* "rejects"), and their bytes at the start (committed */
+    int64_t results_len;        /* length on resume, a CSV header...); written records add */
+    int64_t rejects_len;        /* to these */
+    /* Make every byte written to both outputs so far durable (fdatasync): 0 or a negated
+     * errno. Called before each commit, from a pool thread while write callbacks may run. */
+    int (*sync_outputs)(void *arg);
     /* Append one record (a whole line) to out. 0 or a negated errno. Pool threads. */
     int (*format_result)(const struct orders_result *r, struct core_buf *out, void *arg);
     int (*format_reject)(const struct orders_reject *r, struct core_buf *out, void *arg);
@@ -120,8 +141,10 @@ struct currency_total {
 };
 
 struct orders_stats {
-    uint64_t lines;             /* input lines read (data lines; CSV header not counted) */
-    uint64_t entries;           /* lines (JSONL) or orders (CSV) released: results + rejects */
+    uint64_t lines;             /* input lines read (data lines; CSV header not counted; with a
+                                 * state, not those skipped as committed by an earlier run) */
+    uint64_t entries;           /* lines (JSONL) or orders (CSV) released: results + rejects
+                                 * (+ abandoned, with a state) */
     uint64_t results;
     uint64_t priced;
     uint64_t delivered;
@@ -139,10 +162,20 @@ struct orders_stats {
     uint64_t resume_line;
     uint64_t max_in_flight;     /* the most orders inside the pipeline at once */
     uint64_t items_returned;    /* item blocks back in the pool at the end (<= max_in_flight) */
+    /* with a state */
+    uint64_t skipped;           /* entries whose outcome an earlier run committed */
+    uint64_t abandoned;         /* deliveries cut off by a stop, left for the resume */
+    uint64_t commits;           /* transactions committed */
+    int64_t commit_max_ms;      /* the longest commit (sync of the outputs included) */
+    uint64_t total_results;     /* results and rejects committed by this run and earlier ones */
+    uint64_t total_rejects;
+    bool finished;              /* the run was committed as finished: nothing left to resume */
+    int state_error;            /* a commit failed (the run stopped): a negated errno */
 };
 
 const char *orders_reject_class_name(enum orders_reject_class c);
-/* Run the pipeline to its end. 0, or a setup error. st is filled either way. */
+/* Run the pipeline to its end. 0, or a setup error (or, with a state, the failed commit's
+ * error). st is filled either way. */
 int orders_run(struct core_coro *co, const struct orders_config *cfg, struct core_sigwatch *stop,
                struct orders_stats *st);
 

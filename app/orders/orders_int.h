@@ -100,6 +100,12 @@ struct item {
     /* rejects */
     enum orders_reject_class cls;
     char *error;                /* rejects only: allocated, so jobs stay small */
+    /* with a state (cfg->state): the entry's place in the progress ledger, and whether a stop
+     * cut its delivery off (it is then neither written nor marked: the resume redoes it) */
+    uint64_t lseq;
+    bool abandoned;
+    bool id_new;                /* the id set took its id as new (its key is committed with it) */
+    uint64_t idkey;             /* that key when the validator hashed it (JSONL), else 0 */
     /* The order itself when it fits (order_parse_json_into): most do (a 270-byte line with 2
      * items needs about 420 bytes), so an order costs no malloc or free of its own. Not
      * zeroed by item_init: the parser writes what it uses. */
@@ -114,6 +120,8 @@ struct pipe {
     struct orders_stats st;
     struct core_queue *raw, *price, *deliver, *record;
     struct core_group *g_read, *g_validate, *g_seq, *g_price, *g_deliver, *g_record, *g_aux;
+    struct core_group *g_commit; /* the committer (with a state) */
+    struct progress *progress;  /* with a state: the ledger of outcomes (progress.c), else NULL */
     struct core_sem *window;    /* SEQ_WINDOW slots */
     struct core_sem *inflight;  /* delivery concurrency */
     uv_mutex_t write_lock;      /* the recorders write from pool threads, one at a time */
@@ -134,6 +142,7 @@ struct pipe {
     bool stopping;
     int64_t next_send_ms;       /* pacing for cfg->rate */
     int fatal;                  /* first internal error (out of memory) */
+    uint64_t seq_pos[BATCH_LINES]; /* the sequencer's: a batch's positions (with a state) */
 };
 
 /* --- items ---------------------------------------------------------------------------------- */
@@ -196,6 +205,45 @@ int orders__pricer(struct core_coro *co, void *arg);
 /* deliver.c */
 /* The deliverer coroutines (only with an endpoint): POST each order, with retries. */
 int orders__deliverer(struct core_coro *co, void *arg);
+
+/* progress.c: durable progress with a state (see orders.h). Positions order entries across the
+ * inputs: ORDERS_POS(src, first line). The reader skips the entries an earlier run committed;
+ * the sequencer appends the others to a ledger, in input order; the recorders mark the ones
+ * they wrote, under the pipe's write_lock, with the bytes they added; a commit snapshots both
+ * under that lock (so the lengths it records hold exactly the marked lines), syncs the outputs,
+ * and stores the done positions as ranges. */
+#define ORDERS_POS(src, line) (((uint64_t)(src) << 40) | (uint64_t)(line))  /* lines < 2^40 */
+struct progress;
+struct app_idset;
+/* Create the engine's tables if needed and load what earlier runs committed; seed is the id
+ * set's for a run that has none yet. Setup thread. */
+int orders__progress_open(const struct orders_config *cfg, uint64_t seed, struct progress **out);
+void orders__progress_close(struct progress *pr);
+/* The id set's seed: the one given to open, or the one an earlier run committed. */
+uint64_t orders__progress_seed(const struct progress *pr);
+/* Add the ids of every order committed so far to ids (made with that seed). Setup thread. */
+int orders__progress_load_ids(struct progress *pr, struct app_idset *ids);
+/* Whether an earlier run committed pos (ascending pos only: a cursor walks the ranges). */
+bool orders__progress_committed(struct progress *pr, uint64_t pos);
+/* Append n entries (ascending positions) not done yet; returns the ledger number of the
+ * first, the rest follow. -ENOMEM leaves the ledger as it was. */
+int orders__progress_append(struct progress *pr, const uint64_t *pos, size_t n, uint64_t *first);
+/* After a batch's records were written in whole (the caller holds the write lock): their
+ * ledger numbers, the id-set keys of the orders among them the id set took as new, and the
+ * bytes and records they added. */
+void orders__progress_written(struct progress *pr, const uint64_t *lseq, size_t n,
+                              const uint64_t *keys, size_t nkeys, size_t results_bytes,
+                              size_t rejects_bytes, uint64_t nresults, uint64_t nrejects);
+/* Commit what is written now (fdatasync outputs, one transaction), finished or not. Takes
+ * write_lock for the snapshot. 0 or a negated errno; any thread, one at a time. */
+int orders__progress_commit(struct progress *pr, uv_mutex_t *write_lock, bool finished);
+/* Results and rejects committed so far (earlier runs included), as of the last commit that
+ * succeeded, for the stats. */
+void orders__progress_totals(struct progress *pr, uint64_t *results, uint64_t *rejects);
+/* Commits made, and the longest one in ms (*max_ms). */
+uint64_t orders__progress_commits(const struct progress *pr, int64_t *max_ms);
+/* The committer coroutine: commits every cfg->commit_ms until cancelled. */
+int orders__committer(struct core_coro *co, void *arg);
 
 /* record.c */
 /* The recorder coroutines: count, format and write results and rejects in batches. */

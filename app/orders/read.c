@@ -124,6 +124,14 @@ static int add_line(struct core_coro *co, struct reader *r, const struct lines_l
     struct entry *e;
     int rc;
 
+    /* a line an earlier run committed (--resume) is not read again: its id is in the id set
+     * already (progress.c), and the rest of it is done */
+    if (r->p->progress &&
+        orders__progress_committed(r->p->progress, ORDERS_POS(r->src, l->lineno))) {
+        r->p->st.skipped++;
+        r->consumed = l->lineno;
+        return 0;
+    }
     if (!r->b && !(r->b = batch_new(r->p, r->src, false)))
         return -ENOMEM;
     e = &r->b->e[r->b->n];
@@ -147,6 +155,13 @@ static int add_csv(struct core_coro *co, struct reader *r, struct order_csv_resu
 {
     struct entry *e;
 
+    if (r->p->progress &&
+        orders__progress_committed(r->p->progress, ORDERS_POS(r->src, res->first_line))) {
+        order_free(res->order);
+        r->p->st.skipped++;
+        r->consumed = res->last_line;
+        return 0;
+    }
     if (!r->b && !(r->b = batch_new(r->p, r->src, true))) {
         order_free(res->order);
         return -ENOMEM;

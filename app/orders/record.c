@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/orders/histogram.h"
+#include "app/orders/idset.h"
 #include "app/orders/money.h"
 #include "core/objpool.h"
 #include "core/offload.h"
@@ -34,6 +35,10 @@ static void add_total(struct orders_stats *st, const struct order *o, int64_t to
 /* Count an item in the stats (loop thread). */
 static void count_one(struct pipe *p, const struct item *it)
 {
+    if (it->abandoned) {
+        p->st.abandoned++;
+        return;
+    }
     if (it->kind == ITEM_JOB) {
         p->st.results++;
         if (it->delivered) {
@@ -95,6 +100,14 @@ struct record_batch {
     uv_mutex_t *write_lock;
     struct item *items[RECORD_BATCH];
     size_t n;
+    /* with a state: what the batch writes, for the ledger (taken before the items go back) */
+    struct progress *progress;
+    const struct app_idset *ids;
+    uint64_t lseq[RECORD_BATCH];
+    size_t nmark;
+    uint64_t keys[RECORD_BATCH];    /* id-set keys of the orders whose id was new */
+    size_t nkeys;
+    uint64_t nresults, nrejects;
     struct core_buf results;
     struct core_buf rejects;
     int err;                    /* formatting failed (out of memory) */
@@ -111,6 +124,12 @@ static int write_batch(struct record_batch *rb)
         rc = cfg->write_results(rb->results.data, rb->results.len, cfg->arg);
     if (rc == 0 && rb->rejects.len && cfg->write_rejects)
         rc = cfg->write_rejects(rb->rejects.data, rb->rejects.len, cfg->arg);
+    /* under the same lock as the write, so a commit sees both or neither; only a batch
+     * written whole counts (after a failure the run stops, and what this batch did write is
+     * past the committed lengths, cut off on resume) */
+    if (rc == 0 && rb->err == 0 && rb->progress)
+        orders__progress_written(rb->progress, rb->lseq, rb->nmark, rb->keys, rb->nkeys,
+                                 rb->results.len, rb->rejects.len, rb->nresults, rb->nrejects);
     uv_mutex_unlock(rb->write_lock);
     return rc;
 }
@@ -124,7 +143,17 @@ static int record_on_pool(void *arg)
     size_t i;
 
     for (i = 0; i < rb->n && rb->err == 0; i++)
-        rb->err = format_one(rb->cfg, rb->items[i], &rb->results, &rb->rejects);
+        if (!rb->items[i]->abandoned)
+            rb->err = format_one(rb->cfg, rb->items[i], &rb->results, &rb->rejects);
+    rb->nkeys = 0;
+    for (i = 0; rb->progress && i < rb->n; i++) {
+        const struct item *it = rb->items[i];
+
+        if (it->id_new && !it->abandoned)
+            rb->keys[rb->nkeys++] = it->idkey ? it->idkey
+                                              : app_idset_key(rb->ids, it->order->id,
+                                                              it->order->id_len);
+    }
     for (i = 0; i < rb->n; i++)
         orders__item_empty(rb->items[i]);
     core_objpool_put(rb->pool, (void *const *)rb->items, rb->n);
@@ -147,6 +176,8 @@ int orders__recorder(struct core_coro *co, void *arg)
     rb->cfg = p->cfg;
     rb->write_lock = &p->write_lock;
     rb->pool = p->items;
+    rb->progress = p->progress;
+    rb->ids = p->ids;
     core_buf_init(&rb->results, 256u << 20);
     core_buf_init(&rb->rejects, 256u << 20);
     for (;;) {
@@ -157,8 +188,20 @@ int orders__recorder(struct core_coro *co, void *arg)
         while (rb->n < RECORD_BATCH &&
                core_queue_get_nowait(p->record, (void **)&rb->items[rb->n]) == 0)
             rb->n++;
-        for (i = 0; i < rb->n; i++)
-            count_one(p, rb->items[i]);
+        rb->nmark = 0;
+        rb->nresults = rb->nrejects = 0;
+        for (i = 0; i < rb->n; i++) {
+            const struct item *it = rb->items[i];
+
+            count_one(p, it);
+            if (rb->progress && !it->abandoned) {
+                rb->lseq[rb->nmark++] = it->lseq;
+                if (it->kind == ITEM_JOB)
+                    rb->nresults++;
+                else
+                    rb->nrejects++;
+            }
+        }
         core_buf_reset(&rb->results);
         core_buf_reset(&rb->rejects);
         rb->err = rb->write_err = 0;

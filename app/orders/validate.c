@@ -146,7 +146,7 @@ static int emit_reject(struct core_coro *co, struct pipe *p, struct item *it)
 /* Turn one validated entry into a job or a reject and pass it on. seen is the id set's answer
  * for a valid order: 1 new, 0 a duplicate, < 0 could not be checked. */
 static int release_entry(struct core_coro *co, struct pipe *p, const struct batch *b,
-                         struct entry *e, int seen)
+                         struct entry *e, int seen, uint64_t lseq)
 {
     const char *text = b->text.data ? b->text.data + e->off : "";
     struct item *it;
@@ -156,7 +156,10 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
         it = take_item(b, e);
         if (!it)
             return -ENOMEM;
+        it->lseq = lseq;
         if (rc == 1) {
+            it->id_new = true;
+            it->idkey = e->idkey;
             /* the batch's text is gone by the time a pricer or deliverer rejects an order, so
              * an order that may still become a reject takes its line along: every one with
              * delivery, else only one whose amounts overflow */
@@ -181,6 +184,7 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
         it = item_new(b->items, ITEM_REJECT, b->src, e->first_line, e->last_line);
         if (!it)
             return -ENOMEM;
+        it->lseq = lseq;
         if (e->too_long) {
             it->cls = ORDERS_R_PARSE;
             orders__item_errorf(it, "line longer than --max-line-bytes (%zu)", p->cfg->max_line);
@@ -235,6 +239,17 @@ static void prefetch_ahead(const struct batch *b, size_t i)
         PREFETCH((const char *)it + k);
 }
 
+/* With a state: put a batch's entries in the progress ledger, in input order, before any of
+ * them can be written (each item carries its ledger number). */
+static int to_ledger(struct pipe *p, const struct batch *b, uint64_t *first)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++)
+        p->seq_pos[i] = ORDERS_POS(b->src, b->e[i].first_line);
+    return orders__progress_append(p->progress, p->seq_pos, b->n, first);
+}
+
 /* Releases validated batches in input order (the one place ids are judged, so the first of
  * two orders with one id wins), then frees their window slots. */
 int orders__sequencer(struct core_coro *co, void *arg)
@@ -242,6 +257,7 @@ int orders__sequencer(struct core_coro *co, void *arg)
     struct pipe *p = arg;
     int seen[BATCH_LINES];
     struct batch *b;
+    uint64_t lseq = 0;
     size_t i;
     int rc = 0;
 
@@ -257,11 +273,13 @@ int orders__sequencer(struct core_coro *co, void *arg)
         }
         p->slots[p->release_seq % SEQ_WINDOW] = NULL;
         check_ids(p, b, seen);
+        if (p->progress)
+            rc = to_ledger(p, b, &lseq);
         for (i = 0; rc == 0 && i < b->n; i++) {
             prefetch_ahead(b, i);
             p->st.lines += b->e[i].last_line - b->e[i].first_line + 1;
             p->st.entries++;
-            rc = release_entry(co, p, b, &b->e[i], seen[i]);
+            rc = release_entry(co, p, b, &b->e[i], seen[i], lseq + i);
         }
         p->release_seq++;
         orders__batch_release(p, b);

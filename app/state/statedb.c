@@ -1,18 +1,10 @@
 /* app/state/statedb.c: a run's durable state in DIR/state.db (SQLite, WAL), see statedb.h.
- *
  * Layout: DIR/lock (flock'ed while the state is open), DIR/state.db and, while it is open,
- * SQLite's DIR/state.db-wal and DIR/state.db-shm. The database holds two tables of ours:
- *   meta(id = 1, version, kind, options, finished): one row, written at creation;
- *   outputs(name, path, len): each output's committed length;
- * plus whatever tables the engine adds. PRAGMA application_id marks the file as trawl's.
- *
- * Creation is atomic: the schema and the meta row are written to DIR/state.db.new, which is
- * renamed to DIR/state.db (and DIR fsync'ed) only once complete, so a run killed while creating
- * its state leaves either no state or a whole one, never a state.db without its meta row.
- *
- * Errors: SQLite's result codes become negated errnos in one place (statedb_error), with the
- * errno of the failed system call where SQLite keeps one (a CANTOPEN on a read-only directory is
- * -EACCES or -EROFS, not a vague -EIO). */
+ * SQLite's DIR/state.db-wal and DIR/state.db-shm. The database holds two tables of ours,
+ * meta(id = 1, version, kind, options, finished), one row written at creation, and
+ * outputs(name, path, len), each output's committed length, plus whatever tables the engine
+ * adds; PRAGMA application_id marks the file as trawl's. SQLite's result codes become negated
+ * errnos in one place, statedb_error. */
 #include "app/state/statedb.h"
 
 #include <errno.h>
@@ -69,6 +61,8 @@ static void say(char *msg, size_t msgsz, const char *fmt, ...)
     va_end(ap);
 }
 
+/* With the errno of the failed system call where SQLite keeps one: a CANTOPEN on a read-only
+ * directory is -EACCES or -EROFS, not a vague -EIO. */
 int statedb_error(struct sqlite3 *db, int rc)
 {
     const int sys = db ? sqlite3_system_errno(db) : 0;
@@ -96,7 +90,8 @@ int statedb_error(struct sqlite3 *db, int rc)
     case SQLITE_IOERR:
         if ((rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC) && sys == ENOSPC)
             return -ENOSPC;
-        return sys == ENOSPC || sys == EDQUOT || sys == EROFS || sys == EACCES ? -sys : -EIO;
+        return sys == ENOSPC || sys == EDQUOT || sys == EFBIG || sys == EROFS || sys == EACCES
+                   ? -sys : -EIO;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
     case SQLITE_FORMAT:
@@ -155,6 +150,22 @@ static int sync_dir(const char *dir)
     return rc;
 }
 
+int statedb_sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+
+    if (!slash)
+        return sync_dir(".");
+    if (slash == path)
+        return sync_dir("/");
+    if ((size_t)(slash - path) >= sizeof(dir))
+        return -ENAMETOOLONG;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    return sync_dir(dir);
+}
+
 static int open_db(const char *path, struct sqlite3 **out)
 {
     struct sqlite3 *db = NULL;
@@ -167,7 +178,9 @@ static int open_db(const char *path, struct sqlite3 **out)
     return rc;
 }
 
-/* Write a new state to DIR/state.db.new and rename it into place. */
+/* Write a new state to DIR/state.db.new and rename it into place (and fsync DIR) only once it
+ * is complete: a run killed while creating its state leaves either no state or a whole one,
+ * never a state.db without its meta row. */
 static int create_db(const char *dir, const char *path, const char *kind, const char *options,
                      char *msg, size_t msgsz)
 {
@@ -272,7 +285,7 @@ static int load_meta(struct statedb *s, const char *dir, const char *kind, char 
         goto out;
     }
     if (!have || strcmp(have, kind) != 0) {
-        say(msg, msgsz, "%s holds the state of a %s run, not of a %s run", dir,
+        say(msg, msgsz, "%s holds the state of a 'trawl %s' run, not of 'trawl %s'", dir,
             have ? have : "(unknown)", kind);
         err = -EINVAL;
         goto out;
@@ -635,6 +648,12 @@ int statedb_output_reopen(const char *path, int64_t len, char *msg, size_t msgsz
     if (fstat(f, &st) < 0) {
         err = -errno;
         say(msg, msgsz, "cannot reopen %s: %s", path, core_strerror(err));
+        goto out_close;
+    }
+    /* a new output's directory entry must survive a power loss as surely as the bytes the
+     * first commit will vouch for (fdatasync does not cover the entry) */
+    if (len == 0 && S_ISREG(st.st_mode) && (err = statedb_sync_parent(path)) < 0) {
+        say(msg, msgsz, "cannot sync the directory of %s: %s", path, core_strerror(err));
         goto out_close;
     }
     if (S_ISREG(st.st_mode)) {

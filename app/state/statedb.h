@@ -30,7 +30,8 @@
  *
  * Ownership: statedb_open allocates; statedb_close rolls back an open transaction, releases
  * the lock and frees. Strings returned live until the next call on the same object. One thread
- * (the loop's). */
+ * at a time (the loop's, or a pool thread the loop hands a commit to and waits for: the
+ * connection is opened SQLITE_OPEN_NOMUTEX, so two threads must never use it at once). */
 #ifndef APP_STATE_STATEDB_H
 #define APP_STATE_STATEDB_H
 
@@ -59,7 +60,8 @@ void statedb_close(struct statedb *s);
 struct sqlite3 *statedb_sql(struct statedb *s);
 /* A SQLite result code (from a call on statedb_sql's database) as a negated errno, mapped as
  * the calls here map theirs: SQLITE_FULL -> -ENOSPC, BUSY -> -EBUSY, CORRUPT/NOTADB -> -EINVAL,
- * READONLY -> -EACCES or -EROFS, CANTOPEN/IOERR -> the failed system call's errno or -EIO;
+ * READONLY -> -EACCES or -EROFS, CANTOPEN/IOERR -> the failed system call's errno (ENOSPC,
+ * EDQUOT, EFBIG, EROFS, EACCES...) when SQLite keeps it, else -EIO;
  * SQLITE_OK, ROW and DONE -> 0. (Added with statedb.c: engines run their own statements.) */
 int statedb_error(struct sqlite3 *db, int rc);
 /* The options stored when the run was created. */
@@ -87,10 +89,16 @@ CORE_MUST_CHECK int statedb_output_set(struct statedb *s, const char *name, cons
                                        int64_t len);
 /* Open path for appending after cutting it to len bytes (no O_TRUNC: a file shorter than len is
  * an error, -EIO with a sentence in msg, since bytes that were committed are gone). A missing
- * file with len 0 is created. The fd is O_WRONLY|O_APPEND|O_CLOEXEC. 0 and *fd or an error. */
+ * file with len 0 is created, and for len 0 its directory is fsync'ed (so that a power loss
+ * cannot take the entry of a file whose bytes a commit vouches for). The fd is
+ * O_WRONLY|O_APPEND|O_CLOEXEC. 0 and *fd or an error. */
 CORE_MUST_CHECK int statedb_output_reopen(const char *path, int64_t len, char *msg, size_t msgsz,
                                           int *fd);
 /* fdatasync fd unless it is not a regular file (a pipe, a tty: nothing to sync). 0 or error. */
 int statedb_sync_file(int fd);
+/* fsync the directory that holds path: after creating an output whose bytes a commit will
+ * vouch for, so that a power loss cannot take its directory entry. 0 or a negated errno.
+ * (Added with the orders side, which reopens outputs with app_outfile_reopen.) */
+int statedb_sync_parent(const char *path);
 
 #endif
