@@ -710,7 +710,7 @@ static void test_orders_every_reject_keeps_its_input_line(void **state)
     struct endpoint *e;
     struct httpd *srv;
     struct proc p = {0};
-    char in[160], out[160], rej[160], url[128], lines[6][512];
+    char in[160], out[160], rej[160], url[128], lines[6][1024];
     struct core_buf v;
     struct file r, j;
     size_t i;
