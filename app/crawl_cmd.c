@@ -705,6 +705,9 @@ static int check_state_options(const struct cmd *c)
                                "crawl goes on writing them, which stdout cannot do");
     if (c->cfg.order != FRONTIER_BFS)
         return cli_usage_error("crawl", "--state needs --order bfs for now");
+    if (c->input && strcmp(c->input, "-") == 0)
+        return cli_usage_error("crawl", "--state cannot take seeds from stdin (-i -): a resumed "
+                               "crawl reads its seeds again; use -i FILE");
     return -1;
 }
 

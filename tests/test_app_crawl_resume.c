@@ -549,6 +549,10 @@ static void test_resume_refuses_options_that_change_the_crawl(void **state)
     /* stdout cannot be gone on with */
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--state", dir, u, NULL},
                               PROC_WATCHDOG_MS), 2);
+    /* nor can stdin be read again */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--state", dir, "-o", out, "-i", "-",
+                                                   NULL},
+                              PROC_WATCHDOG_MS), 2);
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "-d", "1", "--state", dir,
                                                    "-o", out, u, NULL},
                               PROC_WATCHDOG_MS), 0);
