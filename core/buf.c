@@ -70,7 +70,7 @@ int core_buf_append_slow(struct core_buf *b, const void *p, size_t n)
 
 int core_buf_putc(struct core_buf *b, char c)
 {
-    if (b->len + 2 <= b->cap && b->len < b->max) { /* room for c and the NUL */
+    if (b->len + 2 <= b->cap && b->len < b->max) { /* room for c and the NUL, within max */
         b->data[b->len++] = c;
         b->data[b->len] = '\0';
         return 0;

@@ -33,7 +33,9 @@ CORE_MUST_CHECK int core_buf_append_slow(struct core_buf *b, const void *p, size
  * else core_buf_append_slow grows the buffer. */
 CORE_MUST_CHECK static inline int core_buf_append(struct core_buf *b, const void *p, size_t n)
 {
-    if (b->cap - b->len > n) { /* room for them and the NUL; cap is 0 until the first append */
+    /* room for them and the NUL (cap is 0 until the first append), and within max, which a
+     * caller may have lowered below an allocation already made */
+    if (b->cap - b->len > n && b->max - b->len >= n) {
         if (n)   /* p may be NULL when n is 0 */
             memcpy(b->data + b->len, p, n);
         b->len += n;

@@ -5,6 +5,7 @@
  * same bytes) is exact or reports overflow. Built by scripts/fuzz. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

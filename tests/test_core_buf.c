@@ -47,6 +47,25 @@ static void test_buf_cap_refuses_and_keeps_contents(void **state)
     core_buf_free(&b);
 }
 
+/* A maximum lowered below an allocation already made is kept by the inline append too. */
+static void test_buf_lowered_max_refuses_within_capacity(void **state)
+{
+    struct core_buf b;
+
+    (void)state;
+    core_buf_init(&b, 1024);
+    assert_int_equal(core_buf_append(&b, "abcdef", 6), 0);
+    core_buf_reset(&b);
+    b.max = 3;
+    assert_int_equal(core_buf_append(&b, "xy", 2), 0);
+    assert_int_equal(core_buf_append(&b, "zw", 2), -EMSGSIZE);
+    assert_int_equal(core_buf_putc(&b, 'z'), 0);
+    assert_int_equal(core_buf_putc(&b, 'w'), -EMSGSIZE);
+    assert_int_equal(b.len, 3);
+    assert_string_equal(b.data, "xyz");
+    core_buf_free(&b);
+}
+
 static void test_buf_out_of_memory_keeps_contents(void **state)
 {
     static const char more[1 << 10];
@@ -66,6 +85,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_append_grows_and_terminates),
         cmocka_unit_test(test_buf_cap_refuses_and_keeps_contents),
+        cmocka_unit_test(test_buf_lowered_max_refuses_within_capacity),
         cmocka_unit_test(test_buf_out_of_memory_keeps_contents),
     };
 

@@ -255,6 +255,12 @@ static void test_charset_convert_respects_max_below_capacity(void **state)
     assert_int_equal(b.len, 0);
     assert_int_equal(parse_charset_to_utf8("\xE9\xE9", 2, "windows-1252", &b), 0);
     assert_string_equal(b.data, "\xC3\xA9\xC3\xA9");
+    /* an invalid byte once the output is exactly at the maximum: its U+FFFD does not fit
+     * (CI's fuzz_charset found it written past the maximum, then past the allocation) */
+    core_buf_reset(&b);
+    b.max = 3;
+    assert_int_equal(parse_charset_to_utf8("abc\xFF", 4, "windows-874", &b), -EMSGSIZE);
+    assert_int_equal(b.len, 0);
     core_buf_free(&b);
 }
 
