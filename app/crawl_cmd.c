@@ -197,6 +197,8 @@ struct cmd {
     struct crawl_state *cstate;
     struct runargs *stored;             /* --resume: the arguments the crawl began with */
     bool workers_set, grace_set;        /* given (what --resume may change) */
+    char *state_abs;                    /* the state directory's absolute path (malloc'ed) */
+    char *links_path;                   /* STATE/links, the link store of dfs and best */
 };
 
 static int push(const char ***list, size_t *n, const char *s)
@@ -642,6 +644,8 @@ static void cmd_free(struct cmd *c)
     crawl_state_destroy(c->cstate);
     statedb_close(c->db);
     core_free(c->stored);
+    free(c->state_abs);
+    core_free(c->links_path);
 }
 
 /* --- --state and --resume ------------------------------------------------------------------ */
@@ -657,14 +661,20 @@ static int resume_options(struct cmd *c, int *argc, char ***argv)
     struct statedb *db;
     struct runargs *stored;
     bool finished;
+    char *abs;
     int code;
 
     code = cli_state_check_resume("crawl", *argc, *argv, SHORT_OPTS, long_opts, allowed);
+    /* the state directory as it is named now, before the move to the crawl's own directory */
+    abs = code == 0 ? realpath(dir, NULL) : NULL;
     if (code == 0)
         code = cli_state_open("crawl", dir, true, *argc, *argv, &db, &stored, &finished);
-    if (code != 0)
+    if (code != 0) {
+        free(abs);
         return code;
+    }
     if (finished) {
+        free(abs);
         fprintf(stderr, "trawl crawl: the crawl kept in '%s' is finished: nothing to do\n", dir);
         statedb_close(db);
         core_free(stored);
@@ -674,6 +684,7 @@ static int resume_options(struct cmd *c, int *argc, char ***argv)
     memset(c, 0, sizeof(*c));
     crawl_config_init(&c->cfg);
     c->output = "-";
+    c->state_abs = abs;
     c->db = db;
     c->stored = stored;
     if (scope_create(SCOPE_HOST, &c->cfg.scope) < 0)
@@ -703,8 +714,6 @@ static int check_state_options(const struct cmd *c)
     if (strcmp(c->output, "-") == 0 || (c->skipped_path && strcmp(c->skipped_path, "-") == 0))
         return cli_usage_error("crawl", "--state needs -o FILE (and --skipped FILE): a resumed "
                                "crawl goes on writing them, which stdout cannot do");
-    if (c->cfg.order != FRONTIER_BFS)
-        return cli_usage_error("crawl", "--state needs --order bfs for now");
     if (c->input && strcmp(c->input, "-") == 0)
         return cli_usage_error("crawl", "--state cannot take seeds from stdin (-i -): a resumed "
                                "crawl reads its seeds again; use -i FILE");
@@ -757,6 +766,23 @@ static int open_state(struct cmd *c, int argc, char **argv)
     c->cfg.state = c->cstate;
     c->cfg.resume = c->resume_dir != NULL;
     c->cfg.state_files = state_files;
+    if (c->cfg.order != FRONTIER_BFS) {
+        /* dfs and best keep their link store in the state, to re-expand after a resume */
+        struct core_buf p;
+        int64_t len = c->resume_dir ? statedb_output_len(c->db, "links") : 0;
+
+        if (!c->state_abs)
+            c->state_abs = realpath(dir, NULL);
+        core_buf_init(&p, 1u << 16);
+        if (!c->state_abs || len < 0 || core_buf_printf(&p, "%s/links", c->state_abs) < 0) {
+            core_buf_free(&p);
+            fprintf(stderr, "trawl crawl: cannot use the state in '%s'\n", dir);
+            return CLI_EXIT_FATAL;
+        }
+        c->links_path = core_buf_steal(&p);
+        c->cfg.links_path = c->links_path;
+        c->cfg.links_len = (uint64_t)len;
+    }
     return -1;
 }
 

@@ -233,6 +233,42 @@ static void assert_no_refetch(struct httpd *srv, const char *out, const struct k
     free(text);
 }
 
+/* Start first, then kills times: wait 20-200 ms, kill -9, note what the state had committed,
+ * resume. Returns how many kills found the crawl running (each must, for the test to mean
+ * anything); the last resume is left running. */
+static unsigned kill_and_resume(struct proc *p, struct httpd *srv, const char *const *first,
+                                const char *dir, const char *out, struct kill_point *kp,
+                                unsigned kills)
+{
+    static char urls[PAGES + 64][64];
+    unsigned killed = 0, k;
+
+    proc_start(p, first, NULL);
+    for (k = 0; k < kills; k++) {
+        char *text;
+        int64_t len;
+
+        sleep_ms(20 + (unsigned)rand() % 180);
+        kill(p->pid, SIGKILL); /* proc_signal waits for a pending signal to be taken */
+        if (proc_wait(p, PROC_WATCHDOG_MS) == 128 + SIGKILL)
+            killed++;
+        kp[k].requests = httpd_requests(srv);
+        len = committed_len(dir, "records");
+        if (len < 0) {
+            /* killed before its state existed: the crawl never began, so begin it again */
+            kp[k].ncommitted = 0;
+            proc_start(p, first, NULL);
+            continue;
+        }
+        text = proc_slurp(out);
+        assert_true((size_t)len <= strlen(text));
+        kp[k].ncommitted = urls_of(text, (size_t)len, urls, PAGES + 64);
+        free(text);
+        proc_start(p, (const char *[]){"crawl", "--resume", dir, "-q", NULL}, NULL);
+    }
+    return killed;
+}
+
 static void test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whole_archive(
     void **state)
 {
@@ -240,7 +276,7 @@ static void test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whol
     struct httpd *srv;
     struct proc p = {0};
     char u[128], dir[160], out[160], skipped[160], warc[160], cdx[160], wacz[160];
-    unsigned seed = (unsigned)time(NULL), killed = 0, k;
+    unsigned seed = (unsigned)time(NULL), killed;
     uint64_t page_fetches = 0, r;
     /* --delay 4 bounds a run's progress (at most one page per 4 ms from the one host), so the
      * 20 runs below, of at most 200 ms each, cannot finish the crawl: every kill is real. The
@@ -263,33 +299,7 @@ static void test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whol
     proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
     proc_path(&p, "crawl.wacz", wacz, sizeof(wacz));
     httpd_url(srv, "/", u, sizeof(u));
-    proc_start(&p, first, NULL);
-    for (k = 0; k < KILLS; k++) {
-        char *text;
-        int64_t len;
-
-        sleep_ms(20 + (unsigned)rand() % 180);
-        kill(p.pid, SIGKILL); /* proc_signal waits for a pending signal to be taken */
-        if (proc_wait(&p, PROC_WATCHDOG_MS) == 128 + SIGKILL)
-            killed++;
-        kp[k].requests = httpd_requests(srv);
-        len = committed_len(dir, "records");
-        if (len < 0) {
-            /* killed before its state existed: the crawl never began, so begin it again */
-            kp[k].ncommitted = 0;
-            proc_start(&p, first, NULL);
-            continue;
-        }
-        text = proc_slurp(out);
-        assert_true((size_t)len <= strlen(text));
-        {
-            static char urls[PAGES + 64][64];
-
-            kp[k].ncommitted = urls_of(text, (size_t)len, urls, PAGES + 64);
-        }
-        free(text);
-        proc_start(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL}, NULL);
-    }
+    killed = kill_and_resume(&p, srv, first, dir, out, kp, KILLS);
     assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 0);
     assert_int_equal(killed, KILLS);
     assert_each_page_once(out);
@@ -322,6 +332,36 @@ static void test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whol
         assert_non_null(strstr(err, "is finished"));
         free(err);
     }
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
+/* dfs reaches pages by long routes first; a page found again by a shorter one is re-expanded
+ * from the link store, which --state keeps in its directory: killed and resumed, the crawl still
+ * finds every page once, as bfs does. */
+static void test_dfs_killed_and_resumed_finds_each_page_once(void **state)
+{
+    static struct kill_point kp[8];
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], dir[160], out[160];
+    unsigned seed = (unsigned)time(NULL);
+    const char *const first[] = {"crawl", "-q", "--order", "dfs", "-d", "40", "-w", "8",
+                                 "--delay", "4", "--state", dir, "-o", out, u, NULL};
+
+    (void)state;
+    print_message("seed %u\n", seed);
+    fflush(stdout);
+    srand(seed);
+    assert_int_equal(httpd_start(0, handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "state", dir, sizeof(dir));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    httpd_url(srv, "/", u, sizeof(u));
+    assert_int_equal(kill_and_resume(&p, srv, first, dir, out, kp, 8), 8);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 0);
+    assert_each_page_once(out);
+    assert_no_refetch(srv, out, kp, 8);
     proc_cleanup(&p);
     httpd_stop(srv);
 }
@@ -385,6 +425,23 @@ static pthread_mutex_t b_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t b_cond = PTHREAD_COND_INITIALIZER;
 static bool b_go;
 
+/* A held request waits here until release() (server thread). */
+static void wait_released(void)
+{
+    pthread_mutex_lock(&b_lock);
+    while (!b_go)
+        pthread_cond_wait(&b_cond, &b_lock);
+    pthread_mutex_unlock(&b_lock);
+}
+
+static void release(void)
+{
+    pthread_mutex_lock(&b_lock);
+    b_go = true;
+    pthread_cond_broadcast(&b_cond);
+    pthread_mutex_unlock(&b_lock);
+}
+
 static void dup_handler(const struct httpd_request *req, struct httpd_response *resp, void *arg)
 {
     static const char same[] = "<title>Same</title><p>one payload, two URLs</p><a href=\"/b\">b</a>";
@@ -394,12 +451,8 @@ static void dup_handler(const struct httpd_request *req, struct httpd_response *
     if (strcmp(req->target, "/") == 0) {
         httpd_respond(resp, 200, "text/html", NULL, home, sizeof(home) - 1);
     } else if (strcmp(req->target, "/a") == 0 || strcmp(req->target, "/b") == 0) {
-        if (req->target[1] == 'b') {
-            pthread_mutex_lock(&b_lock);
-            while (!b_go)
-                pthread_cond_wait(&b_cond, &b_lock);
-            pthread_mutex_unlock(&b_lock);
-        }
+        if (req->target[1] == 'b')
+            wait_released();
         httpd_respond(resp, 200, "text/html", NULL, same, sizeof(same) - 1);
     } else {
         httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
@@ -409,6 +462,7 @@ static void dup_handler(const struct httpd_request *req, struct httpd_response *
 struct committed_a {
     const char *db;
     const char *out;
+    const char *needle;         /* in the committed records, e.g. "/a\"" */
 };
 
 /* The state has committed a records file that holds /a's record (read beside the running crawl:
@@ -436,7 +490,7 @@ static bool a_committed(void *arg)
     text = proc_slurp(ca->out);
     if (len > 0 && (size_t)len <= strlen(text)) {
         text[len] = '\0';
-        yes = strstr(text, "/a\"") != NULL;
+        yes = strstr(text, ca->needle) != NULL;
     }
     free(text);
     return yes;
@@ -447,7 +501,7 @@ static void test_a_payload_archived_before_a_kill_is_a_revisit_after_it(void **s
     struct httpd *srv;
     struct proc p = {0};
     char u[128], dir[160], out[160], warc[160], cdx[160], db[200];
-    struct committed_a ca = {db, out};
+    struct committed_a ca = {db, out, "/a\""};
     char *idx, *b_line;
 
     (void)state;
@@ -465,10 +519,7 @@ static void test_a_payload_archived_before_a_kill_is_a_revisit_after_it(void **s
     proc_wait_until(a_committed, &ca);
     kill(p.pid, SIGKILL);
     assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 128 + SIGKILL);
-    pthread_mutex_lock(&b_lock);
-    b_go = true;
-    pthread_cond_broadcast(&b_cond);
-    pthread_mutex_unlock(&b_lock);
+    release();
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL},
                               PROC_WATCHDOG_MS), 0);
     assert_archive_checks(p.dir, cdx, NULL);
@@ -485,9 +536,77 @@ static void test_a_payload_archived_before_a_kill_is_a_revisit_after_it(void **s
     httpd_stop(srv);
 }
 
+/* dfs, depth 3: "/" links /a and /b; /a -> /c -> /p, so /p is fetched at depth 3 and its link
+ * /q (depth 4) is beyond the limit. /b, which links /p at depth 2, is held by the server until
+ * the state has committed /p's record and the crawl is killed. Resumed, /b finds /p by the
+ * shorter route: /p's links come back from the link store kept in the state directory, and /q
+ * is fetched at depth 3. */
+static void reexpand_handler(const struct httpd_request *req, struct httpd_response *resp,
+                             void *arg)
+{
+    static const struct {
+        const char *path, *body;
+    } pages[] = {
+        {"/", "<a href=\"/a\">a</a><a href=\"/b\">b</a>"},
+        {"/a", "<a href=\"/c\">c</a>"},
+        {"/b", "<a href=\"/p\">p</a>"},
+        {"/c", "<a href=\"/p\">p</a>"},
+        {"/p", "<title>P</title><a href=\"/q\">q</a>"},
+        {"/q", "<title>Q</title>"},
+    };
+    size_t i;
+
+    (void)arg;
+    for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+        if (strcmp(req->target, pages[i].path) == 0) {
+            httpd_respond(resp, 200, "text/html", NULL, pages[i].body, strlen(pages[i].body));
+            /* held without blocking the server thread, which still answers the others */
+            resp->hold = strcmp(req->target, "/b") == 0;
+            return;
+        }
+    httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+}
+
+static void test_dfs_reexpands_from_the_kept_link_store_after_a_resume(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], dir[160], out[160], db[200], *text, *q;
+    struct committed_a ca = {db, out, "/p\""};
+
+    (void)state;
+    assert_int_equal(httpd_start(0, reexpand_handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "state", dir, sizeof(dir));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    snprintf(db, sizeof(db), "%s/state.db", dir);
+    proc_start(&p, (const char *[]){"crawl", "-q", "--order", "dfs", "-d", "3", "-w", "4",
+                                    "--state", dir, "-o", out,
+                                    httpd_url(srv, "/", u, sizeof(u)), NULL},
+               NULL);
+    proc_wait_until(a_committed, &ca);
+    kill(p.pid, SIGKILL);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 128 + SIGKILL);
+    text = proc_slurp(out);
+    assert_null(strstr(text, "/q\"")); /* beyond the limit on the long route */
+    free(text);
+    httpd_release(srv);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL},
+                              PROC_WATCHDOG_MS), 0);
+    text = proc_slurp(out);
+    q = strstr(text, "/q\",\"final_url\""); /* /q's record */
+    assert_non_null(q);
+    assert_null(strstr(q + 1, "/q\",\"final_url\""));         /* once */
+    assert_non_null(strstr(q, "\"depth\":3,\"parent\":\"")); /* by way of /b and /p */
+    assert_int_equal(httpd_hits(srv, "/p"), 1); /* not fetched again */
+    free(text);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
 /* --- a state that cannot be written -------------------------------------------------------- */
 
-/* The state's files limited to 64 KiB (RLIMIT_FSIZE with SIGXFSZ ignored: writes fail with
+/* The state's files limited to 128 KiB (RLIMIT_FSIZE with SIGXFSZ ignored: writes fail with
  * EFBIG, as on a full disk), the records on /dev/null: the first commit past the limit fails,
  * the crawl stops with status 1 and says how to resume; resumed without the limit, it finishes
  * with every page counted once. */
@@ -506,7 +625,7 @@ static void test_a_failing_commit_stops_the_crawl_resumable(void **state)
     proc_path(&p, "state", dir, sizeof(dir));
     proc_path(&p, "summary.json", sum, sizeof(sum));
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    lim.rlim_cur = 64 << 10; /* the soft limit only, so it can be raised back */
+    lim.rlim_cur = 128 << 10; /* the soft limit only, so it can be raised back */
     lim.rlim_max = old.rlim_max;
     old_xfsz = signal(SIGXFSZ, SIG_IGN);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0); /* inherited by the crawl */
@@ -599,8 +718,10 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whole_archive),
+        cmocka_unit_test(test_dfs_killed_and_resumed_finds_each_page_once),
         cmocka_unit_test(test_sigint_then_resume_gives_each_page_once),
         cmocka_unit_test(test_a_payload_archived_before_a_kill_is_a_revisit_after_it),
+        cmocka_unit_test(test_dfs_reexpands_from_the_kept_link_store_after_a_resume),
         cmocka_unit_test(test_a_failing_commit_stops_the_crawl_resumable),
         cmocka_unit_test(test_resume_refuses_options_that_change_the_crawl),
     };

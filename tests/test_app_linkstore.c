@@ -176,6 +176,70 @@ static void test_linkstore_put_get_round_trip(void **state)
     linkstore_destroy(NULL);
 }
 
+struct kept {
+    uint64_t fp[4], off[4], len[4];
+    unsigned n;
+};
+
+static void keep(void *arg, uint64_t fp, uint64_t off, uint64_t len)
+{
+    struct kept *k = arg;
+
+    assert_true(k->n < 4);
+    k->fp[k->n] = fp;
+    k->off[k->n] = off;
+    k->len[k->n++] = len;
+}
+
+/* --state: a kept file, every put heard of; reopened at a committed length, what was put
+ * before it comes back through linkstore_index, and what was put after it is cut off. */
+static void test_linkstore_kept_file_reopened_at_its_committed_length(void **state)
+{
+    static const char a[] = "https://a.example/1\0https://a.example/2\0";
+    static const char b[] = "https://b.example/\0";
+    char dir[] = "/tmp/trawl-links-test-XXXXXX", path[64];
+    struct linkstore *ls;
+    struct kept k = {{0}, {0}, {0}, 0};
+    struct core_buf out;
+    uint64_t committed;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/links", dir);
+    assert_int_equal(linkstore_open(path, 0, &ls), 0);
+    linkstore_keep(ls, keep, &k);
+    assert_int_equal(linkstore_put(ls, 0x1111, L(a)), 0);
+    committed = linkstore_end(ls);
+    assert_int_equal(linkstore_put(ls, 0x2222, L(b)), 0); /* after the "commit" */
+    assert_int_equal(k.n, 2);
+    assert_int_equal(k.fp[0], 0x1111);
+    assert_int_equal(k.off[0], 0);
+    assert_int_equal(k.len[0], sizeof(a) - 1);
+    assert_int_equal(k.off[1], committed);
+    assert_true(linkstore_fd(ls) >= 0);
+    linkstore_destroy(ls); /* a kill: the file stays */
+    assert_int_equal(access(path, F_OK), 0);
+
+    assert_int_equal(linkstore_open(path, committed, &ls), 0);
+    assert_int_equal(linkstore_end(ls), committed);
+    assert_int_equal(linkstore_index(ls, k.fp[0], k.off[0], k.len[0]), 0);
+    /* the put after the commit was cut off with the file */
+    assert_int_equal(linkstore_index(ls, k.fp[1], k.off[1], k.len[1]), -EINVAL);
+    expect(ls, 0x1111, L(a));
+    core_buf_init(&out, 1 << 20);
+    assert_int_equal(linkstore_get(ls, 0x2222, &out), -ENOENT);
+    core_buf_free(&out);
+    /* puts go on after the committed bytes */
+    assert_int_equal(linkstore_put(ls, 0x2222, L(b)), 0);
+    expect(ls, 0x2222, L(b));
+    expect(ls, 0x1111, L(a));
+    linkstore_destroy(ls);
+    /* a file shorter than what was committed cannot be resumed */
+    assert_int_equal(linkstore_open(path, committed + sizeof(b) + 100, &ls), -EIO);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_linkstore_unknown_fingerprint_is_enoent(void **state)
 {
     static const char a[] = "https://a.example/\0";
@@ -450,6 +514,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_linkstore_put_get_round_trip, setup, teardown),
+cmocka_unit_test_setup_teardown(test_linkstore_kept_file_reopened_at_its_committed_length, setup, teardown),
         cmocka_unit_test_setup_teardown(test_linkstore_unknown_fingerprint_is_enoent, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_linkstore_get_appends, setup, teardown),

@@ -149,6 +149,10 @@ static int commit_state(struct core_coro *co, struct crawl *c, bool finished)
     int rc = 0;
 
     core_buf_init(&warc, 1u << 20);
+    if (c->links && c->cfg->links_path && n < 8)
+        files[n++] = (struct crawl_state_file){"links", c->cfg->links_path,
+                                               linkstore_fd(c->links),
+                                               (int64_t)linkstore_end(c->links)};
     if (c->cfg->warc) {
         n += crawl_warc_files(c->cfg->warc, files + n, 8 - n);
         rc = crawl_warc_save(c->cfg->warc, &warc);
@@ -274,10 +278,21 @@ static void load_job(void *arg, const struct frontier_new *n, const char *parent
     }
 }
 
+static void load_links(void *arg, uint64_t fp, uint64_t off, uint64_t len)
+{
+    struct crawl *c = arg;
+
+    if (c->links && linkstore_index(c->links, fp, off, len) < 0)
+        c->load_failed = true;
+}
+
 /* A resumed crawl: the visited set, the lists and the jobs back from the state. */
 static int load_state(struct crawl *c)
 {
-    struct crawl_state_load cb = {load_count, load_url, load_skips, load_skipped, load_scope, load_robots, load_digest, load_job, c};
+    struct crawl_state_load cb = {
+        .urls = load_count, .url = load_url, .skips = load_skips, .skipped = load_skipped,
+        .scope = load_scope, .robots = load_robots, .digest = load_digest, .links = load_links,
+        .job = load_job, .arg = c};
     struct crawl_state_loaded l;
     struct crawl_stats st;
     int rc;
@@ -293,6 +308,21 @@ static int load_state(struct crawl *c)
         c->elapsed_base = st.elapsed_ms;
     }
     c->started = l.started;
+    return rc;
+}
+
+/* The link store (dfs, best): a temporary file, or with --state one kept in the state
+ * directory, every put kept. */
+static int open_links(struct crawl *c)
+{
+    const struct crawl_config *cfg = c->cfg;
+    int rc;
+
+    if (!cfg->state || !cfg->links_path)
+        return linkstore_create(&c->links);
+    rc = linkstore_open(cfg->links_path, c->resuming ? cfg->links_len : 0, &c->links);
+    if (rc == 0)
+        linkstore_keep(c->links, crawl_state_links, cfg->state);
     return rc;
 }
 
@@ -383,7 +413,7 @@ static int setup(struct crawl *c, struct core_coro *co)
     if (rc == 0)
         rc = traps_create(cfg->max_path_repeat, cfg->max_query_variants, &c->traps);
     if (rc == 0 && cfg->order != FRONTIER_BFS)
-        rc = linkstore_create(&c->links);
+        rc = open_links(c);
     if (rc == 0)
         rc = core_group_create(c->loop, 0, &c->workers);
     if (rc == 0)

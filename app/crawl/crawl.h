@@ -131,6 +131,8 @@ struct crawl_config {
      * and at the end. */
     struct crawl_state *state;
     bool resume;
+    const char *links_path;     /* --state with dfs or best: the link store's file, kept */
+    uint64_t links_len;         /* ... and its committed length (a resume) */
     int64_t commit_ms;
     size_t (*state_files)(struct crawl_state_file *files, size_t max, void *arg);
 };

@@ -2,8 +2,10 @@
 #include "app/crawl/linkstore.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/mem.h"
@@ -17,6 +19,8 @@ struct entry {
 struct linkstore {
     int fd;
     uint64_t end;
+    linkstore_keep_fn *keep;    /* --state: hears of every put */
+    void *keep_arg;
     struct entry *tab;
     size_t cap;         /* power of two */
     size_t count;
@@ -45,6 +49,52 @@ int linkstore_create(struct linkstore **out)
     unlink(path);
     *out = ls;
     return 0;
+}
+
+int linkstore_open(const char *path, uint64_t len, struct linkstore **out)
+{
+    struct linkstore *ls = core_calloc(1, sizeof(*ls));
+    struct stat st;
+    int rc = 0;
+
+    if (!ls)
+        return -ENOMEM;
+    do
+        ls->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0666);
+    while (ls->fd < 0 && errno == EINTR);
+    if (ls->fd < 0)
+        rc = -errno;
+    else if (fstat(ls->fd, &st) < 0)
+        rc = -errno;
+    else if ((uint64_t)st.st_size < len)
+        rc = -EIO; /* committed links are gone */
+    else if (ftruncate(ls->fd, (off_t)len) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        if (ls->fd >= 0)
+            close(ls->fd);
+        core_free(ls);
+        return rc;
+    }
+    ls->end = len;
+    *out = ls;
+    return 0;
+}
+
+void linkstore_keep(struct linkstore *ls, linkstore_keep_fn *fn, void *arg)
+{
+    ls->keep = fn;
+    ls->keep_arg = arg;
+}
+
+int linkstore_fd(const struct linkstore *ls)
+{
+    return ls->fd;
+}
+
+uint64_t linkstore_end(const struct linkstore *ls)
+{
+    return ls->end;
 }
 
 void linkstore_destroy(struct linkstore *ls)
@@ -81,9 +131,9 @@ static int grow(struct linkstore *ls)
     return 0;
 }
 
-int linkstore_put(struct linkstore *ls, uint64_t fp, const char *links, size_t len)
+/* Record fp's links at off (len bytes). */
+static int index_at(struct linkstore *ls, uint64_t fp, uint64_t off, uint64_t len)
 {
-    size_t done = 0;
     struct entry *e;
     int rc;
 
@@ -91,6 +141,27 @@ int linkstore_put(struct linkstore *ls, uint64_t fp, const char *links, size_t l
         fp = 1; /* 0 marks empty slots */
     if ((ls->count + 1) * 4 > ls->cap * 3 && (rc = grow(ls)) < 0)
         return rc;
+    e = &ls->tab[slot(ls->tab, ls->cap, fp)];
+    if (e->fp == 0)
+        ls->count++;
+    e->fp = fp;
+    e->off = off;
+    e->len = len;
+    return 0;
+}
+
+int linkstore_index(struct linkstore *ls, uint64_t fp, uint64_t off, uint64_t len)
+{
+    if (off > ls->end || len > ls->end - off)
+        return -EINVAL; /* past what was committed */
+    return index_at(ls, fp, off, len);
+}
+
+int linkstore_put(struct linkstore *ls, uint64_t fp, const char *links, size_t len)
+{
+    size_t done = 0;
+    int rc;
+
     while (done < len) {
         ssize_t w = pwrite(ls->fd, links + done, len - done, (off_t)(ls->end + done));
 
@@ -100,12 +171,11 @@ int linkstore_put(struct linkstore *ls, uint64_t fp, const char *links, size_t l
             return w < 0 ? -errno : -EIO;
         done += (size_t)w;
     }
-    e = &ls->tab[slot(ls->tab, ls->cap, fp)];
-    if (e->fp == 0)
-        ls->count++;
-    e->fp = fp;
-    e->off = ls->end;
-    e->len = len;
+    rc = index_at(ls, fp, ls->end, len);
+    if (rc < 0)
+        return rc;
+    if (ls->keep)
+        ls->keep(ls->keep_arg, fp, ls->end, len);
     ls->end += len;
     return 0;
 }

@@ -27,23 +27,27 @@ enum op {
     OP_SCOPE = 'P',             /* url */
     OP_SEED = 'K',              /* seed */
     OP_ROBOTS = 'R',            /* origin how delay body */
-    OP_DIGEST = 'G'             /* digest uri date id: a payload archived (revisits) */
+    OP_DIGEST = 'G',            /* digest uri date id: a payload archived (revisits) */
+    OP_LINKS = 'L'              /* fp off len: a page's links in the link store */
 };
 
 enum stmt {
-    ST_URL, ST_JOB, ST_DONE, ST_SKIPPED, ST_SCOPE, ST_META, ST_ROBOTS, ST_DIGEST, ST_COUNT
+    ST_URL, ST_JOB, ST_DONE, ST_SKIPPED, ST_SCOPE, ST_META, ST_ROBOTS, ST_DIGEST, ST_LINKS, ST_COUNT
 };
 
 static const char *const sql_stmts[ST_COUNT] = {
-    "INSERT OR REPLACE INTO crawl_urls(fp, depth, state) VALUES (?1, ?2, ?3)",
-    "INSERT OR REPLACE INTO crawl_jobs(fp, depth, kind, attempts, url, parent, extra) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    "DELETE FROM crawl_jobs WHERE fp = ?1",
-    "INSERT OR IGNORE INTO crawl_skipped(fp) VALUES (?1)",
-    "INSERT INTO crawl_scope(url) VALUES (?1)",
-    "INSERT OR REPLACE INTO crawl_meta(k, v) VALUES (?1, ?2)",
-    "INSERT OR REPLACE INTO crawl_robots(origin, how, delay, body) VALUES (?1, ?2, ?3, ?4)",
-    "INSERT OR IGNORE INTO crawl_digests(digest, uri, date, id) VALUES (?1, ?2, ?3, ?4)",
+    [ST_URL] = "INSERT OR REPLACE INTO crawl_urls(fp, depth, state) VALUES (?1, ?2, ?3)",
+    [ST_JOB] = "INSERT OR REPLACE INTO crawl_jobs(fp, depth, kind, attempts, url, parent, extra) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_DONE] = "DELETE FROM crawl_jobs WHERE fp = ?1",
+    [ST_SKIPPED] = "INSERT OR IGNORE INTO crawl_skipped(fp) VALUES (?1)",
+    [ST_SCOPE] = "INSERT INTO crawl_scope(url) VALUES (?1)",
+    [ST_META] = "INSERT OR REPLACE INTO crawl_meta(k, v) VALUES (?1, ?2)",
+    [ST_ROBOTS] = "INSERT OR REPLACE INTO crawl_robots(origin, how, delay, body) "
+        "VALUES (?1, ?2, ?3, ?4)",
+    [ST_DIGEST] = "INSERT OR IGNORE INTO crawl_digests(digest, uri, date, id) "
+        "VALUES (?1, ?2, ?3, ?4)",
+    [ST_LINKS] = "INSERT OR REPLACE INTO crawl_links(fp, off, len) VALUES (?1, ?2, ?3)",
 };
 
 static const char schema[] =
@@ -58,7 +62,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS crawl_robots(origin TEXT PRIMARY KEY, how INTEGER NOT NULL,"
     " delay INTEGER NOT NULL, body BLOB);"
     "CREATE TABLE IF NOT EXISTS crawl_digests(digest TEXT PRIMARY KEY, uri TEXT NOT NULL,"
-    " date INTEGER NOT NULL, id TEXT NOT NULL) WITHOUT ROWID;";
+    " date INTEGER NOT NULL, id TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS crawl_links(fp INTEGER PRIMARY KEY, off INTEGER NOT NULL,"
+    " len INTEGER NOT NULL) WITHOUT ROWID;";
 
 /* One commit's work for the pool: a batch taken off the loop, and the files at that instant. */
 struct commit {
@@ -194,6 +200,16 @@ void crawl_state_digest(void *arg, const char *digest, const char *uri, int64_t 
     put_bytes(s, uri, strlen(uri));
     put_u64(s, (uint64_t)date_ms);
     put_bytes(s, record_id, strlen(record_id));
+}
+
+void crawl_state_links(void *arg, uint64_t fp, uint64_t off, uint64_t len)
+{
+    struct crawl_state *s = arg;
+
+    put_u8(s, OP_LINKS);
+    put_u64(s, fp);
+    put_u64(s, off);
+    put_u64(s, len);
 }
 
 void crawl_state_seed(struct crawl_state *s, uint64_t seed)
@@ -376,6 +392,12 @@ static int apply_op(struct crawl_state *s, struct reader *r)
         break;
     case OP_SEED:
         return meta_int(s, "seed", get_u64(r));
+    case OP_LINKS:
+        st = s->stmts[ST_LINKS];
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)get_u64(r));
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)get_u64(r));
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)get_u64(r));
+        break;
     case OP_DIGEST:
         st = s->stmts[ST_DIGEST];
         url = get_bytes(r, &n);
@@ -659,6 +681,13 @@ static void digest_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
         cb->digest(cb->arg, d, uri, sqlite3_column_int64(q, 2), id);
 }
 
+static void links_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    if (cb->links)
+        cb->links(cb->arg, (uint64_t)sqlite3_column_int64(q, 0),
+                  (uint64_t)sqlite3_column_int64(q, 1), (uint64_t)sqlite3_column_int64(q, 2));
+}
+
 static void job_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
 {
     struct frontier_new n;
@@ -703,6 +732,8 @@ int crawl_state_read(struct crawl_state *s, const struct crawl_state_load *cb,
         rc = read_rows(s, "SELECT origin, how, delay, body FROM crawl_robots", robots_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT digest, uri, date, id FROM crawl_digests", digest_row, cb);
+    if (rc == 0)
+        rc = read_rows(s, "SELECT fp, off, len FROM crawl_links", links_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT fp, depth, kind, attempts, url, parent, extra FROM crawl_jobs"
                           " ORDER BY depth, rowid", job_row, cb);

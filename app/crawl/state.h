@@ -71,6 +71,8 @@ struct crawl_state_load {
     /* a payload archived before (--warc: revisits for it) */
     void (*digest)(void *arg, const char *digest, const char *uri, int64_t date_ms,
                    const char *record_id);
+    /* a page's links in the link store (dfs, best) */
+    void (*links)(void *arg, uint64_t fp, uint64_t off, uint64_t len);
     /* n->extra is the callee's (core_malloc'ed) */
     void (*job)(void *arg, const struct frontier_new *n, const char *parent);
     void *arg;
@@ -94,6 +96,8 @@ void crawl_state_robots(struct crawl_state *s, const char *origin, unsigned how,
 /* A payload digest the archive's dedup table took (a crawl_warc_keep_fn; arg is the state). */
 void crawl_state_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
                         const char *record_id);
+/* A page's links went to the link store at off (a linkstore_keep_fn; arg is the state). */
+void crawl_state_links(void *arg, uint64_t fp, uint64_t off, uint64_t len);
 /* A URL was listed in --skipped. */
 void crawl_state_skipped(struct crawl_state *s, uint64_t fp);
 /* A seed moved (redirected): its new URL widens the scope. */
