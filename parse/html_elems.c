@@ -79,11 +79,28 @@ unsigned short parse__html_tag_index(const struct parse__html_tag *t)
 
 #define ATTRS_MAX 64 /* attributes of one tag the scanner checks for duplicates */
 
+/* Whether a name holds a byte gumbo may read as U+FFFD: its input reader replaces NUL, C0 and
+ * C1 controls and noncharacters, so names that differ here can be equal to gumbo. Any byte
+ * from 0x80 on counts too (it is cheaper to send such rare tags to gumbo than to decode). */
+static bool name_maybe_replaced(const char *name, size_t len)
+{
+    size_t j;
+
+    for (j = 0; j < len; j++) {
+        unsigned char c = (unsigned char)name[j];
+
+        if (c < 0x20 || c >= 0x7F)
+            return true;
+    }
+    return false;
+}
+
 /* Whether the attributes of a tag are beyond what parse__html_attr_get reads as gumbo does.
  * It keeps the first of duplicate names, as gumbo does, but gumbo 0.10.1 has a quirk: a
  * duplicate without a value leaves its name in the buffer the next attribute's name is
- * read into ("<a x x href=y>" has attributes x and xhref). Such tags (and tags with more
- * than ATTRS_MAX attributes, which are not looked through) go to gumbo. */
+ * read into ("<a x x href=y>" has attributes x and xhref; so has "<a \1 \2 href=y>", both
+ * controls being U+FFFD to gumbo). Such tags (and tags with more than ATTRS_MAX attributes,
+ * which are not looked through) go to gumbo. */
 static bool attrs_odd(const struct parse__html_tag *tag)
 {
     struct parse__html_attr at[ATTRS_MAX];
@@ -99,6 +116,8 @@ static bool attrs_odd(const struct parse__html_tag *tag)
     for (i = 1; i < n; i++) {
         if (at[i].value != at[i].name + at[i].name_len || at[i].value_len != 0)
             continue; /* it has a value */
+        if (name_maybe_replaced(at[i].name, at[i].name_len))
+            return true;
         for (k = 0; k < i; k++) {
             size_t j;
 

@@ -515,6 +515,10 @@ static const struct construct constructs[] = {
     {"<a rel=\"nofollow\"\0href=\"/ad\">ad</a><a \0href=/c>c</a>", PARSE_HTML_DEFER_NONE, 52},
     {"<a x x href=/xhref>no link</a><a x=1 x=2 href=/1><a href x href=/8>", PARSE_HTML_DEFER_ATTRS},
     {"<a x=1 x=2 href=/1><a href x=1 x=2>", PARSE_HTML_DEFER_NONE},
+    /* controls in names are U+FFFD to gumbo: "\1" and "\2" are a duplicate to it */
+    {"<a \x01 \x02 href=/x>no link</a><a href=/1>", PARSE_HTML_DEFER_ATTRS},
+    {"<a\n\x06\n\x04\nhref>", PARSE_HTML_DEFER_ATTRS},
+    {"<a \xC3\xA9 \xC3\xA8 href=/1>", PARSE_HTML_DEFER_ATTRS},
     {"<p title=\"&#x80000000;\">x</p><a href=/1>", PARSE_HTML_DEFER_CHARREF},
     /* "</>" leaves its text in the next tag's: <svg> is then "><svg" to foreign end tags */
     {"</><svg></svg><math><a href=/m></a></math>", PARSE_HTML_DEFER_NONE},
