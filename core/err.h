@@ -30,7 +30,8 @@ enum {
     CORE_EPARSE = -10011,     /* malformed input (JSON, CSV, URL, ...) */
     CORE_ESCHEME = -10012,    /* a URL scheme that is not allowed */
     CORE_EOUTAGE = -10013,    /* a server stayed unreachable past its outage timeout */
-    CORE_ELAST = -10014
+    CORE_EREPLY = -10014,     /* a server answered a command with an error */
+    CORE_ELAST = -10015
 };
 
 /* Name of err (0, a negated errno, or a CORE_E* code). Never NULL. */
