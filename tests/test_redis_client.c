@@ -10,6 +10,7 @@
 
 #include "core/group.h"
 #include "core/loop.h"
+#include "core/mem.h"
 #include "redis/client.h"
 #include "tests/support/corotest.h"
 #include "tests/support/proc.h"
@@ -447,6 +448,63 @@ static void test_client_destroy_cancels_waiting_commands(void **state)
     run(&f, destroy_body);
 }
 
+static int nomem_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c = client(co, f);
+    const char *incr[] = {"INCR", "tries"};
+    const char *push[] = {"RPUSH", "list", "a", "b", "c"};
+    const char *lrange[] = {"LRANGE", "list", "0", "-1"};
+    const char *keys[] = {"list"};
+    const struct redis_cmd cmds[3] = {{2, incr, NULL}, {4, lrange, NULL}, {2, incr, NULL}};
+    const struct redis_cmd fill = {5, push, NULL};
+    struct redis_script s;
+    struct redis_reply *replies[3], *r;
+    int rc = -ENOMEM;
+    long n;
+
+    assert_int_equal(redis_client_cmd(co, c, &fill, &r), 0); /* connected, and a list */
+    redis_reply_free(r);
+    /* fail each allocation in turn: -ENOMEM and nothing leaked, until it succeeds */
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redis_client_pipeline(co, c, cmds, 3, replies);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    assert_true(n > 3);
+    assert_int_equal(replies[1]->elements, 3);
+    assert_int_equal(replies[2]->integer, replies[0]->integer + 1);
+    redis_replies_free(replies, 3);
+    assert_int_equal(redis_script_init(&s, "return #redis.call('LRANGE', KEYS[1], 0, -1)"), 0);
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redis_client_eval(co, c, &s, 1, keys, 0, NULL, &r);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    assert_int_equal(r->type, REDIS_T_INTEGER);
+    assert_int_equal(r->integer, 3);
+    redis_reply_free(r);
+    /* the connection still serves: the replies of the failed tries were thrown away */
+    assert_int_equal(redis_client_cmdf(co, c, &r, "PING"), 0);
+    assert_string_equal(r->str, "PONG");
+    redis_reply_free(r);
+    assert_int_equal(redis_client_connects(c), 1);
+    redis_client_destroy(c);
+    return 0;
+}
+
+static void test_client_fails_each_allocation_with_enomem_and_leaks_nothing(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, nomem_body);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +518,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_client_command_on_a_lost_connection_fails_with_econnreset),
         cmocka_unit_test(test_client_outage_past_the_timeout_fails_with_eoutage),
         cmocka_unit_test(test_client_destroy_cancels_waiting_commands),
+        cmocka_unit_test(test_client_fails_each_allocation_with_enomem_and_leaks_nothing),
     };
 
     if (argc > 1)
