@@ -1,6 +1,8 @@
 /* redis/client.c: a Redis client on the core loop (see client.h).
  *
- * One hiredis async context at a time, attached to the loop with hiredis's libuv adapter. The
+ * One hiredis async context at a time, attached to the loop with an adapter of our own (below:
+ * hiredis 0.14's libuv adapter ignores a poll error, so a refused connect or a reset connection
+ * went unnoticed until some deadline). The
  * connection is a small state machine driven by one uv_timer: DOWN (the timer is the backoff
  * delay before the next attempt), CONNECTING (the timer is the connect-and-SELECT deadline)
  * and READY. Every command is a heap `struct req` handed to hiredis as its callback's
@@ -21,7 +23,6 @@
 
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/libuv.h>
 #include <openssl/evp.h>
 
 #include "core/coro.h"
@@ -68,6 +69,8 @@ struct redis_client {
     uint64_t connects;
     struct waiter waiters;      /* list head */
     bool destroying;
+    bool drop_now;              /* the timer is armed to drop a failed connection attempt */
+    char last_error[256];       /* why the last connection failed or ended */
 };
 
 /* --- replies ---------------------------------------------------------------------------- */
@@ -228,6 +231,104 @@ out_bad:
     return CORE_EPARSE;
 }
 
+/* --- the libuv adapter --------------------------------------------------------------------- */
+
+/* One uv_poll for the context's socket. Freed in its close callback, after hiredis let go. */
+struct uvev {
+    redisAsyncContext *ac;      /* NULL once hiredis cleaned up */
+    uv_poll_t poll;
+    int events;                 /* UV_READABLE | UV_WRITABLE hiredis wants */
+};
+
+static void ev_poll(uv_poll_t *h, int status, int events)
+{
+    struct uvev *p = h->data;
+    /* libuv reports POLLERR as an error status (and stops the poll): let hiredis read or write
+     * as it wanted, so that it meets the socket's error and reports it (a refused connect, a
+     * reset). hiredis 0.14's own adapter returned here, and the connection hung. */
+    const int ev = status < 0 ? p->events : events;
+
+    if (p->ac && (ev & UV_READABLE))
+        redisAsyncHandleRead(p->ac);
+    if (p->ac && (ev & UV_WRITABLE)) /* the read may have freed the context */
+        redisAsyncHandleWrite(p->ac);
+}
+
+static void ev_update(struct uvev *p)
+{
+    if (p->events)
+        uv_poll_start(&p->poll, p->events, ev_poll);
+    else
+        uv_poll_stop(&p->poll);
+}
+
+static void ev_add_read(void *arg)
+{
+    struct uvev *p = arg;
+
+    p->events |= UV_READABLE;
+    ev_update(p);
+}
+
+static void ev_del_read(void *arg)
+{
+    struct uvev *p = arg;
+
+    p->events &= ~UV_READABLE;
+    ev_update(p);
+}
+
+static void ev_add_write(void *arg)
+{
+    struct uvev *p = arg;
+
+    p->events |= UV_WRITABLE;
+    ev_update(p);
+}
+
+static void ev_del_write(void *arg)
+{
+    struct uvev *p = arg;
+
+    p->events &= ~UV_WRITABLE;
+    ev_update(p);
+}
+
+static void ev_closed(uv_handle_t *h)
+{
+    core_free(h->data);
+}
+
+/* hiredis frees the context: uv_close stops the poll at once (the fd is closed after this). */
+static void ev_cleanup(void *arg)
+{
+    struct uvev *p = arg;
+
+    p->ac = NULL;
+    uv_close((uv_handle_t *)&p->poll, ev_closed);
+}
+
+static int ev_attach(redisAsyncContext *ac, uv_loop_t *loop)
+{
+    struct uvev *p = core_calloc(1, sizeof(*p));
+
+    if (!p)
+        return -ENOMEM;
+    if (uv_poll_init_socket(loop, &p->poll, ac->c.fd) != 0) {
+        core_free(p);
+        return -EBADF;
+    }
+    p->poll.data = p;
+    p->ac = ac;
+    ac->ev.data = p;
+    ac->ev.addRead = ev_add_read;
+    ac->ev.delRead = ev_del_read;
+    ac->ev.addWrite = ev_add_write;
+    ac->ev.delWrite = ev_del_write;
+    ac->ev.cleanup = ev_cleanup;
+    return 0;
+}
+
 /* --- the connection ----------------------------------------------------------------------- */
 
 static void on_timer(uv_timer_t *t);
@@ -244,6 +345,21 @@ static void waiters_wake(struct redis_client *c, int rc)
     }
 }
 
+static void set_error(struct redis_client *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void set_error(struct redis_client *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
+    va_end(ap);
+}
+
 /* The context is gone (or never came up): wait, then try again. */
 static void conn_lost(struct redis_client *c)
 {
@@ -256,6 +372,14 @@ static void conn_lost(struct redis_client *c)
         return;
     c->backoff = c->backoff * 2 > c->opts.backoff_max_ms ? c->opts.backoff_max_ms : c->backoff * 2;
     uv_timer_start(&c->timer, on_timer, (uint64_t)(delay > 0 ? delay : 0), 0);
+}
+
+/* Drop a connection attempt from the timer, soon: a failure noticed inside a hiredis
+ * callback, where the context must not be freed. */
+static void drop_soon(struct redis_client *c)
+{
+    c->drop_now = true;
+    uv_timer_start(&c->timer, on_timer, 0, 0);
 }
 
 /* Free the context (pending commands see a NULL reply) and go DOWN. Never from inside a
@@ -279,7 +403,8 @@ static void on_select(redisAsyncContext *ac, void *reply, void *priv)
     if (!r || ac != c->ac)
         return; /* the context is going away: its disconnect is handled elsewhere */
     if (r->type == REDIS_REPLY_ERROR) {
-        uv_timer_start(&c->timer, on_timer, 0, 0); /* drop it from the timer */
+        set_error(c, "SELECT %d: %s", c->url.db, r->str);
+        drop_soon(c);
         return;
     }
     uv_timer_stop(&c->timer);
@@ -297,12 +422,15 @@ static void on_connect(const redisAsyncContext *ac, int status)
     if (ac != c->ac)
         return;
     if (status != REDIS_OK) {
+        set_error(c, "connect: %s", ac->c.errstr);
         c->ac = NULL; /* hiredis frees it when this returns */
         conn_lost(c);
         return;
     }
-    if (redisAsyncCommand(c->ac, on_select, c, "SELECT %d", c->url.db) != REDIS_OK)
-        uv_timer_start(&c->timer, on_timer, 0, 0);
+    if (redisAsyncCommand(c->ac, on_select, c, "SELECT %d", c->url.db) != REDIS_OK) {
+        set_error(c, "SELECT: out of memory");
+        drop_soon(c);
+    }
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -312,6 +440,10 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     (void)status;
     if (ac != c->ac)
         return;
+    if (status == REDIS_OK)
+        set_error(c, "the connection was closed");
+    else
+        set_error(c, "the connection was lost: %s", ac->c.errstr);
     c->ac = NULL; /* hiredis frees it when this returns */
     conn_lost(c);
 }
@@ -321,16 +453,19 @@ static void start_connect(struct redis_client *c)
     redisAsyncContext *ac = redisAsyncConnect(c->url.host, c->url.port);
 
     if (!ac) {
+        set_error(c, "connect: out of memory");
         conn_lost(c);
         return;
     }
     if (ac->err) {
+        set_error(c, "connect: %s", ac->c.errstr);
         redisAsyncFree(ac);
         conn_lost(c);
         return;
     }
     ac->data = c;
-    if (redisLibuvAttach(ac, core_loop_uv(c->loop)) != REDIS_OK) {
+    if (ev_attach(ac, core_loop_uv(c->loop)) < 0) {
+        set_error(c, "connect: cannot watch the socket");
         redisAsyncFree(ac);
         conn_lost(c);
         return;
@@ -348,8 +483,13 @@ static void on_timer(uv_timer_t *t)
 
     if (c->state == ST_DOWN)
         start_connect(c);
-    else if (c->state == ST_CONNECTING)
-        drop(c); /* too slow, or a failure deferred to here */
+    else if (c->state == ST_CONNECTING) {
+        if (!c->drop_now)
+            set_error(c, "connect and SELECT took longer than %lld ms",
+                      (long long)c->opts.connect_timeout_ms);
+        c->drop_now = false;
+        drop(c);
+    }
 }
 
 int redis_client_create(struct core_loop *loop, const char *url, const struct redis_opts *opts,
@@ -412,6 +552,11 @@ bool redis_client_is_connected(const struct redis_client *c)
 uint64_t redis_client_connects(const struct redis_client *c)
 {
     return c->connects;
+}
+
+const char *redis_client_last_error(const struct redis_client *c)
+{
+    return c->last_error;
 }
 
 /* --- commands ----------------------------------------------------------------------------- */
@@ -497,8 +642,10 @@ static bool abort_batch(void *arg, int reason)
     /* Our own deadline passed: the server is too slow or gone, and the replies still due on
      * this connection could not be told apart from later ones. An enclosing deadline or a
      * cancel is the caller's business: the replies are just discarded. */
-    if (reason == -ETIMEDOUT && core_now_ms() >= b->deadline)
+    if (reason == -ETIMEDOUT && core_now_ms() >= b->deadline) {
+        set_error(b->c, "no reply within %lld ms", (long long)b->c->opts.cmd_timeout_ms);
         drop(b->c);
+    }
     return true;
 }
 

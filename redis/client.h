@@ -13,7 +13,8 @@
  * outage_timeout_ms (counted from when the connection was lost, or from create), then returns
  * CORE_EOUTAGE; calls made after that fail at once until a connection succeeds again.
  * A command whose connection is lost before its reply returns -ECONNRESET: it may or may not
- * have run, so only the caller can tell whether to send it again.
+ * have run, so only the caller can tell whether to send it again. HOST is resolved at each
+ * connect with hiredis's blocking getaddrinfo: give an address, or a name from /etc/hosts.
  *
  * Replies: a call returns 0 when every reply arrived, whatever they say; an error reply
  * ("-ERR ...") is a reply of type REDIS_T_ERROR.
@@ -94,6 +95,10 @@ void redis_client_destroy(struct redis_client *c);
 bool redis_client_is_connected(const struct redis_client *c);
 /* Connections made so far (1 after the first, 2 after one reconnect...). */
 uint64_t redis_client_connects(const struct redis_client *c);
+/* Why the last connection attempt failed or the last connection ended ("connect: Connection
+ * refused", "no reply within 200 ms", ...), "" before any; for messages. Valid until the loop
+ * runs again. */
+const char *redis_client_last_error(const struct redis_client *c);
 
 /* One command given as arguments. argv[i] has lens[i] bytes; lens NULL: NUL-terminated. */
 struct redis_cmd {

@@ -286,6 +286,7 @@ static int stopped_body(struct core_coro *co, void *arg)
     assert_int_equal(redis_client_cmdf(co, c, &r, "GET %s", "k"), -ETIMEDOUT);
     assert_null(r);
     assert_false(redis_client_is_connected(c)); /* dropped */
+    assert_string_equal(redis_client_last_error(c), "no reply within 200 ms");
     redisd_resume(&f->d);
     /* a new connection, and the next command works */
     set(co, c, "k", "after");
@@ -368,6 +369,12 @@ static int outage_body(struct core_coro *co, void *arg)
     set(co, c, "k", "1");
     redisd_stop(&f->d);
     wait_disconnected(co, c);
+    /* the reconnects are refused, and that is noticed at once (hiredis 0.14's libuv adapter
+     * ignored the poll error: the attempt hung until the connect timeout) */
+    for (int i = 0; !strstr(redis_client_last_error(c), "Connection refused"); i++) {
+        assert_true(i < PROC_WATCHDOG_MS / POLL_MS);
+        assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+    }
     /* waits for a connection that never comes, until the outage timeout */
     assert_int_equal(redis_client_cmdf(co, c, &r, "GET %s", "k"), CORE_EOUTAGE);
     assert_null(r);

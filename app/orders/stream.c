@@ -76,8 +76,11 @@ static int flush(struct core_coro *co, struct redis_client *c, struct orders_str
     }
     rc = redis_client_pipeline(co, c, b->cmds, b->n, b->replies);
     if (rc < 0) {
-        snprintf(e->error, sizeof(e->error), "Redis: %s (at %s line %" PRIu64 ")",
-                 core_strerror(rc), b->items[0].source, b->items[0].lineno);
+        const char *why = redis_client_last_error(c);
+
+        snprintf(e->error, sizeof(e->error), "Redis: %s%s%s (at %s line %" PRIu64 ")",
+                 core_strerror(rc), *why ? "; last: " : "", why, b->items[0].source,
+                 b->items[0].lineno);
         return rc;
     }
     for (size_t i = 0; i < b->n; i++) {
