@@ -366,6 +366,7 @@ static void conn_lost(struct redis_client *c)
     int64_t delay = c->backoff;
 
     c->state = ST_DOWN;
+    c->drop_now = false;
     if (c->down_since < 0)
         c->down_since = core_now_ms();
     if (c->destroying)
@@ -437,7 +438,6 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 {
     struct redis_client *c = ac->data;
 
-    (void)status;
     if (ac != c->ac)
         return;
     if (status == REDIS_OK)
@@ -474,7 +474,8 @@ static void start_connect(struct redis_client *c)
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     c->ac = ac;
     c->state = ST_CONNECTING;
-    uv_timer_start(&c->timer, on_timer, (uint64_t)c->opts.connect_timeout_ms, 0);
+    if (c->opts.connect_timeout_ms >= 0)
+        uv_timer_start(&c->timer, on_timer, (uint64_t)c->opts.connect_timeout_ms, 0);
 }
 
 static void on_timer(uv_timer_t *t)

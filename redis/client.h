@@ -62,8 +62,8 @@ void redis_reply_free(struct redis_reply *r);
 void redis_replies_free(struct redis_reply **replies, size_t n);
 
 struct redis_opts {
-    int64_t cmd_timeout_ms;      /* per command (and per pipeline) */
-    int64_t connect_timeout_ms;  /* TCP connect plus SELECT */
+    int64_t cmd_timeout_ms;      /* per command (and per pipeline); < 0: none */
+    int64_t connect_timeout_ms;  /* TCP connect plus SELECT; < 0: none */
     int64_t outage_timeout_ms;   /* --redis-timeout; < 0: wait for ever */
     int64_t backoff_min_ms;      /* first delay before a reconnect */
     int64_t backoff_max_ms;      /* cap of the doubling delay */
