@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <uv.h>
 #include <cmocka.h>
 
 #include "core/group.h"
@@ -512,6 +514,111 @@ static void test_client_fails_each_allocation_with_enomem_and_leaks_nothing(void
     run(&f, nomem_body);
 }
 
+/* A fake server on the test's loop: answers the client's SELECT with +OK, then resets the
+ * connection (RST) when the next command arrives. */
+struct resetter {
+    uv_tcp_t server;
+    uv_tcp_t conn;
+    bool accepted;
+    bool answered;              /* SELECT got its +OK */
+    char buf[256];
+    size_t got;
+    uv_write_t w;
+};
+
+static void rs_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    struct resetter *r = h->data;
+
+    (void)hint;
+    *buf = uv_buf_init(r->buf + r->got, (unsigned)(sizeof(r->buf) - r->got - 1));
+}
+
+static void rs_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void rs_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    static char ok[] = "+OK\r\n";
+    struct resetter *r = s->data;
+    uv_buf_t b = uv_buf_init(ok, 5);
+
+    (void)buf;
+    if (n < 0) {
+        uv_close((uv_handle_t *)s, rs_closed);
+        return;
+    }
+    r->got += (size_t)n;
+    r->buf[r->got] = '\0';
+    if (r->answered && strstr(r->buf, "GET")) {
+        uv_read_stop(s);
+        assert_int_equal(uv_tcp_close_reset(&r->conn, rs_closed), 0);
+    } else if (!r->answered && strstr(r->buf, "SELECT")) {
+        r->answered = true;
+        assert_int_equal(uv_write(&r->w, s, &b, 1, NULL), 0);
+    }
+}
+
+static void rs_accept(uv_stream_t *server, int status)
+{
+    struct resetter *r = server->data;
+
+    assert_int_equal(status, 0);
+    assert_false(r->accepted); /* one connection only */
+    r->accepted = true;
+    uv_tcp_init(server->loop, &r->conn);
+    r->conn.data = r;
+    assert_int_equal(uv_accept(server, (uv_stream_t *)&r->conn), 0);
+    assert_int_equal(uv_read_start((uv_stream_t *)&r->conn, rs_alloc, rs_read), 0);
+}
+
+static int reset_body(struct core_coro *co, void *arg)
+{
+    struct resetter r;
+    struct sockaddr_in a;
+    int alen = sizeof(a);
+    struct redis_opts o;
+    struct redis_client *c;
+    struct redis_reply *rep = NULL;
+    char url[64];
+
+    (void)arg;
+    memset(&r, 0, sizeof(r));
+    uv_tcp_init(core_loop_uv(core_coro_loop(co)), &r.server);
+    r.server.data = &r;
+    uv_ip4_addr("127.0.0.1", 0, &a);
+    assert_int_equal(uv_tcp_bind(&r.server, (const struct sockaddr *)&a, 0), 0);
+    assert_int_equal(uv_listen((uv_stream_t *)&r.server, 8, rs_accept), 0);
+    assert_int_equal(uv_tcp_getsockname(&r.server, (struct sockaddr *)&a, &alen), 0);
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", ntohs(a.sin_port));
+    redis_opts_init(&o);
+    o.cmd_timeout_ms = -1; /* no deadline: only noticing the reset can end the command */
+    assert_int_equal(redis_client_create(core_coro_loop(co), url, &o, &c), 0);
+    /* the connection comes up (SELECT answered), then the GET meets the reset */
+    for (int i = 0; !redis_client_is_connected(c); i++) {
+        assert_true(i < PROC_WATCHDOG_MS / POLL_MS);
+        assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+    }
+    assert_int_equal(redis_client_cmdf(co, c, &rep, "GET %s", "k"), -ECONNRESET);
+    assert_null(rep);
+    print_message("last error: %s\n", redis_client_last_error(c));
+    redis_client_destroy(c);
+    uv_close((uv_handle_t *)&r.server, rs_closed);
+    if (r.accepted && !uv_is_closing((uv_handle_t *)&r.conn))
+        uv_close((uv_handle_t *)&r.conn, rs_closed);
+    /* a loop iteration runs the close callbacks while r is still alive */
+    assert_int_equal(core_sleep(co, core_deadline_in(1)), 0);
+    return 0;
+}
+
+static void test_client_connection_reset_fails_the_command_at_once(void **state)
+{
+    (void)state;
+    assert_int_equal(corotest_run(reset_body, NULL, COROTEST_WATCHDOG_MS), 0);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -526,6 +633,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_client_outage_past_the_timeout_fails_with_eoutage),
         cmocka_unit_test(test_client_destroy_cancels_waiting_commands),
         cmocka_unit_test(test_client_fails_each_allocation_with_enomem_and_leaks_nothing),
+        cmocka_unit_test(test_client_connection_reset_fails_the_command_at_once),
     };
 
     if (argc > 1)
