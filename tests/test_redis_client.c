@@ -142,6 +142,40 @@ static int select_body(struct core_coro *co, void *arg)
     return 0;
 }
 
+static int bad_db_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redis_reply *r = NULL;
+    char url[96];
+
+    /* the server has 16 databases: SELECT 99 fails, each connection is dropped and the calls
+     * fail past the outage timeout, saying why */
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d/99", f->d.port);
+    f->opts.outage_timeout_ms = 300;
+    assert_int_equal(redis_client_create(core_coro_loop(co), url, &f->opts, &c), 0);
+    for (int i = 0; !strstr(redis_client_last_error(c), "SELECT 99"); i++) {
+        assert_true(i < PROC_WATCHDOG_MS / POLL_MS);
+        assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+    }
+    print_message("last error: %s\n", redis_client_last_error(c));
+    assert_non_null(strstr(redis_client_last_error(c), "DB index is out of range"));
+    assert_int_equal(redis_client_cmdf(co, c, &r, "PING"), CORE_EOUTAGE);
+    assert_null(r);
+    assert_int_equal(redis_client_connects(c), 0);
+    redis_client_destroy(c);
+    return 0;
+}
+
+static void test_client_a_database_the_server_refuses_fails_with_eoutage(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, bad_db_body);
+}
+
 static void test_client_selects_the_database_of_the_url(void **state)
 {
     struct fx f;
@@ -624,6 +658,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_set_get_round_trip),
         cmocka_unit_test(test_client_selects_the_database_of_the_url),
+        cmocka_unit_test(test_client_a_database_the_server_refuses_fails_with_eoutage),
         cmocka_unit_test(test_client_pipeline_of_100_incrs_in_order),
         cmocka_unit_test(test_client_evalsha_loads_the_script_on_noscript),
         cmocka_unit_test(test_client_refuses_a_malformed_url),
