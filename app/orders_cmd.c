@@ -10,12 +10,16 @@
  * app/orders/progress.c), its command line (app/cli_state.h) and its batches' sizes and times
  * (app/orders_state.h); --resume DIR runs that command line again, in the directory it began
  * in, with only options that cannot change the run's outcome added, and reopens the outputs cut
- * back to their committed lengths. Without either, nothing differs. */
+ * back to their committed lengths. Without either, nothing differs.
+ *
+ * --enqueue with --redis and --stream appends the batches' lines to a Redis stream
+ * (app/orders/stream.h) instead of processing them. */
 #include "app/orders_cmd.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -31,6 +35,7 @@
 #include "app/export/csvw.h"
 #include "app/export/jsonw.h"
 #include "app/orders/orders.h"
+#include "app/orders/stream.h"
 #include "app/orders_state.h"
 #include "app/orders_summary.h"
 #include "app/export/outfile.h"
@@ -39,6 +44,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"
+#include "redis/client.h"
 
 #define FLUSH_AT (64u * 1024u)
 
@@ -46,6 +52,7 @@ static const char usage_text[] =
     "Usage: trawl orders [options] -o FILE BATCH...\n"
     "       trawl orders --resume DIR [-q] [--grace S] [--workers SPEC] [--concurrency N]\n"
     "                    [--rate N] [--summary FILE]\n"
+    "       trawl orders --redis URL --stream NAME --enqueue BATCH...\n"
     "Process order batches: validate, price, optionally deliver over HTTP; every input line\n"
     "ends up exactly once in the results file or in the rejects file.\n"
     "\n"
@@ -77,6 +84,13 @@ static const char usage_text[] =
     "                          kill, Ctrl-C or a crash\n"
     "      --resume DIR        continue the run kept in DIR with its stored options; lines\n"
     "                          with a committed outcome are not done again\n"
+    "On Redis:\n"
+    "      --redis URL         redis://HOST:PORT/DB\n"
+    "      --stream NAME       the stream of order lines\n"
+    "      --enqueue           append every line of the batches to the stream (entries with\n"
+    "                          source, line and data) instead of processing them\n"
+    "      --redis-timeout SECONDS  give up when Redis stays unreachable this long\n"
+    "                          (default 60)\n"
     "  -h, --help\n"
     "\n"
     "Exit status: 0 done (rejected orders are data; also --resume of a finished run),\n"
@@ -85,7 +99,8 @@ static const char usage_text[] =
 enum {
     OPT_INPUT_FORMAT = 256, OPT_MAX_LINE, OPT_WORKERS, OPT_TAX, OPT_ENDPOINT, OPT_CONCURRENCY,
     OPT_RATE, OPT_TIMEOUT, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_FORMAT, OPT_REJECTS,
-    OPT_SUMMARY, OPT_GRACE, OPT_STATE, OPT_RESUME
+    OPT_SUMMARY, OPT_GRACE, OPT_STATE, OPT_RESUME, OPT_REDIS, OPT_STREAM, OPT_ENQUEUE,
+    OPT_REDIS_TIMEOUT
 };
 
 static const struct option long_opts[] = {
@@ -107,6 +122,10 @@ static const struct option long_opts[] = {
     {"grace", required_argument, NULL, OPT_GRACE},
     {"state", required_argument, NULL, OPT_STATE},
     {"resume", required_argument, NULL, OPT_RESUME},
+    {"redis", required_argument, NULL, OPT_REDIS},
+    {"stream", required_argument, NULL, OPT_STREAM},
+    {"enqueue", no_argument, NULL, OPT_ENQUEUE},
+    {"redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -139,6 +158,13 @@ struct cmd {
     struct runargs *stored;     /* the command line kept in the state */
     char **argv2;               /* --resume: the command line rebuilt from it */
     char *summary_abs;          /* --resume: a --summary given with it, made absolute */
+    /* on Redis */
+    const char *redis_url;      /* --redis */
+    const char *stream;         /* --stream */
+    bool enqueue;               /* --enqueue */
+    int64_t redis_timeout_ms;   /* --redis-timeout */
+    struct orders_stream_enqueue enq;
+    int enq_rc;
 };
 
 /* --- options ------------------------------------------------------------------------------ */
@@ -279,6 +305,25 @@ static int parse_options(struct cmd *c, int argc, char **argv)
                 c->resume_dir = optarg;
             c->dir = optarg;
             break;
+        case OPT_REDIS: {
+            struct redis_url u;
+            const char *why;
+
+            if (redis_url_parse(optarg, &u, &why) < 0)
+                return cli_usage_error("orders", "--redis '%s': %s", optarg, why);
+            c->redis_url = optarg;
+            break;
+        }
+        case OPT_STREAM:
+            if (!*optarg)
+                return bad("--stream", optarg);
+            c->stream = optarg;
+            break;
+        case OPT_ENQUEUE: c->enqueue = true; break;
+        case OPT_REDIS_TIMEOUT:
+            if (!cli_parse_seconds(optarg, 86400000, &c->redis_timeout_ms))
+                return bad("--redis-timeout", optarg);
+            break;
         case 'q': c->quiet = true; break;
         case OPT_GRACE:
             if (!cli_parse_seconds(optarg, 3600000, &cfg->grace_ms))
@@ -289,6 +334,18 @@ static int parse_options(struct cmd *c, int argc, char **argv)
         default:
             return cli_usage_error("orders", "unknown option '%s'", argv[optind - 1]);
         }
+    }
+    if (c->redis_url || c->stream || c->enqueue) {
+        if (!c->redis_url || !c->stream || !c->enqueue)
+            return cli_usage_error("orders", "--redis, --stream and --enqueue go together (processing "
+                                   "a stream is not there yet)");
+        if (c->dir || c->output)
+            return cli_usage_error("orders", "--enqueue takes no -o, --state or --resume");
+        if (optind >= argc)
+            return cli_usage_error("orders", "no batch file given");
+        cfg->inputs = (const char *const *)argv + optind;
+        cfg->ninputs = (size_t)(argc - optind);
+        return -1;
     }
     if (c->resume_dir)
         return -1;  /* the rest comes from the state (state_resume) */
@@ -877,6 +934,53 @@ static int orders_with_outputs(struct cmd *c)
     return code;
 }
 
+/* --- --enqueue ---------------------------------------------------------------------------- */
+
+static int enqueue_body(struct core_coro *co, void *arg)
+{
+    struct cmd *c = arg;
+    struct redis_client *rc;
+    struct redis_opts o;
+
+    redis_opts_init(&o);
+    o.outage_timeout_ms = c->redis_timeout_ms;
+    c->enq_rc = redis_client_create(core_coro_loop(co), c->redis_url, &o, &rc);
+    if (c->enq_rc < 0) {
+        snprintf(c->enq.error, sizeof(c->enq.error), "Redis: %s", core_strerror(c->enq_rc));
+        return c->enq_rc;
+    }
+    c->enq.stop = c->stop;
+    c->enq_rc = orders_stream_enqueue(co, rc, &c->enq);
+    redis_client_destroy(rc);
+    return c->enq_rc;
+}
+
+/* Append the batches to the stream: the exit code. */
+static int orders_enqueue(struct cmd *c)
+{
+    int rc;
+
+    signal(SIGPIPE, SIG_IGN);
+    c->enq.inputs = c->cfg.inputs;
+    c->enq.ninputs = c->cfg.ninputs;
+    c->enq.stream = c->stream;
+    c->enq.max_line = c->cfg.max_line;
+    rc = cli_run(enqueue_body, c, &c->stop);
+    if (rc < 0) {
+        fprintf(stderr, "trawl orders: %s\n", core_strerror(rc));
+        return CLI_EXIT_FATAL;
+    }
+    printf("%" PRIu64 " entries added to stream %s\n", c->enq.added, c->stream);
+    if (c->enq_rc == -ECANCELED)
+        return CLI_EXIT_INTERRUPTED;
+    if (c->enq_rc < 0) {
+        fprintf(stderr, "trawl orders: %s; %" PRIu64 " entries were added before\n", c->enq.error,
+                c->enq.added);
+        return CLI_EXIT_FATAL;
+    }
+    return CLI_EXIT_OK;
+}
+
 int orders_cmd_main(int argc, char **argv)
 {
     struct cmd c;
@@ -884,9 +988,14 @@ int orders_cmd_main(int argc, char **argv)
 
     memset(&c, 0, sizeof(c));
     orders_config_init(&c.cfg);
+    c.redis_timeout_ms = 60000;
     code = parse_options(&c, argc, argv);
     if (code >= 0)
         return code;
+    if (c.enqueue) {
+        code = check_inputs(&c.cfg);
+        return code >= 0 ? code : orders_enqueue(&c);
+    }
     if (c.resume_dir) {
         code = state_resume(&c, argc, argv);
     } else {

@@ -20,6 +20,8 @@ const char *core_strerror(int err)
     case CORE_ETOOLARGE: return "too large";
     case CORE_EPARSE: return "malformed input";
     case CORE_ESCHEME: return "scheme not allowed";
+    case CORE_EOUTAGE: return "server unreachable past the outage timeout";
+    case CORE_EREPLY: return "the server answered with an error";
     default: break;
     }
     if (err < 0 && err > CORE_EBASE)

@@ -29,7 +29,9 @@ enum {
     CORE_ETOOLARGE = -10010,  /* a body or line went past its configured cap */
     CORE_EPARSE = -10011,     /* malformed input (JSON, CSV, URL, ...) */
     CORE_ESCHEME = -10012,    /* a URL scheme that is not allowed */
-    CORE_ELAST = -10013
+    CORE_EOUTAGE = -10013,    /* a server stayed unreachable past its outage timeout */
+    CORE_EREPLY = -10014,     /* a server answered a command with an error */
+    CORE_ELAST = -10015
 };
 
 /* Name of err (0, a negated errno, or a CORE_E* code). Never NULL. */
