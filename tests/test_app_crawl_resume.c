@@ -604,6 +604,98 @@ static void test_dfs_reexpands_from_the_kept_link_store_after_a_resume(void **st
     httpd_stop(srv);
 }
 
+/* --- a retry's wait kept --------------------------------------------------------------------- */
+
+/* "/" links /p; /p answers 503 with Retry-After: 4 the first time, then 200. */
+static void retry_handler(const struct httpd_request *req, struct httpd_response *resp,
+                          void *arg)
+{
+    static const char home[] = "<a href=\"/p\">p</a>";
+    static int p_hits; /* the server thread's own */
+
+    (void)arg;
+    if (strcmp(req->target, "/") == 0)
+        httpd_respond(resp, 200, "text/html", NULL, home, sizeof(home) - 1);
+    else if (strcmp(req->target, "/p") == 0 && p_hits++ == 0)
+        httpd_respond(resp, 503, "text/plain", "Retry-After: 4\r\n", "later", 5);
+    else if (strcmp(req->target, "/p") == 0)
+        httpd_respond(resp, 200, "text/html", NULL, "<title>P</title>", 16);
+    else
+        httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+}
+
+/* The state holds a host's wait (its retry, queued again, in the same commit). */
+static bool wait_committed(void *arg)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    bool yes = false;
+
+    if (sqlite3_open_v2(arg, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM crawl_hostwait", -1, &q, NULL) ==
+            SQLITE_OK) {
+        yes = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) > 0;
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return yes;
+}
+
+/* The i-th request for target (0-based) in the server's log: when it came in (ms). */
+static int64_t nth_request_ms(struct httpd *srv, const char *target, int nth)
+{
+    uint64_t i, n = httpd_requests(srv);
+    int64_t recv = -1, done;
+
+    for (i = 0; i < n; i++) {
+        char *t = httpd_log_target(srv, i);
+        bool match = t && strcmp(t, target) == 0;
+
+        free(t);
+        if (match && nth-- == 0) {
+            assert_int_equal(httpd_log_times(srv, i, &recv, &done), 0);
+            break;
+        }
+    }
+    return recv;
+}
+
+/* A Retry-After that was waiting when the crawl was killed still holds after the resume: the
+ * server is not asked again before it said (the wait is kept as wall-clock time). A lower
+ * bound only: a slow machine makes the gap longer, never shorter. */
+static void test_a_retry_after_waiting_at_a_kill_holds_after_the_resume(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], dir[160], out[160], db[200];
+    int64_t first, second;
+
+    (void)state;
+    assert_int_equal(httpd_start(0, retry_handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "state", dir, sizeof(dir));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    snprintf(db, sizeof(db), "%s/state.db", dir);
+    proc_start(&p, (const char *[]){"crawl", "-q", "--no-robots", "--state", dir, "-o", out,
+                                    httpd_url(srv, "/", u, sizeof(u)), NULL},
+               NULL);
+    proc_wait_until(wait_committed, db);
+    kill(p.pid, SIGKILL);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 128 + SIGKILL);
+    assert_int_equal(httpd_hits(srv, "/p"), 1);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL},
+                              PROC_WATCHDOG_MS), 0);
+    assert_int_equal(httpd_hits(srv, "/p"), 2);
+    first = nth_request_ms(srv, "/p", 0);
+    second = nth_request_ms(srv, "/p", 1);
+    assert_true(first > 0 && second > 0);
+    /* 4 s less a few ms of rounding between the clocks */
+    if (second - first < 3950)
+        fail_msg("/p asked again %lld ms after its Retry-After: 4", (long long)(second - first));
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
 /* --- a state that cannot be written -------------------------------------------------------- */
 
 /* The state's files limited to 128 KiB (RLIMIT_FSIZE with SIGXFSZ ignored: writes fail with
@@ -722,6 +814,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sigint_then_resume_gives_each_page_once),
         cmocka_unit_test(test_a_payload_archived_before_a_kill_is_a_revisit_after_it),
         cmocka_unit_test(test_dfs_reexpands_from_the_kept_link_store_after_a_resume),
+        cmocka_unit_test(test_a_retry_after_waiting_at_a_kill_holds_after_the_resume),
         cmocka_unit_test(test_a_failing_commit_stops_the_crawl_resumable),
         cmocka_unit_test(test_resume_refuses_options_that_change_the_crawl),
     };

@@ -242,6 +242,17 @@ static void load_robots(void *arg, const char *origin, unsigned how, const char 
         c->load_failed = true;
 }
 
+/* A retry's wait, from wall-clock time back to the loop's clock; one that has passed is moot. */
+static void load_host_wait(void *arg, const char *origin, int64_t until_ms)
+{
+    struct crawl *c = arg;
+    int64_t left = until_ms - crawl__wall_ms();
+
+    if (left > 0 && frontier_host_wait(c->frontier, origin, strlen(origin),
+                                       core_now_ms() + left) < 0)
+        c->load_failed = true;
+}
+
 static void load_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
                         const char *record_id)
 {
@@ -291,8 +302,8 @@ static int load_state(struct crawl *c)
 {
     struct crawl_state_load cb = {
         .urls = load_count, .url = load_url, .skips = load_skips, .skipped = load_skipped,
-        .scope = load_scope, .robots = load_robots, .digest = load_digest, .links = load_links,
-        .job = load_job, .arg = c};
+        .scope = load_scope, .robots = load_robots, .host_wait = load_host_wait,
+        .digest = load_digest, .links = load_links, .job = load_job, .arg = c};
     struct crawl_state_loaded l;
     struct crawl_stats st;
     int rc;

@@ -576,8 +576,11 @@ void frontier_retry(struct frontier *f, struct frontier_job *j, int64_t not_befo
     f->queued++;
     if (not_before_ms > h->next_ms)
         h->next_ms = not_before_ms;
-    if (f->o.store && j->kind != FRONTIER_ROBOTS)
+    if (f->o.store && j->kind != FRONTIER_ROBOTS) {
+        if (f->o.store->host_wait && not_before_ms > core_now_ms())
+            f->o.store->host_wait(f->o.store->arg, h, not_before_ms);
         f->o.store->put(f->o.store->arg, j);
+    }
     place(f, h);
     signal_change(f);
 }
@@ -645,6 +648,18 @@ int frontier_host_known(struct frontier *f, const char *origin, size_t len, void
         return -ENOMEM;
     }
     frontier_host_set_robots(f, h, rules, crawl_delay_ms);
+    return 0;
+}
+
+int frontier_host_wait(struct frontier *f, const char *origin, size_t len, int64_t not_before_ms)
+{
+    struct frontier_host *h = host_get(f, origin, len, 0);
+
+    if (!h)
+        return -ENOMEM;
+    if (not_before_ms > h->next_ms)
+        h->next_ms = not_before_ms;
+    place(f, h);
     return 0;
 }
 

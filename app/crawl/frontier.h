@@ -75,6 +75,9 @@ enum frontier_order {
 struct frontier_store {
     void (*put)(void *arg, const struct frontier_job *job);
     void (*done)(void *arg, const struct frontier_job *job);
+    /* A host starts nothing before not_before_ms (core_now_ms() clock): a retry's backoff or
+     * Retry-After, heard before the retried job's put. May be NULL. */
+    void (*host_wait)(void *arg, const struct frontier_host *host, int64_t not_before_ms);
     void *arg;
 };
 
@@ -187,6 +190,10 @@ void frontier_host_set_robots(struct frontier *f, struct frontier_host *h, void 
  * 0 or -ENOMEM (rules freed). */
 int frontier_host_known(struct frontier *f, const char *origin, size_t len, void *rules,
                         int64_t crawl_delay_ms);
+/* A host starts nothing before not_before_ms (a resumed crawl: the wait a retry left). The
+ * host is created as a new host is (its robots job too, if robots.txt is on and not known).
+ * 0 or -ENOMEM. */
+int frontier_host_wait(struct frontier *f, const char *origin, size_t len, int64_t not_before_ms);
 const char *frontier_host_origin(const struct frontier_host *h);
 /* When the host may send its next request (core_now_ms() clock; in the past: now). */
 int64_t frontier_host_next_ms(const struct frontier_host *h);

@@ -14,6 +14,7 @@
 #include "app/state/statedb.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/loop.h"
 #include "core/offload.h"
 
 #define BATCH_MAX ((size_t)1 << 40)   /* a batch is bounded by memory only */
@@ -28,11 +29,13 @@ enum op {
     OP_SEED = 'K',              /* seed */
     OP_ROBOTS = 'R',            /* origin how delay body */
     OP_DIGEST = 'G',            /* digest uri date id: a payload archived (revisits) */
-    OP_LINKS = 'L'              /* fp off len: a page's links in the link store */
+    OP_LINKS = 'L',             /* fp off len: a page's links in the link store */
+    OP_HOSTWAIT = 'W'           /* origin until: a host starts nothing before (wall ms) */
 };
 
 enum stmt {
-    ST_URL, ST_JOB, ST_DONE, ST_SKIPPED, ST_SCOPE, ST_META, ST_ROBOTS, ST_DIGEST, ST_LINKS, ST_COUNT
+    ST_URL, ST_JOB, ST_DONE, ST_SKIPPED, ST_SCOPE, ST_META, ST_ROBOTS, ST_DIGEST, ST_LINKS, ST_HOSTWAIT,
+    ST_COUNT
 };
 
 static const char *const sql_stmts[ST_COUNT] = {
@@ -48,6 +51,7 @@ static const char *const sql_stmts[ST_COUNT] = {
     [ST_DIGEST] = "INSERT OR IGNORE INTO crawl_digests(digest, uri, date, id) "
         "VALUES (?1, ?2, ?3, ?4)",
     [ST_LINKS] = "INSERT OR REPLACE INTO crawl_links(fp, off, len) VALUES (?1, ?2, ?3)",
+    [ST_HOSTWAIT] = "INSERT OR REPLACE INTO crawl_hostwait(origin, until) VALUES (?1, ?2)",
 };
 
 static const char schema[] =
@@ -64,7 +68,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS crawl_digests(digest TEXT PRIMARY KEY, uri TEXT NOT NULL,"
     " date INTEGER NOT NULL, id TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS crawl_links(fp INTEGER PRIMARY KEY, off INTEGER NOT NULL,"
-    " len INTEGER NOT NULL) WITHOUT ROWID;";
+    " len INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS crawl_hostwait(origin TEXT PRIMARY KEY, until INTEGER NOT NULL)"
+    " WITHOUT ROWID;";
 
 /* One commit's work for the pool: a batch taken off the loop, and the files at that instant. */
 struct commit {
@@ -145,6 +151,17 @@ static void on_put(void *arg, const struct frontier_job *job)
                              (enum frontier_kind)job->kind, job->attempts, job->extra};
 
     put_job(arg, &n, extra_size(job));
+}
+
+/* Kept as wall-clock time: the loop's clock starts again in a resumed process. */
+static void on_host_wait(void *arg, const struct frontier_host *host, int64_t not_before_ms)
+{
+    struct crawl_state *s = arg;
+    const char *origin = frontier_host_origin(host);
+
+    put_u8(s, OP_HOSTWAIT);
+    put_bytes(s, origin, strlen(origin));
+    put_u64(s, (uint64_t)(crawl__wall_ms() + (not_before_ms - core_now_ms())));
 }
 
 void crawl_state_job(struct crawl_state *s, const struct frontier_new *n)
@@ -240,7 +257,7 @@ int crawl_state_open(struct statedb *db, struct crawl_state **out)
     s->db = db;
     s->sql = statedb_sql(db);
     core_buf_init(&s->batch, BATCH_MAX);
-    s->store = (struct frontier_store){on_put, on_done, s};
+    s->store = (struct frontier_store){on_put, on_done, on_host_wait, s};
     rc = statedb_error(s->sql, sqlite3_exec(s->sql, schema, NULL, NULL, NULL));
     for (i = 0; rc == 0 && i < ST_COUNT; i++)
         rc = statedb_error(s->sql, sqlite3_prepare_v3(s->sql, sql_stmts[i], -1,
@@ -420,6 +437,14 @@ static int apply_op(struct crawl_state *s, struct reader *r)
             break;
         sqlite3_bind_text(st, 1, url, (int)n, SQLITE_STATIC);
         sqlite3_bind_blob(st, 4, extra ? extra : "", (int)en, SQLITE_STATIC);
+        break;
+    case OP_HOSTWAIT:
+        st = s->stmts[ST_HOSTWAIT];
+        url = get_bytes(r, &n);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)get_u64(r));
+        if (r->bad || !url)
+            break;
+        sqlite3_bind_text(st, 1, url, (int)n, SQLITE_STATIC);
         break;
     default:
         return -EINVAL;
@@ -681,6 +706,14 @@ static void digest_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
         cb->digest(cb->arg, d, uri, sqlite3_column_int64(q, 2), id);
 }
 
+static void hostwait_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    const char *origin = (const char *)sqlite3_column_text(q, 0);
+
+    if (origin && cb->host_wait)
+        cb->host_wait(cb->arg, origin, sqlite3_column_int64(q, 1));
+}
+
 static void links_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
 {
     if (cb->links)
@@ -730,6 +763,8 @@ int crawl_state_read(struct crawl_state *s, const struct crawl_state_load *cb,
         rc = read_rows(s, "SELECT url FROM crawl_scope", scope_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT origin, how, delay, body FROM crawl_robots", robots_row, cb);
+    if (rc == 0)
+        rc = read_rows(s, "SELECT origin, until FROM crawl_hostwait", hostwait_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT digest, uri, date, id FROM crawl_digests", digest_row, cb);
     if (rc == 0)

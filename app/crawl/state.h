@@ -71,6 +71,8 @@ struct crawl_state_load {
     /* a payload archived before (--warc: revisits for it) */
     void (*digest)(void *arg, const char *digest, const char *uri, int64_t date_ms,
                    const char *record_id);
+    /* a host starts nothing before until_ms (wall clock: a retry's backoff or Retry-After) */
+    void (*host_wait)(void *arg, const char *origin, int64_t until_ms);
     /* a page's links in the link store (dfs, best) */
     void (*links)(void *arg, uint64_t fp, uint64_t off, uint64_t len);
     /* n->extra is the callee's (core_malloc'ed) */
