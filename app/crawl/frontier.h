@@ -41,9 +41,10 @@
  * job as it is queued or queued again (put) and as it is finished (done), and so holds exactly
  * the jobs not yet finished: a crawl killed at any instant finds them there, those that were in
  * progress included, and frontier_add_job puts them back. Jobs that end without being finished
- * (dropped at a stop, frontier_abandon) stay in the store. robots.txt jobs are the frontier's
- * own and are not stored: a resumed crawl fetches a host's robots.txt again. A shared store
- * (Redis) would implement the same two calls and hand out its own leases behind take.
+ * (dropped at a stop, frontier_abandon) stay in the store, and a host's wait for a retry
+ * (host_wait) goes with the retried job. robots.txt jobs are the frontier's own and are not
+ * stored (the crawl's state keeps each host's outcome: frontier_host_known). A shared store
+ * (Redis) would implement the same calls and hand out its own leases behind take.
  *
  * Ownership: frontier_add allocates jobs; frontier_done (or the frontier, when it drops them)
  * frees them; a job's extra block (if set) is freed with it by core_free. Robots rules passed to
