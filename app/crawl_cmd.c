@@ -24,6 +24,7 @@
 #include "app/crawl/state.h"
 #include "app/crawl/warc.h"
 #include "app/export/crawl_output.h"
+#include "app/export/warcgz.h"
 #include "app/export/outfile.h"
 #include "app/state/runargs.h"
 #include "app/state/statedb.h"
@@ -89,7 +90,8 @@ static const char usage_text_fetch[] =
     "                          written; NAME-00001.warc.gz ... past --warc-max-size)\n"
     "      --warc-max-size BYTES  rotate WARC files at this size, numbered from\n"
     "                          NAME-00000.warc.gz (default 1073741824)\n"
-    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12 (default 1)\n"
+    "      --warc-level N      gzip level of the WARC records, 1 (fastest) to 12, or 0 to\n"
+    "                          store them uncompressed in gzip members (default 1)\n"
     "      --cdx FILE          CDXJ index of the response and revisit records (needs --warc)\n"
     "      --wacz FILE         WACZ package of the archive at the end (needs --warc)\n"
     "State:\n"
@@ -357,9 +359,9 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             c->warc.numbered = true;
             break;
         case OPT_WARC_LEVEL:
-            if (!cli_parse_u64(optarg, 1, 12, &n))
+            if (!cli_parse_u64(optarg, 0, 12, &n))
                 return bad_number("--warc-level", optarg);
-            c->warc.level = (int)n;
+            c->warc.level = n == 0 ? APP_WARCGZ_STORE : (int)n;
             break;
         case OPT_CDX: c->warc.cdx = optarg; break;
         case OPT_WACZ: c->warc.wacz = optarg; break;

@@ -318,6 +318,43 @@ static bool progressed(void *arg)
     return count_lines(g->path) >= g->lines;
 }
 
+/* --warc-level 0: records stored in their gzip members, not compressed: whole files that
+ * warcio.js indexes as trawl did, digests that check, and a WARC larger than the bodies in it
+ * (the 300 KB of /big alone deflate to about 1 KB). */
+static void test_warc_level_0_stores_whole_members(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], name[160], out[160], cdx[160], files[4096], cmd[8192];
+    struct stat st;
+
+    (void)state;
+    assert_int_equal(httpd_start(0, handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "crawl", name, sizeof(name));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "index.cdxj", cdx, sizeof(cdx));
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "-q", "--warc", name, "--warc-level",
+                                                   "0", "--cdx", cdx, "--retries", "0", "-o", out,
+                                                   httpd_url(srv, "/", u, sizeof(u)), NULL},
+                              PROC_WATCHDOG_MS),
+                     0);
+    warcs_of(p.dir, files, sizeof(files));
+    assert_int_equal(check("cdx", cdx, files), 0);
+    assert_int_equal(check("digests", NULL, files), 0);
+    snprintf(cmd, sizeof(cmd), "gzip -t %s", files);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s.warc.gz", name);
+    assert_int_equal(stat(cmd, &st), 0);
+    assert_true(st.st_size > 300000); /* /big alone, 300,000 bytes of "x" */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--warc", name, "--warc-level", "13",
+                                                   httpd_url(srv, "/", u, sizeof(u)), NULL},
+                              PROC_WATCHDOG_MS),
+                     2);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
 static void test_warc_sigint_finishes_the_archive(void **state)
 {
     struct site s;
@@ -666,6 +703,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_warc_crawl_archives_every_fetch),
+        cmocka_unit_test(test_warc_level_0_stores_whole_members),
         cmocka_unit_test(test_warc_sigint_finishes_the_archive),
         cmocka_unit_test(test_warc_kill_9_leaves_whole_members),
         cmocka_unit_test(test_warc_truncated_time_and_disconnect),

@@ -374,6 +374,7 @@ static void test_warcrec_members_caps_and_levels(void **state)
     (void)state;
     id_of(0x09, &id);
     assert_int_equal(app_warcgz_create(13, &fast), -EINVAL);
+    assert_int_equal(app_warcgz_create(-2, &fast), -EINVAL);
     assert_int_equal(app_warcgz_create(1, &fast), 0);
     assert_int_equal(app_warcgz_create(12, &best), 0);
     core_buf_init(&out, 1 << 20);
@@ -395,6 +396,41 @@ static void test_warcrec_members_caps_and_levels(void **state)
     app_warcgz_destroy(NULL);
     core_buf_free(&out);
     core_buf_free(&small);
+    core_buf_free(&text);
+}
+
+/* APP_WARCGZ_STORE (--warc-level 0): every member is stored, whatever its size (the input
+ * and some bytes of framing: at least as large as the input), and inflates back to it. */
+static void test_warcgz_store_level_never_compresses(void **state)
+{
+    static const size_t sizes[] = {0, 1024, 1025, 70000, 300000};
+    struct app_warcgz *gz;
+    struct core_buf in, out, text;
+    size_t i, k;
+
+    (void)state;
+    assert_int_equal(app_warcgz_create(APP_WARCGZ_STORE, &gz), 0);
+    core_buf_init(&in, 1 << 20);
+    core_buf_init(&out, 1 << 20);
+    core_buf_init(&text, 1 << 20);
+    for (k = 0; k < 300000; k++)
+        assert_int_equal(core_buf_putc(&in, "WARC/1.1 hello\r\n"[k % 16]), 0);
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        const size_t n = sizes[i];
+        const struct app_warcgz_part parts[] = {{in.data, n / 2}, {in.data + n / 2, n - n / 2}};
+
+        core_buf_reset(&out);
+        core_buf_reset(&text);
+        assert_int_equal(app_warcgz_member(gz, parts, 2, &out), 0);
+        assert_true(out.len >= n + 18); /* header and trailer around stored blocks */
+        assert_true(out.len <= n + 18 + 5 * (n / 65535 + 1) + 8);
+        inflate_member(out.data, out.len, &text);
+        assert_int_equal(text.len, n);
+        assert_memory_equal(text.data, in.data, n);
+    }
+    app_warcgz_destroy(gz);
+    core_buf_free(&in);
+    core_buf_free(&out);
     core_buf_free(&text);
 }
 
@@ -475,6 +511,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_warcrec_revisit_record_text),
         cmocka_unit_test(test_warcrec_h2_and_truncation_fields),
         cmocka_unit_test(test_warcrec_metadata_and_warcinfo),
+        cmocka_unit_test(test_warcgz_store_level_never_compresses),
         cmocka_unit_test(test_warcgz_small_members_are_stored),
         cmocka_unit_test(test_warcrec_ids_and_dates),
         cmocka_unit_test(test_warcrec_members_caps_and_levels),

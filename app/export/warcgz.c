@@ -27,7 +27,9 @@ int app_warcgz_create(int level, struct app_warcgz **out)
 
     if (level == 0)
         level = APP_WARCGZ_DEFAULT_LEVEL;
-    if (level < 1 || level > 12)
+    else if (level == APP_WARCGZ_STORE)
+        level = 0; /* libdeflate's level 0: stored blocks */
+    else if (level < 1 || level > 12)
         return -EINVAL;
     gz = core_calloc(1, sizeof(*gz));
     if (!gz)

@@ -40,7 +40,10 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-enum { APP_WARCGZ_DEFAULT_LEVEL = 1 };
+enum {
+    APP_WARCGZ_DEFAULT_LEVEL = 1,
+    APP_WARCGZ_STORE = -1       /* no compression: stored deflate blocks, still gzip members */
+};
 
 struct app_warcgz;
 
@@ -50,8 +53,8 @@ struct app_warcgz_part {
     size_t len;
 };
 
-/* A compressor at level (1-12; 0 means APP_WARCGZ_DEFAULT_LEVEL). 0 and *out, -EINVAL for a bad
- * level, or -ENOMEM. */
+/* A compressor at level (1-12; 0 means APP_WARCGZ_DEFAULT_LEVEL; APP_WARCGZ_STORE stores).
+ * 0 and *out, -EINVAL for a bad level, or -ENOMEM. */
 CORE_MUST_CHECK int app_warcgz_create(int level, struct app_warcgz **out);
 /* Compress the concatenation of the n parts into one gzip member appended to out. 0, or -ENOMEM,
  * -EMSGSIZE (out's cap), -EOVERFLOW (parts larger than the compressor takes); on failure out is
