@@ -141,6 +141,22 @@ static int make_room(struct app_warcfile *f)
     return 0;
 }
 
+/* fsync path's directory, so that an entry created or renamed in it lasts (best effort). */
+static void sync_dir(const char *path)
+{
+    char *dir = core_strdup(path);
+    int dfd;
+
+    if (!dir)
+        return;
+    dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    core_free(dir);
+}
+
 /* Create file number f->n (its .open name) and write its warcinfo record. */
 static int start_file(struct app_warcfile *f)
 {
@@ -182,6 +198,8 @@ static int start_file(struct app_warcfile *f)
         goto out_unlink;
     f->info_size = f->size;
     f->paths[f->n++] = path;
+    /* the new entry durable before any commit (--state) can vouch for the file's bytes */
+    sync_dir(open_path);
     core_free(open_path);
     return 0;
 
@@ -199,9 +217,9 @@ out_free:
 static int finish_file(struct app_warcfile *f)
 {
     const char *path = f->paths[f->n - 1];
-    char *open_path, *dir;
+    char *open_path;
     size_t n = strlen(path) + sizeof(OPEN_SUFFIX);
-    int rc = 0, dfd;
+    int rc = 0;
 
     open_path = core_malloc(n);
     if (!open_path)
@@ -215,16 +233,8 @@ static int finish_file(struct app_warcfile *f)
     f->fd = -1;
     if (rc == 0 && rename(open_path, path) < 0)
         rc = -errno;
-    /* make the rename itself durable (best effort) */
-    dir = core_strdup(path);
-    if (rc == 0 && dir) {
-        dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            (void)fsync(dfd);
-            close(dfd);
-        }
-    }
-    core_free(dir);
+    if (rc == 0)
+        sync_dir(path); /* the rename itself durable */
     core_free(open_path);
     return rc;
 }
