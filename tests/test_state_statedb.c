@@ -5,6 +5,7 @@
  * back to their committed length. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -389,6 +390,49 @@ static void test_statedb_second_open_is_ebusy(void **state)
     statedb_close(s2);
 }
 
+/* A reader in another process holding a read lock while the state opens (as the tests' own
+ * pollers and a user's sqlite3 do) is waited for, not a failure: the switch to WAL needs the
+ * database to itself. Made to need the switch by putting the file back in rollback mode. */
+static void test_statedb_open_waits_for_a_readers_lock(void **state)
+{
+    struct fixture *fx = *state;
+    struct statedb *s = open_ok(fx->state, "orders", "{}", STATEDB_CREATE);
+    char path[PATH_MAX], c;
+    sqlite3 *db;
+    int fds[2], status;
+    pid_t pid;
+
+    statedb_close(s);
+    snprintf(path, sizeof(path), "%s/state.db", fx->state);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* hold a shared lock for 300 ms, then let go */
+        close(fds[0]);
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, "BEGIN; SELECT count(*) FROM meta", NULL, NULL, NULL) != SQLITE_OK)
+            _exit(1);
+        if (write(fds[1], "x", 1) != 1)
+            _exit(1);
+        usleep(300 * 1000);
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        sqlite3_close(db);
+        _exit(0);
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], &c, 1), 1); /* the reader holds its lock */
+    close(fds[0]);
+    s = open_ok(fx->state, "orders", NULL, STATEDB_RESUME);
+    statedb_close(s);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_statedb_damaged_database_is_einval(void **state)
 {
     struct fixture *fx = *state;
@@ -714,6 +758,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_statedb_resume_of_another_kind_is_einval, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_statedb_second_open_is_ebusy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statedb_open_waits_for_a_readers_lock, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_statedb_damaged_database_is_einval, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_statedb_kill_mid_transaction_keeps_what_was_committed,

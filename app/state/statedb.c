@@ -166,14 +166,20 @@ int statedb_sync_parent(const char *path)
     return sync_dir(dir);
 }
 
+/* How long a write waits for another connection's lock (a reader's) before SQLITE_BUSY. */
+#define STATEDB_BUSY_MS 10000
+
 static int open_db(const char *path, struct sqlite3 **out)
 {
     struct sqlite3 *db = NULL;
     int rc;
 
     rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (db)
+    if (db) {
         (void)sqlite3_extended_result_codes(db, 1);
+        /* a reader (sqlite3, a monitor, a test) may hold a lock for a moment: wait for it */
+        (void)sqlite3_busy_timeout(db, STATEDB_BUSY_MS);
+    }
     *out = db;
     return rc;
 }
@@ -435,7 +441,8 @@ int statedb_open(const char *dir, const char *kind, const char *options, enum st
     rc = open_db(path, &s->db);
     if (rc != SQLITE_OK)
         goto out_sql;
-    /* we hold DIR/lock, so nobody else has the database: no waiting on SQLite's locks */
+    /* we hold DIR/lock, so no other run writes the database; readers may look in (busy
+     * timeout: switching to WAL waits for a reader's lock rather than failing) */
     if ((rc = exec(s->db, "PRAGMA journal_mode = WAL")) != SQLITE_OK ||
         (rc = exec(s->db, "PRAGMA synchronous = FULL")) != SQLITE_OK)
         goto out_sql;
