@@ -696,6 +696,63 @@ static void test_a_retry_after_waiting_at_a_kill_holds_after_the_resume(void **s
     httpd_stop(srv);
 }
 
+/* --- the crawler-trap counts kept -------------------------------------------------------------- */
+
+/* "/" links /a and /b; /a links /c?1 and /c?2; /b (held until released) links /c?3 to /c?5. */
+static void trap_handler(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+    static const char home[] = "<a href=\"/a\">a</a><a href=\"/b\">b</a>";
+    static const char a[] = "<a href=\"/c?1\">1</a><a href=\"/c?2\">2</a>";
+    static const char b[] = "<a href=\"/c?3\">3</a><a href=\"/c?4\">4</a><a href=\"/c?5\">5</a>";
+
+    (void)arg;
+    if (strcmp(req->target, "/") == 0)
+        httpd_respond(resp, 200, "text/html", NULL, home, sizeof(home) - 1);
+    else if (strcmp(req->target, "/a") == 0)
+        httpd_respond(resp, 200, "text/html", NULL, a, sizeof(a) - 1);
+    else if (strcmp(req->target, "/b") == 0) {
+        httpd_respond(resp, 200, "text/html", NULL, b, sizeof(b) - 1);
+        resp->hold = true;
+    } else if (strncmp(req->target, "/c?", 3) == 0)
+        httpd_respond(resp, 200, "text/html", NULL, "<title>C</title>", 16);
+    else
+        httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+}
+
+/* --max-query-variants 3: /c had two variants (from /a) when the crawl was killed; resumed, /b's
+ * three make five, so only /c?3 is fetched. Counting from zero again would fetch all three. */
+static void test_query_variant_counts_go_on_after_a_resume(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], dir[160], out[160], db[200];
+    struct committed_a ca = {db, out, "/a\""};
+
+    (void)state;
+    assert_int_equal(httpd_start(0, trap_handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "state", dir, sizeof(dir));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    snprintf(db, sizeof(db), "%s/state.db", dir);
+    proc_start(&p, (const char *[]){"crawl", "-q", "--no-robots", "--max-query-variants", "3",
+                                    "--state", dir, "-o", out,
+                                    httpd_url(srv, "/", u, sizeof(u)), NULL},
+               NULL);
+    proc_wait_until(a_committed, &ca);
+    kill(p.pid, SIGKILL);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 128 + SIGKILL);
+    httpd_release(srv);
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL},
+                              PROC_WATCHDOG_MS), 0);
+    assert_int_equal(httpd_hits(srv, "/c?1"), 1);
+    assert_int_equal(httpd_hits(srv, "/c?2"), 1);
+    assert_int_equal(httpd_hits(srv, "/c?3"), 1);
+    assert_int_equal(httpd_hits(srv, "/c?4"), 0);
+    assert_int_equal(httpd_hits(srv, "/c?5"), 0);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
 /* --- a state that cannot be written -------------------------------------------------------- */
 
 /* The state's files limited to 128 KiB (RLIMIT_FSIZE with SIGXFSZ ignored: writes fail with
@@ -815,6 +872,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_a_payload_archived_before_a_kill_is_a_revisit_after_it),
         cmocka_unit_test(test_dfs_reexpands_from_the_kept_link_store_after_a_resume),
         cmocka_unit_test(test_a_retry_after_waiting_at_a_kill_holds_after_the_resume),
+        cmocka_unit_test(test_query_variant_counts_go_on_after_a_resume),
         cmocka_unit_test(test_a_failing_commit_stops_the_crawl_resumable),
         cmocka_unit_test(test_resume_refuses_options_that_change_the_crawl),
     };

@@ -253,6 +253,14 @@ static void load_host_wait(void *arg, const char *origin, int64_t until_ms)
         c->load_failed = true;
 }
 
+static void load_trap(void *arg, uint64_t key, uint64_t count)
+{
+    struct crawl *c = arg;
+
+    if (traps_set(c->traps, key, count) < 0)
+        c->load_failed = true;
+}
+
 static void load_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
                         const char *record_id)
 {
@@ -303,7 +311,7 @@ static int load_state(struct crawl *c)
     struct crawl_state_load cb = {
         .urls = load_count, .url = load_url, .skips = load_skips, .skipped = load_skipped,
         .scope = load_scope, .robots = load_robots, .host_wait = load_host_wait,
-        .digest = load_digest, .links = load_links, .job = load_job, .arg = c};
+        .trap = load_trap, .digest = load_digest, .links = load_links, .job = load_job, .arg = c};
     struct crawl_state_loaded l;
     struct crawl_stats st;
     int rc;
@@ -423,6 +431,8 @@ static int setup(struct crawl *c, struct core_coro *co)
         rc = parse_visited_create(seed ^ 0x5bd1e995u, &c->skip_seen);
     if (rc == 0)
         rc = traps_create(cfg->max_path_repeat, cfg->max_query_variants, &c->traps);
+    if (rc == 0 && cfg->state)
+        traps_keep(c->traps, crawl_state_trap, cfg->state);
     if (rc == 0 && cfg->order != FRONTIER_BFS)
         rc = open_links(c);
     if (rc == 0)

@@ -30,12 +30,13 @@ enum op {
     OP_ROBOTS = 'R',            /* origin how delay body */
     OP_DIGEST = 'G',            /* digest uri date id: a payload archived (revisits) */
     OP_LINKS = 'L',             /* fp off len: a page's links in the link store */
-    OP_HOSTWAIT = 'W'           /* origin until: a host starts nothing before (wall ms) */
+    OP_HOSTWAIT = 'W',          /* origin until: a host starts nothing before (wall ms) */
+    OP_TRAP = 'T'               /* key count: a path's query variants so far (traps.h) */
 };
 
 enum stmt {
     ST_URL, ST_JOB, ST_DONE, ST_SKIPPED, ST_SCOPE, ST_META, ST_ROBOTS, ST_DIGEST, ST_LINKS, ST_HOSTWAIT,
-    ST_COUNT
+    ST_TRAP, ST_COUNT
 };
 
 static const char *const sql_stmts[ST_COUNT] = {
@@ -52,6 +53,7 @@ static const char *const sql_stmts[ST_COUNT] = {
         "VALUES (?1, ?2, ?3, ?4)",
     [ST_LINKS] = "INSERT OR REPLACE INTO crawl_links(fp, off, len) VALUES (?1, ?2, ?3)",
     [ST_HOSTWAIT] = "INSERT OR REPLACE INTO crawl_hostwait(origin, until) VALUES (?1, ?2)",
+    [ST_TRAP] = "INSERT OR REPLACE INTO crawl_traps(k, n) VALUES (?1, ?2)",
 };
 
 static const char schema[] =
@@ -70,6 +72,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS crawl_links(fp INTEGER PRIMARY KEY, off INTEGER NOT NULL,"
     " len INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS crawl_hostwait(origin TEXT PRIMARY KEY, until INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS crawl_traps(k INTEGER PRIMARY KEY, n INTEGER NOT NULL)"
     " WITHOUT ROWID;";
 
 /* One commit's work for the pool: a batch taken off the loop, and the files at that instant. */
@@ -227,6 +231,15 @@ void crawl_state_links(void *arg, uint64_t fp, uint64_t off, uint64_t len)
     put_u64(s, fp);
     put_u64(s, off);
     put_u64(s, len);
+}
+
+void crawl_state_trap(void *arg, uint64_t key, uint64_t count)
+{
+    struct crawl_state *s = arg;
+
+    put_u8(s, OP_TRAP);
+    put_u64(s, key);
+    put_u64(s, count);
 }
 
 void crawl_state_seed(struct crawl_state *s, uint64_t seed)
@@ -409,6 +422,11 @@ static int apply_op(struct crawl_state *s, struct reader *r)
         break;
     case OP_SEED:
         return meta_int(s, "seed", get_u64(r));
+    case OP_TRAP:
+        st = s->stmts[ST_TRAP];
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)get_u64(r));
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)get_u64(r));
+        break;
     case OP_LINKS:
         st = s->stmts[ST_LINKS];
         sqlite3_bind_int64(st, 1, (sqlite3_int64)get_u64(r));
@@ -714,6 +732,13 @@ static void hostwait_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
         cb->host_wait(cb->arg, origin, sqlite3_column_int64(q, 1));
 }
 
+static void trap_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
+{
+    if (cb->trap)
+        cb->trap(cb->arg, (uint64_t)sqlite3_column_int64(q, 0),
+                 (uint64_t)sqlite3_column_int64(q, 1));
+}
+
 static void links_row(sqlite3_stmt *q, const struct crawl_state_load *cb)
 {
     if (cb->links)
@@ -765,6 +790,8 @@ int crawl_state_read(struct crawl_state *s, const struct crawl_state_load *cb,
         rc = read_rows(s, "SELECT origin, how, delay, body FROM crawl_robots", robots_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT origin, until FROM crawl_hostwait", hostwait_row, cb);
+    if (rc == 0)
+        rc = read_rows(s, "SELECT k, n FROM crawl_traps", trap_row, cb);
     if (rc == 0)
         rc = read_rows(s, "SELECT digest, uri, date, id FROM crawl_digests", digest_row, cb);
     if (rc == 0)

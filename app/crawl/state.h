@@ -73,6 +73,8 @@ struct crawl_state_load {
                    const char *record_id);
     /* a host starts nothing before until_ms (wall clock: a retry's backoff or Retry-After) */
     void (*host_wait)(void *arg, const char *origin, int64_t until_ms);
+    /* a path's count of query variants (a traps_keep_fn's report) */
+    void (*trap)(void *arg, uint64_t key, uint64_t count);
     /* a page's links in the link store (dfs, best) */
     void (*links)(void *arg, uint64_t fp, uint64_t off, uint64_t len);
     /* n->extra is the callee's (core_malloc'ed) */
@@ -98,6 +100,8 @@ void crawl_state_robots(struct crawl_state *s, const char *origin, unsigned how,
 /* A payload digest the archive's dedup table took (a crawl_warc_keep_fn; arg is the state). */
 void crawl_state_digest(void *arg, const char *digest, const char *uri, int64_t date_ms,
                         const char *record_id);
+/* A path's count of query variants changed (a traps_keep_fn; arg is the state). */
+void crawl_state_trap(void *arg, uint64_t key, uint64_t count);
 /* A page's links went to the link store at off (a linkstore_keep_fn; arg is the state). */
 void crawl_state_links(void *arg, uint64_t fp, uint64_t off, uint64_t len);
 /* A URL was listed in --skipped. */

@@ -17,6 +17,8 @@ struct traps {
     struct slot *tab;
     size_t cap;         /* power of two */
     size_t n;
+    traps_keep_fn *keep;
+    void *keep_arg;
 };
 
 int traps_create(unsigned max_repeat, unsigned max_variants, struct traps **out)
@@ -110,6 +112,21 @@ static int grow(struct traps *t)
     return 0;
 }
 
+/* The slot of key, made if new. NULL when out of memory. */
+static struct slot *slot_of(struct traps *t, uint64_t key)
+{
+    struct slot *s;
+
+    if ((t->n + 1) * 2 > t->cap && grow(t) < 0)
+        return NULL;
+    s = find(t->tab, t->cap, key);
+    if (!s->key) {
+        s->key = key;
+        t->n++;
+    }
+    return s;
+}
+
 bool traps_check(struct traps *t, const char *url, size_t len, size_t origin_len)
 {
     const char *path = url + origin_len, *q = memchr(path, '?', len - origin_len);
@@ -120,15 +137,31 @@ bool traps_check(struct traps *t, const char *url, size_t len, size_t origin_len
         return true;
     if (!q || t->max_variants == 0)
         return false;
-    if ((t->n + 1) * 2 > t->cap && grow(t) < 0)
+    s = slot_of(t, fnv(url, (size_t)(q - url)));
+    if (!s)
         return false;
-    s = find(t->tab, t->cap, fnv(url, (size_t)(q - url)));
-    if (!s->key) {
-        s->key = fnv(url, (size_t)(q - url));
-        t->n++;
-    }
     if (s->count >= t->max_variants)
         return true;
     s->count++;
+    if (t->keep)
+        t->keep(t->keep_arg, s->key, s->count);
     return false;
+}
+
+void traps_keep(struct traps *t, traps_keep_fn *fn, void *arg)
+{
+    t->keep = fn;
+    t->keep_arg = arg;
+}
+
+int traps_set(struct traps *t, uint64_t key, uint64_t count)
+{
+    struct slot *s = key ? slot_of(t, key) : NULL;
+
+    if (!key)
+        return 0; /* never a fingerprint */
+    if (!s)
+        return -ENOMEM;
+    s->count = count;
+    return 0;
 }
