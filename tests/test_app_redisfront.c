@@ -15,6 +15,7 @@
 #include "core/coro.h"
 #include "core/group.h"
 #include "core/loop.h"
+#include "core/mem.h"
 #include "redis/client.h"
 #include "tests/support/corotest.h"
 #include "tests/support/proc.h"
@@ -858,6 +859,85 @@ static void test_redisfront_state_survives_a_redis_restart(void **state)
     run(&f, restart_body);
 }
 
+/* --- allocation failures ---------------------------------------------------------------- */
+
+static int nomem_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf = NULL;
+    struct redisfront_lease l;
+    struct redisfront_stats s;
+    struct redisfront_done d;
+    size_t added = 0;
+    bool ok = false;
+    int rc = -ENOMEM;
+    long n;
+
+    f->opts.per_host = 0;
+    assert_int_equal(redis_client_create(core_coro_loop(co), f->d.url, &f->ropts, &c), 0);
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_create(c, "t", &rf);
+        if (rc == 0) {
+            rc = redisfront_create_crawl(co, rf, &f->opts, NULL);
+            if (rc < 0)
+                redisfront_destroy(rf);
+        }
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    make_urls(f, 100, 5);
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_add(co, rf, f->u, f->nurls, NULL, &added, NULL);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    assert_true(n > 2);
+    /* a lease whose reply is lost to a failed allocation still ran in Redis: its jobs wait
+     * for their expiry like those of a worker that died */
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_lease(co, rf, "w", 2, &l);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    assert_true(n > 2);
+    assert_int_equal(l.njobs, 2);
+    d = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, &f->u[0], 1};
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_complete(co, rf, &d, 1, &ok, NULL);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    redisfront_lease_free(&l);
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_stats(co, rf, &s);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    assert_int_equal(s.known, 100);
+    assert_int_equal(s.done, 1);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, nomem_body);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -871,6 +951,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_renew_keeps_a_lease_past_its_first_expiry),
         cmocka_unit_test(test_redisfront_dead_letters_a_job_after_max_leases),
         cmocka_unit_test(test_redisfront_state_survives_a_redis_restart),
+        cmocka_unit_test(test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing),
     };
 
     if (argc > 1)
