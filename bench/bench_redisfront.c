@@ -18,7 +18,10 @@
  * host queue entry); then all of them leased and completed: per URL known and done (the
  * visited-set entry alone).
  *
- * Output: tab-separated lines (figure, value, unit). */
+ * Output: tab-separated lines (figure, value, unit).
+ * Environment: BENCH_REDISFRONT_APPENDONLY=no runs the server without its append-only file;
+ * BENCH_REDISFRONT_COMMANDSTATS=1 prints Redis's INFO commandstats of each crawl (the commands
+ * the scripts ran, with their calls and µs). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -48,7 +51,7 @@ static double now_s(void)
     return (double)uv_hrtime() / 1e9;
 }
 
-/* --- the server -------------------------------------------------------------------------------- */
+/* --- the server ------------------------------------------------------------------------------ */
 
 struct server {
     pid_t pid;
@@ -107,11 +110,13 @@ static void server_start(struct server *s)
         exit(1);
     }
     if (s->pid == 0) {
+        const char *aof = getenv("BENCH_REDISFRONT_APPENDONLY");
         char log[96];
 
         snprintf(log, sizeof(log), "%s/redis.log", s->dir);
         execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-               "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--dir", s->dir,
+               "--appendonly", aof && strcmp(aof, "no") == 0 ? "no" : "yes", "--appendfsync",
+               "everysec", "--save", "", "--dir", s->dir,
                "--logfile", log, "--daemonize", "no", (char *)NULL);
         _exit(127);
     }
@@ -322,7 +327,7 @@ static void crawl_once(struct core_coro *co, struct bench *b, struct redis_clien
     if (redisfront_create(c, "bench", &rf) != 0)
         die("create", -ENOMEM, NULL);
     redisfront_opts_init(&o);
-    o.per_host = 0;   /* politeness would measure the site's delays, not Redis */
+    o.per_host = 2;   /* no delay: it would measure the wait, not Redis */
     rc = redisfront_create_crawl(co, rf, &o, NULL);
     if (rc < 0)
         die("create_crawl", rc, rf);
@@ -330,6 +335,13 @@ static void crawl_once(struct core_coro *co, struct bench *b, struct redis_clien
     rc = redisfront_add(co, rf, &seed, 1, NULL, NULL, NULL);
     if (rc < 0)
         die("add", rc, rf);
+    if (getenv("BENCH_REDISFRONT_COMMANDSTATS")) {
+        struct redis_reply *r;
+
+        if (redis_client_cmdf(co, c, &r, "CONFIG RESETSTAT") != 0)
+            die("CONFIG RESETSTAT", CORE_EREPLY, NULL);
+        redis_reply_free(r);
+    }
     cpu0 = redis_cpu(co, c);
     t0 = now_s();
     if (core_group_create(core_coro_loop(co), 0, &g) != 0)
@@ -357,6 +369,14 @@ static void crawl_once(struct core_coro *co, struct bench *b, struct redis_clien
            (double)pages / (t1 - t0));
     printf("crawl batch=%zu workers=%d\tredis cpu per page\t%.1f\tus\n", batch, workers,
            (cpu1 - cpu0) * 1e6 / (double)pages);
+    if (getenv("BENCH_REDISFRONT_COMMANDSTATS")) {
+        struct redis_reply *r;
+
+        if (redis_client_cmdf(co, c, &r, "INFO commandstats") != 0 || r->type != REDIS_T_STRING)
+            die("INFO commandstats", CORE_EREPLY, NULL);
+        printf("%s\n", r->str);
+        redis_reply_free(r);
+    }
     fflush(stdout);
     redisfront_destroy(rf);
 }
@@ -459,8 +479,10 @@ int main(int argc, char **argv)
     }
     core_siphash_key_from_seed(42, &b.site.key);
     server_start(&b.srv);
-    printf("site\tpages %u, links %u, hosts %u; redis-server appendonly everysec on %s\n",
-           b.site.pages, b.site.links, b.site.hosts, b.srv.url);
+    printf("site\tpages %u, links %u, hosts %u; redis-server appendonly %s on %s\n",
+           b.site.pages, b.site.links, b.site.hosts,
+           getenv("BENCH_REDISFRONT_APPENDONLY") ? getenv("BENCH_REDISFRONT_APPENDONLY")
+                                                 : "yes (everysec)", b.srv.url);
     if (core_loop_create(&loop) != 0 || core_group_create(loop, 0, &g) != 0)
         return 1;
     if (core_group_spawn(g, body, &b, NULL) != 0 || core_loop_run(loop) != 0)

@@ -136,8 +136,8 @@ static void stats(struct core_coro *co, struct redisfront *rf, struct redisfront
     assert_int_equal(redisfront_stats(co, rf, s), 0);
 }
 
-static void complete_one(struct core_coro *co, struct redisfront *rf, const struct redisfront_job *j,
-                         bool expect)
+static void complete_one(struct core_coro *co, struct redisfront *rf,
+                         const struct redisfront_job *j, bool expect)
 {
     const struct redisfront_done d = {.fp = j->fp, .token = j->token};
     bool ok = !expect;
@@ -859,6 +859,86 @@ static void test_redisfront_state_survives_a_redis_restart(void **state)
     run(&f, restart_body);
 }
 
+/* --- big batches ------------------------------------------------------------------------------ */
+
+#define BIG 9000
+
+struct big {
+    char urls[BIG][40];
+    struct redisfront_url u[BIG];
+    bool is_new[BIG];
+    struct redisfront_held held[BIG];
+    int64_t expiry[BIG];
+};
+
+static int big_batch_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l;
+    struct redisfront_stats s;
+    struct redisfront_done d[3];
+    struct big *b = test_malloc(sizeof(*b));
+    bool ok[3];
+    size_t added = 0;
+
+    f->opts.per_host = 0;
+    rf = open_front(co, f, &c);
+    /* more URLs than one Lua unpack takes (the scripts call in chunks), half of them twice */
+    for (size_t i = 0; i < BIG; i++) {
+        snprintf(b->urls[i], sizeof(b->urls[i]), "http://h%zu.test/p%zu", i % 50, i % (BIG / 2));
+        b->u[i] = url_of(b->urls[i], 1);
+    }
+    assert_int_equal(redisfront_add(co, rf, b->u, BIG, NULL, &added, b->is_new), 0);
+    assert_int_equal(added, BIG / 2);
+    for (size_t i = 0; i < BIG; i++)
+        assert_int_equal(b->is_new[i], i < BIG / 2);
+    stats(co, rf, &s);
+    assert_int_equal(s.known, BIG / 2);
+    assert_int_equal(s.queued, BIG / 2);
+    /* a batch of completions naming one job twice: accepted once */
+    assert_int_equal(redisfront_lease(co, rf, "w", 2, &l), 0);
+    assert_int_equal(l.njobs, 2);
+    d[0] = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, NULL, 0};
+    d[1] = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, NULL, 0};
+    d[2] = (struct redisfront_done){l.jobs[1].fp, l.jobs[1].token, true, NULL, 0};
+    assert_int_equal(redisfront_complete(co, rf, d, 3, ok, NULL), 0);
+    assert_true(ok[0]);
+    assert_false(ok[1]);
+    assert_true(ok[2]);
+    redisfront_lease_free(&l);
+    stats(co, rf, &s);
+    assert_int_equal(s.done, 1);
+    assert_int_equal(s.failed, 1);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(s.queued, BIG / 2 - 2);
+    /* a lease of thousands at once */
+    assert_int_equal(redisfront_lease(co, rf, "w", BIG, &l), 0);
+    assert_int_equal(l.njobs, BIG / 2 - 2);
+    assert_int_equal(l.queued, 0);
+    assert_int_equal(l.in_flight, BIG / 2 - 2);
+    /* and renewed at once */
+    for (size_t i = 0; i < l.njobs; i++)
+        b->held[i] = (struct redisfront_held){l.jobs[i].fp, l.jobs[i].token};
+    assert_int_equal(redisfront_renew(co, rf, b->held, l.njobs, b->expiry), 0);
+    for (size_t i = 0; i < l.njobs; i++)
+        assert_true(b->expiry[i] >= l.jobs[i].expiry_ms);
+    redisfront_lease_free(&l);
+    test_free(b);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_batches_of_thousands_and_a_job_completed_twice_in_one(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, big_batch_body);
+}
+
 /* --- allocation failures ---------------------------------------------------------------- */
 
 static int nomem_body(struct core_coro *co, void *arg)
@@ -951,6 +1031,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_renew_keeps_a_lease_past_its_first_expiry),
         cmocka_unit_test(test_redisfront_dead_letters_a_job_after_max_leases),
         cmocka_unit_test(test_redisfront_state_survives_a_redis_restart),
+        cmocka_unit_test(test_redisfront_batches_of_thousands_and_a_job_completed_twice_in_one),
         cmocka_unit_test(test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing),
     };
 

@@ -22,8 +22,9 @@ enum { S_CREATE, S_JOIN, S_ADD, S_LEASE, S_REAP, S_RENEW, S_COMPLETE, S_HOST_DEL
 
 struct redisfront {
     struct redis_client *c;
-    /* the scripts' SHA-1s depend on their sources only, but there are no mutable globals: each
-     * frontier computes them at create (a few µs) */
+    /* the scripts, joined from their parts, and their SHA-1s: these depend on the sources
+     * only, but there are no mutable globals, so each frontier makes them at create (µs) */
+    char *src[S_N];
     struct redis_script scripts[S_N];
     char prefix[NAME_MAX_LEN + 16];   /* "trawl:crawl:NAME:" */
     char err[ERR_LEN];
@@ -32,89 +33,142 @@ struct redisfront {
 
 /* --- Lua -------------------------------------------------------------------------------------- */
 
-/* Every script starts here: Redis's clock in ms, the crawl's options (a crawl that does not
- * exist is an error NOCRAWL), and the helpers that keep a host in the ready set exactly when
- * it has a job queued and a free slot. */
-#define LUA_PRELUDE \
-    "local P = KEYS[1]\n" \
-    "local t = redis.call('TIME')\n" \
-    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
-    "local o = redis.call('HMGET', P..'opts', 'per_host', 'delay_ms', 'lease_ms', 'max_leases')\n" \
-    "if not o[1] then return redis.error_reply('NOCRAWL no crawl at '..P) end\n" \
-    "local per_host, delay = tonumber(o[1]), tonumber(o[2])\n" \
-    "local lease_ms, max_leases = tonumber(o[3]), tonumber(o[4])\n" \
-    "local function host_of(j) return string.sub(j[1], 1, j[3]) end\n" \
-    "local function host_wake(h)\n" \
-    "  if per_host > 0 and tonumber(redis.call('HGET', P..'inflight', h) or '0') >= per_host then\n" \
-    "    return\n" \
-    "  end\n" \
-    "  if redis.call('LLEN', P..'q:'..h) == 0 then return end\n" \
-    "  local nx = tonumber(redis.call('HGET', P..'next', h) or '0')\n" \
-    "  redis.call('ZADD', P..'ready', 'NX', nx, h)\n" \
-    "end\n" \
-    "local function slot_free(h)\n" \
-    "  if redis.call('HINCRBY', P..'inflight', h, -1) <= 0 then\n" \
-    "    redis.call('HDEL', P..'inflight', h)\n" \
-    "  end\n" \
-    "  host_wake(h)\n" \
+/* Every script but create and join starts here: Redis's clock in ms, the crawl's options (a
+ * crawl that does not exist is an error NOCRAWL), counters gathered in the script and written
+ * once at its end, calls of one command on many members (in chunks: Lua's unpack has a limit),
+ * and the rule that keeps a host in the ready set exactly when it has a job queued and a free
+ * slot. */
+static const char lua_prelude[] =
+    "local P = KEYS[1]\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local o = redis.call('HMGET', P..'opts', 'per_host', 'delay_ms', 'lease_ms', 'max_leases')\n"
+    "if not o[1] then return redis.error_reply('NOCRAWL no crawl at '..P) end\n"
+    "local per_host, delay = tonumber(o[1]), tonumber(o[2])\n"
+    "local lease_ms, max_leases = tonumber(o[3]), tonumber(o[4])\n"
+    "local stats = {queued = 0, done = 0, failed = 0, dead = 0, requeued = 0}\n"
+    "local function flush_stats()\n"
+    "  for k, v in pairs(stats) do\n"
+    "    if v ~= 0 then redis.call('HINCRBY', P..'stats', k, v) end\n"
+    "  end\n"
     "end\n"
+    "local function callv(cmd, key, list)\n"
+    "  for s = 1, #list, 4000 do\n"
+    "    redis.call(cmd, key, unpack(list, s, math.min(s + 3999, #list)))\n"
+    "  end\n"
+    "end\n"
+    "local function mcall(cmd, key, list)\n"
+    "  local out = {}\n"
+    "  for s = 1, #list, 4000 do\n"
+    "    local r = redis.call(cmd, key, unpack(list, s, math.min(s + 3999, #list)))\n"
+    "    for _, v in ipairs(r) do out[#out + 1] = v end\n"
+    "  end\n"
+    "  return out\n"
+    "end\n"
+    "local function host_of(j) return string.sub(j[1], 1, j[3]) end\n"
+    "local function host_wake(h)\n"
+    "  if redis.call('ZSCORE', P..'ready', h) then return end\n"
+    "  local inf = tonumber(redis.call('HGET', P..'inflight', h) or '0')\n"
+    "  if per_host > 0 and inf >= per_host then return end\n"
+    "  if redis.call('LLEN', P..'q:'..h) == 0 then return end\n"
+    "  local nx = tonumber(redis.call('HGET', P..'next', h) or '0')\n"
+    "  redis.call('ZADD', P..'ready', nx, h)\n"
+    "end\n"
+    "local function slots_free(h, n)\n"
+    "  if redis.call('HINCRBY', P..'inflight', h, -n) <= 0 then\n"
+    "    redis.call('HDEL', P..'inflight', h)\n"
+    "  end\n"
+    "  host_wake(h)\n"
+    "end\n";
 
-/* Queue one URL unless known: 1 if new. */
-#define LUA_ADD \
-    "local function add(fp, depth, olen, kind, url, parent)\n" \
-    "  if redis.call('SADD', P..'seen', fp) == 0 then return 0 end\n" \
-    "  local h = string.sub(url, 1, olen)\n" \
-    "  redis.call('HSET', P..'jobs', fp,\n" \
-    "             cmsgpack.pack({url, depth, olen, kind, parent, 0, 0, ''}))\n" \
-    "  redis.call('RPUSH', P..'q:'..h, fp)\n" \
-    "  redis.call('HINCRBY', P..'stats', 'queued', 1)\n" \
-    "  host_wake(h)\n" \
-    "  return 1\n" \
-    "end\n"
+/* Queue the URLs not known yet of a batch, each given by the index in ARGV of its (fp, depth,
+ * origin length, kind, url) and its parent: one SMISMEMBER for the batch (repeats within it
+ * count once), then one SADD, one HSET and an RPUSH per host. A 0/1 per URL. */
+static const char lua_add_fn[] =
+    "local function add_batch(at, parent)\n"
+    "  local flags = {}\n"
+    "  if #at == 0 then return flags end\n"
+    "  local fps = {}\n"
+    "  for k, a in ipairs(at) do fps[k] = ARGV[a] end\n"
+    "  local known = mcall('SMISMEMBER', P..'seen', fps)\n"
+    "  local new, kv, byhost, hosts, seen = {}, {}, {}, {}, {}\n"
+    "  for k, a in ipairs(at) do\n"
+    "    local fp = fps[k]\n"
+    "    if known[k] == 0 and not seen[fp] then\n"
+    "      seen[fp] = true\n"
+    "      flags[k] = 1\n"
+    "      new[#new + 1] = fp\n"
+    "      local url, olen = ARGV[a + 4], tonumber(ARGV[a + 2])\n"
+    "      kv[#kv + 1] = fp\n"
+    "      kv[#kv + 1] = cmsgpack.pack({url, tonumber(ARGV[a + 1]), olen, tonumber(ARGV[a + 3]),\n"
+    "                                   parent[k], 0, 0, ''})\n"
+    "      local h = string.sub(url, 1, olen)\n"
+    "      local q = byhost[h]\n"
+    "      if not q then\n"
+    "        q = {}\n"
+    "        byhost[h] = q\n"
+    "        hosts[#hosts + 1] = h\n"
+    "      end\n"
+    "      q[#q + 1] = fp\n"
+    "    else\n"
+    "      flags[k] = 0\n"
+    "    end\n"
+    "  end\n"
+    "  if #new > 0 then\n"
+    "    callv('SADD', P..'seen', new)\n"
+    "    callv('HSET', P..'jobs', kv)\n"
+    "    for _, h in ipairs(hosts) do\n"
+    "      callv('RPUSH', P..'q:'..h, byhost[h])\n"
+    "      host_wake(h)\n"
+    "    end\n"
+    "    stats.queued = stats.queued + #new\n"
+    "  end\n"
+    "  return flags\n"
+    "end\n";
 
 /* Reap up to lim expired leases: back to the head of their host's queue with their token
- * void, or dead-lettered after max_leases leases (appended to dead as 9-field entries). */
-#define LUA_REAP \
-    "local function reap_one(id, dead)\n" \
-    "  redis.call('ZREM', P..'leases', id)\n" \
-    "  local raw = redis.call('HGET', P..'jobs', id)\n" \
-    "  if not raw then return 0 end\n" \
-    "  local j = cmsgpack.unpack(raw)\n" \
-    "  local h = host_of(j)\n" \
-    "  local requeued = 0\n" \
-    "  j[7] = 0\n" \
-    "  if j[6] >= max_leases then\n" \
-    "    redis.call('HDEL', P..'jobs', id)\n" \
-    "    redis.call('HSET', P..'dead', id, cmsgpack.pack(j))\n" \
-    "    redis.call('HINCRBY', P..'stats', 'dead', 1)\n" \
-    "    local e = {id, 0, 0, j[1], j[2], j[3], j[4], j[5], j[6]}\n" \
-    "    for _, v in ipairs(e) do dead[#dead + 1] = v end\n" \
-    "  else\n" \
-    "    redis.call('HSET', P..'jobs', id, cmsgpack.pack(j))\n" \
-    "    redis.call('LPUSH', P..'q:'..h, id)\n" \
-    "    redis.call('HINCRBY', P..'stats', 'queued', 1)\n" \
-    "    redis.call('HINCRBY', P..'stats', 'requeued', 1)\n" \
-    "    requeued = 1\n" \
-    "  end\n" \
-    "  slot_free(h)\n" \
-    "  return requeued\n" \
-    "end\n" \
-    "local function reap(lim, dead)\n" \
-    "  local ids = redis.call('ZRANGEBYSCORE', P..'leases', '-inf', now, 'LIMIT', 0, lim)\n" \
-    "  local requeued = 0\n" \
-    "  for _, id in ipairs(ids) do requeued = requeued + reap_one(id, dead) end\n" \
-    "  return requeued\n" \
-    "end\n" \
-    "local function tail(requeued, out, dead)\n" \
-    "  local r = redis.call('ZRANGE', P..'ready', 0, 0, 'WITHSCORES')\n" \
-    "  local ready = -1\n" \
-    "  if #r > 0 then ready = tonumber(r[2]) end\n" \
-    "  local l = redis.call('ZRANGE', P..'leases', 0, 0, 'WITHSCORES')\n" \
-    "  local exp = -1\n" \
-    "  if #l > 0 then exp = tonumber(l[2]) end\n" \
-    "  local q = tonumber(redis.call('HGET', P..'stats', 'queued') or '0')\n" \
-    "  return {now, ready, exp, q, redis.call('ZCARD', P..'leases'), requeued, out, dead}\n" \
+ * void, or dead-lettered after max_leases leases (appended to dead as 9-field entries); tail
+ * writes the counters and builds a lease call's reply. */
+static const char lua_reap_fn[] =
+    "local function reap(lim, dead)\n"
+    "  local ids = redis.call('ZRANGEBYSCORE', P..'leases', '-inf', now, 'LIMIT', 0, lim)\n"
+    "  local requeued = 0\n"
+    "  for _, id in ipairs(ids) do\n"
+    "    redis.call('ZREM', P..'leases', id)\n"
+    "    local raw = redis.call('HGET', P..'jobs', id)\n"
+    "    if raw then\n"
+    "      local j = cmsgpack.unpack(raw)\n"
+    "      local h = host_of(j)\n"
+    "      j[7] = 0\n"
+    "      if j[6] >= max_leases then\n"
+    "        redis.call('HDEL', P..'jobs', id)\n"
+    "        redis.call('HSET', P..'dead', id, cmsgpack.pack(j))\n"
+    "        stats.dead = stats.dead + 1\n"
+    "        local e = {id, 0, 0, j[1], j[2], j[3], j[4], j[5], j[6]}\n"
+    "        for _, v in ipairs(e) do dead[#dead + 1] = v end\n"
+    "      else\n"
+    "        redis.call('HSET', P..'jobs', id, cmsgpack.pack(j))\n"
+    "        redis.call('LPUSH', P..'q:'..h, id)\n"
+    "        stats.queued = stats.queued + 1\n"
+    "        stats.requeued = stats.requeued + 1\n"
+    "        requeued = requeued + 1\n"
+    "      end\n"
+    "      slots_free(h, 1)\n"
+    "    end\n"
+    "  end\n"
+    "  return requeued\n"
     "end\n"
+    "local function tail(requeued, out, dead)\n"
+    "  flush_stats()\n"
+    "  local r = redis.call('ZRANGE', P..'ready', 0, 0, 'WITHSCORES')\n"
+    "  local ready = -1\n"
+    "  if #r > 0 then ready = tonumber(r[2]) end\n"
+    "  local l = redis.call('ZRANGE', P..'leases', 0, 0, 'WITHSCORES')\n"
+    "  local exp = -1\n"
+    "  if #l > 0 then exp = tonumber(l[2]) end\n"
+    "  local q = tonumber(redis.call('HGET', P..'stats', 'queued') or '0')\n"
+    "  return {now, ready, exp, q, redis.call('ZCARD', P..'leases'), requeued, out, dead}\n"
+    "end\n";
 
 /* ARGV: per_host, delay_ms, lease_ms, max_leases, config. {1}: created, {0}: same options,
  * {-1, field, stored, asked}: other options. */
@@ -144,24 +198,26 @@ static const char lua_join[] =
 
 /* ARGV: parent, then (fp, depth, origin length, kind, url) per URL. A string of '0'/'1' flags. */
 static const char lua_add[] =
-    LUA_PRELUDE LUA_ADD
-    "local flags = {}\n"
+    "local at, parent = {}, {}\n"
     "for i = 2, #ARGV, 5 do\n"
-    "  flags[#flags + 1] = add(ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]),\n"
-    "                          tonumber(ARGV[i + 3]), ARGV[i + 4], ARGV[1])\n"
+    "  at[#at + 1] = i\n"
+    "  parent[#parent + 1] = ARGV[1]\n"
     "end\n"
+    "local flags = add_batch(at, parent)\n"
+    "flush_stats()\n"
     "return table.concat(flags)\n";
 
 /* ARGV: max, worker, reap limit. {now, ready_ms, expiry_ms, queued, in flight, requeued,
  * jobs, dead}, jobs and dead as flat 9-field entries (fp, token, expiry, url, depth, origin
- * length, kind, parent, leases). */
+ * length, kind, parent, leases). Per job: the ready host with the lowest next-allowed time,
+ * its queue's head; the job records and lease entries are read and written once per batch. */
 static const char lua_lease[] =
-    LUA_PRELUDE LUA_REAP
     "local max, worker = tonumber(ARGV[1]), ARGV[2]\n"
     "local dead, out = {}, {}\n"
     "local requeued = reap(tonumber(ARGV[3]), dead)\n"
-    "local got = 0\n"
-    "while got < max do\n"
+    "local ids, exps, toks = {}, {}, {}\n"
+    "local tok = tonumber(redis.call('GET', P..'token') or '0')\n"
+    "while #ids < max do\n"
     "  local hs = redis.call('ZRANGEBYSCORE', P..'ready', '-inf', now, 'LIMIT', 0, 1)\n"
     "  if #hs == 0 then break end\n"
     "  local h = hs[1]\n"
@@ -169,15 +225,9 @@ static const char lua_lease[] =
     "  if not id then\n"
     "    redis.call('ZREM', P..'ready', h)\n"
     "  else\n"
-    "    local j = cmsgpack.unpack(redis.call('HGET', P..'jobs', id))\n"
-    "    local tok = redis.call('INCR', P..'token')\n"
-    "    local exp = now + lease_ms\n"
-    "    j[6] = j[6] + 1\n"
-    "    j[7] = tok\n"
-    "    j[8] = worker\n"
-    "    redis.call('HSET', P..'jobs', id, cmsgpack.pack(j))\n"
-    "    redis.call('ZADD', P..'leases', exp, id)\n"
-    "    redis.call('HINCRBY', P..'stats', 'queued', -1)\n"
+    "    tok = tok + 1\n"
+    "    ids[#ids + 1] = id\n"
+    "    toks[#toks + 1] = tok\n"
     "    local inf = redis.call('HINCRBY', P..'inflight', h, 1)\n"
     "    local nx = now\n"
     "    if delay > 0 then\n"
@@ -189,89 +239,143 @@ static const char lua_lease[] =
     "    else\n"
     "      redis.call('ZADD', P..'ready', nx, h)\n"
     "    end\n"
-    "    local e = {id, tok, exp, j[1], j[2], j[3], j[4], j[5], j[6]}\n"
-    "    for _, v in ipairs(e) do out[#out + 1] = v end\n"
-    "    got = got + 1\n"
     "  end\n"
+    "end\n"
+    "if #ids > 0 then\n"
+    "  local exp = now + lease_ms\n"
+    "  local raws = mcall('HMGET', P..'jobs', ids)\n"
+    "  local kv, zs = {}, {}\n"
+    "  for k, id in ipairs(ids) do\n"
+    "    local j = cmsgpack.unpack(raws[k])\n"
+    "    j[6] = j[6] + 1\n"
+    "    j[7] = toks[k]\n"
+    "    j[8] = worker\n"
+    "    kv[#kv + 1] = id\n"
+    "    kv[#kv + 1] = cmsgpack.pack(j)\n"
+    "    zs[#zs + 1] = exp\n"
+    "    zs[#zs + 1] = id\n"
+    "    local e = {id, toks[k], exp, j[1], j[2], j[3], j[4], j[5], j[6]}\n"
+    "    for _, v in ipairs(e) do out[#out + 1] = v end\n"
+    "  end\n"
+    "  callv('HSET', P..'jobs', kv)\n"
+    "  callv('ZADD', P..'leases', zs)\n"
+    "  redis.call('SET', P..'token', tok)\n"
+    "  stats.queued = stats.queued - #ids\n"
     "end\n"
     "return tail(requeued, out, dead)\n";
 
 /* ARGV: reap limit. As lease, with no jobs. */
 static const char lua_reap[] =
-    LUA_PRELUDE LUA_REAP
     "local dead = {}\n"
     "local requeued = reap(tonumber(ARGV[1]), dead)\n"
     "return tail(requeued, {}, dead)\n";
 
 /* ARGV: (fp, token) pairs. {now, {new expiry or 0 per pair}}. */
 static const char lua_renew[] =
-    LUA_PRELUDE
-    "local res = {}\n"
-    "for i = 1, #ARGV, 2 do\n"
-    "  local raw = redis.call('HGET', P..'jobs', ARGV[i])\n"
-    "  local exp = 0\n"
-    "  if raw and redis.call('ZSCORE', P..'leases', ARGV[i]) then\n"
-    "    local j = cmsgpack.unpack(raw)\n"
-    "    local tok = tonumber(ARGV[i + 1])\n"
-    "    if tok > 0 and j[7] == tok then\n"
-    "      exp = now + lease_ms\n"
-    "      redis.call('ZADD', P..'leases', 'XX', exp, ARGV[i])\n"
-    "    end\n"
+    "local ids, res, zs = {}, {}, {}\n"
+    "for i = 1, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end\n"
+    "if #ids == 0 then return {now, res} end\n"
+    "local raws = mcall('HMGET', P..'jobs', ids)\n"
+    "local held = mcall('ZMSCORE', P..'leases', ids)\n"
+    "local exp = now + lease_ms\n"
+    "for k, id in ipairs(ids) do\n"
+    "  res[k] = 0\n"
+    "  local tok = tonumber(ARGV[2 * k])\n"
+    "  if raws[k] and held[k] and tok > 0 and cmsgpack.unpack(raws[k])[7] == tok then\n"
+    "    res[k] = exp\n"
+    "    zs[#zs + 1] = exp\n"
+    "    zs[#zs + 1] = id\n"
     "  end\n"
-    "  res[#res + 1] = exp\n"
+    "end\n"
+    "for s = 1, #zs, 4000 do\n"
+    "  redis.call('ZADD', P..'leases', 'XX', unpack(zs, s, math.min(s + 3999, #zs)))\n"
     "end\n"
     "return {now, res}\n";
 
-/* ARGV: then per completion: fp, token, failed (0/1), number of links, then (fp, depth,
- * origin length, kind, url) per link. {now, accepted flags ('0'/'1' string), links added}. */
+/* ARGV: per completion: fp, token, failed (0/1), number of links, then (fp, depth, origin
+ * length, kind, url) per link. {now, accepted flags ('0'/'1' string), links added}. A job
+ * named twice in one call is accepted once. The links of the accepted completions are added
+ * as one batch. */
 static const char lua_complete[] =
-    LUA_PRELUDE LUA_ADD
-    "local flags, added = {}, 0\n"
+    "local ds, ids = {}, {}\n"
     "local i = 1\n"
     "while i <= #ARGV do\n"
-    "  local id, tok, failed, nl = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2],\n"
-    "                              tonumber(ARGV[i + 3])\n"
-    "  i = i + 4\n"
-    "  local raw = redis.call('HGET', P..'jobs', id)\n"
-    "  local j = nil\n"
-    "  if raw then j = cmsgpack.unpack(raw) end\n"
-    "  if j and tok > 0 and j[7] == tok and redis.call('ZREM', P..'leases', id) == 1 then\n"
-    "    redis.call('HDEL', P..'jobs', id)\n"
-    "    if failed == '1' then\n"
-    "      redis.call('HINCRBY', P..'stats', 'failed', 1)\n"
-    "    else\n"
-    "      redis.call('HINCRBY', P..'stats', 'done', 1)\n"
-    "    end\n"
-    "    slot_free(host_of(j))\n"
-    "    for k = i, i + 5 * (nl - 1), 5 do\n"
-    "      added = added + add(ARGV[k], tonumber(ARGV[k + 1]), tonumber(ARGV[k + 2]),\n"
-    "                          tonumber(ARGV[k + 3]), ARGV[k + 4], j[1])\n"
-    "    end\n"
-    "    flags[#flags + 1] = '1'\n"
-    "  else\n"
-    "    flags[#flags + 1] = '0'\n"
-    "  end\n"
-    "  i = i + 5 * nl\n"
+    "  ds[#ds + 1] = {ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3]), i + 4}\n"
+    "  ids[#ids + 1] = ARGV[i]\n"
+    "  i = i + 4 + 5 * tonumber(ARGV[i + 3])\n"
     "end\n"
+    "local flags, added = {}, 0\n"
+    "if #ds > 0 then\n"
+    "  local raws = mcall('HMGET', P..'jobs', ids)\n"
+    "  local held = mcall('ZMSCORE', P..'leases', ids)\n"
+    "  local acc, freed, hosts, at, parent, taken = {}, {}, {}, {}, {}, {}\n"
+    "  for k, d in ipairs(ds) do\n"
+    "    local j = nil\n"
+    "    if raws[k] and held[k] and d[2] > 0 and not taken[d[1]] then\n"
+    "      j = cmsgpack.unpack(raws[k])\n"
+    "      if j[7] ~= d[2] then j = nil end\n"
+    "    end\n"
+    "    if j then\n"
+    "      taken[d[1]] = true\n"
+    "      acc[#acc + 1] = d[1]\n"
+    "      if d[3] == '1' then\n"
+    "        stats.failed = stats.failed + 1\n"
+    "      else\n"
+    "        stats.done = stats.done + 1\n"
+    "      end\n"
+    "      local h = host_of(j)\n"
+    "      if not freed[h] then\n"
+    "        freed[h] = 0\n"
+    "        hosts[#hosts + 1] = h\n"
+    "      end\n"
+    "      freed[h] = freed[h] + 1\n"
+    "      for a = d[5], d[5] + 5 * (d[4] - 1), 5 do\n"
+    "        at[#at + 1] = a\n"
+    "        parent[#parent + 1] = j[1]\n"
+    "      end\n"
+    "      flags[k] = '1'\n"
+    "    else\n"
+    "      flags[k] = '0'\n"
+    "    end\n"
+    "  end\n"
+    "  if #acc > 0 then\n"
+    "    callv('ZREM', P..'leases', acc)\n"
+    "    callv('HDEL', P..'jobs', acc)\n"
+    "    for _, h in ipairs(hosts) do slots_free(h, freed[h]) end\n"
+    "  end\n"
+    "  for _, f in ipairs(add_batch(at, parent)) do added = added + f end\n"
+    "end\n"
+    "flush_stats()\n"
     "return {now, table.concat(flags), added}\n";
 
 /* ARGV: host, delay_ms. {now, next}. */
 static const char lua_host_delay[] =
-    LUA_PRELUDE
     "local h = ARGV[1]\n"
-    "local nx = math.max(tonumber(redis.call('HGET', P..'next', h) or '0'),\n"
-    "                    now + tonumber(ARGV[2]))\n"
+    "local nx = tonumber(redis.call('HGET', P..'next', h) or '0')\n"
+    "nx = math.max(nx, now + tonumber(ARGV[2]))\n"
     "redis.call('HSET', P..'next', h, nx)\n"
     "redis.call('ZADD', P..'ready', 'XX', nx, h)\n"
     "return {now, nx}\n";
 
 static const char lua_stats[] =
-    LUA_PRELUDE
     "local s = redis.call('HMGET', P..'stats', 'queued', 'done', 'failed', 'dead', 'requeued')\n"
     "return {now, redis.call('SCARD', P..'seen'), tonumber(s[1] or '0'),\n"
     "        redis.call('ZCARD', P..'leases'), tonumber(s[2] or '0'), tonumber(s[3] or '0'),\n"
     "        tonumber(s[4] or '0'), tonumber(s[5] or '0'), redis.call('HLEN', P..'inflight'),\n"
     "        redis.call('ZCARD', P..'ready')}\n";
+
+/* Each script: its parts, joined at create (ISO C caps a string literal at 4095 bytes). */
+static const char *const script_parts[S_N][4] = {
+    [S_CREATE] = {lua_create},
+    [S_JOIN] = {lua_join},
+    [S_ADD] = {lua_prelude, lua_add_fn, lua_add},
+    [S_LEASE] = {lua_prelude, lua_reap_fn, lua_lease},
+    [S_REAP] = {lua_prelude, lua_reap_fn, lua_reap},
+    [S_RENEW] = {lua_prelude, lua_renew},
+    [S_COMPLETE] = {lua_prelude, lua_add_fn, lua_complete},
+    [S_HOST_DELAY] = {lua_prelude, lua_host_delay},
+    [S_STATS] = {lua_prelude, lua_stats},
+};
 
 /* --- arguments ------------------------------------------------------------------------------ */
 
@@ -502,11 +606,6 @@ out_bad:
 
 /* --- the frontier ---------------------------------------------------------------------------- */
 
-static const char *const script_src[S_N] = {
-    lua_create, lua_join, lua_add, lua_lease, lua_reap,
-    lua_renew, lua_complete, lua_host_delay, lua_stats,
-};
-
 static const struct redis_script *script(const struct redisfront *rf, int which)
 {
     return &rf->scripts[which];
@@ -536,11 +635,26 @@ int redisfront_create(struct redis_client *c, const char *name, struct redisfron
     if (!rf)
         return -ENOMEM;
     for (int i = 0; i < S_N; i++) {
-        int rc = redis_script_init(&rf->scripts[i], script_src[i]);
+        size_t n = 1;
+        char *p;
 
-        if (rc < 0) {
-            core_free(rf);
-            return rc;
+        for (int k = 0; k < 4 && script_parts[i][k]; k++)
+            n += strlen(script_parts[i][k]);
+        p = rf->src[i] = core_malloc(n);
+        if (!p) {
+            redisfront_destroy(rf);
+            return -ENOMEM;
+        }
+        for (int k = 0; k < 4 && script_parts[i][k]; k++) {
+            size_t part = strlen(script_parts[i][k]);
+
+            memcpy(p, script_parts[i][k], part);
+            p += part;
+        }
+        *p = '\0';
+        if (redis_script_init(&rf->scripts[i], rf->src[i]) < 0) {
+            redisfront_destroy(rf);
+            return -ENOMEM;
         }
     }
     rf->c = c;
@@ -553,6 +667,8 @@ void redisfront_destroy(struct redisfront *rf)
 {
     if (!rf)
         return;
+    for (int i = 0; i < S_N; i++)
+        core_free(rf->src[i]);
     core_free(rf->config);
     core_free(rf);
 }
