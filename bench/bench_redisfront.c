@@ -10,8 +10,9 @@
  * each page's links in one call: two round trips per batch. Per configuration (batch size,
  * 1 or 2 workers, each worker its own connection): pages, round trips per page, wall µs per
  * page (the whole crawl's wall time / pages: with one worker the worker's Redis cost a page),
- * and Redis's CPU per page (INFO cpu, user + sys), whose inverse bounds pages/s of one Redis
- * whatever the number of workers.
+ * Redis's CPU per page (INFO cpu, user + sys), whose inverse bounds pages/s of one Redis
+ * whatever the number of workers, and the workers' CPU per page (this process's: building the
+ * links' arguments, hashing them, reading replies) that a crawling worker would pay.
  *
  * Memory: MEM_URLS URLs (about 60 bytes each, over 1,000 hosts) added in batches of 1,000:
  * INFO memory's used_memory before and after, per URL queued (visited-set entry, job record,
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +51,16 @@
 static double now_s(void)
 {
     return (double)uv_hrtime() / 1e9;
+}
+
+/* This process's CPU time (user + sys), s: the workers' side of the cost. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* --- the server ------------------------------------------------------------------------------ */
@@ -320,7 +332,7 @@ static void crawl_once(struct core_coro *co, struct bench *b, struct redis_clien
     struct redisfront_url seed;
     char buf[URL_MAX];
     uint64_t pages = 0, rts = 0;
-    double t0, t1, cpu0, cpu1;
+    double t0, t1, cpu0, cpu1, own0, own1;
     int rc;
 
     flushall(co, c);
@@ -343,6 +355,7 @@ static void crawl_once(struct core_coro *co, struct bench *b, struct redis_clien
         redis_reply_free(r);
     }
     cpu0 = redis_cpu(co, c);
+    own0 = cpu_s();
     t0 = now_s();
     if (core_group_create(core_coro_loop(co), 0, &g) != 0)
         die("group", -ENOMEM, NULL);
@@ -355,6 +368,7 @@ static void crawl_once(struct core_coro *co, struct bench *b, struct redis_clien
         die("wait", -ECANCELED, NULL);
     core_group_destroy(g);
     t1 = now_s();
+    own1 = cpu_s();
     cpu1 = redis_cpu(co, c);
     for (int i = 0; i < workers; i++) {
         pages += runs[i].pages;
@@ -369,6 +383,8 @@ static void crawl_once(struct core_coro *co, struct bench *b, struct redis_clien
            (double)pages / (t1 - t0));
     printf("crawl batch=%zu workers=%d\tredis cpu per page\t%.1f\tus\n", batch, workers,
            (cpu1 - cpu0) * 1e6 / (double)pages);
+    printf("crawl batch=%zu workers=%d\tworker cpu per page\t%.1f\tus\n", batch, workers,
+           (own1 - own0) * 1e6 / (double)pages);
     if (getenv("BENCH_REDISFRONT_COMMANDSTATS")) {
         struct redis_reply *r;
 
