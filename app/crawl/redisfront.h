@@ -43,6 +43,16 @@
  * (the delay counts from the lease, so a worker starts the fetch at once); redisfront_host_delay
  * pushes it out for a Retry-After, a Crawl-delay or a backoff, for every worker at once.
  *
+ * Redis: 6.2 or later (SMISMEMBER, ZMSCORE), with maxmemory-policy noeviction (an evicted key
+ * would lose jobs) and appendonly yes for a crawl that must survive a Redis restart. A script
+ * that fails half-way is not rolled back by Redis: the scripts fail only before their first
+ * write (no crawl), so a failure other than Redis's own (out of memory) leaves nothing half
+ * done.
+ *
+ * Costs (bench/bench_redisfront, a local redis-server): about 59 bytes of Redis memory per
+ * known URL (the visited set) and 227 per queued one (53-byte URL, 28-byte parent); with
+ * batches of 32, 0.06 round trips and about 50 µs of Redis CPU per page of 10 links.
+ *
  * Errors: 0 or a negative code: those of redis_client_evalv (-ETIMEDOUT, -ECONNRESET,
  * CORE_EOUTAGE, -ECANCELED, -ENOMEM), -ENOENT when the crawl does not exist, -EEXIST when
  * redisfront_create_crawl meets different options, CORE_EREPLY for an unexpected reply;
