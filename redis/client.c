@@ -796,29 +796,63 @@ int redis_client_eval(struct core_coro *co, struct redis_client *c, const struct
                       int nkeys, const char *const *keys, int nargs, const char *const *args,
                       struct redis_reply **out)
 {
-    struct redis_cmd cmds[2];
-    struct redis_reply *r, *rs[2];
-    const char *load[3] = {"SCRIPT", "LOAD", s->src};
     const char **argv;
-    char num[16];
-    int argc = 3 + nkeys + nargs;
     int rc;
 
     if (nkeys < 0 || nargs < 0)
         return -EINVAL;
-    argv = core_calloc((size_t)argc, sizeof(*argv));
+    argv = core_calloc((size_t)nkeys + (size_t)nargs + 1, sizeof(*argv));
     if (!argv)
         return -ENOMEM;
-    snprintf(num, sizeof(num), "%d", nkeys);
-    argv[0] = "EVALSHA";
-    argv[1] = s->sha;
-    argv[2] = num;
     for (int i = 0; i < nkeys; i++)
-        argv[3 + i] = keys[i];
+        argv[i] = keys[i];
     for (int i = 0; i < nargs; i++)
-        argv[3 + nkeys + i] = args[i];
+        argv[nkeys + i] = args[i];
+    rc = redis_client_evalv(co, c, s, nkeys, nargs, argv, NULL, out);
+    core_free(argv);
+    return rc;
+}
+
+int redis_client_evalv(struct core_coro *co, struct redis_client *c, const struct redis_script *s,
+                       int nkeys, int nargs, const char *const *argv, const size_t *lens,
+                       struct redis_reply **out)
+{
+    struct redis_cmd cmds[2];
+    struct redis_reply *r, *rs[2];
+    const char *load[3] = {"SCRIPT", "LOAD", s->src};
+    const char **av;
+    size_t *al = NULL;
+    char num[16];
+    int argc;
+    int rc;
+
+    if (nkeys < 0 || nargs < 0 || nkeys > INT_MAX - 3 - nargs)
+        return -EINVAL;
+    argc = 3 + nkeys + nargs;
+    av = core_calloc((size_t)argc, sizeof(*av));
+    if (!av)
+        return -ENOMEM;
+    if (lens) {
+        al = core_calloc((size_t)argc, sizeof(*al));
+        if (!al) {
+            rc = -ENOMEM;
+            goto out_free;
+        }
+    }
+    snprintf(num, sizeof(num), "%d", nkeys);
+    av[0] = "EVALSHA";
+    av[1] = s->sha;
+    av[2] = num;
+    for (int i = 0; i < nkeys + nargs; i++)
+        av[3 + i] = argv[i];
+    if (al) {
+        for (int i = 0; i < 3; i++)
+            al[i] = strlen(av[i]);
+        for (int i = 0; i < nkeys + nargs; i++)
+            al[3 + i] = lens[i];
+    }
     cmds[0] = (struct redis_cmd){3, load, NULL};
-    cmds[1] = (struct redis_cmd){argc, argv, NULL};
+    cmds[1] = (struct redis_cmd){argc, av, al};
     rc = redis_client_cmd(co, c, &cmds[1], &r);
     if (rc < 0)
         goto out_free;
@@ -841,6 +875,7 @@ int redis_client_eval(struct core_coro *co, struct redis_client *c, const struct
     }
 
 out_free:
-    core_free(argv);
+    core_free(al);
+    core_free(av);
     return rc;
 }

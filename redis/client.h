@@ -135,5 +135,10 @@ int redis_script_init(struct redis_script *s, const char *src);
 int redis_client_eval(struct core_coro *co, struct redis_client *c, const struct redis_script *s,
                       int nkeys, const char *const *keys, int nargs, const char *const *args,
                       struct redis_reply **out);
+/* The same with binary-safe arguments: argv holds the nkeys keys then the nargs arguments,
+ * argv[i] of lens[i] bytes (lens NULL: NUL-terminated). */
+int redis_client_evalv(struct core_coro *co, struct redis_client *c, const struct redis_script *s,
+                       int nkeys, int nargs, const char *const *argv, const size_t *lens,
+                       struct redis_reply **out);
 
 #endif

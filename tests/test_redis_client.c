@@ -242,6 +242,21 @@ static int eval_body(struct core_coro *co, void *arg)
     assert_int_equal(redis_client_cmdf(co, c, &r, "SCRIPT EXISTS %s", s.sha), 0);
     assert_int_equal(r->element[0]->integer, 1);
     redis_reply_free(r);
+    /* binary-safe arguments: a NUL inside one, as an 8-byte fingerprint may have */
+    {
+        struct redis_script bin;
+        const char *argv[] = {"binkey", "a\0b\0"};
+        const size_t lens[] = {6, 4};
+
+        assert_int_equal(redis_script_init(&bin, "return {KEYS[1], ARGV[1], #ARGV[1]}"), 0);
+        assert_int_equal(redis_client_evalv(co, c, &bin, 1, 1, argv, lens, &r), 0);
+        assert_int_equal(r->type, REDIS_T_ARRAY);
+        assert_string_equal(r->element[0]->str, "binkey");
+        assert_int_equal(r->element[1]->len, 4);
+        assert_memory_equal(r->element[1]->str, "a\0b\0", 4);
+        assert_int_equal(r->element[2]->integer, 4);
+        redis_reply_free(r);
+    }
     /* a script that does not compile: the error of SCRIPT LOAD */
     assert_int_equal(redis_script_init(&bad, "return +"), 0);
     assert_int_equal(redis_client_eval(co, c, &bad, 0, NULL, 0, NULL, &r), 0);

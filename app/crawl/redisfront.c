@@ -1,0 +1,994 @@
+/* app/crawl/redisfront.c: the shared crawl frontier in Redis (see redisfront.h for the keys,
+ * the lease and fencing rules and politeness). Each operation is one Lua script; this file
+ * builds its arguments (binary fingerprints, so redis_client_evalv) and reads its reply. */
+#include "app/crawl/redisfront.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/coro.h"
+#include "core/mem.h"
+#include "redis/client.h"
+
+#define NAME_MAX_LEN 200
+#define ERR_LEN 256
+
+enum { S_CREATE, S_JOIN, S_ADD, S_LEASE, S_REAP, S_RENEW, S_COMPLETE, S_HOST_DELAY, S_STATS, S_N };
+
+struct redisfront {
+    struct redis_client *c;
+    /* the scripts, joined from their parts, and their SHA-1s: these depend on the sources
+     * only, but there are no mutable globals, so each frontier makes them at create (µs) */
+    char *src[S_N];
+    struct redis_script scripts[S_N];
+    char prefix[NAME_MAX_LEN + 16];   /* "trawl:crawl:NAME:" */
+    char err[ERR_LEN];
+    char *config;                     /* the joined crawl's config (redisfront_join) */
+};
+
+/* --- Lua -------------------------------------------------------------------------------------- */
+
+/* Every script but create and join starts here: Redis's clock in ms, the crawl's options (a
+ * crawl that does not exist is an error NOCRAWL), counters gathered in the script and written
+ * once at its end, calls of one command on many members (in chunks: Lua's unpack has a limit),
+ * and the rule that keeps a host in the ready set exactly when it has a job queued and a free
+ * slot. */
+static const char lua_prelude[] =
+    "local P = KEYS[1]\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local o = redis.call('HMGET', P..'opts', 'per_host', 'delay_ms', 'lease_ms', 'max_leases')\n"
+    "if not o[1] then return redis.error_reply('NOCRAWL no crawl at '..P) end\n"
+    "local per_host, delay = tonumber(o[1]), tonumber(o[2])\n"
+    "local lease_ms, max_leases = tonumber(o[3]), tonumber(o[4])\n"
+    "local stats = {queued = 0, done = 0, failed = 0, dead = 0, requeued = 0}\n"
+    "local function flush_stats()\n"
+    "  for k, v in pairs(stats) do\n"
+    "    if v ~= 0 then redis.call('HINCRBY', P..'stats', k, v) end\n"
+    "  end\n"
+    "end\n"
+    "local function callv(cmd, key, list)\n"
+    "  for s = 1, #list, 4000 do\n"
+    "    redis.call(cmd, key, unpack(list, s, math.min(s + 3999, #list)))\n"
+    "  end\n"
+    "end\n"
+    "local function mcall(cmd, key, list)\n"
+    "  local out = {}\n"
+    "  for s = 1, #list, 4000 do\n"
+    "    local r = redis.call(cmd, key, unpack(list, s, math.min(s + 3999, #list)))\n"
+    "    for _, v in ipairs(r) do out[#out + 1] = v end\n"
+    "  end\n"
+    "  return out\n"
+    "end\n"
+    "local function host_of(j) return string.sub(j[1], 1, j[3]) end\n"
+    "local function host_wake(h)\n"
+    "  if redis.call('ZSCORE', P..'ready', h) then return end\n"
+    "  local inf = tonumber(redis.call('HGET', P..'inflight', h) or '0')\n"
+    "  if per_host > 0 and inf >= per_host then return end\n"
+    "  if redis.call('LLEN', P..'q:'..h) == 0 then return end\n"
+    "  local nx = tonumber(redis.call('HGET', P..'next', h) or '0')\n"
+    "  redis.call('ZADD', P..'ready', nx, h)\n"
+    "end\n"
+    "local function slots_free(h, n)\n"
+    "  if redis.call('HINCRBY', P..'inflight', h, -n) <= 0 then\n"
+    "    redis.call('HDEL', P..'inflight', h)\n"
+    "  end\n"
+    "  host_wake(h)\n"
+    "end\n";
+
+/* Queue the URLs not known yet of a batch, each given by the index in ARGV of its (fp, depth,
+ * origin length, kind, url) and its parent: one SMISMEMBER for the batch (repeats within it
+ * count once), then one SADD, one HSET and an RPUSH per host. A 0/1 per URL. */
+static const char lua_add_fn[] =
+    "local function add_batch(at, parent)\n"
+    "  local flags = {}\n"
+    "  if #at == 0 then return flags end\n"
+    "  local fps = {}\n"
+    "  for k, a in ipairs(at) do fps[k] = ARGV[a] end\n"
+    "  local known = mcall('SMISMEMBER', P..'seen', fps)\n"
+    "  local new, kv, byhost, hosts, seen = {}, {}, {}, {}, {}\n"
+    "  for k, a in ipairs(at) do\n"
+    "    local fp = fps[k]\n"
+    "    if known[k] == 0 and not seen[fp] then\n"
+    "      seen[fp] = true\n"
+    "      flags[k] = 1\n"
+    "      new[#new + 1] = fp\n"
+    "      local url, olen = ARGV[a + 4], tonumber(ARGV[a + 2])\n"
+    "      kv[#kv + 1] = fp\n"
+    "      kv[#kv + 1] = cmsgpack.pack({url, tonumber(ARGV[a + 1]), olen, tonumber(ARGV[a + 3]),\n"
+    "                                   parent[k], 0, 0, ''})\n"
+    "      local h = string.sub(url, 1, olen)\n"
+    "      local q = byhost[h]\n"
+    "      if not q then\n"
+    "        q = {}\n"
+    "        byhost[h] = q\n"
+    "        hosts[#hosts + 1] = h\n"
+    "      end\n"
+    "      q[#q + 1] = fp\n"
+    "    else\n"
+    "      flags[k] = 0\n"
+    "    end\n"
+    "  end\n"
+    "  if #new > 0 then\n"
+    "    callv('SADD', P..'seen', new)\n"
+    "    callv('HSET', P..'jobs', kv)\n"
+    "    for _, h in ipairs(hosts) do\n"
+    "      callv('RPUSH', P..'q:'..h, byhost[h])\n"
+    "      host_wake(h)\n"
+    "    end\n"
+    "    stats.queued = stats.queued + #new\n"
+    "  end\n"
+    "  return flags\n"
+    "end\n";
+
+/* Reap up to lim expired leases: back to the head of their host's queue with their token
+ * void, or dead-lettered after max_leases leases (appended to dead as 9-field entries); tail
+ * writes the counters and builds a lease call's reply. */
+static const char lua_reap_fn[] =
+    "local function reap(lim, dead)\n"
+    "  local ids = redis.call('ZRANGEBYSCORE', P..'leases', '-inf', now, 'LIMIT', 0, lim)\n"
+    "  local requeued = 0\n"
+    "  for _, id in ipairs(ids) do\n"
+    "    redis.call('ZREM', P..'leases', id)\n"
+    "    local raw = redis.call('HGET', P..'jobs', id)\n"
+    "    if raw then\n"
+    "      local j = cmsgpack.unpack(raw)\n"
+    "      local h = host_of(j)\n"
+    "      j[7] = 0\n"
+    "      if j[6] >= max_leases then\n"
+    "        redis.call('HDEL', P..'jobs', id)\n"
+    "        redis.call('HSET', P..'dead', id, cmsgpack.pack(j))\n"
+    "        stats.dead = stats.dead + 1\n"
+    "        local e = {id, 0, 0, j[1], j[2], j[3], j[4], j[5], j[6]}\n"
+    "        for _, v in ipairs(e) do dead[#dead + 1] = v end\n"
+    "      else\n"
+    "        redis.call('HSET', P..'jobs', id, cmsgpack.pack(j))\n"
+    "        redis.call('LPUSH', P..'q:'..h, id)\n"
+    "        stats.queued = stats.queued + 1\n"
+    "        stats.requeued = stats.requeued + 1\n"
+    "        requeued = requeued + 1\n"
+    "      end\n"
+    "      slots_free(h, 1)\n"
+    "    end\n"
+    "  end\n"
+    "  return requeued\n"
+    "end\n"
+    "local function tail(requeued, out, dead)\n"
+    "  flush_stats()\n"
+    "  local r = redis.call('ZRANGE', P..'ready', 0, 0, 'WITHSCORES')\n"
+    "  local ready = -1\n"
+    "  if #r > 0 then ready = tonumber(r[2]) end\n"
+    "  local l = redis.call('ZRANGE', P..'leases', 0, 0, 'WITHSCORES')\n"
+    "  local exp = -1\n"
+    "  if #l > 0 then exp = tonumber(l[2]) end\n"
+    "  local q = tonumber(redis.call('HGET', P..'stats', 'queued') or '0')\n"
+    "  return {now, ready, exp, q, redis.call('ZCARD', P..'leases'), requeued, out, dead}\n"
+    "end\n";
+
+/* ARGV: per_host, delay_ms, lease_ms, max_leases, config. {1}: created, {0}: same options,
+ * {-1, field, stored, asked}: other options. */
+static const char lua_create[] =
+    "local P = KEYS[1]\n"
+    "local f = {'per_host', 'delay_ms', 'lease_ms', 'max_leases', 'config'}\n"
+    "if redis.call('EXISTS', P..'opts') == 1 then\n"
+    "  local v = redis.call('HMGET', P..'opts', unpack(f))\n"
+    "  for i = 1, #f do\n"
+    "    if v[i] ~= ARGV[i] then return {-1, f[i], v[i] or '', ARGV[i]} end\n"
+    "  end\n"
+    "  return {0}\n"
+    "end\n"
+    "local t = redis.call('TIME')\n"
+    "redis.call('HSET', P..'opts', 'per_host', ARGV[1], 'delay_ms', ARGV[2], 'lease_ms', ARGV[3],\n"
+    "           'max_leases', ARGV[4], 'config', ARGV[5],\n"
+    "           'created_ms', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))\n"
+    "redis.call('HSET', P..'stats', 'queued', 0, 'done', 0, 'failed', 0, 'dead', 0,\n"
+    "           'requeued', 0)\n"
+    "return {1}\n";
+
+static const char lua_join[] =
+    "local v = redis.call('HMGET', KEYS[1]..'opts', 'per_host', 'delay_ms', 'lease_ms',\n"
+    "                     'max_leases', 'config')\n"
+    "if not v[1] then return redis.error_reply('NOCRAWL no crawl at '..KEYS[1]) end\n"
+    "return v\n";
+
+/* ARGV: parent, then (fp, depth, origin length, kind, url) per URL. A string of '0'/'1' flags. */
+static const char lua_add[] =
+    "local at, parent = {}, {}\n"
+    "for i = 2, #ARGV, 5 do\n"
+    "  at[#at + 1] = i\n"
+    "  parent[#parent + 1] = ARGV[1]\n"
+    "end\n"
+    "local flags = add_batch(at, parent)\n"
+    "flush_stats()\n"
+    "return table.concat(flags)\n";
+
+/* ARGV: max, worker, reap limit. {now, ready_ms, expiry_ms, queued, in flight, requeued,
+ * jobs, dead}, jobs and dead as flat 9-field entries (fp, token, expiry, url, depth, origin
+ * length, kind, parent, leases). Per job: the ready host with the lowest next-allowed time,
+ * its queue's head; the job records and lease entries are read and written once per batch. */
+static const char lua_lease[] =
+    "local max, worker = tonumber(ARGV[1]), ARGV[2]\n"
+    "local dead, out = {}, {}\n"
+    "local requeued = reap(tonumber(ARGV[3]), dead)\n"
+    "local ids, exps, toks = {}, {}, {}\n"
+    "local tok = tonumber(redis.call('GET', P..'token') or '0')\n"
+    "while #ids < max do\n"
+    "  local hs = redis.call('ZRANGEBYSCORE', P..'ready', '-inf', now, 'LIMIT', 0, 1)\n"
+    "  if #hs == 0 then break end\n"
+    "  local h = hs[1]\n"
+    "  local id = redis.call('LPOP', P..'q:'..h)\n"
+    "  if not id then\n"
+    "    redis.call('ZREM', P..'ready', h)\n"
+    "  else\n"
+    "    tok = tok + 1\n"
+    "    ids[#ids + 1] = id\n"
+    "    toks[#toks + 1] = tok\n"
+    "    local inf = redis.call('HINCRBY', P..'inflight', h, 1)\n"
+    "    local nx = now\n"
+    "    if delay > 0 then\n"
+    "      nx = now + delay\n"
+    "      redis.call('HSET', P..'next', h, nx)\n"
+    "    end\n"
+    "    if (per_host > 0 and inf >= per_host) or redis.call('LLEN', P..'q:'..h) == 0 then\n"
+    "      redis.call('ZREM', P..'ready', h)\n"
+    "    else\n"
+    "      redis.call('ZADD', P..'ready', nx, h)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "if #ids > 0 then\n"
+    "  local exp = now + lease_ms\n"
+    "  local raws = mcall('HMGET', P..'jobs', ids)\n"
+    "  local kv, zs = {}, {}\n"
+    "  for k, id in ipairs(ids) do\n"
+    "    local j = cmsgpack.unpack(raws[k])\n"
+    "    j[6] = j[6] + 1\n"
+    "    j[7] = toks[k]\n"
+    "    j[8] = worker\n"
+    "    kv[#kv + 1] = id\n"
+    "    kv[#kv + 1] = cmsgpack.pack(j)\n"
+    "    zs[#zs + 1] = exp\n"
+    "    zs[#zs + 1] = id\n"
+    "    local e = {id, toks[k], exp, j[1], j[2], j[3], j[4], j[5], j[6]}\n"
+    "    for _, v in ipairs(e) do out[#out + 1] = v end\n"
+    "  end\n"
+    "  callv('HSET', P..'jobs', kv)\n"
+    "  callv('ZADD', P..'leases', zs)\n"
+    "  redis.call('SET', P..'token', tok)\n"
+    "  stats.queued = stats.queued - #ids\n"
+    "end\n"
+    "return tail(requeued, out, dead)\n";
+
+/* ARGV: reap limit. As lease, with no jobs. */
+static const char lua_reap[] =
+    "local dead = {}\n"
+    "local requeued = reap(tonumber(ARGV[1]), dead)\n"
+    "return tail(requeued, {}, dead)\n";
+
+/* ARGV: (fp, token) pairs. {now, {new expiry or 0 per pair}}. */
+static const char lua_renew[] =
+    "local ids, res, zs = {}, {}, {}\n"
+    "for i = 1, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end\n"
+    "if #ids == 0 then return {now, res} end\n"
+    "local raws = mcall('HMGET', P..'jobs', ids)\n"
+    "local held = mcall('ZMSCORE', P..'leases', ids)\n"
+    "local exp = now + lease_ms\n"
+    "for k, id in ipairs(ids) do\n"
+    "  res[k] = 0\n"
+    "  local tok = tonumber(ARGV[2 * k])\n"
+    "  if raws[k] and held[k] and tok > 0 and cmsgpack.unpack(raws[k])[7] == tok then\n"
+    "    res[k] = exp\n"
+    "    zs[#zs + 1] = exp\n"
+    "    zs[#zs + 1] = id\n"
+    "  end\n"
+    "end\n"
+    "for s = 1, #zs, 4000 do\n"
+    "  redis.call('ZADD', P..'leases', 'XX', unpack(zs, s, math.min(s + 3999, #zs)))\n"
+    "end\n"
+    "return {now, res}\n";
+
+/* ARGV: per completion: fp, token, failed (0/1), number of links, then (fp, depth, origin
+ * length, kind, url) per link. {now, accepted flags ('0'/'1' string), links added}. A job
+ * named twice in one call is accepted once. The links of the accepted completions are added
+ * as one batch. */
+static const char lua_complete[] =
+    "local ds, ids = {}, {}\n"
+    "local i = 1\n"
+    "while i <= #ARGV do\n"
+    "  ds[#ds + 1] = {ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3]), i + 4}\n"
+    "  ids[#ids + 1] = ARGV[i]\n"
+    "  i = i + 4 + 5 * tonumber(ARGV[i + 3])\n"
+    "end\n"
+    "local flags, added = {}, 0\n"
+    "if #ds > 0 then\n"
+    "  local raws = mcall('HMGET', P..'jobs', ids)\n"
+    "  local held = mcall('ZMSCORE', P..'leases', ids)\n"
+    "  local acc, freed, hosts, at, parent, taken = {}, {}, {}, {}, {}, {}\n"
+    "  for k, d in ipairs(ds) do\n"
+    "    local j = nil\n"
+    "    if raws[k] and held[k] and d[2] > 0 and not taken[d[1]] then\n"
+    "      j = cmsgpack.unpack(raws[k])\n"
+    "      if j[7] ~= d[2] then j = nil end\n"
+    "    end\n"
+    "    if j then\n"
+    "      taken[d[1]] = true\n"
+    "      acc[#acc + 1] = d[1]\n"
+    "      if d[3] == '1' then\n"
+    "        stats.failed = stats.failed + 1\n"
+    "      else\n"
+    "        stats.done = stats.done + 1\n"
+    "      end\n"
+    "      local h = host_of(j)\n"
+    "      if not freed[h] then\n"
+    "        freed[h] = 0\n"
+    "        hosts[#hosts + 1] = h\n"
+    "      end\n"
+    "      freed[h] = freed[h] + 1\n"
+    "      for a = d[5], d[5] + 5 * (d[4] - 1), 5 do\n"
+    "        at[#at + 1] = a\n"
+    "        parent[#parent + 1] = j[1]\n"
+    "      end\n"
+    "      flags[k] = '1'\n"
+    "    else\n"
+    "      flags[k] = '0'\n"
+    "    end\n"
+    "  end\n"
+    "  if #acc > 0 then\n"
+    "    callv('ZREM', P..'leases', acc)\n"
+    "    callv('HDEL', P..'jobs', acc)\n"
+    "    for _, h in ipairs(hosts) do slots_free(h, freed[h]) end\n"
+    "  end\n"
+    "  for _, f in ipairs(add_batch(at, parent)) do added = added + f end\n"
+    "end\n"
+    "flush_stats()\n"
+    "return {now, table.concat(flags), added}\n";
+
+/* ARGV: host, delay_ms. {now, next}. */
+static const char lua_host_delay[] =
+    "local h = ARGV[1]\n"
+    "local nx = tonumber(redis.call('HGET', P..'next', h) or '0')\n"
+    "nx = math.max(nx, now + tonumber(ARGV[2]))\n"
+    "redis.call('HSET', P..'next', h, nx)\n"
+    "redis.call('ZADD', P..'ready', 'XX', nx, h)\n"
+    "return {now, nx}\n";
+
+static const char lua_stats[] =
+    "local s = redis.call('HMGET', P..'stats', 'queued', 'done', 'failed', 'dead', 'requeued')\n"
+    "return {now, redis.call('SCARD', P..'seen'), tonumber(s[1] or '0'),\n"
+    "        redis.call('ZCARD', P..'leases'), tonumber(s[2] or '0'), tonumber(s[3] or '0'),\n"
+    "        tonumber(s[4] or '0'), tonumber(s[5] or '0'), redis.call('HLEN', P..'inflight'),\n"
+    "        redis.call('ZCARD', P..'ready')}\n";
+
+/* Each script: its parts, joined at create (ISO C caps a string literal at 4095 bytes). */
+static const char *const script_parts[S_N][4] = {
+    [S_CREATE] = {lua_create},
+    [S_JOIN] = {lua_join},
+    [S_ADD] = {lua_prelude, lua_add_fn, lua_add},
+    [S_LEASE] = {lua_prelude, lua_reap_fn, lua_lease},
+    [S_REAP] = {lua_prelude, lua_reap_fn, lua_reap},
+    [S_RENEW] = {lua_prelude, lua_renew},
+    [S_COMPLETE] = {lua_prelude, lua_add_fn, lua_complete},
+    [S_HOST_DELAY] = {lua_prelude, lua_host_delay},
+    [S_STATS] = {lua_prelude, lua_stats},
+};
+
+/* --- arguments ------------------------------------------------------------------------------ */
+
+/* A script call's arguments: argv[0] is the key prefix; numbers and fingerprints are written
+ * into one arena, sized at init for the most the call can write. */
+struct args {
+    const char **argv;
+    size_t *lens;
+    int n, cap;
+    char *arena;
+    size_t used, arena_cap;
+};
+
+#define NUM_BYTES 24   /* a 64-bit number in decimal, with its NUL, or 8 fingerprint bytes */
+
+static int args_init(struct args *a, const struct redisfront *rf, size_t cap, size_t nums)
+{
+    memset(a, 0, sizeof(*a));
+    if (cap > INT_MAX - 1 || nums > SIZE_MAX / NUM_BYTES)
+        return -E2BIG;
+    a->argv = core_calloc(cap + 1, sizeof(*a->argv));
+    a->lens = core_calloc(cap + 1, sizeof(*a->lens));
+    a->arena = core_malloc(nums * NUM_BYTES + 1);
+    if (!a->argv || !a->lens || !a->arena) {
+        core_free(a->argv);
+        core_free(a->lens);
+        core_free(a->arena);
+        return -ENOMEM;
+    }
+    a->cap = (int)cap + 1;
+    a->arena_cap = nums * NUM_BYTES + 1;
+    a->argv[0] = rf->prefix;
+    a->lens[0] = strlen(rf->prefix);
+    a->n = 1;
+    return 0;
+}
+
+static void args_free(struct args *a)
+{
+    core_free(a->argv);
+    core_free(a->lens);
+    core_free(a->arena);
+}
+
+static void args_str(struct args *a, const char *s, size_t len)
+{
+    assert(a->n < a->cap);
+    a->argv[a->n] = s;
+    a->lens[a->n] = len;
+    a->n++;
+}
+
+static void args_u64(struct args *a, uint64_t v)
+{
+    char *p = a->arena + a->used;
+    int len;
+
+    assert(a->used + NUM_BYTES <= a->arena_cap);
+    len = snprintf(p, NUM_BYTES, "%llu", (unsigned long long)v);
+    a->used += NUM_BYTES;
+    args_str(a, p, (size_t)len);
+}
+
+/* A fingerprint as 8 bytes, big-endian (so the bytes sort as the numbers do). */
+static void args_fp(struct args *a, uint64_t fp)
+{
+    unsigned char *p = (unsigned char *)a->arena + a->used;
+
+    assert(a->used + NUM_BYTES <= a->arena_cap);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(fp >> (56 - 8 * i));
+    a->used += NUM_BYTES;
+    args_str(a, (const char *)p, 8);
+}
+
+static void args_url(struct args *a, const struct redisfront_url *u)
+{
+    args_fp(a, u->fp);
+    args_u64(a, u->depth);
+    args_u64(a, u->origin_len);
+    args_u64(a, u->kind);
+    args_str(a, u->url, u->len);
+}
+
+/* --- replies -------------------------------------------------------------------------------- */
+
+static void set_err(struct redisfront *rf, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(rf->err, sizeof(rf->err), fmt, ap);
+    va_end(ap);
+}
+
+/* Run script s with a's arguments; an error reply becomes -ENOENT (no crawl) or CORE_EREPLY,
+ * with its text in rf->err. On 0, *out is the reply. */
+static int run(struct core_coro *co, struct redisfront *rf, const struct redis_script *s,
+               const struct args *a, struct redis_reply **out)
+{
+    struct redis_reply *r;
+    int rc;
+
+    rf->err[0] = '\0';
+    rc = redis_client_evalv(co, rf->c, s, 1, a->n - 1, a->argv, a->lens, &r);
+    if (rc < 0) {
+        set_err(rf, "redis: %s", core_strerror(rc));
+        return rc;
+    }
+    if (r->type == REDIS_T_ERROR) {
+        if (strstr(r->str, "NOCRAWL")) {
+            set_err(rf, "there is no crawl %.*s in Redis", (int)(strlen(rf->prefix) - 13),
+                    rf->prefix + 12);
+            rc = -ENOENT;
+        } else {
+            set_err(rf, "redis: %s", r->str);
+            rc = CORE_EREPLY;
+        }
+        redis_reply_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+static bool is_array(const struct redis_reply *r, size_t min)
+{
+    return r && r->type == REDIS_T_ARRAY && r->elements >= min;
+}
+
+static int64_t int_at(const struct redis_reply *r, size_t i)
+{
+    const struct redis_reply *e = r->element[i];
+
+    return e->type == REDIS_T_INTEGER ? e->integer : 0;
+}
+
+static uint64_t fp_of(const struct redis_reply *e)
+{
+    uint64_t fp = 0;
+
+    for (size_t i = 0; i < 8 && i < e->len; i++)
+        fp = fp << 8 | (unsigned char)e->str[i];
+    return fp;
+}
+
+static int bad_reply(struct redisfront *rf, struct redis_reply *r, const char *what)
+{
+    set_err(rf, "redis: unexpected reply to %s", what);
+    redis_reply_free(r);
+    return CORE_EREPLY;
+}
+
+#define JOB_FIELDS 9
+
+/* Fill jobs from a flat array of 9-field entries. 0, CORE_EREPLY or -ENOMEM. */
+static int read_jobs(const struct redis_reply *flat, struct redisfront_job **out, size_t *n)
+{
+    struct redisfront_job *jobs = NULL;
+    size_t count;
+
+    if (flat->type != REDIS_T_ARRAY || flat->elements % JOB_FIELDS)
+        return CORE_EREPLY;
+    count = flat->elements / JOB_FIELDS;
+    if (count) {
+        jobs = core_calloc(count, sizeof(*jobs));
+        if (!jobs)
+            return -ENOMEM;
+    }
+    for (size_t i = 0; i < count; i++) {
+        struct redis_reply *const *e = flat->element + i * JOB_FIELDS;
+        struct redisfront_job *j = &jobs[i];
+
+        if (e[0]->type != REDIS_T_STRING || e[0]->len != 8 || e[3]->type != REDIS_T_STRING ||
+            e[7]->type != REDIS_T_STRING) {
+            core_free(jobs);
+            return CORE_EREPLY;
+        }
+        j->fp = fp_of(e[0]);
+        j->token = (uint64_t)e[1]->integer;
+        j->expiry_ms = e[2]->integer;
+        j->url = e[3]->str;
+        j->len = e[3]->len;
+        j->depth = (uint32_t)e[4]->integer;
+        j->origin_len = (size_t)e[5]->integer;
+        j->kind = (uint8_t)e[6]->integer;
+        j->parent = e[7]->len ? e[7]->str : NULL;
+        j->leases = (uint32_t)e[8]->integer;
+    }
+    *out = jobs;
+    *n = count;
+    return 0;
+}
+
+/* Fill l from a lease or reap reply (which it keeps). */
+static int read_lease(struct redisfront *rf, struct redis_reply *r, struct redisfront_lease *l)
+{
+    struct redisfront_lease v = {0};
+    int rc;
+
+    if (!is_array(r, 8))
+        return bad_reply(rf, r, "a lease");
+    v.now_ms = int_at(r, 0);
+    v.ready_ms = int_at(r, 1);
+    v.expiry_ms = int_at(r, 2);
+    v.queued = (uint64_t)int_at(r, 3);
+    v.in_flight = (uint64_t)int_at(r, 4);
+    v.requeued = (size_t)int_at(r, 5);
+    rc = read_jobs(r->element[6], &v.jobs, &v.njobs);
+    if (rc < 0)
+        goto out_bad;
+    rc = read_jobs(r->element[7], &v.dead, &v.ndead);
+    if (rc < 0) {
+        core_free(v.jobs);
+        goto out_bad;
+    }
+    v.reply = r;
+    *l = v;
+    return 0;
+
+out_bad:
+    if (rc == -ENOMEM) {
+        redis_reply_free(r);
+        return rc;
+    }
+    return bad_reply(rf, r, "a lease");
+}
+
+/* --- the frontier ---------------------------------------------------------------------------- */
+
+static const struct redis_script *script(const struct redisfront *rf, int which)
+{
+    return &rf->scripts[which];
+}
+
+void redisfront_opts_init(struct redisfront_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->per_host = 1;
+    o->delay_ms = 0;
+    o->lease_ms = 30000;
+    o->max_leases = 3;
+    o->config = NULL;
+}
+
+int redisfront_create(struct redis_client *c, const char *name, struct redisfront **out)
+{
+    struct redisfront *rf;
+    size_t len = strlen(name);
+
+    if (len == 0 || len > NAME_MAX_LEN)
+        return -EINVAL;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return -EINVAL;
+    rf = core_calloc(1, sizeof(*rf));
+    if (!rf)
+        return -ENOMEM;
+    for (int i = 0; i < S_N; i++) {
+        size_t n = 1;
+        char *p;
+
+        for (int k = 0; k < 4 && script_parts[i][k]; k++)
+            n += strlen(script_parts[i][k]);
+        p = rf->src[i] = core_malloc(n);
+        if (!p) {
+            redisfront_destroy(rf);
+            return -ENOMEM;
+        }
+        for (int k = 0; k < 4 && script_parts[i][k]; k++) {
+            size_t part = strlen(script_parts[i][k]);
+
+            memcpy(p, script_parts[i][k], part);
+            p += part;
+        }
+        *p = '\0';
+        if (redis_script_init(&rf->scripts[i], rf->src[i]) < 0) {
+            redisfront_destroy(rf);
+            return -ENOMEM;
+        }
+    }
+    rf->c = c;
+    snprintf(rf->prefix, sizeof(rf->prefix), "trawl:crawl:%s:", name);
+    *out = rf;
+    return 0;
+}
+
+void redisfront_destroy(struct redisfront *rf)
+{
+    if (!rf)
+        return;
+    for (int i = 0; i < S_N; i++)
+        core_free(rf->src[i]);
+    core_free(rf->config);
+    core_free(rf);
+}
+
+const char *redisfront_error(const struct redisfront *rf)
+{
+    return rf->err;
+}
+
+int redisfront_create_crawl(struct core_coro *co, struct redisfront *rf,
+                            const struct redisfront_opts *o, bool *created)
+{
+    const char *config = o->config ? o->config : "";
+    struct redis_reply *r;
+    struct args a;
+    int rc;
+
+    if (o->max_leases < 1 || o->lease_ms < 1 || o->delay_ms < 0)
+        return -EINVAL;
+    rc = args_init(&a, rf, 5, 4);
+    if (rc < 0)
+        return rc;
+    args_u64(&a, o->per_host);
+    args_u64(&a, (uint64_t)o->delay_ms);
+    args_u64(&a, (uint64_t)o->lease_ms);
+    args_u64(&a, o->max_leases);
+    args_str(&a, config, strlen(config));
+    rc = run(co, rf, script(rf, S_CREATE), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!is_array(r, 1))
+        return bad_reply(rf, r, "create");
+    if (int_at(r, 0) < 0) {
+        if (!is_array(r, 4))
+            return bad_reply(rf, r, "create");
+        set_err(rf, "crawl %.*s exists with other options: %s is \"%.60s\" there, not \"%.60s\"",
+                (int)(strlen(rf->prefix) - 13), rf->prefix + 12, r->element[1]->str,
+                r->element[2]->str ? r->element[2]->str : "", r->element[3]->str);
+        redis_reply_free(r);
+        return -EEXIST;
+    }
+    if (created)
+        *created = int_at(r, 0) == 1;
+    redis_reply_free(r);
+    return 0;
+}
+
+static int parse_u64(const struct redis_reply *e, uint64_t *v)
+{
+    char *end;
+    unsigned long long x;
+
+    if (e->type != REDIS_T_STRING || e->len == 0)
+        return -1;
+    errno = 0;
+    x = strtoull(e->str, &end, 10);
+    if (errno || *end)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+int redisfront_join(struct core_coro *co, struct redisfront *rf, struct redisfront_opts *o)
+{
+    struct redisfront_opts v;
+    struct redis_reply *r;
+    uint64_t n[4];
+    struct args a;
+    char *config;
+    int rc;
+
+    rc = args_init(&a, rf, 0, 0);
+    if (rc < 0)
+        return rc;
+    rc = run(co, rf, script(rf, S_JOIN), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!is_array(r, 5) || r->element[4]->type != REDIS_T_STRING)
+        return bad_reply(rf, r, "join");
+    for (int i = 0; i < 4; i++)
+        if (parse_u64(r->element[i], &n[i]) < 0 || n[i] > INT64_MAX)
+            return bad_reply(rf, r, "join");
+    config = core_malloc(r->element[4]->len + 1);
+    if (!config) {
+        redis_reply_free(r);
+        return -ENOMEM;
+    }
+    memcpy(config, r->element[4]->str, r->element[4]->len + 1);
+    redis_reply_free(r);
+    v.per_host = n[0] > UINT_MAX ? UINT_MAX : (unsigned)n[0];
+    v.delay_ms = (int64_t)n[1];
+    v.lease_ms = (int64_t)n[2];
+    v.max_leases = n[3] > UINT_MAX ? UINT_MAX : (unsigned)n[3];
+    v.config = config;
+    core_free(rf->config);
+    rf->config = config;
+    *o = v;
+    return 0;
+}
+
+int redisfront_add(struct core_coro *co, struct redisfront *rf, const struct redisfront_url *urls,
+                   size_t n, const char *parent, size_t *added, bool *is_new)
+{
+    struct redis_reply *r;
+    struct args a;
+    size_t count = 0;
+    int rc;
+
+    if (n > (SIZE_MAX - 1) / 5)
+        return -E2BIG;
+    rc = args_init(&a, rf, 1 + 5 * n, 4 * n);
+    if (rc < 0)
+        return rc;
+    args_str(&a, parent ? parent : "", parent ? strlen(parent) : 0);
+    for (size_t i = 0; i < n; i++)
+        args_url(&a, &urls[i]);
+    rc = run(co, rf, script(rf, S_ADD), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if ((r->type != REDIS_T_STRING && !(n == 0 && r->type == REDIS_T_NIL)) ||
+        (n && r->len != n))
+        return bad_reply(rf, r, "add");
+    for (size_t i = 0; i < n; i++) {
+        if (is_new)
+            is_new[i] = r->str[i] == '1';
+        count += r->str[i] == '1';
+    }
+    redis_reply_free(r);
+    if (added)
+        *added = count;
+    return 0;
+}
+
+/* Expired leases a call reaps, at most: a lease call reaps a few per job it may hand out, so
+ * a backlog of expired leases drains quickly but no single call holds Redis for long. */
+#define REAP_PER_JOB 4
+#define REAP_MIN 64
+
+int redisfront_lease(struct core_coro *co, struct redisfront *rf, const char *worker, size_t max,
+                     struct redisfront_lease *out)
+{
+    struct redis_reply *r;
+    struct args a;
+    int rc;
+
+    if (max > SIZE_MAX / REAP_PER_JOB - REAP_MIN)
+        return -E2BIG;
+    rc = args_init(&a, rf, 3, 2);
+    if (rc < 0)
+        return rc;
+    args_u64(&a, max);
+    args_str(&a, worker, strlen(worker));
+    args_u64(&a, max * REAP_PER_JOB + REAP_MIN);
+    rc = run(co, rf, script(rf, S_LEASE), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    return read_lease(rf, r, out);
+}
+
+int redisfront_reap(struct core_coro *co, struct redisfront *rf, size_t max,
+                    struct redisfront_lease *out)
+{
+    struct redis_reply *r;
+    struct args a;
+    int rc;
+
+    rc = args_init(&a, rf, 1, 1);
+    if (rc < 0)
+        return rc;
+    args_u64(&a, max);
+    rc = run(co, rf, script(rf, S_REAP), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    return read_lease(rf, r, out);
+}
+
+void redisfront_lease_free(struct redisfront_lease *l)
+{
+    if (!l)
+        return;
+    core_free(l->jobs);
+    core_free(l->dead);
+    redis_reply_free(l->reply);
+    memset(l, 0, sizeof(*l));
+}
+
+int redisfront_renew(struct core_coro *co, struct redisfront *rf, const struct redisfront_held *h,
+                     size_t n, int64_t *expiry)
+{
+    struct redis_reply *r;
+    const struct redis_reply *res;
+    struct args a;
+    int rc;
+
+    if (n > SIZE_MAX / 2)
+        return -E2BIG;
+    rc = args_init(&a, rf, 2 * n, 2 * n);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        args_fp(&a, h[i].fp);
+        args_u64(&a, h[i].token);
+    }
+    rc = run(co, rf, script(rf, S_RENEW), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!is_array(r, 2))
+        return bad_reply(rf, r, "renew");
+    res = r->element[1];
+    if (res->type != REDIS_T_ARRAY || res->elements != n)
+        return bad_reply(rf, r, "renew");
+    for (size_t i = 0; i < n; i++)
+        expiry[i] = int_at(res, i);
+    redis_reply_free(r);
+    return 0;
+}
+
+int redisfront_complete(struct core_coro *co, struct redisfront *rf,
+                        const struct redisfront_done *d, size_t n, bool *accepted, size_t *added)
+{
+    struct redis_reply *r;
+    const struct redis_reply *flags;
+    size_t nargs = 0, nnums = 0;
+    struct args a;
+    int rc;
+
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].nlinks > (SIZE_MAX - nargs) / 5 - 4)
+            return -E2BIG;
+        nargs += 4 + 5 * d[i].nlinks;
+        nnums += 4 + 4 * d[i].nlinks;
+    }
+    rc = args_init(&a, rf, nargs, nnums);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        args_fp(&a, d[i].fp);
+        args_u64(&a, d[i].token);
+        args_u64(&a, d[i].failed);
+        args_u64(&a, d[i].nlinks);
+        for (size_t k = 0; k < d[i].nlinks; k++)
+            args_url(&a, &d[i].links[k]);
+    }
+    rc = run(co, rf, script(rf, S_COMPLETE), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!is_array(r, 3))
+        return bad_reply(rf, r, "complete");
+    flags = r->element[1];
+    if ((flags->type != REDIS_T_STRING && !(n == 0 && flags->type == REDIS_T_NIL)) ||
+        (n && flags->len != n))
+        return bad_reply(rf, r, "complete");
+    for (size_t i = 0; i < n; i++)
+        accepted[i] = flags->str[i] == '1';
+    if (added)
+        *added = (size_t)int_at(r, 2);
+    redis_reply_free(r);
+    return 0;
+}
+
+int redisfront_host_delay(struct core_coro *co, struct redisfront *rf, const char *origin,
+                          size_t len, int64_t delay_ms, int64_t *next_ms)
+{
+    struct redis_reply *r;
+    struct args a;
+    int rc;
+
+    if (delay_ms < 0)
+        delay_ms = 0;
+    rc = args_init(&a, rf, 2, 1);
+    if (rc < 0)
+        return rc;
+    args_str(&a, origin, len);
+    args_u64(&a, (uint64_t)delay_ms);
+    rc = run(co, rf, script(rf, S_HOST_DELAY), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!is_array(r, 2))
+        return bad_reply(rf, r, "host delay");
+    if (next_ms)
+        *next_ms = int_at(r, 1);
+    redis_reply_free(r);
+    return 0;
+}
+
+int redisfront_stats(struct core_coro *co, struct redisfront *rf, struct redisfront_stats *out)
+{
+    struct redis_reply *r;
+    struct args a;
+    int rc;
+
+    rc = args_init(&a, rf, 0, 0);
+    if (rc < 0)
+        return rc;
+    rc = run(co, rf, script(rf, S_STATS), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!is_array(r, 10))
+        return bad_reply(rf, r, "stats");
+    *out = (struct redisfront_stats){
+        .now_ms = int_at(r, 0),
+        .known = (uint64_t)int_at(r, 1),
+        .queued = (uint64_t)int_at(r, 2),
+        .in_flight = (uint64_t)int_at(r, 3),
+        .done = (uint64_t)int_at(r, 4),
+        .failed = (uint64_t)int_at(r, 5),
+        .dead = (uint64_t)int_at(r, 6),
+        .requeued = (uint64_t)int_at(r, 7),
+        .hosts_busy = (uint64_t)int_at(r, 8),
+        .hosts_waiting = (uint64_t)int_at(r, 9),
+    };
+    redis_reply_free(r);
+    return 0;
+}

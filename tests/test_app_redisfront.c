@@ -1,0 +1,1041 @@
+/* tests/test_app_redisfront.c: the shared crawl frontier (app/crawl/redisfront.h) against a
+ * real redis-server (tests/support/redisd.h). No assertion reads the wall clock: times are
+ * compared as Redis's own clock returned them, and every wait is a bounded poll. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "app/crawl/redisfront.h"
+#include "core/coro.h"
+#include "core/group.h"
+#include "core/loop.h"
+#include "core/mem.h"
+#include "redis/client.h"
+#include "tests/support/corotest.h"
+#include "tests/support/proc.h"
+#include "tests/support/redisd.h"
+
+#define POLL_MS 5
+#define MAX_POLLS (PROC_WATCHDOG_MS / POLL_MS)
+#define MAX_URLS 512
+
+struct fx {
+    struct redisd d;
+    struct redis_opts ropts;
+    struct redisfront_opts opts;
+    char urls[MAX_URLS][64];
+    struct redisfront_url u[MAX_URLS];
+    size_t nurls;
+    /* two workers sharing a crawl */
+    int leased[MAX_URLS];           /* times each URL was leased */
+    int host_inflight[16];          /* as the test saw them: see per_host_worker */
+    int host_peak;
+    size_t completed;
+    int worker_rc[2];
+};
+
+/* FNV-1a: any 64-bit fingerprint will do here, as long as every worker computes the same. */
+static uint64_t fingerprint(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static struct redisfront_url url_of(const char *s, uint32_t depth)
+{
+    const char *p = strstr(s, "://");
+    const char *slash = strchr(p + 3, '/');
+
+    return (struct redisfront_url){
+        .url = s,
+        .len = strlen(s),
+        .origin_len = slash ? (size_t)(slash - s) : strlen(s),
+        .fp = fingerprint(s, strlen(s)),
+        .depth = depth,
+    };
+}
+
+/* URL i of the fixture: http://hN.test/pI with N = i % hosts. */
+static void make_urls(struct fx *f, size_t n, unsigned hosts)
+{
+    assert_true(n <= MAX_URLS);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(f->urls[i], sizeof(f->urls[i]), "http://h%u.test/p%zu", (unsigned)(i % hosts),
+                 i);
+        f->u[i] = url_of(f->urls[i], 1);
+    }
+    f->nurls = n;
+}
+
+static size_t index_of(const struct fx *f, uint64_t fp)
+{
+    for (size_t i = 0; i < f->nurls; i++)
+        if (f->u[i].fp == fp)
+            return i;
+    fail_msg("a fingerprint the test never added");
+    return 0;
+}
+
+static unsigned host_of(const struct redisfront_job *j)
+{
+    unsigned h = 0;
+
+    assert_int_equal(sscanf(j->url, "http://h%u.test/", &h), 1);
+    assert_true(h < 16);
+    return h;
+}
+
+static void fx_start(struct fx *f)
+{
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    memset(f, 0, sizeof(*f));
+    redisd_start(&f->d);
+    redis_opts_init(&f->ropts);
+    redisfront_opts_init(&f->opts);
+}
+
+static void run(struct fx *f, core_coro_fn *body)
+{
+    assert_int_equal(corotest_run(body, f, COROTEST_WATCHDOG_MS), 0);
+    redisd_cleanup(&f->d);
+}
+
+/* A client and a frontier on crawl "t", which the first of them creates with f->opts. */
+static struct redisfront *open_front(struct core_coro *co, struct fx *f, struct redis_client **c)
+{
+    struct redisfront *rf;
+    int rc;
+
+    assert_int_equal(redis_client_create(core_coro_loop(co), f->d.url, &f->ropts, c), 0);
+    assert_int_equal(redisfront_create(*c, "t", &rf), 0);
+    rc = redisfront_create_crawl(co, rf, &f->opts, NULL);
+    if (rc < 0)
+        fail_msg("create_crawl: %s", redisfront_error(rf));
+    return rf;
+}
+
+static void close_front(struct redisfront *rf, struct redis_client *c)
+{
+    redisfront_destroy(rf);
+    redis_client_destroy(c);
+}
+
+static void stats(struct core_coro *co, struct redisfront *rf, struct redisfront_stats *s)
+{
+    assert_int_equal(redisfront_stats(co, rf, s), 0);
+}
+
+static void complete_one(struct core_coro *co, struct redisfront *rf,
+                         const struct redisfront_job *j, bool expect)
+{
+    const struct redisfront_done d = {.fp = j->fp, .token = j->token};
+    bool ok = !expect;
+
+    assert_int_equal(redisfront_complete(co, rf, &d, 1, &ok, NULL), 0);
+    assert_int_equal(ok, expect);
+}
+
+/* Reap until one lease has been requeued (or dead-lettered: *l then holds it), polling as
+ * Redis's clock moves past the expiry. */
+static void reap_until(struct core_coro *co, struct redisfront *rf, bool dead,
+                       struct redisfront_lease *l)
+{
+    for (int i = 0;; i++) {
+        assert_true(i < MAX_POLLS);
+        assert_int_equal(redisfront_reap(co, rf, 100, l), 0);
+        if (dead ? l->ndead > 0 : l->requeued > 0)
+            return;
+        assert_int_equal(l->ndead, 0);
+        assert_int_equal(l->requeued, 0);
+        redisfront_lease_free(l);
+        assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+    }
+}
+
+/* --- creating and joining -------------------------------------------------------------------- */
+
+static int create_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf, *other;
+    struct redisfront_opts o = f->opts, got;
+    bool created = false;
+
+    assert_int_equal(redis_client_create(core_coro_loop(co), f->d.url, &f->ropts, &c), 0);
+    assert_int_equal(redisfront_create(c, "t", &rf), 0);
+    o.per_host = 2;
+    o.delay_ms = 250;
+    o.config = "depth=3 scope=host";
+    assert_int_equal(redisfront_create_crawl(co, rf, &o, &created), 0);
+    assert_true(created);
+    /* the same options join */
+    assert_int_equal(redisfront_create_crawl(co, rf, &o, &created), 0);
+    assert_false(created);
+    /* other options are refused, naming the option and both values */
+    o.per_host = 3;
+    assert_int_equal(redisfront_create_crawl(co, rf, &o, &created), -EEXIST);
+    print_message("%s\n", redisfront_error(rf));
+    assert_non_null(strstr(redisfront_error(rf), "per_host is \"2\" there, not \"3\""));
+    o.per_host = 2;
+    o.config = "depth=4 scope=host";
+    assert_int_equal(redisfront_create_crawl(co, rf, &o, &created), -EEXIST);
+    assert_non_null(strstr(redisfront_error(rf), "config"));
+    /* join hands out the stored options */
+    assert_int_equal(redisfront_join(co, rf, &got), 0);
+    assert_string_equal(redisfront_error(rf), "");
+    assert_int_equal(got.per_host, 2);
+    assert_int_equal(got.delay_ms, 250);
+    assert_int_equal(got.lease_ms, f->opts.lease_ms);
+    assert_int_equal(got.max_leases, f->opts.max_leases);
+    assert_string_equal(got.config, "depth=3 scope=host");
+    /* another crawl on the same server is another set of keys */
+    assert_int_equal(redisfront_create(c, "u", &other), 0);
+    o.per_host = 7;
+    assert_int_equal(redisfront_create_crawl(co, other, &o, &created), 0);
+    assert_true(created);
+    redisfront_destroy(other);
+    assert_int_equal(redisfront_create(c, "", &other), -EINVAL);
+    assert_int_equal(redisfront_create(c, "a\nb", &other), -EINVAL);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_create_with_other_options_is_refused(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, create_body);
+}
+
+static int join_missing_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_opts got;
+    struct redisfront_lease l;
+    struct redisfront_url u = url_of("http://a.test/", 0);
+
+    assert_int_equal(redis_client_create(core_coro_loop(co), f->d.url, &f->ropts, &c), 0);
+    assert_int_equal(redisfront_create(c, "nothing", &rf), 0);
+    assert_int_equal(redisfront_join(co, rf, &got), -ENOENT);
+    print_message("%s\n", redisfront_error(rf));
+    assert_string_equal(redisfront_error(rf), "there is no crawl nothing in Redis");
+    /* nor does any other operation create it behind the caller's back */
+    assert_int_equal(redisfront_lease(co, rf, "w", 4, &l), -ENOENT);
+    assert_int_equal(redisfront_add(co, rf, &u, 1, NULL, NULL, NULL), -ENOENT);
+    assert_int_equal(redisfront_join(co, rf, &got), -ENOENT);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_join_of_a_missing_crawl_is_refused(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, join_missing_body);
+}
+
+/* --- adding ---------------------------------------------------------------------------------- */
+
+static int dedup_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf = open_front(co, f, &c);
+    struct redisfront_url batch[6], more[3];
+    struct redisfront_lease l;
+    struct redisfront_stats s;
+    bool is_new[6], ok;
+    size_t added = 99;
+
+    batch[0] = url_of("http://a.test/1", 0);
+    batch[1] = url_of("http://a.test/2", 0);
+    batch[2] = url_of("http://a.test/1", 0);   /* a repeat within the batch */
+    batch[3] = url_of("http://b.test/1", 0);
+    batch[4] = url_of("http://a.test/2", 0);
+    batch[5] = url_of("http://a.test/1", 0);
+    assert_int_equal(redisfront_add(co, rf, batch, 6, NULL, &added, is_new), 0);
+    assert_int_equal(added, 3);
+    assert_true(is_new[0] && is_new[1] && !is_new[2] && is_new[3] && !is_new[4] && !is_new[5]);
+    /* URLs known already, with one new */
+    more[0] = url_of("http://b.test/1", 1);
+    more[1] = url_of("http://c.test/1", 1);
+    more[2] = url_of("http://a.test/2", 1);
+    assert_int_equal(redisfront_add(co, rf, more, 3, "http://a.test/1", &added, is_new), 0);
+    assert_int_equal(added, 1);
+    assert_true(!is_new[0] && is_new[1] && !is_new[2]);
+    stats(co, rf, &s);
+    assert_int_equal(s.known, 4);
+    assert_int_equal(s.queued, 4);
+    /* links carried by a completion are deduplicated the same way, and keep their parent */
+    assert_int_equal(redisfront_lease(co, rf, "w", 1, &l), 0);
+    assert_int_equal(l.njobs, 1);
+    assert_string_equal(l.jobs[0].url, "http://a.test/1");
+    assert_null(l.jobs[0].parent);
+    {
+        const struct redisfront_url links[] = {url_of("http://a.test/1", 1),
+                                               url_of("http://c.test/1", 1),
+                                               url_of("http://d.test/x", 1),
+                                               url_of("http://d.test/x", 1)};
+        const struct redisfront_done d = {l.jobs[0].fp, l.jobs[0].token, false, links, 4};
+
+        assert_int_equal(redisfront_complete(co, rf, &d, 1, &ok, &added), 0);
+        assert_true(ok);
+        assert_int_equal(added, 1);
+    }
+    redisfront_lease_free(&l);
+    stats(co, rf, &s);
+    assert_int_equal(s.known, 5);
+    assert_int_equal(s.queued, 4);
+    assert_int_equal(s.done, 1);
+    /* an empty batch is fine */
+    assert_int_equal(redisfront_add(co, rf, NULL, 0, NULL, &added, NULL), 0);
+    assert_int_equal(added, 0);
+    /* the parent comes back with the job */
+    assert_int_equal(redisfront_lease(co, rf, "w", 10, &l), 0);
+    assert_int_equal(l.njobs, 4);
+    for (size_t i = 0; i < l.njobs; i++) {
+        if (strcmp(l.jobs[i].url, "http://d.test/x") == 0)
+            assert_string_equal(l.jobs[i].parent, "http://a.test/1");
+        if (strcmp(l.jobs[i].url, "http://c.test/1") == 0) {
+            assert_string_equal(l.jobs[i].parent, "http://a.test/1");
+            assert_int_equal(l.jobs[i].depth, 1);
+            assert_int_equal(l.jobs[i].origin_len, strlen("http://c.test"));
+        }
+    }
+    redisfront_lease_free(&l);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_add_dedups_repeats_and_known_urls(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, dedup_body);
+}
+
+/* --- two workers ----------------------------------------------------------------------------- */
+
+struct worker {
+    struct fx *f;
+    int id;
+    size_t batch;
+    bool check_hosts;
+};
+
+/* Lease batches and complete them until the crawl has nothing queued or in flight. With
+ * check_hosts, a host counts as busy from the lease's reply to the moment its completion is
+ * sent: inside the time Redis holds its slot, so two overlapping here would be two
+ * overlapping there. */
+static int worker_body(struct core_coro *co, void *arg)
+{
+    struct worker *w = arg;
+    struct fx *f = w->f;
+    struct redis_client *c;
+    struct redisfront *rf = open_front(co, f, &c);
+    char name[16];
+
+    snprintf(name, sizeof(name), "w%d", w->id);
+    for (int idle = 0;;) {
+        struct redisfront_lease l;
+        struct redisfront_done d[16];
+        bool ok[16];
+
+        assert_int_equal(redisfront_lease(co, rf, name, w->batch, &l), 0);
+        if (l.njobs == 0) {
+            bool over = l.queued == 0 && l.in_flight == 0;
+
+            redisfront_lease_free(&l);
+            if (over)
+                break;
+            assert_true(++idle < MAX_POLLS);
+            assert_int_equal(core_sleep(co, core_deadline_in(1)), 0);
+            continue;
+        }
+        assert_true(l.njobs <= w->batch);
+        for (size_t i = 0; i < l.njobs; i++) {
+            f->leased[index_of(f, l.jobs[i].fp)]++;
+            if (w->check_hosts) {
+                int n = ++f->host_inflight[host_of(&l.jobs[i])];
+
+                if (n > f->host_peak)
+                    f->host_peak = n;
+            }
+            d[i] = (struct redisfront_done){l.jobs[i].fp, l.jobs[i].token, false, NULL, 0};
+        }
+        /* hold the jobs for a moment, as a fetch would, so the other worker runs meanwhile */
+        assert_int_equal(core_sleep(co, core_deadline_in(1)), 0);
+        for (size_t i = 0; i < l.njobs; i++)
+            if (w->check_hosts)
+                f->host_inflight[host_of(&l.jobs[i])]--;
+        assert_int_equal(redisfront_complete(co, rf, d, l.njobs, ok, NULL), 0);
+        for (size_t i = 0; i < l.njobs; i++)
+            assert_true(ok[i]);
+        f->completed += l.njobs;
+        redisfront_lease_free(&l);
+    }
+    close_front(rf, c);
+    return 0;
+}
+
+static void run_two_workers(struct core_coro *co, struct fx *f, size_t batch, bool check_hosts)
+{
+    struct core_group *g;
+    struct worker w[2] = {{f, 0, batch, check_hosts}, {f, 1, batch, check_hosts}};
+
+    assert_int_equal(core_group_create(core_coro_loop(co), 0, &g), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(core_group_spawn(g, worker_body, &w[i], NULL), 0);
+    assert_int_equal(core_group_wait(co, g, -1), 0);
+    assert_int_equal(core_group_error(g), 0);
+    core_group_destroy(g);
+}
+
+static int two_clients_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_stats s;
+
+    f->opts.per_host = 0;
+    rf = open_front(co, f, &c);
+    make_urls(f, 400, 10);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    run_two_workers(co, f, 7, false);
+    for (size_t i = 0; i < f->nurls; i++)
+        assert_int_equal(f->leased[i], 1);
+    assert_int_equal(f->completed, 400);
+    stats(co, rf, &s);
+    assert_int_equal(s.done, 400);
+    assert_int_equal(s.queued, 0);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(s.hosts_busy, 0);
+    assert_int_equal(s.hosts_waiting, 0);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_two_clients_never_lease_the_same_job(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, two_clients_body);
+}
+
+static int per_host_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l;
+    struct redisfront_stats s;
+
+    f->opts.per_host = 1;
+    rf = open_front(co, f, &c);
+    make_urls(f, 120, 4);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    /* one lease call never hands out two jobs of one host */
+    assert_int_equal(redisfront_lease(co, rf, "probe", 16, &l), 0);
+    assert_int_equal(l.njobs, 4);
+    for (size_t i = 0; i < l.njobs; i++)
+        for (size_t k = 0; k < i; k++)
+            assert_int_not_equal(host_of(&l.jobs[i]), host_of(&l.jobs[k]));
+    {
+        struct redisfront_lease none;
+
+        assert_int_equal(redisfront_lease(co, rf, "probe", 16, &none), 0);
+        assert_int_equal(none.njobs, 0);
+        assert_int_equal(none.in_flight, 4);
+        redisfront_lease_free(&none);
+    }
+    for (size_t i = 0; i < l.njobs; i++) {
+        f->leased[index_of(f, l.jobs[i].fp)]++;
+        complete_one(co, rf, &l.jobs[i], true);
+    }
+    f->completed = l.njobs;
+    redisfront_lease_free(&l);
+    /* two workers: never two jobs of one host at once */
+    run_two_workers(co, f, 3, true);
+    assert_int_equal(f->host_peak, 1);
+    for (size_t i = 0; i < f->nurls; i++)
+        assert_int_equal(f->leased[i], 1);
+    assert_int_equal(f->completed, 120);
+    stats(co, rf, &s);
+    assert_int_equal(s.done, 120);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_per_host_one_never_leases_two_jobs_of_a_host(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, per_host_body);
+}
+
+/* --- politeness ------------------------------------------------------------------------------ */
+
+/* Lease until a job of url comes; every lease before it must not hand out another job. */
+static void lease_until(struct core_coro *co, struct redisfront *rf, const char *url,
+                        struct redisfront_lease *l)
+{
+    for (int i = 0;; i++) {
+        assert_true(i < MAX_POLLS);
+        assert_int_equal(redisfront_lease(co, rf, "w", 8, l), 0);
+        if (l->njobs) {
+            assert_int_equal(l->njobs, 1);
+            assert_string_equal(l->jobs[0].url, url);
+            return;
+        }
+        redisfront_lease_free(l);
+        assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+    }
+}
+
+static int delay_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l, l2;
+    struct redisfront_url u[3];
+    int64_t next;
+
+    f->opts.per_host = 0;   /* the delay alone holds the host back */
+    f->opts.delay_ms = 100;
+    rf = open_front(co, f, &c);
+    u[0] = url_of("http://a.test/1", 0);
+    u[1] = url_of("http://a.test/2", 0);
+    u[2] = url_of("http://b.test/1", 0);
+    assert_int_equal(redisfront_add(co, rf, u, 3, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_lease(co, rf, "w", 8, &l), 0);
+    assert_int_equal(l.njobs, 2);      /* a's first and b's: a's second waits */
+    assert_string_equal(l.jobs[0].url, "http://a.test/1");
+    assert_string_equal(l.jobs[1].url, "http://b.test/1");
+    assert_int_equal(l.ready_ms, l.now_ms + 100);   /* when a may go next */
+    lease_until(co, rf, "http://a.test/2", &l2);
+    print_message("a's second job leased %lld ms after its first (delay 100 ms)\n",
+                  (long long)(l2.now_ms - l.now_ms));
+    assert_true(l2.now_ms >= l.now_ms + 100);
+    redisfront_lease_free(&l2);
+
+    /* a host delay (Retry-After) set by one worker holds every worker */
+    u[0] = url_of("http://b.test/2", 0);
+    assert_int_equal(redisfront_add(co, rf, u, 1, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_host_delay(co, rf, "http://b.test", 13, 300, &next), 0);
+    assert_true(next >= l.now_ms + 300);
+    lease_until(co, rf, "http://b.test/2", &l2);
+    assert_true(l2.now_ms >= next);
+    /* an earlier time does not shorten a later one */
+    {
+        int64_t later, kept;
+
+        assert_int_equal(redisfront_host_delay(co, rf, "http://b.test", 13, 5000, &later), 0);
+        assert_int_equal(redisfront_host_delay(co, rf, "http://b.test", 13, 10, &kept), 0);
+        assert_int_equal(kept, later);
+    }
+    redisfront_lease_free(&l2);
+    redisfront_lease_free(&l);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_delay_holds_a_host_until_its_next_allowed_time(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, delay_body);
+}
+
+/* --- leases ---------------------------------------------------------------------------------- */
+
+static int expiry_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *ca, *cb;
+    struct redisfront *a, *b;
+    struct redisfront_lease la, lb, r;
+    struct redisfront_url u[2];
+    struct redisfront_held held;
+    struct redisfront_stats s;
+    int64_t exp;
+
+    f->opts.lease_ms = 50;
+    f->opts.max_leases = 5;
+    a = open_front(co, f, &ca);
+    b = open_front(co, f, &cb);
+    u[0] = url_of("http://a.test/1", 0);
+    assert_int_equal(redisfront_add(co, a, u, 1, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_lease(co, a, "A", 1, &la), 0);
+    assert_int_equal(la.njobs, 1);
+    assert_int_equal(la.jobs[0].expiry_ms, la.now_ms + 50);
+    assert_int_equal(la.jobs[0].leases, 1);
+    /* A never renews: the reaper puts the job back once Redis's clock passes the expiry */
+    reap_until(co, b, false, &r);
+    assert_true(r.now_ms >= la.jobs[0].expiry_ms);
+    redisfront_lease_free(&r);
+    assert_int_equal(redisfront_lease(co, b, "B", 1, &lb), 0);
+    assert_int_equal(lb.njobs, 1);
+    assert_int_equal(lb.jobs[0].fp, la.jobs[0].fp);
+    assert_true(lb.jobs[0].token > la.jobs[0].token);
+    assert_int_equal(lb.jobs[0].leases, 2);
+    /* A's token is stale: renewal and completion refused; B's completion accepted */
+    held = (struct redisfront_held){la.jobs[0].fp, la.jobs[0].token};
+    assert_int_equal(redisfront_renew(co, a, &held, 1, &exp), 0);
+    assert_int_equal(exp, 0);
+    complete_one(co, a, &la.jobs[0], false);
+    complete_one(co, b, &lb.jobs[0], true);
+    complete_one(co, b, &lb.jobs[0], false);   /* once only */
+    redisfront_lease_free(&la);
+    redisfront_lease_free(&lb);
+
+    /* requeued by a lease call too (continuous, no reaper needed) */
+    u[1] = url_of("http://a.test/2", 0);
+    assert_int_equal(redisfront_add(co, a, &u[1], 1, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_lease(co, a, "A", 1, &la), 0);
+    assert_int_equal(la.njobs, 1);
+    for (int i = 0;; i++) {
+        assert_true(i < MAX_POLLS);
+        assert_int_equal(redisfront_lease(co, b, "B", 1, &lb), 0);
+        if (lb.njobs)
+            break;
+        redisfront_lease_free(&lb);
+        assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+    }
+    assert_int_equal(lb.requeued, 1);
+    assert_int_equal(lb.jobs[0].fp, la.jobs[0].fp);
+    assert_true(lb.now_ms >= la.jobs[0].expiry_ms);
+    complete_one(co, a, &la.jobs[0], false);
+    complete_one(co, b, &lb.jobs[0], true);
+    redisfront_lease_free(&la);
+    redisfront_lease_free(&lb);
+    stats(co, a, &s);
+    assert_int_equal(s.done, 2);
+    assert_int_equal(s.requeued, 2);
+    assert_int_equal(s.queued, 0);
+    assert_int_equal(s.in_flight, 0);
+    close_front(a, ca);
+    close_front(b, cb);
+    return 0;
+}
+
+static void test_redisfront_expired_lease_is_requeued_and_its_old_token_refused(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, expiry_body);
+}
+
+static int renew_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l, r;
+    struct redisfront_stats s;
+    struct redisfront_url u = url_of("http://a.test/1", 0);
+    bool conclusive = false;
+
+    f->opts.lease_ms = 400;
+    rf = open_front(co, f, &c);
+    assert_int_equal(redisfront_add(co, rf, &u, 1, NULL, NULL, NULL), 0);
+    /* On a loaded machine the check below may find Redis's clock past the renewed expiry too
+     * (the worker stalled for longer than a lease): then nothing is shown, and it runs again. */
+    for (int attempt = 0; attempt < 20 && !conclusive; attempt++) {
+        struct redisfront_held h;
+        int64_t exp;
+
+        assert_int_equal(redisfront_lease(co, rf, "w", 1, &l), 0);
+        assert_int_equal(l.njobs, 1);
+        h = (struct redisfront_held){l.jobs[0].fp, l.jobs[0].token};
+        /* wait until a renewal moves the expiry out by at least 200 ms */
+        for (int i = 0;; i++) {
+            assert_true(i < MAX_POLLS);
+            stats(co, rf, &s);
+            if (s.now_ms >= l.now_ms + 200)
+                break;
+            assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+        }
+        assert_int_equal(redisfront_renew(co, rf, &h, 1, &exp), 0);
+        assert_true(exp >= l.jobs[0].expiry_ms + 200);
+        /* past the first expiry, before the renewed one: the reaper leaves it alone */
+        for (int i = 0;; i++) {
+            assert_true(i < MAX_POLLS);
+            assert_int_equal(redisfront_reap(co, rf, 100, &r), 0);
+            if (r.now_ms > l.jobs[0].expiry_ms || r.requeued)
+                break;
+            redisfront_lease_free(&r);
+            assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+        }
+        if (r.now_ms < exp) {
+            assert_int_equal(r.requeued, 0);
+            assert_int_equal(r.expiry_ms, exp);
+            assert_int_equal(r.in_flight, 1);
+            complete_one(co, rf, &l.jobs[0], true);
+            conclusive = true;
+        } else {
+            print_message("attempt %d inconclusive: the renewed lease expired too\n", attempt);
+            if (!r.requeued)
+                complete_one(co, rf, &l.jobs[0], true);
+            else
+                assert_int_equal(redisfront_add(co, rf, &u, 1, NULL, NULL, NULL), 0);
+        }
+        redisfront_lease_free(&r);
+        redisfront_lease_free(&l);
+    }
+    assert_true(conclusive);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_renew_keeps_a_lease_past_its_first_expiry(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, renew_body);
+}
+
+static int dead_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l, r;
+    struct redisfront_url u = url_of("http://a.test/killer", 2);
+    struct redisfront_stats s;
+
+    f->opts.lease_ms = 30;
+    f->opts.max_leases = 2;
+    rf = open_front(co, f, &c);
+    assert_int_equal(redisfront_add(co, rf, &u, 1, "http://a.test/", NULL, NULL), 0);
+    /* leased twice, never completed */
+    for (unsigned n = 1; n <= 2; n++) {
+        assert_int_equal(redisfront_lease(co, rf, "w", 1, &l), 0);
+        assert_int_equal(l.njobs, 1);
+        assert_int_equal(l.jobs[0].leases, n);
+        reap_until(co, rf, n == 2, &r);
+        if (n == 1) {
+            assert_int_equal(r.requeued, 1);
+        } else {
+            assert_int_equal(r.requeued, 0);
+            assert_int_equal(r.ndead, 1);
+            assert_int_equal(r.dead[0].fp, u.fp);
+            assert_string_equal(r.dead[0].url, "http://a.test/killer");
+            assert_string_equal(r.dead[0].parent, "http://a.test/");
+            assert_int_equal(r.dead[0].depth, 2);
+            assert_int_equal(r.dead[0].leases, 2);
+        }
+        redisfront_lease_free(&r);
+        /* its holder's completion is refused either way */
+        complete_one(co, rf, &l.jobs[0], false);
+        redisfront_lease_free(&l);
+    }
+    /* reported once: the next reap and lease say nothing of it, and it is not queued */
+    assert_int_equal(redisfront_reap(co, rf, 100, &r), 0);
+    assert_int_equal(r.ndead, 0);
+    redisfront_lease_free(&r);
+    assert_int_equal(redisfront_lease(co, rf, "w", 4, &l), 0);
+    assert_int_equal(l.njobs, 0);
+    assert_int_equal(l.ndead, 0);
+    redisfront_lease_free(&l);
+    stats(co, rf, &s);
+    assert_int_equal(s.dead, 1);
+    assert_int_equal(s.queued, 0);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(s.hosts_busy, 0);
+    /* still known: found again, it is not queued again */
+    {
+        size_t added = 9;
+
+        assert_int_equal(redisfront_add(co, rf, &u, 1, NULL, &added, NULL), 0);
+        assert_int_equal(added, 0);
+    }
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_dead_letters_a_job_after_max_leases(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, dead_body);
+}
+
+/* --- Redis restarted ------------------------------------------------------------------------- */
+
+static int restart_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l, rest;
+    struct redisfront_stats s;
+    struct redisfront_done d[3];
+    bool ok[3];
+
+    f->opts.per_host = 0;
+    f->ropts.outage_timeout_ms = PROC_WATCHDOG_MS;
+    rf = open_front(co, f, &c);
+    make_urls(f, 10, 3);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_lease(co, rf, "w", 3, &l), 0);
+    assert_int_equal(l.njobs, 3);
+    complete_one(co, rf, &l.jobs[0], true);
+
+    redisd_kill(&f->d);
+    for (int i = 0; redis_client_is_connected(c); i++) {
+        assert_true(i < MAX_POLLS);
+        assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+    }
+    redisd_restart(&f->d);
+
+    /* every acknowledged write survived (appendfsync always); the scripts are loaded again */
+    stats(co, rf, &s);
+    assert_int_equal(s.known, 10);
+    assert_int_equal(s.queued, 7);
+    assert_int_equal(s.in_flight, 2);
+    assert_int_equal(s.done, 1);
+    assert_true(redis_client_connects(c) >= 2);
+    /* the leases taken before still hold with their tokens */
+    for (size_t i = 1; i < 3; i++)
+        d[i - 1] = (struct redisfront_done){l.jobs[i].fp, l.jobs[i].token, false, NULL, 0};
+    assert_int_equal(redisfront_complete(co, rf, d, 2, ok, NULL), 0);
+    assert_true(ok[0] && ok[1]);
+    /* and new tokens are fresh */
+    assert_int_equal(redisfront_lease(co, rf, "w", 10, &rest), 0);
+    assert_int_equal(rest.njobs, 7);
+    assert_true(rest.jobs[0].token > l.jobs[2].token);
+    for (size_t i = 0; i < rest.njobs; i++)
+        complete_one(co, rf, &rest.jobs[i], true);
+    stats(co, rf, &s);
+    assert_int_equal(s.done, 10);
+    assert_int_equal(s.queued, 0);
+    assert_int_equal(s.in_flight, 0);
+    redisfront_lease_free(&rest);
+    redisfront_lease_free(&l);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_state_survives_a_redis_restart(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, restart_body);
+}
+
+/* --- big batches ------------------------------------------------------------------------------ */
+
+#define BIG 9000
+
+struct big {
+    char urls[BIG][40];
+    struct redisfront_url u[BIG];
+    bool is_new[BIG];
+    struct redisfront_held held[BIG];
+    int64_t expiry[BIG];
+};
+
+static int big_batch_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l;
+    struct redisfront_stats s;
+    struct redisfront_done d[3];
+    struct big *b = test_malloc(sizeof(*b));
+    bool ok[3];
+    size_t added = 0;
+
+    f->opts.per_host = 0;
+    rf = open_front(co, f, &c);
+    /* more URLs than one Lua unpack takes (the scripts call in chunks), half of them twice */
+    for (size_t i = 0; i < BIG; i++) {
+        snprintf(b->urls[i], sizeof(b->urls[i]), "http://h%zu.test/p%zu", i % 50, i % (BIG / 2));
+        b->u[i] = url_of(b->urls[i], 1);
+    }
+    assert_int_equal(redisfront_add(co, rf, b->u, BIG, NULL, &added, b->is_new), 0);
+    assert_int_equal(added, BIG / 2);
+    for (size_t i = 0; i < BIG; i++)
+        assert_int_equal(b->is_new[i], i < BIG / 2);
+    stats(co, rf, &s);
+    assert_int_equal(s.known, BIG / 2);
+    assert_int_equal(s.queued, BIG / 2);
+    /* a batch of completions naming one job twice: accepted once */
+    assert_int_equal(redisfront_lease(co, rf, "w", 2, &l), 0);
+    assert_int_equal(l.njobs, 2);
+    d[0] = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, NULL, 0};
+    d[1] = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, NULL, 0};
+    d[2] = (struct redisfront_done){l.jobs[1].fp, l.jobs[1].token, true, NULL, 0};
+    assert_int_equal(redisfront_complete(co, rf, d, 3, ok, NULL), 0);
+    assert_true(ok[0]);
+    assert_false(ok[1]);
+    assert_true(ok[2]);
+    redisfront_lease_free(&l);
+    stats(co, rf, &s);
+    assert_int_equal(s.done, 1);
+    assert_int_equal(s.failed, 1);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(s.queued, BIG / 2 - 2);
+    /* a lease of thousands at once */
+    assert_int_equal(redisfront_lease(co, rf, "w", BIG, &l), 0);
+    assert_int_equal(l.njobs, BIG / 2 - 2);
+    assert_int_equal(l.queued, 0);
+    assert_int_equal(l.in_flight, BIG / 2 - 2);
+    /* and renewed at once */
+    for (size_t i = 0; i < l.njobs; i++)
+        b->held[i] = (struct redisfront_held){l.jobs[i].fp, l.jobs[i].token};
+    assert_int_equal(redisfront_renew(co, rf, b->held, l.njobs, b->expiry), 0);
+    for (size_t i = 0; i < l.njobs; i++)
+        assert_true(b->expiry[i] >= l.jobs[i].expiry_ms);
+    redisfront_lease_free(&l);
+    test_free(b);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_batches_of_thousands_and_a_job_completed_twice_in_one(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, big_batch_body);
+}
+
+/* --- allocation failures ---------------------------------------------------------------- */
+
+static int nomem_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf = NULL;
+    struct redisfront_lease l;
+    struct redisfront_stats s;
+    struct redisfront_done d;
+    size_t added = 0;
+    bool ok = false;
+    int rc = -ENOMEM;
+    long n;
+
+    f->opts.per_host = 0;
+    assert_int_equal(redis_client_create(core_coro_loop(co), f->d.url, &f->ropts, &c), 0);
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_create(c, "t", &rf);
+        if (rc == 0) {
+            rc = redisfront_create_crawl(co, rf, &f->opts, NULL);
+            if (rc < 0)
+                redisfront_destroy(rf);
+        }
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    make_urls(f, 100, 5);
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_add(co, rf, f->u, f->nurls, NULL, &added, NULL);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    assert_true(n > 2);
+    /* a lease whose reply is lost to a failed allocation still ran in Redis: its jobs wait
+     * for their expiry like those of a worker that died */
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_lease(co, rf, "w", 2, &l);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    assert_true(n > 2);
+    assert_int_equal(l.njobs, 2);
+    d = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, &f->u[0], 1};
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_complete(co, rf, &d, 1, &ok, NULL);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    redisfront_lease_free(&l);
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        core_mem_fail_after(n);
+        rc = redisfront_stats(co, rf, &s);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+    }
+    assert_int_equal(s.known, 100);
+    assert_int_equal(s.done, 1);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, nomem_body);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_redisfront_create_with_other_options_is_refused),
+        cmocka_unit_test(test_redisfront_join_of_a_missing_crawl_is_refused),
+        cmocka_unit_test(test_redisfront_add_dedups_repeats_and_known_urls),
+        cmocka_unit_test(test_redisfront_two_clients_never_lease_the_same_job),
+        cmocka_unit_test(test_redisfront_per_host_one_never_leases_two_jobs_of_a_host),
+        cmocka_unit_test(test_redisfront_delay_holds_a_host_until_its_next_allowed_time),
+        cmocka_unit_test(test_redisfront_expired_lease_is_requeued_and_its_old_token_refused),
+        cmocka_unit_test(test_redisfront_renew_keeps_a_lease_past_its_first_expiry),
+        cmocka_unit_test(test_redisfront_dead_letters_a_job_after_max_leases),
+        cmocka_unit_test(test_redisfront_state_survives_a_redis_restart),
+        cmocka_unit_test(test_redisfront_batches_of_thousands_and_a_job_completed_twice_in_one),
+        cmocka_unit_test(test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing),
+    };
+
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
