@@ -1096,9 +1096,10 @@ static int orders_with_outputs(struct cmd *c)
         fprintf(stderr, "stream %s, worker %s: %" PRIu64 " entries read (%" PRIu64 " from its "
                 "own pending list, %" PRIu64 " taken over), %" PRIu64 " acked in %" PRIu64
                 " commits, %" PRIu64 " dead letters, %" PRIu64 " taken over by others before "
-                "their commit, %" PRIu64 " deleted while pending\n", c->stream, c->worker_id,
-                c->cst.read, c->cst.replayed, c->cst.claimed, c->cst.acked, c->cst.commits,
-                c->cst.dead, c->cst.lost, c->cst.missing);
+                "their commit, %" PRIu64 " deleted while pending, %" PRIu64 " deliveries cut off "
+                "by the stop left pending\n", c->stream, c->worker_id, c->cst.read,
+                c->cst.replayed, c->cst.claimed, c->cst.acked, c->cst.commits, c->cst.dead,
+                c->cst.lost, c->cst.missing, c->st.abandoned);
     if (!orders_summary_adds_up(&c->st)) {
         fprintf(stderr, "trawl orders: internal error: results and rejects do not add up to the input\n");
         code = CLI_EXIT_FATAL;

@@ -707,7 +707,12 @@ static void test_workers_three_workers_one_killed_for_good(void **state)
     char in[160], err[3][160], url[128], name[32];
     unsigned seed = getenv("TRAWL_TEST_SEED") ? (unsigned)strtoul(getenv("TRAWL_TEST_SEED"), NULL, 10)
                                               : (unsigned)time(NULL) ^ (unsigned)getpid();
-    unsigned long target;
+    /* TRAWL_TEST_LINES=100000 runs the size (about five times as long) */
+    const unsigned lines = getenv("TRAWL_TEST_LINES")
+                               ? (unsigned)strtoul(getenv("TRAWL_TEST_LINES"), NULL, 10)
+                               : KILL_LINES;
+    unsigned long target, taken = 0;
+    size_t held;
     pid_t pid[3];
     int code;
 
@@ -721,7 +726,7 @@ static void test_workers_three_workers_one_killed_for_good(void **state)
     proc_init(&p);
     proc_path(&p, "batch.jsonl", in, sizeof(in));
     /* no duplicate ids: each worker judges ids among the lines it gets (see the README) */
-    write_batch(in, KILL_LINES, false);
+    write_batch(in, lines, false);
     for (int i = 0; i < 3; i++) {
         o[i].limit[0] = o[i].limit[1] = -1;
         snprintf(name, sizeof(name), "%s.jsonl", ids[i]);
@@ -733,8 +738,8 @@ static void test_workers_three_workers_one_killed_for_good(void **state)
     }
     enqueue(d.url, "s", in, err[0]);
     for (int i = 0; i < 3; i++)
-        pid[i] = start_worker(d.url, ids[i], url, &o[i], "3000", err[i]);
-    target = 1000 + (unsigned long)(rand() % 6000);
+        pid[i] = start_worker(d.url, ids[i], url, &o[i], "5000", err[i]);
+    target = 1000 + (unsigned long)(rand() % (lines / 3));
     while (!ended(pid[1], &code)) {
         if (ep_requests(e) >= target) {
             kill(pid[1], SIGKILL);
@@ -744,12 +749,20 @@ static void test_workers_three_workers_one_killed_for_good(void **state)
         usleep(1000);
     }
     print_message("w2 killed after %lu requests (exit %d)\n", ep_requests(e), code);
+    {
+        /* what w2 held (not yet idle past the lease, so nobody took it yet) */
+        const char *const cmds[] = {"XPENDING s trawl - + 1000000 w2", NULL};
+        struct redis_reply *r = rq(d.url, cmds);
+
+        held = r->elements;
+        redis_reply_free(r);
+    }
     o[1].limit[0] = committed(d.url, "s", "w2", "results");
     o[1].limit[1] = committed(d.url, "s", "w2", "rejects");
     mark_committed(e, o[1].results, o[1].limit[0]);
     expect_exit(pid[0], err[0], 0);
     expect_exit(pid[2], err[2], 0);
-    check_outputs(o, 3, KILL_LINES, e);
+    check_outputs(o, 3, lines, e);
     assert_int_equal(rq_int(d.url, "XLEN s:dead"), 0);
     {
         const char *const cmds[] = {"XPENDING s trawl", NULL};
@@ -761,9 +774,15 @@ static void test_workers_three_workers_one_killed_for_good(void **state)
     for (int i = 0; i < 3; i += 2) {
         char *text = proc_slurp(err[i]);
 
+        const char *at = strstr(text, "from its own pending list, ");
+
         print_message("%s", text);  /* the summary: what it read, took over, acked */
+        assert_non_null(at);
+        taken += strtoul(at + strlen("from its own pending list, "), NULL, 10);
         free(text);
     }
+    print_message("w2 held %zu entries, %lu were taken over\n", held, taken);
+    assert_true(taken >= held);     /* all of them (and maybe some of the others' own) */
     print_message("endpoint: %lu requests, %lu replays of a stored answer\n",
                   ep_get(e, &e->requests), ep_get(e, &e->replays));
     httpd_stop(srv);

@@ -530,8 +530,8 @@ static int to_lines(struct core_coro *co, struct orders_consumer *c,
             c->st.missing++;
             continue;
         }
-        if (is_live(c, ms, seq))
-            continue;
+        if (check && is_live(c, ms, seq))
+            continue;   /* only an entry from a PEL or taken over can be in the ring already */
         src = field(fields, "source", NULL);
         line = field(fields, "line", NULL);
         data = field(fields, "data", &len);
@@ -588,6 +588,7 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
         const struct redis_reply *entries = NULL;
         bool mine = false, claimed = false;
 
+        rc = 0;
         if (c->fatal) {
             snprintf(c->error + strlen(c->error), sizeof(c->error) - strlen(c->error),
                      " (stopped reading)");
@@ -641,6 +642,7 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
             bool done = false;
 
             redis_reply_free(r);
+            rc = 0;
             if (c->o.until_drained && (rc = drained(co, c, &done)) == 0 && done)
                 return 0;
             if (c->o.until_drained && rc < 0 && rc != -ECANCELED)
