@@ -890,6 +890,127 @@ static void test_workers_dead_letter_after_max_deliveries(void **state)
     redisd_cleanup(&d);
 }
 
+/* An order whose delivery kills its worker every time (the test kills it with kill -9 when the
+ * endpoint sees the order's key, and restarts it with its id): after --max-deliveries deliveries
+ * the next run does not send it again but rejects it as a dead letter; every other line is done
+ * exactly once. */
+struct poison {
+    pthread_mutex_t mu;
+    unsigned seen;              /* requests for the poisoned key */
+    unsigned long others;       /* other requests */
+};
+
+static void poison_endpoint(const struct httpd_request *req, struct httpd_response *resp,
+                            void *arg)
+{
+    static const char ok[] = "{\"ok\":true}";
+    struct poison *e = arg;
+    char key[64] = "";
+
+    (void)httpd_header(req, "Idempotency-Key", key, sizeof(key));
+    pthread_mutex_lock(&e->mu);
+    if (strcmp(key, "K-7") == 0) {
+        e->seen++;
+        resp->delay_ms = 60000;     /* never answered: the worker is killed first */
+    } else {
+        e->others++;
+    }
+    pthread_mutex_unlock(&e->mu);
+    httpd_respond(resp, 201, "application/json", NULL, ok, sizeof(ok) - 1);
+}
+
+static unsigned poison_seen(struct poison *e)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&e->mu);
+    n = e->seen;
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
+static void test_workers_order_that_kills_its_worker_becomes_a_dead_letter(void **state)
+{
+    struct poison e = {.seen = 0};
+    struct httpd *srv;
+    struct redisd d;
+    struct proc p = {0};
+    char in[160], out[160], rej[160], err[160], url[128], *text, *at;
+    unsigned kills = 0;
+    int code = -1;
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    pthread_mutex_init(&e.mu, NULL);
+    redisd_start(&d);
+    assert_int_equal(httpd_start(0, poison_endpoint, &e, &srv), 0);
+    httpd_url(srv, "/orders", url, sizeof(url));
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "out.rejects", rej, sizeof(rej));
+    proc_path(&p, "stderr", err, sizeof(err));
+    write_batch(in, 300, true);         /* line 7 is the plain order K-7 */
+    enqueue(d.url, "s", in, err);
+    for (;;) {
+        const char *const argv[] = {"orders", "-q", "--redis", d.url, "--stream", "s",
+                                    "--worker-id", "w1", "--until-drained", "--max-deliveries",
+                                    "2", "--endpoint", url, "--max-retry-wait", "0.3", "-o", out,
+                                    "--rejects", rej, NULL};
+        const unsigned before = poison_seen(&e);
+        pid_t pid = spawn(NULL, argv, err);
+
+        while (!ended(pid, &code)) {
+            if (poison_seen(&e) > before) {
+                kill(pid, SIGKILL);
+                code = reap(pid, PROC_WATCHDOG_MS);
+                break;
+            }
+            usleep(1000);
+        }
+        if (code != 128 + SIGKILL)
+            break;
+        kills++;
+        assert_true(kills <= 2);
+    }
+    if (code != 0) {
+        text = proc_slurp(err);
+        fail_msg("exit %d: %s", code, text);
+    }
+    assert_int_equal(kills, 2);
+    assert_int_equal(poison_seen(&e), 2);   /* delivered twice, then never again */
+    text = proc_slurp(rej);
+    at = strstr(text, "\"line\":7,");
+    assert_non_null(at);
+    {
+        static const char want[] = "\"class\":\"delivery\",\"error\":\"dead letter: delivered "
+                                   "3 times";
+
+        assert_true(strncmp(at + 9, want, sizeof(want) - 1) == 0);
+    }
+    free(text);
+    assert_int_equal(rq_int(d.url, "XLEN s:dead"), 1);
+    {
+        /* every line once; line 7 a reject where a result was due */
+        size_t lines = 0;
+        char *t = proc_slurp(out);
+
+        assert_null(strstr(t, "\"line\":7}"));
+        for (const char *c = t; *c; c++)
+            lines += *c == '\n';
+        free(t);
+        t = proc_slurp(rej);
+        for (const char *c = t; *c; c++)
+            lines += *c == '\n';
+        free(t);
+        assert_int_equal(lines, 300);
+    }
+    httpd_stop(srv);
+    pthread_mutex_destroy(&e.mu);
+    proc_cleanup(&p);
+    redisd_cleanup(&d);
+}
+
 static void test_workers_refuse_bad_options(void **state)
 {
     static const char *const cases[][12] = {
@@ -943,6 +1064,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_workers_killed_worker_resumes_with_its_id),
         cmocka_unit_test(test_workers_three_workers_one_killed_for_good),
         cmocka_unit_test(test_workers_dead_letter_after_max_deliveries),
+        cmocka_unit_test(test_workers_order_that_kills_its_worker_becomes_a_dead_letter),
         cmocka_unit_test(test_workers_refuse_bad_options),
     };
 

@@ -346,11 +346,17 @@ static int committer(struct core_coro *co, void *arg)
     struct orders_consumer *c = arg;
 
     for (;;) {
-        int rc = core_sleep(co, core_deadline_in(c->o.commit_ms));
+        /* while the feed gives out this worker's own pending entries one at a time, each is
+         * committed as soon as it is written (see feed_read) */
+        int rc = core_sleep(co, core_deadline_in(c->replay ? 2 : c->o.commit_ms));
 
         if (rc < 0)
             return rc == -ECANCELED ? 0 : rc;
+        /* shielded: a commit cancelled after its script went out would only be made again
+         * (harmless, but twice the work) by the last one */
+        core_coro_shield(co, true);
         rc = commit(co, c);
+        core_coro_shield(co, false);
         if (rc == -ECANCELED)
             return 0;
         if (rc == CORE_EOUTAGE || rc == -ENOMEM || rc == CORE_EREPLY)
@@ -606,9 +612,19 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
             entries = r->element[1];
             claimed = true;
         } else if (c->replay) {
-            rc = redis_client_cmdf(co, c->rd, &r, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s %s",
-                                   ORDERS_CONSUMER_GROUP, c->o.worker, count, c->o.stream,
-                                   c->cursor);
+            /* This worker's own pending entries (its last run died holding them), one at a
+             * time, each committed before the next is read: every read raises the entry's
+             * delivery counter, so an entry that kills the worker is then the only one whose
+             * counter its deaths raise, and the others never become dead letters with it. */
+            while (c->low != c->next_tag) {
+                rc = core_event_wait(co, c->room, core_deadline_in(c->o.commit_ms));
+                if (rc < 0 && rc != -ETIMEDOUT)
+                    return rc;
+                if (c->fatal)
+                    return c->fatal;
+            }
+            rc = redis_client_cmdf(co, c->rd, &r, "XREADGROUP GROUP %s %s COUNT 1 STREAMS %s %s",
+                                   ORDERS_CONSUMER_GROUP, c->o.worker, c->o.stream, c->cursor);
             mine = true;
         } else {
             rc = redis_client_cmdf(co, c->rd, &r,

@@ -3,9 +3,12 @@
  *
  * The group is "trawl" on the stream NAME (made with XGROUP CREATE ... MKSTREAM when missing),
  * the consumer is the worker id. The feed first reads the worker's own pending entries (its
- * PEL, left by an earlier run with the same id: XREADGROUP from id 0), then new ones (">"),
- * each entry a line with its source and line number (app/orders/stream.h made them). Beside
- * it, two coroutines run:
+ * PEL, left by an earlier run with the same id: XREADGROUP from id 0), one at a time, each
+ * committed before the next (a read raises an entry's delivery counter: this way only an entry
+ * that kills the worker has it raised by its deaths), then new ones (">"), each entry a line
+ * with its source and line number (app/orders/stream.h made them). Duplicate order ids are
+ * judged in Redis for all workers: the hash NAME:ids gives each id to the first entry that asks
+ * (HSETNX), and to that entry again when it is redone. Beside the feed, two coroutines run:
  *   committer  every commit_ms: the outputs' bytes are synced (sync_outputs), then one Lua
  *              script XACKs every entry whose record was written since the last commit and
  *              stores the outputs' lengths in the hash NAME:worker:ID (fields results and
