@@ -791,6 +791,54 @@ static void test_workers_three_workers_one_killed_for_good(void **state)
     redisd_cleanup(&d);
 }
 
+/* Redis killed with kill -9 and started again mid-run (its append-only file fsyncs every write):
+ * the worker waits for it, reconnects and goes on; every line exactly once. */
+static void test_workers_survive_a_redis_restart(void **state)
+{
+    struct endpoint *e = endpoint_new();
+    struct httpd *srv;
+    struct redisd d;
+    struct proc p = {0};
+    struct outputs o = {.limit = {-1, -1}};
+    char in[160], err[160], url[128];
+    unsigned long target = 3000;
+    int code;
+    pid_t pid;
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    redisd_start(&d);
+    assert_int_equal(httpd_start(0, endpoint, e, &srv), 0);
+    httpd_url(srv, "/orders", url, sizeof(url));
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", o.results, sizeof(o.results));
+    proc_path(&p, "out.rejects", o.rejects, sizeof(o.rejects));
+    proc_path(&p, "stderr", err, sizeof(err));
+    write_batch(in, KILL_LINES, true);
+    enqueue(d.url, "s", in, err);
+    pid = start_worker(d.url, "w1", url, &o, "30000", err);
+    while (!ended(pid, &code)) {
+        if (target && ep_requests(e) >= target) {
+            redisd_kill(&d);
+            redisd_restart(&d);
+            target = 0;
+        }
+        usleep(1000);
+    }
+    if (code != 0) {
+        char *text = proc_slurp(err);
+
+        fail_msg("trawl exited %d: %s", code, text);
+    }
+    assert_int_equal(target, 0);        /* the restart came before the end */
+    check_outputs(&o, 1, KILL_LINES, e);
+    httpd_stop(srv);
+    endpoint_free(e);
+    proc_cleanup(&p);
+    redisd_cleanup(&d);
+}
+
 /* An entry delivered more than --max-deliveries times (here: read by a consumer "ghost" and
  * claimed again and again, as a worker it kills each time would) is taken over, rejected as a
  * dead letter, copied to s:dead and acked; the others are processed. */
@@ -1063,6 +1111,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_workers_one_worker_gives_what_a_local_run_gives),
         cmocka_unit_test(test_workers_killed_worker_resumes_with_its_id),
         cmocka_unit_test(test_workers_three_workers_one_killed_for_good),
+        cmocka_unit_test(test_workers_survive_a_redis_restart),
         cmocka_unit_test(test_workers_dead_letter_after_max_deliveries),
         cmocka_unit_test(test_workers_order_that_kills_its_worker_becomes_a_dead_letter),
         cmocka_unit_test(test_workers_refuse_bad_options),

@@ -163,6 +163,29 @@ static const char *field(const struct redis_reply *fields, const char *name, siz
     return NULL;
 }
 
+/* A reply a moment's wait cures: a server loading its data after a restart (LOADING), busy
+ * with a script (BUSY), a cluster in transition (TRYAGAIN, MASTERDOWN). */
+static bool transient(const struct redis_reply *r)
+{
+    return r && r->type == REDIS_T_ERROR && r->str &&
+           (strncmp(r->str, "LOADING", 7) == 0 || strncmp(r->str, "BUSY ", 5) == 0 ||
+            strncmp(r->str, "TRYAGAIN", 8) == 0 || strncmp(r->str, "MASTERDOWN", 10) == 0);
+}
+
+/* After a transient reply: wait 50 ms before asking again, unless such replies have lasted
+ * past the outage timeout (*since: when the first came, 0 before it). 0 to ask again,
+ * CORE_EOUTAGE or -ECANCELED. */
+static int wait_transient(struct core_coro *co, const struct orders_consumer *c, int64_t *since)
+{
+    const int64_t limit = c->o.redis ? c->o.redis->outage_timeout_ms : 60000;
+
+    if (*since == 0)
+        *since = core_now_ms();
+    else if (limit >= 0 && core_now_ms() - *since > limit)
+        return CORE_EOUTAGE;
+    return core_sleep(co, core_deadline_in(50));
+}
+
 /* The index of a source's name, added when new; -E2BIG past MAX_SOURCES. */
 static int source_index(struct orders_consumer *c, const char *name, unsigned *out)
 {
@@ -308,6 +331,11 @@ static int commit(struct core_coro *co, struct orders_consumer *c)
         }
     snprintf(ndead_s, sizeof(ndead_s), "%zu", ndead);
     rc = redis_client_eval(co, c->ctl, &c->commit_lua, 3, keys, (int)k, args, &r);
+    if (rc == 0 && transient(r)) {
+        snprintf(c->error, sizeof(c->error), "Redis: commit: %s", r->str);
+        rc = -EAGAIN;   /* made again by the next one */
+        goto out;
+    }
     if (rc == 0 && (r->type != REDIS_T_ARRAY || r->elements != 3)) {
         snprintf(c->error, sizeof(c->error), "Redis refused the commit: %s",
                  r->type == REDIS_T_ERROR ? r->str : "an unexpected reply");
@@ -583,6 +611,7 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
 {
     struct orders_consumer *c = arg;
     char count[24], block[24];
+    int64_t since = 0;
     int rc, n = 0;
 
     redis_reply_free(c->cur);
@@ -640,6 +669,14 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
                     return rc;
                 continue;  /* a reset or a deadline: the client reconnects; read again */
             }
+            if (transient(r)) {
+                redis_reply_free(r);
+                rc = wait_transient(co, c, &since);
+                if (rc < 0)
+                    return rc;
+                continue;
+            }
+            since = 0;
             if (r->type == REDIS_T_ERROR) {
                 snprintf(c->error, sizeof(c->error), "Redis refused XREADGROUP: %s", r->str);
                 redis_reply_free(r);
@@ -703,6 +740,7 @@ static void check_ids(struct core_coro *co, void *arg, const struct orders_feed_
     char (*eids)[ID_MAX] = core_calloc(n, sizeof(*eids));
     char **copies = core_calloc(n, sizeof(*copies));
     struct redis_reply *r = NULL;
+    int64_t since = 0;
     int rc = args && eids && copies ? 0 : -ENOMEM;
 
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -719,13 +757,22 @@ static void check_ids(struct core_coro *co, void *arg, const struct orders_feed_
             rc = 0;
             continue;
         }
-        if (rc == 0 && (r->type != REDIS_T_ARRAY || r->elements != n))
+        if (rc == 0 && transient(r)) {
+            redis_reply_free(r);
+            r = NULL;
+            rc = wait_transient(co, c, &since);
+            continue;
+        }
+        if (rc == 0 && (r->type != REDIS_T_ARRAY || r->elements != n)) {
+            snprintf(c->error, sizeof(c->error), "Redis refused the id script: %s",
+                     r->type == REDIS_T_ERROR ? r->str : "an unexpected reply");
             rc = CORE_EREPLY;
+        }
         break;
     }
     for (size_t i = 0; i < n; i++)
         results[i] = rc < 0 ? rc : (r->element[i]->integer == 1 ? 1 : 0);
-    if (rc < 0 && rc != -ECANCELED)
+    if (rc < 0 && rc != -ECANCELED && rc != CORE_EREPLY)
         say(c, "judging duplicate ids", rc);
     redis_reply_free(r);
     for (size_t i = 0; copies && i < n; i++)
@@ -742,6 +789,7 @@ int orders_consumer_open(struct core_coro *co, const struct orders_consumer_opts
 {
     struct orders_consumer *c = core_calloc(1, sizeof(*c));
     struct redis_reply *r = NULL;
+    int64_t since = 0;
     int rc;
 
     if (!c) {
@@ -790,16 +838,27 @@ int orders_consumer_open(struct core_coro *co, const struct orders_consumer_opts
         snprintf(c->error, sizeof(c->error), "%s", core_strerror(rc));
         goto fail;
     }
-    rc = redis_client_cmdf(co, c->ctl, &r, "XGROUP CREATE %s %s 0 MKSTREAM", opts->stream,
-                           ORDERS_CONSUMER_GROUP);
+    do {
+        redis_reply_free(r);
+        r = NULL;
+        rc = redis_client_cmdf(co, c->ctl, &r, "XGROUP CREATE %s %s 0 MKSTREAM", opts->stream,
+                               ORDERS_CONSUMER_GROUP);
+    } while (rc == 0 && transient(r) && (rc = wait_transient(co, c, &since)) == 0);
     if (rc == 0 && r->type == REDIS_T_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0) {
         snprintf(c->error, sizeof(c->error), "Redis refused XGROUP CREATE: %s", r->str);
         rc = CORE_EREPLY;
     }
     redis_reply_free(r);
     r = NULL;
-    if (rc == 0)
+    since = 0;
+    while (rc == 0) {
         rc = redis_client_cmdf(co, c->ctl, &r, "HMGET %s results rejects", c->hash);
+        if (rc < 0 || !transient(r))
+            break;
+        redis_reply_free(r);
+        r = NULL;
+        rc = wait_transient(co, c, &since);
+    }
     if (rc == 0 && (r->type != REDIS_T_ARRAY || r->elements != 2)) {
         snprintf(c->error, sizeof(c->error), "Redis: %.400s is not a hash", c->hash);
         rc = CORE_EREPLY;
@@ -856,8 +915,14 @@ int orders_consumer_finish(struct core_coro *co, struct orders_consumer *c)
 
     core_group_cancel(c->bg);
     rc = core_group_wait(co, c->bg, -1);
-    if (rc == 0)
+    /* the last commit: made again while Redis is restarting or a connection was lost (it is
+     * idempotent), up to the outage timeout */
+    for (int64_t since = 0; rc == 0;) {
         rc = commit(co, c);
+        if (rc != -EAGAIN && rc != -ECONNRESET && rc != -ETIMEDOUT)
+            break;
+        rc = wait_transient(co, c, &since);
+    }
     return rc;
 }
 
