@@ -510,9 +510,15 @@ static int deliveries(struct core_coro *co, struct orders_consumer *c,
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const struct redis_reply *p = replies[i];
 
-        out[i] = 1;
-        if (p->type == REDIS_T_ARRAY && p->elements == 1 && p->element[0]->elements == 4)
+        /* 0: no longer pending (acked meanwhile: by this worker's commit of it, when the
+         * take-over took its own entry before that commit) or another consumer's now */
+        out[i] = 0;
+        if (p->type == REDIS_T_ARRAY && p->elements == 1 && p->element[0]->elements == 4 &&
+            p->element[0]->element[1]->str &&
+            strcmp(p->element[0]->element[1]->str, c->o.worker) == 0)
             out[i] = (unsigned)p->element[0]->element[3]->integer;
+        else if (p->type == REDIS_T_ERROR)
+            out[i] = 1;     /* not known (a transient error): processed as a first delivery */
     }
     if (rc == 0)
         redis_replies_free(replies, n);
@@ -530,13 +536,28 @@ static int to_lines(struct core_coro *co, struct orders_consumer *c,
                     size_t max, int *n)
 {
     unsigned *dlv = NULL;
+    bool *live = NULL;
     int rc = 0, k = 0;
 
     if (entries->elements > max)
         return CORE_EREPLY;
     if (check && entries->elements) {
+        /* Which are in the pipeline here now, before asking whether they are still pending
+         * and ours: one in the pipeline stays skipped; one that is not, and is still pending
+         * and ours after, is not (only this coroutine puts entries in the ring). */
+        live = core_calloc(entries->elements, sizeof(*live));
         dlv = core_calloc(entries->elements, sizeof(*dlv));
-        rc = dlv ? deliveries(co, c, entries, dlv) : -ENOMEM;
+        rc = dlv && live ? 0 : -ENOMEM;
+        for (size_t i = 0; rc == 0 && i < entries->elements; i++) {
+            const struct redis_reply *e = entries->element[i];
+            uint64_t ms, seq;
+
+            if (e->type == REDIS_T_ARRAY && e->elements == 2 && e->element[0]->str &&
+                parse_id(e->element[0]->str, &ms, &seq) == 0)
+                live[i] = is_live(c, ms, seq);
+        }
+        if (rc == 0)
+            rc = deliveries(co, c, entries, dlv);
     }
     for (size_t i = 0; rc == 0 && i < entries->elements; i++) {
         const struct redis_reply *e = entries->element[i];
@@ -564,8 +585,8 @@ static int to_lines(struct core_coro *co, struct orders_consumer *c,
             c->st.missing++;
             continue;
         }
-        if (check && is_live(c, ms, seq))
-            continue;   /* only an entry from a PEL or taken over can be in the ring already */
+        if (check && (live[i] || dlv[i] == 0))
+            continue;   /* in the pipeline here, or no longer this worker's to do */
         src = field(fields, "source", NULL);
         line = field(fields, "line", NULL);
         data = field(fields, "data", &len);
@@ -588,6 +609,7 @@ static int to_lines(struct core_coro *co, struct orders_consumer *c,
         k++;
     }
     core_free(dlv);
+    core_free(live);
     *n = k;
     return rc;
 }
