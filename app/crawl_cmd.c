@@ -315,6 +315,18 @@ static int keep_shared(struct cmd *c, int opt, const char *arg)
         return 0;
     for (i = 0; long_opts[i].name && long_opts[i].val != opt; i++)
         ;
+    if (opt != OPT_ALLOW && opt != OPT_DENY && long_opts[i].name) {
+        /* given again: the last one counts, as parse_options takes it */
+        size_t n = strlen(long_opts[i].name);
+
+        for (size_t k = 0; k < c->nshared; k++)
+            if (strncmp(c->shared[k] + 2, long_opts[i].name, n) == 0 &&
+                c->shared[k][n + 2] == '\t') {
+                core_free(c->shared[k]);
+                c->shared[k] = c->shared[--c->nshared];
+                break;
+            }
+    }
     core_buf_init(&b, 1u << 16);
     if (!long_opts[i].name || core_buf_printf(&b, "--%s\t%s", long_opts[i].name,
                                               arg ? arg : "") < 0 ||
@@ -961,8 +973,10 @@ static char *shared_config(struct cmd *c, bool with_seeds)
     size_t i;
     int rc = 0;
 
-    qsort(c->shared, c->nshared, sizeof(*c->shared), cmp_text);
-    qsort(c->seeds, c->nseeds, sizeof(*c->seeds), cmp_text);
+    if (c->nshared)
+        qsort(c->shared, c->nshared, sizeof(*c->shared), cmp_text);
+    if (c->nseeds)
+        qsort(c->seeds, c->nseeds, sizeof(*c->seeds), cmp_text);
     core_buf_init(&b, 64u << 20);
     rc = core_buf_puts(&b, "");
     for (i = 0; rc == 0 && i < c->nshared; i++)
@@ -989,7 +1003,7 @@ static int adopt_config(struct cmd *c, const char *config)
     while (config[olen] && strncmp(config + olen, "seed\t", 5) != 0)
         olen += strcspn(config + olen, "\n") + 1;
     if (!mine || (c->nshared > 0 && (strlen(mine) != olen || memcmp(mine, config, olen) != 0))) {
-        fprintf(stderr, "trawl crawl: crawl '%s' has other options than these:\n%.*s",
+        fprintf(stderr, "trawl crawl: crawl '%s' has other options; it was made with:\n%.*s",
                 c->crawl_name, (int)olen, config);
         core_free(mine);
         return CLI_EXIT_USAGE;
