@@ -113,7 +113,7 @@ static void worker_start(struct shared *s, unsigned i, bool seeds)
 
     snprintf(id, sizeof(id), "w%u", i);
     argv[n++] = "crawl";
-    argv[n++] = "-q";
+    argv[n++] = getenv("TRAWL_TEST_SHOW") ? "-v" : "-q";
     argv[n++] = "--redis";
     argv[n++] = s->redis.url;
     argv[n++] = "--crawl";
@@ -141,7 +141,10 @@ static void worker_wait_ok(struct shared *s, unsigned i)
     if (st != 0) {
         char *err = proc_slurp(s->w[i].err);
 
-        print_message("worker %u exited %d: %s\n", i, st, err);
+        size_t len = strlen(err);
+
+        /* its last words */
+        print_message("worker %u exited %d: %s\n", i, st, err + (len > 1500 ? len - 1500 : 0));
         free(err);
         fail();
     }
@@ -388,6 +391,14 @@ static void test_redis_restarted_mid_crawl(void **state)
     redisd_restart(&s.redis);
     for (unsigned i = 0; i < 2; i++)
         worker_wait_ok(&s, i);
+    if (getenv("TRAWL_TEST_SHOW")) {
+        for (unsigned i = 0; i < 2; i++) {
+            char *err = proc_slurp(s.w[i].err);
+
+            print_message("worker %u: %s\n", i, err + (strlen(err) > 1500 ? strlen(err) - 1500 : 0));
+            free(err);
+        }
+    }
     for (unsigned i = 0; i < 2; i++)
         texts[i] = proc_slurp(s.out[i]);
     assert_each_page_once(texts, lens, 2);

@@ -178,6 +178,13 @@ static bool transient(int rc)
     return rc == -ECONNRESET || rc == -ETIMEDOUT;
 }
 
+/* After a call that failed with rc: true (having waited a little) when it may be made again.
+ * A lost connection comes back by itself; an outage past --redis-timeout is CORE_EOUTAGE. */
+static bool again(struct core_coro *co, int rc)
+{
+    return transient(rc) && core_sleep(co, core_deadline_in(RETRY_MS)) == 0;
+}
+
 /* The crawl cannot go on with Redis: stop it, leaving everything for a restart. */
 static void fail(struct crawl *c, int rc)
 {
@@ -447,6 +454,7 @@ int crawl__remote_run(struct core_coro *co, struct crawl *c)
         rc = redisfront_lease(co, r->rf, c->cfg->worker_id, want, &ls);
         c->st.remote_calls++;
         if (transient(rc)) {
+            /* what it leased (if it ran) comes back at once from the retry */
             if ((rc = core_sleep(co, core_deadline_in(RETRY_MS))) < 0)
                 break;
             continue;
@@ -574,7 +582,10 @@ static int committed_already(struct core_coro *co, struct crawl *c, const struct
     int rc;
 
     core_buf_init(&kept, 1u << 20);
-    rc = redisfront_worker_lengths(co, c->remote->rf, c->cfg->worker_id, &kept);
+    do {
+        kept.len = 0;
+        rc = redisfront_worker_lengths(co, c->remote->rf, c->cfg->worker_id, &kept);
+    } while (again(co, rc));
     if (rc == 0)
         rc = kept.len == lengths->len && memcmp(kept.data, lengths->data, kept.len) == 0;
     else if (rc == -ENOENT)
@@ -592,8 +603,10 @@ static int send_extras(struct core_coro *co, struct crawl *c)
     if (r->orphans.nlinks > 0) {
         struct redisfront_url *u = links_of(&r->orphans);
 
-        rc = u ? redisfront_add(co, r->rf, u, r->orphans.nlinks, NULL, NULL, NULL) : -ENOMEM;
-        c->st.remote_calls++;
+        do {
+            rc = u ? redisfront_add(co, r->rf, u, r->orphans.nlinks, NULL, NULL, NULL) : -ENOMEM;
+            c->st.remote_calls++;
+        } while (again(co, rc));
         core_free(u);
         if (rc == 0) {
             r->orphans.nlinks = 0;
@@ -606,8 +619,10 @@ static int send_extras(struct core_coro *co, struct crawl *c)
         int64_t wait;
 
         memcpy(&wait, origin + olen + 1, sizeof(wait));
-        rc = redisfront_host_delay(co, r->rf, origin, olen, wait, NULL);
-        c->st.remote_calls++;
+        do {
+            rc = redisfront_host_delay(co, r->rf, origin, olen, wait, NULL);
+            c->st.remote_calls++;
+        } while (again(co, rc));
         if (rc == 0) {
             size_t used = olen + 1 + sizeof(wait);
 
@@ -760,8 +775,10 @@ int crawl__remote_finish(struct core_coro *co, struct crawl *c)
     if (rc < 0 && rc != -ECANCELED)
         fail(c, rc);
     if (!r->error && r->nleases > 0) {
-        rc = redisfront_release(co, r->rf, c->cfg->worker_id, &released);
-        c->st.remote_calls++;
+        do {
+            rc = redisfront_release(co, r->rf, c->cfg->worker_id, &released);
+            c->st.remote_calls++;
+        } while (again(co, rc));
         if (rc < 0)
             fail(c, rc);
     }
