@@ -175,7 +175,7 @@ static struct redisfront_url *links_of(const struct lease *l)
 /* Errors after which the same call may be made again (its outcome unknown, or not run). */
 static bool transient(int rc)
 {
-    return rc == -ECONNRESET || rc == -ETIMEDOUT;
+    return rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -EAGAIN; /* EAGAIN: Redis loading */
 }
 
 /* After a call that failed with rc: true (having waited a little) when it may be made again.
