@@ -649,8 +649,21 @@ static void set_err(struct redisfront *rf, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Run script s with a's arguments; an error reply becomes -ENOENT (no crawl) or CORE_EREPLY,
- * with its text in rf->err. On 0, *out is the reply. */
+/* Is an error reply one Redis gives before running anything, for a while: loading its data
+ * after a restart, busy with another script, a replica or cluster not ready? */
+static bool is_transient_reply(const char *e)
+{
+    static const char *const codes[] = {"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN "};
+
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (strncmp(e, codes[i], strlen(codes[i])) == 0)
+            return true;
+    return false;
+}
+
+/* Run script s with a's arguments; an error reply becomes -ENOENT (no crawl), -EAGAIN (see
+ * is_transient_reply: the script did not run) or CORE_EREPLY, with its text in rf->err. On 0,
+ * *out is the reply. */
 static int run(struct core_coro *co, struct redisfront *rf, const struct redis_script *s,
                const struct args *a, struct redis_reply **out)
 {
@@ -668,6 +681,9 @@ static int run(struct core_coro *co, struct redisfront *rf, const struct redis_s
             set_err(rf, "there is no crawl %.*s in Redis", (int)(strlen(rf->prefix) - 13),
                     rf->prefix + 12);
             rc = -ENOENT;
+        } else if (is_transient_reply(r->str)) {
+            set_err(rf, "redis: %s", r->str);
+            rc = -EAGAIN;
         } else {
             set_err(rf, "redis: %s", r->str);
             rc = CORE_EREPLY;

@@ -86,7 +86,9 @@
  * Errors: 0 or a negative code: those of redis_client_evalv (-ETIMEDOUT, -ECONNRESET,
  * CORE_EOUTAGE, -ECANCELED, -ENOMEM), -ENOENT when the crawl does not exist, -EEXIST when
  * redisfront_create_crawl meets different options, -ESTALE when redisfront_complete committed
- * nothing, CORE_EREPLY for an unexpected reply; redisfront_error says why in a sentence.
+ * nothing, -EAGAIN when Redis answered that it cannot run scripts yet (LOADING its data after a
+ * restart, BUSY with another script, MASTERDOWN, TRYAGAIN: nothing ran, call again a little
+ * later), CORE_EREPLY for an unexpected reply; redisfront_error says why in a sentence.
  *
  * Ownership: the client is borrowed and must outlive the frontier; the name and every string
  * argument are borrowed for the call. A lease, robots or status result's strings point into
