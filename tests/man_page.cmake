@@ -1,6 +1,7 @@
 # tests/man_page.cmake: the manual page says what --help says. Every long option that
 # `trawl crawl --help` prints is in the page's CRAWL OPTIONS section and the other way round;
-# the same for `trawl orders --help` and ORDERS OPTIONS, and for `trawl --help` and GENERAL
+# the same for `trawl orders --help` and ORDERS OPTIONS, `trawl status --help` and STATUS
+# OPTIONS, and for `trawl --help` and GENERAL
 # OPTIONS. Run as: cmake -DTRAWL=path/to/trawl -DMAN=path/to/trawl.1 -P man_page.cmake
 cmake_minimum_required(VERSION 3.20)
 
@@ -62,6 +63,7 @@ string(REPLACE "\\-" "-" page "${page}") # roff writes a hyphen-minus as \-
 check("trawl" "--help" "GENERAL OPTIONS")
 check("trawl crawl" "crawl;--help" "CRAWL OPTIONS")
 check("trawl orders" "orders;--help" "ORDERS OPTIONS")
+check("trawl status" "status;--help" "STATUS OPTIONS")
 if(failures)
   message(FATAL_ERROR "${MAN} and --help disagree:\n${failures}")
 endif()

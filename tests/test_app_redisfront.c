@@ -1386,6 +1386,81 @@ static void test_redisfront_status_lists_workers_and_the_busiest_hosts(void **st
     run(&f, status_body);
 }
 
+/* --- Redis not ready ------------------------------------------------------------------------- */
+
+struct busy {
+    struct fx *f;
+    bool running;               /* the long script has been sent */
+};
+
+/* A script that keeps Redis busy for a while (a counted loop: no clock inside a script). */
+static int busy_body(struct core_coro *co, void *arg)
+{
+    struct busy *b = arg;
+    struct redis_client *c;
+    struct redis_reply *r;
+
+    assert_int_equal(redis_client_create(core_coro_loop(co), b->f->d.url, &b->f->ropts, &c), 0);
+    b->running = true;
+    assert_int_equal(redis_client_cmdf(co, c, &r,
+                                       "EVAL %s 0", "local x = 0 for i = 1, 200000000 do "
+                                                    "x = x + i end return 1"),
+                     0);
+    redis_reply_free(r);
+    redis_client_destroy(c);
+    return 0;
+}
+
+static int busy_reply_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_stats s;
+    struct redis_reply *r;
+    struct core_group *g;
+    struct busy b = {f, false};
+    int rc = 0;
+
+    f->ropts.cmd_timeout_ms = PROC_WATCHDOG_MS;
+    rf = open_front(co, f, &c);
+    /* a script counts as busy after 1 ms (busy-reply-threshold, lua-time-limit before 7.0) */
+    assert_int_equal(redis_client_cmdf(co, c, &r, "CONFIG SET lua-time-limit 1"), 0);
+    assert_int_equal(r->type, REDIS_T_STATUS);
+    redis_reply_free(r);
+    assert_int_equal(core_group_create(core_coro_loop(co), 0, &g), 0);
+    assert_int_equal(core_group_spawn(g, busy_body, &b, NULL), 0);
+    /* until the long script runs, and then while it does, scripts are refused with BUSY */
+    for (int i = 0; i < MAX_POLLS; i++) {
+        assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+        if (!b.running)
+            continue;
+        rc = redisfront_stats(co, rf, &s);
+        if (rc == -EAGAIN)
+            break;
+        assert_int_equal(rc, 0);
+        if (core_group_running(g) == 0)
+            break;
+    }
+    assert_int_equal(rc, -EAGAIN);
+    assert_non_null(strstr(redisfront_error(rf), "BUSY"));
+    assert_int_equal(core_group_wait(co, g, -1), 0);
+    core_group_destroy(g);
+    /* and once it has ended, they run */
+    stats(co, rf, &s);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_busy_redis_is_eagain_and_runs_nothing(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, busy_reply_body);
+}
+
 /* --- allocation failures ---------------------------------------------------------------- */
 
 static int nomem_body(struct core_coro *co, void *arg)
@@ -1514,6 +1589,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_complete_is_all_or_nothing_and_stores_the_lengths),
         cmocka_unit_test(test_redisfront_release_gives_a_workers_leases_back_at_once),
         cmocka_unit_test(test_redisfront_status_lists_workers_and_the_busiest_hosts),
+        cmocka_unit_test(test_redisfront_busy_redis_is_eagain_and_runs_nothing),
         cmocka_unit_test(test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing),
     };
 

@@ -38,7 +38,8 @@ struct redisfront {
 /* --- Lua -------------------------------------------------------------------------------------- */
 
 /* Every script but create and join starts here: Redis's clock in ms, the crawl's options (a
- * crawl that does not exist is an error NOCRAWL), counters gathered in the script and written
+ * crawl that does not exist is an error NOCRAWL), whether any host is held for its robots job
+ * (so a crawl with none pays no hold check per host), counters gathered in the script and written
  * once at its end, calls of one command on many members (in chunks: Lua's unpack has a limit),
  * and the rule that keeps a host in the ready set exactly when it has a job queued and a free
  * slot. */
@@ -51,6 +52,7 @@ static const char lua_prelude[] =
     "local per_host, delay = tonumber(o[1]), tonumber(o[2])\n"
     "local lease_ms, max_leases = tonumber(o[3]), tonumber(o[4])\n"
     "local stats = {queued = 0, done = 0, failed = 0, dead = 0, requeued = 0}\n"
+    "local holding = redis.call('EXISTS', P..'hold') == 1\n"
     "local function flush_stats()\n"
     "  for k, v in pairs(stats) do\n"
     "    if v ~= 0 then redis.call('HINCRBY', P..'stats', k, v) end\n"
@@ -85,7 +87,7 @@ static const char lua_prelude[] =
     "  local inf = tonumber(redis.call('HGET', P..'inflight', h) or '0')\n"
     "  if per_host > 0 and inf >= per_host then return end\n"
     "  if redis.call('LLEN', P..'q:'..h) == 0 then return end\n"
-    "  if redis.call('SISMEMBER', P..'hold', h) == 1 and\n"
+    "  if holding and redis.call('SISMEMBER', P..'hold', h) == 1 and\n"
     "     not is_robots(redis.call('LINDEX', P..'q:'..h, 0)) then return end\n"
     "  local nx = tonumber(redis.call('HGET', P..'next', h) or '0')\n"
     "  redis.call('ZADD', P..'ready', nx, h)\n"
@@ -144,6 +146,7 @@ static const char lua_add_fn[] =
     "      if #q.robots > 0 then\n"
     "        callv('LPUSH', P..'q:'..h, q.robots)\n"
     "        redis.call('SADD', P..'hold', h)\n"
+    "        holding = true\n"
     "      end\n"
     "      load(h, #q.pages + #q.robots)\n"
     "      host_wake(h)\n"
@@ -259,12 +262,13 @@ static const char lua_lease[] =
     "local requeued = reap(tonumber(ARGV[3]), dead)\n"
     "local ids, exps, toks = {}, {}, {}\n"
     "local tok = tonumber(redis.call('GET', P..'token') or '0')\n"
+    "local hdelays = redis.call('EXISTS', P..'hdelay') == 1\n"
     "while #ids < max do\n"
     "  local hs = redis.call('ZRANGEBYSCORE', P..'ready', '-inf', now, 'LIMIT', 0, 1)\n"
     "  if #hs == 0 then break end\n"
     "  local h = hs[1]\n"
     "  local q = P..'q:'..h\n"
-    "  local held = redis.call('SISMEMBER', P..'hold', h) == 1\n"
+    "  local held = holding and redis.call('SISMEMBER', P..'hold', h) == 1\n"
     "  local id\n"
     "  if held then\n"
     "    id = redis.call('LINDEX', q, 0)\n"
@@ -279,7 +283,10 @@ static const char lua_lease[] =
     "    ids[#ids + 1] = id\n"
     "    toks[#toks + 1] = tok\n"
     "    local inf = redis.call('HINCRBY', P..'inflight', h, 1)\n"
-    "    local d = math.max(delay, tonumber(redis.call('HGET', P..'hdelay', h) or '0'))\n"
+    "    local d = delay\n"
+    "    if hdelays then\n"
+    "      d = math.max(d, tonumber(redis.call('HGET', P..'hdelay', h) or '0'))\n"
+    "    end\n"
     "    local nx = now\n"
     "    if d > 0 then\n"
     "      nx = now + d\n"
@@ -453,8 +460,8 @@ static const char lua_complete_commit[] =
     "for _, f in ipairs(add_batch(at, parent)) do added = added + f end\n"
     "local W = P..'w:'..w\n"
     "if #ds > 0 then\n"
-    "  redis.call('HINCRBY', W, 'done', done)\n"
-    "  redis.call('HINCRBY', W, 'failed', failed)\n"
+    "  if done > 0 then redis.call('HINCRBY', W, 'done', done) end\n"
+    "  if failed > 0 then redis.call('HINCRBY', W, 'failed', failed) end\n"
     "  redis.call('HSETNX', W, 'first_ms', now)\n"
     "  redis.call('HSET', W, 'last_ms', now)\n"
     "end\n"
@@ -642,8 +649,21 @@ static void set_err(struct redisfront *rf, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Run script s with a's arguments; an error reply becomes -ENOENT (no crawl) or CORE_EREPLY,
- * with its text in rf->err. On 0, *out is the reply. */
+/* Is an error reply one Redis gives before running anything, for a while: loading its data
+ * after a restart, busy with another script, a replica or cluster not ready? */
+static bool is_transient_reply(const char *e)
+{
+    static const char *const codes[] = {"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN "};
+
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (strncmp(e, codes[i], strlen(codes[i])) == 0)
+            return true;
+    return false;
+}
+
+/* Run script s with a's arguments; an error reply becomes -ENOENT (no crawl), -EAGAIN (see
+ * is_transient_reply: the script did not run) or CORE_EREPLY, with its text in rf->err. On 0,
+ * *out is the reply. */
 static int run(struct core_coro *co, struct redisfront *rf, const struct redis_script *s,
                const struct args *a, struct redis_reply **out)
 {
@@ -661,6 +681,9 @@ static int run(struct core_coro *co, struct redisfront *rf, const struct redis_s
             set_err(rf, "there is no crawl %.*s in Redis", (int)(strlen(rf->prefix) - 13),
                     rf->prefix + 12);
             rc = -ENOENT;
+        } else if (is_transient_reply(r->str)) {
+            set_err(rf, "redis: %s", r->str);
+            rc = -EAGAIN;
         } else {
             set_err(rf, "redis: %s", r->str);
             rc = CORE_EREPLY;

@@ -80,12 +80,15 @@
  *
  * Costs (bench/bench_redisfront, a local redis-server): about 59 bytes of Redis memory per
  * known URL (the visited set) and 227 per queued one (53-byte URL, 28-byte parent); with
- * batches of 32, 0.06 round trips and about 50 µs of Redis CPU per page of 10 links.
+ * batches of 32, 0.06 round trips and about 50 µs of Redis CPU per page of 10 links (the
+ * commits' lengths, worker counters and host load add up to about 10%: BENCHMARKS.md).
  *
  * Errors: 0 or a negative code: those of redis_client_evalv (-ETIMEDOUT, -ECONNRESET,
  * CORE_EOUTAGE, -ECANCELED, -ENOMEM), -ENOENT when the crawl does not exist, -EEXIST when
  * redisfront_create_crawl meets different options, -ESTALE when redisfront_complete committed
- * nothing, CORE_EREPLY for an unexpected reply; redisfront_error says why in a sentence.
+ * nothing, -EAGAIN when Redis answered that it cannot run scripts yet (LOADING its data after a
+ * restart, BUSY with another script, MASTERDOWN, TRYAGAIN: nothing ran, call again a little
+ * later), CORE_EREPLY for an unexpected reply; redisfront_error says why in a sentence.
  *
  * Ownership: the client is borrowed and must outlive the frontier; the name and every string
  * argument are borrowed for the call. A lease, robots or status result's strings point into
