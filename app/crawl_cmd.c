@@ -1114,7 +1114,6 @@ static int open_shared_outputs(struct core_coro *co, struct cmd *c, struct redis
 {
     enum file_format fmt = c->format_set ? c->format : file_format_for_path(c->output);
     struct core_buf kept;
-    size_t released = 0;
     int rc;
 
     core_buf_init(&kept, 1u << 20);
@@ -1131,9 +1130,6 @@ static int open_shared_outputs(struct core_coro *co, struct cmd *c, struct redis
             rc = crawl_output_create(c->skipped_path, FILE_FORMAT_JSONL, &c->skipped);
     }
     core_buf_free(&kept);
-    /* a worker restarted after a kill: its leases were lost with it */
-    if (rc == 0)
-        rc = redisfront_release(co, rf, c->cfg.worker_id, &released);
     if (rc < 0) {
         fprintf(stderr, "trawl crawl: cannot go on with worker '%s''s outputs: %s\n",
                 c->cfg.worker_id, redisfront_error(rf)[0] ? redisfront_error(rf)

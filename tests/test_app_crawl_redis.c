@@ -267,7 +267,8 @@ static void assert_polite(struct shared *s, unsigned per_host, int64_t delay_ms)
         assert_true(k < HOSTS && count[k] < RECORDS * 3);
         assert_int_equal(httpd_log_order(s->srv, i, &recv[k][count[k]], &done[k][count[k]]), 0);
         assert_int_equal(httpd_log_times(s->srv, i, &r, &d), 0);
-        if (last[k] >= 0 && r - last[k] < delay_ms)
+        /* the log is in the server's order of events; arrival stamps come from the kernel */
+        if (delay_ms > 0 && last[k] >= 0 && r - last[k] < delay_ms)
             fail_msg("h%u.test: two requests %lld ms apart (--delay %lld)", k,
                      (long long)(r - last[k]), (long long)delay_ms);
         last[k] = r;

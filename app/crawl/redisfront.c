@@ -99,6 +99,34 @@ static const char lua_prelude[] =
     "  host_wake(h)\n"
     "end\n";
 
+/* A request of host h is over (its fetch ended, or its job completed): its next request waits
+ * for the host's delay from now too, so that with per_host 1 the delay holds between one
+ * request's end and the next one's start, whatever the latencies between Redis and the
+ * workers. */
+static const char lua_slot_fn[] =
+    "local function push_next(h)\n"
+    "  local d = delay\n"
+    "  if redis.call('EXISTS', P..'hdelay') == 1 then\n"
+    "    d = math.max(d, tonumber(redis.call('HGET', P..'hdelay', h) or '0'))\n"
+    "  end\n"
+    "  if d <= 0 then return end\n"
+    "  local nx = math.max(tonumber(redis.call('HGET', P..'next', h) or '0'), now + d)\n"
+    "  redis.call('HSET', P..'next', h, nx)\n"
+    "  if redis.call('ZSCORE', P..'ready', h) then redis.call('ZADD', P..'ready', nx, h) end\n"
+    "end\n"
+    /* the fetch of a job leased with token tok is over: its slot is free before its commit */
+    "local function fetch_over(id, tok)\n"
+    "  local raw = redis.call('HGET', P..'jobs', id)\n"
+    "  if not raw then return end\n"
+    "  local j = cmsgpack.unpack(raw)\n"
+    "  if j[7] ~= tok or j[9] == 1 then return end\n"
+    "  j[9] = 1\n"
+    "  redis.call('HSET', P..'jobs', id, cmsgpack.pack(j))\n"
+    "  local h = host_of(j)\n"
+    "  push_next(h)\n"
+    "  slots_free(h, 1)\n"
+    "end\n";
+
 /* Queue the URLs not known yet of a batch, each given by the index in ARGV of its (fp, depth,
  * origin length, kind, url) and its parent: one SMISMEMBER for the batch (repeats within it
  * count once), then one SADD, one HSET and an RPUSH per host. A robots job (kind 1) goes to
@@ -166,6 +194,8 @@ static const char lua_reap_fn[] =
     "  redis.call('ZREM', P..'leases', id)\n"
     "  if j[8] ~= '' then redis.call('SREM', P..'wl:'..j[8], id) end\n"
     "  j[7] = 0\n"
+    "  local early = j[9] == 1\n"
+    "  j[9] = 0\n"
     "  local back = j[6] < max_leases\n"
     "  if not back then\n"
     "    redis.call('HDEL', P..'jobs', id)\n"
@@ -186,7 +216,7 @@ static const char lua_reap_fn[] =
     "    stats.queued = stats.queued + 1\n"
     "    stats.requeued = stats.requeued + 1\n"
     "  end\n"
-    "  slots_free(h, 1)\n"
+    "  if early then host_wake(h) else slots_free(h, 1) end\n"
     "  return back\n"
     "end\n"
     "local function reap(lim, dead)\n"
@@ -257,7 +287,12 @@ static const char lua_add[] =
  * its queue's head (a held host: only its robots job, and then it leaves the ready set); the
  * job records and lease entries are read and written once per batch. */
 static const char lua_lease[] =
-    "local max, worker = tonumber(ARGV[1]), ARGV[2]\n"
+    "local max, worker, seq = tonumber(ARGV[1]), ARGV[2], ARGV[4]\n"
+    "local W = P..'w:'..worker\n"
+    "if seq ~= '0' and redis.call('HGET', W, 'lease_seq') == seq then\n"
+    "  return cmsgpack.unpack(redis.call('HGET', W, 'lease_reply'))\n"
+    "end\n"
+    "for i = 5, #ARGV - 1, 2 do fetch_over(ARGV[i], tonumber(ARGV[i + 1])) end\n"
     "local dead, out = {}, {}\n"
     "local requeued = reap(tonumber(ARGV[3]), dead)\n"
     "local ids, exps, toks = {}, {}, {}\n"
@@ -310,6 +345,7 @@ static const char lua_lease_tail[] =
     "    j[6] = j[6] + 1\n"
     "    j[7] = toks[k]\n"
     "    j[8] = worker\n"
+    "    j[9] = 0\n"
     "    kv[#kv + 1] = id\n"
     "    kv[#kv + 1] = cmsgpack.pack(j)\n"
     "    zs[#zs + 1] = exp\n"
@@ -323,7 +359,10 @@ static const char lua_lease_tail[] =
     "  redis.call('SET', P..'token', tok)\n"
     "  stats.queued = stats.queued - #ids\n"
     "end\n"
-    "return tail(requeued, out, dead)\n";
+    "local res = tail(requeued, out, dead)\n"
+    /* kept, so that a retry after a lost reply gets these jobs, not more */
+    "if seq ~= '0' then redis.call('HSET', W, 'lease_seq', seq, 'lease_reply', cmsgpack.pack(res)) end\n"
+    "return res\n";
 
 /* ARGV: reap limit. As lease, with no jobs. */
 static const char lua_reap[] =
@@ -331,23 +370,22 @@ static const char lua_reap[] =
     "local requeued = reap(tonumber(ARGV[1]), dead)\n"
     "return tail(requeued, {}, dead)\n";
 
-/* ARGV: worker. Every lease the worker holds is requeued as a reap would. {now, count}. */
+/* ARGV: worker. Every lease the worker holds is requeued (or dead-lettered) as a reap would;
+ * the reply is a lease call's, with the count requeued and the dead, and no jobs. */
 static const char lua_release[] =
     "local w = ARGV[1]\n"
-    "local n = 0\n"
+    "local n, dead = 0, {}\n"
     "for _, id in ipairs(redis.call('SMEMBERS', P..'wl:'..w)) do\n"
     "  local raw = redis.call('HGET', P..'jobs', id)\n"
     "  if raw and redis.call('ZSCORE', P..'leases', id) then\n"
     "    local j = cmsgpack.unpack(raw)\n"
     "    if j[7] ~= 0 and j[8] == w then\n"
-    "      requeue(id, j, nil)\n"
-    "      n = n + 1\n"
+    "      if requeue(id, j, dead) then n = n + 1 end\n"
     "    end\n"
     "  end\n"
     "end\n"
     "redis.call('DEL', P..'wl:'..w)\n"
-    "flush_stats()\n"
-    "return {now, n}\n";
+    "return tail(n, {}, dead)\n";
 
 /* ARGV: (fp, token) pairs. {now, {new expiry or 0 per pair}}. */
 static const char lua_renew[] =
@@ -411,16 +449,18 @@ static const char lua_complete[] =
 
 static const char lua_complete_commit[] =
     "local added, done, failed = 0, 0, 0\n"
-    "local freed, hosts, at, parent, byw, ws = {}, {}, {}, {}, {}, {}\n"
+    "local freed, gone, hosts, at, parent, byw, ws = {}, {}, {}, {}, {}, {}, {}\n"
     "for k, d in ipairs(ds) do\n"
     "  local j = js[k]\n"
     "  local h = host_of(j)\n"
     "  if d[3] == '1' then failed = failed + 1 else done = done + 1 end\n"
     "  if not freed[h] then\n"
     "    freed[h] = 0\n"
+    "    gone[h] = 0\n"
     "    hosts[#hosts + 1] = h\n"
     "  end\n"
-    "  freed[h] = freed[h] + 1\n"
+    "  gone[h] = gone[h] + 1\n"
+    "  if j[9] ~= 1 then freed[h] = freed[h] + 1 end\n"
     "  if j[8] ~= '' then\n"
     "    if not byw[j[8]] then\n"
     "      byw[j[8]] = {}\n"
@@ -451,8 +491,13 @@ static const char lua_complete_commit[] =
     "  callv('HDEL', P..'jobs', ids)\n"
     "  for _, x in ipairs(ws) do callv('SREM', P..'wl:'..x, byw[x]) end\n"
     "  for _, h in ipairs(hosts) do\n"
-    "    load(h, -freed[h])\n"
-    "    slots_free(h, freed[h])\n"
+    "    load(h, -gone[h])\n"
+    "    if freed[h] > 0 then\n"
+    "      push_next(h)\n"
+    "      slots_free(h, freed[h])\n"
+    "    else\n"
+    "      host_wake(h)\n"
+    "    end\n"
     "  end\n"
     "  stats.done = stats.done + done\n"
     "  stats.failed = stats.failed + failed\n"
@@ -532,11 +577,11 @@ static const char *const script_parts[S_N][PARTS_MAX] = {
     [S_CREATE] = {lua_create},
     [S_JOIN] = {lua_join},
     [S_ADD] = {lua_prelude, lua_add_fn, lua_add},
-    [S_LEASE] = {lua_prelude, lua_reap_fn, lua_lease, lua_lease_tail},
-    [S_REAP] = {lua_prelude, lua_reap_fn, lua_reap},
-    [S_RELEASE] = {lua_prelude, lua_reap_fn, lua_release},
+    [S_LEASE] = {lua_prelude, lua_slot_fn, lua_reap_fn, lua_lease, lua_lease_tail},
+    [S_REAP] = {lua_prelude, lua_slot_fn, lua_reap_fn, lua_reap},
+    [S_RELEASE] = {lua_prelude, lua_slot_fn, lua_reap_fn, lua_release},
     [S_RENEW] = {lua_prelude, lua_renew},
-    [S_COMPLETE] = {lua_prelude, lua_add_fn, lua_complete, lua_complete_commit},
+    [S_COMPLETE] = {lua_prelude, lua_slot_fn, lua_add_fn, lua_complete, lua_complete_commit},
     [S_HOST_DELAY] = {lua_prelude, lua_host_delay},
     [S_STATS] = {lua_prelude, lua_stats_fn, lua_stats},
     [S_STATUS] = {lua_prelude, lua_stats_fn, lua_status},
@@ -1007,18 +1052,31 @@ int redisfront_add(struct core_coro *co, struct redisfront *rf, const struct red
 int redisfront_lease(struct core_coro *co, struct redisfront *rf, const char *worker, size_t max,
                      struct redisfront_lease *out)
 {
+    struct redisfront_ask ask = {worker, max, 0, NULL, 0};
+
+    return redisfront_lease_ask(co, rf, &ask, out);
+}
+
+int redisfront_lease_ask(struct core_coro *co, struct redisfront *rf,
+                         const struct redisfront_ask *ask, struct redisfront_lease *out)
+{
     struct redis_reply *r;
     struct args a;
     int rc;
 
-    if (max > SIZE_MAX / REAP_PER_JOB - REAP_MIN)
+    if (ask->max > SIZE_MAX / REAP_PER_JOB - REAP_MIN || ask->nfetched > SIZE_MAX / 4)
         return -E2BIG;
-    rc = args_init(&a, rf, 3, 2);
+    rc = args_init(&a, rf, 4 + 2 * ask->nfetched, 3 + 2 * ask->nfetched);
     if (rc < 0)
         return rc;
-    args_u64(&a, max);
-    args_str(&a, worker, strlen(worker));
-    args_u64(&a, max * REAP_PER_JOB + REAP_MIN);
+    args_u64(&a, ask->max);
+    args_str(&a, ask->worker, strlen(ask->worker));
+    args_u64(&a, ask->max * REAP_PER_JOB + REAP_MIN);
+    args_u64(&a, ask->seq);
+    for (size_t i = 0; i < ask->nfetched; i++) {
+        args_fp(&a, ask->fetched[i].fp);
+        args_u64(&a, ask->fetched[i].token);
+    }
     rc = run(co, rf, script(rf, S_LEASE), &a, &r);
     args_free(&a);
     if (rc < 0)
@@ -1172,7 +1230,7 @@ int redisfront_worker_lengths(struct core_coro *co, struct redisfront *rf, const
 }
 
 int redisfront_release(struct core_coro *co, struct redisfront *rf, const char *worker,
-                       size_t *n)
+                       struct redisfront_lease *out)
 {
     struct redis_reply *r;
     struct args a;
@@ -1186,12 +1244,7 @@ int redisfront_release(struct core_coro *co, struct redisfront *rf, const char *
     args_free(&a);
     if (rc < 0)
         return rc;
-    if (!is_array(r, 2))
-        return bad_reply(rf, r, "release");
-    if (n)
-        *n = (size_t)int_at(r, 1);
-    redis_reply_free(r);
-    return 0;
+    return read_lease(rf, r, out);
 }
 
 int redisfront_robots(struct core_coro *co, struct redisfront *rf, const char *const *origins,

@@ -222,6 +222,21 @@ int redisfront_reap(struct core_coro *co, struct redisfront *rf, size_t max,
                     struct redisfront_lease *out);
 void redisfront_lease_free(struct redisfront_lease *l);
 
+/* A lease call in full (redisfront_lease is one with seq 0 and nothing fetched). */
+struct redisfront_ask {
+    const char *worker;
+    size_t max;                 /* jobs to lease at most */
+    uint64_t seq;               /* > 0: the worker's call number; a call made again with the
+                                   same number after a lost reply gets the same reply (the
+                                   same jobs), not new leases */
+    const struct redisfront_held *fetched;  /* leases whose request is over: their hosts'
+                                   slots are free now (and their delay counts from now),
+                                   before their commit */
+    size_t nfetched;
+};
+int redisfront_lease_ask(struct core_coro *co, struct redisfront *rf,
+                         const struct redisfront_ask *ask, struct redisfront_lease *out);
+
 /* A lease its holder still has: the job and its token. */
 struct redisfront_held {
     uint64_t fp;
@@ -249,10 +264,11 @@ int redisfront_worker_lengths(struct core_coro *co, struct redisfront *rf, const
                               struct core_buf *out);
 /* Every lease worker holds goes back at once, as a reap would put it (the head of its queue,
  * or the dead letters after max_leases leases; its token void, its lease count unchanged).
- * For a restarted worker, before it leases. 0 and *n (if not NULL) the leases given up, or
- * an error. */
+ * For a restarted worker, before it leases, and for one that stops. 0 and *out as a lease
+ * call fills it (requeued: the leases given back; dead: those dead-lettered, reported here
+ * once; no jobs; free with redisfront_lease_free), or an error. */
 int redisfront_release(struct core_coro *co, struct redisfront *rf, const char *worker,
-                       size_t *n);
+                       struct redisfront_lease *out);
 
 /* One host's stored robots outcome. */
 struct redisfront_robots_host {

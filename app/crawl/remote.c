@@ -39,6 +39,8 @@ struct lease {
     bool failed;
     bool stale;                 /* Redis gave it to someone else: drop what it makes */
     bool written;               /* a record of it reached the output */
+    bool over;                  /* its request is over: its host's slot may go at once */
+    bool over_told;             /* ... and Redis was told so */
     char *origin;               /* robots jobs: the host */
     struct core_buf robots;     /* robots jobs: the outcome, for the other workers */
     int64_t crawl_delay_ms;
@@ -59,6 +61,9 @@ struct crawl_remote {
     struct core_event *wake;    /* a local job ended, or a commit freed slots in Redis */
     struct core_event *work;    /* something to commit */
     uint64_t seq;               /* commits made (the outputs' lengths carry it) */
+    uint64_t lease_seq;         /* lease calls: a retry after a lost reply has the same */
+    bool dirty;                 /* records written that no lease's commit carries (dead
+                                   letters): the next commit takes the lengths anyway */
     int error;                  /* the first Redis failure that stopped the crawl */
 };
 
@@ -253,6 +258,7 @@ bool crawl__remote_record(struct crawl *c, const char *url, bool failed)
     l->finished = true;
     l->failed = failed;
     l->written = true;
+    l->over = true;
     core_event_set(c->remote->work);
     return true;
 }
@@ -265,6 +271,7 @@ void crawl__remote_robots(struct crawl *c, const char *origin, unsigned how, con
     if (!l)
         return;
     l->finished = true;
+    l->over = true;
     l->crawl_delay_ms = delay_ms;
     if (core_buf_printf(&l->robots, "%u\n", how) < 0 ||
         (how == CRAWL_STATE_ROBOTS_BODY && core_buf_append(&l->robots, body ? body : "", len) < 0))
@@ -401,15 +408,25 @@ static int take_page(struct crawl *c, const struct redisfront_job *j,
     return rc;
 }
 
+/* Jobs Redis dead-lettered (their leases kept killing workers): a record each, committed
+ * with the next commit. */
+static void record_dead(struct crawl *c, const struct redisfront_lease *ls)
+{
+    for (size_t i = 0; i < ls->ndead; i++)
+        if (ls->dead[i].kind == FRONTIER_PAGE) {
+            crawl__emit_dead(c, ls->dead[i].url, ls->dead[i].parent, ls->dead[i].depth,
+                             ls->dead[i].leases);
+            c->remote->dirty = true;
+            core_event_set(c->remote->work);
+        }
+}
+
 static int take_jobs(struct core_coro *co, struct crawl *c, const struct redisfront_lease *ls)
 {
     struct frontier_parent *parent = NULL;
     int rc = learn_hosts(co, c, ls);
 
-    for (size_t i = 0; i < ls->ndead; i++)
-        if (ls->dead[i].kind == FRONTIER_PAGE)
-            crawl__emit_dead(c, ls->dead[i].url, ls->dead[i].parent, ls->dead[i].depth,
-                             ls->dead[i].leases);
+    record_dead(c, ls);
     for (size_t i = 0; rc == 0 && i < ls->njobs; i++) {
         if (ls->jobs[i].kind == FRONTIER_ROBOTS)
             rc = take_robots(c, &ls->jobs[i]);
@@ -421,6 +438,50 @@ static int take_jobs(struct core_coro *co, struct crawl *c, const struct redisfr
     return rc;
 }
 
+/* One lease call: up to want jobs, telling Redis of the requests that are over. A retry after
+ * a lost reply keeps its number, so it gets the jobs the lost call leased. */
+static int lease(struct core_coro *co, struct crawl *c, size_t want, struct redisfront_lease *ls)
+{
+    struct crawl_remote *r = c->remote;
+    struct redisfront_held *over = core_calloc(r->nleases + 1, sizeof(*over));
+    struct redisfront_ask ask = {c->cfg->worker_id, want, ++r->lease_seq, over, 0};
+    int rc;
+
+    if (!over)
+        return -ENOMEM;
+    for (size_t i = 0; i < r->nleases; i++)
+        if (r->leases[i]->over && !r->leases[i]->over_told && !r->leases[i]->stale)
+            over[ask.nfetched++] = (struct redisfront_held){r->leases[i]->fp,
+                                                             r->leases[i]->token};
+    do {
+        rc = redisfront_lease_ask(co, r->rf, &ask, ls);
+        c->st.remote_calls++;
+    } while (again(co, rc));
+    for (size_t i = 0; rc == 0 && i < r->nleases; i++)
+        if (r->leases[i]->over)
+            r->leases[i]->over_told = true;
+    core_free(over);
+    return rc;
+}
+
+/* Every lease this worker holds in Redis goes back at once: a restarted worker's (lost with
+ * its memory), a stopping worker's (its fetches cut off, its queue dropped). */
+static int release_all(struct core_coro *co, struct crawl *c)
+{
+    struct redisfront_lease ls;
+    int rc;
+
+    do {
+        rc = redisfront_release(co, c->remote->rf, c->cfg->worker_id, &ls);
+        c->st.remote_calls++;
+    } while (again(co, rc));
+    if (rc == 0) {
+        record_dead(c, &ls);
+        redisfront_lease_free(&ls);
+    }
+    return rc;
+}
+
 /* Lease jobs into the local frontier whenever its workers have room, until the shared crawl
  * has nothing queued or in flight anywhere, or this worker stops. */
 int crawl__remote_run(struct core_coro *co, struct crawl *c)
@@ -429,10 +490,11 @@ int crawl__remote_run(struct core_coro *co, struct crawl *c)
     size_t batch = c->cfg->lease_batch ? c->cfg->lease_batch : c->cfg->workers;
     int rc;
 
-    /* the seeds first, so that the crawl is not over before it begins */
-    while ((rc = send_extras(co, c)) != 0 && transient(rc))
-        if ((rc = core_sleep(co, core_deadline_in(RETRY_MS))) < 0)
-            break;
+    /* a restarted worker's leases first, then the seeds, so that the crawl is not over
+     * before it begins */
+    rc = release_all(co, c);
+    if (rc == 0)
+        rc = send_extras(co, c);
     if (rc < 0 && rc != -ECANCELED)
         fail(c, rc);
     while (!c->stopping && !r->error) {
@@ -451,14 +513,7 @@ int crawl__remote_run(struct core_coro *co, struct crawl *c)
                 break;
             continue;
         }
-        rc = redisfront_lease(co, r->rf, c->cfg->worker_id, want, &ls);
-        c->st.remote_calls++;
-        if (transient(rc)) {
-            /* what it leased (if it ran) comes back at once from the retry */
-            if ((rc = core_sleep(co, core_deadline_in(RETRY_MS))) < 0)
-                break;
-            continue;
-        }
+        rc = lease(co, c, want, &ls);
         if (rc < 0) {
             fail(c, rc);
             break;
@@ -647,16 +702,17 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
 
     for (size_t i = 0; i < r->nleases; i++)
         n += r->leases[i]->finished;
-    *idle = n == 0 && r->orphans.nlinks == 0 && r->delays.len == 0;
+    *idle = n == 0 && r->orphans.nlinks == 0 && r->delays.len == 0 && !r->dirty;
     if (*idle)
         return 0;
     rc = send_extras(co, c);
-    if (rc < 0 || n == 0)
+    if (rc < 0 || (n == 0 && !r->dirty))
         return rc;
-    d = core_calloc(n, sizeof(*d));
-    urls = core_calloc(n, sizeof(*urls));
-    ls = core_calloc(n, sizeof(*ls));
-    accepted = core_calloc(n, sizeof(*accepted));
+    r->dirty = false; /* what is written from here on waits for the next commit */
+    d = core_calloc(n + 1, sizeof(*d));
+    urls = core_calloc(n + 1, sizeof(*urls));
+    ls = core_calloc(n + 1, sizeof(*ls));
+    accepted = core_calloc(n + 1, sizeof(*accepted));
     core_buf_init(&lengths, 1u << 16);
     rc = d && urls && ls && accepted ? 0 : -ENOMEM;
     for (size_t i = 0; rc == 0 && i < r->nleases; i++) {
@@ -762,23 +818,22 @@ int crawl__remote_committer(struct core_coro *co, void *arg)
 int crawl__remote_finish(struct core_coro *co, struct crawl *c)
 {
     struct crawl_remote *r = c->remote;
-    size_t released = 0;
     int rc = 0;
 
-    for (int i = 0; i < 3 && !r->error; i++) {
-        bool idle = false;
+    for (int round = 0; round < 2 && !r->error; round++) {
+        for (int i = 0; i < 3 && !r->error; i++) {
+            bool idle = false;
 
-        rc = commit_once(co, c, &idle);
-        if (rc < 0 || idle)
+            rc = commit_once(co, c, &idle);
+            if (rc < 0 || idle)
+                break;
+        }
+        if (rc < 0 && rc != -ECANCELED)
+            fail(c, rc);
+        if (r->error || r->nleases == 0 || round > 0)
             break;
-    }
-    if (rc < 0 && rc != -ECANCELED)
-        fail(c, rc);
-    if (!r->error && r->nleases > 0) {
-        do {
-            rc = redisfront_release(co, r->rf, c->cfg->worker_id, &released);
-            c->st.remote_calls++;
-        } while (again(co, rc));
+        /* what is still leased goes back, and the dead it made are recorded, and committed */
+        rc = release_all(co, c);
         if (rc < 0)
             fail(c, rc);
     }
@@ -797,6 +852,7 @@ int crawl__remote_create(struct crawl *c, uint64_t seq, struct crawl_remote **ou
     r->c = c;
     r->rf = c->cfg->redis;
     r->seq = seq;
+    r->lease_seq = (uint64_t)crawl__wall_ms() * 1000; /* above any earlier run's */
     core_buf_init(&r->orphans.text, 256u << 20);
     core_buf_init(&r->delays, 1u << 20);
     rc = parse_visited_create(0x686f737473ull, &r->hosts);
