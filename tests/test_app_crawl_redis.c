@@ -448,6 +448,85 @@ static void test_workers_agree_on_the_crawls_options(void **state)
     shared_stop(&s);
 }
 
+/* A page whose fetch kills its worker (the test kills it when the page is asked for): after
+ * --max-leases leases it is dead-lettered, recorded once with error dead_letter, and the
+ * crawl goes on without it. */
+static volatile int killer_asked;
+
+static void killer_handler(const struct httpd_request *req, struct httpd_response *resp,
+                           void *arg)
+{
+    (void)arg;
+    if (strcmp(req->target, "/killer") == 0) {
+        __atomic_add_fetch(&killer_asked, 1, __ATOMIC_SEQ_CST);
+        resp->action = HTTPD_HANG;
+        return;
+    }
+    if (strcmp(req->target, "/") == 0) {
+        static const char body[] = "<a href=\"/killer\">k</a><a href=\"/a\">a</a>";
+
+        httpd_respond(resp, 200, "text/html", NULL, body, sizeof(body) - 1);
+    } else if (strcmp(req->target, "/a") == 0) {
+        httpd_respond(resp, 200, "text/html", NULL, "<a href=\"/b\">b</a>", 18);
+    } else if (strcmp(req->target, "/b") == 0) {
+        httpd_respond(resp, 200, "text/html", NULL, "b", 1);
+    } else {
+        httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+    }
+}
+
+static bool killer_asked_n(void *arg)
+{
+    return __atomic_load_n(&killer_asked, __ATOMIC_SEQ_CST) >= *(int *)arg;
+}
+
+static void test_a_page_that_keeps_killing_workers_is_dead_lettered(void **state)
+{
+    struct httpd *srv;
+    struct redisd redis;
+    struct proc p;
+    char out[128], seed[64], *text;
+    const char *argv[] = {"crawl", "-q", "--redis", NULL, "--crawl", "k", "--worker-id", "w",
+                          "-o", out, "--max-leases", "2", seed, NULL};
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    memset(&p, 0, sizeof(p));
+    killer_asked = 0;
+    assert_int_equal(httpd_start(0, killer_handler, NULL, &srv), 0);
+    redisd_start(&redis);
+    argv[3] = redis.url;
+    httpd_url(srv, "/", seed, sizeof(seed));
+    proc_init(&p);
+    proc_path(&p, "records.jsonl", out, sizeof(out));
+    for (int kill_at = 1; kill_at <= 2; kill_at++) {
+        proc_start(&p, argv, NULL);
+        proc_wait_until(killer_asked_n, &kill_at);
+        kill(p.pid, SIGKILL);
+        assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 128 + SIGKILL);
+    }
+    /* started again: /killer had its two leases, so it is dead-lettered, not asked again */
+    assert_int_equal(proc_run(&p, argv, PROC_WATCHDOG_MS), 0);
+    assert_int_equal(killer_asked, 2);
+    text = proc_slurp(out);
+    assert_non_null(strstr(text, "/killer\",\"final_url\""));
+    assert_non_null(strstr(text, "\"error\":\"dead_letter\""));
+    {
+        /* each URL once: "/", /a, /b, /killer */
+        unsigned n = 0;
+
+        for (const char *q = text; (q = strstr(q, "{\"url\":")) != NULL; q++)
+            n++;
+        assert_int_equal(n, 4);
+        assert_null(strstr(strstr(text, "/killer\",\"final_url\"") + 1,
+                           "/killer\",\"final_url\""));
+    }
+    free(text);
+    proc_cleanup(&p);
+    redisd_cleanup(&redis);
+    httpd_stop(srv);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -455,6 +534,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_a_worker_killed_for_good_leaves_its_pages_to_the_others),
         cmocka_unit_test(test_redis_restarted_mid_crawl),
         cmocka_unit_test(test_workers_agree_on_the_crawls_options),
+        cmocka_unit_test(test_a_page_that_keeps_killing_workers_is_dead_lettered),
     };
 
     if (argc > 1)
