@@ -87,7 +87,7 @@ static int validate_on_pool(void *arg)
         struct item *it = i < got ? blocks[i] : NULL;
         const char *line = b->text.data + e->off;
 
-        if (e->too_long) {
+        if (e->too_long || e->dead) {
             e->rc = CORE_EPARSE;
             continue;
         }
@@ -185,7 +185,12 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
         if (!it)
             return -ENOMEM;
         it->lseq = lseq;
-        if (e->too_long) {
+        if (e->dead) {
+            it->cls = ORDERS_R_DELIVERY;
+            it->attempts = e->dead;
+            orders__item_errorf(it, "dead letter: delivered %u times, more than "
+                                "--max-deliveries; moved to the dead-letter stream", e->dead);
+        } else if (e->too_long) {
             it->cls = ORDERS_R_PARSE;
             orders__item_errorf(it, "line longer than --max-line-bytes (%zu)", p->cfg->max_line);
         } else {
@@ -199,12 +204,39 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
     return emit_reject(co, p, it);
 }
 
+/* With a feed that judges ids itself (ids shared by several processes). */
+static void check_feed_ids(struct core_coro *co, struct pipe *p, const struct batch *b, int *seen)
+{
+    const struct orders_feed *f = p->cfg->feed;
+    struct orders_feed_id ids[BATCH_LINES];
+    int results[BATCH_LINES];
+    size_t i, n = 0;
+
+    for (i = 0; i < b->n; i++) {
+        if (b->e[i].rc != 0)
+            continue;
+        ids[n].id = entry_order(&b->e[i])->id;
+        ids[n].len = entry_order(&b->e[i])->id_len;
+        ids[n].tag = b->e[i].tag;
+        n++;
+    }
+    if (n)
+        f->check_ids(co, f->arg, ids, n, results);
+    for (i = 0, n = 0; i < b->n; i++)
+        seen[i] = b->e[i].rc == 0 ? results[n++] : 0;
+}
+
 /* Look up every valid order's id of a batch in one go, in input order. */
-static void check_ids(struct pipe *p, const struct batch *b, int *seen)
+static void check_ids(struct core_coro *co, struct pipe *p, const struct batch *b, int *seen)
 {
     struct app_idset_item items[BATCH_LINES];
     size_t i, n = 0;
     int rc;
+
+    if (p->cfg->feed && p->cfg->feed->check_ids) {
+        check_feed_ids(co, p, b, seen);
+        return;
+    }
 
     for (i = 0; i < b->n; i++) {
         if (b->e[i].rc != 0)
@@ -272,14 +304,15 @@ int orders__sequencer(struct core_coro *co, void *arg)
             continue;
         }
         p->slots[p->release_seq % SEQ_WINDOW] = NULL;
-        check_ids(p, b, seen);
+        check_ids(co, p, b, seen);
         if (p->progress)
             rc = to_ledger(p, b, &lseq);
         for (i = 0; rc == 0 && i < b->n; i++) {
             prefetch_ahead(b, i);
             p->st.lines += b->e[i].last_line - b->e[i].first_line + 1;
             p->st.entries++;
-            rc = release_entry(co, p, b, &b->e[i], seen[i], lseq + i);
+            rc = release_entry(co, p, b, &b->e[i], seen[i],
+                               p->cfg->feed ? b->e[i].tag : lseq + i);
         }
         p->release_seq++;
         orders__batch_release(p, b);
