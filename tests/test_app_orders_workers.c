@@ -839,6 +839,130 @@ static void test_workers_survive_a_redis_restart(void **state)
     redisd_cleanup(&d);
 }
 
+/* The lines in the committed part of a worker's outputs (its hash's lengths). */
+static unsigned committed_lines(const char *url, const struct outputs *o, const char *id)
+{
+    unsigned lines = 0;
+
+    for (int f = 0; f < 2; f++) {
+        int64_t len = committed(url, "s", id, f == 0 ? "results" : "rejects");
+        size_t n;
+        char *text = slurp_n(f == 0 ? o->results : o->rejects, &n);
+
+        for (int64_t i = 0; i < len && (size_t)i < n; i++)
+            lines += text[i] == '\n';
+        free(text);
+    }
+    return lines;
+}
+
+/* The record of line ln in path (a copy, the caller's), or NULL. */
+static char *record_of(const char *path, unsigned ln)
+{
+    size_t n;
+    char *text = slurp_n(path, &n), *line, *nl, *out = NULL;
+
+    for (line = text; !out && *line; line = nl + 1) {
+        const char *at = strstr(line, "\"line\":");
+
+        nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        if (at && strtoul(at + 7, NULL, 10) == ln)
+            out = strdup(line);
+    }
+    free(text);
+    return out;
+}
+
+#define ORDER_JSON(id) "{\"id\":\"" id "\",\"customer\":\"C-1\",\"priority\":\"standard\"," \
+    "\"currency\":\"EUR\",\"items\":[{\"sku\":\"S-1\",\"qty\":2,\"unit_price\":\"3.50\"}]," \
+    "\"created_at\":\"2026-11-21T10:00:00Z\"}"
+
+/* An XREADGROUP run by Redis whose reply was lost with the connection (a Redis killed after
+ * writing it to its append-only file, before answering; what made a clean-checkout run of the
+ * restart test fail): its entries are in the worker's pending list, not in its pipeline. They
+ * must be read from there before new entries, or a later line with the same order id is judged
+ * first and wins. Simulated without timing: one MULTI adds line 2 (K-2), reads it as w1, kills
+ * w1's connections and adds line 3 (K-2 again). Line 2 must be the result, line 3 the
+ * duplicate (before the fix, line 3 was the result and line 2 came after the lease). */
+static void test_workers_lost_read_reply_keeps_the_first_line(void **state)
+{
+    struct redisd d;
+    struct proc p = {0};
+    struct outputs o = {.limit = {-1, -1}};
+    char err[160], *rec;
+    const int64_t deadline = now_ms() + PROC_WATCHDOG_MS;
+    struct redis_reply *r;
+    pid_t pid;
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    redisd_start(&d);
+    proc_init(&p);
+    proc_path(&p, "out.jsonl", o.results, sizeof(o.results));
+    proc_path(&p, "out.rejects", o.rejects, sizeof(o.rejects));
+    proc_path(&p, "stderr", err, sizeof(err));
+    {
+        const char *const cmds[] = {"XADD s * source b.jsonl line 1 data " ORDER_JSON("K-1"),
+                                    NULL};
+
+        redis_reply_free(rq(d.url, cmds));
+    }
+    {
+        const char *const argv[] = {"orders", "--redis", d.url, "--stream", "s", "--worker-id",
+                                    "w1", "--lease-ms", "1000", "-o", o.results, "--rejects",
+                                    o.rejects, NULL};
+
+        pid = spawn(NULL, argv, err);
+    }
+    /* line 1 committed: the worker is past its own pending list, reading new entries */
+    while (committed_lines(d.url, &o, "w1") < 1) {
+        assert_true(now_ms() < deadline);
+        usleep(10000);
+    }
+    {
+        const char *const cmds[] = {
+            "MULTI",
+            "XADD s * source b.jsonl line 2 data " ORDER_JSON("K-2"),
+            "XREADGROUP GROUP trawl w1 COUNT 1 STREAMS s >",
+            "CLIENT KILL TYPE normal SKIPME yes",
+            "XADD s * source b.jsonl line 3 data " ORDER_JSON("K-2"),
+            "EXEC",
+            NULL};
+
+        r = rq(d.url, cmds);
+        assert_int_equal(r->type, REDIS_T_ARRAY);
+        assert_int_equal(r->elements, 4);
+        assert_int_equal(r->element[1]->type, REDIS_T_ARRAY);     /* line 2, read as w1 */
+        assert_true(r->element[2]->integer >= 1);                 /* w1's connections */
+        redis_reply_free(r);
+    }
+    while (committed_lines(d.url, &o, "w1") < 3) {
+        assert_true(now_ms() < deadline);
+        usleep(10000);
+    }
+    kill(pid, SIGINT);
+    expect_exit(pid, err, 130);
+    if ((rec = record_of(o.results, 3)) != NULL) {
+        char shown[512];
+
+        snprintf(shown, sizeof(shown), "%s", rec);
+        free(rec);
+        fail_msg("line 3: a result, expected a duplicate reject (line 2 has K-2 first): %s",
+                 shown);
+    }
+    rec = record_of(o.results, 2);
+    assert_non_null(rec);
+    free(rec);
+    rec = record_of(o.rejects, 3);
+    assert_non_null(rec);
+    assert_non_null(strstr(rec, "\"class\":\"duplicate\""));
+    free(rec);
+    proc_cleanup(&p);
+    redisd_cleanup(&d);
+}
+
 /* An entry delivered more than --max-deliveries times (here: read by a consumer "ghost" and
  * claimed again and again, as a worker it kills each time would) is taken over, rejected as a
  * dead letter, copied to s:dead and acked; the others are processed. */
@@ -1112,6 +1236,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_workers_killed_worker_resumes_with_its_id),
         cmocka_unit_test(test_workers_three_workers_one_killed_for_good),
         cmocka_unit_test(test_workers_survive_a_redis_restart),
+        cmocka_unit_test(test_workers_lost_read_reply_keeps_the_first_line),
         cmocka_unit_test(test_workers_dead_letter_after_max_deliveries),
         cmocka_unit_test(test_workers_order_that_kills_its_worker_becomes_a_dead_letter),
         cmocka_unit_test(test_workers_refuse_bad_options),

@@ -104,8 +104,10 @@ struct orders_consumer {
     uint64_t next_tag;              /* the tag of the next entry read */
     uint64_t low;                   /* every tag below is committed */
     /* the feed */
-    bool replay;                    /* still reading this worker's PEL */
-    char cursor[ID_MAX];            /* the PEL's read position */
+    bool replay;                    /* still reading this worker's PEL, one entry at a time */
+    bool recover;                   /* reading this worker's PEL after cursor (see feed_read) */
+    char cursor[ID_MAX];            /* the last entry read from the stream or the PEL */
+    uint64_t read_conn;             /* rd's connection count at the last answered read */
     struct redis_reply *cur;        /* the reply the lines given out point into */
     struct redis_reply *claimed;    /* entries taken over, waiting for the feed */
     char claim_cursor[ID_MAX];
@@ -662,21 +664,32 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
             c->claimed = NULL;
             entries = r->element[1];
             claimed = true;
-        } else if (c->replay) {
-            /* This worker's own pending entries (its last run died holding them), one at a
-             * time, each committed before the next is read: every read raises the entry's
-             * delivery counter, so an entry that kills the worker is then the only one whose
-             * counter its deaths raise, and the others never become dead letters with it. */
-            while (c->low != c->next_tag) {
+        } else if (c->replay || c->recover) {
+            /* This worker's own pending entries after cursor. At the start (replay: its last
+             * run died holding them) one at a time, each committed before the next is read:
+             * every read raises the entry's delivery counter, so an entry that kills the
+             * worker is then the only one whose counter its deaths raise, and the others never
+             * become dead letters with it. After a lost connection (recover), as many as a
+             * read of new ones would bring. */
+            while (c->replay && c->low != c->next_tag) {
                 rc = core_event_wait(co, c->room, core_deadline_in(c->o.commit_ms));
                 if (rc < 0 && rc != -ETIMEDOUT)
                     return rc;
                 if (c->fatal)
                     return c->fatal;
             }
-            rc = redis_client_cmdf(co, c->rd, &r, "XREADGROUP GROUP %s %s COUNT 1 STREAMS %s %s",
-                                   ORDERS_CONSUMER_GROUP, c->o.worker, c->o.stream, c->cursor);
+            rc = redis_client_cmdf(co, c->rd, &r, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s %s",
+                                   ORDERS_CONSUMER_GROUP, c->o.worker, c->replay ? "1" : count,
+                                   c->o.stream, c->cursor);
             mine = true;
+        } else if (!redis_client_is_connected(c->rd) ||
+                   redis_client_connects(c->rd) != c->read_conn) {
+            /* The connection was lost since the last read was answered: a read whose reply
+             * was lost with it may have been run, its entries now in this worker's PEL, not
+             * in the pipeline. Those come first, in stream order (so the first line of an id
+             * is still judged before a later one), then new ones. */
+            c->recover = true;
+            continue;
         } else {
             rc = redis_client_cmdf(co, c->rd, &r,
                                    "XREADGROUP GROUP %s %s COUNT %s BLOCK %s STREAMS %s >",
@@ -689,7 +702,10 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
                 say(c, "XREADGROUP", rc);
                 if (rc == CORE_EOUTAGE)
                     return rc;
-                continue;  /* a reset or a deadline: the client reconnects; read again */
+                /* a reset or a deadline: the read may have been run without its reply; the
+                 * client reconnects, and this worker's PEL is read again after cursor */
+                c->recover = true;
+                continue;
             }
             if (transient(r)) {
                 redis_reply_free(r);
@@ -699,6 +715,8 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
                 continue;
             }
             since = 0;
+            if (!mine)
+                c->read_conn = redis_client_connects(c->rd);
             if (r->type == REDIS_T_ERROR) {
                 snprintf(c->error, sizeof(c->error), "Redis refused XREADGROUP: %s", r->str);
                 redis_reply_free(r);
@@ -709,7 +727,10 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
                 entries = r->element[0]->element[1];
         }
         if (mine && (!entries || entries->elements == 0)) {
-            c->replay = false;  /* the PEL is read: new entries from now on */
+            /* the PEL is read: new entries from now on (on the connection it was read on) */
+            c->replay = false;
+            c->recover = false;
+            c->read_conn = redis_client_connects(c->rd);
             redis_reply_free(r);
             continue;
         }
@@ -728,7 +749,7 @@ static int feed_read(struct core_coro *co, void *arg, struct orders_feed_line *o
                 (void)core_event_wait(co, c->room, core_deadline_in(c->o.commit_ms));
             continue;
         }
-        if (mine)
+        if (!claimed)
             snprintf(c->cursor, sizeof(c->cursor), "%s",
                      entries->element[entries->elements - 1]->element[0]->str);
         rc = to_lines(co, c, entries, mine || claimed, out, max, &n);

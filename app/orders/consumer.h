@@ -6,7 +6,10 @@
  * PEL, left by an earlier run with the same id: XREADGROUP from id 0), one at a time, each
  * committed before the next (a read raises an entry's delivery counter: this way only an entry
  * that kills the worker has it raised by its deaths), then new ones (">"), each entry a line
- * with its source and line number (app/orders/stream.h made them). Duplicate order ids are
+ * with its source and line number (app/orders/stream.h made them). Whenever the feed's
+ * connection was lost since its last answered read (a read Redis ran but whose reply was lost
+ * gave its entries to this worker unseen), it reads its PEL after the last entry it saw before
+ * new ones, so entries reach the pipeline in stream order. Duplicate order ids are
  * judged in Redis for all workers: the hash NAME:ids gives each id to the first entry that asks
  * (HSETNX), and to that entry again when it is redone. Beside the feed, two coroutines run:
  *   committer  every commit_ms: the outputs' bytes are synced (sync_outputs), then one Lua
