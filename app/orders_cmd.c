@@ -1068,7 +1068,8 @@ static int orders_with_outputs(struct cmd *c)
         fprintf(stderr, "trawl orders: stream %s: %s; the entries not committed stay pending "
                 "for worker %s\n", c->stream, core_strerror(c->consumer_rc), c->worker_id);
         code = CLI_EXIT_FATAL;
-    } else if (c->worker_id && c->st.input_error && c->consumer_error[0]) {
+    } else if (c->worker_id && (c->st.input_error || rc < 0) && c->consumer_error[0]) {
+        /* the feed's or the id check's (rc: the run ended on it, see orders_feed) */
         fprintf(stderr, "trawl orders: %s\n", c->consumer_error);
     }
     if (c->st.state_error) {

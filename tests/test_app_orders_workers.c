@@ -963,6 +963,64 @@ static void test_workers_lost_read_reply_keeps_the_first_line(void **state)
     redisd_cleanup(&d);
 }
 
+/* Ids that cannot be judged (here NAME:ids is not a hash, so the id script fails): the run
+ * ends with exit 1 and records nothing, every entry left pending, rather than recording the
+ * orders as rejects with their ids not taken (a later line with the id would then win). Run
+ * again once the key is fixed, the worker does every line from its pending list. */
+static void test_workers_ids_not_judged_are_not_recorded(void **state)
+{
+    struct redisd d;
+    struct proc p = {0};
+    struct outputs o = {.limit = {-1, -1}};
+    char in[160], err[160], *text;
+    const char *const argv[] = {"orders", "-q", "--redis", NULL, "--stream", "s", "--worker-id",
+                                "w1", "--until-drained", "-o", o.results, "--rejects",
+                                o.rejects, NULL};
+    const char *args[sizeof(argv) / sizeof(argv[0])];
+    size_t len;
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    redisd_start(&d);
+    proc_init(&p);
+    proc_path(&p, "batch.jsonl", in, sizeof(in));
+    proc_path(&p, "out.jsonl", o.results, sizeof(o.results));
+    proc_path(&p, "out.rejects", o.rejects, sizeof(o.rejects));
+    proc_path(&p, "stderr", err, sizeof(err));
+    memcpy(args, argv, sizeof(args));
+    args[3] = d.url;
+    write_batch(in, 200, true);
+    enqueue(d.url, "s", in, err);
+    {
+        const char *const cmds[] = {"SET s:ids not-a-hash", NULL};
+
+        redis_reply_free(rq(d.url, cmds));
+    }
+    expect_run(NULL, args, err, 1);
+    text = proc_slurp(err);
+    if (!strstr(text, "Redis refused the id script")) {
+        print_error("%s", text);
+        free(text);
+        fail_msg("no word of the id script in its stderr");
+    }
+    free(text);
+    free(slurp_n(o.results, &len));
+    assert_int_equal(len, 0);
+    assert_int_equal(committed(d.url, "s", "w1", "results"), 0);
+    {
+        const char *const cmds[] = {"XPENDING s trawl", NULL};
+        struct redis_reply *r = rq(d.url, cmds);
+
+        assert_true(r->element[0]->integer > 0);    /* what was read stays pending */
+        redis_reply_free(r);
+    }
+    assert_int_equal(rq_int(d.url, "DEL s:ids"), 1);
+    expect_run(NULL, args, err, 0);
+    check_outputs(&o, 1, 200, NULL);
+    proc_cleanup(&p);
+    redisd_cleanup(&d);
+}
+
 /* An entry delivered more than --max-deliveries times (here: read by a consumer "ghost" and
  * claimed again and again, as a worker it kills each time would) is taken over, rejected as a
  * dead letter, copied to s:dead and acked; the others are processed. */
@@ -1237,6 +1295,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_workers_three_workers_one_killed_for_good),
         cmocka_unit_test(test_workers_survive_a_redis_restart),
         cmocka_unit_test(test_workers_lost_read_reply_keeps_the_first_line),
+        cmocka_unit_test(test_workers_ids_not_judged_are_not_recorded),
         cmocka_unit_test(test_workers_dead_letter_after_max_deliveries),
         cmocka_unit_test(test_workers_order_that_kills_its_worker_becomes_a_dead_letter),
         cmocka_unit_test(test_workers_refuse_bad_options),

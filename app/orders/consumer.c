@@ -793,14 +793,12 @@ static void check_ids(struct core_coro *co, void *arg, const struct orders_feed_
         args[2 * i] = copies[i];
         args[2 * i + 1] = eids[i];
     }
-    /* a lost reply is asked again: the script gives an entry its own ids again */
-    for (int attempt = 0; rc == 0; attempt++) {
+    /* A lost reply (a reset, a deadline) is asked again, as a transient reply is: the script
+     * gives an entry its own ids again. Up to the outage timeout: an id left unjudged must not
+     * be recorded (a later line with it would then take it), so giving up ends the run. */
+    while (rc == 0) {
         rc = redis_client_eval(co, c->ctl, &c->ids_lua, 1, keys, (int)(2 * n), args, &r);
-        if ((rc == -ECONNRESET || rc == -ETIMEDOUT) && attempt < 100) {
-            rc = 0;
-            continue;
-        }
-        if (rc == 0 && transient(r)) {
+        if (rc == -ECONNRESET || rc == -ETIMEDOUT || (rc == 0 && transient(r))) {
             redis_reply_free(r);
             r = NULL;
             rc = wait_transient(co, c, &since);

@@ -122,7 +122,8 @@ struct orders_feed {
                     size_t rejects_bytes);
     /* Judge the ids of a batch's valid orders, in input order, instead of the in-memory id set
      * (NULL: that set, among this process's lines): results[i] = 1 new, 0 a duplicate, < 0 could
-     * not be checked (the order is then rejected). Loop thread (the sequencer); may wait. */
+     * not be checked: the run then ends with that error, the batch not recorded (its lines stay
+     * the feed's, to give again in a later run). Loop thread (the sequencer); may wait. */
     void (*check_ids)(struct core_coro *co, void *arg, const struct orders_feed_id *ids, size_t n,
                       int *results);
     void *arg;

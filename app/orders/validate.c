@@ -15,6 +15,7 @@
 #include "app/orders/idset.h"
 #include "core/err.h"
 #include "core/event.h"
+#include "core/group.h"
 #include "core/objpool.h"
 #include "core/offload.h"
 #include "core/queue.h"
@@ -204,8 +205,10 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
     return emit_reject(co, p, it);
 }
 
-/* With a feed that judges ids itself (ids shared by several processes). */
-static void check_feed_ids(struct core_coro *co, struct pipe *p, const struct batch *b, int *seen)
+/* With a feed that judges ids itself (ids shared by several processes). An id it could not
+ * judge is an error: the run ends without recording the batch (its lines stay the feed's to
+ * give again), since a line recorded with its id unjudged would leave the id to a later line. */
+static int check_feed_ids(struct core_coro *co, struct pipe *p, const struct batch *b, int *seen)
 {
     const struct orders_feed *f = p->cfg->feed;
     struct orders_feed_id ids[BATCH_LINES];
@@ -222,21 +225,24 @@ static void check_feed_ids(struct core_coro *co, struct pipe *p, const struct ba
     }
     if (n)
         f->check_ids(co, f->arg, ids, n, results);
-    for (i = 0, n = 0; i < b->n; i++)
+    for (i = 0, n = 0; i < b->n; i++) {
         seen[i] = b->e[i].rc == 0 ? results[n++] : 0;
+        if (seen[i] < 0)
+            return seen[i];
+    }
+    return 0;
 }
 
-/* Look up every valid order's id of a batch in one go, in input order. */
-static void check_ids(struct core_coro *co, struct pipe *p, const struct batch *b, int *seen)
+/* Look up every valid order's id of a batch in one go, in input order. 0, or a feed's error
+ * (see check_feed_ids). */
+static int check_ids(struct core_coro *co, struct pipe *p, const struct batch *b, int *seen)
 {
     struct app_idset_item items[BATCH_LINES];
     size_t i, n = 0;
     int rc;
 
-    if (p->cfg->feed && p->cfg->feed->check_ids) {
-        check_feed_ids(co, p, b, seen);
-        return;
-    }
+    if (p->cfg->feed && p->cfg->feed->check_ids)
+        return check_feed_ids(co, p, b, seen);
 
     for (i = 0; i < b->n; i++) {
         if (b->e[i].rc != 0)
@@ -252,6 +258,7 @@ static void check_ids(struct core_coro *co, struct pipe *p, const struct batch *
     (void)rc;
     for (i = 0, n = 0; i < b->n; i++)
         seen[i] = b->e[i].rc == 0 ? items[n++].result : 0;
+    return 0;
 }
 
 /* Items were written on a pool thread; the sequencer and then a pricer on this thread read
@@ -283,7 +290,9 @@ static int to_ledger(struct pipe *p, const struct batch *b, uint64_t *first)
 }
 
 /* Releases validated batches in input order (the one place ids are judged, so the first of
- * two orders with one id wins), then frees their window slots. */
+ * two orders with one id wins), then frees their window slots. When a feed's batch cannot be
+ * released (its ids not judged), no later one is either: the reading stops and what was read
+ * is dropped unrecorded (the feed gives it again in a later run). */
 int orders__sequencer(struct core_coro *co, void *arg)
 {
     struct pipe *p = arg;
@@ -291,7 +300,7 @@ int orders__sequencer(struct core_coro *co, void *arg)
     struct batch *b;
     uint64_t lseq = 0;
     size_t i;
-    int rc = 0;
+    int rc = 0, failed = 0;
 
     for (;;) {
         b = p->slots[p->release_seq % SEQ_WINDOW];
@@ -304,10 +313,10 @@ int orders__sequencer(struct core_coro *co, void *arg)
             continue;
         }
         p->slots[p->release_seq % SEQ_WINDOW] = NULL;
-        check_ids(co, p, b, seen);
-        if (p->progress)
+        rc = failed ? 0 : check_ids(co, p, b, seen);
+        if (rc == 0 && !failed && p->progress)
             rc = to_ledger(p, b, &lseq);
-        for (i = 0; rc == 0 && i < b->n; i++) {
+        for (i = 0; rc == 0 && !failed && i < b->n; i++) {
             prefetch_ahead(b, i);
             p->st.lines += b->e[i].last_line - b->e[i].first_line + 1;
             p->st.entries++;
@@ -319,12 +328,15 @@ int orders__sequencer(struct core_coro *co, void *arg)
         core_sem_release(p->window);
         if (rc < 0) {
             orders__fail(p, rc);
-            break;
+            if (!p->cfg->feed)
+                break;
+            failed = rc;
+            core_group_cancel(p->g_read);   /* its feed's wait; what it gave drains here */
         }
     }
     core_queue_close_sender(p->price);
     core_queue_close_sender(p->record);
-    return rc;
+    return failed ? failed : rc;
 }
 
 static void notify(struct pipe *p)
