@@ -29,11 +29,15 @@
 #define RENEW_CHUNK 1000            /* ids per renewal script */
 
 /* KEYS: stream, worker hash, dead-letter stream. ARGV: group, consumer, results length,
- * rejects length, number of dead letters, their ids, then the other ids. */
+ * rejects length, number of dead letters, their ids, then the other ids. Each id is checked
+ * (still pending, and this consumer's), then those that pass are acked together: one XACK per
+ * ACK_CHUNK ids (Lua's unpack takes at most about 8000 values), not one per id. */
+#define ACK_CHUNK "4096"
 static const char COMMIT_LUA[] =
     "local group, me = ARGV[1], ARGV[2]\n"
     "local ndead = tonumber(ARGV[5])\n"
     "local acked, gone, lost = 0, 0, 0\n"
+    "local mine = {}\n"
     "for i = 6, #ARGV do\n"
     "  local id = ARGV[i]\n"
     "  local p = redis.call('XPENDING', KEYS[1], group, id, id, 1)\n"
@@ -49,8 +53,12 @@ static const char COMMIT_LUA[] =
     "      redis.call('XADD', KEYS[3], '*', 'stream_id', id, 'deliveries', p[1][4],\n"
     "                 'worker', me, unpack(f))\n"
     "    end\n"
-    "    acked = acked + redis.call('XACK', KEYS[1], group, id)\n"
+    "    mine[#mine + 1] = id\n"
     "  end\n"
+    "end\n"
+    "for i = 1, #mine, " ACK_CHUNK " do\n"
+    "  local last = math.min(i + " ACK_CHUNK " - 1, #mine)\n"
+    "  acked = acked + redis.call('XACK', KEYS[1], group, unpack(mine, i, last))\n"
     "end\n"
     "redis.call('HSET', KEYS[2], 'results', ARGV[3], 'rejects', ARGV[4])\n"
     "return {acked, gone, lost}\n";
