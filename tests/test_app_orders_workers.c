@@ -5,7 +5,9 @@
  * never restarted (its entries taken over after --lease-ms), leave every line exactly once
  * across the outputs (a killed worker's counted up to the lengths it committed in Redis), no
  * key processed twice and no committed delivery sent again; an entry delivered more than
- * --max-deliveries times ends in NAME:dead with a reject.
+ * --max-deliveries times ends in NAME:dead with a reject; after a Redis restart or a read whose
+ * reply was lost, the first line of an order id still wins; ids that cannot be judged end the
+ * run with nothing recorded.
  *
  * Nothing depends on timing: kills come after a random number of requests, and every
  * assertion holds wherever they land. Watchdogs only bound hangs. */
