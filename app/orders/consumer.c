@@ -566,8 +566,14 @@ static int to_lines(struct core_coro *co, struct orders_consumer *c,
                 parse_id(e->element[0]->str, &ms, &seq) == 0)
                 live[i] = is_live(c, ms, seq);
         }
-        if (rc == 0)
+        /* read-only: asked again after a lost reply (as after a restart, when the PEL is
+         * read again), up to the outage timeout */
+        for (int64_t since = 0; rc == 0;) {
             rc = deliveries(co, c, entries, dlv);
+            if (rc != -ECONNRESET && rc != -ETIMEDOUT)
+                break;
+            rc = wait_transient(co, c, &since);
+        }
     }
     for (size_t i = 0; rc == 0 && i < entries->elements; i++) {
         const struct redis_reply *e = entries->element[i];
