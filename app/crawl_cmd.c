@@ -20,6 +20,7 @@
 #include "app/cli_state.h"
 #include "app/crawl_summary.h"
 #include "app/crawl/crawl.h"
+#include "app/crawl/redisfront.h"
 #include "app/crawl/scope.h"
 #include "app/crawl/state.h"
 #include "app/crawl/warc.h"
@@ -33,6 +34,7 @@
 #include "core/sigwatch.h"
 #include "parse/html.h"
 #include "parse/url.h"
+#include "redis/client.h"
 
 /* In two parts: C11 compilers need only take string literals of up to 4095 bytes. */
 static const char usage_text[] =
@@ -98,6 +100,16 @@ static const char usage_text_fetch[] =
     "      --state DIR         keep the crawl's state in DIR (created), so that it can be\n"
     "                          resumed after a kill, a crash or Ctrl-C (needs -o FILE)\n"
     "      --resume DIR        go on with the crawl kept in DIR, with its own options\n"
+    "Shared crawl (Redis):\n"
+    "      --redis URL         share the crawl through Redis at redis://HOST:PORT/DB\n"
+    "      --crawl NAME        the shared crawl's name (created by the first worker with\n"
+    "                          seeds; joined by the others)\n"
+    "      --worker-id ID      this worker's name: a worker restarted with it goes on with\n"
+    "                          its outputs (needs -o FILE)\n"
+    "      --redis-timeout SECONDS  stop (exit 1, resumable) when Redis stays unreachable\n"
+    "                          this long (default 60)\n"
+    "      --lease SECONDS     a job's lease, renewed while it runs (default 30)\n"
+    "      --max-leases N      leases of a URL before it is dead-lettered (default 3)\n"
     "  -q, --quiet             no progress line and no summary\n"
     "  -v, --verbose           one line per URL on stderr\n"
     "      --grace SECONDS     after Ctrl-C, let fetches in flight finish (default 5)\n"
@@ -114,7 +126,8 @@ enum {
     OPT_NO_ROBOTS, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_LOW_SPEED_LIMIT, OPT_LOW_SPEED_TIME,
     OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_SKIPPED, OPT_CONNECT_TO, OPT_SITEMAPS,
     OPT_SUMMARY, OPT_MAX_LINKS_PER_PAGE, OPT_HTML_PARSER, OPT_WARC, OPT_WARC_MAX_SIZE, OPT_CDX,
-    OPT_WACZ, OPT_WARC_LEVEL, OPT_STATE, OPT_RESUME, OPT_CACERT
+    OPT_WACZ, OPT_WARC_LEVEL, OPT_STATE, OPT_RESUME, OPT_CACERT, OPT_REDIS, OPT_CRAWL,
+    OPT_WORKER_ID, OPT_REDIS_TIMEOUT, OPT_LEASE, OPT_MAX_LEASES
 };
 
 #define SHORT_OPTS ":i:d:w:H:o:qvh"
@@ -164,6 +177,12 @@ static const struct option long_opts[] = {
     {"wacz", required_argument, NULL, OPT_WACZ},
     {"state", required_argument, NULL, OPT_STATE},
     {"resume", required_argument, NULL, OPT_RESUME},
+    {"redis", required_argument, NULL, OPT_REDIS},
+    {"crawl", required_argument, NULL, OPT_CRAWL},
+    {"worker-id", required_argument, NULL, OPT_WORKER_ID},
+    {"redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT},
+    {"lease", required_argument, NULL, OPT_LEASE},
+    {"max-leases", required_argument, NULL, OPT_MAX_LEASES},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -201,6 +220,15 @@ struct cmd {
     bool workers_set, grace_set;        /* given (what --resume may change) */
     char *state_abs;                    /* the state directory's absolute path (malloc'ed) */
     char *links_path;                   /* STATE/links, the link store of dfs and best */
+    const char *redis_url;              /* --redis */
+    const char *crawl_name;             /* --crawl */
+    int64_t redis_timeout_ms;           /* --redis-timeout */
+    unsigned max_leases;                /* --max-leases */
+    char **shared;                      /* the options every worker of a shared crawl has,
+                                           "--name\targ" each (malloc'ed) */
+    size_t nshared;
+    char *adopted;                      /* a joined crawl's options (their arguments) */
+    int shared_code;                    /* why a shared crawl did not run (an exit code) */
 };
 
 static int push(const char ***list, size_t *n, const char *s)
@@ -262,6 +290,55 @@ static int bad_number(const char *opt, const char *val)
     return cli_usage_error("crawl", "invalid value '%s' for %s", val, opt);
 }
 
+/* The options that shape a shared crawl (--redis): every worker must have the same. */
+static bool is_shared(int opt)
+{
+    static const int shared[] = {
+        'd', OPT_ORDER, OPT_SCOPE, OPT_ALLOW, OPT_DENY, OPT_FOLLOW_NOFOLLOW, OPT_MAX_URL_LENGTH,
+        OPT_MAX_PATH_REPEAT, OPT_MAX_QUERY_VARIANTS, OPT_MAX_LINKS_PER_PAGE, OPT_HTML_PARSER,
+        OPT_PER_HOST, OPT_DELAY, OPT_NO_ROBOTS, OPT_SITEMAPS, OPT_MAX_REDIRECTS, OPT_RETRIES,
+        OPT_MAX_RETRY_WAIT, OPT_USER_AGENT, OPT_LEASE, OPT_MAX_LEASES, 0};
+
+    for (size_t i = 0; shared[i]; i++)
+        if (shared[i] == opt)
+            return true;
+    return false;
+}
+
+static int keep_shared(struct cmd *c, int opt, const char *arg)
+{
+    struct core_buf b;
+    char **l;
+    size_t i;
+
+    if (!is_shared(opt))
+        return 0;
+    for (i = 0; long_opts[i].name && long_opts[i].val != opt; i++)
+        ;
+    if (opt != OPT_ALLOW && opt != OPT_DENY && long_opts[i].name) {
+        /* given again: the last one counts, as parse_options takes it */
+        size_t n = strlen(long_opts[i].name);
+
+        for (size_t k = 0; k < c->nshared; k++)
+            if (strncmp(c->shared[k] + 2, long_opts[i].name, n) == 0 &&
+                c->shared[k][n + 2] == '\t') {
+                core_free(c->shared[k]);
+                c->shared[k] = c->shared[--c->nshared];
+                break;
+            }
+    }
+    core_buf_init(&b, 1u << 16);
+    if (!long_opts[i].name || core_buf_printf(&b, "--%s\t%s", long_opts[i].name,
+                                              arg ? arg : "") < 0 ||
+        !(l = core_reallocarray(c->shared, c->nshared + 1, sizeof(*l)))) {
+        core_buf_free(&b);
+        return -ENOMEM;
+    }
+    c->shared = l;
+    c->shared[c->nshared++] = core_buf_steal(&b);
+    return 0;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_options(struct cmd *c, int argc, char **argv)
 {
@@ -273,6 +350,8 @@ static int parse_options(struct cmd *c, int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) != -1) {
+        if (keep_shared(c, opt, optarg) < 0)
+            return CLI_EXIT_FATAL;
         switch (opt) {
         case 'h':
             fputs(usage_text, stdout);
@@ -444,6 +523,30 @@ static int parse_options(struct cmd *c, int argc, char **argv)
         case OPT_STATE: c->state_dir = optarg; break;
         case OPT_RESUME: c->resume_dir = optarg; break;
         case OPT_SUMMARY: c->summary_path = optarg; break;
+        case OPT_REDIS: {
+            struct redis_url u;
+            const char *why;
+
+            if (redis_url_parse(optarg, &u, &why) < 0)
+                return cli_usage_error("crawl", "--redis '%s': %s", optarg, why);
+            c->redis_url = optarg;
+            break;
+        }
+        case OPT_CRAWL: c->crawl_name = optarg; break;
+        case OPT_WORKER_ID: cfg->worker_id = optarg; break;
+        case OPT_REDIS_TIMEOUT:
+            if (!cli_parse_seconds(optarg, 86400000, &c->redis_timeout_ms))
+                return bad_number("--redis-timeout", optarg);
+            break;
+        case OPT_LEASE:
+            if (!cli_parse_seconds(optarg, 86400000, &cfg->lease_ms) || cfg->lease_ms < 100)
+                return bad_number("--lease", optarg);
+            break;
+        case OPT_MAX_LEASES:
+            if (!cli_parse_u64(optarg, 1, 1000, &n))
+                return bad_number("--max-leases", optarg);
+            c->max_leases = (unsigned)n;
+            break;
         case OPT_CONNECT_TO:
             if (push(&c->connect_to, &c->nconnect_to, optarg) < 0)
                 return CLI_EXIT_FATAL;
@@ -648,6 +751,10 @@ static void cmd_free(struct cmd *c)
     core_free(c->stored);
     free(c->state_abs);
     core_free(c->links_path);
+    for (i = 0; i < c->nshared; i++)
+        core_free(c->shared[i]);
+    core_free(c->shared);
+    core_free(c->adopted);
 }
 
 /* --- --state and --resume ------------------------------------------------------------------ */
@@ -826,15 +933,337 @@ static int open_output(struct cmd *c, const char *name, const char *path, enum f
     return crawl_output_reopen(path, fmt, len, out);
 }
 
+/* --- --redis: a crawl shared by many workers -------------------------------------------------- */
+
+static int check_redis_options(const struct cmd *c)
+{
+    const char *id = c->cfg.worker_id;
+
+    if (!c->redis_url && !c->crawl_name && !id)
+        return -1;
+    if (!c->redis_url || !c->crawl_name || !id)
+        return cli_usage_error("crawl", "--redis, --crawl and --worker-id go together");
+    if (c->state_dir || c->resume_dir)
+        return cli_usage_error("crawl", "--redis keeps the crawl's state in Redis: no --state or "
+                               "--resume");
+    if (strcmp(c->output, "-") == 0 || (c->skipped_path && strcmp(c->skipped_path, "-") == 0))
+        return cli_usage_error("crawl", "--redis needs -o FILE (and --skipped FILE): a worker "
+                               "restarted with its --worker-id goes on writing them");
+    if (c->cfg.order != FRONTIER_BFS)
+        return cli_usage_error("crawl", "--redis crawls in the shared frontier's order (each "
+                               "host's URLs first in, first out): no --order dfs or best");
+    if (c->cfg.sitemaps || c->warc.name)
+        return cli_usage_error("crawl", "--sitemaps and --warc do not work with --redis yet");
+    if (strlen(id) > 64 || strcspn(id, " \t\r\n:") != strlen(id) || !*id)
+        return cli_usage_error("crawl", "--worker-id '%s': 1 to 64 characters, no spaces or ':'",
+                               id);
+    return -1;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* What every worker of the crawl must agree on: its options, then (with_seeds) its seeds,
+ * each sorted, a line each. NULL when out of memory. */
+static char *shared_config(struct cmd *c, bool with_seeds)
+{
+    struct core_buf b;
+    size_t i;
+    int rc = 0;
+
+    if (c->nshared)
+        qsort(c->shared, c->nshared, sizeof(*c->shared), cmp_text);
+    if (c->nseeds)
+        qsort(c->seeds, c->nseeds, sizeof(*c->seeds), cmp_text);
+    core_buf_init(&b, 64u << 20);
+    rc = core_buf_puts(&b, "");
+    for (i = 0; rc == 0 && i < c->nshared; i++)
+        rc = core_buf_printf(&b, "%s\n", c->shared[i]);
+    for (i = 0; rc == 0 && with_seeds && i < c->nseeds; i++)
+        rc = core_buf_printf(&b, "seed\t%s\n", c->seeds[i]);
+    if (rc < 0) {
+        core_buf_free(&b);
+        return NULL;
+    }
+    return core_buf_steal(&b);
+}
+
+/* A worker started without seeds takes the crawl's options and seeds from Redis (options it
+ * was given must be the same). -1 to go on, or an exit code. */
+static int adopt_config(struct cmd *c, const char *config)
+{
+    char *mine = shared_config(c, false);
+    size_t olen = 0, n = 0;
+    char **argv;
+    char *p;
+    int code = -1;
+
+    while (config[olen] && strncmp(config + olen, "seed\t", 5) != 0)
+        olen += strcspn(config + olen, "\n") + 1;
+    if (!mine || (c->nshared > 0 && (strlen(mine) != olen || memcmp(mine, config, olen) != 0))) {
+        fprintf(stderr, "trawl crawl: crawl '%s' has other options; it was made with:\n%.*s",
+                c->crawl_name, (int)olen, config);
+        core_free(mine);
+        return CLI_EXIT_USAGE;
+    }
+    core_free(mine);
+    c->adopted = core_strdup(config);
+    argv = core_calloc(strlen(config) + 2, sizeof(*argv));
+    if (!c->adopted || !argv) {
+        core_free(argv);
+        return CLI_EXIT_FATAL;
+    }
+    argv[n++] = c->adopted + strlen(c->adopted); /* getopt skips argv[0]: any string */
+    for (p = c->adopted; *p;) {
+        char *nl = strchr(p, '\n'), *tab = strchr(p, '\t');
+
+        if (!nl)
+            break;
+        *nl = '\0';
+        if (strncmp(p, "seed\t", 5) == 0) {
+            add_seed(c, p + 5, NULL, 0);
+        } else {
+            /* "--name\targ": --name=arg, or --name alone for a flag */
+            if (tab && tab < nl)
+                *tab = tab[1] ? '=' : '\0';
+            argv[n++] = p;
+        }
+        p = nl + 1;
+    }
+    if (c->nshared == 0 && n > 1) {
+        const char *output = c->output;
+
+        code = parse_options(c, (int)n, argv);
+        c->output = output;
+    }
+    core_free(argv);
+    return code;
+}
+
+/* Create the shared crawl (a worker with seeds) or join it. -1 to go on, or an exit code. */
+static int join_shared(struct core_coro *co, struct cmd *c, struct redisfront *rf)
+{
+    struct redisfront_opts o;
+    char *config;
+    int rc, code;
+
+    if (c->nseeds == 0) {
+        rc = redisfront_join(co, rf, &o);
+        if (rc == -ENOENT) {
+            fprintf(stderr, "trawl crawl: there is no crawl '%s' in Redis: start one with seed "
+                    "URLs\n", c->crawl_name);
+            return CLI_EXIT_USAGE;
+        }
+        if (rc < 0)
+            goto fail;
+        code = adopt_config(c, o.config);
+        if (code >= 0)
+            return code;
+        if (c->nseeds == 0) {
+            fprintf(stderr, "trawl crawl: crawl '%s' in Redis has no seeds\n", c->crawl_name);
+            return CLI_EXIT_FATAL;
+        }
+        c->cfg.lease_ms = o.lease_ms;
+        return -1;
+    }
+    redisfront_opts_init(&o);
+    o.per_host = c->cfg.per_host;
+    o.delay_ms = c->cfg.delay_ms;
+    if (c->cfg.lease_ms > 0)
+        o.lease_ms = c->cfg.lease_ms;
+    if (c->max_leases)
+        o.max_leases = c->max_leases;
+    config = shared_config(c, true);
+    if (!config)
+        return CLI_EXIT_FATAL;
+    o.config = config;
+    rc = redisfront_create_crawl(co, rf, &o, NULL);
+    core_free(config);
+    if (rc == -EEXIST) {
+        fprintf(stderr, "trawl crawl: %s\n", redisfront_error(rf));
+        return CLI_EXIT_USAGE;
+    }
+    if (rc < 0)
+        goto fail;
+    c->cfg.lease_ms = o.lease_ms;
+    return -1;
+
+fail:
+    fprintf(stderr, "trawl crawl: %s\n", redisfront_error(rf)[0] ? redisfront_error(rf)
+                                                                 : core_strerror(rc));
+    return CLI_EXIT_FATAL;
+}
+
+/* The committed length of output name in a worker's lengths ("seq N\nname LEN\n..."), 0 when
+ * it has none. */
+static int64_t committed_len(const char *lengths, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = lengths; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && p[n] == ' ')
+            return strtoll(p + n + 1, NULL, 10);
+    return 0;
+}
+
+/* This worker's outputs: new, or (a worker restarted with its id) cut back to what Redis
+ * recorded as committed. -1 to go on, or an exit code. */
+static int open_shared_outputs(struct core_coro *co, struct cmd *c, struct redisfront *rf)
+{
+    enum file_format fmt = c->format_set ? c->format : file_format_for_path(c->output);
+    struct core_buf kept;
+    size_t released = 0;
+    int rc;
+
+    core_buf_init(&kept, 1u << 20);
+    rc = redisfront_worker_lengths(co, rf, c->cfg.worker_id, &kept);
+    if (rc == 0 && core_buf_putc(&kept, '\0') == 0) {
+        c->cfg.redis_seq = (uint64_t)committed_len(kept.data, "seq");
+        rc = crawl_output_reopen(c->output, fmt, committed_len(kept.data, "records"), &c->out);
+        if (rc == 0 && c->skipped_path)
+            rc = crawl_output_reopen(c->skipped_path, FILE_FORMAT_JSONL,
+                                     committed_len(kept.data, "skipped"), &c->skipped);
+    } else if (rc == -ENOENT) {
+        rc = crawl_output_create(c->output, fmt, &c->out);
+        if (rc == 0 && c->skipped_path)
+            rc = crawl_output_create(c->skipped_path, FILE_FORMAT_JSONL, &c->skipped);
+    }
+    core_buf_free(&kept);
+    /* a worker restarted after a kill: its leases were lost with it */
+    if (rc == 0)
+        rc = redisfront_release(co, rf, c->cfg.worker_id, &released);
+    if (rc < 0) {
+        fprintf(stderr, "trawl crawl: cannot go on with worker '%s''s outputs: %s\n",
+                c->cfg.worker_id, redisfront_error(rf)[0] ? redisfront_error(rf)
+                                                          : core_strerror(rc));
+        return CLI_EXIT_FATAL;
+    }
+    return -1;
+}
+
+static int finish(struct cmd *c, int rc);
+
+static int shared_body(struct core_coro *co, void *arg)
+{
+    struct cmd *c = arg;
+    struct redis_client *client = NULL;
+    struct redisfront *rf = NULL;
+    struct redis_opts o;
+    int rc;
+
+    redis_opts_init(&o);
+    o.outage_timeout_ms = c->redis_timeout_ms;
+    rc = redis_client_create(core_coro_loop(co), c->redis_url, &o, &client);
+    if (rc == 0)
+        rc = redisfront_create(client, c->crawl_name, &rf);
+    if (rc < 0) {
+        fprintf(stderr, "trawl crawl: %s\n", core_strerror(rc));
+        c->shared_code = CLI_EXIT_FATAL;
+    }
+    if (rc == 0 && (c->shared_code = join_shared(co, c, rf)) < 0)
+        c->shared_code = open_shared_outputs(co, c, rf);
+    if (c->shared_code < 0) {
+        if (c->skipped)
+            c->cfg.on_skip = on_skip;
+        c->cfg.seeds = (const char *const *)c->seeds;
+        c->cfg.nseeds = c->nseeds;
+        c->cfg.on_record = on_record;
+        c->cfg.state_files = state_files;
+        c->cfg.arg = c;
+        c->cfg.redis = rf;
+        if (c->verbosity >= 0 && isatty(STDERR_FILENO))
+            c->cfg.on_progress = on_progress;
+        c->run_rc = crawl_run(co, &c->cfg, c->stop, &c->st);
+    }
+    redisfront_destroy(rf);
+    redis_client_destroy(client);
+    return 0;
+}
+
+/* Run this worker of a shared crawl. The exit code. */
+static int run_shared(struct cmd *c)
+{
+    int rc, code;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (c->summary_path && (rc = app_outfile_open(c->summary_path, &c->summary)) < 0) {
+        fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c->summary_path,
+                core_strerror(rc));
+        return CLI_EXIT_FATAL;
+    }
+    c->shared_code = -1;
+    rc = cli_run(shared_body, c, &c->stop);
+    if (c->shared_code >= 0 || !c->out) {
+        crawl_output_destroy(c->skipped);
+        crawl_output_destroy(c->out);
+        app_outfile_close(c->summary);
+        return c->shared_code >= 0 ? c->shared_code : CLI_EXIT_FATAL;
+    }
+    code = finish(c, rc);
+    if (c->st.state_error && code != CLI_EXIT_FATAL)
+        code = CLI_EXIT_FATAL;
+    if (c->st.state_error)
+        fprintf(stderr, "trawl crawl: worker '%s' stopped; start it again with the same "
+                "--worker-id to go on with crawl '%s'\n", c->cfg.worker_id, c->crawl_name);
+    return code;
+}
+
+/* After the run: the summaries, the archive and the outputs finished. The exit code. */
+static int finish(struct cmd *c, int rc)
+{
+    int code, close_rc;
+
+    if (rc == 0)
+        rc = c->run_rc;
+    clear_progress(c);
+    /* one snapshot for both summaries: finishing the archive adds no record */
+    if (c->cfg.warc)
+        crawl_warc_counts(c->cfg.warc, &c->archived);
+    if (c->verbosity >= 0)
+        crawl_summary_print(&c->st, c->cfg.warc ? &c->archived : NULL, c->warc.name);
+    code = c->st.interrupted && !c->write_error ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
+    if (rc < 0) {
+        fprintf(stderr, "trawl crawl: %s\n", core_strerror(rc));
+        code = CLI_EXIT_FATAL;
+    }
+    code = state_end(c, code);
+    if (close_archive(c) != 0)
+        code = CLI_EXIT_FATAL;
+    if ((rc = crawl_output_destroy(c->skipped)) < 0 && !c->write_error)
+        c->write_error = rc;
+    rc = crawl_output_destroy(c->out);
+    if (rc < 0 || c->write_error) {
+        fprintf(stderr, "trawl crawl: writing '%s' failed: %s\n", c->output,
+                core_strerror(c->write_error ? c->write_error : rc));
+        code = CLI_EXIT_FATAL;
+    }
+    if (c->summary) {
+        /* also after a stop or a failed output: what was done is still worth saying */
+        rc = write_summary(c);
+        close_rc = app_outfile_close(c->summary);
+        if (rc == 0)
+            rc = close_rc;
+        if (rc < 0) {
+            fprintf(stderr, "trawl crawl: writing '%s' failed: %s\n", c->summary_path,
+                    core_strerror(rc));
+            code = CLI_EXIT_FATAL;
+        }
+    }
+    return code;
+}
+
 int crawl_cmd_main(int argc, char **argv)
 {
     struct cmd c;
     enum file_format fmt;
-    int code, i, rc, close_rc;
+    int code, i, rc;
 
     memset(&c, 0, sizeof(c));
     crawl_config_init(&c.cfg);
     c.output = "-";
+    c.redis_timeout_ms = 60000;
     if (scope_create(SCOPE_HOST, &c.cfg.scope) < 0)
         return CLI_EXIT_FATAL;
     code = parse_options(&c, argc, argv);
@@ -842,7 +1271,7 @@ int crawl_cmd_main(int argc, char **argv)
         goto out;
     if (c.resume_dir && (code = resume_options(&c, &argc, &argv)) >= 0)
         goto out;
-    if ((code = check_state_options(&c)) >= 0)
+    if ((code = check_state_options(&c)) >= 0 || (code = check_redis_options(&c)) >= 0)
         goto out;
     for (i = optind; i < argc; i++)
         add_seed(&c, argv[i], NULL, 0);
@@ -851,8 +1280,12 @@ int crawl_cmd_main(int argc, char **argv)
         code = CLI_EXIT_FATAL;
         goto out;
     }
-    if (c.nseeds == 0) {
+    if (c.nseeds == 0 && (c.bad_seeds || !c.redis_url)) {
         code = cli_usage_error("crawl", c.bad_seeds ? "no valid seed URL" : "no seed URL given");
+        goto out;
+    }
+    if (c.redis_url) {
+        code = run_shared(&c);
         goto out;
     }
     if ((code = open_state(&c, argc, argv)) >= 0)
@@ -895,42 +1328,7 @@ int crawl_cmd_main(int argc, char **argv)
     if (c.verbosity >= 0 && isatty(STDERR_FILENO))
         c.cfg.on_progress = on_progress;
     rc = cli_run(crawl_body, &c, &c.stop);
-    if (rc == 0)
-        rc = c.run_rc;
-    clear_progress(&c);
-    /* one snapshot for both summaries: finishing the archive adds no record */
-    if (c.cfg.warc)
-        crawl_warc_counts(c.cfg.warc, &c.archived);
-    if (c.verbosity >= 0)
-        crawl_summary_print(&c.st, c.cfg.warc ? &c.archived : NULL, c.warc.name);
-    code = c.st.interrupted && !c.write_error ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
-    if (rc < 0) {
-        fprintf(stderr, "trawl crawl: %s\n", core_strerror(rc));
-        code = CLI_EXIT_FATAL;
-    }
-    code = state_end(&c, code);
-    if (close_archive(&c) != 0)
-        code = CLI_EXIT_FATAL;
-    if ((rc = crawl_output_destroy(c.skipped)) < 0 && !c.write_error)
-        c.write_error = rc;
-    rc = crawl_output_destroy(c.out);
-    if (rc < 0 || c.write_error) {
-        fprintf(stderr, "trawl crawl: writing '%s' failed: %s\n", c.output,
-                core_strerror(c.write_error ? c.write_error : rc));
-        code = CLI_EXIT_FATAL;
-    }
-    if (c.summary) {
-        /* also after a stop or a failed output: what was done is still worth saying */
-        rc = write_summary(&c);
-        close_rc = app_outfile_close(c.summary);
-        if (rc == 0)
-            rc = close_rc;
-        if (rc < 0) {
-            fprintf(stderr, "trawl crawl: writing '%s' failed: %s\n", c.summary_path,
-                    core_strerror(rc));
-            code = CLI_EXIT_FATAL;
-        }
-    }
+    code = finish(&c, rc);
 out:
     cmd_free(&c);
     return code;

@@ -95,6 +95,12 @@ void crawl_summary_print(const struct crawl_stats *s, const struct crawl_warc_co
                 (unsigned long long)warc->revisits, warc_name,
                 (unsigned long long)warc->records, warc->files,
                 warc->files == 1 ? "file" : "files", (double)warc->bytes / 1e6);
+    if (s->remote_calls)
+        fprintf(stderr, "trawl: redis: %llu jobs leased, %llu committed, %llu leases lost; %llu "
+                "calls (%.2f per page)\n", (unsigned long long)s->remote_leased,
+                (unsigned long long)s->remote_committed, (unsigned long long)s->remote_stale,
+                (unsigned long long)s->remote_calls,
+                s->attempted ? (double)s->remote_calls / (double)s->attempted : 0.0);
     if (s->interrupted)
         fprintf(stderr, "trawl: interrupted: %llu queued URLs were not fetched\n",
                 (unsigned long long)s->not_reached);
@@ -176,6 +182,17 @@ int crawl_summary_json(const struct crawl_stats *s, const struct crawl_warc_coun
     jsonw_key(&w, "interrupted");
     jsonw_bool(&w, s->interrupted);
     put_count(&w, "not_reached", s->not_reached);
+    jsonw_key(&w, "redis");
+    if (s->remote_calls) {
+        jsonw_begin_object(&w);
+        put_count(&w, "calls", s->remote_calls);
+        put_count(&w, "leased", s->remote_leased);
+        put_count(&w, "committed", s->remote_committed);
+        put_count(&w, "stale", s->remote_stale);
+        jsonw_end_object(&w);
+    } else {
+        jsonw_null(&w);
+    }
     jsonw_key(&w, "warc");
     if (warc) {
         jsonw_begin_object(&w);

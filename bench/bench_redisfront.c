@@ -264,6 +264,7 @@ static int worker(struct core_coro *co, void *arg)
     char (*bufs)[URL_MAX] = core_calloc(MAX_BATCH * (size_t)s->links, URL_MAX);
     struct redisfront_done done[MAX_BATCH];
     bool ok[MAX_BATCH];
+    uint64_t lengths[4] = {0};
     int rc;
 
     if (!links || !bufs)
@@ -299,10 +300,13 @@ static int worker(struct core_coro *co, void *arg)
             for (unsigned j = 0; j < s->links; j++)
                 ls[j] = make_url(s, link_target(s, page, j), l.jobs[i].depth + 1,
                                  bufs[i * s->links + j]);
-            done[i] = (struct redisfront_done){l.jobs[i].fp, l.jobs[i].token, false, ls,
-                                               s->links};
+            done[i] = (struct redisfront_done){.fp = l.jobs[i].fp, .token = l.jobs[i].token,
+                                               .links = ls, .nlinks = s->links};
         }
-        rc = redisfront_complete(co, rf, done, l.njobs, ok, NULL);
+        /* the commit carries the worker's output lengths, as a crawl's does (4 files) */
+        lengths[0] += l.njobs;
+        rc = redisfront_complete(co, rf, "bench", done, l.njobs, lengths, sizeof(lengths), ok,
+                                 NULL);
         r->round_trips++;
         if (rc < 0)
             die("complete", rc, rf);
@@ -442,8 +446,8 @@ static void memory(struct core_coro *co, struct bench *b, struct redis_client *c
         if (rc < 0)
             die("lease", rc, rf);
         for (size_t i = 0; i < l.njobs; i++)
-            d[i] = (struct redisfront_done){l.jobs[i].fp, l.jobs[i].token, false, NULL, 0};
-        rc = redisfront_complete(co, rf, d, l.njobs, ok, NULL);
+            d[i] = (struct redisfront_done){.fp = l.jobs[i].fp, .token = l.jobs[i].token};
+        rc = redisfront_complete(co, rf, "bench", d, l.njobs, NULL, 0, ok, NULL);
         if (rc < 0)
             die("complete", rc, rf);
         done += l.njobs;

@@ -278,7 +278,7 @@ static void test_cli_summary_file_has_the_counts(void **state)
     expect_in(json, "\"status\":{\"none\":0,\"1xx\":0,\"2xx\":2,\"3xx\":0,\"4xx\":1,"
                     "\"5xx\":0,\"other\":0}");
     expect_in(json, "\"errors\":{\"dns\":0,\"connect\":0,\"timeout\":0,\"tls\":0,");
-    expect_in(json, "\"robots\":0,\"other\":0},\"bytes\":");
+    expect_in(json, "\"robots\":0,\"other\":0,\"dead_letter\":0},\"bytes\":");
     expect_in(json, "\"links\":{\"found\":6,\"duplicates\":1,\"out_of_scope\":1,"
                     "\"beyond_depth\":1,\"not_followed\":1,\"traps\":0,\"dropped\":0,"
                     "\"capped_pages\":0}");
@@ -287,7 +287,7 @@ static void test_cli_summary_file_has_the_counts(void **state)
     expect_in(json, "\"html\":{\"scanner\":2,\"gumbo\":0,\"gumbo_why\":{\"asked\":0,"
                     "\"foreign\":0,\"select\":0,\"frameset\":0,\"base\":0,\"nesting\":0,"
                     "\"charref\":0,\"attrs\":0},\"best_effort\":0},\"retries\":0,"
-                    "\"interrupted\":false,\"not_reached\":0,\"warc\":null}");
+                    "\"interrupted\":false,\"not_reached\":0,\"redis\":null,\"warc\":null}");
     expect_in(json, "\"elapsed_ms\":");
     expect_in(json, "\"urls_per_second\":");
     /* the stderr summary tells the same story */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "app/crawl/redisfront.h"
+#include "core/buf.h"
 #include "core/coro.h"
 #include "core/group.h"
 #include "core/loop.h"
@@ -142,7 +143,8 @@ static void complete_one(struct core_coro *co, struct redisfront *rf,
     const struct redisfront_done d = {.fp = j->fp, .token = j->token};
     bool ok = !expect;
 
-    assert_int_equal(redisfront_complete(co, rf, &d, 1, &ok, NULL), 0);
+    assert_int_equal(redisfront_complete(co, rf, "w", &d, 1, NULL, 0, &ok, NULL),
+                     expect ? 0 : -ESTALE);
     assert_int_equal(ok, expect);
 }
 
@@ -296,7 +298,7 @@ static int dedup_body(struct core_coro *co, void *arg)
                                                url_of("http://d.test/x", 1)};
         const struct redisfront_done d = {l.jobs[0].fp, l.jobs[0].token, false, links, 4};
 
-        assert_int_equal(redisfront_complete(co, rf, &d, 1, &ok, &added), 0);
+        assert_int_equal(redisfront_complete(co, rf, "w", &d, 1, NULL, 0, &ok, &added), 0);
         assert_true(ok);
         assert_int_equal(added, 1);
     }
@@ -388,7 +390,7 @@ static int worker_body(struct core_coro *co, void *arg)
         for (size_t i = 0; i < l.njobs; i++)
             if (w->check_hosts)
                 f->host_inflight[host_of(&l.jobs[i])]--;
-        assert_int_equal(redisfront_complete(co, rf, d, l.njobs, ok, NULL), 0);
+        assert_int_equal(redisfront_complete(co, rf, name, d, l.njobs, NULL, 0, ok, NULL), 0);
         for (size_t i = 0; i < l.njobs; i++)
             assert_true(ok[i]);
         f->completed += l.njobs;
@@ -832,7 +834,7 @@ static int restart_body(struct core_coro *co, void *arg)
     /* the leases taken before still hold with their tokens */
     for (size_t i = 1; i < 3; i++)
         d[i - 1] = (struct redisfront_done){l.jobs[i].fp, l.jobs[i].token, false, NULL, 0};
-    assert_int_equal(redisfront_complete(co, rf, d, 2, ok, NULL), 0);
+    assert_int_equal(redisfront_complete(co, rf, "w", d, 2, NULL, 0, ok, NULL), 0);
     assert_true(ok[0] && ok[1]);
     /* and new tokens are fresh */
     assert_int_equal(redisfront_lease(co, rf, "w", 10, &rest), 0);
@@ -903,10 +905,17 @@ static int big_batch_body(struct core_coro *co, void *arg)
     d[0] = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, NULL, 0};
     d[1] = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, NULL, 0};
     d[2] = (struct redisfront_done){l.jobs[1].fp, l.jobs[1].token, true, NULL, 0};
-    assert_int_equal(redisfront_complete(co, rf, d, 3, ok, NULL), 0);
+    /* all or nothing: the repeat is stale, so nothing is committed; without it, all is */
+    assert_int_equal(redisfront_complete(co, rf, "w", d, 3, NULL, 0, ok, NULL), -ESTALE);
     assert_true(ok[0]);
     assert_false(ok[1]);
     assert_true(ok[2]);
+    stats(co, rf, &s);
+    assert_int_equal(s.done, 0);
+    assert_int_equal(s.in_flight, 2);
+    d[1] = d[2];
+    assert_int_equal(redisfront_complete(co, rf, "w", d, 2, NULL, 0, ok, NULL), 0);
+    assert_true(ok[0] && ok[1]);
     redisfront_lease_free(&l);
     stats(co, rf, &s);
     assert_int_equal(s.done, 1);
@@ -937,6 +946,444 @@ static void test_redisfront_batches_of_thousands_and_a_job_completed_twice_in_on
     (void)state;
     fx_start(&f);
     run(&f, big_batch_body);
+}
+
+/* --- robots.txt ------------------------------------------------------------------------------ */
+
+static struct redisfront_url robots_of(const char *s)
+{
+    struct redisfront_url u = url_of(s, 0);
+
+    u.kind = 1;
+    return u;
+}
+
+/* The stored outcome of one origin: known, and its rules as a string ("" for none). */
+static bool robots_rules(struct core_coro *co, struct redisfront *rf, const char *origin,
+                         char *rules, size_t cap)
+{
+    const char *const o[] = {origin};
+    const size_t len[] = {strlen(origin)};
+    struct redisfront_robots r;
+    bool known;
+
+    assert_int_equal(redisfront_robots(co, rf, o, len, 1, &r), 0);
+    assert_int_equal(r.n, 1);
+    known = r.hosts[0].known;
+    assert_true(r.hosts[0].len < cap);
+    if (r.hosts[0].len)
+        memcpy(rules, r.hosts[0].rules, r.hosts[0].len);
+    else
+        assert_null(r.hosts[0].rules);
+    rules[r.hosts[0].len] = '\0';
+    redisfront_robots_free(&r);
+    return known;
+}
+
+static int robots_hold_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l;
+    struct redisfront_stats s;
+    const struct redisfront_url pages[] = {url_of("http://a.test/1", 1),
+                                           url_of("http://a.test/2", 1),
+                                           url_of("http://b.test/1", 1),
+                                           url_of("http://c.test/1", 1)};
+    const struct redisfront_url robots[] = {robots_of("http://a.test/robots.txt"),
+                                            robots_of("http://c.test/robots.txt")};
+    const struct redisfront_url late = url_of("http://a.test/3", 1);
+    struct redisfront_done d = {0};
+    const struct redisfront_job *ra = NULL, *rc_ = NULL;
+    char rules[64];
+    bool ok[2];
+
+    f->opts.per_host = 0;   /* only the hold keeps a host's pages back */
+    rf = open_front(co, f, &c);
+    /* the pages come first and the robots jobs after: these still go to the head */
+    assert_int_equal(redisfront_add(co, rf, pages, 4, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_add(co, rf, robots, 2, NULL, NULL, NULL), 0);
+    stats(co, rf, &s);
+    assert_int_equal(s.hosts_held, 2);
+    assert_false(robots_rules(co, rf, "http://a.test", rules, sizeof(rules)));
+    /* a held host hands out its robots job only, then nothing while it is leased */
+    assert_int_equal(redisfront_lease(co, rf, "w", 10, &l), 0);
+    assert_int_equal(l.njobs, 3);
+    for (size_t i = 0; i < l.njobs; i++) {
+        if (strcmp(l.jobs[i].url, "http://a.test/robots.txt") == 0)
+            ra = &l.jobs[i];
+        else if (strcmp(l.jobs[i].url, "http://c.test/robots.txt") == 0)
+            rc_ = &l.jobs[i];
+        else
+            assert_string_equal(l.jobs[i].url, "http://b.test/1");
+    }
+    assert_non_null(ra);
+    assert_non_null(rc_);
+    assert_int_equal(ra->kind, 1);
+    {
+        struct redisfront_lease none;
+
+        assert_int_equal(redisfront_add(co, rf, &late, 1, NULL, NULL, NULL), 0);
+        assert_int_equal(redisfront_lease(co, rf, "w", 10, &none), 0);
+        assert_int_equal(none.njobs, 0);
+        assert_int_equal(none.queued, 4);
+        redisfront_lease_free(&none);
+    }
+    /* a's robots job done with rules and a crawl delay; c's failed: no rules, no delay */
+    d = (struct redisfront_done){.fp = ra->fp, .token = ra->token, .robots = "RULES a",
+                                 .robots_len = 7, .crawl_delay_ms = 60000};
+    assert_int_equal(redisfront_complete(co, rf, "w", &d, 1, NULL, 0, ok, NULL), 0);
+    d = (struct redisfront_done){.fp = rc_->fp, .token = rc_->token, .failed = true,
+                                 .robots = "RULES c", .robots_len = 7, .crawl_delay_ms = 60000};
+    assert_int_equal(redisfront_complete(co, rf, "w", &d, 1, NULL, 0, ok, NULL), 0);
+    redisfront_lease_free(&l);
+    stats(co, rf, &s);
+    assert_int_equal(s.hosts_held, 0);
+    assert_int_equal(s.failed, 1);
+    assert_true(robots_rules(co, rf, "http://a.test", rules, sizeof(rules)));
+    assert_string_equal(rules, "RULES a");
+    assert_true(robots_rules(co, rf, "http://c.test", rules, sizeof(rules)));
+    assert_string_equal(rules, "");
+    assert_false(robots_rules(co, rf, "http://b.test", rules, sizeof(rules)));
+    /* a's pages now lease, one per crawl delay (the crawl's own delay is 0); c's at once */
+    assert_int_equal(redisfront_lease(co, rf, "w", 10, &l), 0);
+    assert_int_equal(l.njobs, 2);
+    for (size_t i = 0; i < l.njobs; i++)
+        assert_true(strcmp(l.jobs[i].url, "http://a.test/1") == 0 ||
+                    strcmp(l.jobs[i].url, "http://c.test/1") == 0);
+    assert_int_equal(l.ready_ms, l.now_ms + 60000);
+    assert_int_equal(l.queued, 2);
+    redisfront_lease_free(&l);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_robots_job_holds_its_host_until_it_is_completed(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, robots_hold_body);
+}
+
+static int robots_reap_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l, r;
+    struct redisfront_stats s;
+    const struct redisfront_url urls[] = {url_of("http://a.test/1", 1),
+                                          robots_of("http://a.test/robots.txt")};
+    char rules[8];
+
+    f->opts.lease_ms = 50;
+    f->opts.max_leases = 2;
+    rf = open_front(co, f, &c);
+    assert_int_equal(redisfront_add(co, rf, urls, 2, NULL, NULL, NULL), 0);
+    for (uint32_t lease = 1; lease <= 2; lease++) {
+        /* the robots job each time, never the page */
+        assert_int_equal(redisfront_lease(co, rf, "w", 10, &l), 0);
+        assert_int_equal(l.njobs, 1);
+        assert_string_equal(l.jobs[0].url, "http://a.test/robots.txt");
+        assert_int_equal(l.jobs[0].leases, lease);
+        redisfront_lease_free(&l);
+        reap_until(co, rf, lease == 2, &r);
+        stats(co, rf, &s);
+        if (lease == 1) {
+            /* requeued at the head, the host still held */
+            assert_int_equal(s.hosts_held, 1);
+            assert_int_equal(s.queued, 2);
+        } else {
+            /* dead-lettered: the hold ends with no rules */
+            assert_int_equal(r.ndead, 1);
+            assert_int_equal(r.dead[0].kind, 1);
+            assert_int_equal(s.hosts_held, 0);
+            assert_int_equal(s.dead, 1);
+            assert_true(robots_rules(co, rf, "http://a.test", rules, sizeof(rules)));
+            assert_string_equal(rules, "");
+        }
+        redisfront_lease_free(&r);
+    }
+    assert_int_equal(redisfront_lease(co, rf, "w", 10, &l), 0);
+    assert_int_equal(l.njobs, 1);
+    assert_string_equal(l.jobs[0].url, "http://a.test/1");
+    complete_one(co, rf, &l.jobs[0], true);
+    redisfront_lease_free(&l);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_reaped_robots_job_keeps_the_hold_and_a_dead_one_ends_it(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, robots_reap_body);
+}
+
+/* --- commits --------------------------------------------------------------------------------- */
+
+static void expect_lengths(struct core_coro *co, struct redisfront *rf, const char *worker,
+                           const char *want)
+{
+    struct core_buf b;
+
+    core_buf_init(&b, 1024);
+    if (!want) {
+        assert_int_equal(redisfront_worker_lengths(co, rf, worker, &b), -ENOENT);
+    } else {
+        assert_int_equal(redisfront_worker_lengths(co, rf, worker, &b), 0);
+        assert_int_equal(b.len, strlen(want));
+        assert_memory_equal(b.data, want, b.len);
+    }
+    core_buf_free(&b);
+}
+
+static int commit_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l;
+    struct redisfront_stats s, before;
+    const struct redisfront_url links[] = {url_of("http://x.test/1", 2),
+                                           url_of("http://x.test/2", 2)};
+    struct redisfront_done d[3];
+    bool ok[3];
+    size_t added = 0;
+
+    f->opts.per_host = 0;
+    rf = open_front(co, f, &c);
+    make_urls(f, 4, 2);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_lease(co, rf, "w2", 3, &l), 0);
+    assert_int_equal(l.njobs, 3);
+    /* job 0 is committed alone, without lengths: its token is void from then on */
+    complete_one(co, rf, &l.jobs[0], true);
+    expect_lengths(co, rf, "w", NULL);
+    stats(co, rf, &before);
+    /* a commit naming it again among fresh ones changes nothing at all */
+    d[0] = (struct redisfront_done){.fp = l.jobs[1].fp, .token = l.jobs[1].token,
+                                    .links = links, .nlinks = 2};
+    d[1] = (struct redisfront_done){.fp = l.jobs[0].fp, .token = l.jobs[0].token};
+    d[2] = (struct redisfront_done){.fp = l.jobs[2].fp, .token = l.jobs[2].token, .failed = true};
+    memset(ok, 0, sizeof(ok));
+    assert_int_equal(redisfront_complete(co, rf, "w2", d, 3, "L1", 2, ok, &added), -ESTALE);
+    assert_true(ok[0]);
+    assert_false(ok[1]);
+    assert_true(ok[2]);
+    stats(co, rf, &s);
+    assert_int_equal(s.known, before.known);
+    assert_int_equal(s.queued, before.queued);
+    assert_int_equal(s.in_flight, 2);
+    assert_int_equal(s.done, 1);
+    assert_int_equal(s.failed, 0);
+    expect_lengths(co, rf, "w2", NULL);
+    /* without the stale one: all of it, the lengths with it */
+    d[1] = d[2];
+    assert_int_equal(redisfront_complete(co, rf, "w2", d, 2, "L1", 2, ok, &added), 0);
+    assert_true(ok[0] && ok[1]);
+    assert_int_equal(added, 2);
+    stats(co, rf, &s);
+    assert_int_equal(s.known, before.known + 2);
+    assert_int_equal(s.queued, before.queued + 2);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(s.done, 2);
+    assert_int_equal(s.failed, 1);
+    expect_lengths(co, rf, "w2", "L1");
+    /* a commit of lengths alone, and binary lengths */
+    assert_int_equal(redisfront_complete(co, rf, "w2", NULL, 0, "L\0002", 3, NULL, NULL), 0);
+    {
+        struct core_buf b;
+
+        core_buf_init(&b, 1024);
+        assert_int_equal(redisfront_worker_lengths(co, rf, "w2", &b), 0);
+        assert_int_equal(b.len, 3);
+        assert_memory_equal(b.data, "L\0002", 3);
+        core_buf_free(&b);
+    }
+    redisfront_lease_free(&l);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_complete_is_all_or_nothing_and_stores_the_lengths(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, commit_body);
+}
+
+static int release_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease a, b, again;
+    struct redisfront_stats s;
+    size_t n = 99;
+    int64_t exp = 1;
+
+    f->opts.per_host = 0;
+    f->opts.lease_ms = 600000;   /* nothing expires: only release gives them back */
+    rf = open_front(co, f, &c);
+    make_urls(f, 5, 2);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_lease(co, rf, "a", 3, &a), 0);
+    assert_int_equal(a.njobs, 3);
+    assert_int_equal(redisfront_lease(co, rf, "b", 1, &b), 0);
+    assert_int_equal(b.njobs, 1);
+    assert_int_equal(redisfront_release(co, rf, "a", &n), 0);
+    assert_int_equal(n, 3);
+    stats(co, rf, &s);
+    assert_int_equal(s.in_flight, 1);
+    assert_int_equal(s.queued, 4);
+    assert_int_equal(s.requeued, 3);
+    /* the old tokens are void */
+    complete_one(co, rf, &a.jobs[0], false);
+    {
+        const struct redisfront_held h = {a.jobs[1].fp, a.jobs[1].token};
+
+        assert_int_equal(redisfront_renew(co, rf, &h, 1, &exp), 0);
+        assert_int_equal(exp, 0);
+    }
+    /* and the jobs lease again at once, their lease count unchanged by the release */
+    assert_int_equal(redisfront_lease(co, rf, "a", 10, &again), 0);
+    assert_int_equal(again.njobs, 4);
+    for (size_t i = 0; i < again.njobs; i++) {
+        bool released = false;
+
+        for (size_t k = 0; k < a.njobs; k++)
+            released |= a.jobs[k].fp == again.jobs[i].fp;
+        assert_int_equal(again.jobs[i].leases, released ? 2 : 1);
+        complete_one(co, rf, &again.jobs[i], true);
+    }
+    /* nothing left to release for a; b's lease is b's */
+    assert_int_equal(redisfront_release(co, rf, "a", &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(redisfront_release(co, rf, "b", &n), 0);
+    assert_int_equal(n, 1);
+    stats(co, rf, &s);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(s.queued, 1);
+    assert_int_equal(s.done, 4);
+    redisfront_lease_free(&again);
+    redisfront_lease_free(&b);
+    redisfront_lease_free(&a);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_release_gives_a_workers_leases_back_at_once(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, release_body);
+}
+
+/* --- status ---------------------------------------------------------------------------------- */
+
+static int status_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l;
+    struct redisfront_status st;
+    struct redisfront_stats s;
+    const char *const hosts[] = {"http://h0.test", "http://h0.test", "http://h0.test",
+                                 "http://h0.test", "http://h1.test", "http://h1.test",
+                                 "http://h2.test"};
+    char urls[7][32];
+    struct redisfront_url u[7];
+
+    f->opts.per_host = 1;
+    rf = open_front(co, f, &c);
+    for (size_t i = 0; i < 7; i++) {
+        snprintf(urls[i], sizeof(urls[i]), "%s/p%zu", hosts[i], i);
+        u[i] = url_of(urls[i], 0);
+    }
+    assert_int_equal(redisfront_add(co, rf, u, 7, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_status(co, rf, 2, &st), 0);
+    assert_int_equal(st.stats.queued, 7);
+    assert_int_equal(st.nworkers, 0);
+    assert_int_equal(st.nhosts, 2);
+    assert_string_equal(st.hosts[0].origin, "http://h0.test");
+    assert_int_equal(st.hosts[0].queued, 4);
+    assert_int_equal(st.hosts[1].len, strlen("http://h1.test"));
+    assert_int_equal(st.hosts[1].queued, 2);
+    redisfront_status_free(&st);
+    /* one job of each host in flight; two commits by w1, some time apart */
+    assert_int_equal(redisfront_lease(co, rf, "w1", 10, &l), 0);
+    assert_int_equal(l.njobs, 3);
+    complete_one(co, rf, &l.jobs[0], true);
+    for (int i = 0;; i++) {
+        assert_true(i < MAX_POLLS);
+        stats(co, rf, &s);
+        if (s.now_ms >= l.now_ms + 20)
+            break;
+        assert_int_equal(core_sleep(co, core_deadline_in(POLL_MS)), 0);
+    }
+    {
+        struct redisfront_done d[2];
+        bool ok[2];
+
+        for (size_t i = 1; i < 3; i++) {
+            d[i - 1] = (struct redisfront_done){.fp = l.jobs[i].fp, .token = l.jobs[i].token};
+            if (strcmp(l.jobs[i].url, "http://h1.test/p4") == 0)
+                d[i - 1].failed = true;
+        }
+        assert_int_equal(redisfront_complete(co, rf, "w1", d, 2, NULL, 0, ok, NULL), 0);
+    }
+    redisfront_lease_free(&l);
+    assert_int_equal(redisfront_lease(co, rf, "w2", 1, &l), 0);
+    assert_int_equal(l.njobs, 1);
+    assert_int_equal(redisfront_status(co, rf, 10, &st), 0);
+    assert_int_equal(st.stats.queued, 3);
+    assert_int_equal(st.stats.in_flight, 1);
+    assert_int_equal(st.stats.done, 2);
+    assert_int_equal(st.stats.failed, 1);
+    assert_int_equal(st.stats.known, 7);
+    /* h2 has nothing left: it is gone from the list */
+    assert_int_equal(st.nhosts, 2);
+    assert_string_equal(st.hosts[0].origin, "http://h0.test");
+    assert_int_equal(st.hosts[0].queued + st.hosts[0].in_flight, 3);
+    assert_string_equal(st.hosts[1].origin, "http://h1.test");
+    assert_int_equal(st.hosts[1].queued + st.hosts[1].in_flight, 1);
+    /* w ran complete_one, w1 the rest; w2 has committed nothing */
+    assert_int_equal(st.nworkers, 2);
+    assert_string_equal(st.workers[0].id, "w");
+    assert_int_equal(st.workers[0].done, 1);
+    assert_int_equal(st.workers[0].pages_per_s, 0);
+    assert_string_equal(st.workers[1].id, "w1");
+    assert_int_equal(st.workers[1].done + st.workers[1].failed, 2);
+    assert_int_equal(st.workers[1].failed, 1);
+    assert_true(st.workers[1].first_ms > 0);
+    assert_true(st.workers[1].last_ms >= st.workers[0].last_ms);
+    assert_true(st.workers[1].idle_ms >= 0);
+    assert_true(st.workers[1].idle_ms <= st.stats.now_ms - st.workers[1].first_ms);
+    redisfront_status_free(&st);
+    complete_one(co, rf, &l.jobs[0], true);
+    redisfront_lease_free(&l);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_status_lists_workers_and_the_busiest_hosts(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, status_body);
 }
 
 /* --- allocation failures ---------------------------------------------------------------- */
@@ -991,9 +1438,10 @@ static int nomem_body(struct core_coro *co, void *arg)
     rc = -ENOMEM;
     for (n = 0; rc == -ENOMEM; n++) {
         core_mem_fail_after(n);
-        rc = redisfront_complete(co, rf, &d, 1, &ok, NULL);
+        rc = redisfront_complete(co, rf, "w", &d, 1, NULL, 0, &ok, NULL);
         core_mem_fail_after(-1);
-        assert_true(rc == 0 || rc == -ENOMEM);
+        /* a commit whose reply was lost to a failed allocation ran: its retry is stale */
+        assert_true(rc == 0 || rc == -ENOMEM || rc == -ESTALE);
     }
     redisfront_lease_free(&l);
     rc = -ENOMEM;
@@ -1005,6 +1453,35 @@ static int nomem_body(struct core_coro *co, void *arg)
     }
     assert_int_equal(s.known, 100);
     assert_int_equal(s.done, 1);
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        struct redisfront_status st;
+
+        core_mem_fail_after(n);
+        rc = redisfront_status(co, rf, 10, &st);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+        if (rc == 0) {
+            assert_int_equal(st.nworkers, 1);
+            assert_int_equal(st.nhosts, 5);
+            redisfront_status_free(&st);
+        }
+    }
+    rc = -ENOMEM;
+    for (n = 0; rc == -ENOMEM; n++) {
+        const char *const o[] = {"http://h0.test", "http://h1.test"};
+        const size_t lens[] = {14, 14};
+        struct redisfront_robots r;
+
+        core_mem_fail_after(n);
+        rc = redisfront_robots(co, rf, o, lens, 2, &r);
+        core_mem_fail_after(-1);
+        assert_true(rc == 0 || rc == -ENOMEM);
+        if (rc == 0) {
+            assert_false(r.hosts[0].known);
+            redisfront_robots_free(&r);
+        }
+    }
     close_front(rf, c);
     return 0;
 }
@@ -1032,6 +1509,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_dead_letters_a_job_after_max_leases),
         cmocka_unit_test(test_redisfront_state_survives_a_redis_restart),
         cmocka_unit_test(test_redisfront_batches_of_thousands_and_a_job_completed_twice_in_one),
+        cmocka_unit_test(test_redisfront_robots_job_holds_its_host_until_it_is_completed),
+        cmocka_unit_test(test_redisfront_reaped_robots_job_keeps_the_hold_and_a_dead_one_ends_it),
+        cmocka_unit_test(test_redisfront_complete_is_all_or_nothing_and_stores_the_lengths),
+        cmocka_unit_test(test_redisfront_release_gives_a_workers_leases_back_at_once),
+        cmocka_unit_test(test_redisfront_status_lists_workers_and_the_busiest_hosts),
         cmocka_unit_test(test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing),
     };
 

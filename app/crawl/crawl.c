@@ -58,7 +58,7 @@ const char *crawl_error_name(enum crawl_error e)
     static const char *const names[CRAWL_E_COUNT] = {
         NULL, "dns", "connect", "timeout", "tls", "too_large", "protocol", "reset",
         "redirect_loop", "redirect_limit", "redirect_out_of_scope", "redirect_scheme",
-        "cancelled", "robots", "other"};
+        "cancelled", "robots", "other", "dead_letter"};
 
     return e < CRAWL_E_COUNT ? names[e] : "other";
 }
@@ -100,6 +100,8 @@ static int worker(struct core_coro *co, void *arg)
             frontier_done(c->frontier, job);
         else if (end == JOB_ABANDONED)
             frontier_abandon(c->frontier, job);
+        if (c->remote)
+            crawl__remote_job_ended(c);
     }
     return rc == -EPIPE ? 0 : rc;
 }
@@ -420,6 +422,15 @@ static int setup(struct crawl *c, struct core_coro *co)
     fo.dropped = crawl__on_dropped;
     fo.arg = c;
     fo.store = cfg->state ? crawl_state_store(cfg->state) : NULL;
+    if (cfg->redis) {
+        /* Redis keeps per_host and the delay for every worker; here jobs just run, no host
+         * waiting for a level (depths are the shared frontier's), and every worker
+         * fingerprints URLs alike */
+        fo.order = FRONTIER_DFS;
+        fo.per_host = 0;
+        fo.delay_ms = 0;
+        seed = REMOTE_VISITED_SEED;
+    }
     rc = visited_seed(c, &seed);
     if (rc == 0)
         rc = fetch_client_create(c->loop, &cfg->fetch, &c->http);
@@ -433,8 +444,10 @@ static int setup(struct crawl *c, struct core_coro *co)
         rc = traps_create(cfg->max_path_repeat, cfg->max_query_variants, &c->traps);
     if (rc == 0 && cfg->state)
         traps_keep(c->traps, crawl_state_trap, cfg->state);
-    if (rc == 0 && cfg->order != FRONTIER_BFS)
+    if (rc == 0 && cfg->order != FRONTIER_BFS && !cfg->redis)
         rc = open_links(c);
+    if (rc == 0 && cfg->redis)
+        rc = crawl__remote_create(c, cfg->redis_seq, &c->remote);
     if (rc == 0)
         rc = core_group_create(c->loop, 0, &c->workers);
     if (rc == 0)
@@ -458,6 +471,7 @@ static void teardown(struct crawl *c)
     parse_visited_destroy(c->skip_seen);
     traps_destroy(c->traps);
     linkstore_destroy(c->links);
+    crawl__remote_destroy(c->remote);
     core_buf_free(&c->scratch);
 }
 
@@ -487,7 +501,21 @@ int crawl_run(struct core_coro *co, const struct crawl_config *cfg, struct core_
         rc = core_group_spawn(c.aux, progress, &c, NULL);
     if (rc == 0 && cfg->state)
         rc = core_group_spawn(c.aux, committer, &c, NULL);
-    if (rc == 0) {
+    if (rc == 0 && c.remote)
+        rc = core_group_spawn(c.aux, crawl__remote_committer, &c, NULL);
+    if (rc == 0 && c.remote)
+        rc = core_group_spawn(c.aux, crawl__remote_renewer, &c, NULL);
+    if (rc == 0 && c.remote) {
+        /* the shared crawl is over when nothing is queued or in flight anywhere */
+        rc = crawl__remote_run(co, &c);
+        if (rc == 0)
+            rc = core_group_wait(co, c.workers, -1);
+        core_group_cancel(c.aux);
+        if (core_group_wait(co, c.aux, -1) < 0) {
+            /* a member's error: the committer's was reported by the crawl's Redis error */
+        }
+        (void)crawl__remote_finish(co, &c);
+    } else if (rc == 0) {
         /* The crawl is over when every job added has been done: pages, hops, retries that
          * wait for their time, robots.txt files. */
         rc = frontier_join(co, c.frontier);

@@ -135,6 +135,14 @@ struct crawl_config {
     uint64_t links_len;         /* ... and its committed length (a resume) */
     int64_t commit_ms;
     size_t (*state_files)(struct crawl_state_file *files, size_t max, void *arg);
+    /* --redis: the shared frontier (app/crawl/redisfront.h), created or joined, or NULL. The
+     * crawl takes its jobs from there and commits to it (state_files: the outputs whose
+     * lengths each commit records); seeds were added by the caller. */
+    struct redisfront *redis;
+    const char *worker_id;
+    uint64_t redis_seq;         /* the last commit Redis holds for this worker */
+    int64_t lease_ms;           /* the crawl's lease (renewed every third of it) */
+    size_t lease_batch;         /* jobs leased per call at most (0: workers) */
 };
 
 void crawl_config_init(struct crawl_config *c);
@@ -156,6 +164,7 @@ enum crawl_error {
     CRAWL_E_CANCELLED,
     CRAWL_E_ROBOTS,
     CRAWL_E_OTHER,
+    CRAWL_E_DEAD_LETTER,        /* --redis: its leases kept killing workers */
     CRAWL_E_COUNT
 };
 
@@ -208,7 +217,11 @@ struct crawl_stats {
     size_t hosts;
     int64_t elapsed_ms;
     bool interrupted;
-    int state_error;            /* a commit of --state failed (the crawl stopped) */
+    int state_error;            /* a commit of --state (or to Redis) failed: it stopped */
+    uint64_t remote_calls;      /* --redis: scripts run (round trips) */
+    uint64_t remote_leased;     /* jobs leased */
+    uint64_t remote_committed;  /* jobs committed back */
+    uint64_t remote_stale;      /* leases that ran out before their commit */
 };
 
 /* Run the crawl to its end. 0, or a setup error (-ENOMEM, ...). st is filled either way. */

@@ -68,6 +68,7 @@ struct crawl {
     struct frontier_parent *load_parent;/* resuming: the parent of the last job read */
     bool load_failed;
     bool resuming;                      /* --resume of a crawl that had committed */
+    struct crawl_remote *remote;        /* --redis: the shared frontier's side (remote.c) */
 };
 
 /* How a job left its worker: finished, queued again (a retry), or left for a resumed crawl (a
@@ -116,5 +117,45 @@ void crawl__robots_free(void *rules);
 /* RFC 9309 2.3.1: a 2xx file is parsed; 4xx means no rules; 5xx or no answer means nothing
  * may be fetched. Redirects are followed up to ROBOTS_MAX_HOPS. */
 enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct frontier_job *job);
+
+/* Record a URL the shared frontier dead-lettered (its leases kept killing workers). */
+void crawl__emit_dead(struct crawl *c, const char *url, const char *parent, unsigned depth,
+                      unsigned leases);
+
+/* remote.c: a crawl shared on Redis (--redis). Each worker leases jobs from the shared
+ * frontier into its local one (per_host and delay are Redis's to keep), and commits each
+ * finished page, with the links it found and the outputs' lengths, in one script: all or
+ * nothing. Links go to Redis, never to the local frontier; a redirect's target is a link
+ * (its own record). */
+struct crawl_remote;
+/* The visited set's key with --redis: every worker must fingerprint a URL alike. */
+#define REMOTE_VISITED_SEED 0x747261776c726564ull
+/* seq: the last commit Redis holds for this worker (0: none). */
+int crawl__remote_create(struct crawl *c, uint64_t seq, struct crawl_remote **out);
+void crawl__remote_destroy(struct crawl_remote *r);
+/* The leased page whose links are being judged (fp), or none (0): links go with it. */
+void crawl__remote_page(struct crawl *c, uint64_t fp);
+/* A URL new to this worker, for the shared frontier (with its host's robots.txt job first,
+ * when the host is new to this worker). 0 or -ENOMEM. */
+int crawl__remote_link(struct crawl *c, const char *url, size_t len, uint64_t fp,
+                       unsigned depth, uint8_t kind);
+/* url's record is about to be written: false when its lease went to another worker (drop
+ * the record); else its lease is finished and goes into the next commit. */
+bool crawl__remote_record(struct crawl *c, const char *url, bool failed);
+/* A host's robots.txt outcome (a leased robots job), for the other workers. */
+void crawl__remote_robots(struct crawl *c, const char *origin, unsigned how, const char *body,
+                          size_t len, int64_t delay_ms);
+/* A host must wait until not_before_ms (core_now_ms clock): every worker, through Redis. */
+void crawl__remote_host_wait(struct crawl *c, const char *origin, int64_t not_before_ms);
+/* A local job ended: room for another lease. */
+void crawl__remote_job_ended(struct crawl *c);
+/* Lease into the local frontier until the shared crawl is over or this worker stops; closes
+ * the local frontier. 0 or an error. */
+int crawl__remote_run(struct core_coro *co, struct crawl *c);
+/* Coroutines (arg: the crawl): commit as soon as the last commit is over; renew leases. */
+int crawl__remote_committer(struct core_coro *co, void *arg);
+int crawl__remote_renewer(struct core_coro *co, void *arg);
+/* The last commit, and leases still held given back. 0 or the Redis error that stopped it. */
+int crawl__remote_finish(struct core_coro *co, struct crawl *c);
 
 #endif

@@ -62,7 +62,7 @@ void crawl__set_state(struct crawl *c, uint64_t fp, unsigned state)
 
 bool crawl__leave_for_resume(const struct crawl *c)
 {
-    return c->cfg->state && c->stopping;
+    return (c->cfg->state || c->remote) && c->stopping;
 }
 
 /* --- skipped URLs ------------------------------------------------------------------------- */
@@ -99,7 +99,18 @@ int crawl__enqueue(struct crawl *c, const char *url, size_t len, uint64_t fp, un
 {
     struct frontier_new n = {url, len, crawl__origin_len(url, len), fp, depth, parent,
                              FRONTIER_PAGE, 0, extra};
-    int rc = frontier_add_job(c->frontier, &n, false, out);
+    int rc;
+
+    if (c->remote) {
+        /* every page is the shared frontier's to hand out */
+        if (out)
+            *out = NULL;
+        rc = crawl__remote_link(c, url, len, fp, depth, FRONTIER_PAGE);
+        if (rc == 0)
+            crawl__set_state(c, fp, CRAWL_URL_QUEUED);
+        return rc;
+    }
+    rc = frontier_add_job(c->frontier, &n, false, out);
 
     if (rc == 0) {
         crawl__set_state(c, fp, CRAWL_URL_QUEUED);

@@ -660,7 +660,13 @@ int frontier_host_wait(struct frontier *f, const char *origin, size_t len, int64
     if (not_before_ms > h->next_ms)
         h->next_ms = not_before_ms;
     place(f, h);
+    signal_change(f); /* its robots job may be new */
     return 0;
+}
+
+bool frontier_host_exists(const struct frontier *f, const char *origin, size_t len)
+{
+    return f->cap && f->table[find_slot(f->table, f->cap, origin, len)] != NULL;
 }
 
 const char *frontier_host_origin(const struct frontier_host *h)

@@ -195,6 +195,8 @@ int frontier_host_known(struct frontier *f, const char *origin, size_t len, void
  * host is created as a new host is (its robots job too, if robots.txt is on and not known).
  * 0 or -ENOMEM. */
 int frontier_host_wait(struct frontier *f, const char *origin, size_t len, int64_t not_before_ms);
+/* Does the frontier know the host of origin (its first len bytes) yet? */
+bool frontier_host_exists(const struct frontier *f, const char *origin, size_t len);
 const char *frontier_host_origin(const struct frontier_host *h);
 /* When the host may send its next request (core_now_ms() clock; in the past: now). */
 int64_t frontier_host_next_ms(const struct frontier_host *h);

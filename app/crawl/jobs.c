@@ -67,6 +67,8 @@ static enum crawl_status_class status_class_of(long status)
 
 static void emit(struct crawl *c, struct crawl_record *rec, enum crawl_error err)
 {
+    if (c->remote && !crawl__remote_record(c, rec->url, err != CRAWL_OK))
+        return; /* its lease ran out: the page is another worker's now */
     rec->error = crawl_error_name(err);
     /* the WACZ's pages: seeds and HTML pages that came whole */
     if (c->cfg->warc && rec->warc_file && err == CRAWL_OK && rec->status >= 200 &&
@@ -130,6 +132,23 @@ static struct chain *chain_of(struct frontier_job *job, unsigned depth)
     return ch;
 }
 
+void crawl__emit_dead(struct crawl *c, const char *url, const char *parent, unsigned depth,
+                      unsigned leases)
+{
+    struct crawl_record rec;
+
+    memset(&rec, 0, sizeof(rec));
+    rec.url = rec.final_url = url;
+    rec.parent = parent;
+    rec.depth = depth;
+    rec.content_type = "";
+    rec.links_found = rec.links_new = -1;
+    rec.warc_offset = -1;
+    rec.fetched_at_ms = crawl__wall_ms();
+    rec.attempts = leases;
+    emit(c, &rec, CRAWL_E_DEAD_LETTER);
+}
+
 /* A queued job the frontier dropped at a stop: a chain already begun gets its record. */
 void crawl__on_dropped(const struct frontier_job *job, void *arg)
 {
@@ -176,6 +195,15 @@ static int64_t retry_time(struct crawl *c, const struct frontier_job *job,
 {
     return core_now_ms() + 1 + retry_backoff_delay(&c->backoff, job->attempts + 1u,
                                                    res->retry_after_s);
+}
+
+/* Queue a failed job again: its host waits until not_before_ms, here and (--redis) for every
+ * worker. */
+static void retry_later(struct crawl *c, struct frontier_job *job, int64_t not_before_ms)
+{
+    if (c->remote)
+        crawl__remote_host_wait(c, frontier_host_origin(job->host), not_before_ms);
+    frontier_retry(c->frontier, job, not_before_ms);
 }
 
 /* GET url (the job's own, or a robots.txt redirect's) for job, and archive the exchange when
@@ -282,6 +310,8 @@ static void expand(struct core_coro *co, struct crawl *c, const struct fetch_res
     /* the page may have been reached by a shorter route while it was being fetched */
     parse_visited_get(c->visited, fp, &depth, NULL);
     parent = frontier_parent_new(page_url);
+    if (c->remote)
+        crawl__remote_page(c, fp);
     for (off = 0; parent && off < a->out.links.len;) {
         const char *l = a->out.links.data + off;
         size_t n = strlen(l);
@@ -289,10 +319,30 @@ static void expand(struct core_coro *co, struct crawl *c, const struct fetch_res
         crawl__discover(c, l, n, depth + 1, parent, &added);
         off += n + 1;
     }
+    if (c->remote)
+        crawl__remote_page(c, 0);
     frontier_parent_release(parent);
     rec->links_new = added;
     if (c->links && depth > 0 && a->out.links.len > 0)
         linkstore_put(c->links, fp, a->out.links.data, a->out.links.len);
+}
+
+/* --redis: a redirect's target is a URL of the shared frontier like a link (at the same
+ * depth), so that the politeness of its host holds across workers; this URL's record ends
+ * here, with the target as its final URL. */
+static bool hand_on_hop(struct crawl *c, struct frontier_job *job, struct crawl_record *rec)
+{
+    struct frontier_parent *parent = frontier_parent_new(job->url);
+    char *target = core_strndup(c->scratch.data, c->scratch.len);
+
+    if (parent && target) {
+        crawl__remote_page(c, job->fp);
+        crawl__discover(c, target, strlen(target), rec->depth, parent, NULL);
+        crawl__remote_page(c, 0);
+    }
+    frontier_parent_release(parent);
+    core_free(target);
+    return false;
 }
 
 /* A redirect from job's URL to location. Returns true when the chain goes on as a new job
@@ -323,6 +373,8 @@ static bool follow_hop(struct crawl *c, struct frontier_job *job, const char *lo
                 true);
         return false;
     }
+    if (c->remote)
+        return hand_on_hop(c, job, rec);
     ch = chain_of(job, rec->depth);
     if (!ch) {
         *err = CRAWL_E_OTHER;
@@ -446,7 +498,7 @@ enum job_end crawl__page_job(struct core_coro *co, struct crawl *c, struct front
         ch->last_status = res.status;
         ch->last_error = rc;
         c->st.retries++;
-        frontier_retry(c->frontier, job, retry_time(c, job, &res));
+        retry_later(c, job, retry_time(c, job, &res));
         fetch_result_free(&res);
         return JOB_REQUEUED;
     }
@@ -532,7 +584,7 @@ enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct fr
     }
     if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
         c->st.retries++;
-        frontier_retry(c->frontier, job, retry_time(c, job, &res));
+        retry_later(c, job, retry_time(c, job, &res));
         fetch_result_free(&res);
         return JOB_REQUEUED;
     }
@@ -628,7 +680,7 @@ enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct fro
         }
         if (retry_is_worth_it(rc, res.status) && job->attempts < c->cfg->retries && !c->stopping) {
             c->st.retries++;
-            frontier_retry(c->frontier, job, retry_time(c, job, &res));
+            retry_later(c, job, retry_time(c, job, &res));
             fetch_result_free(&res);
             core_buf_free(&url);
             return JOB_REQUEUED;
@@ -649,6 +701,9 @@ enum job_end crawl__robots_job(struct core_coro *co, struct crawl *c, struct fro
     if (rc == 0 && c->cfg->state)
         crawl_state_robots(c->cfg->state, frontier_host_origin(job->host), how, res.body.data,
                            how == CRAWL_STATE_ROBOTS_BODY ? res.body.len : 0, delay);
+    if (rc == 0 && c->remote)
+        crawl__remote_robots(c, frontier_host_origin(job->host), how, res.body.data,
+                             how == CRAWL_STATE_ROBOTS_BODY ? res.body.len : 0, delay);
     if (rc == 0) {
         c->st.sitemaps += parse_robots_sitemaps(rules);
         for (size_t i = 0; c->cfg->sitemaps && i < parse_robots_sitemaps(rules); i++) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/coro.h"
 #include "core/mem.h"
 #include "redis/client.h"
@@ -18,7 +19,10 @@
 #define NAME_MAX_LEN 200
 #define ERR_LEN 256
 
-enum { S_CREATE, S_JOIN, S_ADD, S_LEASE, S_REAP, S_RENEW, S_COMPLETE, S_HOST_DELAY, S_STATS, S_N };
+enum {
+    S_CREATE, S_JOIN, S_ADD, S_LEASE, S_REAP, S_RELEASE, S_RENEW, S_COMPLETE, S_HOST_DELAY,
+    S_STATS, S_STATUS, S_ROBOTS, S_WORKER_LENGTHS, S_N
+};
 
 struct redisfront {
     struct redis_client *c;
@@ -66,11 +70,23 @@ static const char lua_prelude[] =
     "  return out\n"
     "end\n"
     "local function host_of(j) return string.sub(j[1], 1, j[3]) end\n"
+    "local function load(h, n)\n"
+    "  if n ~= 0 and tonumber(redis.call('ZINCRBY', P..'hostload', n, h)) <= 0 then\n"
+    "    redis.call('ZREM', P..'hostload', h)\n"
+    "  end\n"
+    "end\n"
+    "local function is_robots(id)\n"
+    "  local raw = id and redis.call('HGET', P..'jobs', id)\n"
+    "  return raw and cmsgpack.unpack(raw)[4] == 1\n"
+    "end\n"
+    /* a held host is ready only while its robots job is at the head of its queue */
     "local function host_wake(h)\n"
     "  if redis.call('ZSCORE', P..'ready', h) then return end\n"
     "  local inf = tonumber(redis.call('HGET', P..'inflight', h) or '0')\n"
     "  if per_host > 0 and inf >= per_host then return end\n"
     "  if redis.call('LLEN', P..'q:'..h) == 0 then return end\n"
+    "  if redis.call('SISMEMBER', P..'hold', h) == 1 and\n"
+    "     not is_robots(redis.call('LINDEX', P..'q:'..h, 0)) then return end\n"
     "  local nx = tonumber(redis.call('HGET', P..'next', h) or '0')\n"
     "  redis.call('ZADD', P..'ready', nx, h)\n"
     "end\n"
@@ -83,7 +99,8 @@ static const char lua_prelude[] =
 
 /* Queue the URLs not known yet of a batch, each given by the index in ARGV of its (fp, depth,
  * origin length, kind, url) and its parent: one SMISMEMBER for the batch (repeats within it
- * count once), then one SADD, one HSET and an RPUSH per host. A 0/1 per URL. */
+ * count once), then one SADD, one HSET and an RPUSH per host. A robots job (kind 1) goes to
+ * the head of its host's queue instead and puts the host in hold. A 0/1 per URL. */
 static const char lua_add_fn[] =
     "local function add_batch(at, parent)\n"
     "  local flags = {}\n"
@@ -98,18 +115,22 @@ static const char lua_add_fn[] =
     "      seen[fp] = true\n"
     "      flags[k] = 1\n"
     "      new[#new + 1] = fp\n"
-    "      local url, olen = ARGV[a + 4], tonumber(ARGV[a + 2])\n"
+    "      local url, olen, kind = ARGV[a + 4], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])\n"
     "      kv[#kv + 1] = fp\n"
-    "      kv[#kv + 1] = cmsgpack.pack({url, tonumber(ARGV[a + 1]), olen, tonumber(ARGV[a + 3]),\n"
+    "      kv[#kv + 1] = cmsgpack.pack({url, tonumber(ARGV[a + 1]), olen, kind,\n"
     "                                   parent[k], 0, 0, ''})\n"
     "      local h = string.sub(url, 1, olen)\n"
     "      local q = byhost[h]\n"
     "      if not q then\n"
-    "        q = {}\n"
+    "        q = {pages = {}, robots = {}}\n"
     "        byhost[h] = q\n"
     "        hosts[#hosts + 1] = h\n"
     "      end\n"
-    "      q[#q + 1] = fp\n"
+    "      if kind == 1 then\n"
+    "        q.robots[#q.robots + 1] = fp\n"
+    "      else\n"
+    "        q.pages[#q.pages + 1] = fp\n"
+    "      end\n"
     "    else\n"
     "      flags[k] = 0\n"
     "    end\n"
@@ -118,7 +139,13 @@ static const char lua_add_fn[] =
     "    callv('SADD', P..'seen', new)\n"
     "    callv('HSET', P..'jobs', kv)\n"
     "    for _, h in ipairs(hosts) do\n"
-    "      callv('RPUSH', P..'q:'..h, byhost[h])\n"
+    "      local q = byhost[h]\n"
+    "      if #q.pages > 0 then callv('RPUSH', P..'q:'..h, q.pages) end\n"
+    "      if #q.robots > 0 then\n"
+    "        callv('LPUSH', P..'q:'..h, q.robots)\n"
+    "        redis.call('SADD', P..'hold', h)\n"
+    "      end\n"
+    "      load(h, #q.pages + #q.robots)\n"
     "      host_wake(h)\n"
     "    end\n"
     "    stats.queued = stats.queued + #new\n"
@@ -126,34 +153,48 @@ static const char lua_add_fn[] =
     "  return flags\n"
     "end\n";
 
-/* Reap up to lim expired leases: back to the head of their host's queue with their token
- * void, or dead-lettered after max_leases leases (appended to dead as 9-field entries); tail
- * writes the counters and builds a lease call's reply. */
+/* requeue: a leased job j (unpacked) loses its lease: back to the head of its host's queue
+ * with its token void, or dead-lettered after max_leases leases (appended to dead, if not
+ * nil, as a 9-field entry; a dead robots job releases its host's hold with no rules). reap:
+ * requeue up to lim expired leases. tail writes the counters and builds a lease call's reply. */
 static const char lua_reap_fn[] =
+    "local function requeue(id, j, dead)\n"
+    "  local h = host_of(j)\n"
+    "  redis.call('ZREM', P..'leases', id)\n"
+    "  if j[8] ~= '' then redis.call('SREM', P..'wl:'..j[8], id) end\n"
+    "  j[7] = 0\n"
+    "  local back = j[6] < max_leases\n"
+    "  if not back then\n"
+    "    redis.call('HDEL', P..'jobs', id)\n"
+    "    redis.call('HSET', P..'dead', id, cmsgpack.pack(j))\n"
+    "    stats.dead = stats.dead + 1\n"
+    "    load(h, -1)\n"
+    "    if j[4] == 1 then\n"
+    "      redis.call('SREM', P..'hold', h)\n"
+    "      redis.call('HSET', P..'robots', h, '')\n"
+    "    end\n"
+    "    if dead then\n"
+    "      local e = {id, 0, 0, j[1], j[2], j[3], j[4], j[5], j[6]}\n"
+    "      for _, v in ipairs(e) do dead[#dead + 1] = v end\n"
+    "    end\n"
+    "  else\n"
+    "    redis.call('HSET', P..'jobs', id, cmsgpack.pack(j))\n"
+    "    redis.call('LPUSH', P..'q:'..h, id)\n"
+    "    stats.queued = stats.queued + 1\n"
+    "    stats.requeued = stats.requeued + 1\n"
+    "  end\n"
+    "  slots_free(h, 1)\n"
+    "  return back\n"
+    "end\n"
     "local function reap(lim, dead)\n"
     "  local ids = redis.call('ZRANGEBYSCORE', P..'leases', '-inf', now, 'LIMIT', 0, lim)\n"
     "  local requeued = 0\n"
     "  for _, id in ipairs(ids) do\n"
-    "    redis.call('ZREM', P..'leases', id)\n"
     "    local raw = redis.call('HGET', P..'jobs', id)\n"
-    "    if raw then\n"
-    "      local j = cmsgpack.unpack(raw)\n"
-    "      local h = host_of(j)\n"
-    "      j[7] = 0\n"
-    "      if j[6] >= max_leases then\n"
-    "        redis.call('HDEL', P..'jobs', id)\n"
-    "        redis.call('HSET', P..'dead', id, cmsgpack.pack(j))\n"
-    "        stats.dead = stats.dead + 1\n"
-    "        local e = {id, 0, 0, j[1], j[2], j[3], j[4], j[5], j[6]}\n"
-    "        for _, v in ipairs(e) do dead[#dead + 1] = v end\n"
-    "      else\n"
-    "        redis.call('HSET', P..'jobs', id, cmsgpack.pack(j))\n"
-    "        redis.call('LPUSH', P..'q:'..h, id)\n"
-    "        stats.queued = stats.queued + 1\n"
-    "        stats.requeued = stats.requeued + 1\n"
-    "        requeued = requeued + 1\n"
-    "      end\n"
-    "      slots_free(h, 1)\n"
+    "    if not raw then\n"
+    "      redis.call('ZREM', P..'leases', id)\n"
+    "    elseif requeue(id, cmsgpack.unpack(raw), dead) then\n"
+    "      requeued = requeued + 1\n"
     "    end\n"
     "  end\n"
     "  return requeued\n"
@@ -210,7 +251,8 @@ static const char lua_add[] =
 /* ARGV: max, worker, reap limit. {now, ready_ms, expiry_ms, queued, in flight, requeued,
  * jobs, dead}, jobs and dead as flat 9-field entries (fp, token, expiry, url, depth, origin
  * length, kind, parent, leases). Per job: the ready host with the lowest next-allowed time,
- * its queue's head; the job records and lease entries are read and written once per batch. */
+ * its queue's head (a held host: only its robots job, and then it leaves the ready set); the
+ * job records and lease entries are read and written once per batch. */
 static const char lua_lease[] =
     "local max, worker = tonumber(ARGV[1]), ARGV[2]\n"
     "local dead, out = {}, {}\n"
@@ -221,7 +263,15 @@ static const char lua_lease[] =
     "  local hs = redis.call('ZRANGEBYSCORE', P..'ready', '-inf', now, 'LIMIT', 0, 1)\n"
     "  if #hs == 0 then break end\n"
     "  local h = hs[1]\n"
-    "  local id = redis.call('LPOP', P..'q:'..h)\n"
+    "  local q = P..'q:'..h\n"
+    "  local held = redis.call('SISMEMBER', P..'hold', h) == 1\n"
+    "  local id\n"
+    "  if held then\n"
+    "    id = redis.call('LINDEX', q, 0)\n"
+    "    if is_robots(id) then redis.call('LPOP', q) else id = false end\n"
+    "  else\n"
+    "    id = redis.call('LPOP', q)\n"
+    "  end\n"
     "  if not id then\n"
     "    redis.call('ZREM', P..'ready', h)\n"
     "  else\n"
@@ -229,18 +279,21 @@ static const char lua_lease[] =
     "    ids[#ids + 1] = id\n"
     "    toks[#toks + 1] = tok\n"
     "    local inf = redis.call('HINCRBY', P..'inflight', h, 1)\n"
+    "    local d = math.max(delay, tonumber(redis.call('HGET', P..'hdelay', h) or '0'))\n"
     "    local nx = now\n"
-    "    if delay > 0 then\n"
-    "      nx = now + delay\n"
+    "    if d > 0 then\n"
+    "      nx = now + d\n"
     "      redis.call('HSET', P..'next', h, nx)\n"
     "    end\n"
-    "    if (per_host > 0 and inf >= per_host) or redis.call('LLEN', P..'q:'..h) == 0 then\n"
+    "    if held or (per_host > 0 and inf >= per_host) or redis.call('LLEN', q) == 0 then\n"
     "      redis.call('ZREM', P..'ready', h)\n"
     "    else\n"
     "      redis.call('ZADD', P..'ready', nx, h)\n"
     "    end\n"
     "  end\n"
-    "end\n"
+    "end\n";
+
+static const char lua_lease_tail[] =
     "if #ids > 0 then\n"
     "  local exp = now + lease_ms\n"
     "  local raws = mcall('HMGET', P..'jobs', ids)\n"
@@ -259,6 +312,7 @@ static const char lua_lease[] =
     "  end\n"
     "  callv('HSET', P..'jobs', kv)\n"
     "  callv('ZADD', P..'leases', zs)\n"
+    "  if worker ~= '' then callv('SADD', P..'wl:'..worker, ids) end\n"
     "  redis.call('SET', P..'token', tok)\n"
     "  stats.queued = stats.queued - #ids\n"
     "end\n"
@@ -269,6 +323,24 @@ static const char lua_reap[] =
     "local dead = {}\n"
     "local requeued = reap(tonumber(ARGV[1]), dead)\n"
     "return tail(requeued, {}, dead)\n";
+
+/* ARGV: worker. Every lease the worker holds is requeued as a reap would. {now, count}. */
+static const char lua_release[] =
+    "local w = ARGV[1]\n"
+    "local n = 0\n"
+    "for _, id in ipairs(redis.call('SMEMBERS', P..'wl:'..w)) do\n"
+    "  local raw = redis.call('HGET', P..'jobs', id)\n"
+    "  if raw and redis.call('ZSCORE', P..'leases', id) then\n"
+    "    local j = cmsgpack.unpack(raw)\n"
+    "    if j[7] ~= 0 and j[8] == w then\n"
+    "      requeue(id, j, nil)\n"
+    "      n = n + 1\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "redis.call('DEL', P..'wl:'..w)\n"
+    "flush_stats()\n"
+    "return {now, n}\n";
 
 /* ARGV: (fp, token) pairs. {now, {new expiry or 0 per pair}}. */
 static const char lua_renew[] =
@@ -292,23 +364,26 @@ static const char lua_renew[] =
     "end\n"
     "return {now, res}\n";
 
-/* ARGV: per completion: fp, token, failed (0/1), number of links, then (fp, depth, origin
- * length, kind, url) per link. {now, accepted flags ('0'/'1' string), links added}. A job
- * named twice in one call is accepted once. The links of the accepted completions are added
- * as one batch. */
+/* ARGV: worker, has lengths (0/1), lengths, then per completion: fp, token, failed (0/1),
+ * number of links, has robots (0/1), robots, crawl delay (ms, < 0: none), then (fp, depth,
+ * origin length, kind, url) per link. {now, accepted flags ('0'/'1' string), links added,
+ * stale (0/1)}. All or nothing: when any token is stale (a job named twice in one call is
+ * stale the second time) nothing is written and stale is 1. Otherwise every completion is
+ * taken, the links are added as one batch, and the worker's counters and lengths written. */
 static const char lua_complete[] =
+    "local w = ARGV[1]\n"
     "local ds, ids = {}, {}\n"
-    "local i = 1\n"
+    "local i = 4\n"
     "while i <= #ARGV do\n"
-    "  ds[#ds + 1] = {ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3]), i + 4}\n"
+    "  ds[#ds + 1] = {ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3]), i + 7,\n"
+    "                 ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])}\n"
     "  ids[#ids + 1] = ARGV[i]\n"
-    "  i = i + 4 + 5 * tonumber(ARGV[i + 3])\n"
+    "  i = i + 7 + 5 * tonumber(ARGV[i + 3])\n"
     "end\n"
-    "local flags, added = {}, 0\n"
+    "local flags, js, taken, stale = {}, {}, {}, 0\n"
     "if #ds > 0 then\n"
     "  local raws = mcall('HMGET', P..'jobs', ids)\n"
     "  local held = mcall('ZMSCORE', P..'leases', ids)\n"
-    "  local acc, freed, hosts, at, parent, taken = {}, {}, {}, {}, {}, {}\n"
     "  for k, d in ipairs(ds) do\n"
     "    local j = nil\n"
     "    if raws[k] and held[k] and d[2] > 0 and not taken[d[1]] then\n"
@@ -317,36 +392,76 @@ static const char lua_complete[] =
     "    end\n"
     "    if j then\n"
     "      taken[d[1]] = true\n"
-    "      acc[#acc + 1] = d[1]\n"
-    "      if d[3] == '1' then\n"
-    "        stats.failed = stats.failed + 1\n"
-    "      else\n"
-    "        stats.done = stats.done + 1\n"
-    "      end\n"
-    "      local h = host_of(j)\n"
-    "      if not freed[h] then\n"
-    "        freed[h] = 0\n"
-    "        hosts[#hosts + 1] = h\n"
-    "      end\n"
-    "      freed[h] = freed[h] + 1\n"
-    "      for a = d[5], d[5] + 5 * (d[4] - 1), 5 do\n"
-    "        at[#at + 1] = a\n"
-    "        parent[#parent + 1] = j[1]\n"
-    "      end\n"
+    "      js[k] = j\n"
     "      flags[k] = '1'\n"
     "    else\n"
     "      flags[k] = '0'\n"
+    "      stale = stale + 1\n"
     "    end\n"
     "  end\n"
-    "  if #acc > 0 then\n"
-    "    callv('ZREM', P..'leases', acc)\n"
-    "    callv('HDEL', P..'jobs', acc)\n"
-    "    for _, h in ipairs(hosts) do slots_free(h, freed[h]) end\n"
-    "  end\n"
-    "  for _, f in ipairs(add_batch(at, parent)) do added = added + f end\n"
     "end\n"
+    "if stale > 0 then return {now, table.concat(flags), 0, 1} end\n";
+
+static const char lua_complete_commit[] =
+    "local added, done, failed = 0, 0, 0\n"
+    "local freed, hosts, at, parent, byw, ws = {}, {}, {}, {}, {}, {}\n"
+    "for k, d in ipairs(ds) do\n"
+    "  local j = js[k]\n"
+    "  local h = host_of(j)\n"
+    "  if d[3] == '1' then failed = failed + 1 else done = done + 1 end\n"
+    "  if not freed[h] then\n"
+    "    freed[h] = 0\n"
+    "    hosts[#hosts + 1] = h\n"
+    "  end\n"
+    "  freed[h] = freed[h] + 1\n"
+    "  if j[8] ~= '' then\n"
+    "    if not byw[j[8]] then\n"
+    "      byw[j[8]] = {}\n"
+    "      ws[#ws + 1] = j[8]\n"
+    "    end\n"
+    "    table.insert(byw[j[8]], d[1])\n"
+    "  end\n"
+    "  if j[4] == 1 then\n"
+    "    local rules = ''\n"
+    "    if d[3] ~= '1' and d[6] == '1' then rules = d[7] end\n"
+    "    redis.call('HSET', P..'robots', h, rules)\n"
+    "    if d[3] ~= '1' then\n"
+    "      if d[8] >= 0 then\n"
+    "        redis.call('HSET', P..'hdelay', h, d[8])\n"
+    "      else\n"
+    "        redis.call('HDEL', P..'hdelay', h)\n"
+    "      end\n"
+    "    end\n"
+    "    redis.call('SREM', P..'hold', h)\n"
+    "  end\n"
+    "  for a = d[5], d[5] + 5 * (d[4] - 1), 5 do\n"
+    "    at[#at + 1] = a\n"
+    "    parent[#parent + 1] = j[1]\n"
+    "  end\n"
+    "end\n"
+    "if #ds > 0 then\n"
+    "  callv('ZREM', P..'leases', ids)\n"
+    "  callv('HDEL', P..'jobs', ids)\n"
+    "  for _, x in ipairs(ws) do callv('SREM', P..'wl:'..x, byw[x]) end\n"
+    "  for _, h in ipairs(hosts) do\n"
+    "    load(h, -freed[h])\n"
+    "    slots_free(h, freed[h])\n"
+    "  end\n"
+    "  stats.done = stats.done + done\n"
+    "  stats.failed = stats.failed + failed\n"
+    "end\n"
+    "for _, f in ipairs(add_batch(at, parent)) do added = added + f end\n"
+    "local W = P..'w:'..w\n"
+    "if #ds > 0 then\n"
+    "  redis.call('HINCRBY', W, 'done', done)\n"
+    "  redis.call('HINCRBY', W, 'failed', failed)\n"
+    "  redis.call('HSETNX', W, 'first_ms', now)\n"
+    "  redis.call('HSET', W, 'last_ms', now)\n"
+    "end\n"
+    "if ARGV[2] == '1' then redis.call('HSET', W, 'lengths', ARGV[3]) end\n"
+    "if #ds > 0 or ARGV[2] == '1' then redis.call('SADD', P..'workers', w) end\n"
     "flush_stats()\n"
-    "return {now, table.concat(flags), added}\n";
+    "return {now, table.concat(flags), added, 0}\n";
 
 /* ARGV: host, delay_ms. {now, next}. */
 static const char lua_host_delay[] =
@@ -357,24 +472,69 @@ static const char lua_host_delay[] =
     "redis.call('ZADD', P..'ready', 'XX', nx, h)\n"
     "return {now, nx}\n";
 
-static const char lua_stats[] =
-    "local s = redis.call('HMGET', P..'stats', 'queued', 'done', 'failed', 'dead', 'requeued')\n"
-    "return {now, redis.call('SCARD', P..'seen'), tonumber(s[1] or '0'),\n"
-    "        redis.call('ZCARD', P..'leases'), tonumber(s[2] or '0'), tonumber(s[3] or '0'),\n"
-    "        tonumber(s[4] or '0'), tonumber(s[5] or '0'), redis.call('HLEN', P..'inflight'),\n"
-    "        redis.call('ZCARD', P..'ready')}\n";
+/* The counters, as a flat list (11 numbers, now first). */
+static const char lua_stats_fn[] =
+    "local function stats_row()\n"
+    "  local s = redis.call('HMGET', P..'stats', 'queued', 'done', 'failed', 'dead', 'requeued')\n"
+    "  return {now, redis.call('SCARD', P..'seen'), tonumber(s[1] or '0'),\n"
+    "          redis.call('ZCARD', P..'leases'), tonumber(s[2] or '0'), tonumber(s[3] or '0'),\n"
+    "          tonumber(s[4] or '0'), tonumber(s[5] or '0'), redis.call('HLEN', P..'inflight'),\n"
+    "          redis.call('ZCARD', P..'ready'), redis.call('SCARD', P..'hold')}\n"
+    "end\n";
+
+static const char lua_stats[] = "return stats_row()\n";
+
+/* ARGV: how many hosts. {stats row, workers as flat (id, done, failed, first, last), hosts as
+ * flat (origin, queued, in flight)}, workers sorted by id, hosts busiest first. */
+static const char lua_status[] =
+    "local ws = redis.call('SMEMBERS', P..'workers')\n"
+    "table.sort(ws)\n"
+    "local wr, hr = {}, {}\n"
+    "for _, w in ipairs(ws) do\n"
+    "  local v = redis.call('HMGET', P..'w:'..w, 'done', 'failed', 'first_ms', 'last_ms')\n"
+    "  wr[#wr + 1] = w\n"
+    "  for k = 1, 4 do wr[#wr + 1] = tonumber(v[k] or '0') end\n"
+    "end\n"
+    "local top = tonumber(ARGV[1])\n"
+    "if top > 0 then\n"
+    "  for _, h in ipairs(redis.call('ZREVRANGE', P..'hostload', 0, top - 1)) do\n"
+    "    hr[#hr + 1] = h\n"
+    "    hr[#hr + 1] = redis.call('LLEN', P..'q:'..h)\n"
+    "    hr[#hr + 1] = tonumber(redis.call('HGET', P..'inflight', h) or '0')\n"
+    "  end\n"
+    "end\n"
+    "return {stats_row(), wr, hr}\n";
+
+/* ARGV: origins. The stored robots outcome of each, or false (nil). */
+static const char lua_robots[] =
+    "if #ARGV == 0 then return {} end\n"
+    "local o = {}\n"
+    "for k = 1, #ARGV do o[k] = ARGV[k] end\n"
+    "return mcall('HMGET', P..'robots', o)\n";
+
+/* ARGV: worker. {1, lengths} or {0}. */
+static const char lua_worker_lengths[] =
+    "local v = redis.call('HGET', P..'w:'..ARGV[1], 'lengths')\n"
+    "if not v then return {0} end\n"
+    "return {1, v}\n";
+
+#define PARTS_MAX 5
 
 /* Each script: its parts, joined at create (ISO C caps a string literal at 4095 bytes). */
-static const char *const script_parts[S_N][4] = {
+static const char *const script_parts[S_N][PARTS_MAX] = {
     [S_CREATE] = {lua_create},
     [S_JOIN] = {lua_join},
     [S_ADD] = {lua_prelude, lua_add_fn, lua_add},
-    [S_LEASE] = {lua_prelude, lua_reap_fn, lua_lease},
+    [S_LEASE] = {lua_prelude, lua_reap_fn, lua_lease, lua_lease_tail},
     [S_REAP] = {lua_prelude, lua_reap_fn, lua_reap},
+    [S_RELEASE] = {lua_prelude, lua_reap_fn, lua_release},
     [S_RENEW] = {lua_prelude, lua_renew},
-    [S_COMPLETE] = {lua_prelude, lua_add_fn, lua_complete},
+    [S_COMPLETE] = {lua_prelude, lua_add_fn, lua_complete, lua_complete_commit},
     [S_HOST_DELAY] = {lua_prelude, lua_host_delay},
-    [S_STATS] = {lua_prelude, lua_stats},
+    [S_STATS] = {lua_prelude, lua_stats_fn, lua_stats},
+    [S_STATUS] = {lua_prelude, lua_stats_fn, lua_status},
+    [S_ROBOTS] = {lua_prelude, lua_robots},
+    [S_WORKER_LENGTHS] = {lua_prelude, lua_worker_lengths},
 };
 
 /* --- arguments ------------------------------------------------------------------------------ */
@@ -435,6 +595,17 @@ static void args_u64(struct args *a, uint64_t v)
 
     assert(a->used + NUM_BYTES <= a->arena_cap);
     len = snprintf(p, NUM_BYTES, "%llu", (unsigned long long)v);
+    a->used += NUM_BYTES;
+    args_str(a, p, (size_t)len);
+}
+
+static void args_i64(struct args *a, int64_t v)
+{
+    char *p = a->arena + a->used;
+    int len;
+
+    assert(a->used + NUM_BYTES <= a->arena_cap);
+    len = snprintf(p, NUM_BYTES, "%lld", (long long)v);
     a->used += NUM_BYTES;
     args_str(a, p, (size_t)len);
 }
@@ -638,14 +809,14 @@ int redisfront_create(struct redis_client *c, const char *name, struct redisfron
         size_t n = 1;
         char *p;
 
-        for (int k = 0; k < 4 && script_parts[i][k]; k++)
+        for (int k = 0; k < PARTS_MAX && script_parts[i][k]; k++)
             n += strlen(script_parts[i][k]);
         p = rf->src[i] = core_malloc(n);
         if (!p) {
             redisfront_destroy(rf);
             return -ENOMEM;
         }
-        for (int k = 0; k < 4 && script_parts[i][k]; k++) {
+        for (int k = 0; k < PARTS_MAX && script_parts[i][k]; k++) {
             size_t part = strlen(script_parts[i][k]);
 
             memcpy(p, script_parts[i][k], part);
@@ -892,29 +1063,36 @@ int redisfront_renew(struct core_coro *co, struct redisfront *rf, const struct r
     return 0;
 }
 
-int redisfront_complete(struct core_coro *co, struct redisfront *rf,
-                        const struct redisfront_done *d, size_t n, bool *accepted, size_t *added)
+int redisfront_complete(struct core_coro *co, struct redisfront *rf, const char *worker,
+                        const struct redisfront_done *d, size_t n, const void *lengths,
+                        size_t lengths_len, bool *accepted, size_t *added)
 {
     struct redis_reply *r;
     const struct redis_reply *flags;
-    size_t nargs = 0, nnums = 0;
+    size_t nargs = 3, nnums = 0;
     struct args a;
     int rc;
 
     for (size_t i = 0; i < n; i++) {
-        if (d[i].nlinks > (SIZE_MAX - nargs) / 5 - 4)
+        if (d[i].nlinks > (SIZE_MAX - nargs) / 5 - 7)
             return -E2BIG;
-        nargs += 4 + 5 * d[i].nlinks;
-        nnums += 4 + 4 * d[i].nlinks;
+        nargs += 7 + 5 * d[i].nlinks;
+        nnums += 5 + 4 * d[i].nlinks;
     }
     rc = args_init(&a, rf, nargs, nnums);
     if (rc < 0)
         return rc;
+    args_str(&a, worker, strlen(worker));
+    args_str(&a, lengths ? "1" : "0", 1);
+    args_str(&a, lengths ? lengths : "", lengths ? lengths_len : 0);
     for (size_t i = 0; i < n; i++) {
         args_fp(&a, d[i].fp);
         args_u64(&a, d[i].token);
         args_u64(&a, d[i].failed);
         args_u64(&a, d[i].nlinks);
+        args_str(&a, d[i].robots ? "1" : "0", 1);
+        args_str(&a, d[i].robots ? d[i].robots : "", d[i].robots ? d[i].robots_len : 0);
+        args_i64(&a, d[i].crawl_delay_ms < 0 ? -1 : d[i].crawl_delay_ms);
         for (size_t k = 0; k < d[i].nlinks; k++)
             args_url(&a, &d[i].links[k]);
     }
@@ -922,7 +1100,7 @@ int redisfront_complete(struct core_coro *co, struct redisfront *rf,
     args_free(&a);
     if (rc < 0)
         return rc;
-    if (!is_array(r, 3))
+    if (!is_array(r, 4))
         return bad_reply(rf, r, "complete");
     flags = r->element[1];
     if ((flags->type != REDIS_T_STRING && !(n == 0 && flags->type == REDIS_T_NIL)) ||
@@ -930,10 +1108,117 @@ int redisfront_complete(struct core_coro *co, struct redisfront *rf,
         return bad_reply(rf, r, "complete");
     for (size_t i = 0; i < n; i++)
         accepted[i] = flags->str[i] == '1';
+    if (int_at(r, 3)) {
+        set_err(rf, "a lease was lost (stale token): nothing was committed");
+        redis_reply_free(r);
+        return -ESTALE;
+    }
     if (added)
         *added = (size_t)int_at(r, 2);
     redis_reply_free(r);
     return 0;
+}
+
+int redisfront_worker_lengths(struct core_coro *co, struct redisfront *rf, const char *worker,
+                              struct core_buf *out)
+{
+    struct redis_reply *r;
+    struct args a;
+    int rc;
+
+    rc = args_init(&a, rf, 1, 0);
+    if (rc < 0)
+        return rc;
+    args_str(&a, worker, strlen(worker));
+    rc = run(co, rf, script(rf, S_WORKER_LENGTHS), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!is_array(r, 1))
+        return bad_reply(rf, r, "worker lengths");
+    if (int_at(r, 0) == 0) {
+        set_err(rf, "worker %.100s has committed no lengths", worker);
+        redis_reply_free(r);
+        return -ENOENT;
+    }
+    if (!is_array(r, 2) || r->element[1]->type != REDIS_T_STRING)
+        return bad_reply(rf, r, "worker lengths");
+    rc = core_buf_append(out, r->element[1]->str, r->element[1]->len);
+    redis_reply_free(r);
+    return rc;
+}
+
+int redisfront_release(struct core_coro *co, struct redisfront *rf, const char *worker,
+                       size_t *n)
+{
+    struct redis_reply *r;
+    struct args a;
+    int rc;
+
+    rc = args_init(&a, rf, 1, 0);
+    if (rc < 0)
+        return rc;
+    args_str(&a, worker, strlen(worker));
+    rc = run(co, rf, script(rf, S_RELEASE), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!is_array(r, 2))
+        return bad_reply(rf, r, "release");
+    if (n)
+        *n = (size_t)int_at(r, 1);
+    redis_reply_free(r);
+    return 0;
+}
+
+int redisfront_robots(struct core_coro *co, struct redisfront *rf, const char *const *origins,
+                      const size_t *lens, size_t n, struct redisfront_robots *out)
+{
+    struct redisfront_robots v = {0};
+    struct redis_reply *r;
+    struct args a;
+    int rc;
+
+    rc = args_init(&a, rf, n, 0);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        args_str(&a, origins[i], lens[i]);
+    rc = run(co, rf, script(rf, S_ROBOTS), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (r->type != REDIS_T_ARRAY || r->elements != n)
+        return bad_reply(rf, r, "robots");
+    if (n) {
+        v.hosts = core_calloc(n, sizeof(*v.hosts));
+        if (!v.hosts) {
+            redis_reply_free(r);
+            return -ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct redis_reply *e = r->element[i];
+
+        if (e->type == REDIS_T_STRING) {
+            v.hosts[i].known = true;
+            v.hosts[i].rules = e->len ? e->str : NULL;
+            v.hosts[i].len = e->len;
+        }
+    }
+    v.n = n;
+    v.reply = r;
+    *out = v;
+    return 0;
+}
+
+void redisfront_robots_free(struct redisfront_robots *r)
+{
+    if (!r)
+        return;
+    core_free(r->hosts);
+    redis_reply_free(r->reply);
+    memset(r, 0, sizeof(*r));
 }
 
 int redisfront_host_delay(struct core_coro *co, struct redisfront *rf, const char *origin,
@@ -962,8 +1247,32 @@ int redisfront_host_delay(struct core_coro *co, struct redisfront *rf, const cha
     return 0;
 }
 
+#define STATS_FIELDS 11
+
+/* Fill s from a stats row. */
+static int read_stats(const struct redis_reply *r, struct redisfront_stats *s)
+{
+    if (!is_array(r, STATS_FIELDS))
+        return CORE_EREPLY;
+    *s = (struct redisfront_stats){
+        .now_ms = int_at(r, 0),
+        .known = (uint64_t)int_at(r, 1),
+        .queued = (uint64_t)int_at(r, 2),
+        .in_flight = (uint64_t)int_at(r, 3),
+        .done = (uint64_t)int_at(r, 4),
+        .failed = (uint64_t)int_at(r, 5),
+        .dead = (uint64_t)int_at(r, 6),
+        .requeued = (uint64_t)int_at(r, 7),
+        .hosts_busy = (uint64_t)int_at(r, 8),
+        .hosts_waiting = (uint64_t)int_at(r, 9),
+        .hosts_held = (uint64_t)int_at(r, 10),
+    };
+    return 0;
+}
+
 int redisfront_stats(struct core_coro *co, struct redisfront *rf, struct redisfront_stats *out)
 {
+    struct redisfront_stats s;
     struct redis_reply *r;
     struct args a;
     int rc;
@@ -975,20 +1284,100 @@ int redisfront_stats(struct core_coro *co, struct redisfront *rf, struct redisfr
     args_free(&a);
     if (rc < 0)
         return rc;
-    if (!is_array(r, 10))
+    if (read_stats(r, &s) < 0)
         return bad_reply(rf, r, "stats");
-    *out = (struct redisfront_stats){
-        .now_ms = int_at(r, 0),
-        .known = (uint64_t)int_at(r, 1),
-        .queued = (uint64_t)int_at(r, 2),
-        .in_flight = (uint64_t)int_at(r, 3),
-        .done = (uint64_t)int_at(r, 4),
-        .failed = (uint64_t)int_at(r, 5),
-        .dead = (uint64_t)int_at(r, 6),
-        .requeued = (uint64_t)int_at(r, 7),
-        .hosts_busy = (uint64_t)int_at(r, 8),
-        .hosts_waiting = (uint64_t)int_at(r, 9),
-    };
+    *out = s;
     redis_reply_free(r);
     return 0;
+}
+
+#define WORKER_FIELDS 5
+#define HOST_FIELDS 3
+
+/* Fill the workers and hosts of s from a status reply's two flat lists. */
+static int read_status_rows(const struct redis_reply *wr, const struct redis_reply *hr,
+                            struct redisfront_status *s)
+{
+    const int64_t now = s->stats.now_ms;
+
+    if (wr->type != REDIS_T_ARRAY || wr->elements % WORKER_FIELDS || hr->type != REDIS_T_ARRAY ||
+        hr->elements % HOST_FIELDS)
+        return CORE_EREPLY;
+    s->nworkers = wr->elements / WORKER_FIELDS;
+    s->nhosts = hr->elements / HOST_FIELDS;
+    if (s->nworkers && !(s->workers = core_calloc(s->nworkers, sizeof(*s->workers))))
+        return -ENOMEM;
+    if (s->nhosts && !(s->hosts = core_calloc(s->nhosts, sizeof(*s->hosts))))
+        return -ENOMEM;
+    for (size_t i = 0; i < s->nworkers; i++) {
+        struct redis_reply *const *e = wr->element + i * WORKER_FIELDS;
+        struct redisfront_worker *w = &s->workers[i];
+
+        if (e[0]->type != REDIS_T_STRING)
+            return CORE_EREPLY;
+        w->id = e[0]->str;
+        w->id_len = e[0]->len;
+        w->done = (uint64_t)e[1]->integer;
+        w->failed = (uint64_t)e[2]->integer;
+        w->first_ms = e[3]->integer;
+        w->last_ms = e[4]->integer;
+        if (w->last_ms > w->first_ms)
+            w->pages_per_s = (double)w->done * 1000.0 / (double)(w->last_ms - w->first_ms);
+        w->idle_ms = w->last_ms ? now - w->last_ms : 0;
+    }
+    for (size_t i = 0; i < s->nhosts; i++) {
+        struct redis_reply *const *e = hr->element + i * HOST_FIELDS;
+        struct redisfront_hostload *h = &s->hosts[i];
+
+        if (e[0]->type != REDIS_T_STRING)
+            return CORE_EREPLY;
+        h->origin = e[0]->str;
+        h->len = e[0]->len;
+        h->queued = (uint64_t)e[1]->integer;
+        h->in_flight = (uint64_t)e[2]->integer;
+    }
+    return 0;
+}
+
+int redisfront_status(struct core_coro *co, struct redisfront *rf, size_t top_n,
+                      struct redisfront_status *out)
+{
+    struct redisfront_status v = {0};
+    struct redis_reply *r;
+    struct args a;
+    int rc;
+
+    rc = args_init(&a, rf, 1, 1);
+    if (rc < 0)
+        return rc;
+    args_u64(&a, top_n);
+    rc = run(co, rf, script(rf, S_STATUS), &a, &r);
+    args_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!is_array(r, 3) || read_stats(r->element[0], &v.stats) < 0)
+        return bad_reply(rf, r, "status");
+    rc = read_status_rows(r->element[1], r->element[2], &v);
+    if (rc < 0) {
+        core_free(v.workers);
+        core_free(v.hosts);
+        if (rc == -ENOMEM) {
+            redis_reply_free(r);
+            return rc;
+        }
+        return bad_reply(rf, r, "status");
+    }
+    v.reply = r;
+    *out = v;
+    return 0;
+}
+
+void redisfront_status_free(struct redisfront_status *s)
+{
+    if (!s)
+        return;
+    core_free(s->workers);
+    core_free(s->hosts);
+    redis_reply_free(s->reply);
+    memset(s, 0, sizeof(*s));
 }

@@ -26,6 +26,20 @@
  *   P token     STRING the last fencing token handed out (INCR: tokens only grow)
  *   P stats     HASH  queued, done, failed, dead, requeued
  *   P dead      HASH  fingerprint -> the job, for jobs dead-lettered
+ *   P hold      SET   hosts whose robots job (kind 1) has not ended: such a host is leased
+ *                     nothing but that job, at the head of its queue, and is out of the
+ *                     ready set while the job is leased
+ *   P robots    HASH  host -> the robots outcome its robots job's completion carried (opaque,
+ *                     the client's encoding of the rules); "" for no rules (a robots job that
+ *                     failed, was dead-lettered, or completed with none)
+ *   P hdelay    HASH  host -> crawl delay (ms) from its robots outcome: each lease of the host
+ *                     moves its next-allowed time to now + max(delay_ms, hdelay)
+ *   P hostload  ZSET  host -> jobs queued + in flight (removed at 0): the busiest hosts
+ *   P wl:W      SET   fingerprints of the jobs worker W holds leases on (redisfront_release)
+ *   P workers   SET   the workers that ever committed (redisfront_complete)
+ *   P w:W       HASH  worker W's commits: done, failed, first_ms, last_ms (Redis clock, of
+ *                     its first and last commit with completions), lengths (the opaque blob of
+ *                     its last commit that carried one)
  * (One crawl's keys are not in one Redis Cluster slot: a Cluster deployment would put NAME in
  * a hash tag, or partition by host.)
  *
@@ -41,7 +55,22 @@
  * Politeness: a host is leased a job only when its jobs in flight are fewer than per_host and
  * Redis's clock has reached its next-allowed time, which each lease moves to now + delay_ms
  * (the delay counts from the lease, so a worker starts the fetch at once); redisfront_host_delay
- * pushes it out for a Retry-After, a Crawl-delay or a backoff, for every worker at once.
+ * pushes it out for a Retry-After or a backoff, for every worker at once.
+ *
+ * robots.txt: a URL added with kind 1 (FRONTIER_ROBOTS) is its host's robots job. When new, it
+ * goes to the head of the host's queue and the host into hold: a held host is leased its
+ * robots job only, and none of its jobs while that one is leased. Completing the robots job
+ * stores its outcome (redisfront_done.robots) and crawl delay, releases the hold and wakes the
+ * host; from then on each lease of the host keeps its next lease at least the crawl delay
+ * later. A reaped robots job goes back to the head, the host still held; a dead-lettered or
+ * failed one releases the hold with no rules stored (clients treat no rules as allow all).
+ * redisfront_robots reads the stored outcomes.
+ *
+ * Commits: redisfront_complete is a worker's commit, all or nothing: if any completion's token
+ * is stale nothing is written (-ESTALE, with the stale ones flagged, to retry without them);
+ * otherwise the completions, their links, the worker's counters and its opaque lengths blob
+ * (redisfront_worker_lengths) are written in the one script. A restarted worker, which lost its
+ * leases with its memory, calls redisfront_release first: its leases go back at once.
  *
  * Redis: 6.2 or later (SMISMEMBER, ZMSCORE), with maxmemory-policy noeviction (an evicted key
  * would lose jobs) and appendonly yes for a crawl that must survive a Redis restart. A script
@@ -55,12 +84,12 @@
  *
  * Errors: 0 or a negative code: those of redis_client_evalv (-ETIMEDOUT, -ECONNRESET,
  * CORE_EOUTAGE, -ECANCELED, -ENOMEM), -ENOENT when the crawl does not exist, -EEXIST when
- * redisfront_create_crawl meets different options, CORE_EREPLY for an unexpected reply;
- * redisfront_error says why in a sentence.
+ * redisfront_create_crawl meets different options, -ESTALE when redisfront_complete committed
+ * nothing, CORE_EREPLY for an unexpected reply; redisfront_error says why in a sentence.
  *
  * Ownership: the client is borrowed and must outlive the frontier; the name and every string
- * argument are borrowed for the call. A lease result's strings point into the Redis reply it
- * keeps, until redisfront_lease_free. Loop thread only (the client's). */
+ * argument are borrowed for the call. A lease, robots or status result's strings point into
+ * the Redis reply it keeps, until its _free call. Loop thread only (the client's). */
 #ifndef APP_CRAWL_REDISFRONT_H
 #define APP_CRAWL_REDISFRONT_H
 
@@ -70,6 +99,7 @@
 
 #include "core/err.h"
 
+struct core_buf;
 struct core_coro;
 struct redis_client;
 struct redis_reply;
@@ -135,6 +165,10 @@ struct redisfront_done {
     bool failed;                /* counted as failed rather than done */
     const struct redisfront_url *links;
     size_t nlinks;
+    const char *robots;         /* a robots job's outcome (opaque), NULL: none (and for
+                                   every other job) */
+    size_t robots_len;
+    int64_t crawl_delay_ms;     /* a robots job's crawl delay, < 0: none */
 };
 
 struct redisfront_stats {
@@ -149,6 +183,7 @@ struct redisfront_stats {
     uint64_t hosts_busy;        /* hosts with a job in flight */
     uint64_t hosts_waiting;     /* hosts with a job queued and a free slot (ready, or waiting
                                    for their next-allowed time) */
+    uint64_t hosts_held;        /* hosts waiting for their robots job to end */
 };
 
 /* A frontier for crawl name (1 to 200 bytes, no control characters) on c; no I/O yet.
@@ -193,11 +228,47 @@ struct redisfront_held {
  * when the token is stale (the job was requeued or finished: drop it). 0 or an error. */
 int redisfront_renew(struct core_coro *co, struct redisfront *rf, const struct redisfront_held *h,
                      size_t n, int64_t *expiry);
-/* Complete jobs. accepted[i] says whether d[i]'s token was current: a refused completion
- * changes nothing (its links are not queued either) and its holder must drop its record.
- * *added (if not NULL) gets how many links were new. 0 or an error. */
-int redisfront_complete(struct core_coro *co, struct redisfront *rf,
-                        const struct redisfront_done *d, size_t n, bool *accepted, size_t *added);
+/* A worker's commit, all or nothing. accepted[i] says whether d[i]'s token was current (a job
+ * named twice: the second is not). If any was not, nothing is written and the call returns
+ * -ESTALE with accepted filled in: drop the refused ones (their holders lost them) and call
+ * again with the rest. Otherwise every completion is taken, its links queued (with the job's
+ * URL as parent), a robots job's outcome stored, worker's counters updated and lengths (if
+ * not NULL: the caller's opaque record of its committed output) stored as the worker's; 0,
+ * and *added (if not NULL) gets how many links were new. Or an error (then accepted is not
+ * written). */
+int redisfront_complete(struct core_coro *co, struct redisfront *rf, const char *worker,
+                        const struct redisfront_done *d, size_t n, const void *lengths,
+                        size_t lengths_len, bool *accepted, size_t *added);
+/* The lengths blob of worker's last commit that carried one: 0 and the blob appended to out,
+ * -ENOENT when it never committed one (or the crawl does not exist: see redisfront_error),
+ * -EMSGSIZE past out's maximum, or an error. */
+int redisfront_worker_lengths(struct core_coro *co, struct redisfront *rf, const char *worker,
+                              struct core_buf *out);
+/* Every lease worker holds goes back at once, as a reap would put it (the head of its queue,
+ * or the dead letters after max_leases leases; its token void, its lease count unchanged).
+ * For a restarted worker, before it leases. 0 and *n (if not NULL) the leases given up, or
+ * an error. */
+int redisfront_release(struct core_coro *co, struct redisfront *rf, const char *worker,
+                       size_t *n);
+
+/* One host's stored robots outcome. */
+struct redisfront_robots_host {
+    bool known;                 /* its robots job has ended (done, failed or dead-lettered) */
+    const char *rules;          /* the outcome stored, NULL (len 0) for no rules: allow all */
+    size_t len;
+};
+/* What redisfront_robots returns. Plain struct, filled by the call. */
+struct redisfront_robots {
+    struct redisfront_robots_host *hosts;   /* one per origin asked, in order */
+    size_t n;
+    struct redis_reply *reply;  /* owns the rules */
+};
+/* The stored robots outcome of each origins[i] (lens[i] bytes). 0 and *out (free with
+ * redisfront_robots_free), or an error. */
+int redisfront_robots(struct core_coro *co, struct redisfront *rf, const char *const *origins,
+                      const size_t *lens, size_t n, struct redisfront_robots *out);
+void redisfront_robots_free(struct redisfront_robots *r);
+
 /* The host origin (scheme://host[:port]) starts nothing before now + delay_ms (Redis clock;
  * an earlier time than it has already is kept). *next_ms (if not NULL) gets its next-allowed
  * time. 0 or an error. */
@@ -205,5 +276,38 @@ int redisfront_host_delay(struct core_coro *co, struct redisfront *rf, const cha
                           size_t len, int64_t delay_ms, int64_t *next_ms);
 /* The crawl's counters, read atomically. 0 and *out, or an error. */
 int redisfront_stats(struct core_coro *co, struct redisfront *rf, struct redisfront_stats *out);
+
+/* A worker's commits, for status. */
+struct redisfront_worker {
+    const char *id;             /* NUL-terminated, id_len bytes */
+    size_t id_len;
+    uint64_t done;
+    uint64_t failed;
+    int64_t first_ms;           /* its first commit with completions (Redis clock) */
+    int64_t last_ms;            /* its last one */
+    double pages_per_s;         /* done / (last - first), 0 while last == first */
+    int64_t idle_ms;            /* now - last */
+};
+/* A busy host. */
+struct redisfront_hostload {
+    const char *origin;         /* NUL-terminated, len bytes */
+    size_t len;
+    uint64_t queued;
+    uint64_t in_flight;
+};
+/* What redisfront_status returns. Plain struct, filled by the call. */
+struct redisfront_status {
+    struct redisfront_stats stats;
+    struct redisfront_worker *workers;      /* every worker that committed, sorted by id */
+    size_t nworkers;
+    struct redisfront_hostload *hosts;      /* the busiest (queued + in flight), busiest first */
+    size_t nhosts;
+    struct redis_reply *reply;  /* owns the strings */
+};
+/* The counters, the workers and the top_n busiest hosts, read atomically. 0 and *out (free
+ * with redisfront_status_free), or an error. */
+int redisfront_status(struct core_coro *co, struct redisfront *rf, size_t top_n,
+                      struct redisfront_status *out);
+void redisfront_status_free(struct redisfront_status *s);
 
 #endif

@@ -1,0 +1,831 @@
+/* app/crawl/remote.c: a crawl worker's side of a crawl shared on Redis (--redis): jobs leased
+ * from the shared frontier (redisfront.h) into the local one, their leases renewed while they
+ * run, and finished pages committed back with their links and the outputs' lengths. */
+#include "app/crawl/crawl_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/crawl/redisfront.h"
+#include "app/crawl/state.h"
+#include "core/event.h"
+#include "core/loop.h"
+#include "core/mem.h"
+#include "core/offload.h"
+#include "core/sigwatch.h"
+#include "parse/robots.h"
+
+#define IDLE_POLL_MS 20         /* an idle worker asks Redis for work this often at most */
+#define RETRY_MS 50             /* after a lost reply, before asking again */
+#define FILES_MAX 8
+
+/* A link found on a leased page (its URL in the lease's text buffer). */
+struct link {
+    uint64_t fp;
+    size_t off, len, origin_len;
+    uint32_t depth;
+    uint8_t kind;
+};
+
+/* A job this worker holds a lease on. */
+struct lease {
+    uint64_t fp;
+    uint64_t token;
+    uint8_t kind;
+    bool finished;              /* its record is written (or its robots outcome known) */
+    bool failed;
+    bool stale;                 /* Redis gave it to someone else: drop what it makes */
+    bool written;               /* a record of it reached the output */
+    char *origin;               /* robots jobs: the host */
+    struct core_buf robots;     /* robots jobs: the outcome, for the other workers */
+    int64_t crawl_delay_ms;
+    struct core_buf text;       /* the links' URLs */
+    struct link *links;
+    size_t nlinks, cap;
+};
+
+struct crawl_remote {
+    struct crawl *c;
+    struct redisfront *rf;
+    struct lease **leases;      /* held, in lease order */
+    size_t nleases, cap;
+    struct lease *page;         /* the lease whose links are being judged */
+    struct lease orphans;       /* links with no page (seeds, a sitemap's URLs) */
+    struct parse_visited *hosts;/* hosts whose robots.txt this worker knows or asked for */
+    struct core_buf delays;     /* host waits to send: "origin\0" + int64 ms, repeated */
+    struct core_event *wake;    /* a local job ended, or a commit freed slots in Redis */
+    struct core_event *work;    /* something to commit */
+    uint64_t seq;               /* commits made (the outputs' lengths carry it) */
+    int error;                  /* the first Redis failure that stopped the crawl */
+};
+
+/* --- leases --------------------------------------------------------------------------------- */
+
+static void lease_free(struct lease *l)
+{
+    if (!l)
+        return;
+    core_free(l->origin);
+    core_buf_free(&l->robots);
+    core_buf_free(&l->text);
+    core_free(l->links);
+    core_free(l);
+}
+
+static struct lease *lease_find(struct crawl_remote *r, uint64_t fp)
+{
+    for (size_t i = 0; i < r->nleases; i++)
+        if (r->leases[i]->fp == fp && r->leases[i]->kind != FRONTIER_ROBOTS)
+            return r->leases[i];
+    return NULL;
+}
+
+static struct lease *robots_lease_find(struct crawl_remote *r, const char *origin)
+{
+    for (size_t i = 0; i < r->nleases; i++)
+        if (r->leases[i]->kind == FRONTIER_ROBOTS && strcmp(r->leases[i]->origin, origin) == 0)
+            return r->leases[i];
+    return NULL;
+}
+
+static int lease_add(struct crawl_remote *r, const struct redisfront_job *j, struct lease **out)
+{
+    struct lease *l = core_calloc(1, sizeof(*l));
+
+    if (!l)
+        return -ENOMEM;
+    if (r->nleases == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 64;
+        struct lease **p = core_reallocarray(r->leases, cap, sizeof(*p));
+
+        if (!p) {
+            core_free(l);
+            return -ENOMEM;
+        }
+        r->leases = p;
+        r->cap = cap;
+    }
+    l->fp = j->fp;
+    l->token = j->token;
+    l->kind = j->kind;
+    l->crawl_delay_ms = -1;
+    core_buf_init(&l->robots, ROBOTS_MAX_BYTES + 16);
+    core_buf_init(&l->text, 256u << 20);
+    if (j->kind == FRONTIER_ROBOTS && !(l->origin = core_strndup(j->url, j->origin_len))) {
+        lease_free(l);
+        return -ENOMEM;
+    }
+    r->leases[r->nleases++] = l;
+    *out = l;
+    return 0;
+}
+
+static void lease_remove(struct crawl_remote *r, struct lease *l)
+{
+    for (size_t i = 0; i < r->nleases; i++)
+        if (r->leases[i] == l) {
+            memmove(&r->leases[i], &r->leases[i + 1], (r->nleases - i - 1) * sizeof(*r->leases));
+            r->nleases--;
+            break;
+        }
+    lease_free(l);
+}
+
+static int link_add(struct lease *l, const char *url, size_t len, uint64_t fp, unsigned depth,
+                    uint8_t kind)
+{
+    struct link *k;
+
+    if (l->nlinks == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        struct link *p = core_reallocarray(l->links, cap, sizeof(*p));
+
+        if (!p)
+            return -ENOMEM;
+        l->links = p;
+        l->cap = cap;
+    }
+    k = &l->links[l->nlinks];
+    *k = (struct link){fp, l->text.len, len, crawl__origin_len(url, len), depth, kind};
+    if (core_buf_append(&l->text, url, len) < 0)
+        return -ENOMEM;
+    l->nlinks++;
+    return 0;
+}
+
+/* A lease's links as the shared frontier takes them (pointing into its text). */
+static struct redisfront_url *links_of(const struct lease *l)
+{
+    struct redisfront_url *u = core_calloc(l->nlinks ? l->nlinks : 1, sizeof(*u));
+
+    for (size_t i = 0; u && i < l->nlinks; i++) {
+        const struct link *k = &l->links[i];
+
+        u[i] = (struct redisfront_url){l->text.data + k->off, k->len, k->origin_len, k->fp,
+                                       k->depth, k->kind};
+    }
+    return u;
+}
+
+/* --- failures --------------------------------------------------------------------------------- */
+
+/* Errors after which the same call may be made again (its outcome unknown, or not run). */
+static bool transient(int rc)
+{
+    return rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -EAGAIN; /* EAGAIN: Redis loading */
+}
+
+/* After a call that failed with rc: true (having waited a little) when it may be made again.
+ * A lost connection comes back by itself; an outage past --redis-timeout is CORE_EOUTAGE. */
+static bool again(struct core_coro *co, int rc)
+{
+    return transient(rc) && core_sleep(co, core_deadline_in(RETRY_MS)) == 0;
+}
+
+/* The crawl cannot go on with Redis: stop it, leaving everything for a restart. */
+static void fail(struct crawl *c, int rc)
+{
+    struct crawl_remote *r = c->remote;
+
+    if (r->error || rc == -ECANCELED)
+        return;
+    r->error = rc;
+    if (!c->st.state_error)
+        c->st.state_error = rc;
+    fprintf(stderr, "trawl crawl: redis: %s\n", redisfront_error(r->rf)[0]
+            ? redisfront_error(r->rf) : core_strerror(rc));
+    if (c->stop)
+        core_sigwatch_request(c->stop, CORE_STOP_GRACEFUL);
+    else
+        frontier_close(c->frontier, true);
+}
+
+/* --- what the engine tells it ----------------------------------------------------------------- */
+
+void crawl__remote_page(struct crawl *c, uint64_t fp)
+{
+    c->remote->page = fp ? lease_find(c->remote, fp) : NULL;
+}
+
+int crawl__remote_link(struct crawl *c, const char *url, size_t len, uint64_t fp, unsigned depth,
+                       uint8_t kind)
+{
+    struct crawl_remote *r = c->remote;
+    struct lease *to = r->page ? r->page : &r->orphans;
+    int rc;
+
+    if (c->cfg->robots) {
+        /* a host new to this worker: its robots.txt job goes first (Redis keeps it once) */
+        size_t olen = crawl__origin_len(url, len);
+        uint64_t hfp = parse_visited_fingerprint(r->hosts, url, olen);
+
+        if (parse_visited_add(r->hosts, hfp, 0, NULL, NULL) == PARSE_VISITED_NEW) {
+            struct core_buf ru;
+
+            core_buf_init(&ru, olen + 16);
+            rc = core_buf_append(&ru, url, olen);
+            if (rc == 0)
+                rc = core_buf_puts(&ru, "/robots.txt");
+            if (rc == 0)
+                rc = link_add(to, ru.data, ru.len,
+                              parse_visited_fingerprint(c->visited, ru.data, ru.len) ^
+                                  0x9e3779b97f4a7c15ull, 0, FRONTIER_ROBOTS);
+            core_buf_free(&ru);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return link_add(to, url, len, fp, depth, kind);
+}
+
+bool crawl__remote_record(struct crawl *c, const char *url, bool failed)
+{
+    struct lease *l = lease_find(c->remote, parse_visited_fingerprint(c->visited, url,
+                                                                      strlen(url)));
+
+    if (!l)
+        return true; /* not a leased URL (cannot happen): keep the record */
+    if (l->stale)
+        return false;
+    l->finished = true;
+    l->failed = failed;
+    l->written = true;
+    core_event_set(c->remote->work);
+    return true;
+}
+
+void crawl__remote_robots(struct crawl *c, const char *origin, unsigned how, const char *body,
+                          size_t len, int64_t delay_ms)
+{
+    struct lease *l = robots_lease_find(c->remote, origin);
+
+    if (!l)
+        return;
+    l->finished = true;
+    l->crawl_delay_ms = delay_ms;
+    if (core_buf_printf(&l->robots, "%u\n", how) < 0 ||
+        (how == CRAWL_STATE_ROBOTS_BODY && core_buf_append(&l->robots, body ? body : "", len) < 0))
+        l->failed = true; /* too big to share: the others allow everything */
+    core_event_set(c->remote->work);
+}
+
+void crawl__remote_host_wait(struct crawl *c, const char *origin, int64_t not_before_ms)
+{
+    struct crawl_remote *r = c->remote;
+    int64_t wait = not_before_ms - core_now_ms();
+    size_t mark = r->delays.len;
+
+    if (core_buf_append(&r->delays, origin, strlen(origin) + 1) < 0 ||
+        core_buf_append(&r->delays, &wait, sizeof(wait)) < 0)
+        r->delays.len = mark;
+    core_event_set(r->work);
+}
+
+void crawl__remote_job_ended(struct crawl *c)
+{
+    core_event_set(c->remote->wake);
+}
+
+static int send_extras(struct core_coro *co, struct crawl *c);
+
+/* --- taking jobs ------------------------------------------------------------------------------ */
+
+/* A leased robots.txt job: the local frontier fetches it as a new host's first job. */
+static int take_robots(struct crawl *c, const struct redisfront_job *j)
+{
+    struct crawl_remote *r = c->remote;
+    struct lease *l;
+    uint64_t hfp = parse_visited_fingerprint(r->hosts, j->url, j->origin_len);
+    int rc = lease_add(r, j, &l);
+
+    if (rc < 0)
+        return rc;
+    if (parse_visited_add(r->hosts, hfp, 0, NULL, NULL) < 0)
+        return -ENOMEM;
+    if (frontier_host_exists(c->frontier, l->origin, j->origin_len)) {
+        /* known here already (a job taken back from another worker): nothing to share */
+        l->finished = l->failed = true;
+        return 0;
+    }
+    return frontier_host_wait(c->frontier, l->origin, j->origin_len, 0);
+}
+
+/* The rules the shared crawl holds for the hosts of l's page jobs that this worker does not
+ * know yet, into the local frontier before their jobs. */
+static int learn_hosts(struct core_coro *co, struct crawl *c, const struct redisfront_lease *ls)
+{
+    struct crawl_remote *r = c->remote;
+    const char **origins = core_calloc(ls->njobs + 1, sizeof(*origins));
+    size_t *lens = core_calloc(ls->njobs + 1, sizeof(*lens));
+    struct redisfront_robots got;
+    size_t n = 0;
+    int rc = origins && lens ? 0 : -ENOMEM;
+
+    for (size_t i = 0; rc == 0 && i < ls->njobs; i++) {
+        const struct redisfront_job *j = &ls->jobs[i];
+        bool dup = false;
+
+        if (j->kind == FRONTIER_ROBOTS ||
+            frontier_host_exists(c->frontier, j->url, j->origin_len))
+            continue;
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = lens[k] == j->origin_len && memcmp(origins[k], j->url, lens[k]) == 0;
+        if (!dup) {
+            origins[n] = j->url;
+            lens[n++] = j->origin_len;
+        }
+    }
+    if (rc == 0 && n > 0 && c->cfg->robots) {
+        rc = redisfront_robots(co, r->rf, origins, lens, n, &got);
+        for (size_t k = 0; rc == 0 && k < n; k++) {
+            struct parse_robots *rules = NULL;
+            int64_t delay = -1;
+            const char *blob = got.hosts[k].rules;
+            size_t blen = got.hosts[k].len;
+            char *origin = core_strndup(origins[k], lens[k]);
+            unsigned how = CRAWL_STATE_ROBOTS_ALLOW;
+            const char *nl = blob ? memchr(blob, '\n', blen) : NULL;
+
+            if (nl)
+                how = (unsigned)(blob[0] - '0');
+            if (!origin)
+                rc = -ENOMEM;
+            if (rc == 0 && nl && how <= CRAWL_STATE_ROBOTS_DISALLOW)
+                rc = crawl__robots_rules(c, how, nl + 1, blen - (size_t)(nl + 1 - blob), &rules,
+                                         &delay);
+            /* the host's delay is Redis's to keep: none here */
+            if (rc == 0)
+                rc = frontier_host_known(c->frontier, origin, lens[k], rules, -1);
+            core_free(origin);
+        }
+        redisfront_robots_free(&got);
+    } else if (rc == 0 && n > 0) {
+        for (size_t k = 0; rc == 0 && k < n; k++) {
+            char *origin = core_strndup(origins[k], lens[k]);
+
+            rc = origin ? frontier_host_known(c->frontier, origin, lens[k], NULL, -1) : -ENOMEM;
+            core_free(origin);
+        }
+    }
+    core_free(origins);
+    core_free(lens);
+    return rc;
+}
+
+/* A leased page job, into the local frontier as a job of its own. */
+static int take_page(struct crawl *c, const struct redisfront_job *j,
+                     struct frontier_parent **parent)
+{
+    struct lease *l;
+    struct frontier_new n = {j->url, j->len, j->origin_len, j->fp, j->depth, NULL, FRONTIER_PAGE,
+                             0, NULL};
+    int rc;
+
+    if (j->parent && (!*parent || strcmp((*parent)->url, j->parent) != 0)) {
+        frontier_parent_release(*parent);
+        *parent = frontier_parent_new(j->parent);
+        if (!*parent)
+            return -ENOMEM;
+    }
+    n.parent = j->parent ? *parent : NULL;
+    rc = lease_add(c->remote, j, &l);
+    if (rc == 0)
+        rc = parse_visited_add(c->visited, j->fp, j->depth, NULL, NULL) < 0 ? -ENOMEM : 0;
+    if (rc == 0)
+        parse_visited_set_state(c->visited, j->fp, CRAWL_URL_QUEUED);
+    if (rc == 0)
+        rc = frontier_add_job(c->frontier, &n, true, NULL);
+    return rc;
+}
+
+static int take_jobs(struct core_coro *co, struct crawl *c, const struct redisfront_lease *ls)
+{
+    struct frontier_parent *parent = NULL;
+    int rc = learn_hosts(co, c, ls);
+
+    for (size_t i = 0; i < ls->ndead; i++)
+        if (ls->dead[i].kind == FRONTIER_PAGE)
+            crawl__emit_dead(c, ls->dead[i].url, ls->dead[i].parent, ls->dead[i].depth,
+                             ls->dead[i].leases);
+    for (size_t i = 0; rc == 0 && i < ls->njobs; i++) {
+        if (ls->jobs[i].kind == FRONTIER_ROBOTS)
+            rc = take_robots(c, &ls->jobs[i]);
+        else
+            rc = take_page(c, &ls->jobs[i], &parent);
+    }
+    frontier_parent_release(parent);
+    c->st.remote_leased += ls->njobs;
+    return rc;
+}
+
+/* Lease jobs into the local frontier whenever its workers have room, until the shared crawl
+ * has nothing queued or in flight anywhere, or this worker stops. */
+int crawl__remote_run(struct core_coro *co, struct crawl *c)
+{
+    struct crawl_remote *r = c->remote;
+    size_t batch = c->cfg->lease_batch ? c->cfg->lease_batch : c->cfg->workers;
+    int rc;
+
+    /* the seeds first, so that the crawl is not over before it begins */
+    while ((rc = send_extras(co, c)) != 0 && transient(rc))
+        if ((rc = core_sleep(co, core_deadline_in(RETRY_MS))) < 0)
+            break;
+    if (rc < 0 && rc != -ECANCELED)
+        fail(c, rc);
+    while (!c->stopping && !r->error) {
+        size_t have = frontier_queued(c->frontier) + frontier_in_progress(c->frontier);
+        size_t want = c->cfg->workers > have ? c->cfg->workers - have : 0;
+        struct redisfront_lease ls;
+        int64_t wait;
+        bool over;
+
+        core_event_clear(r->wake); /* what happens from here on wakes the waits below */
+        if (want > batch)
+            want = batch;
+        if (want == 0 || (have > 0 && want < (c->cfg->workers + 3) / 4)) {
+            rc = core_event_wait(co, r->wake, core_deadline_in(IDLE_POLL_MS));
+            if (rc == -ECANCELED)
+                break;
+            continue;
+        }
+        rc = redisfront_lease(co, r->rf, c->cfg->worker_id, want, &ls);
+        c->st.remote_calls++;
+        if (transient(rc)) {
+            /* what it leased (if it ran) comes back at once from the retry */
+            if ((rc = core_sleep(co, core_deadline_in(RETRY_MS))) < 0)
+                break;
+            continue;
+        }
+        if (rc < 0) {
+            fail(c, rc);
+            break;
+        }
+        rc = take_jobs(co, c, &ls);
+        over = ls.njobs == 0 && ls.queued == 0 && ls.in_flight == 0 && have == 0 &&
+               r->orphans.nlinks == 0;
+        wait = ls.ready_ms > ls.now_ms ? ls.ready_ms - ls.now_ms : IDLE_POLL_MS;
+        if (wait > IDLE_POLL_MS)
+            wait = IDLE_POLL_MS;
+        if (ls.njobs > 0)
+            wait = 0;
+        redisfront_lease_free(&ls);
+        if (rc < 0) {
+            fail(c, rc);
+            break;
+        }
+        if (over)
+            break;
+        if (wait > 0) {
+            if (core_event_wait(co, r->wake, core_deadline_in(wait)) == -ECANCELED)
+                break;
+        }
+    }
+    /* what is queued here still runs (a stop drops it: on_stop) */
+    frontier_close(c->frontier, false);
+    return rc == -ECANCELED || rc == -ETIMEDOUT ? 0 : (r->error ? 0 : rc < 0 ? rc : 0);
+}
+
+/* --- renewing --------------------------------------------------------------------------------- */
+
+/* Every third of a lease, extend every lease held; one given to another worker meanwhile
+ * (this worker stalled past its lease) is stale: what it makes is dropped. */
+int crawl__remote_renewer(struct core_coro *co, void *arg)
+{
+    struct crawl *c = arg;
+    struct crawl_remote *r = c->remote;
+    int64_t period = c->cfg->lease_ms / 3 > 10 ? c->cfg->lease_ms / 3 : 10;
+
+    while (core_sleep(co, core_deadline_in(period)) == 0) {
+        size_t n = r->nleases;
+        struct redisfront_held *h = core_calloc(n ? n : 1, sizeof(*h));
+        int64_t *exp = core_calloc(n ? n : 1, sizeof(*exp));
+        struct lease **ls = core_calloc(n ? n : 1, sizeof(*ls));
+        int rc = h && exp && ls ? 0 : -ENOMEM;
+
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            ls[i] = r->leases[i];
+            h[i] = (struct redisfront_held){ls[i]->fp, ls[i]->token};
+        }
+        if (rc == 0 && n > 0) {
+            rc = redisfront_renew(co, r->rf, h, n, exp);
+            c->st.remote_calls++;
+        }
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            bool held = false;
+
+            for (size_t k = 0; k < r->nleases && !held; k++)
+                held = r->leases[k] == ls[i];
+            if (held && exp[i] == 0 && !ls[i]->stale) {
+                ls[i]->stale = true;
+                c->st.remote_stale++;
+            }
+        }
+        core_free(h);
+        core_free(exp);
+        core_free(ls);
+        if (rc == -ECANCELED)
+            break;
+        /* a lost renewal is made again at the next period, well inside the lease */
+    }
+    return 0;
+}
+
+/* --- committing ------------------------------------------------------------------------------- */
+
+struct sync_job {
+    int fds[FILES_MAX];
+    size_t n;
+};
+
+static int sync_on_pool(void *arg)
+{
+    struct sync_job *s = arg;
+    int rc = 0;
+
+    for (size_t i = 0; i < s->n; i++)
+        if (s->fds[i] >= 0 && fdatasync(s->fds[i]) < 0 && errno != EINVAL && rc == 0)
+            rc = -errno;
+    return rc;
+}
+
+/* The outputs' lengths now, as the text Redis keeps for this worker, their data synced first:
+ * a commit never vouches for bytes a power loss could take back. */
+static int outputs_now(struct core_coro *co, struct crawl *c, struct core_buf *lengths)
+{
+    struct crawl_state_file files[FILES_MAX];
+    size_t n = c->cfg->state_files ? c->cfg->state_files(files, FILES_MAX, c->cfg->arg) : 0;
+    struct sync_job s = {{0}, 0};
+    int rc = core_buf_printf(lengths, "seq %llu\n", (unsigned long long)(c->remote->seq + 1));
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = core_buf_printf(lengths, "%s %lld\n", files[i].name, (long long)files[i].len);
+        s.fds[s.n] = files[i].fd >= 0 ? fcntl(files[i].fd, F_DUPFD_CLOEXEC, 0) : -1;
+        if (files[i].fd >= 0 && s.fds[s.n] < 0 && rc == 0)
+            rc = -errno;
+        s.n++;
+    }
+    if (rc == 0 && s.n > 0)
+        rc = core_offload(co, sync_on_pool, &s, -1);
+    for (size_t i = 0; i < s.n; i++)
+        if (s.fds[i] >= 0)
+            close(s.fds[i]);
+    return rc;
+}
+
+/* Has Redis kept this commit already (a reply lost after it ran)? */
+static int committed_already(struct core_coro *co, struct crawl *c, const struct core_buf *lengths)
+{
+    struct core_buf kept;
+    int rc;
+
+    core_buf_init(&kept, 1u << 20);
+    do {
+        kept.len = 0;
+        rc = redisfront_worker_lengths(co, c->remote->rf, c->cfg->worker_id, &kept);
+    } while (again(co, rc));
+    if (rc == 0)
+        rc = kept.len == lengths->len && memcmp(kept.data, lengths->data, kept.len) == 0;
+    else if (rc == -ENOENT)
+        rc = 0;
+    core_buf_free(&kept);
+    return rc;
+}
+
+/* Links found with no page (seeds, sitemaps' URLs) and host waits: sent on their own. */
+static int send_extras(struct core_coro *co, struct crawl *c)
+{
+    struct crawl_remote *r = c->remote;
+    int rc = 0;
+
+    if (r->orphans.nlinks > 0) {
+        struct redisfront_url *u = links_of(&r->orphans);
+
+        do {
+            rc = u ? redisfront_add(co, r->rf, u, r->orphans.nlinks, NULL, NULL, NULL) : -ENOMEM;
+            c->st.remote_calls++;
+        } while (again(co, rc));
+        core_free(u);
+        if (rc == 0) {
+            r->orphans.nlinks = 0;
+            r->orphans.text.len = 0;
+        }
+    }
+    while (rc == 0 && r->delays.len > 0) {
+        const char *origin = r->delays.data;
+        size_t olen = strlen(origin);
+        int64_t wait;
+
+        memcpy(&wait, origin + olen + 1, sizeof(wait));
+        do {
+            rc = redisfront_host_delay(co, r->rf, origin, olen, wait, NULL);
+            c->st.remote_calls++;
+        } while (again(co, rc));
+        if (rc == 0) {
+            size_t used = olen + 1 + sizeof(wait);
+
+            memmove(r->delays.data, r->delays.data + used, r->delays.len - used);
+            r->delays.len -= used;
+        }
+    }
+    return rc;
+}
+
+/* One commit: the finished leases, their links and the outputs' lengths, all or nothing. */
+static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
+{
+    struct crawl_remote *r = c->remote;
+    size_t n = 0, k = 0;
+    struct redisfront_done *d;
+    struct redisfront_url **urls;
+    struct lease **ls;
+    bool *accepted;
+    struct core_buf lengths;
+    int rc;
+
+    for (size_t i = 0; i < r->nleases; i++)
+        n += r->leases[i]->finished;
+    *idle = n == 0 && r->orphans.nlinks == 0 && r->delays.len == 0;
+    if (*idle)
+        return 0;
+    rc = send_extras(co, c);
+    if (rc < 0 || n == 0)
+        return rc;
+    d = core_calloc(n, sizeof(*d));
+    urls = core_calloc(n, sizeof(*urls));
+    ls = core_calloc(n, sizeof(*ls));
+    accepted = core_calloc(n, sizeof(*accepted));
+    core_buf_init(&lengths, 1u << 16);
+    rc = d && urls && ls && accepted ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < r->nleases; i++) {
+        struct lease *l = r->leases[i];
+
+        if (!l->finished)
+            continue;
+        if (l->stale && l->written) {
+            /* its record is in the output, and the page is someone else's now */
+            rc = -ESTALE;
+            break;
+        }
+        ls[k] = l;
+        urls[k] = links_of(l);
+        if (!urls[k]) {
+            rc = -ENOMEM;
+            break;
+        }
+        d[k] = (struct redisfront_done){.fp = l->fp, .token = l->token, .failed = l->failed,
+                                        .links = urls[k], .nlinks = l->nlinks,
+                                        .crawl_delay_ms = l->crawl_delay_ms};
+        if (l->kind == FRONTIER_ROBOTS && !l->failed) {
+            d[k].robots = l->robots.data ? l->robots.data : "";
+            d[k].robots_len = l->robots.len;
+        }
+        k++;
+    }
+    if (rc == 0)
+        rc = outputs_now(co, c, &lengths);
+    for (int tries = 0; rc == 0; tries++) {
+        rc = redisfront_complete(co, r->rf, c->cfg->worker_id, d, k, lengths.data, lengths.len,
+                                 accepted, NULL);
+        c->st.remote_calls++;
+        if (!transient(rc))
+            break;
+        rc = committed_already(co, c, &lengths);
+        if (rc == 1) {
+            rc = 0;
+            break;
+        }
+        if (rc == 0)
+            rc = core_sleep(co, core_deadline_in(RETRY_MS));
+    }
+    if (rc == 0) {
+        r->seq++;
+        c->st.remote_committed += k;
+        for (size_t i = 0; i < k; i++)
+            lease_remove(r, ls[i]);
+        core_event_set(r->wake); /* their hosts have room again */
+    } else if (rc == -ESTALE) {
+        /* a page's lease ran out before its commit: Redis took nothing; drop the stale ones
+         * not yet written and try again, or stop if one is in the output already */
+        bool written = false;
+
+        for (size_t i = 0; i < k; i++)
+            if (!accepted[i]) {
+                ls[i]->stale = true;
+                written |= ls[i]->written;
+            }
+        if (!written) {
+            for (size_t i = 0; i < k; i++)
+                if (!accepted[i])
+                    lease_remove(r, ls[i]);
+            rc = 0;
+        }
+    }
+    for (size_t i = 0; urls && i < n; i++)
+        core_free(urls[i]);
+    core_free(d);
+    core_free(urls);
+    core_free(ls);
+    core_free(accepted);
+    core_buf_free(&lengths);
+    return rc;
+}
+
+/* Group commit, as with --state: the next commit starts as soon as the last one is over. */
+int crawl__remote_committer(struct core_coro *co, void *arg)
+{
+    struct crawl *c = arg;
+
+    while (!c->remote->error) {
+        bool idle = false;
+        int rc = commit_once(co, c, &idle);
+
+        if (rc < 0) {
+            if (rc != -ECANCELED)
+                fail(c, rc);
+            break;
+        }
+        if (idle) {
+            core_event_clear(c->remote->work);
+            rc = core_event_wait(co, c->remote->work, core_deadline_in(IDLE_POLL_MS));
+            if (rc == -ECANCELED)
+                break;
+        }
+    }
+    return 0;
+}
+
+/* At the end: the last commit, then every lease still held goes back to the shared queue at
+ * once (a stop's fetches, jobs dropped), for the other workers. */
+int crawl__remote_finish(struct core_coro *co, struct crawl *c)
+{
+    struct crawl_remote *r = c->remote;
+    size_t released = 0;
+    int rc = 0;
+
+    for (int i = 0; i < 3 && !r->error; i++) {
+        bool idle = false;
+
+        rc = commit_once(co, c, &idle);
+        if (rc < 0 || idle)
+            break;
+    }
+    if (rc < 0 && rc != -ECANCELED)
+        fail(c, rc);
+    if (!r->error && r->nleases > 0) {
+        do {
+            rc = redisfront_release(co, r->rf, c->cfg->worker_id, &released);
+            c->st.remote_calls++;
+        } while (again(co, rc));
+        if (rc < 0)
+            fail(c, rc);
+    }
+    return r->error;
+}
+
+/* --- life ------------------------------------------------------------------------------------- */
+
+int crawl__remote_create(struct crawl *c, uint64_t seq, struct crawl_remote **out)
+{
+    struct crawl_remote *r = core_calloc(1, sizeof(*r));
+    int rc;
+
+    if (!r)
+        return -ENOMEM;
+    r->c = c;
+    r->rf = c->cfg->redis;
+    r->seq = seq;
+    core_buf_init(&r->orphans.text, 256u << 20);
+    core_buf_init(&r->delays, 1u << 20);
+    rc = parse_visited_create(0x686f737473ull, &r->hosts);
+    if (rc == 0)
+        rc = core_event_create(&r->wake);
+    if (rc == 0)
+        rc = core_event_create(&r->work);
+    if (rc < 0) {
+        crawl__remote_destroy(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void crawl__remote_destroy(struct crawl_remote *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nleases; i++)
+        lease_free(r->leases[i]);
+    core_free(r->leases);
+    core_buf_free(&r->orphans.text);
+    core_free(r->orphans.links);
+    core_buf_free(&r->delays);
+    parse_visited_destroy(r->hosts);
+    if (r->wake)
+        core_event_destroy(r->wake);
+    if (r->work)
+        core_event_destroy(r->work);
+    core_free(r);
+}

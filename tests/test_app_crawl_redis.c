@@ -1,0 +1,462 @@
+/* tests/test_app_crawl_redis.c: `trawl crawl --redis`: several worker processes share one crawl
+ * through a real redis-server (appendonly, fsync always). With a worker killed with kill -9 and
+ * restarted under its id, killed for good, or Redis itself killed and restarted mid-crawl,
+ * every reachable page is recorded exactly once across the workers' outputs (cut to what Redis
+ * holds as committed), the site never sees more than --per-host requests in flight to a host
+ * nor two requests to a host closer than --delay, and each robots.txt is fetched once. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/support/proc.h"
+#include "tests/support/redisd.h"
+#include "tools/httpd.h"
+
+/* The site: HOSTS host names (h0.test ...) on one server (--connect-to); page /pI lives on host
+ * I % HOSTS and links to pages 2I+1, 2I+2 and I+1 (mod PAGES) on their hosts and to its host's
+ * "/", which links to the host's first page. */
+#define PAGES 2000
+#define HOSTS 8
+#define RECORDS (PAGES + HOSTS)
+#define WORKERS 3
+
+static unsigned host_of(const struct httpd_request *req)
+{
+    char h[64];
+    unsigned k;
+
+    if (!httpd_header(req, "Host", h, sizeof(h)) || sscanf(h, "h%u.test", &k) != 1)
+        return HOSTS;
+    return k;
+}
+
+static void handler(const struct httpd_request *req, struct httpd_response *resp, void *arg)
+{
+    unsigned k = host_of(req), i, a, b, n;
+    char body[512];
+    int len;
+
+    (void)arg;
+    if (k >= HOSTS) {
+        httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+    } else if (strcmp(req->target, "/robots.txt") == 0) {
+        httpd_respond(resp, 200, "text/plain", NULL, "User-agent: *\nDisallow: /private\n", 34);
+    } else if (strcmp(req->target, "/") == 0) {
+        len = snprintf(body, sizeof(body), "<title>Home</title><a href=\"/p%u\">start</a>", k);
+        httpd_respond(resp, 200, "text/html", NULL, body, (size_t)len);
+    } else if (sscanf(req->target, "/p%u", &i) == 1 && i < PAGES && i % HOSTS == k) {
+        a = (2 * i + 1) % PAGES;
+        b = (2 * i + 2) % PAGES;
+        n = (i + 1) % PAGES;
+        len = snprintf(body, sizeof(body),
+                       "<title>Page %u</title><a href=\"http://h%u.test/p%u\">a</a> "
+                       "<a href=\"http://h%u.test/p%u\">b</a> <a href=\"http://h%u.test/p%u\">c"
+                       "</a> <a href=\"/\">home</a> <a href=\"/private/%u\">no</a>",
+                       i, a % HOSTS, a, b % HOSTS, b, n % HOSTS, n, i);
+        httpd_respond(resp, 200, "text/html", NULL, body, (size_t)len);
+    } else {
+        httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+    }
+}
+
+/* --- a shared crawl --------------------------------------------------------------------------- */
+
+struct shared {
+    struct httpd *srv;
+    struct redisd redis;
+    struct proc w[WORKERS];
+    char out[WORKERS][128];
+    char connect_to[64];
+    char seeds[HOSTS][32];
+    const char *extra[8];       /* more options for every worker, NULL-terminated */
+};
+
+static void shared_start(struct shared *s)
+{
+    memset(s, 0, sizeof(*s));
+    assert_int_equal(httpd_start(0, handler, NULL, &s->srv), 0);
+    redisd_start(&s->redis);
+    snprintf(s->connect_to, sizeof(s->connect_to), "::127.0.0.1:%u",
+             (unsigned)httpd_port(s->srv));
+    for (unsigned k = 0; k < HOSTS; k++)
+        snprintf(s->seeds[k], sizeof(s->seeds[k]), "http://h%u.test/", k);
+    for (unsigned i = 0; i < WORKERS; i++) {
+        proc_init(&s->w[i]);
+        proc_path(&s->w[i], "records.jsonl", s->out[i], sizeof(s->out[i]));
+    }
+}
+
+static void shared_stop(struct shared *s)
+{
+    for (unsigned i = 0; i < WORKERS; i++)
+        proc_cleanup(&s->w[i]);
+    redisd_cleanup(&s->redis);
+    httpd_stop(s->srv);
+}
+
+/* Start worker i (its id "wI", its own output), with the seeds when seeds. */
+static void worker_start(struct shared *s, unsigned i, bool seeds)
+{
+    const char *argv[64];
+    char id[16];
+    size_t n = 0;
+
+    snprintf(id, sizeof(id), "w%u", i);
+    argv[n++] = "crawl";
+    argv[n++] = getenv("TRAWL_TEST_SHOW") ? "-v" : "-q";
+    argv[n++] = "--redis";
+    argv[n++] = s->redis.url;
+    argv[n++] = "--crawl";
+    argv[n++] = "t";
+    argv[n++] = "--worker-id";
+    argv[n++] = id;
+    argv[n++] = "-o";
+    argv[n++] = s->out[i];
+    argv[n++] = "-w";
+    argv[n++] = "8";
+    argv[n++] = "--connect-to";
+    argv[n++] = s->connect_to;
+    for (size_t k = 0; s->extra[k]; k++)
+        argv[n++] = s->extra[k];
+    for (unsigned k = 0; seeds && k < HOSTS; k++)
+        argv[n++] = s->seeds[k];
+    argv[n] = NULL;
+    proc_start(&s->w[i], argv, NULL);
+}
+
+static void worker_wait_ok(struct shared *s, unsigned i)
+{
+    int st = proc_wait(&s->w[i], PROC_WATCHDOG_MS);
+
+    if (st != 0) {
+        char *err = proc_slurp(s->w[i].err);
+
+        size_t len = strlen(err);
+
+        /* its last words */
+        print_message("worker %u exited %d: %s\n", i, st, err + (len > 1500 ? len - 1500 : 0));
+        free(err);
+        fail();
+    }
+}
+
+static size_t lines_in(const char *path)
+{
+    char *t = proc_slurp(path);
+    size_t n = 0;
+
+    for (const char *p = t; (p = strchr(p, '\n')) != NULL; p++)
+        n++;
+    free(t);
+    return n;
+}
+
+struct enough {
+    const char *path;
+    size_t lines;
+};
+
+static bool has_enough(void *arg)
+{
+    const struct enough *e = arg;
+
+    return lines_in(e->path) >= e->lines;
+}
+
+/* The committed length of worker i's records, as Redis holds it. */
+static long long committed_records(struct shared *s, unsigned i)
+{
+    char cmd[256], line[256];
+    long long len = -1;
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd), "redis-cli -p %d --raw HGET trawl:crawl:t:w:w%u lengths",
+             s->redis.port, i);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    while (fgets(line, sizeof(line), p))
+        if (strncmp(line, "records ", 8) == 0)
+            len = atoll(line + 8);
+    pclose(p);
+    return len;
+}
+
+/* --- what the outputs and the server say ------------------------------------------------------ */
+
+/* Count each page's records in text[0..len) (whole lines only) into seen (PAGES + HOSTS
+ * entries: pages, then the hosts' "/"); the robots-denied links are counted in *denied. */
+static void count_records(const char *text, size_t len, unsigned *seen, unsigned *denied)
+{
+    const char *p = text, *end = text + len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        unsigned k, i;
+        char path[64];
+
+        assert_non_null(nl); /* whole lines only */
+        assert_int_equal(strncmp(p, "{\"url\":\"http://h", 16), 0);
+        assert_int_equal(sscanf(p + 16, "%u.test%63[^\"]", &k, path), 2);
+        assert_true(k < HOSTS);
+        if (strncmp(path, "/private/", 9) == 0) {
+            assert_non_null(strstr(p, "\"error\":\"robots\""));
+            (*denied)++;
+        } else if (strcmp(path, "/") == 0) {
+            seen[PAGES + k]++;
+        } else {
+            assert_int_equal(sscanf(path, "/p%u", &i), 1);
+            assert_true(i < PAGES);
+            seen[i]++;
+        }
+        p = nl + 1;
+    }
+}
+
+/* Every page and every host's "/" exactly once across the outputs (of which outputs[i] counts
+ * only up to lens[i] bytes when lens[i] >= 0), every robots-denied link once. */
+static void assert_each_page_once(char *const *texts, const long long *lens, size_t n)
+{
+    static unsigned seen[RECORDS];
+    unsigned denied = 0;
+
+    memset(seen, 0, sizeof(seen));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = lens[i] >= 0 ? (size_t)lens[i] : strlen(texts[i]);
+
+        assert_true(len <= strlen(texts[i]));
+        count_records(texts[i], len, seen, &denied);
+    }
+    for (unsigned k = 0; k < RECORDS; k++)
+        if (seen[k] != 1)
+            fail_msg("%s %u recorded %u times", k < PAGES ? "page" : "the root of host",
+                     k < PAGES ? k : k - PAGES, seen[k]);
+    assert_int_equal(denied, PAGES); /* each page's /private/I link, judged once */
+}
+
+/* Host k's requests in the server's order of events: at most per_host in progress at once, and
+ * arrivals at least delay_ms apart. Each robots.txt was fetched exactly once. */
+static void assert_polite(struct shared *s, unsigned per_host, int64_t delay_ms)
+{
+    uint64_t n = httpd_requests(s->srv);
+    static uint64_t recv[HOSTS][RECORDS * 3], done[HOSTS][RECORDS * 3];
+    static int64_t last[HOSTS];
+    static size_t count[HOSTS];
+    unsigned robots[HOSTS] = {0};
+
+    memset(count, 0, sizeof(count));
+    for (unsigned k = 0; k < HOSTS; k++)
+        last[k] = -1;
+    for (uint64_t i = 0; i < n; i++) {
+        char *h = httpd_log_header(s->srv, i, "Host");
+        char *target = httpd_log_target(s->srv, i);
+        int64_t r, d;
+        unsigned k;
+
+        assert_non_null(h);
+        assert_int_equal(sscanf(h, "h%u.test", &k), 1);
+        assert_true(k < HOSTS && count[k] < RECORDS * 3);
+        assert_int_equal(httpd_log_order(s->srv, i, &recv[k][count[k]], &done[k][count[k]]), 0);
+        assert_int_equal(httpd_log_times(s->srv, i, &r, &d), 0);
+        if (last[k] >= 0 && r - last[k] < delay_ms)
+            fail_msg("h%u.test: two requests %lld ms apart (--delay %lld)", k,
+                     (long long)(r - last[k]), (long long)delay_ms);
+        last[k] = r;
+        robots[k] += strcmp(target, "/robots.txt") == 0;
+        count[k]++;
+        free(h);
+        free(target);
+    }
+    for (unsigned k = 0; k < HOSTS; k++) {
+        assert_int_equal(robots[k], 1);
+        /* in progress when request i came: arrived before it, not done before it came */
+        for (size_t i = 0; i < count[k]; i++) {
+            unsigned busy = 0;
+
+            for (size_t j = i >= 64 ? i - 64 : 0; j <= i; j++)
+                busy += recv[k][j] <= recv[k][i] && (done[k][j] == 0 || done[k][j] > recv[k][i]);
+            if (busy > per_host)
+                fail_msg("h%u.test: %u requests in progress at once (--per-host %u)", k, busy,
+                         per_host);
+        }
+    }
+}
+
+/* --- scenarios -------------------------------------------------------------------------------- */
+
+/* Three workers; one is killed with kill -9 mid-crawl and started again with its id. */
+static void test_three_workers_one_killed_and_restarted_record_each_page_once(void **state)
+{
+    static struct shared s;
+    struct enough e;
+    char *texts[WORKERS];
+    long long lens[WORKERS] = {-1, -1, -1};
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    shared_start(&s);
+    s.extra[0] = "--per-host";
+    s.extra[1] = "1";
+    s.extra[2] = "--delay";
+    s.extra[3] = "2";
+    s.extra[4] = "-d";
+    s.extra[5] = "60";
+    for (unsigned i = 0; i < WORKERS; i++)
+        worker_start(&s, i, true);
+    e = (struct enough){s.out[1], 150};
+    proc_wait_until(has_enough, &e);
+    kill(s.w[1].pid, SIGKILL);
+    assert_int_equal(proc_wait(&s.w[1], PROC_WATCHDOG_MS), 128 + SIGKILL);
+    /* again, with the same id and no seeds: it goes on with its output */
+    worker_start(&s, 1, false);
+    for (unsigned i = 0; i < WORKERS; i++)
+        worker_wait_ok(&s, i);
+    for (unsigned i = 0; i < WORKERS; i++) {
+        texts[i] = proc_slurp(s.out[i]);
+        assert_true(lines_in(s.out[i]) > 0); /* every worker had a share */
+    }
+    assert_each_page_once(texts, lens, WORKERS);
+    assert_polite(&s, 1, 2);
+    for (unsigned i = 0; i < WORKERS; i++)
+        free(texts[i]);
+    shared_stop(&s);
+}
+
+/* One worker is killed for good: its leases run out and the others finish the crawl; its
+ * output is valid up to its last commit, and with the others' holds each page once. */
+static void test_a_worker_killed_for_good_leaves_its_pages_to_the_others(void **state)
+{
+    static struct shared s;
+    struct enough e;
+    char *texts[WORKERS];
+    long long lens[WORKERS] = {-1, -1, -1};
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    shared_start(&s);
+    s.extra[0] = "--per-host";
+    s.extra[1] = "2";
+    s.extra[2] = "--lease";
+    s.extra[3] = "1";
+    s.extra[4] = "-d";
+    s.extra[5] = "60";
+    for (unsigned i = 0; i < WORKERS; i++)
+        worker_start(&s, i, true);
+    e = (struct enough){s.out[2], 150};
+    proc_wait_until(has_enough, &e);
+    kill(s.w[2].pid, SIGKILL);
+    assert_int_equal(proc_wait(&s.w[2], PROC_WATCHDOG_MS), 128 + SIGKILL);
+    worker_wait_ok(&s, 0);
+    worker_wait_ok(&s, 1);
+    lens[2] = committed_records(&s, 2);
+    assert_true(lens[2] > 0);
+    for (unsigned i = 0; i < WORKERS; i++)
+        texts[i] = proc_slurp(s.out[i]);
+    assert_each_page_once(texts, lens, WORKERS);
+    assert_polite(&s, 2, 0);
+    for (unsigned i = 0; i < WORKERS; i++)
+        free(texts[i]);
+    shared_stop(&s);
+}
+
+/* Redis is killed (kill -9) and started again mid-crawl: the workers wait for it and finish. */
+static void test_redis_restarted_mid_crawl(void **state)
+{
+    static struct shared s;
+    struct enough e;
+    char *texts[2];
+    long long lens[2] = {-1, -1};
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    shared_start(&s);
+    s.extra[0] = "--per-host";
+    s.extra[1] = "2";
+    s.extra[2] = "-d";
+    s.extra[3] = "60";
+    for (unsigned i = 0; i < 2; i++)
+        worker_start(&s, i, true);
+    e = (struct enough){s.out[0], 200};
+    proc_wait_until(has_enough, &e);
+    redisd_kill(&s.redis);
+    redisd_restart(&s.redis);
+    for (unsigned i = 0; i < 2; i++)
+        worker_wait_ok(&s, i);
+    if (getenv("TRAWL_TEST_SHOW")) {
+        for (unsigned i = 0; i < 2; i++) {
+            char *err = proc_slurp(s.w[i].err);
+
+            print_message("worker %u: %s\n", i, err + (strlen(err) > 1500 ? strlen(err) - 1500 : 0));
+            free(err);
+        }
+    }
+    for (unsigned i = 0; i < 2; i++)
+        texts[i] = proc_slurp(s.out[i]);
+    assert_each_page_once(texts, lens, 2);
+    assert_polite(&s, 2, 0);
+    for (unsigned i = 0; i < 2; i++)
+        free(texts[i]);
+    shared_stop(&s);
+}
+
+/* A worker without seeds takes the crawl's options from Redis; one with other options is
+ * refused; with no such crawl, a worker without seeds says so. */
+static void test_workers_agree_on_the_crawls_options(void **state)
+{
+    static struct shared s;
+    char *err;
+    int st;
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    shared_start(&s);
+    /* no crawl yet */
+    worker_start(&s, 0, false);
+    assert_int_equal(proc_wait(&s.w[0], PROC_WATCHDOG_MS), 2);
+    err = proc_slurp(s.w[0].err);
+    assert_non_null(strstr(err, "no crawl 't'"));
+    free(err);
+    /* created with -d 1 (the roots and their first pages only) */
+    s.extra[0] = "-d";
+    s.extra[1] = "1";
+    worker_start(&s, 0, true);
+    assert_int_equal(proc_wait(&s.w[0], PROC_WATCHDOG_MS), 0);
+    /* other options: refused, naming the difference */
+    s.extra[1] = "2";
+    worker_start(&s, 1, true);
+    st = proc_wait(&s.w[1], PROC_WATCHDOG_MS);
+    assert_int_equal(st, 2);
+    err = proc_slurp(s.w[1].err);
+    assert_non_null(strstr(err, "other options"));
+    free(err);
+    /* no options, no seeds: joins the (finished) crawl with its options, and has nothing to do */
+    s.extra[0] = NULL;
+    worker_start(&s, 2, false);
+    worker_wait_ok(&s, 2);
+    assert_int_equal(lines_in(s.out[0]), 2 * HOSTS);   /* "/" and /pK of each host */
+    assert_int_equal(lines_in(s.out[2]), 0);
+    shared_stop(&s);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_three_workers_one_killed_and_restarted_record_each_page_once),
+        cmocka_unit_test(test_a_worker_killed_for_good_leaves_its_pages_to_the_others),
+        cmocka_unit_test(test_redis_restarted_mid_crawl),
+        cmocka_unit_test(test_workers_agree_on_the_crawls_options),
+    };
+
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
