@@ -13,7 +13,10 @@
  * back to their committed lengths. Without either, nothing differs.
  *
  * --enqueue with --redis and --stream appends the batches' lines to a Redis stream
- * (app/orders/stream.h) instead of processing them. */
+ * (app/orders/stream.h) instead of processing them; --worker-id with them processes the stream
+ * as a worker of its consumer group (app/orders/consumer.h): the outputs are cut back to the
+ * lengths this worker committed in Redis, never truncated, and the pipeline reads from the
+ * stream instead of batch files. */
 #include "app/orders_cmd.h"
 
 #include <errno.h>
@@ -34,6 +37,7 @@
 #include "app/common/format.h"
 #include "app/export/csvw.h"
 #include "app/export/jsonw.h"
+#include "app/orders/consumer.h"
 #include "app/orders/orders.h"
 #include "app/orders/stream.h"
 #include "app/orders_state.h"
@@ -53,6 +57,7 @@ static const char usage_text[] =
     "       trawl orders --resume DIR [-q] [--grace S] [--workers SPEC] [--concurrency N]\n"
     "                    [--rate N] [--summary FILE]\n"
     "       trawl orders --redis URL --stream NAME --enqueue BATCH...\n"
+    "       trawl orders --redis URL --stream NAME --worker-id ID [options] -o FILE\n"
     "Process order batches: validate, price, optionally deliver over HTTP; every input line\n"
     "ends up exactly once in the results file or in the rejects file.\n"
     "\n"
@@ -89,6 +94,14 @@ static const char usage_text[] =
     "      --stream NAME       the stream of order lines\n"
     "      --enqueue           append every line of the batches to the stream (entries with\n"
     "                          source, line and data) instead of processing them\n"
+    "      --worker-id ID      process the stream as worker ID of its consumer group;\n"
+    "                          a worker restarted with its ID resumes its outputs\n"
+    "      --until-drained     exit once the stream has no undelivered entry and the\n"
+    "                          group none pending\n"
+    "      --lease-ms N        take over entries idle this long in other workers\n"
+    "                          (default 30000)\n"
+    "      --max-deliveries N  an entry delivered more often is a dead letter: rejected\n"
+    "                          and moved to NAME:dead (default 5)\n"
     "      --redis-timeout SECONDS  give up when Redis stays unreachable this long\n"
     "                          (default 60)\n"
     "  -h, --help\n"
@@ -100,7 +113,7 @@ enum {
     OPT_INPUT_FORMAT = 256, OPT_MAX_LINE, OPT_WORKERS, OPT_TAX, OPT_ENDPOINT, OPT_CONCURRENCY,
     OPT_RATE, OPT_TIMEOUT, OPT_RETRIES, OPT_MAX_RETRY_WAIT, OPT_FORMAT, OPT_REJECTS,
     OPT_SUMMARY, OPT_GRACE, OPT_STATE, OPT_RESUME, OPT_REDIS, OPT_STREAM, OPT_ENQUEUE,
-    OPT_REDIS_TIMEOUT
+    OPT_REDIS_TIMEOUT, OPT_WORKER_ID, OPT_UNTIL_DRAINED, OPT_LEASE_MS, OPT_MAX_DELIVERIES
 };
 
 static const struct option long_opts[] = {
@@ -126,6 +139,10 @@ static const struct option long_opts[] = {
     {"stream", required_argument, NULL, OPT_STREAM},
     {"enqueue", no_argument, NULL, OPT_ENQUEUE},
     {"redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT},
+    {"worker-id", required_argument, NULL, OPT_WORKER_ID},
+    {"until-drained", no_argument, NULL, OPT_UNTIL_DRAINED},
+    {"lease-ms", required_argument, NULL, OPT_LEASE_MS},
+    {"max-deliveries", required_argument, NULL, OPT_MAX_DELIVERIES},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -165,6 +182,14 @@ struct cmd {
     int64_t redis_timeout_ms;   /* --redis-timeout */
     struct orders_stream_enqueue enq;
     int enq_rc;
+    const char *worker_id;      /* --worker-id: process the stream */
+    bool until_drained;
+    int64_t lease_ms;
+    unsigned max_deliveries;
+    struct orders_consumer *consumer;
+    struct orders_consumer_stats cst;
+    int consumer_rc;            /* opening the consumer or its last commit failed */
+    char consumer_error[512];
 };
 
 /* --- options ------------------------------------------------------------------------------ */
@@ -324,6 +349,22 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             if (!cli_parse_seconds(optarg, 86400000, &c->redis_timeout_ms))
                 return bad("--redis-timeout", optarg);
             break;
+        case OPT_WORKER_ID:
+            if (!*optarg || strlen(optarg) > 200)
+                return bad("--worker-id", optarg);
+            c->worker_id = optarg;
+            break;
+        case OPT_UNTIL_DRAINED: c->until_drained = true; break;
+        case OPT_LEASE_MS:
+            if (!cli_parse_u64(optarg, 10, 86400000, &n))
+                return bad("--lease-ms", optarg);
+            c->lease_ms = (int64_t)n;
+            break;
+        case OPT_MAX_DELIVERIES:
+            if (!cli_parse_u64(optarg, 1, 1000000, &n))
+                return bad("--max-deliveries", optarg);
+            c->max_deliveries = (unsigned)n;
+            break;
         case 'q': c->quiet = true; break;
         case OPT_GRACE:
             if (!cli_parse_seconds(optarg, 3600000, &cfg->grace_ms))
@@ -335,10 +376,41 @@ static int parse_options(struct cmd *c, int argc, char **argv)
             return cli_usage_error("orders", "unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (!c->worker_id && (c->until_drained || c->lease_ms || c->max_deliveries))
+        return cli_usage_error("orders", "--until-drained, --lease-ms and --max-deliveries need "
+                               "--worker-id");
+    if (c->worker_id) {
+        if (!c->redis_url || !c->stream || c->enqueue)
+            return cli_usage_error("orders", "--worker-id needs --redis and --stream, and no "
+                                   "--enqueue");
+        if (c->dir)
+            return cli_usage_error("orders", "--worker-id keeps its progress in Redis: no --state "
+                                   "or --resume");
+        if (optind < argc)
+            return cli_usage_error("orders", "--worker-id reads the stream: no batch file");
+        if (!c->output || strcmp(c->output, "-") == 0 ||
+            (c->rejects_path && strcmp(c->rejects_path, "-") == 0))
+            return cli_usage_error("orders", "--worker-id needs -o and --rejects to be files: a "
+                                   "restarted worker cuts them back to what it committed");
+        if (cfg->format == ORDERS_INPUT_CSV)
+            return cli_usage_error("orders", "a stream holds JSONL lines: no --input-format csv");
+        if (!c->rejects_path) {
+            snprintf(c->rejects_default, sizeof(c->rejects_default), "%s.rejects.jsonl",
+                     c->output);
+            c->rejects_path = c->rejects_default;
+        }
+        if (!format || file_format_parse(format, &ff) < 0)
+            ff = file_format_for_path(c->output);
+        c->csv_out = ff == FILE_FORMAT_CSV;
+        cfg->format = ORDERS_INPUT_JSONL;
+        if (cfg->deliver_workers < cfg->concurrency)
+            cfg->deliver_workers = cfg->concurrency;
+        return -1;
+    }
     if (c->redis_url || c->stream || c->enqueue) {
         if (!c->redis_url || !c->stream || !c->enqueue)
-            return cli_usage_error("orders", "--redis, --stream and --enqueue go together (processing "
-                                   "a stream is not there yet)");
+            return cli_usage_error("orders", "--redis and --stream go with --enqueue or "
+                                   "--worker-id");
         if (c->dir || c->output)
             return cli_usage_error("orders", "--enqueue takes no -o, --state or --resume");
         if (optind >= argc)
@@ -792,6 +864,103 @@ static int write_summary(const struct cmd *c)
 
 /* --- running ------------------------------------------------------------------------------ */
 
+/* The CSV header, unless the results already have it (a resumed output: committed with the
+ * first records). */
+static void write_csv_header(struct cmd *c)
+{
+    struct core_buf head;
+    struct csvw w;
+    size_t i;
+
+    if (!c->csv_out || app_outfile_length(c->results.file) != 0)
+        return;
+    core_buf_init(&head, 4096);
+    csvw_init(&w, &head);
+    for (i = 0; i < NRESULT; i++)
+        csvw_field(&w, result_fields[i], strlen(result_fields[i]));
+    if (csvw_end_row(&w) == 0)
+        (void)sink_write(&c->results, head.data, head.len);
+    core_buf_free(&head);
+}
+
+/* A worker's output, cut back to the length it committed in Redis (never truncated). 0, or an
+ * error said in c->consumer_error. */
+static int stream_reopen(struct cmd *c, struct sink *s, const char *path, int64_t len)
+{
+    int rc = app_outfile_reopen(path, len, &s->file);
+
+    if (rc == -EIO || (rc == -ENOENT && len > 0))
+        snprintf(c->consumer_error, sizeof(c->consumer_error), "'%s' is %s, but worker %s "
+                 "committed %lld bytes of it: it cannot go on without them", path,
+                 rc == -EIO ? "shorter" : "missing", c->worker_id, (long long)len);
+    else if (rc < 0)
+        snprintf(c->consumer_error, sizeof(c->consumer_error), "cannot write '%s': %s", path,
+                 core_strerror(rc));
+    return rc;
+}
+
+/* --worker-id: join the group, cut the outputs back, run the pipeline on the stream, commit. */
+static int stream_body(struct core_coro *co, void *arg)
+{
+    struct cmd *c = arg;
+    struct orders_consumer_opts o;
+    struct redis_opts ro;
+    int64_t out_len = 0, rej_len = 0;
+    int rc;
+
+    redis_opts_init(&ro);
+    ro.outage_timeout_ms = c->redis_timeout_ms;
+    memset(&o, 0, sizeof(o));
+    o.url = c->redis_url;
+    o.redis = &ro;
+    o.stream = c->stream;
+    o.worker = c->worker_id;
+    o.lease_ms = c->lease_ms ? c->lease_ms : 30000;
+    o.max_deliveries = c->max_deliveries ? c->max_deliveries : 5;
+    o.until_drained = c->until_drained;
+    o.commit_ms = c->cfg.commit_ms;
+    o.block_ms = 100;
+    o.max_line = c->cfg.max_line;
+    o.sync_outputs = sync_outputs;
+    o.arg = c;
+    rc = orders_consumer_open(co, &o, &c->consumer, c->consumer_error,
+                              sizeof(c->consumer_error));
+    if (rc < 0) {
+        c->consumer_rc = rc;
+        return 0;
+    }
+    orders_consumer_committed(c->consumer, &out_len, &rej_len);
+    rc = stream_reopen(c, &c->results, c->output, out_len);
+    if (rc == 0)
+        rc = stream_reopen(c, &c->rejects, c->rejects_path, rej_len);
+    if (rc == 0) {
+        write_csv_header(c);
+        c->cfg.feed = orders_consumer_feed(c->consumer);
+        c->cfg.inputs = orders_consumer_sources(c->consumer);
+        c->cfg.ninputs = 0;
+        rc = orders_consumer_start(c->consumer, app_outfile_length(c->results.file),
+                                   app_outfile_length(c->rejects.file));
+    }
+    if (rc == 0) {
+        c->run_rc = orders_run(co, &c->cfg, c->stop, &c->st);
+        /* everything written is committed, also after an error or a stop */
+        rc = orders_consumer_finish(co, c->consumer);
+    }
+    if (rc < 0) {
+        c->consumer_rc = rc;
+        if (!c->consumer_error[0])
+            snprintf(c->consumer_error, sizeof(c->consumer_error), "%s",
+                     orders_consumer_error(c->consumer));
+    } else if (!c->consumer_error[0]) {
+        snprintf(c->consumer_error, sizeof(c->consumer_error), "%s",
+                 orders_consumer_error(c->consumer));
+    }
+    orders_consumer_stats(c->consumer, &c->cst);
+    orders_consumer_destroy(c->consumer);
+    c->consumer = NULL;
+    return 0;
+}
+
 static void free_sources(struct cmd *c)
 {
     size_t i;
@@ -844,7 +1013,9 @@ static int orders_with_outputs(struct cmd *c)
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 #endif
-    if (c->state) {
+    if (c->worker_id) {
+        /* opened by stream_body, once Redis has said how long they are */
+    } else if (c->state) {
         if (sink_reopen(c, &c->results, "results", c->output) < 0)
             return CLI_EXIT_FATAL;
         if (sink_reopen(c, &c->rejects, "rejects", c->rejects_path) < 0) {
@@ -865,20 +1036,8 @@ static int orders_with_outputs(struct cmd *c)
             return CLI_EXIT_FATAL;
         }
     }
-    /* the header, unless a resumed output already has it (committed with the first records) */
-    if (c->csv_out && app_outfile_length(c->results.file) == 0) {
-        struct core_buf head;
-        struct csvw w;
-        size_t i;
-
-        core_buf_init(&head, 4096);
-        csvw_init(&w, &head);
-        for (i = 0; i < NRESULT; i++)
-            csvw_field(&w, result_fields[i], strlen(result_fields[i]));
-        if (csvw_end_row(&w) == 0)
-            (void)sink_write(&c->results, head.data, head.len);
-        core_buf_free(&head);
-    }
+    if (!c->worker_id)
+        write_csv_header(c);
     c->cfg.format_result = format_result;
     c->cfg.format_reject = format_reject;
     c->cfg.write_results = write_results;
@@ -892,16 +1051,27 @@ static int orders_with_outputs(struct cmd *c)
         c->cfg.rejects_len = app_outfile_length(c->rejects.file);
         c->cfg.sync_outputs = sync_outputs;
     }
-    quote_sources(c);
+    if (!c->worker_id)
+        quote_sources(c);
     /* a commit waits for fdatasync on a pool thread: one more thread, so that the validators
      * and recorders keep a thread per CPU meanwhile (it is idle between commits) */
     if (c->state)
         cli_pool_size_extra(1);
-    rc = cli_run(orders_body, c, &c->stop);
+    rc = cli_run(c->worker_id ? stream_body : orders_body, c, &c->stop);
     free_sources(c);
     if (rc == 0)
         rc = c->run_rc;
     code = c->st.interrupted ? CLI_EXIT_INTERRUPTED : CLI_EXIT_OK;
+    if (c->consumer_rc < 0) {
+        if (c->consumer_error[0])
+            fprintf(stderr, "trawl orders: %s\n", c->consumer_error);
+        fprintf(stderr, "trawl orders: stream %s: %s; the entries not committed stay pending "
+                "for worker %s\n", c->stream, core_strerror(c->consumer_rc), c->worker_id);
+        code = CLI_EXIT_FATAL;
+    } else if (c->worker_id && (c->st.input_error || rc < 0) && c->consumer_error[0]) {
+        /* the feed's or the id check's (rc: the run ended on it, see orders_feed) */
+        fprintf(stderr, "trawl orders: %s\n", c->consumer_error);
+    }
     if (c->st.state_error) {
         fprintf(stderr, "trawl orders: cannot commit the state in %s: %s; it stays resumable "
                 "from its last commit\n", c->dir, core_strerror(c->st.state_error));
@@ -923,6 +1093,14 @@ static int orders_with_outputs(struct cmd *c)
     }
     if (!c->quiet)
         orders_summary_print(&c->st, c->state ? c->dir : NULL);
+    if (!c->quiet && c->worker_id)
+        fprintf(stderr, "stream %s, worker %s: %" PRIu64 " entries read (%" PRIu64 " from its "
+                "own pending list, %" PRIu64 " taken over), %" PRIu64 " acked in %" PRIu64
+                " commits, %" PRIu64 " dead letters, %" PRIu64 " taken over by others before "
+                "their commit, %" PRIu64 " deleted while pending, %" PRIu64 " deliveries cut off "
+                "by the stop left pending\n", c->stream, c->worker_id, c->cst.read,
+                c->cst.replayed, c->cst.claimed, c->cst.acked, c->cst.commits, c->cst.dead,
+                c->cst.lost, c->cst.missing, c->st.abandoned);
     if (!orders_summary_adds_up(&c->st)) {
         fprintf(stderr, "trawl orders: internal error: results and rejects do not add up to the input\n");
         code = CLI_EXIT_FATAL;

@@ -153,9 +153,10 @@ static void deliver_one(struct core_coro *co, struct pipe *p, struct item *it)
         }
     }
 reject:
-    if (err == -ECANCELED && p->progress) {
+    if (err == -ECANCELED && (p->progress || p->cfg->feed)) {
         /* with a state, a delivery a stop cut off has no outcome yet: it is left for the
-         * resume, which sends it again with the same Idempotency-Key */
+         * resume, which sends it again with the same Idempotency-Key; from a feed (a stream),
+         * it is not acked, so its worker's next run or another worker does it again */
         it->abandoned = true;
         it->kind = ITEM_REJECT;
         it->cls = ORDERS_R_DELIVERY;

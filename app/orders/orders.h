@@ -89,8 +89,48 @@ struct orders_reject {
     unsigned attempts;
 };
 
+/* A line from a feed (below): what the reader would have taken from a batch file. */
+struct orders_feed_line {
+    const char *text;           /* the line, without its LF; valid until the next read */
+    size_t len;
+    bool too_long;              /* cut at max_line: rejected as a local run would */
+    unsigned src;               /* its source: cfg->inputs[src] */
+    uint64_t lineno;            /* 1-based, in its source */
+    uint64_t tag;               /* the feed's own, handed back by written() */
+    unsigned dead;              /* > 0: not processed but rejected as a dead letter, with this
+                                 * many deliveries in the message */
+};
+
+/* A valid order's id, for a feed's judge of duplicates. */
+struct orders_feed_id {
+    const char *id;
+    size_t len;
+    uint64_t tag;               /* its line's */
+};
+
+/* Lines from somewhere other than files (trawl orders --stream: app/orders/consumer.h). The
+ * reader calls read instead of reading cfg->inputs (JSONL only), and the recorders call written
+ * for every batch of records they wrote whole, with the tags of its lines. */
+struct orders_feed {
+    /* Fill up to max lines: their number, 0 at the end of the feed, or a negated errno (the
+     * run ends as after an input error). Loop thread (the reader's coroutine); may wait. */
+    int (*read)(struct core_coro *co, void *arg, struct orders_feed_line *out, size_t max);
+    /* The records of the lines tagged tags[0..n) are written, whole, adding these bytes to
+     * the outputs. Called with the writers' lock held (so in the order of the writes), on a
+     * pool thread or the loop thread. */
+    void (*written)(void *arg, const uint64_t *tags, size_t n, size_t results_bytes,
+                    size_t rejects_bytes);
+    /* Judge the ids of a batch's valid orders, in input order, instead of the in-memory id set
+     * (NULL: that set, among this process's lines): results[i] = 1 new, 0 a duplicate, < 0 could
+     * not be checked: the run then ends with that error, the batch not recorded (its lines stay
+     * the feed's, to give again in a later run). Loop thread (the sequencer); may wait. */
+    void (*check_ids)(struct core_coro *co, void *arg, const struct orders_feed_id *ids, size_t n,
+                      int *results);
+    void *arg;
+};
+
 struct orders_config {
-    const char *const *inputs;  /* paths, "-" = stdin */
+    const char *const *inputs;  /* paths, "-" = stdin (with a feed: its sources' names) */
     size_t ninputs;
     enum orders_input format;
     unsigned validate_workers;
@@ -112,6 +152,7 @@ struct orders_config {
      * Borrowed, open, with no transaction; its database is used from a pool thread during
      * the run (one thread at a time), and from the calling thread at setup and at the end. */
     struct statedb *state;
+    const struct orders_feed *feed; /* lines from a feed instead of inputs, or NULL */
     int64_t commit_ms;          /* between commits (default 200) */
     const char *results_path;   /* the outputs, as recorded in the state ("results", */
     const char *rejects_path;   /* "rejects"), and their bytes at the start (committed */

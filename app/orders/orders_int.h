@@ -65,6 +65,8 @@ struct entry {
     uint64_t idkey;             /* JSONL: the id's key in the id set, hashed on the pool */
     bool overflows;             /* JSONL: its amounts do not fit; the pricers will reject it */
     char *error;                /* a line that failed: its message (NULL if out of memory) */
+    uint64_t tag;               /* with a feed: the line's tag */
+    unsigned dead;              /* with a feed: a dead letter (deliveries), rejected unparsed */
 };
 
 struct batch {
@@ -100,7 +102,8 @@ struct item {
     /* rejects */
     enum orders_reject_class cls;
     char *error;                /* rejects only: allocated, so jobs stay small */
-    /* with a state (cfg->state): the entry's place in the progress ledger, and whether a stop
+    /* with a state (cfg->state): the entry's place in the progress ledger (with a feed: its
+     * tag), and whether a stop
      * cut its delivery off (it is then neither written nor marked: the resume redoes it) */
     uint64_t lseq;
     bool abandoned;

@@ -280,12 +280,87 @@ static int read_file(struct core_coro *co, struct pipe *p, unsigned src, const c
     return rc;
 }
 
+/* --- a feed ------------------------------------------------------------------------------- */
+
+#define FEED_LINES 256              /* lines asked of the feed at once */
+
+/* Lines from cfg->feed instead of files: each read's lines are batched (a new batch whenever
+ * the source changes: a batch has one) and shipped at once, since the next read may wait. */
+static int read_feed(struct core_coro *co, struct pipe *p)
+{
+    const struct orders_feed *f = p->cfg->feed;
+    struct orders_feed_line *lines = core_malloc(FEED_LINES * sizeof(*lines));
+    struct batch *b = NULL;
+    int rc = lines ? 0 : -ENOMEM;
+
+    core_coro_shield(co, true);
+    while (rc == 0 && !p->stopping) {
+        int n;
+
+        /* only the feed's wait may be cancelled (a stop request): what it gave goes on */
+        core_coro_shield(co, false);
+        n = f->read(co, f->arg, lines, FEED_LINES);
+        core_coro_shield(co, true);
+        if (n <= 0) {
+            rc = n;
+            break;
+        }
+        for (int i = 0; rc == 0 && i < n; i++) {
+            const struct orders_feed_line *l = &lines[i];
+            struct entry *e;
+
+            if (b && b->src != l->src)
+                rc = ship(co, p, &b);
+            if (rc == 0 && !b && !(b = batch_new(p, l->src, false)))
+                rc = -ENOMEM;
+            if (rc < 0)
+                break;
+            e = &b->e[b->n];
+            memset(e, 0, sizeof(*e));
+            e->first_line = e->last_line = l->lineno;
+            e->too_long = l->too_long;
+            e->tag = l->tag;
+            e->dead = l->dead;
+            e->off = b->text.len;
+            e->len = l->len;
+            rc = core_buf_append(&b->text, l->text, l->len);
+            if (rc < 0)
+                break;
+            b->n++;
+            if (b->n == p->batch_lines || b->text.len >= BATCH_TEXT)
+                rc = ship(co, p, &b);
+        }
+        if (rc == 0)
+            rc = ship(co, p, &b);
+    }
+    if (rc == 0 || rc == -ECANCELED) {
+        int r2 = ship(co, p, &b);
+
+        rc = rc == 0 ? r2 : rc;
+    } else {
+        orders__batch_free(b);
+    }
+    core_coro_shield(co, false);
+    if (rc < 0 && rc != -ECANCELED && !p->st.input_error) {
+        p->st.input_error = true;
+        snprintf(p->st.input_error_text, sizeof(p->st.input_error_text), "the feed: %s",
+                 core_strerror(rc));
+    }
+    core_free(lines);
+    return rc;
+}
+
 int orders__reader(struct core_coro *co, void *arg)
 {
     struct pipe *p = arg;
     size_t i;
     int rc = 0;
 
+    if (p->cfg->feed) {
+        (void)read_feed(co, p);
+        core_queue_close_sender(p->raw);
+        return 0;
+    }
     for (i = 0; i < p->cfg->ninputs; i++) {
         const char *path = p->cfg->inputs[i];
         struct input *in;

@@ -130,6 +130,9 @@ static int write_batch(struct record_batch *rb)
     if (rc == 0 && rb->err == 0 && rb->progress)
         orders__progress_written(rb->progress, rb->lseq, rb->nmark, rb->keys, rb->nkeys,
                                  rb->results.len, rb->rejects.len, rb->nresults, rb->nrejects);
+    if (rc == 0 && rb->err == 0 && cfg->feed)
+        cfg->feed->written(cfg->feed->arg, rb->lseq, rb->nmark, rb->results.len,
+                           rb->rejects.len);
     uv_mutex_unlock(rb->write_lock);
     return rc;
 }
@@ -194,7 +197,7 @@ int orders__recorder(struct core_coro *co, void *arg)
             const struct item *it = rb->items[i];
 
             count_one(p, it);
-            if (rb->progress && !it->abandoned) {
+            if ((rb->progress || p->cfg->feed) && !it->abandoned) {
                 rb->lseq[rb->nmark++] = it->lseq;
                 if (it->kind == ITEM_JOB)
                     rb->nresults++;

@@ -15,6 +15,7 @@
 #include "app/orders/idset.h"
 #include "core/err.h"
 #include "core/event.h"
+#include "core/group.h"
 #include "core/objpool.h"
 #include "core/offload.h"
 #include "core/queue.h"
@@ -87,7 +88,7 @@ static int validate_on_pool(void *arg)
         struct item *it = i < got ? blocks[i] : NULL;
         const char *line = b->text.data + e->off;
 
-        if (e->too_long) {
+        if (e->too_long || e->dead) {
             e->rc = CORE_EPARSE;
             continue;
         }
@@ -185,7 +186,12 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
         if (!it)
             return -ENOMEM;
         it->lseq = lseq;
-        if (e->too_long) {
+        if (e->dead) {
+            it->cls = ORDERS_R_DELIVERY;
+            it->attempts = e->dead;
+            orders__item_errorf(it, "dead letter: delivered %u times, more than "
+                                "--max-deliveries; moved to the dead-letter stream", e->dead);
+        } else if (e->too_long) {
             it->cls = ORDERS_R_PARSE;
             orders__item_errorf(it, "line longer than --max-line-bytes (%zu)", p->cfg->max_line);
         } else {
@@ -199,12 +205,44 @@ static int release_entry(struct core_coro *co, struct pipe *p, const struct batc
     return emit_reject(co, p, it);
 }
 
-/* Look up every valid order's id of a batch in one go, in input order. */
-static void check_ids(struct pipe *p, const struct batch *b, int *seen)
+/* With a feed that judges ids itself (ids shared by several processes). An id it could not
+ * judge is an error: the run ends without recording the batch (its lines stay the feed's to
+ * give again), since a line recorded with its id unjudged would leave the id to a later line. */
+static int check_feed_ids(struct core_coro *co, struct pipe *p, const struct batch *b, int *seen)
+{
+    const struct orders_feed *f = p->cfg->feed;
+    struct orders_feed_id ids[BATCH_LINES];
+    int results[BATCH_LINES];
+    size_t i, n = 0;
+
+    for (i = 0; i < b->n; i++) {
+        if (b->e[i].rc != 0)
+            continue;
+        ids[n].id = entry_order(&b->e[i])->id;
+        ids[n].len = entry_order(&b->e[i])->id_len;
+        ids[n].tag = b->e[i].tag;
+        n++;
+    }
+    if (n)
+        f->check_ids(co, f->arg, ids, n, results);
+    for (i = 0, n = 0; i < b->n; i++) {
+        seen[i] = b->e[i].rc == 0 ? results[n++] : 0;
+        if (seen[i] < 0)
+            return seen[i];
+    }
+    return 0;
+}
+
+/* Look up every valid order's id of a batch in one go, in input order. 0, or a feed's error
+ * (see check_feed_ids). */
+static int check_ids(struct core_coro *co, struct pipe *p, const struct batch *b, int *seen)
 {
     struct app_idset_item items[BATCH_LINES];
     size_t i, n = 0;
     int rc;
+
+    if (p->cfg->feed && p->cfg->feed->check_ids)
+        return check_feed_ids(co, p, b, seen);
 
     for (i = 0; i < b->n; i++) {
         if (b->e[i].rc != 0)
@@ -220,6 +258,7 @@ static void check_ids(struct pipe *p, const struct batch *b, int *seen)
     (void)rc;
     for (i = 0, n = 0; i < b->n; i++)
         seen[i] = b->e[i].rc == 0 ? items[n++].result : 0;
+    return 0;
 }
 
 /* Items were written on a pool thread; the sequencer and then a pricer on this thread read
@@ -251,7 +290,9 @@ static int to_ledger(struct pipe *p, const struct batch *b, uint64_t *first)
 }
 
 /* Releases validated batches in input order (the one place ids are judged, so the first of
- * two orders with one id wins), then frees their window slots. */
+ * two orders with one id wins), then frees their window slots. When a feed's batch cannot be
+ * released (its ids not judged), no later one is either: the reading stops and what was read
+ * is dropped unrecorded (the feed gives it again in a later run). */
 int orders__sequencer(struct core_coro *co, void *arg)
 {
     struct pipe *p = arg;
@@ -259,7 +300,7 @@ int orders__sequencer(struct core_coro *co, void *arg)
     struct batch *b;
     uint64_t lseq = 0;
     size_t i;
-    int rc = 0;
+    int rc = 0, failed = 0;
 
     for (;;) {
         b = p->slots[p->release_seq % SEQ_WINDOW];
@@ -272,26 +313,30 @@ int orders__sequencer(struct core_coro *co, void *arg)
             continue;
         }
         p->slots[p->release_seq % SEQ_WINDOW] = NULL;
-        check_ids(p, b, seen);
-        if (p->progress)
+        rc = failed ? 0 : check_ids(co, p, b, seen);
+        if (rc == 0 && !failed && p->progress)
             rc = to_ledger(p, b, &lseq);
-        for (i = 0; rc == 0 && i < b->n; i++) {
+        for (i = 0; rc == 0 && !failed && i < b->n; i++) {
             prefetch_ahead(b, i);
             p->st.lines += b->e[i].last_line - b->e[i].first_line + 1;
             p->st.entries++;
-            rc = release_entry(co, p, b, &b->e[i], seen[i], lseq + i);
+            rc = release_entry(co, p, b, &b->e[i], seen[i],
+                               p->cfg->feed ? b->e[i].tag : lseq + i);
         }
         p->release_seq++;
         orders__batch_release(p, b);
         core_sem_release(p->window);
         if (rc < 0) {
             orders__fail(p, rc);
-            break;
+            if (!p->cfg->feed)
+                break;
+            failed = rc;
+            core_group_cancel(p->g_read);   /* its feed's wait; what it gave drains here */
         }
     }
     core_queue_close_sender(p->price);
     core_queue_close_sender(p->record);
-    return rc;
+    return failed ? failed : rc;
 }
 
 static void notify(struct pipe *p)
