@@ -36,6 +36,8 @@
  *                     moves its next-allowed time to now + max(delay_ms, hdelay)
  *   P hostload  ZSET  host -> jobs queued + in flight (removed at 0): the busiest hosts
  *   P wl:W      SET   fingerprints of the jobs worker W holds leases on (redisfront_release)
+ *   P over      SET   fingerprints of leased jobs whose request is over (redisfront_ask's
+ *                     fetched): their host slots are free already, before their completion
  *   P workers   SET   the workers that ever committed (redisfront_complete)
  *   P w:W       HASH  worker W's commits: done, failed, first_ms, last_ms (Redis clock, of
  *                     its first and last commit with completions), lengths (the opaque blob of
@@ -50,7 +52,9 @@
  * host's queue (or, after max_leases leases, to the dead-letter set) and its token is void,
  * so the old holder's renewal and completion are refused (it must drop what it made for the
  * job) and only the next holder's are accepted. Every lease call reaps the expired leases it
- * meets (continuous requeue); redisfront_reap does the same for a timer.
+ * meets (continuous requeue); redisfront_reap does the same for a timer. A lease lost after
+ * its holder said the job's request was over (redisfront_ask's fetched) does not count
+ * toward max_leases: the holder died after the job, not of it.
  *
  * Politeness: a host is leased a job only when its jobs in flight are fewer than per_host and
  * Redis's clock has reached its next-allowed time, which each lease moves to now + delay_ms
