@@ -409,6 +409,50 @@ static void test_redis_restarted_mid_crawl(void **state)
     shared_stop(&s);
 }
 
+/* Redis stays away past --redis-timeout: each worker stops, exit 1, saying how to go on; started
+ * again with their ids once Redis is back, they finish the crawl with each page once. */
+static void test_an_outage_past_the_timeout_stops_workers_resumable(void **state)
+{
+    static struct shared s;
+    struct enough e;
+    char *texts[2];
+    long long lens[2] = {-1, -1};
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    shared_start(&s);
+    s.extra[0] = "--per-host";
+    s.extra[1] = "2";
+    s.extra[2] = "-d";
+    s.extra[3] = "60";
+    s.extra[4] = "--redis-timeout";
+    s.extra[5] = "1";
+    for (unsigned i = 0; i < 2; i++)
+        worker_start(&s, i, true);
+    e = (struct enough){s.out[0], 200};
+    proc_wait_until(has_enough, &e);
+    redisd_kill(&s.redis);
+    for (unsigned i = 0; i < 2; i++) {
+        char *err;
+
+        assert_int_equal(proc_wait(&s.w[i], PROC_WATCHDOG_MS), 1);
+        err = proc_slurp(s.w[i].err);
+        assert_non_null(strstr(err, "start it again with the same --worker-id"));
+        free(err);
+    }
+    redisd_restart(&s.redis);
+    for (unsigned i = 0; i < 2; i++)
+        worker_start(&s, i, false);
+    for (unsigned i = 0; i < 2; i++)
+        worker_wait_ok(&s, i);
+    for (unsigned i = 0; i < 2; i++)
+        texts[i] = proc_slurp(s.out[i]);
+    assert_each_page_once(texts, lens, 2);
+    for (unsigned i = 0; i < 2; i++)
+        free(texts[i]);
+    shared_stop(&s);
+}
+
 /* A worker without seeds takes the crawl's options from Redis; one with other options is
  * refused; with no such crawl, a worker without seeds says so. */
 static void test_workers_agree_on_the_crawls_options(void **state)
@@ -536,6 +580,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_three_workers_one_killed_and_restarted_record_each_page_once),
         cmocka_unit_test(test_a_worker_killed_for_good_leaves_its_pages_to_the_others),
         cmocka_unit_test(test_redis_restarted_mid_crawl),
+        cmocka_unit_test(test_an_outage_past_the_timeout_stops_workers_resumable),
         cmocka_unit_test(test_workers_agree_on_the_crawls_options),
         cmocka_unit_test(test_a_page_that_keeps_killing_workers_is_dead_lettered),
     };
