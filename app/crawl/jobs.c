@@ -156,8 +156,8 @@ void crawl__on_dropped(const struct frontier_job *job, void *arg)
     const struct chain *ch = job->extra;
     struct crawl_record rec;
 
-    if (c->cfg->state)
-        return; /* still stored: the resumed crawl does it */
+    if (c->cfg->state || c->remote)
+        return; /* still stored (or leased: given back at the end): done later */
     c->st.not_reached++;
     if (job->kind != FRONTIER_PAGE)
         return;
