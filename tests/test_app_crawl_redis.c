@@ -453,6 +453,43 @@ static void test_an_outage_past_the_timeout_stops_workers_resumable(void **state
     shared_stop(&s);
 }
 
+/* Ctrl-C stops a worker (exit 130) with its records committed and what it held given back at
+ * once: the other finishes the crawl, each page once across the two outputs. */
+static void test_an_interrupted_worker_gives_its_jobs_back(void **state)
+{
+    static struct shared s;
+    struct enough e;
+    char *texts[2];
+    long long lens[2] = {-1, -1};
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    shared_start(&s);
+    s.extra[0] = "--per-host";
+    s.extra[1] = "2";
+    s.extra[2] = "-d";
+    s.extra[3] = "60";
+    for (unsigned i = 0; i < 2; i++)
+        worker_start(&s, i, true);
+    e = (struct enough){s.out[1], 150};
+    proc_wait_until(has_enough, &e);
+    proc_signal(&s.w[1], SIGINT);
+    if (proc_wait(&s.w[1], PROC_WATCHDOG_MS) != 130) {
+        char *err = proc_slurp(s.w[1].err);
+
+        print_message("%s\n", err + (strlen(err) > 1000 ? strlen(err) - 1000 : 0));
+        free(err);
+        fail();
+    }
+    worker_wait_ok(&s, 0);
+    for (unsigned i = 0; i < 2; i++)
+        texts[i] = proc_slurp(s.out[i]);
+    assert_each_page_once(texts, lens, 2);
+    for (unsigned i = 0; i < 2; i++)
+        free(texts[i]);
+    shared_stop(&s);
+}
+
 /* A worker without seeds takes the crawl's options from Redis; one with other options is
  * refused; with no such crawl, a worker without seeds says so. */
 static void test_workers_agree_on_the_crawls_options(void **state)
@@ -581,6 +618,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_a_worker_killed_for_good_leaves_its_pages_to_the_others),
         cmocka_unit_test(test_redis_restarted_mid_crawl),
         cmocka_unit_test(test_an_outage_past_the_timeout_stops_workers_resumable),
+        cmocka_unit_test(test_an_interrupted_worker_gives_its_jobs_back),
         cmocka_unit_test(test_workers_agree_on_the_crawls_options),
         cmocka_unit_test(test_a_page_that_keeps_killing_workers_is_dead_lettered),
     };

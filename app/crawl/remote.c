@@ -527,6 +527,10 @@ int crawl__remote_run(struct core_coro *co, struct crawl *c)
         if (ls.njobs > 0)
             wait = 0;
         redisfront_lease_free(&ls);
+        if (rc == -EPIPE) {
+            rc = 0; /* a stop closed the local frontier: what was leased goes back at the end */
+            break;
+        }
         if (rc < 0) {
             fail(c, rc);
             break;
@@ -796,7 +800,13 @@ int crawl__remote_committer(struct core_coro *co, void *arg)
 
     while (!c->remote->error) {
         bool idle = false;
-        int rc = commit_once(co, c, &idle);
+        int rc;
+
+        /* a commit is never cut off half-way (its reply lost to a cancel, it would be made
+         * again at the end with tokens it already used up) */
+        core_coro_shield(co, true);
+        rc = commit_once(co, c, &idle);
+        core_coro_shield(co, false);
 
         if (rc < 0) {
             if (rc != -ECANCELED)
