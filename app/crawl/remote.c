@@ -200,8 +200,12 @@ static void fail(struct crawl *c, int rc)
     r->error = rc;
     if (!c->st.state_error)
         c->st.state_error = rc;
-    fprintf(stderr, "trawl crawl: redis: %s\n", redisfront_error(r->rf)[0]
-            ? redisfront_error(r->rf) : core_strerror(rc));
+    if (rc == -ESTALE)
+        fprintf(stderr, "trawl crawl: a page's lease ran out while its record was being written "
+                "(this worker stalled longer than --lease): it is another worker's now\n");
+    else
+        fprintf(stderr, "trawl crawl: redis: %s\n", redisfront_error(r->rf)[0]
+                ? redisfront_error(r->rf) : core_strerror(rc));
     if (c->stop)
         core_sigwatch_request(c->stop, CORE_STOP_GRACEFUL);
     else
@@ -253,8 +257,10 @@ bool crawl__remote_record(struct crawl *c, const char *url, bool failed)
 
     if (!l)
         return true; /* not a leased URL (cannot happen): keep the record */
-    if (l->stale)
+    if (l->stale) {
+        lease_remove(c->remote, l); /* another worker's now: nothing of it is kept here */
         return false;
+    }
     l->finished = true;
     l->failed = failed;
     l->written = true;
@@ -575,8 +581,11 @@ int crawl__remote_renewer(struct core_coro *co, void *arg)
         for (size_t i = 0; rc == 0 && i < n; i++) {
             bool held = false;
 
+            /* still held: a lease committed meanwhile may have been freed and its memory
+             * reused by a new lease, so the pointer alone does not say */
             for (size_t k = 0; k < r->nleases && !held; k++)
-                held = r->leases[k] == ls[i];
+                held = r->leases[k] == ls[i] && ls[i]->fp == h[i].fp &&
+                       ls[i]->token == h[i].token;
             if (held && exp[i] == 0 && !ls[i]->stale) {
                 ls[i]->stale = true;
                 c->st.remote_stale++;
