@@ -757,6 +757,22 @@ static int run(struct core_coro *co, struct redisfront *rf, const struct redis_s
     return 0;
 }
 
+/* Run script which with one string argument (arg NULL: none). As run. */
+static int run_arg(struct core_coro *co, struct redisfront *rf, int which, const char *arg,
+                   struct redis_reply **out)
+{
+    struct args a;
+    int rc = args_init(&a, rf, arg ? 1 : 0, 0);
+
+    if (rc < 0)
+        return rc;
+    if (arg)
+        args_str(&a, arg, strlen(arg));
+    rc = run(co, rf, &rf->scripts[which], &a, out);
+    args_free(&a);
+    return rc;
+}
+
 static bool is_array(const struct redis_reply *r, size_t min)
 {
     return r && r->type == REDIS_T_ARRAY && r->elements >= min;
@@ -993,15 +1009,10 @@ int redisfront_join(struct core_coro *co, struct redisfront *rf, struct redisfro
     struct redisfront_opts v;
     struct redis_reply *r;
     uint64_t n[4];
-    struct args a;
     char *config;
     int rc;
 
-    rc = args_init(&a, rf, 0, 0);
-    if (rc < 0)
-        return rc;
-    rc = run(co, rf, script(rf, S_JOIN), &a, &r);
-    args_free(&a);
+    rc = run_arg(co, rf, S_JOIN, NULL, &r);
     if (rc < 0)
         return rc;
     if (!is_array(r, 5) || r->element[4]->type != REDIS_T_STRING)
@@ -1221,15 +1232,9 @@ int redisfront_worker_lengths(struct core_coro *co, struct redisfront *rf, const
                               struct core_buf *out)
 {
     struct redis_reply *r;
-    struct args a;
     int rc;
 
-    rc = args_init(&a, rf, 1, 0);
-    if (rc < 0)
-        return rc;
-    args_str(&a, worker, strlen(worker));
-    rc = run(co, rf, script(rf, S_WORKER_LENGTHS), &a, &r);
-    args_free(&a);
+    rc = run_arg(co, rf, S_WORKER_LENGTHS, worker, &r);
     if (rc < 0)
         return rc;
     if (!is_array(r, 1))
@@ -1250,15 +1255,9 @@ int redisfront_release(struct core_coro *co, struct redisfront *rf, const char *
                        struct redisfront_lease *out)
 {
     struct redis_reply *r;
-    struct args a;
     int rc;
 
-    rc = args_init(&a, rf, 1, 0);
-    if (rc < 0)
-        return rc;
-    args_str(&a, worker, strlen(worker));
-    rc = run(co, rf, script(rf, S_RELEASE), &a, &r);
-    args_free(&a);
+    rc = run_arg(co, rf, S_RELEASE, worker, &r);
     if (rc < 0)
         return rc;
     return read_lease(rf, r, out);
@@ -1367,14 +1366,9 @@ int redisfront_stats(struct core_coro *co, struct redisfront *rf, struct redisfr
 {
     struct redisfront_stats s;
     struct redis_reply *r;
-    struct args a;
     int rc;
 
-    rc = args_init(&a, rf, 0, 0);
-    if (rc < 0)
-        return rc;
-    rc = run(co, rf, script(rf, S_STATS), &a, &r);
-    args_free(&a);
+    rc = run_arg(co, rf, S_STATS, NULL, &r);
     if (rc < 0)
         return rc;
     if (read_stats(r, &s) < 0)

@@ -326,6 +326,20 @@ static int take_robots(struct crawl *c, const struct redisfront_job *j)
     return frontier_host_wait(c->frontier, l->origin, j->origin_len, 0);
 }
 
+/* A host's rules from the outcome another worker shared (crawl__remote_robots: "HOW\nbody"),
+ * none (NULL: everything allowed) when there is none. 0 or -ENOMEM. */
+static int shared_rules(struct crawl *c, const char *blob, size_t len, struct parse_robots **rules)
+{
+    const char *nl = blob ? memchr(blob, '\n', len) : NULL;
+    unsigned how = nl ? (unsigned)(blob[0] - '0') : CRAWL_STATE_ROBOTS_ALLOW;
+    int64_t delay;
+
+    *rules = NULL;
+    if (!nl || how > CRAWL_STATE_ROBOTS_DISALLOW)
+        return 0;
+    return crawl__robots_rules(c, how, nl + 1, len - (size_t)(nl + 1 - blob), rules, &delay);
+}
+
 /* The rules the shared crawl holds for the hosts of l's page jobs that this worker does not
  * know yet, into the local frontier before their jobs. */
 static int learn_hosts(struct core_coro *co, struct crawl *c, const struct redisfront_lease *ls)
@@ -351,38 +365,19 @@ static int learn_hosts(struct core_coro *co, struct crawl *c, const struct redis
             lens[n++] = j->origin_len;
         }
     }
-    if (rc == 0 && n > 0 && c->cfg->robots) {
+    memset(&got, 0, sizeof(got));
+    if (rc == 0 && n > 0 && c->cfg->robots)
         rc = redisfront_robots(co, r->rf, origins, lens, n, &got);
-        for (size_t k = 0; rc == 0 && k < n; k++) {
-            struct parse_robots *rules = NULL;
-            int64_t delay = -1;
-            const char *blob = got.hosts[k].rules;
-            size_t blen = got.hosts[k].len;
-            char *origin = core_strndup(origins[k], lens[k]);
-            unsigned how = CRAWL_STATE_ROBOTS_ALLOW;
-            const char *nl = blob ? memchr(blob, '\n', blen) : NULL;
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        struct parse_robots *rules = NULL;
 
-            if (nl)
-                how = (unsigned)(blob[0] - '0');
-            if (!origin)
-                rc = -ENOMEM;
-            if (rc == 0 && nl && how <= CRAWL_STATE_ROBOTS_DISALLOW)
-                rc = crawl__robots_rules(c, how, nl + 1, blen - (size_t)(nl + 1 - blob), &rules,
-                                         &delay);
-            /* the host's delay is Redis's to keep: none here */
-            if (rc == 0)
-                rc = frontier_host_known(c->frontier, origin, lens[k], rules, -1);
-            core_free(origin);
-        }
-        redisfront_robots_free(&got);
-    } else if (rc == 0 && n > 0) {
-        for (size_t k = 0; rc == 0 && k < n; k++) {
-            char *origin = core_strndup(origins[k], lens[k]);
-
-            rc = origin ? frontier_host_known(c->frontier, origin, lens[k], NULL, -1) : -ENOMEM;
-            core_free(origin);
-        }
+        if (got.hosts)
+            rc = shared_rules(c, got.hosts[k].rules, got.hosts[k].len, &rules);
+        /* the host's delay is Redis's to keep: none here */
+        if (rc == 0)
+            rc = frontier_host_known(c->frontier, origins[k], lens[k], rules, -1);
     }
+    redisfront_robots_free(&got);
     core_free(origins);
     core_free(lens);
     return rc;
@@ -662,6 +657,27 @@ static int committed_already(struct core_coro *co, struct crawl *c, const struct
     return rc;
 }
 
+/* The commit call, made again after a lost reply unless Redis kept it already. 0 or an
+ * error (-ESTALE: nothing taken, accepted says which tokens were stale). */
+static int complete(struct core_coro *co, struct crawl *c, const struct redisfront_done *d,
+                    size_t n, const struct core_buf *lengths, bool *accepted)
+{
+    int rc;
+
+    for (;;) {
+        rc = redisfront_complete(co, c->remote->rf, c->cfg->worker_id, d, n, lengths->data,
+                                 lengths->len, accepted, NULL);
+        c->st.remote_calls++;
+        if (!transient(rc))
+            return rc;
+        rc = committed_already(co, c, lengths);
+        if (rc != 0)
+            return rc == 1 ? 0 : rc;
+        if ((rc = core_sleep(co, core_deadline_in(RETRY_MS))) < 0)
+            return rc;
+    }
+}
+
 /* Links found with no page (seeds, sitemaps' URLs) and host waits: sent on their own. */
 static int send_extras(struct core_coro *co, struct crawl *c)
 {
@@ -755,20 +771,8 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
     }
     if (rc == 0)
         rc = outputs_now(co, c, &lengths);
-    for (int tries = 0; rc == 0; tries++) {
-        rc = redisfront_complete(co, r->rf, c->cfg->worker_id, d, k, lengths.data, lengths.len,
-                                 accepted, NULL);
-        c->st.remote_calls++;
-        if (!transient(rc))
-            break;
-        rc = committed_already(co, c, &lengths);
-        if (rc == 1) {
-            rc = 0;
-            break;
-        }
-        if (rc == 0)
-            rc = core_sleep(co, core_deadline_in(RETRY_MS));
-    }
+    if (rc == 0)
+        rc = complete(co, c, d, k, &lengths, accepted);
     if (rc == 0) {
         r->seq++;
         c->st.remote_committed += k;
