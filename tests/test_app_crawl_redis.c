@@ -96,6 +96,20 @@ static void shared_start(struct shared *s)
     }
 }
 
+/* The options every worker is started with from now on (NULL-terminated). */
+static void shared_options(struct shared *s, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    const char *o;
+
+    va_start(ap, s);
+    while ((o = va_arg(ap, const char *)) != NULL && n + 1 < sizeof(s->extra) / sizeof(*s->extra))
+        s->extra[n++] = o;
+    va_end(ap);
+    s->extra[n] = NULL;
+}
+
 static void shared_stop(struct shared *s)
 {
     for (unsigned i = 0; i < WORKERS; i++)
@@ -222,19 +236,22 @@ static void count_records(const char *text, size_t len, unsigned *seen, unsigned
     }
 }
 
-/* Every page and every host's "/" exactly once across the outputs (of which outputs[i] counts
- * only up to lens[i] bytes when lens[i] >= 0), every robots-denied link once. */
-static void assert_each_page_once(char *const *texts, const long long *lens, size_t n)
+/* Every page and every host's "/" exactly once across the outputs of workers 0 to n - 1 (of
+ * which worker i's counts only up to lens[i] bytes when lens[i] >= 0), every robots-denied link
+ * once. */
+static void assert_each_page_once(struct shared *s, size_t n, const long long *lens)
 {
     static unsigned seen[RECORDS];
     unsigned denied = 0;
 
     memset(seen, 0, sizeof(seen));
     for (size_t i = 0; i < n; i++) {
-        size_t len = lens[i] >= 0 ? (size_t)lens[i] : strlen(texts[i]);
+        char *text = proc_slurp(s->out[i]);
+        size_t len = lens[i] >= 0 ? (size_t)lens[i] : strlen(text);
 
-        assert_true(len <= strlen(texts[i]));
-        count_records(texts[i], len, seen, &denied);
+        assert_true(len <= strlen(text));
+        count_records(text, len, seen, &denied);
+        free(text);
     }
     for (unsigned k = 0; k < RECORDS; k++)
         if (seen[k] != 1)
@@ -299,18 +316,12 @@ static void test_three_workers_one_killed_and_restarted_record_each_page_once(vo
 {
     static struct shared s;
     struct enough e;
-    char *texts[WORKERS];
     long long lens[WORKERS] = {-1, -1, -1};
 
     (void)state;
     REDISD_SKIP_UNLESS_AVAILABLE();
     shared_start(&s);
-    s.extra[0] = "--per-host";
-    s.extra[1] = "1";
-    s.extra[2] = "--delay";
-    s.extra[3] = "2";
-    s.extra[4] = "-d";
-    s.extra[5] = "60";
+    shared_options(&s, "--per-host", "1", "--delay", "2", "-d", "60", NULL);
     for (unsigned i = 0; i < WORKERS; i++)
         worker_start(&s, i, true);
     e = (struct enough){s.out[1], 150};
@@ -321,14 +332,10 @@ static void test_three_workers_one_killed_and_restarted_record_each_page_once(vo
     worker_start(&s, 1, false);
     for (unsigned i = 0; i < WORKERS; i++)
         worker_wait_ok(&s, i);
-    for (unsigned i = 0; i < WORKERS; i++) {
-        texts[i] = proc_slurp(s.out[i]);
-        assert_true(lines_in(s.out[i]) > 0); /* every worker had a share */
-    }
-    assert_each_page_once(texts, lens, WORKERS);
-    assert_polite(&s, 1, 2);
     for (unsigned i = 0; i < WORKERS; i++)
-        free(texts[i]);
+        assert_true(lines_in(s.out[i]) > 0); /* every worker had a share */
+    assert_each_page_once(&s, WORKERS, lens);
+    assert_polite(&s, 1, 2);
     shared_stop(&s);
 }
 
@@ -338,18 +345,13 @@ static void test_a_worker_killed_for_good_leaves_its_pages_to_the_others(void **
 {
     static struct shared s;
     struct enough e;
-    char *texts[WORKERS];
     long long lens[WORKERS] = {-1, -1, -1};
 
     (void)state;
     REDISD_SKIP_UNLESS_AVAILABLE();
     shared_start(&s);
-    s.extra[0] = "--per-host";
-    s.extra[1] = "2";
-    s.extra[2] = "--lease";
-    s.extra[3] = "5";  /* its leases run out soon; the others' are renewed well within it */
-    s.extra[4] = "-d";
-    s.extra[5] = "60";
+    /* --lease 5: the killed worker's leases run out soon; the others' are renewed well within */
+    shared_options(&s, "--per-host", "2", "--lease", "5", "-d", "60", NULL);
     for (unsigned i = 0; i < WORKERS; i++)
         worker_start(&s, i, true);
     e = (struct enough){s.out[2], 150};
@@ -360,12 +362,8 @@ static void test_a_worker_killed_for_good_leaves_its_pages_to_the_others(void **
     worker_wait_ok(&s, 1);
     lens[2] = committed_records(&s, 2);
     assert_true(lens[2] > 0);
-    for (unsigned i = 0; i < WORKERS; i++)
-        texts[i] = proc_slurp(s.out[i]);
-    assert_each_page_once(texts, lens, WORKERS);
+    assert_each_page_once(&s, WORKERS, lens);
     assert_polite(&s, 2, 0);
-    for (unsigned i = 0; i < WORKERS; i++)
-        free(texts[i]);
     shared_stop(&s);
 }
 
@@ -374,16 +372,12 @@ static void test_redis_restarted_mid_crawl(void **state)
 {
     static struct shared s;
     struct enough e;
-    char *texts[2];
     long long lens[2] = {-1, -1};
 
     (void)state;
     REDISD_SKIP_UNLESS_AVAILABLE();
     shared_start(&s);
-    s.extra[0] = "--per-host";
-    s.extra[1] = "2";
-    s.extra[2] = "-d";
-    s.extra[3] = "60";
+    shared_options(&s, "--per-host", "2", "-d", "60", NULL);
     for (unsigned i = 0; i < 2; i++)
         worker_start(&s, i, true);
     e = (struct enough){s.out[0], 200};
@@ -400,12 +394,8 @@ static void test_redis_restarted_mid_crawl(void **state)
             free(err);
         }
     }
-    for (unsigned i = 0; i < 2; i++)
-        texts[i] = proc_slurp(s.out[i]);
-    assert_each_page_once(texts, lens, 2);
+    assert_each_page_once(&s, 2, lens);
     assert_polite(&s, 2, 0);
-    for (unsigned i = 0; i < 2; i++)
-        free(texts[i]);
     shared_stop(&s);
 }
 
@@ -415,18 +405,12 @@ static void test_an_outage_past_the_timeout_stops_workers_resumable(void **state
 {
     static struct shared s;
     struct enough e;
-    char *texts[2];
     long long lens[2] = {-1, -1};
 
     (void)state;
     REDISD_SKIP_UNLESS_AVAILABLE();
     shared_start(&s);
-    s.extra[0] = "--per-host";
-    s.extra[1] = "2";
-    s.extra[2] = "-d";
-    s.extra[3] = "60";
-    s.extra[4] = "--redis-timeout";
-    s.extra[5] = "1";
+    shared_options(&s, "--per-host", "2", "-d", "60", "--redis-timeout", "1", NULL);
     for (unsigned i = 0; i < 2; i++)
         worker_start(&s, i, true);
     e = (struct enough){s.out[0], 200};
@@ -445,11 +429,7 @@ static void test_an_outage_past_the_timeout_stops_workers_resumable(void **state
         worker_start(&s, i, false);
     for (unsigned i = 0; i < 2; i++)
         worker_wait_ok(&s, i);
-    for (unsigned i = 0; i < 2; i++)
-        texts[i] = proc_slurp(s.out[i]);
-    assert_each_page_once(texts, lens, 2);
-    for (unsigned i = 0; i < 2; i++)
-        free(texts[i]);
+    assert_each_page_once(&s, 2, lens);
     shared_stop(&s);
 }
 
@@ -459,16 +439,12 @@ static void test_an_interrupted_worker_gives_its_jobs_back(void **state)
 {
     static struct shared s;
     struct enough e;
-    char *texts[2];
     long long lens[2] = {-1, -1};
 
     (void)state;
     REDISD_SKIP_UNLESS_AVAILABLE();
     shared_start(&s);
-    s.extra[0] = "--per-host";
-    s.extra[1] = "2";
-    s.extra[2] = "-d";
-    s.extra[3] = "60";
+    shared_options(&s, "--per-host", "2", "-d", "60", NULL);
     for (unsigned i = 0; i < 2; i++)
         worker_start(&s, i, true);
     e = (struct enough){s.out[1], 150};
@@ -482,11 +458,7 @@ static void test_an_interrupted_worker_gives_its_jobs_back(void **state)
         fail();
     }
     worker_wait_ok(&s, 0);
-    for (unsigned i = 0; i < 2; i++)
-        texts[i] = proc_slurp(s.out[i]);
-    assert_each_page_once(texts, lens, 2);
-    for (unsigned i = 0; i < 2; i++)
-        free(texts[i]);
+    assert_each_page_once(&s, 2, lens);
     shared_stop(&s);
 }
 
@@ -508,12 +480,11 @@ static void test_workers_agree_on_the_crawls_options(void **state)
     assert_non_null(strstr(err, "no crawl 't'"));
     free(err);
     /* created with -d 1 (the roots and their first pages only) */
-    s.extra[0] = "-d";
-    s.extra[1] = "1";
+    shared_options(&s, "-d", "1", NULL);
     worker_start(&s, 0, true);
     assert_int_equal(proc_wait(&s.w[0], PROC_WATCHDOG_MS), 0);
     /* other options: refused, naming the difference */
-    s.extra[1] = "2";
+    shared_options(&s, "-d", "2", NULL);
     worker_start(&s, 1, true);
     st = proc_wait(&s.w[1], PROC_WATCHDOG_MS);
     assert_int_equal(st, 2);
@@ -521,7 +492,7 @@ static void test_workers_agree_on_the_crawls_options(void **state)
     assert_non_null(strstr(err, "other options"));
     free(err);
     /* no options, no seeds: joins the (finished) crawl with its options, and has nothing to do */
-    s.extra[0] = NULL;
+    shared_options(&s, NULL);
     worker_start(&s, 2, false);
     worker_wait_ok(&s, 2);
     assert_int_equal(lines_in(s.out[0]), 2 * HOSTS);   /* "/" and /pK of each host */
