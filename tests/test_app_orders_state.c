@@ -24,147 +24,11 @@
 
 #include "app/state/statedb.h"
 #include "tests/support/corotest.h"
+#include "tests/support/orderrun.h"
 #include "tests/support/proc.h"
 #include "tools/httpd.h"
 
-#define TRAWL TRAWL_BINARY_DIR "/app/trawl"
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* --- the endpoint ------------------------------------------------------------------------------
- * Idempotent by Idempotency-Key, as a real payment or order API is: the first 2xx processes the
- * order; the same key again gets the stored answer and is counted as a replay, never processed
- * twice. Keys BAD-* get 400 (a delivery reject), FLAKY-* a 503 on the first try. The test marks
- * the keys whose delivery a commit recorded (committed); a request for one of them later is a
- * violation: a committed delivery must never be sent again. */
-#define EP_SLOTS (1u << 18)
-
-struct ep_key {
-    char key[32];
-    unsigned tries;
-    unsigned ok;            /* 2xx answers, replays included */
-    unsigned processed;     /* first-time processing: at most 1 */
-    bool committed;
-};
-
-struct endpoint {
-    pthread_mutex_t mu;
-    struct ep_key *slots;
-    unsigned long requests, processed, replays, violations;
-    unsigned delay_ms;      /* answer this late (a slow endpoint) */
-};
-
-static struct ep_key *ep_slot(struct endpoint *e, const char *key)
-{
-    uint64_t h = 1469598103934665603u;
-    const char *k;
-    size_t i;
-
-    for (k = key; *k; k++)
-        h = (h ^ (unsigned char)*k) * 1099511628211u;
-    for (i = h & (EP_SLOTS - 1);; i = (i + 1) & (EP_SLOTS - 1)) {
-        struct ep_key *s = &e->slots[i];
-
-        if (s->key[0] == '\0') {
-            snprintf(s->key, sizeof(s->key), "%s", key);
-            return s;
-        }
-        if (strcmp(s->key, key) == 0)
-            return s;
-    }
-}
-
-static void endpoint(const struct httpd_request *req, struct httpd_response *resp, void *arg)
-{
-    static const char ok[] = "{\"ok\":true}";
-    struct endpoint *e = arg;
-    char key[64] = "";
-    struct ep_key *k;
-    bool first;
-
-    if (!httpd_header(req, "Idempotency-Key", key, sizeof(key)) || strlen(key) >= 32) {
-        httpd_respond(resp, 400, "text/plain", NULL, "no key", 6);
-        return;
-    }
-    pthread_mutex_lock(&e->mu);
-    e->requests++;
-    k = ep_slot(e, key);
-    k->tries++;
-    if (k->committed)
-        e->violations++;
-    if (strncmp(key, "BAD-", 4) == 0) {
-        pthread_mutex_unlock(&e->mu);
-        httpd_respond(resp, 400, "application/json", NULL, "{\"error\":\"unknown sku\"}", 23);
-        return;
-    }
-    if (strncmp(key, "FLAKY-", 6) == 0 && k->tries == 1) {
-        pthread_mutex_unlock(&e->mu);
-        httpd_respond(resp, 503, "text/plain", NULL, "busy", 4);
-        return;
-    }
-    first = k->processed == 0;
-    k->processed = 1;
-    k->ok++;
-    if (first)
-        e->processed++;
-    else
-        e->replays++;   /* the stored answer, not a second processing */
-    resp->delay_ms = e->delay_ms;
-    pthread_mutex_unlock(&e->mu);
-    httpd_respond(resp, 201, "application/json", NULL, ok, sizeof(ok) - 1);
-}
-
-static struct endpoint *endpoint_new(void)
-{
-    struct endpoint *e = calloc(1, sizeof(*e));
-
-    assert_non_null(e);
-    e->slots = calloc(EP_SLOTS, sizeof(*e->slots));
-    assert_non_null(e->slots);
-    pthread_mutex_init(&e->mu, NULL);
-    return e;
-}
-
-static void endpoint_free(struct endpoint *e)
-{
-    pthread_mutex_destroy(&e->mu);
-    free(e->slots);
-    free(e);
-}
-
-static unsigned long ep_requests(struct endpoint *e)
-{
-    unsigned long n;
-
-    pthread_mutex_lock(&e->mu);
-    n = e->requests;
-    pthread_mutex_unlock(&e->mu);
-    return n;
-}
-
-/* Read or set a counter of e under its lock (the server thread writes them). */
-static unsigned long ep_get(struct endpoint *e, const unsigned long *field)
-{
-    unsigned long n;
-
-    pthread_mutex_lock(&e->mu);
-    n = *field;
-    pthread_mutex_unlock(&e->mu);
-    return n;
-}
-
-static void ep_set_delay(struct endpoint *e, unsigned ms)
-{
-    pthread_mutex_lock(&e->mu);
-    e->delay_ms = ms;
-    pthread_mutex_unlock(&e->mu);
-}
 
 /* --- the batch ---------------------------------------------------------------------------------
  * Line i (1-based) is, by the first rule that matches: i % 97 broken JSON (parse), i % 89 a
@@ -239,117 +103,6 @@ static void write_batch(const char *path, unsigned n)
 
 /* --- running trawl -------------------------------------------------------------------------- */
 
-/* Start trawl with argv (without the program name) in directory cwd (NULL: here), stderr to
- * errpath, and files no larger than fsize bytes (0: no limit; SIGXFSZ ignored, so a write past
- * it fails with EFBIG). */
-static pid_t spawn_limited(const char *cwd, const char *const *argv, const char *errpath,
-                           long fsize)
-{
-    const char *args[32];
-    size_t n = 0;
-    pid_t pid;
-
-    args[n++] = TRAWL;
-    while (*argv && n < 31)
-        args[n++] = *argv++;
-    args[n] = NULL;
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-        if (cwd && chdir(cwd) < 0)
-            _exit(126);
-        if (fsize > 0) {
-            struct rlimit rl = {(rlim_t)fsize, (rlim_t)fsize};
-
-            signal(SIGXFSZ, SIG_IGN);
-            if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
-                _exit(125);
-        }
-        dup2(in, 0);
-        dup2(in, 1);
-        dup2(err, 2);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-        execv(args[0], (char *const *)(uintptr_t)args);
-        _exit(127);
-    }
-    return pid;
-}
-
-static pid_t spawn(const char *cwd, const char *const *argv, const char *errpath)
-{
-    return spawn_limited(cwd, argv, errpath, 0);
-}
-
-/* Reap pid if it has ended: true and *code (exit status, or 128 + signal). */
-static bool ended(pid_t pid, int *code)
-{
-    int st;
-
-    if (waitpid(pid, &st, WNOHANG) != pid)
-        return false;
-    *code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return true;
-}
-
-/* Wait for pid to end (a watchdog: the test fails after timeout_ms). */
-static int reap(pid_t pid, int64_t timeout_ms)
-{
-    const int64_t deadline = now_ms() + timeout_ms;
-    int code;
-
-    while (!ended(pid, &code)) {
-        if (now_ms() > deadline) {
-            kill(pid, SIGKILL);
-            (void)waitpid(pid, NULL, 0);
-            fail_msg("trawl did not end within %lld ms", (long long)timeout_ms);
-        }
-        usleep(2000);
-    }
-    return code;
-}
-
-static int run(const char *cwd, const char *const *argv, const char *errpath)
-{
-    return reap(spawn(cwd, argv, errpath), PROC_WATCHDOG_MS);
-}
-
-/* Run to the end and expect exit code want; else show its stderr and fail. */
-static void expect_run(const char *cwd, const char *const *argv, const char *errpath, int want)
-{
-    int code = run(cwd, argv, errpath);
-
-    if (code != want) {
-        char *text = proc_slurp(errpath);
-
-        print_error("trawl %s %s: %s\n", argv[1], argv[2] ? argv[2] : "", text);
-        free(text);
-        fail_msg("exit %d, expected %d", code, want);
-    }
-}
-
-static char *slurp_n(const char *path, size_t *len)
-{
-    struct stat st;
-    char *buf;
-    int fd = open(path, O_RDONLY);
-
-    if (fd < 0) {
-        *len = 0;
-        return calloc(1, 1);
-    }
-    assert_int_equal(fstat(fd, &st), 0);
-    buf = malloc((size_t)st.st_size + 1);
-    assert_non_null(buf);
-    assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-    buf[st.st_size] = '\0';
-    close(fd);
-    *len = (size_t)st.st_size;
-    return buf;
-}
 
 /* The committed length of an output of the state in dir (no trawl runs on it now). */
 static int64_t committed_len(const char *dir, const char *name)
@@ -377,46 +130,7 @@ static bool have_state(const char *dir)
     return access(path, F_OK) == 0;
 }
 
-/* The value of "key":"..." in line (up to 31 bytes) into out; false when absent. */
-static bool str_field(const char *line, const char *key, char *out, size_t cap)
-{
-    char pat[64];
-    const char *at, *end;
 
-    snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-    at = strstr(line, pat);
-    if (!at)
-        return false;
-    at += strlen(pat);
-    end = strchr(at, '"');
-    if (!end || (size_t)(end - at) >= cap)
-        return false;
-    memcpy(out, at, (size_t)(end - at));
-    out[end - at] = '\0';
-    return true;
-}
-
-/* Mark, at the endpoint, every delivery the results file's first len bytes record. */
-static void mark_committed(struct endpoint *e, const char *results, int64_t len)
-{
-    size_t n;
-    char *text = slurp_n(results, &n), *line, *nl;
-
-    assert_true((int64_t)n >= len);
-    text[len] = '\0';
-    pthread_mutex_lock(&e->mu);
-    for (line = text; *line; line = nl + 1) {
-        char id[32];
-
-        nl = strchr(line, '\n');
-        assert_non_null(nl);            /* the committed part ends with a whole line */
-        *nl = '\0';
-        if (strstr(line, "\"status\":\"delivered\"") && str_field(line, "id", id, sizeof(id)))
-            ep_slot(e, id)->committed = true;
-    }
-    pthread_mutex_unlock(&e->mu);
-    free(text);
-}
 
 /* Every line 1..n exactly once across the two files, with the outcome kind_of gives it; with an
  * endpoint e, each result delivered, its key processed exactly once there, and no other key. */
@@ -430,7 +144,7 @@ static void check_outputs(const char *results, const char *rejects, unsigned n,
 
     assert_non_null(seen);
     for (f = 0; f < 2; f++) {
-        char *text = slurp_n(files[f], &len), *line, *nl;
+        char *text = orun_slurp_n(files[f], &len), *line, *nl;
         bool header = csv && f == 0;
 
         assert_true(len == 0 || text[len - 1] == '\n');     /* whole lines only */
@@ -464,7 +178,7 @@ static void check_outputs(const char *results, const char *rejects, unsigned n,
                 if (want)
                     fail_msg("line %lu: a result, expected a %s reject", ln, want);
                 if (e) {
-                    assert_true(str_field(line, "id", id, sizeof(id)));
+                    assert_true(orun_str_field(line, "id", id, sizeof(id)));
                     assert_non_null(strstr(line, "\"status\":\"delivered\""));
                     pthread_mutex_lock(&e->mu);
                     assert_int_equal(ep_slot(e, id)->processed, 1);
@@ -472,7 +186,7 @@ static void check_outputs(const char *results, const char *rejects, unsigned n,
                 }
                 delivered++;
             } else {
-                assert_true(str_field(line, "class", cls, sizeof(cls)));
+                assert_true(orun_str_field(line, "class", cls, sizeof(cls)));
                 if (!want || strcmp(want, cls) != 0)
                     fail_msg("line %lu: a %s reject, expected %s", ln, cls,
                              want ? want : "a result");
@@ -506,7 +220,7 @@ static void test_orders_state_kill_and_resume_loses_and_doubles_nothing(void **s
     unsigned seed = getenv("TRAWL_TEST_SEED") ? (unsigned)strtoul(getenv("TRAWL_TEST_SEED"), NULL, 10)
                                               : (unsigned)time(NULL) ^ (unsigned)getpid();
     int stops = 0, sigints = 0, early = 0, code;
-    const int64_t t0 = now_ms();
+    const int64_t t0 = orun_now_ms();
     bool done = false;
 
     (void)state;
@@ -530,20 +244,20 @@ static void test_orders_state_kill_and_resume_loses_and_doubles_nothing(void **s
         const bool more = stops < MIN_STOPS;
         const int mode = rand() % 6;     /* 0: at once, 1-2: after a random time, 3-5: requests */
         const unsigned long target = ep_requests(e) + 300 + (unsigned long)(rand() % 4000);
-        const int64_t at = now_ms() + (mode == 0 ? rand() % 60 : rand() % 700);
+        const int64_t at = orun_now_ms() + (mode == 0 ? rand() % 60 : rand() % 700);
         const int sig = stops % 7 == 6 ? SIGINT : SIGKILL;
-        pid_t pid = spawn(NULL, have_state(dir) ? again : first, err);
+        pid_t pid = orun_spawn(NULL, have_state(dir) ? again : first, err);
 
         /* the stop comes after a random number of requests or a random time */
         for (;;) {
-            if (ended(pid, &code))
+            if (orun_ended(pid, &code))
                 break;
-            if (more && (mode >= 3 ? ep_requests(e) >= target : now_ms() >= at)) {
+            if (more && (mode >= 3 ? ep_requests(e) >= target : orun_now_ms() >= at)) {
                 kill(pid, sig);
-                code = reap(pid, PROC_WATCHDOG_MS);
+                code = orun_reap(pid, PROC_WATCHDOG_MS);
                 break;
             }
-            if (now_ms() - t0 > 170000)
+            if (orun_now_ms() - t0 > 170000)
                 fail_msg("the kill loop ran past its watchdog (%d stops)", stops);
             usleep(1000);
         }
@@ -559,11 +273,11 @@ static void test_orders_state_kill_and_resume_loses_and_doubles_nothing(void **s
             fail_msg("trawl exited %d: %s", code, text);
         }
         /* what the state committed is never sent again */
-        mark_committed(e, out, committed_len(dir, "results"));
+        orun_mark_committed(e, out, committed_len(dir, "results"));
     }
     print_message("%d stops (%d Ctrl-C, %d within 60 ms of the start), %lu requests, %lu "
                   "replays, %.1f s\n", stops, sigints, early, ep_get(e, &e->requests),
-                  ep_get(e, &e->replays), (double)(now_ms() - t0) / 1000.0);
+                  ep_get(e, &e->replays), (double)(orun_now_ms() - t0) / 1000.0);
     assert_true(stops >= MIN_STOPS);
     check_outputs(out, rej, KILL_LINES, e, false);
     assert_int_equal(ep_get(e, &e->violations), 0);
@@ -572,7 +286,7 @@ static void test_orders_state_kill_and_resume_loses_and_doubles_nothing(void **s
         const char *const again[] = {"orders", "--resume", dir, NULL};
         char *text;
 
-        expect_run(NULL, again, err, 0);
+        orun_expect_run(NULL, again, err, 0);
         text = proc_slurp(err);
         assert_non_null(strstr(text, "has finished: nothing to resume"));
         free(text);
@@ -617,20 +331,20 @@ static void test_orders_state_resume_keeps_options_and_paths(void **state)
         const char *const again[] = {"orders", "--resume", dir, "--summary", "summary.json",
                                      "--workers", "validate=1", NULL};
         const bool resume = have_state(dir);
-        pid_t pid = spawn(resume ? other : sub, resume ? again : first, err);
+        pid_t pid = orun_spawn(resume ? other : sub, resume ? again : first, err);
 
         if (tries++ < 4) {
             usleep((useconds_t)(rand() % 400000));
             kill(pid, SIGKILL);
         }
-        code = reap(pid, PROC_WATCHDOG_MS);
+        code = orun_reap(pid, PROC_WATCHDOG_MS);
         assert_true(code == 0 || code == 128 + SIGKILL);
     } while (code != 0 || !have_state(dir));
     if (access(sum, F_OK) < 0) {    /* the first run ended before its kill: resume it once */
         const char *const again[] = {"orders", "--resume", dir, "--summary", "summary.json",
                                      NULL};
 
-        expect_run(other, again, err, 0);
+        orun_expect_run(other, again, err, 0);
     }
     check_outputs(out, rej, n, NULL, true);
     text = proc_slurp(out);
@@ -684,7 +398,7 @@ static void test_orders_state_refusals(void **state)
     {
         const char *const argv[] = {"orders", "-q", "--state", dir, "-o", out, in, NULL};
 
-        expect_run(NULL, argv, err, 0);
+        orun_expect_run(NULL, argv, err, 0);
     }
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *argv[10] = {NULL};
@@ -703,7 +417,7 @@ static void test_orders_state_refusals(void **state)
             argv[k] = a;
         }
         {
-            int code = run(NULL, argv, err);
+            int code = orun_run(NULL, argv, err);
 
             text = proc_slurp(err);
             if (code != cases[i].code || !strstr(text, cases[i].says))
@@ -740,10 +454,10 @@ static void test_orders_state_ctrl_c_leaves_cut_off_deliveries_for_resume(void *
         const char *const argv[] = {"orders", "--state", dir, "--endpoint", url,
                                     "--concurrency", "8", "--grace", "0", "--max-retry-wait",
                                     "0.3", "-o", out, in, NULL};
-        pid_t pid = spawn(NULL, argv, err);
-        int64_t deadline = now_ms() + PROC_WATCHDOG_MS;
+        pid_t pid = orun_spawn(NULL, argv, err);
+        int64_t deadline = orun_now_ms() + PROC_WATCHDOG_MS;
 
-        while (ep_requests(e) < 20 && now_ms() < deadline)
+        while (ep_requests(e) < 20 && orun_now_ms() < deadline)
             usleep(2000);
         /* a second run on the same DIR meanwhile is refused (DIR/lock) */
         {
@@ -751,13 +465,13 @@ static void test_orders_state_ctrl_c_leaves_cut_off_deliveries_for_resume(void *
             char err2[200], *text2;
 
             snprintf(err2, sizeof(err2), "%s.2", err);
-            expect_run(NULL, again, err2, 1);
+            orun_expect_run(NULL, again, err2, 1);
             text2 = proc_slurp(err2);
             assert_non_null(strstr(text2, "is in use by another trawl run"));
             free(text2);
         }
         kill(pid, SIGINT);
-        code = reap(pid, PROC_WATCHDOG_MS);
+        code = orun_reap(pid, PROC_WATCHDOG_MS);
     }
     text = proc_slurp(err);
     if (code != 130) {
@@ -768,13 +482,13 @@ static void test_orders_state_ctrl_c_leaves_cut_off_deliveries_for_resume(void *
     assert_non_null(strstr(text, "deliveries cut off, left for the resume"));
     assert_non_null(strstr(text, "resume with: trawl orders --resume "));
     free(text);
-    mark_committed(e, out, committed_len(dir, "results"));
+    orun_mark_committed(e, out, committed_len(dir, "results"));
     {
         const char *const argv[] = {"orders", "-q", "--resume", dir, "--concurrency", "64",
                                     NULL};
 
         ep_set_delay(e, 0);
-        expect_run(NULL, argv, err, 0);
+        orun_expect_run(NULL, argv, err, 0);
     }
     check_outputs(out, rej, n, e, false);
     assert_int_equal(ep_get(e, &e->violations), 0);
@@ -800,16 +514,16 @@ static void test_orders_state_changed_batch_is_refused(void **state)
     write_batch(in, 50000);
     {
         const char *const argv[] = {"orders", "-q", "--state", dir, "-o", out, in, NULL};
-        pid_t pid = spawn(NULL, argv, err);
+        pid_t pid = orun_spawn(NULL, argv, err);
         bool gone = false;
         int code;
 
         /* the outputs are opened once the batches are recorded in the state */
-        while (access(out, F_OK) < 0 && !(gone = ended(pid, &code)))
+        while (access(out, F_OK) < 0 && !(gone = orun_ended(pid, &code)))
             usleep(1000);
         if (!gone) {
             kill(pid, SIGKILL);
-            (void)reap(pid, PROC_WATCHDOG_MS);
+            (void)orun_reap(pid, PROC_WATCHDOG_MS);
         }
     }
     f = fopen(in, "a");
@@ -818,7 +532,7 @@ static void test_orders_state_changed_batch_is_refused(void **state)
     fclose(f);
     {
         const char *const argv[] = {"orders", "--resume", dir, NULL};
-        int code = run(NULL, argv, err);
+        int code = orun_run(NULL, argv, err);
 
         text = proc_slurp(err);
         if (code == 0 && strstr(text, "has finished")) {
@@ -847,7 +561,7 @@ static int cmp_str(const void *a, const void *b)
 static char **sorted_lines(const char *a, const char *b, size_t *n, char **text)
 {
     size_t la, lb, cap = 0, i;
-    char *ta = slurp_n(a, &la), *tb = slurp_n(b, &lb), **lines, *line, *nl;
+    char *ta = orun_slurp_n(a, &la), *tb = orun_slurp_n(b, &lb), **lines, *line, *nl;
 
     *text = malloc(la + lb + 1);
     assert_non_null(*text);
@@ -907,20 +621,20 @@ static void test_orders_state_resumed_outputs_equal_one_run(void **state)
         const char *const argv[] = {"orders", "-q", "--tax-rate", "7.25", "--rejects", refrej,
                                     "-o", ref, csv, jsonl, NULL};
 
-        expect_run(NULL, argv, err, 0);
+        orun_expect_run(NULL, argv, err, 0);
     }
     do {
         const char *const first[] = {"orders", "-q", "--state", dir, "--tax-rate", "7.25",
                                      "--rejects", rej, "-o", out, csv, jsonl, NULL};
         const char *const again[] = {"orders", "-q", "--resume", dir, NULL};
-        pid_t pid = spawn(NULL, have_state(dir) ? again : first, err);
+        pid_t pid = orun_spawn(NULL, have_state(dir) ? again : first, err);
 
         if (kills < 8) {
             usleep((useconds_t)(rand() % 500000));
             kill(pid, kills % 4 == 3 ? SIGINT : SIGKILL);
             kills++;
         }
-        code = reap(pid, PROC_WATCHDOG_MS);
+        code = orun_reap(pid, PROC_WATCHDOG_MS);
         if (code != 0 && code != 130 && code != 128 + SIGKILL) {
             char *text = proc_slurp(err);
 
@@ -967,7 +681,7 @@ static void test_orders_state_failed_commit_stops_the_run_resumably(void **state
         const char *const argv[] = {"orders", "--state", dir, "--rejects", "/dev/null", "-o",
                                     "/dev/null", in, NULL};
 
-        code = reap(spawn_limited(NULL, argv, err, 256 * 1024), PROC_WATCHDOG_MS);
+        code = orun_reap(orun_spawn_limited(NULL, argv, err, 256 * 1024), PROC_WATCHDOG_MS);
     }
     text = proc_slurp(err);
     if (code != 1 || !strstr(text, "cannot commit the state in") ||
@@ -979,7 +693,7 @@ static void test_orders_state_failed_commit_stops_the_run_resumably(void **state
     {
         const char *const argv[] = {"orders", "--resume", dir, "--summary", sum, NULL};
 
-        expect_run(NULL, argv, err, 0);
+        orun_expect_run(NULL, argv, err, 0);
     }
     text = proc_slurp(sum);
     at = strstr(text, "\"total_results\":");

@@ -27,140 +27,11 @@
 
 #include "redis/client.h"
 #include "tests/support/corotest.h"
+#include "tests/support/orderrun.h"
 #include "tests/support/proc.h"
 #include "tests/support/redisd.h"
 #include "tools/httpd.h"
 
-#define TRAWL TRAWL_BINARY_DIR "/app/trawl"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* --- the endpoint (as in test_app_orders_state.c) ------------------------------------------
- * Idempotent by Idempotency-Key, as a real payment or order API is: the first 2xx processes the
- * order; the same key again gets the stored answer and is counted as a replay, never processed
- * twice. Keys BAD-* get 400 (a delivery reject), FLAKY-* a 503 on the first try. The test marks
- * the keys whose delivery a worker committed; a request for one of them later is a violation. */
-#define EP_SLOTS (1u << 18)
-
-struct ep_key {
-    char key[32];
-    unsigned tries;
-    unsigned ok;            /* 2xx answers, replays included */
-    unsigned processed;     /* first-time processing: at most 1 */
-    bool committed;
-};
-
-struct endpoint {
-    pthread_mutex_t mu;
-    struct ep_key *slots;
-    unsigned long requests, processed, replays, violations;
-    unsigned delay_ms;      /* answer this late (a slow endpoint) */
-};
-
-static struct ep_key *ep_slot(struct endpoint *e, const char *key)
-{
-    uint64_t h = 1469598103934665603u;
-    const char *k;
-    size_t i;
-
-    for (k = key; *k; k++)
-        h = (h ^ (unsigned char)*k) * 1099511628211u;
-    for (i = h & (EP_SLOTS - 1);; i = (i + 1) & (EP_SLOTS - 1)) {
-        struct ep_key *s = &e->slots[i];
-
-        if (s->key[0] == '\0') {
-            snprintf(s->key, sizeof(s->key), "%s", key);
-            return s;
-        }
-        if (strcmp(s->key, key) == 0)
-            return s;
-    }
-}
-
-static void endpoint(const struct httpd_request *req, struct httpd_response *resp, void *arg)
-{
-    static const char ok[] = "{\"ok\":true}";
-    struct endpoint *e = arg;
-    char key[64] = "";
-    struct ep_key *k;
-    bool first;
-
-    if (!httpd_header(req, "Idempotency-Key", key, sizeof(key)) || strlen(key) >= 32) {
-        httpd_respond(resp, 400, "text/plain", NULL, "no key", 6);
-        return;
-    }
-    pthread_mutex_lock(&e->mu);
-    e->requests++;
-    k = ep_slot(e, key);
-    k->tries++;
-    if (k->committed)
-        e->violations++;
-    if (strncmp(key, "BAD-", 4) == 0) {
-        pthread_mutex_unlock(&e->mu);
-        httpd_respond(resp, 400, "application/json", NULL, "{\"error\":\"unknown sku\"}", 23);
-        return;
-    }
-    if (strncmp(key, "FLAKY-", 6) == 0 && k->tries == 1) {
-        pthread_mutex_unlock(&e->mu);
-        httpd_respond(resp, 503, "text/plain", NULL, "busy", 4);
-        return;
-    }
-    first = k->processed == 0;
-    k->processed = 1;
-    k->ok++;
-    if (first)
-        e->processed++;
-    else
-        e->replays++;   /* the stored answer, not a second processing */
-    resp->delay_ms = e->delay_ms;
-    pthread_mutex_unlock(&e->mu);
-    httpd_respond(resp, 201, "application/json", NULL, ok, sizeof(ok) - 1);
-}
-
-static struct endpoint *endpoint_new(void)
-{
-    struct endpoint *e = calloc(1, sizeof(*e));
-
-    assert_non_null(e);
-    e->slots = calloc(EP_SLOTS, sizeof(*e->slots));
-    assert_non_null(e->slots);
-    pthread_mutex_init(&e->mu, NULL);
-    return e;
-}
-
-static void endpoint_free(struct endpoint *e)
-{
-    pthread_mutex_destroy(&e->mu);
-    free(e->slots);
-    free(e);
-}
-
-static unsigned long ep_requests(struct endpoint *e)
-{
-    unsigned long n;
-
-    pthread_mutex_lock(&e->mu);
-    n = e->requests;
-    pthread_mutex_unlock(&e->mu);
-    return n;
-}
-
-/* Read or set a counter of e under its lock (the server thread writes them). */
-static unsigned long ep_get(struct endpoint *e, const unsigned long *field)
-{
-    unsigned long n;
-
-    pthread_mutex_lock(&e->mu);
-    n = *field;
-    pthread_mutex_unlock(&e->mu);
-    return n;
-}
 
 
 enum kind { K_PLAIN, K_PARSE, K_INVALID, K_DUP, K_BAD, K_FLAKY };
@@ -232,136 +103,7 @@ static void write_batch(const char *path, unsigned n, bool dups)
     fclose(f);
 }
 
-/* Start trawl with argv (without the program name) in directory cwd (NULL: here), stderr to
- * errpath, and files no larger than fsize bytes (0: no limit; SIGXFSZ ignored, so a write past
- * it fails with EFBIG). */
-static pid_t spawn_limited(const char *cwd, const char *const *argv, const char *errpath,
-                           long fsize)
-{
-    const char *args[32];
-    size_t n = 0;
-    pid_t pid;
 
-    args[n++] = TRAWL;
-    while (*argv && n < 31)
-        args[n++] = *argv++;
-    args[n] = NULL;
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-        if (cwd && chdir(cwd) < 0)
-            _exit(126);
-        if (fsize > 0) {
-            struct rlimit rl = {(rlim_t)fsize, (rlim_t)fsize};
-
-            signal(SIGXFSZ, SIG_IGN);
-            if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
-                _exit(125);
-        }
-        dup2(in, 0);
-        dup2(in, 1);
-        dup2(err, 2);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-        execv(args[0], (char *const *)(uintptr_t)args);
-        _exit(127);
-    }
-    return pid;
-}
-
-static pid_t spawn(const char *cwd, const char *const *argv, const char *errpath)
-{
-    return spawn_limited(cwd, argv, errpath, 0);
-}
-
-/* Reap pid if it has ended: true and *code (exit status, or 128 + signal). */
-static bool ended(pid_t pid, int *code)
-{
-    int st;
-
-    if (waitpid(pid, &st, WNOHANG) != pid)
-        return false;
-    *code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return true;
-}
-
-/* Wait for pid to end (a watchdog: the test fails after timeout_ms). */
-static int reap(pid_t pid, int64_t timeout_ms)
-{
-    const int64_t deadline = now_ms() + timeout_ms;
-    int code;
-
-    while (!ended(pid, &code)) {
-        if (now_ms() > deadline) {
-            kill(pid, SIGKILL);
-            (void)waitpid(pid, NULL, 0);
-            fail_msg("trawl did not end within %lld ms", (long long)timeout_ms);
-        }
-        usleep(2000);
-    }
-    return code;
-}
-
-static int run(const char *cwd, const char *const *argv, const char *errpath)
-{
-    return reap(spawn(cwd, argv, errpath), PROC_WATCHDOG_MS);
-}
-
-/* Run to the end and expect exit code want; else show its stderr and fail. */
-static void expect_run(const char *cwd, const char *const *argv, const char *errpath, int want)
-{
-    int code = run(cwd, argv, errpath);
-
-    if (code != want) {
-        char *text = proc_slurp(errpath);
-
-        print_error("trawl %s %s: %s\n", argv[1], argv[2] ? argv[2] : "", text);
-        free(text);
-        fail_msg("exit %d, expected %d", code, want);
-    }
-}
-
-static char *slurp_n(const char *path, size_t *len)
-{
-    struct stat st;
-    char *buf;
-    int fd = open(path, O_RDONLY);
-
-    if (fd < 0) {
-        *len = 0;
-        return calloc(1, 1);
-    }
-    assert_int_equal(fstat(fd, &st), 0);
-    buf = malloc((size_t)st.st_size + 1);
-    assert_non_null(buf);
-    assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-    buf[st.st_size] = '\0';
-    close(fd);
-    *len = (size_t)st.st_size;
-    return buf;
-}
-
-/* The value of "key":"..." in line (up to 31 bytes) into out; false when absent. */
-static bool str_field(const char *line, const char *key, char *out, size_t cap)
-{
-    char pat[64];
-    const char *at, *end;
-
-    snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-    at = strstr(line, pat);
-    if (!at)
-        return false;
-    at += strlen(pat);
-    end = strchr(at, '"');
-    if (!end || (size_t)(end - at) >= cap)
-        return false;
-    memcpy(out, at, (size_t)(end - at));
-    out[end - at] = '\0';
-    return true;
-}
 
 
 /* --- Redis, from the test --------------------------------------------------------------------- */
@@ -430,7 +172,7 @@ static void enqueue(const char *url, const char *stream, const char *batch, cons
     const char *const argv[] = {"orders", "--redis", url, "--stream", stream, "--enqueue", batch,
                                 NULL};
 
-    expect_run(NULL, argv, errpath, 0);
+    orun_expect_run(NULL, argv, errpath, 0);
 }
 
 /* --- checking ----------------------------------------------------------------------------------- */
@@ -441,27 +183,6 @@ struct outputs {
     int64_t limit[2];            /* count only this many bytes of each (-1: all) */
 };
 
-/* Mark, at the endpoint, every delivery the first len bytes of results record. */
-static void mark_committed(struct endpoint *e, const char *results, int64_t len)
-{
-    size_t n;
-    char *text = slurp_n(results, &n), *line, *nl;
-
-    assert_true((int64_t)n >= len);
-    text[len] = '\0';
-    pthread_mutex_lock(&e->mu);
-    for (line = text; *line; line = nl + 1) {
-        char id[32];
-
-        nl = strchr(line, '\n');
-        assert_non_null(nl);            /* the committed part ends with a whole line */
-        *nl = '\0';
-        if (strstr(line, "\"status\":\"delivered\"") && str_field(line, "id", id, sizeof(id)))
-            ep_slot(e, id)->committed = true;
-    }
-    pthread_mutex_unlock(&e->mu);
-    free(text);
-}
 
 /* Every line 1..n exactly once across the outputs, with the outcome kind_of gives it (dups:
  * false when the batch has none); with an endpoint e, each result delivered and its key
@@ -477,7 +198,7 @@ static void check_outputs(const struct outputs *outs, size_t nouts, unsigned n,
     for (size_t o = 0; o < nouts; o++)
         for (int f = 0; f < 2; f++) {
             size_t len;
-            char *text = slurp_n(f == 0 ? outs[o].results : outs[o].rejects, &len), *line, *nl;
+            char *text = orun_slurp_n(f == 0 ? outs[o].results : outs[o].rejects, &len), *line, *nl;
 
             if (outs[o].limit[f] >= 0) {
                 assert_true((int64_t)len >= outs[o].limit[f]);
@@ -504,7 +225,7 @@ static void check_outputs(const struct outputs *outs, size_t nouts, unsigned n,
                     if (want)
                         fail_msg("line %lu: a result, expected a %s reject", ln, want);
                     if (e) {
-                        assert_true(str_field(line, "id", id, sizeof(id)));
+                        assert_true(orun_str_field(line, "id", id, sizeof(id)));
                         assert_non_null(strstr(line, "\"status\":\"delivered\""));
                         pthread_mutex_lock(&e->mu);
                         assert_int_equal(ep_slot(e, id)->processed, 1);
@@ -512,7 +233,7 @@ static void check_outputs(const struct outputs *outs, size_t nouts, unsigned n,
                     }
                     delivered++;
                 } else {
-                    assert_true(str_field(line, "class", cls, sizeof(cls)));
+                    assert_true(orun_str_field(line, "class", cls, sizeof(cls)));
                     if (!want || strcmp(want, cls) != 0)
                         fail_msg("line %lu: a %s reject, expected %s", ln, cls,
                                  want ? want : "a result");
@@ -543,7 +264,7 @@ static void assert_same_lines(const char *a, const char *b)
         size_t len, cap = 1024;
         char *line, *nl;
 
-        text[k] = slurp_n(k ? b : a, &len);
+        text[k] = orun_slurp_n(k ? b : a, &len);
         lines[k] = malloc(cap * sizeof(char *));
         n[k] = 0;
         for (line = text[k]; *line; line = nl + 1) {
@@ -592,9 +313,9 @@ static void test_workers_one_worker_gives_what_a_local_run_gives(void **state)
                                       "--worker-id", "w1", "--until-drained", "-o", out,
                                       "--rejects", rej, NULL};
 
-        expect_run(NULL, local, err, 0);
+        orun_expect_run(NULL, local, err, 0);
         enqueue(d.url, "s", in, err);
-        expect_run(NULL, worker, err, 0);
+        orun_expect_run(NULL, worker, err, 0);
     }
     assert_same_lines(lo, out);
     assert_same_lines(lr, rej);
@@ -609,9 +330,9 @@ static void test_workers_one_worker_gives_what_a_local_run_gives(void **state)
     {
         size_t len;
 
-        free(slurp_n(out, &len));
+        free(orun_slurp_n(out, &len));
         assert_int_equal(committed(d.url, "s", "w1", "results"), (int64_t)len);
-        free(slurp_n(rej, &len));
+        free(orun_slurp_n(rej, &len));
         assert_int_equal(committed(d.url, "s", "w1", "rejects"), (int64_t)len);
     }
     proc_cleanup(&p);
@@ -628,12 +349,12 @@ static pid_t start_worker(const char *redis, const char *id, const char *url,
                                 "--concurrency", "16", "--max-retry-wait", "0.3", "-o",
                                 o->results, "--rejects", o->rejects, NULL};
 
-    return spawn(NULL, argv, errpath);
+    return orun_spawn(NULL, argv, errpath);
 }
 
 static void expect_exit(pid_t pid, const char *errpath, int want)
 {
-    int code = reap(pid, PROC_WATCHDOG_MS);
+    int code = orun_reap(pid, PROC_WATCHDOG_MS);
 
     if (code != want) {
         char *text = proc_slurp(errpath);
@@ -674,16 +395,16 @@ static void test_workers_killed_worker_resumes_with_its_id(void **state)
     enqueue(d.url, "s", in, err);
     target = 500 + (unsigned long)(rand() % 8000);
     pid = start_worker(d.url, "w1", url, &o, "30000", err);
-    while (!ended(pid, &code)) {
+    while (!orun_ended(pid, &code)) {
         if (ep_requests(e) >= target) {
             kill(pid, SIGKILL);
-            code = reap(pid, PROC_WATCHDOG_MS);
+            code = orun_reap(pid, PROC_WATCHDOG_MS);
             break;
         }
         usleep(1000);
     }
     print_message("killed after %lu requests (exit %d)\n", ep_requests(e), code);
-    mark_committed(e, o.results, committed(d.url, "s", "w1", "results"));
+    orun_mark_committed(e, o.results, committed(d.url, "s", "w1", "results"));
     pid = start_worker(d.url, "w1", url, &o, "30000", err);
     expect_exit(pid, err, 0);
     check_outputs(&o, 1, KILL_LINES, e);
@@ -742,10 +463,10 @@ static void test_workers_three_workers_one_killed_for_good(void **state)
     for (int i = 0; i < 3; i++)
         pid[i] = start_worker(d.url, ids[i], url, &o[i], "5000", err[i]);
     target = 1000 + (unsigned long)(rand() % (lines / 3));
-    while (!ended(pid[1], &code)) {
+    while (!orun_ended(pid[1], &code)) {
         if (ep_requests(e) >= target) {
             kill(pid[1], SIGKILL);
-            code = reap(pid[1], PROC_WATCHDOG_MS);
+            code = orun_reap(pid[1], PROC_WATCHDOG_MS);
             break;
         }
         usleep(1000);
@@ -761,7 +482,7 @@ static void test_workers_three_workers_one_killed_for_good(void **state)
     }
     o[1].limit[0] = committed(d.url, "s", "w2", "results");
     o[1].limit[1] = committed(d.url, "s", "w2", "rejects");
-    mark_committed(e, o[1].results, o[1].limit[0]);
+    orun_mark_committed(e, o[1].results, o[1].limit[0]);
     expect_exit(pid[0], err[0], 0);
     expect_exit(pid[2], err[2], 0);
     check_outputs(o, 3, lines, e);
@@ -820,7 +541,7 @@ static void test_workers_survive_a_redis_restart(void **state)
     write_batch(in, KILL_LINES, true);
     enqueue(d.url, "s", in, err);
     pid = start_worker(d.url, "w1", url, &o, "30000", err);
-    while (!ended(pid, &code)) {
+    while (!orun_ended(pid, &code)) {
         if (target && ep_requests(e) >= target) {
             redisd_kill(&d);
             redisd_restart(&d);
@@ -849,7 +570,7 @@ static unsigned committed_lines(const char *url, const struct outputs *o, const 
     for (int f = 0; f < 2; f++) {
         int64_t len = committed(url, "s", id, f == 0 ? "results" : "rejects");
         size_t n;
-        char *text = slurp_n(f == 0 ? o->results : o->rejects, &n);
+        char *text = orun_slurp_n(f == 0 ? o->results : o->rejects, &n);
 
         for (int64_t i = 0; i < len && (size_t)i < n; i++)
             lines += text[i] == '\n';
@@ -862,7 +583,7 @@ static unsigned committed_lines(const char *url, const struct outputs *o, const 
 static char *record_of(const char *path, unsigned ln)
 {
     size_t n;
-    char *text = slurp_n(path, &n), *line, *nl, *out = NULL;
+    char *text = orun_slurp_n(path, &n), *line, *nl, *out = NULL;
 
     for (line = text; !out && *line; line = nl + 1) {
         const char *at = strstr(line, "\"line\":");
@@ -894,7 +615,7 @@ static void test_workers_lost_read_reply_keeps_the_first_line(void **state)
     struct proc p = {0};
     struct outputs o = {.limit = {-1, -1}};
     char err[160], *rec;
-    const int64_t deadline = now_ms() + PROC_WATCHDOG_MS;
+    const int64_t deadline = orun_now_ms() + PROC_WATCHDOG_MS;
     struct redis_reply *r;
     pid_t pid;
 
@@ -916,11 +637,11 @@ static void test_workers_lost_read_reply_keeps_the_first_line(void **state)
                                     "w1", "--lease-ms", "1000", "-o", o.results, "--rejects",
                                     o.rejects, NULL};
 
-        pid = spawn(NULL, argv, err);
+        pid = orun_spawn(NULL, argv, err);
     }
     /* line 1 committed: the worker is past its own pending list, reading new entries */
     while (committed_lines(d.url, &o, "w1") < 1) {
-        assert_true(now_ms() < deadline);
+        assert_true(orun_now_ms() < deadline);
         usleep(10000);
     }
     {
@@ -941,7 +662,7 @@ static void test_workers_lost_read_reply_keeps_the_first_line(void **state)
         redis_reply_free(r);
     }
     while (committed_lines(d.url, &o, "w1") < 3) {
-        assert_true(now_ms() < deadline);
+        assert_true(orun_now_ms() < deadline);
         usleep(10000);
     }
     kill(pid, SIGINT);
@@ -998,7 +719,7 @@ static void test_workers_ids_not_judged_are_not_recorded(void **state)
 
         redis_reply_free(rq(d.url, cmds));
     }
-    expect_run(NULL, args, err, 1);
+    orun_expect_run(NULL, args, err, 1);
     text = proc_slurp(err);
     if (!strstr(text, "Redis refused the id script")) {
         print_error("%s", text);
@@ -1006,7 +727,7 @@ static void test_workers_ids_not_judged_are_not_recorded(void **state)
         fail_msg("no word of the id script in its stderr");
     }
     free(text);
-    free(slurp_n(o.results, &len));
+    free(orun_slurp_n(o.results, &len));
     assert_int_equal(len, 0);
     assert_int_equal(committed(d.url, "s", "w1", "results"), 0);
     {
@@ -1017,7 +738,7 @@ static void test_workers_ids_not_judged_are_not_recorded(void **state)
         redis_reply_free(r);
     }
     assert_int_equal(rq_int(d.url, "DEL s:ids"), 1);
-    expect_run(NULL, args, err, 0);
+    orun_expect_run(NULL, args, err, 0);
     check_outputs(&o, 1, 200, NULL);
     proc_cleanup(&p);
     redisd_cleanup(&d);
@@ -1065,7 +786,7 @@ static void test_workers_dead_letter_after_max_deliveries(void **state)
                                       "100", "--max-deliveries", "3", "-o", o.results,
                                       "--rejects", o.rejects, NULL};
 
-        expect_run(NULL, worker, err, 0);
+        orun_expect_run(NULL, worker, err, 0);
     }
     text = proc_slurp(o.rejects);
     assert_non_null(strstr(text, "{\"source\":"));
@@ -1190,12 +911,12 @@ static void test_workers_order_that_kills_its_worker_becomes_a_dead_letter(void 
                                     "2", "--endpoint", url, "--max-retry-wait", "0.3", "-o", out,
                                     "--rejects", rej, NULL};
         const unsigned before = poison_seen(&e);
-        pid_t pid = spawn(NULL, argv, err);
+        pid_t pid = orun_spawn(NULL, argv, err);
 
-        while (!ended(pid, &code)) {
+        while (!orun_ended(pid, &code)) {
             if (poison_seen(&e) > before) {
                 kill(pid, SIGKILL);
-                code = reap(pid, PROC_WATCHDOG_MS);
+                code = orun_reap(pid, PROC_WATCHDOG_MS);
                 break;
             }
             usleep(1000);
