@@ -350,8 +350,8 @@ static void test_a_worker_killed_for_good_leaves_its_pages_to_the_others(void **
     (void)state;
     REDISD_SKIP_UNLESS_AVAILABLE();
     shared_start(&s);
-    /* --lease 5: the killed worker's leases run out soon; the others' are renewed well within */
-    shared_options(&s, "--per-host", "2", "--lease", "5", "-d", "60", NULL);
+    /* --lease 10: the killed worker's run out soon; the others' are renewed every 3.3 s */
+    shared_options(&s, "--per-host", "2", "--lease", "10", "-d", "60", NULL);
     for (unsigned i = 0; i < WORKERS; i++)
         worker_start(&s, i, true);
     e = (struct enough){s.out[2], 150};
