@@ -4,7 +4,9 @@
 #ifndef CORE_ASCII_H
 #define CORE_ASCII_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 static inline bool core_ascii_is_digit(char c)
 {
@@ -30,6 +32,23 @@ static inline unsigned core_ascii_xdigit(char c)
 static inline int core_ascii_hex_value(char c)
 {
     return core_ascii_is_hex(c) ? (int)core_ascii_xdigit(c) : -1;
+}
+
+/* Decode len hex digits (len even) into len / 2 bytes at out. 0, or -EINVAL. */
+static inline int core_ascii_unhex(const char *s, size_t len, void *out)
+{
+    unsigned char *o = (unsigned char *)out;
+
+    if (len % 2)
+        return -EINVAL;
+    for (size_t i = 0; i < len; i += 2) {
+        int hi = core_ascii_hex_value(s[i]), lo = core_ascii_hex_value(s[i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return -EINVAL;
+        o[i / 2] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
 }
 
 static inline char core_ascii_lower(char c)

@@ -2,6 +2,7 @@
 #include "core/buf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,6 +82,20 @@ int core_buf_putc(struct core_buf *b, char c)
 int core_buf_puts(struct core_buf *b, const char *s)
 {
     return core_buf_append(b, s, strlen(s));
+}
+
+int core_buf_puthex(struct core_buf *b, const void *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = p;
+    int rc = n > (SIZE_MAX - 1) / 2 ? -ENOMEM : core_buf_reserve(b, 2 * n);
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char two[2] = {hex[u[i] >> 4], hex[u[i] & 15]};
+
+        rc = core_buf_append(b, two, 2);
+    }
+    return rc;
 }
 
 int core_buf_printf(struct core_buf *b, const char *fmt, ...)

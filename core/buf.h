@@ -46,6 +46,8 @@ CORE_MUST_CHECK static inline int core_buf_append(struct core_buf *b, const void
 }
 CORE_MUST_CHECK int core_buf_putc(struct core_buf *b, char c);
 CORE_MUST_CHECK int core_buf_puts(struct core_buf *b, const char *s);
+/* Append n bytes of p as 2n lowercase hex digits (core_ascii_unhex reads them back). */
+CORE_MUST_CHECK int core_buf_puthex(struct core_buf *b, const void *p, size_t n);
 /* printf-style append. 0, -ENOMEM, -EMSGSIZE or -EINVAL (bad format). */
 CORE_MUST_CHECK int core_buf_printf(struct core_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)

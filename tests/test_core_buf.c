@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "tests/support/corotest.h"
@@ -80,6 +81,34 @@ static void test_buf_out_of_memory_keeps_contents(void **state)
     core_buf_free(&b);
 }
 
+static void test_buf_hex_round_trips_every_byte(void **state)
+{
+    unsigned char bytes[256], back[256];
+    struct core_buf b;
+
+    (void)state;
+    for (unsigned i = 0; i < 256; i++)
+        bytes[i] = (unsigned char)(255 - i);
+    core_buf_init(&b, 1 << 20);
+    assert_int_equal(core_buf_puts(&b, "x "), 0);
+    assert_int_equal(core_buf_puthex(&b, bytes, sizeof(bytes)), 0);
+    assert_int_equal(b.len, 2 + 512);
+    assert_memory_equal(b.data, "x fffefd", 8);
+    assert_string_equal(b.data + b.len - 4, "0100");
+    assert_int_equal(core_ascii_unhex(b.data + 2, 512, back), 0);
+    assert_memory_equal(back, bytes, sizeof(bytes));
+    /* odd lengths and non-digits are refused */
+    assert_int_equal(core_ascii_unhex("abc", 3, back), -EINVAL);
+    assert_int_equal(core_ascii_unhex("0g", 2, back), -EINVAL);
+    assert_int_equal(core_ascii_unhex("A0", 2, back), 0);
+    assert_int_equal(back[0], 0xa0);
+    /* over the cap: refused, contents kept */
+    b.max = b.len + 3;
+    assert_int_equal(core_buf_puthex(&b, bytes, 2), -EMSGSIZE);
+    assert_int_equal(b.len, 2 + 512);
+    core_buf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -87,6 +116,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_buf_cap_refuses_and_keeps_contents),
         cmocka_unit_test(test_buf_lowered_max_refuses_within_capacity),
         cmocka_unit_test(test_buf_out_of_memory_keeps_contents),
+        cmocka_unit_test(test_buf_hex_round_trips_every_byte),
     };
 
     if (argc > 1)
