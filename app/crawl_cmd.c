@@ -29,6 +29,7 @@
 #include "app/export/outfile.h"
 #include "app/state/runargs.h"
 #include "app/state/statedb.h"
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/sigwatch.h"
@@ -105,7 +106,7 @@ static const char usage_text_fetch[] =
     "      --crawl NAME        the shared crawl's name (created by the first worker with\n"
     "                          seeds; joined by the others)\n"
     "      --worker-id ID      this worker's name: a worker restarted with it goes on with\n"
-    "                          its outputs (needs -o FILE)\n"
+    "                          its outputs and archive (needs -o FILE)\n"
     "      --redis-timeout SECONDS  stop (exit 1, resumable) when Redis stays unreachable\n"
     "                          this long (default 60)\n"
     "      --lease SECONDS     a job's lease, renewed while it runs (default 30)\n"
@@ -229,6 +230,9 @@ struct cmd {
     size_t nshared;
     char *adopted;                      /* a joined crawl's options (their arguments) */
     int shared_code;                    /* why a shared crawl did not run (an exit code) */
+    char *kept;                         /* --redis: the worker's committed lengths in Redis
+                                           ("seq N\nNAME LEN\n..."), NULL for a new worker */
+    char *command;                      /* the command line, for the warcinfo records */
 };
 
 static int push(const char ***list, size_t *n, const char *s)
@@ -586,40 +590,116 @@ static char *command_line(int argc, char **argv)
     return core_buf_steal(&b);
 }
 
-/* Open the archive (--warc). 0, or an exit code after saying why. */
-static int open_archive(struct cmd *c, int argc, char **argv)
+static int64_t state_len(void *arg, const char *name)
+{
+    return statedb_output_len(arg, name);
+}
+
+/* The committed length of output name in a worker's lengths ("seq N\nname LEN\n..."), 0 when
+ * it has none. */
+static int64_t committed_len(const char *lengths, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = lengths; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && p[n] == ' ')
+            return strtoll(p + n + 1, NULL, 10);
+    return 0;
+}
+
+static int64_t kept_len(void *arg, const char *name)
+{
+    return committed_len(arg, name);
+}
+
+/* The archive's blob in a worker's committed lengths (an "archive HEX" line) into *saved:
+ * 0, -ENOENT when there is none, or an error. */
+static int kept_archive(const char *kept, struct core_buf *saved)
+{
+    const char *p = kept;
+    size_t n;
+
+    while (p && strncmp(p, "archive ", 8) != 0)
+        p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+    if (!p)
+        return -ENOENT;
+    p += 8;
+    n = strcspn(p, "\n");
+    if (n % 2 || core_buf_reserve(saved, n / 2) < 0)
+        return -EINVAL;
+    if (core_ascii_unhex(p, n, saved->data) < 0)
+        return -EINVAL;
+    saved->len = n / 2;
+    return 0;
+}
+
+static int mark_finished(struct statedb *db);
+
+/* Open the archive (--warc): new, or going on from its last commit (--resume, or a worker of a
+ * shared crawl restarted with its id). -1 to go on, or an exit code after saying why (0 when
+ * the archive was finished after that commit: the crawl is over). */
+static int open_archive(struct cmd *c)
 {
     struct core_buf saved;
-    char *line;
-    int rc;
+    int rc = 0;
 
     if (!c->warc.name)
-        return 0;
+        return -1;
     if (!c->warc.numbered)
         c->warc.max_size = 1ull << 30;
     c->warc.user_agent = c->cfg.fetch.user_agent ? c->cfg.fetch.user_agent : FETCH_USER_AGENT;
     c->warc.robots = c->cfg.robots;
-    line = command_line(argc, argv);
-    c->warc.options = line;
+    c->warc.options = c->command;
     core_buf_init(&saved, 1u << 20);
     if (c->resume_dir) {
-        c->warc.resume = c->db;
+        c->warc.committed_len = state_len;
+        c->warc.committed_arg = c->db;
         rc = crawl_state_blob(c->cstate, "warc", &saved);
-        c->warc.saved = rc == 0 ? saved.data : NULL;
-        c->warc.saved_len = rc == 0 ? saved.len : 0;
+    } else if (c->kept) {
+        c->warc.committed_len = kept_len;
+        c->warc.committed_arg = c->kept;
+        rc = kept_archive(c->kept, &saved);
     }
-    rc = crawl_warc_open(&c->warc, &c->cfg.warc);
+    /* nothing committed of the archive (-ENOENT): it begins again */
+    c->warc.saved = rc == 0 ? saved.data : NULL;
+    c->warc.saved_len = rc == 0 ? saved.len : 0;
+    if (rc == 0 || rc == -ENOENT)
+        rc = crawl_warc_open(&c->warc, &c->cfg.warc);
     core_buf_free(&saved);
-    core_free(line);
-    c->warc.options = NULL;
+    c->warc.saved = NULL;
     if (rc == 0 && c->cstate)
         crawl_warc_keep(c->cfg.warc, crawl_state_digest, c->cstate);
-    if (rc < 0) {
-        fprintf(stderr, "trawl crawl: cannot write the archive '%s': %s\n", c->warc.name,
-                core_strerror(rc));
-        return CLI_EXIT_FATAL;
+    if (rc == -EALREADY) {
+        /* killed after the archive was finished, before anything else could say so */
+        if (c->db && (rc = mark_finished(c->db)) < 0)
+            goto fail;
+        fprintf(stderr, "trawl crawl: the archive '%s' is finished: nothing to do\n",
+                c->warc.name);
+        return CLI_EXIT_OK;
     }
-    return 0;
+    if (rc == 0)
+        return -1;
+fail:
+    fprintf(stderr, "trawl crawl: cannot write the archive '%s': %s\n", c->warc.name,
+            core_strerror(rc));
+    return CLI_EXIT_FATAL;
+}
+
+/* Open --summary FILE (after the archive: a run that finds it finished writes no summary).
+ * -1 to go on, or an exit code after saying why (the archive then left as it was). */
+static int open_summary(struct cmd *c)
+{
+    int rc;
+
+    if (!c->summary_path || (rc = app_outfile_open(c->summary_path, &c->summary)) == 0)
+        return -1;
+    fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c->summary_path, core_strerror(rc));
+    if (c->cfg.warc) {
+        crawl_warc_suspend(c->cfg.warc);
+        crawl_warc_destroy(c->cfg.warc);
+        c->cfg.warc = NULL;
+    }
+    return CLI_EXIT_FATAL;
 }
 
 /* With --state and --warc, the crawl is finished once its archive is (a kill while it is being
@@ -637,16 +717,26 @@ static int mark_finished(struct statedb *db)
     return rc;
 }
 
-/* Finish the archive: also after a stop, so that what was written is whole. 0, or an exit
- * code after saying why. */
-static int close_archive(struct cmd *c)
+/* Does the crawl go on after this run (run_rc its result)? With --state after a stop or a
+ * failed commit; a worker of a shared crawl unless it saw the crawl's end. */
+static bool goes_on(const struct cmd *c, int run_rc)
+{
+    if (c->redis_url)
+        return run_rc < 0 || c->st.interrupted || c->st.state_error || c->write_error;
+    return c->cstate && (c->st.interrupted || c->st.state_error);
+}
+
+/* Finish the archive, unless the crawl goes on (then it is left as that needs it); also after
+ * a stop without --state, so that what was written is whole. 0, or an exit code after saying
+ * why. */
+static int close_archive(struct cmd *c, int run_rc)
 {
     int rc;
 
     if (!c->cfg.warc)
         return 0;
-    if (c->cstate && (c->st.interrupted || c->st.state_error)) {
-        /* the crawl goes on after a resume: leave every file as it needs them */
+    if (goes_on(c, run_rc)) {
+        /* leave every file as the crawl going on needs them */
         crawl_warc_suspend(c->cfg.warc);
         crawl_warc_destroy(c->cfg.warc);
         c->cfg.warc = NULL;
@@ -755,6 +845,8 @@ static void cmd_free(struct cmd *c)
         core_free(c->shared[i]);
     core_free(c->shared);
     core_free(c->adopted);
+    core_free(c->kept);
+    core_free(c->command);
 }
 
 /* --- --state and --resume ------------------------------------------------------------------ */
@@ -952,8 +1044,8 @@ static int check_redis_options(const struct cmd *c)
     if (c->cfg.order != FRONTIER_BFS)
         return cli_usage_error("crawl", "--redis crawls in the shared frontier's order (each "
                                "host's URLs first in, first out): no --order dfs or best");
-    if (c->cfg.sitemaps || c->warc.name)
-        return cli_usage_error("crawl", "--sitemaps and --warc do not work with --redis yet");
+    if (c->cfg.sitemaps)
+        return cli_usage_error("crawl", "--sitemaps does not work with --redis yet");
     if (strlen(id) > 64 || strcspn(id, " \t\r\n:") != strlen(id) || !*id)
         return cli_usage_error("crawl", "--worker-id '%s': 1 to 64 characters, no spaces or ':'",
                                id);
@@ -1096,25 +1188,13 @@ fail:
     return CLI_EXIT_FATAL;
 }
 
-/* The committed length of output name in a worker's lengths ("seq N\nname LEN\n..."), 0 when
- * it has none. */
-static int64_t committed_len(const char *lengths, const char *name)
-{
-    size_t n = strlen(name);
-
-    for (const char *p = lengths; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (strncmp(p, name, n) == 0 && p[n] == ' ')
-            return strtoll(p + n + 1, NULL, 10);
-    return 0;
-}
-
 /* This worker's outputs: new, or (a worker restarted with its id) cut back to what Redis
  * recorded as committed. -1 to go on, or an exit code. */
 static int open_shared_outputs(struct core_coro *co, struct cmd *c, struct redisfront *rf)
 {
     enum file_format fmt = c->format_set ? c->format : file_format_for_path(c->output);
     struct core_buf kept;
-    int rc;
+    int rc, code;
 
     core_buf_init(&kept, 1u << 20);
     rc = redisfront_worker_lengths(co, rf, c->cfg.worker_id, &kept);
@@ -1129,6 +1209,8 @@ static int open_shared_outputs(struct core_coro *co, struct cmd *c, struct redis
         if (rc == 0 && c->skipped_path)
             rc = crawl_output_create(c->skipped_path, FILE_FORMAT_JSONL, &c->skipped);
     }
+    if (rc == 0 && kept.len > 0 && !(c->kept = core_buf_steal(&kept)))
+        rc = -ENOMEM;
     core_buf_free(&kept);
     if (rc < 0) {
         fprintf(stderr, "trawl crawl: cannot go on with worker '%s''s outputs: %s\n",
@@ -1136,7 +1218,9 @@ static int open_shared_outputs(struct core_coro *co, struct cmd *c, struct redis
                                                           : core_strerror(rc));
         return CLI_EXIT_FATAL;
     }
-    return -1;
+    if ((code = open_archive(c)) >= 0)
+        return code;
+    return open_summary(c);
 }
 
 static int finish(struct cmd *c, int rc);
@@ -1184,11 +1268,6 @@ static int run_shared(struct cmd *c)
     int rc, code;
 
     signal(SIGPIPE, SIG_IGN);
-    if (c->summary_path && (rc = app_outfile_open(c->summary_path, &c->summary)) < 0) {
-        fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c->summary_path,
-                core_strerror(rc));
-        return CLI_EXIT_FATAL;
-    }
     c->shared_code = -1;
     rc = cli_run(shared_body, c, &c->stop);
     if (c->shared_code >= 0 || !c->out) {
@@ -1225,7 +1304,7 @@ static int finish(struct cmd *c, int rc)
         code = CLI_EXIT_FATAL;
     }
     code = state_end(c, code);
-    if (close_archive(c) != 0)
+    if (close_archive(c, rc) != 0)
         code = CLI_EXIT_FATAL;
     if ((rc = crawl_output_destroy(c->skipped)) < 0 && !c->write_error)
         c->write_error = rc;
@@ -1280,6 +1359,10 @@ int crawl_cmd_main(int argc, char **argv)
         code = cli_usage_error("crawl", c.bad_seeds ? "no valid seed URL" : "no seed URL given");
         goto out;
     }
+    if (c.warc.name && !(c.command = command_line(argc, argv))) {
+        code = CLI_EXIT_FATAL;
+        goto out;
+    }
     if (c.redis_url) {
         code = run_shared(&c);
         goto out;
@@ -1301,18 +1384,9 @@ int crawl_cmd_main(int argc, char **argv)
         code = CLI_EXIT_FATAL;
         goto out;
     }
-    if (c.summary_path && (rc = app_outfile_open(c.summary_path, &c.summary)) < 0) {
-        fprintf(stderr, "trawl crawl: cannot write '%s': %s\n", c.summary_path, core_strerror(rc));
+    if ((code = open_archive(&c)) >= 0 || (code = open_summary(&c)) >= 0) {
         crawl_output_destroy(c.skipped);
         crawl_output_destroy(c.out);
-        code = CLI_EXIT_FATAL;
-        goto out;
-    }
-    if (open_archive(&c, argc, argv) != 0) {
-        app_outfile_close(c.summary);
-        crawl_output_destroy(c.skipped);
-        crawl_output_destroy(c.out);
-        code = CLI_EXIT_FATAL;
         goto out;
     }
     if (c.skipped)

@@ -133,9 +133,10 @@ static void test_cdxj_index_is_sorted_bytewise(void **state)
     assert_int_equal(app_cdxj_count(c), 60);
     assert_int_equal(app_cdxj_finish(c), 0);
     assert_int_equal(app_cdxj_finish(c), -EBADF);
-    assert_false(exists(unsorted));
+    assert_true(exists(unsorted)); /* until destroy: a crash now can sort it again */
     assert_false(exists(open_path));
     app_cdxj_destroy(c);
+    assert_false(exists(unsorted));
     text = slurp(fx->path);
     i = 0;
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {

@@ -3,7 +3,9 @@
  * restarted under its id, killed for good, or Redis itself killed and restarted mid-crawl,
  * every reachable page is recorded exactly once across the workers' outputs (cut to what Redis
  * holds as committed), the site never sees more than --per-host requests in flight to a host
- * nor two requests to a host closer than --delay, and each robots.txt is fetched once. */
+ * nor two requests to a host closer than --delay, and each robots.txt is fetched once. Each
+ * worker's archive (--warc, --cdx, --wacz) goes on after a restart and ends whole, with a capture
+ * of every page its records list. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 
 #include "tests/support/proc.h"
 #include "tests/support/redisd.h"
+#include "tests/support/warccheck.h"
 #include "tools/httpd.h"
 
 /* The site: HOSTS host names (h0.test ...) on one server (--connect-to); page /pI lives on host
@@ -79,6 +82,8 @@ struct shared {
     char connect_to[64];
     char seeds[HOSTS][32];
     const char *extra[8];       /* more options for every worker, NULL-terminated */
+    bool archive;               /* each worker archives too: --warc, --cdx and --wacz */
+    char warc[WORKERS][128], cdx[WORKERS][128], wacz[WORKERS][128];
 };
 
 static void shared_start(struct shared *s)
@@ -93,6 +98,9 @@ static void shared_start(struct shared *s)
     for (unsigned i = 0; i < WORKERS; i++) {
         proc_init(&s->w[i]);
         proc_path(&s->w[i], "records.jsonl", s->out[i], sizeof(s->out[i]));
+        proc_path(&s->w[i], "crawl", s->warc[i], sizeof(s->warc[i]));
+        proc_path(&s->w[i], "index.cdxj", s->cdx[i], sizeof(s->cdx[i]));
+        proc_path(&s->w[i], "crawl.wacz", s->wacz[i], sizeof(s->wacz[i]));
     }
 }
 
@@ -142,6 +150,14 @@ static void worker_start(struct shared *s, unsigned i, bool seeds)
     argv[n++] = s->connect_to;
     for (size_t k = 0; s->extra[k]; k++)
         argv[n++] = s->extra[k];
+    if (s->archive) {
+        argv[n++] = "--warc";
+        argv[n++] = s->warc[i];
+        argv[n++] = "--cdx";
+        argv[n++] = s->cdx[i];
+        argv[n++] = "--wacz";
+        argv[n++] = s->wacz[i];
+    }
     for (unsigned k = 0; seeds && k < HOSTS; k++)
         argv[n++] = s->seeds[k];
     argv[n] = NULL;
@@ -260,6 +276,55 @@ static void assert_each_page_once(struct shared *s, size_t n, const long long *l
     assert_int_equal(denied, PAGES); /* each page's /private/I link, judged once */
 }
 
+/* The page (or PAGES + k for host k's "/") of "http://hK.test/PATH" at url; robots.txt files
+ * and other URLs give RECORDS. */
+static unsigned page_of(const char *url)
+{
+    unsigned k, i;
+    char path[64];
+
+    if (sscanf(url, "http://h%u.test%63[^\"]", &k, path) != 2 || k >= HOSTS)
+        return RECORDS;
+    if (strcmp(path, "/") == 0)
+        return PAGES + k;
+    return sscanf(path, "/p%u", &i) == 1 && i < PAGES ? i : RECORDS;
+}
+
+/* Each worker's archive is whole and valid (warcio.js, the digest checker, gzip, the WACZ),
+ * and holds a capture (a response or a revisit) of every page its records list. */
+static void assert_archives(struct shared *s, size_t n)
+{
+    /* every page of the site answers 200: each page record is of a fetch the archive has */
+    static bool captured[RECORDS];
+
+    for (size_t i = 0; i < n; i++) {
+        char *cdx = proc_slurp(s->cdx[i]), *out = proc_slurp(s->out[i]), *p;
+        unsigned pages = 0;
+
+        warccheck_assert_archive(s->w[i].dir, s->cdx[i], s->wacz[i]);
+        memset(captured, 0, sizeof(captured));
+        for (p = cdx; (p = strstr(p, "{\"url\":\"")) != NULL; p++) {
+            unsigned k = page_of(p + 8);
+
+            if (k < RECORDS)
+                captured[k] = true;
+        }
+        for (p = out; (p = strstr(p, "{\"url\":\"")) != NULL; p++) {
+            unsigned k = page_of(p + 8);
+
+            if (k < RECORDS) {
+                if (!captured[k])
+                    fail_msg("worker %zu recorded page %u without archiving it: %.300s", i, k,
+                             p);
+                pages++;
+            }
+        }
+        assert_true(pages > 0);
+        free(cdx);
+        free(out);
+    }
+}
+
 /* Host k's requests in the server's order of events: at most per_host in progress at once, and
  * arrivals at least delay_ms apart. Each robots.txt was fetched exactly once. */
 static void assert_polite(struct shared *s, unsigned per_host, int64_t delay_ms)
@@ -322,13 +387,14 @@ static void test_three_workers_one_killed_and_restarted_record_each_page_once(vo
     REDISD_SKIP_UNLESS_AVAILABLE();
     shared_start(&s);
     shared_options(&s, "--per-host", "1", "--delay", "2", "-d", "60", NULL);
+    s.archive = true;
     for (unsigned i = 0; i < WORKERS; i++)
         worker_start(&s, i, true);
     e = (struct enough){s.out[1], 150};
     proc_wait_until(has_enough, &e);
     kill(s.w[1].pid, SIGKILL);
     assert_int_equal(proc_wait(&s.w[1], PROC_WATCHDOG_MS), 128 + SIGKILL);
-    /* again, with the same id and no seeds: it goes on with its output */
+    /* again, with the same id and no seeds: it goes on with its outputs and its archive */
     worker_start(&s, 1, false);
     for (unsigned i = 0; i < WORKERS; i++)
         worker_wait_ok(&s, i);
@@ -336,6 +402,20 @@ static void test_three_workers_one_killed_and_restarted_record_each_page_once(vo
         assert_true(lines_in(s.out[i]) > 0); /* every worker had a share */
     assert_each_page_once(&s, WORKERS, lens);
     assert_polite(&s, 1, 2);
+    assert_archives(&s, WORKERS);
+    {
+        /* started again once the crawl is over, a worker leaves its finished archive as it is */
+        size_t lines = lines_in(s.out[1]);
+        char *err;
+
+        worker_start(&s, 1, false);
+        worker_wait_ok(&s, 1);
+        err = proc_slurp(s.w[1].err);
+        assert_non_null(strstr(err, "is finished: nothing to do"));
+        free(err);
+        assert_int_equal(lines_in(s.out[1]), lines);
+        assert_archives(&s, WORKERS);
+    }
     shared_stop(&s);
 }
 
@@ -400,7 +480,8 @@ static void test_redis_restarted_mid_crawl(void **state)
 }
 
 /* Redis stays away past --redis-timeout: each worker stops, exit 1, saying how to go on; started
- * again with their ids once Redis is back, they finish the crawl with each page once. */
+ * again with their ids once Redis is back, they finish the crawl with each page once, and their
+ * archives, left open at the stop, go on and end whole. */
 static void test_an_outage_past_the_timeout_stops_workers_resumable(void **state)
 {
     static struct shared s;
@@ -411,6 +492,7 @@ static void test_an_outage_past_the_timeout_stops_workers_resumable(void **state
     REDISD_SKIP_UNLESS_AVAILABLE();
     shared_start(&s);
     shared_options(&s, "--per-host", "2", "-d", "60", "--redis-timeout", "1", NULL);
+    s.archive = true;
     for (unsigned i = 0; i < 2; i++)
         worker_start(&s, i, true);
     e = (struct enough){s.out[0], 200};
@@ -430,6 +512,7 @@ static void test_an_outage_past_the_timeout_stops_workers_resumable(void **state
     for (unsigned i = 0; i < 2; i++)
         worker_wait_ok(&s, i);
     assert_each_page_once(&s, 2, lens);
+    assert_archives(&s, 2); /* left open at the stop, gone on with after it */
     shared_stop(&s);
 }
 

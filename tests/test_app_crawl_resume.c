@@ -24,6 +24,7 @@
 
 #include "app/state/statedb.h"
 #include "tests/support/proc.h"
+#include "tests/support/warccheck.h"
 #include "tools/httpd.h"
 
 /* The site: "/" links to /p0; /pI links to /p(2I+1), /p(2I+2), /p(I+1) (mod N) and to "/":
@@ -127,40 +128,6 @@ static void assert_each_page_once(const char *out)
 }
 
 /* --- the archive --------------------------------------------------------------------------- */
-
-static int run(const char *cmd)
-{
-    char line[1024];
-    FILE *p = popen(cmd, "r");
-    int st;
-
-    assert_non_null(p);
-    while (fgets(line, sizeof(line), p))
-        print_message("  %s", line);
-    st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-/* warcio.js and the digest checker over the WARC files of dir (tests/warcio/check.mjs). */
-static void assert_archive_checks(const char *dir, const char *cdx, const char *wacz)
-{
-    char cmd[4096];
-
-    snprintf(cmd, sizeof(cmd), "cd %s && test -z \"$(ls | grep -E '\\.(open|unsorted|pages)$')\" && "
-                               "for f in *.warc.gz; do gzip -t $f || exit 1; done", dir);
-    assert_int_equal(run(cmd), 0);
-    snprintf(cmd, sizeof(cmd), "cd %s && node %s/tests/warcio/check.mjs cdx %s *.warc.gz 2>&1",
-             dir, TRAWL_SOURCE_DIR, cdx);
-    assert_int_equal(run(cmd), 0);
-    snprintf(cmd, sizeof(cmd), "cd %s && node %s/tests/warcio/check.mjs digests *.warc.gz 2>&1",
-             dir, TRAWL_SOURCE_DIR);
-    assert_int_equal(run(cmd), 0);
-    if (!wacz)
-        return;
-    snprintf(cmd, sizeof(cmd), "cd %s && node %s/tests/warcio/check.mjs wacz %s *.warc.gz 2>&1",
-             dir, TRAWL_SOURCE_DIR, wacz);
-    assert_int_equal(run(cmd), 0);
-}
 
 /* Each page's response record is in the index exactly once (fetches redone after a kill were
  * written as revisits); returns the number of revisits. */
@@ -310,7 +277,7 @@ static void test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whol
         page_fetches += strcmp(t, "/robots.txt") != 0;
         free(t);
     }
-    assert_archive_checks(p.dir, cdx, wacz);
+    warccheck_assert_archive(p.dir, cdx, wacz);
     print_message("%u kills: %llu page fetches for %u pages (%llu again: in flight or not yet "
                   "committed at a kill), %u revisit records\n", killed,
                   (unsigned long long)page_fetches, PAGES + 1,
@@ -330,6 +297,30 @@ static void test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whol
         char *err = proc_slurp(p.err);
 
         assert_non_null(strstr(err, "is finished"));
+        free(err);
+    }
+    {
+        /* killed after the archive was finished but before the state said so: the resume
+         * finds the archive finished, touches nothing and marks the crawl finished */
+        char db[200], *err;
+        sqlite3 *sql;
+
+        snprintf(db, sizeof(db), "%s/state.db", dir);
+        assert_int_equal(sqlite3_open(db, &sql), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(sql, "UPDATE meta SET finished = 0", NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(sql);
+        assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, NULL},
+                                  PROC_WATCHDOG_MS), 0);
+        err = proc_slurp(p.err);
+        assert_non_null(strstr(err, "the archive"));
+        assert_non_null(strstr(err, "is finished: nothing to do"));
+        free(err);
+        warccheck_assert_archive(p.dir, cdx, wacz);
+        assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, NULL},
+                                  PROC_WATCHDOG_MS), 0);
+        err = proc_slurp(p.err);
+        assert_non_null(strstr(err, "the crawl kept in"));
         free(err);
     }
     proc_cleanup(&p);
@@ -522,7 +513,7 @@ static void test_a_payload_archived_before_a_kill_is_a_revisit_after_it(void **s
     release();
     assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL},
                               PROC_WATCHDOG_MS), 0);
-    assert_archive_checks(p.dir, cdx, NULL);
+    warccheck_assert_archive(p.dir, cdx, NULL);
     idx = proc_slurp(cdx);
     b_line = strstr(idx, "/b\"");
     assert_non_null(b_line);

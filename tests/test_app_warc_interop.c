@@ -358,6 +358,8 @@ static int setup_group(void **state)
     }
     if (app_wacz_finish(C.pack, &info, paths, C.nfiles, C.cdxj) < 0)
         return -1;
+    app_cdxj_destroy(C.index); /* removes the unsorted index, kept until now */
+    C.index = NULL;
     return 0;
 }
 

@@ -143,22 +143,33 @@ static int progress(struct core_coro *co, void *arg)
 
 /* Commit the state with the outputs as they are now. A failure stops the crawl (the state stays
  * the last commit, so it can be resumed once the cause is gone). */
-static int commit_state(struct core_coro *co, struct crawl *c, bool finished)
+int crawl__outputs(struct crawl *c, struct crawl_state_file *files, size_t max, size_t *nfiles,
+                   struct core_buf *archive)
 {
-    struct crawl_state_file files[8];
-    size_t n = c->cfg->state_files ? c->cfg->state_files(files, 8, c->cfg->arg) : 0;
-    struct core_buf warc;
+    size_t n = c->cfg->state_files ? c->cfg->state_files(files, max, c->cfg->arg) : 0;
     int rc = 0;
 
-    core_buf_init(&warc, 1u << 20);
-    if (c->links && c->cfg->links_path && n < 8)
+    if (c->links && c->cfg->links_path && n < max)
         files[n++] = (struct crawl_state_file){"links", c->cfg->links_path,
                                                linkstore_fd(c->links),
                                                (int64_t)linkstore_end(c->links)};
     if (c->cfg->warc) {
-        n += crawl_warc_files(c->cfg->warc, files + n, 8 - n);
-        rc = crawl_warc_save(c->cfg->warc, &warc);
+        n += crawl_warc_files(c->cfg->warc, files + n, max - n);
+        rc = crawl_warc_save(c->cfg->warc, archive);
     }
+    *nfiles = n;
+    return rc;
+}
+
+static int commit_state(struct core_coro *co, struct crawl *c, bool finished)
+{
+    struct crawl_state_file files[8];
+    struct core_buf warc;
+    size_t n;
+    int rc;
+
+    core_buf_init(&warc, 1u << 20);
+    rc = crawl__outputs(c, files, 8, &n, &warc);
     c->st.elapsed_ms = c->elapsed_base + core_now_ms() - c->t0;
     if (rc == 0)
         rc = crawl_state_commit(co, c->cfg->state, &c->st, c->started, files, n, warc.data,

@@ -75,6 +75,14 @@ struct crawl {
  * stop with --state: the state still holds it). */
 enum job_end { JOB_DONE, JOB_REQUEUED, JOB_ABANDONED };
 
+/* crawl.c */
+/* The outputs a commit records (state_files', the link store, the archive's files: at most
+ * max, their number in *nfiles) and the archive's blob appended to archive (none without
+ * --warc). 0 or -ENOMEM. */
+struct crawl_state_file;
+int crawl__outputs(struct crawl *c, struct crawl_state_file *files, size_t max, size_t *nfiles,
+                   struct core_buf *archive);
+
 /* discover.c */
 /* The visited set, with each change kept in --state: parse_visited_add and set_state. */
 int crawl__visit(struct crawl *c, uint64_t fp, unsigned depth, unsigned *state);

@@ -619,10 +619,24 @@ static int sync_on_pool(void *arg)
 static int outputs_now(struct core_coro *co, struct crawl *c, struct core_buf *lengths)
 {
     struct crawl_state_file files[FILES_MAX];
-    size_t n = c->cfg->state_files ? c->cfg->state_files(files, FILES_MAX, c->cfg->arg) : 0;
     struct sync_job s = {{0}, 0};
-    int rc = core_buf_printf(lengths, "seq %llu\n", (unsigned long long)(c->remote->seq + 1));
+    struct core_buf archive;
+    size_t n;
+    int rc;
 
+    core_buf_init(&archive, 1u << 20);
+    rc = crawl__outputs(c, files, FILES_MAX, &n, &archive);
+    if (rc == 0)
+        rc = core_buf_printf(lengths, "seq %llu\n", (unsigned long long)(c->remote->seq + 1));
+    if (rc == 0 && archive.len > 0) {
+        /* the archive's counters and current file, for a worker restarted with its id */
+        rc = core_buf_puts(lengths, "archive ");
+        if (rc == 0)
+            rc = core_buf_puthex(lengths, archive.data, archive.len);
+        if (rc == 0)
+            rc = core_buf_putc(lengths, '\n');
+    }
+    core_buf_free(&archive);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rc = core_buf_printf(lengths, "%s %lld\n", files[i].name, (long long)files[i].len);
         s.fds[s.n] = files[i].fd >= 0 ? fcntl(files[i].fd, F_DUPFD_CLOEXEC, 0) : -1;

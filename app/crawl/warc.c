@@ -307,11 +307,11 @@ int crawl_warc_save(const struct crawl_warc *w, struct core_buf *out)
     return rc;
 }
 
-/* Reopen path at its committed length (the output name in the state). */
-static int reopen(struct statedb *db, const char *name, const char *path, uint64_t *len,
-                  int *fd)
+/* Reopen path at its committed length (of output name). */
+static int reopen(const struct crawl_warc_opts *o, const char *name, const char *path,
+                  uint64_t *len, int *fd)
 {
-    int64_t n = statedb_output_len(db, name);
+    int64_t n = o->committed_len(o->committed_arg, name);
     char msg[512];
 
     if (n < 0)
@@ -384,12 +384,39 @@ static int current_file(const struct app_warcfile_opts *fo, unsigned file, char 
     return 0;
 }
 
+static bool exists(const char *path)
+{
+    return path && access(path, F_OK) == 0;
+}
+
+/* Was the archive finished after its last commit? crawl_warc_finish renames the current WARC
+ * file last but for removing the unsorted index (at destroy), so a finish cut short leaves the
+ * .open file or the unsorted index, which resume() finishes again. */
+static int finished_already(const struct crawl_warc *w, const struct app_warcfile_opts *fo,
+                            unsigned file, bool *finished)
+{
+    char *path = app_warcfile_path_of(fo, file), *unsorted = NULL;
+    struct core_buf open_path;
+    int rc = 0;
+
+    core_buf_init(&open_path, 8192);
+    if (!path || core_buf_printf(&open_path, "%s.open", path) < 0 ||
+        (w->cdx_path && !(unsorted = app_cdxj_unsorted_path(w->cdx_path))))
+        rc = -ENOMEM;
+    *finished = rc == 0 && exists(path) && !exists(open_path.data) && !exists(unsorted);
+    core_buf_free(&open_path);
+    core_free(unsorted);
+    core_free(path);
+    return rc;
+}
+
 static int resume(struct crawl_warc *w, const struct crawl_warc_opts *o,
                   const struct app_warcfile_opts *fo)
 {
     struct saved sv;
     char *path = NULL;
     uint64_t len = 0, lines = 0;
+    bool finished;
     int fd = -1, rc;
 
     if (o->saved_len < sizeof(sv))
@@ -397,6 +424,10 @@ static int resume(struct crawl_warc *w, const struct crawl_warc_opts *o,
     memcpy(&sv, o->saved, sizeof(sv));
     if (o->saved_len != sizeof(sv) + sv.main_len)
         return -EINVAL;
+    if ((rc = finished_already(w, fo, sv.file, &finished)) < 0)
+        return rc;
+    if (finished)
+        return -EALREADY;
     w->responses = sv.responses;
     w->revisits = sv.revisits;
     w->main_ts_ms = sv.main_ts_ms;
@@ -404,7 +435,7 @@ static int resume(struct crawl_warc *w, const struct crawl_warc_opts *o,
                                                     sv.main_len)))
         return -ENOMEM;
     rc = current_file(fo, sv.file, &path);
-    if (rc == 0 && (rc = reopen(o->resume, "warc", path, &len, &fd)) == 0)
+    if (rc == 0 && (rc = reopen(o, "warc", path, &len, &fd)) == 0)
         rc = app_warcfile_resume(fo, sv.file, fd, len, &w->files);
     core_free(path);
     path = NULL;
@@ -412,7 +443,7 @@ static int resume(struct crawl_warc *w, const struct crawl_warc_opts *o,
         /* the sorted index is made again at the end: one from a finish cut short goes */
         (void)remove(w->cdx_path);
         path = app_cdxj_unsorted_path(w->cdx_path);
-        rc = path ? reopen(o->resume, "cdx", path, &len, &fd) : -ENOMEM;
+        rc = path ? reopen(o, "cdx", path, &len, &fd) : -ENOMEM;
         if (rc == 0 && (rc = count_lines(path, len, &lines)) < 0)
             close(fd);
         if (rc == 0)
@@ -423,7 +454,7 @@ static int resume(struct crawl_warc *w, const struct crawl_warc_opts *o,
     if (rc == 0 && o->wacz) {
         (void)remove(o->wacz);
         path = app_wacz_pages_path(o->wacz);
-        rc = path ? reopen(o->resume, "pages", path, &len, &fd) : -ENOMEM;
+        rc = path ? reopen(o, "pages", path, &len, &fd) : -ENOMEM;
         if (rc == 0)
             rc = app_wacz_resume(o->wacz, fd, len, &w->pack);
         core_free(path);
@@ -518,10 +549,10 @@ int crawl_warc_open(const struct crawl_warc_opts *o, struct crawl_warc **out)
         else
             core_buf_free(&p);
     }
-    if (rc == 0 && o->resume && o->saved) {
+    if (rc == 0 && o->committed_len && o->saved) {
         rc = resume(w, o, &fo);
     } else {
-        if (rc == 0 && o->resume) {
+        if (rc == 0 && o->committed_len) {
             /* a crawl killed before its first commit: what it began of an archive goes */
             char *first = app_warcfile_path_of(&fo, 0);
             struct core_buf b;
@@ -561,21 +592,21 @@ int crawl_warc_finish(struct crawl_warc *w, const char *seed)
         struct app_wacz_info info;
         unsigned i;
 
-        if (!paths)
-            return -ENOMEM;
-        for (i = 0; i < n; i++)
-            paths[i] = app_warcfile_path(w->files, i);
         struct timespec now;
 
+        for (i = 0; paths && i < n; i++)
+            paths[i] = app_warcfile_path(w->files, i);
         clock_gettime(CLOCK_REALTIME, &now);
         memset(&info, 0, sizeof(info));
         info.title = "trawl crawl";
         info.created_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
         info.main_url = w->main_url ? w->main_url : seed;
         info.main_ts_ms = w->main_url ? w->main_ts_ms : info.created_ms;
-        rc = app_wacz_finish(w->pack, &info, paths, n, w->cdx_path);
+        rc = paths ? app_wacz_finish(w->pack, &info, paths, n, w->cdx_path) : -ENOMEM;
         core_free(paths);
     }
+    if (rc < 0)
+        crawl_warc_suspend(w); /* finishing again needs the unsorted index and the pages */
     return rc;
 }
 

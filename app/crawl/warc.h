@@ -27,7 +27,6 @@ struct core_buf;
 struct core_coro;
 struct crawl_state_file;
 struct crawl_warc;
-struct statedb;
 
 struct crawl_warc_opts {
     const char *name;           /* --warc NAME */
@@ -39,10 +38,13 @@ struct crawl_warc_opts {
     bool robots;                /* robots.txt obeyed */
     const char *options;        /* the command line, for the warcinfo records */
     int level;                  /* --warc-level: compression, 1-12 (0: libdeflate's 1) */
-    /* --resume: go on with the archive the state db holds (its outputs "warc", "cdx" and
-     * "pages" at their committed lengths, the blob crawl_warc_save wrote, or no blob when the
-     * crawl was killed before its first commit: then it begins again), or NULL */
-    struct statedb *resume;
+    /* Going on with an archive (--resume, or a worker of a shared crawl restarted with its
+     * id): committed_len gives the committed length of each of its outputs ("warc", "cdx",
+     * "pages"; a negated errno when unknown) and saved the blob crawl_warc_save wrote at that
+     * commit (NULL when nothing was committed: then the archive begins again). committed_len
+     * NULL: a new archive. */
+    int64_t (*committed_len)(void *arg, const char *name);
+    void *committed_arg;
     const void *saved;
     size_t saved_len;
 };
@@ -53,7 +55,9 @@ struct crawl_warc_at {
     uint64_t offset;            /* of the record's gzip member */
 };
 
-/* Open the first WARC file, the index and the package. 0 and *out, or a negated errno. */
+/* Open the first WARC file, the index and the package, or go on with them (committed_len).
+ * 0 and *out, -EALREADY when the archive to go on with was finished after its last commit
+ * (nothing is touched), or a negated errno. */
 CORE_MUST_CHECK int crawl_warc_open(const struct crawl_warc_opts *o, struct crawl_warc **out);
 /* Archive one fetch of uri begun at date_ms (wall clock, ms) that ended with err and res
  * (fetch_request.archive set). Nothing is written when no response header came back. Fills
@@ -66,7 +70,8 @@ int crawl_warc_fetch(struct core_coro *co, struct crawl_warc *w, const char *uri
 void crawl_warc_page(struct crawl_warc *w, const char *url, int64_t ts_ms, const char *title,
                      bool seed);
 /* Finish the WARC files (".open" removed), sort the index, write the package: its main page is
- * the first seed page archived (else seed, may be NULL). 0 or the first error. */
+ * the first seed page archived (else seed, may be NULL). 0 or the first error (then destroy
+ * leaves what finishing again, after a resume, needs). */
 int crawl_warc_finish(struct crawl_warc *w, const char *seed);
 /* Counts, for the summary: records of responses and revisits written. */
 uint64_t crawl_warc_responses(const struct crawl_warc *w);
@@ -83,10 +88,11 @@ struct crawl_warc_counts {
 
 /* Fill *out; before or after crawl_warc_finish (a file not found on disk counts 0 bytes). */
 void crawl_warc_counts(const struct crawl_warc *w, struct crawl_warc_counts *out);
-/* --state: the archive's files as a commit records them (the current WARC file, the unsorted
+/* --state and --redis: the archive's files as a commit records them (the current WARC file, the unsorted
  * index, the pages list): at most max, returns how many. */
 size_t crawl_warc_files(struct crawl_warc *w, struct crawl_state_file *files, size_t max);
-/* --state: the archive's counters, current file and main page as a blob for the state. */
+/* --state and --redis: the archive's counters, current file and main page as a blob for a
+ * commit (crawl_warc_opts.saved when going on). */
 int crawl_warc_save(const struct crawl_warc *w, struct core_buf *out);
 /* --state: fn hears of every payload digest added to the dedup table (so a resumed crawl
  * writes revisits for payloads archived before the kill); crawl_warc_known puts one back. */
@@ -95,8 +101,8 @@ typedef void crawl_warc_keep_fn(void *arg, const char *digest, const char *uri, 
 void crawl_warc_keep(struct crawl_warc *w, crawl_warc_keep_fn *fn, void *arg);
 void crawl_warc_known(struct crawl_warc *w, const char *digest, const char *uri,
                       int64_t date_ms, const char *record_id);
-/* --state, at a stop: destroy without finish then leaves every file as a resumed crawl needs
- * it (the .open WARC file, the unsorted index, the pages list). */
+/* --state and --redis, at a stop: destroy without finish then leaves every file as the crawl
+ * going on needs it (the .open WARC file, the unsorted index, the pages list). */
 void crawl_warc_suspend(struct crawl_warc *w);
 /* NULL is a no-op. */
 void crawl_warc_destroy(struct crawl_warc *w);

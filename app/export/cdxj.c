@@ -594,9 +594,7 @@ int app_cdxj_finish(struct app_cdxj *c)
     }
     if (rc == 0 && rename(open_path, c->path) < 0)
         rc = -errno;
-    if (rc == 0)
-        unlink(c->unsorted);
-    else if (open_path)
+    if (rc < 0 && open_path)
         unlink(open_path);
     core_free(open_path);
     core_free(dir);

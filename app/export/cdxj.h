@@ -19,7 +19,8 @@
  * the end) and sorted by app_cdxj_finish into PATH.open, which is renamed to PATH when whole:
  * runs of up to 64 MiB of lines are sorted in memory and written to temporary files next to
  * PATH, then merged (at most 64 runs at a time, so any number of lines sorts in bounded
- * memory: about 64 MiB plus 64 read buffers). Temporary files are removed at the end.
+ * memory: about 64 MiB plus 64 read buffers). Temporary files are removed at the end, and
+ * PATH.unsorted at destroy (so a crash after the sort still has the lines to sort again).
  *
  * Ownership: app_cdxj_open allocates and copies path; entries are read during the call;
  * app_cdxj_finish sorts and app_cdxj_destroy frees (removing the temporary files). Loop
@@ -65,11 +66,12 @@ int app_cdxj_fd(const struct app_cdxj *c);
 uint64_t app_cdxj_bytes(const struct app_cdxj *c);
 /* Append e's line (unsorted, for now). 0 or a negated errno, which is sticky. */
 CORE_MUST_CHECK int app_cdxj_add(struct app_cdxj *c, const struct app_cdxj_entry *e);
-/* Sort every line into path (through path.open). 0 or the first error. */
+/* Sort every line into path (through path.open), keeping PATH.unsorted until destroy. 0 or
+ * the first error. */
 CORE_MUST_CHECK int app_cdxj_finish(struct app_cdxj *c);
 /* Number of lines added. */
 uint64_t app_cdxj_count(const struct app_cdxj *c);
-/* Remove the temporary files and free. NULL is a no-op. */
+/* Remove PATH.unsorted (unless kept) and free. NULL is a no-op. */
 void app_cdxj_destroy(struct app_cdxj *c);
 
 /* The line of e, with its '\n', appended to out (what app_cdxj_add writes). 0, or out's
