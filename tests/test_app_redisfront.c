@@ -514,6 +514,57 @@ static void test_redisfront_per_host_one_never_leases_two_jobs_of_a_host(void **
     run(&f, per_host_body);
 }
 
+/* per_host 3 and no delay: one lease call takes each host's free slots at once, its jobs in
+ * queue order, and no more until one completes. */
+static int slots_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease l, none, more;
+    unsigned per[2] = {0, 0};
+
+    f->opts.per_host = 3;
+    rf = open_front(co, f, &c);
+    make_urls(f, 20, 2);    /* h0: p0, p2, ... ; h1: p1, p3, ... */
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    assert_int_equal(redisfront_lease(co, rf, "w", 16, &l), 0);
+    assert_int_equal(l.njobs, 6);
+    for (size_t i = 0; i < l.njobs; i++) {
+        unsigned h = host_of(&l.jobs[i]);
+        char want[64];
+
+        /* the host's queue order: its first, second and third URL */
+        snprintf(want, sizeof(want), "http://h%u.test/p%u", h, h + 2 * per[h]);
+        assert_string_equal(l.jobs[i].url, want);
+        per[h]++;
+    }
+    assert_int_equal(per[0], 3);
+    assert_int_equal(per[1], 3);
+    assert_int_equal(redisfront_lease(co, rf, "w", 16, &none), 0);
+    assert_int_equal(none.njobs, 0);
+    assert_int_equal(none.in_flight, 6);
+    redisfront_lease_free(&none);
+    /* one of h0's completes: h0 has one slot again, and only that */
+    complete_one(co, rf, &l.jobs[0], true);
+    assert_int_equal(redisfront_lease(co, rf, "w", 16, &more), 0);
+    assert_int_equal(more.njobs, 1);
+    assert_int_equal(host_of(&more.jobs[0]), host_of(&l.jobs[0]));
+    redisfront_lease_free(&more);
+    redisfront_lease_free(&l);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_per_host_slots_are_leased_together_within_the_limit(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, slots_body);
+}
+
 /* --- politeness ------------------------------------------------------------------------------ */
 
 /* Lease until a job of url comes; every lease before it must not hand out another job. */
@@ -1587,6 +1638,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_add_dedups_repeats_and_known_urls),
         cmocka_unit_test(test_redisfront_two_clients_never_lease_the_same_job),
         cmocka_unit_test(test_redisfront_per_host_one_never_leases_two_jobs_of_a_host),
+        cmocka_unit_test(test_redisfront_per_host_slots_are_leased_together_within_the_limit),
         cmocka_unit_test(test_redisfront_delay_holds_a_host_until_its_next_allowed_time),
         cmocka_unit_test(test_redisfront_expired_lease_is_requeued_and_its_old_token_refused),
         cmocka_unit_test(test_redisfront_renew_keeps_a_lease_past_its_first_expiry),

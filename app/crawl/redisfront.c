@@ -293,9 +293,10 @@ static const char lua_add[] =
 
 /* ARGV: max, worker, reap limit. {now, ready_ms, expiry_ms, queued, in flight, requeued,
  * jobs, dead}, jobs and dead as flat 9-field entries (fp, token, expiry, url, depth, origin
- * length, kind, parent, leases). Per job: the ready host with the lowest next-allowed time,
- * its queue's head (a held host: only its robots job, and then it leaves the ready set); the
- * job records and lease entries are read and written once per batch. */
+ * length, kind, parent, leases). In turn, the ready host with the lowest next-allowed time
+ * gives its queue's head, or with no delay as many jobs as it has free slots (a held host:
+ * only its robots job, and then it leaves the ready set); the job records and lease entries
+ * are read and written once per batch. */
 static const char lua_lease[] =
     "local max, worker, seq = tonumber(ARGV[1]), ARGV[2], ARGV[4]\n"
     "local W = P..'w:'..worker\n"
@@ -319,24 +320,35 @@ static const char lua_lease[] =
     "  local h = hs[1]\n"
     "  local q = P..'q:'..h\n"
     "  local held = holding and redis.call('SISMEMBER', P..'hold', h) == 1\n"
-    "  local id\n"
-    "  if held then\n"
-    "    id = redis.call('LINDEX', q, 0)\n"
-    "    if is_robots(id) then redis.call('LPOP', q) else id = false end\n"
-    "  else\n"
-    "    id = redis.call('LPOP', q)\n"
+    "  local d = delay\n"
+    "  if hdelays then\n"
+    "    d = math.max(d, tonumber(redis.call('HGET', P..'hdelay', h) or '0'))\n"
     "  end\n"
-    "  if not id then\n"
+    "  local got = false\n"
+    "  if held then\n"
+    "    local id = redis.call('LINDEX', q, 0)\n"
+    "    if is_robots(id) then got = {redis.call('LPOP', q)} end\n"
+    "  else\n"
+    /* with no delay, a host gives all its free slots at once (one pop for the batch) */
+    "    local take = 1\n"
+    "    if d <= 0 then\n"
+    "      take = max - #ids\n"
+    "      if per_host > 0 then\n"
+    "        take = math.min(take, per_host - tonumber(redis.call('HGET', P..'inflight', h) or '0'))\n"
+    "      end\n"
+    "      if take < 1 then take = 1 end\n"
+    "    end\n"
+    "    got = redis.call('LPOP', q, take)\n"
+    "  end\n"
+    "  if not got or #got == 0 then\n"
     "    redis.call('ZREM', P..'ready', h)\n"
     "  else\n"
-    "    tok = tok + 1\n"
-    "    ids[#ids + 1] = id\n"
-    "    toks[#toks + 1] = tok\n"
-    "    local inf = redis.call('HINCRBY', P..'inflight', h, 1)\n"
-    "    local d = delay\n"
-    "    if hdelays then\n"
-    "      d = math.max(d, tonumber(redis.call('HGET', P..'hdelay', h) or '0'))\n"
+    "    for _, id in ipairs(got) do\n"
+    "      tok = tok + 1\n"
+    "      ids[#ids + 1] = id\n"
+    "      toks[#toks + 1] = tok\n"
     "    end\n"
+    "    local inf = redis.call('HINCRBY', P..'inflight', h, #got)\n"
     "    local nx = now\n"
     "    if d > 0 then\n"
     "      nx = now + d\n"
