@@ -1044,8 +1044,6 @@ static int check_redis_options(const struct cmd *c)
     if (c->cfg.order != FRONTIER_BFS)
         return cli_usage_error("crawl", "--redis crawls in the shared frontier's order (each "
                                "host's URLs first in, first out): no --order dfs or best");
-    if (c->cfg.sitemaps)
-        return cli_usage_error("crawl", "--sitemaps does not work with --redis yet");
     if (strlen(id) > 64 || strcspn(id, " \t\r\n:") != strlen(id) || !*id)
         return cli_usage_error("crawl", "--worker-id '%s': 1 to 64 characters, no spaces or ':'",
                                id);

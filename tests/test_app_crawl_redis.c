@@ -665,6 +665,100 @@ static void test_a_page_that_keeps_killing_workers_is_dead_lettered(void **state
     httpd_stop(srv);
 }
 
+/* --sitemaps: each host's robots.txt lists a sitemap, which lists pages nothing links to. Two
+ * workers: each robots.txt and each sitemap is fetched once, by one worker, and every page of
+ * the sitemaps is recorded once across the two outputs. */
+#define SM_PAGES 10
+
+static void sitemap_handler(const struct httpd_request *req, struct httpd_response *resp,
+                            void *arg)
+{
+    unsigned k = host_of(req), i;
+    char body[2048];
+    int len = 0;
+
+    (void)arg;
+    if (k >= HOSTS) {
+        httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+    } else if (strcmp(req->target, "/robots.txt") == 0) {
+        len = snprintf(body, sizeof(body), "User-agent: *\nSitemap: http://h%u.test/sitemap.xml\n",
+                       k);
+        httpd_respond(resp, 200, "text/plain", NULL, body, (size_t)len);
+    } else if (strcmp(req->target, "/sitemap.xml") == 0) {
+        len = snprintf(body, sizeof(body), "<?xml version=\"1.0\"?><urlset xmlns=\"http://www."
+                       "sitemaps.org/schemas/sitemap/0.9\">");
+        for (i = 0; i < SM_PAGES; i++)
+            len += snprintf(body + len, sizeof(body) - (size_t)len,
+                            "<url><loc>http://h%u.test/s%u</loc></url>", k, i);
+        len += snprintf(body + len, sizeof(body) - (size_t)len, "</urlset>");
+        httpd_respond(resp, 200, "application/xml", NULL, body, (size_t)len);
+    } else if (strcmp(req->target, "/") == 0 ||
+               (sscanf(req->target, "/s%u", &i) == 1 && i < SM_PAGES)) {
+        httpd_respond(resp, 200, "text/html", NULL, "<title>t</title>", 16);
+    } else {
+        httpd_respond(resp, 404, "text/plain", NULL, "no", 2);
+    }
+}
+
+static void test_sitemaps_are_fetched_once_and_their_pages_recorded_once(void **state)
+{
+    static struct shared s;
+    unsigned seen[HOSTS][SM_PAGES + 1], robots[HOSTS], maps[HOSTS];
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    shared_start(&s);
+    httpd_stop(s.srv);
+    assert_int_equal(httpd_start(0, sitemap_handler, NULL, &s.srv), 0);
+    snprintf(s.connect_to, sizeof(s.connect_to), "::127.0.0.1:%u", (unsigned)httpd_port(s.srv));
+    shared_options(&s, "--sitemaps", "--per-host", "1", NULL);
+    for (unsigned i = 0; i < 2; i++)
+        worker_start(&s, i, true);
+    for (unsigned i = 0; i < 2; i++)
+        worker_wait_ok(&s, i);
+    memset(seen, 0, sizeof(seen));
+    for (unsigned i = 0; i < 2; i++) {
+        char *text = proc_slurp(s.out[i]);
+
+        for (const char *p = text; (p = strstr(p, "{\"url\":\"")) != NULL; p++) {
+            unsigned k, n;
+            char path[64];
+
+            assert_int_equal(sscanf(p + 8, "http://h%u.test%63[^\"]", &k, path), 2);
+            assert_true(k < HOSTS);
+            assert_non_null(strstr(p, "\"status\":200"));
+            if (strcmp(path, "/") == 0)
+                seen[k][SM_PAGES]++;
+            else if (sscanf(path, "/s%u", &n) == 1 && n < SM_PAGES)
+                seen[k][n]++;
+            else
+                fail_msg("a record of %s", path);
+        }
+        free(text);
+    }
+    for (unsigned k = 0; k < HOSTS; k++)
+        for (unsigned n = 0; n <= SM_PAGES; n++)
+            if (seen[k][n] != 1)
+                fail_msg("h%u.test page %u recorded %u times", k, n, seen[k][n]);
+    memset(robots, 0, sizeof(robots));
+    memset(maps, 0, sizeof(maps));
+    for (uint64_t r = 0; r < httpd_requests(s.srv); r++) {
+        char *h = httpd_log_header(s.srv, r, "Host"), *target = httpd_log_target(s.srv, r);
+        unsigned k;
+
+        assert_int_equal(sscanf(h, "h%u.test", &k), 1);
+        robots[k] += strcmp(target, "/robots.txt") == 0;
+        maps[k] += strcmp(target, "/sitemap.xml") == 0;
+        free(h);
+        free(target);
+    }
+    for (unsigned k = 0; k < HOSTS; k++) {
+        assert_int_equal(robots[k], 1);
+        assert_int_equal(maps[k], 1);
+    }
+    shared_stop(&s);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -675,6 +769,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_an_interrupted_worker_gives_its_jobs_back),
         cmocka_unit_test(test_workers_agree_on_the_crawls_options),
         cmocka_unit_test(test_a_page_that_keeps_killing_workers_is_dead_lettered),
+        cmocka_unit_test(test_sitemaps_are_fetched_once_and_their_pages_recorded_once),
     };
 
     if (argc > 1)

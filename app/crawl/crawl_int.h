@@ -151,6 +151,8 @@ int crawl__remote_link(struct crawl *c, const char *url, size_t len, uint64_t fp
  * the record); else its lease is finished and goes into the next commit. */
 bool crawl__remote_record(struct crawl *c, const char *url, bool failed);
 /* A host's robots.txt outcome (a leased robots job), for the other workers. */
+/* A leased job that writes no record (a sitemap) is done: committed with the next commit. */
+void crawl__remote_done(struct crawl *c, uint64_t fp);
 void crawl__remote_robots(struct crawl *c, const char *origin, unsigned how, const char *body,
                           size_t len, int64_t delay_ms);
 /* A host must wait until not_before_ms (core_now_ms clock): every worker, through Redis. */

@@ -540,6 +540,11 @@ static void add_sitemap(struct crawl *c, const char *base, const char *url, size
     fp = parse_visited_fingerprint(c->visited, c->scratch.data, c->scratch.len);
     if (crawl__visit(c, fp, 0, &state) != PARSE_VISITED_NEW)
         return;
+    if (c->remote) {
+        /* the shared frontier's, like a link: one worker fetches it */
+        (void)crawl__remote_link(c, c->scratch.data, c->scratch.len, fp, 0, FRONTIER_SITEMAP);
+        return;
+    }
     n = (struct frontier_new){c->scratch.data, c->scratch.len,
                               crawl__origin_len(c->scratch.data, c->scratch.len), fp, 0, NULL,
                               FRONTIER_SITEMAP, 0, NULL};
@@ -595,6 +600,8 @@ enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct fr
                            &w.index);
         (void)rc;
     }
+    if (c->remote)
+        crawl__remote_page(c, job->fp); /* what it finds goes to Redis with its commit */
     for (off = 0; off < w.locs.len;) {
         const char *loc = w.locs.data + off;
         size_t n = strlen(loc);
@@ -612,6 +619,10 @@ enum job_end crawl__sitemap_job(struct core_coro *co, struct crawl *c, struct fr
         off += n + 1;
     }
     crawl__set_state(c, job->fp, CRAWL_URL_DONE);
+    if (c->remote) {
+        crawl__remote_page(c, 0);
+        crawl__remote_done(c, job->fp);
+    }
     core_buf_free(&w.locs);
     fetch_result_free(&res);
     return JOB_DONE;

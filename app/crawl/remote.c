@@ -64,6 +64,7 @@ struct crawl_remote {
     uint64_t lease_seq;         /* lease calls: a retry after a lost reply has the same */
     bool dirty;                 /* records written that no lease's commit carries (dead
                                    letters): the next commit takes the lengths anyway */
+    bool sending;               /* send_extras is running */
     int error;                  /* the first Redis failure that stopped the crawl */
 };
 
@@ -269,6 +270,21 @@ bool crawl__remote_record(struct crawl *c, const char *url, bool failed)
     return true;
 }
 
+void crawl__remote_done(struct crawl *c, uint64_t fp)
+{
+    struct lease *l = lease_find(c->remote, fp);
+
+    if (!l)
+        return;
+    if (l->stale) {
+        lease_remove(c->remote, l);
+        return;
+    }
+    l->finished = true;
+    l->over = true;
+    core_event_set(c->remote->work);
+}
+
 void crawl__remote_robots(struct crawl *c, const char *origin, unsigned how, const char *body,
                           size_t len, int64_t delay_ms)
 {
@@ -383,12 +399,13 @@ static int learn_hosts(struct core_coro *co, struct crawl *c, const struct redis
     return rc;
 }
 
-/* A leased page job, into the local frontier as a job of its own. */
+/* A leased page or sitemap job, into the local frontier as a job of its own. */
 static int take_page(struct crawl *c, const struct redisfront_job *j,
                      struct frontier_parent **parent)
 {
     struct lease *l;
-    struct frontier_new n = {j->url, j->len, j->origin_len, j->fp, j->depth, NULL, FRONTIER_PAGE,
+    struct frontier_new n = {j->url, j->len, j->origin_len, j->fp, j->depth, NULL,
+                             j->kind == FRONTIER_SITEMAP ? FRONTIER_SITEMAP : FRONTIER_PAGE,
                              0, NULL};
     int rc;
 
@@ -692,35 +709,57 @@ static int complete(struct core_coro *co, struct crawl *c, const struct redisfro
     }
 }
 
-/* Links found with no page (seeds, sitemaps' URLs) and host waits: sent on their own. */
+/* Links found with no page (seeds, sitemaps' URLs) and host waits: sent on their own, by one
+ * coroutine at a time (the feeder at the start, the committer after). */
 static int send_extras(struct core_coro *co, struct crawl *c)
 {
     struct crawl_remote *r = c->remote;
     int rc = 0;
 
-    if (r->orphans.nlinks > 0) {
-        struct redisfront_url *u = links_of(&r->orphans);
+    if (r->sending)
+        return 0;
+    r->sending = true;
 
+    if (r->orphans.nlinks > 0) {
+        /* taken whole: links found while they are sent start a new list (and the URLs sent
+         * stay where the call reads them) */
+        struct lease sending = r->orphans;
+        struct redisfront_url *u = links_of(&sending);
+
+        memset(&r->orphans, 0, sizeof(r->orphans));
+        core_buf_init(&r->orphans.text, sending.text.max);
         do {
-            rc = u ? redisfront_add(co, r->rf, u, r->orphans.nlinks, NULL, NULL, NULL) : -ENOMEM;
+            rc = u ? redisfront_add(co, r->rf, u, sending.nlinks, NULL, NULL, NULL) : -ENOMEM;
             c->st.remote_calls++;
         } while (again(co, rc));
-        core_free(u);
-        if (rc == 0) {
-            r->orphans.nlinks = 0;
-            r->orphans.text.len = 0;
+        for (size_t i = 0; rc < 0 && i < sending.nlinks; i++) {
+            const struct link *k = &sending.links[i];
+
+            /* not sent: back in the list, for the next commit */
+            if (link_add(&r->orphans, sending.text.data + k->off, k->len, k->fp, k->depth,
+                         k->kind) < 0)
+                break;
         }
+        core_free(u);
+        core_free(sending.links);
+        core_buf_free(&sending.text);
     }
     while (rc == 0 && r->delays.len > 0) {
-        const char *origin = r->delays.data;
-        size_t olen = strlen(origin);
+        /* a copy: waits noted meanwhile may move the buffer */
+        char *origin = core_strdup(r->delays.data);
+        size_t olen = origin ? strlen(origin) : 0;
         int64_t wait;
 
-        memcpy(&wait, origin + olen + 1, sizeof(wait));
+        if (!origin) {
+            rc = -ENOMEM;
+            break;
+        }
+        memcpy(&wait, r->delays.data + olen + 1, sizeof(wait));
         do {
             rc = redisfront_host_delay(co, r->rf, origin, olen, wait, NULL);
             c->st.remote_calls++;
         } while (again(co, rc));
+        core_free(origin);
         if (rc == 0) {
             size_t used = olen + 1 + sizeof(wait);
 
@@ -728,6 +767,7 @@ static int send_extras(struct core_coro *co, struct crawl *c)
             r->delays.len -= used;
         }
     }
+    r->sending = false;
     return rc;
 }
 
@@ -749,8 +789,13 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
     if (*idle)
         return 0;
     rc = send_extras(co, c);
-    if (rc < 0 || (n == 0 && !r->dirty))
+    if (rc < 0)
         return rc;
+    /* more pages may have finished while the extras were sent: counted again */
+    for (size_t i = n = 0; i < r->nleases; i++)
+        n += r->leases[i]->finished;
+    if (n == 0 && !r->dirty)
+        return 0;
     r->dirty = false; /* what is written from here on waits for the next commit */
     d = core_calloc(n + 1, sizeof(*d));
     urls = core_calloc(n + 1, sizeof(*urls));
