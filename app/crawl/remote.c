@@ -20,6 +20,7 @@
 
 #define IDLE_POLL_MS 20         /* an idle worker asks Redis for work this often at most */
 #define RETRY_MS 50             /* after a lost reply, before asking again */
+#define GATHER_MS 50            /* a commit waits at most this long for more pages */
 #define FILES_MAX 8
 
 /* A link found on a leased page (its URL in the lease's text buffer). */
@@ -65,6 +66,7 @@ struct crawl_remote {
     bool dirty;                 /* records written that no lease's commit carries (dead
                                    letters): the next commit takes the lengths anyway */
     bool sending;               /* send_extras is running */
+    bool hurry;                 /* the feeder runs dry: commit (send links) now */
     int error;                  /* the first Redis failure that stopped the crawl */
 };
 
@@ -298,6 +300,7 @@ void crawl__remote_robots(struct crawl *c, const char *origin, unsigned how, con
     if (core_buf_printf(&l->robots, "%u\n", how) < 0 ||
         (how == CRAWL_STATE_ROBOTS_BODY && core_buf_append(&l->robots, body ? body : "", len) < 0))
         l->failed = true; /* too big to share: the others allow everything */
+    c->remote->hurry = true; /* the host's other jobs wait for this outcome in Redis */
     core_event_set(c->remote->work);
 }
 
@@ -539,6 +542,10 @@ int crawl__remote_run(struct core_coro *co, struct crawl *c)
         rc = take_jobs(co, c, &ls);
         over = ls.njobs == 0 && ls.queued == 0 && ls.in_flight == 0 && have == 0 &&
                r->orphans.nlinks == 0;
+        if (ls.njobs == 0 && ls.queued == 0 && 2 * have < c->cfg->workers) {
+            r->hurry = true; /* the links of pages not committed yet may be all there is */
+            core_event_set(r->work);
+        }
         wait = ls.ready_ms > ls.now_ms ? ls.ready_ms - ls.now_ms : IDLE_POLL_MS;
         if (wait > IDLE_POLL_MS)
             wait = IDLE_POLL_MS;
@@ -866,6 +873,35 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
 }
 
 /* Group commit, as with --state: the next commit starts as soon as the last one is over. */
+/* Leases whose pages are finished, for the next commit. */
+static size_t finished_count(const struct crawl_remote *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->nleases; i++)
+        n += r->leases[i]->finished;
+    return n;
+}
+
+/* Before a commit: wait until a local worker's worth of pages are finished, the feeder runs
+ * dry (their links are wanted), or GATHER_MS. Fewer, larger commits: each costs a round trip
+ * and an fdatasync of the outputs. 0 or -ECANCELED. */
+static int gather(struct core_coro *co, struct crawl *c)
+{
+    struct crawl_remote *r = c->remote;
+    const int64_t until = core_deadline_in(GATHER_MS);
+    int rc = 0;
+
+    while (!r->hurry && finished_count(r) < c->cfg->workers) {
+        core_event_clear(r->work);
+        rc = core_event_wait(co, r->work, until);
+        if (rc < 0)
+            break;
+    }
+    r->hurry = false;
+    return rc == -ECANCELED ? rc : 0;
+}
+
 int crawl__remote_committer(struct core_coro *co, void *arg)
 {
     struct crawl *c = arg;
@@ -888,9 +924,11 @@ int crawl__remote_committer(struct core_coro *co, void *arg)
         if (idle) {
             core_event_clear(c->remote->work);
             rc = core_event_wait(co, c->remote->work, core_deadline_in(IDLE_POLL_MS));
-            if (rc == -ECANCELED)
-                break;
+        } else {
+            rc = gather(co, c);
         }
+        if (rc == -ECANCELED)
+            break;
     }
     return 0;
 }
