@@ -27,6 +27,7 @@
 #include "tests/support/corotest.h"
 #include "tests/support/proc.h"
 #include "tests/support/site.h"
+#include "tests/support/warccheck.h"
 #include "tools/httpd.h"
 
 static const char home[] =
@@ -107,20 +108,6 @@ static void handler(const struct httpd_request *req, struct httpd_response *resp
     }
 }
 
-/* Run a shell command, print its output; its exit status. */
-static int run(const char *cmd)
-{
-    char line[1024];
-    FILE *p = popen(cmd, "r");
-    int st;
-
-    assert_non_null(p);
-    while (fgets(line, sizeof(line), p))
-        print_message("  %s", line);
-    st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 /* The WARC files of dir (final names), space-separated, into b. */
 static void warcs_of(const char *dir, char *b, size_t cap)
 {
@@ -143,7 +130,7 @@ static int check(const char *mode, const char *first, const char *files)
 
     snprintf(cmd, sizeof(cmd), "node %s/tests/warcio/check.mjs %s %s %s 2>&1", TRAWL_SOURCE_DIR,
              mode, first ? first : "", files);
-    return run(cmd);
+    return warccheck_run(cmd);
 }
 
 /* The WARC record of the gzip member at offset in path, inflated (malloc'ed). */
@@ -215,19 +202,19 @@ static void test_warc_crawl_archives_every_fetch(void **state)
     /* rotated, nothing left open or temporary */
     snprintf(cmd, sizeof(cmd), "test -f %s-00001.warc.gz && test -z \"$(ls %s | "
                                "grep -E '\\.(open|unsorted|pages)$')\"", name, p.dir);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(warccheck_run(cmd), 0);
     warcs_of(p.dir, files, sizeof(files));
     assert_int_equal(check("cdx", cdx, files), 0);
     assert_int_equal(check("digests", NULL, files), 0);
     assert_int_equal(check("wacz", wacz, files), 0);
     assert_int_equal(check("summary", sum, files), 0); /* files, records, bytes as they are */
     snprintf(cmd, sizeof(cmd), "gzip -t %s", files);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(warccheck_run(cmd), 0);
     /* the main page is the seed, at the time it was fetched; pages.jsonl lists the HTML pages */
     snprintf(cmd, sizeof(cmd), "unzip -p %s datapackage.json | grep -q '\"mainPageUrl\":\"%s\",'"
              "'\"mainPageDate\":\"20[2-9]' && test \"$(unzip -p %s pages/pages.jsonl | wc -l)\" "
              "= 7", wacz, u, wacz);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(warccheck_run(cmd), 0);
     idx = proc_slurp(cdx);
     assert_non_null(strstr(idx, "/robots.txt "));                 /* robots.txt archived */
     assert_non_null(strstr(idx, "\"mime\":\"warc/revisit\""));   /* /dup2 (or /dup1) */
@@ -343,7 +330,7 @@ static void test_warc_level_0_stores_whole_members(void **state)
     assert_int_equal(check("cdx", cdx, files), 0);
     assert_int_equal(check("digests", NULL, files), 0);
     snprintf(cmd, sizeof(cmd), "gzip -t %s", files);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(warccheck_run(cmd), 0);
     snprintf(cmd, sizeof(cmd), "%s.warc.gz", name);
     assert_int_equal(stat(cmd, &st), 0);
     assert_true(st.st_size > 300000); /* /big alone, 300,000 bytes of "x" */
@@ -383,7 +370,7 @@ static void test_warc_sigint_finishes_the_archive(void **state)
     assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 130);
     snprintf(cmd, sizeof(cmd), "test -f %s.warc.gz && test -z \"$(ls %s | "
                                "grep -E '\\.(open|unsorted|pages)$')\"", name, p.dir);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(warccheck_run(cmd), 0);
     warcs_of(p.dir, files, sizeof(files));
     assert_int_equal(check("cdx", cdx, files), 0);
     assert_int_equal(check("digests", NULL, files), 0);
@@ -428,7 +415,7 @@ static void test_warc_kill_9_leaves_whole_members(void **state)
              "print(n, \"whole records\"); sys.exit(0 if n >= 5 else 1)\n"
              "' %s.warc.gz.open 2>&1",
              name);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(warccheck_run(cmd), 0);
     proc_cleanup(&p);
     site_stop(&s);
 }
@@ -637,7 +624,7 @@ static void test_warc_h2_written_as_http11_text(void **state)
     const char *off;
 
     (void)state;
-    if (run("PATH=$PATH:/usr/sbin command -v nginx >/dev/null && command -v openssl >/dev/null")
+    if (warccheck_run("PATH=$PATH:/usr/sbin command -v nginx >/dev/null && command -v openssl >/dev/null")
         != 0) {
         print_message("  nginx or openssl is missing: skipped (scripts/install-deps --bench)\n");
         skip();
@@ -653,7 +640,7 @@ static void test_warc_h2_written_as_http11_text(void **state)
              "{ printf '<title>Big</title>'; head -c 200000 /dev/zero | tr '\\0' 'z'; } "
              ">www/big.html",
              p.dir);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(warccheck_run(cmd), 0);
     assert_int_equal(nginx_start(&ngx, p.dir), 0);
     proc_path(&p, "crawl", name, sizeof(name));
     proc_path(&p, "out.jsonl", out, sizeof(out));
@@ -674,7 +661,7 @@ static void test_warc_h2_written_as_http11_text(void **state)
     assert_int_equal(check("wacz", wacz, files), 0);
     /* curl's "HTTP/2 200" is never written, anywhere in the files */
     snprintf(cmd, sizeof(cmd), "! zcat %s | grep -a 'HTTP/2'", files);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(warccheck_run(cmd), 0);
     /* both pages came over h2, and their response records say so */
     jsonl = proc_slurp(out);
     nl = strchr(jsonl, '\n');

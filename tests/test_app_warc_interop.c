@@ -30,6 +30,7 @@
 #include "app/export/warcrec.h"
 #include "core/buf.h"
 #include "tests/support/corotest.h"
+#include "tests/support/warccheck.h"
 
 #define T0 1796619600123LL   /* 2026-12-07T05:00:00.123Z */
 
@@ -377,20 +378,6 @@ static int teardown_group(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Run a shell command; its output is printed, its exit status returned. */
-static int run(const char *cmd)
-{
-    char line[1024];
-    FILE *p = popen(cmd, "r");
-    int st;
-
-    assert_non_null(p);
-    while (fgets(line, sizeof(line), p))
-        print_message("  %s", line);
-    st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 static void files_arg(struct core_buf *b)
 {
     unsigned i;
@@ -410,7 +397,7 @@ static int checker(const char *mode, const char *first)
                      0);
     files_arg(&cmd);
     assert_int_equal(core_buf_puts(&cmd, " 2>&1"), 0);
-    rc = run(cmd.data);
+    rc = warccheck_run(cmd.data);
     core_buf_free(&cmd);
     return rc;
 }
@@ -440,7 +427,7 @@ static void test_interop_files_rotated_and_none_left_open(void **state)
     }
     snprintf(path, sizeof(path), "test -z \"$(ls %s | grep -E '\\.(open|unsorted|pages)$')\"",
              C.dir);
-    assert_int_equal(run(path), 0);
+    assert_int_equal(warccheck_run(path), 0);
 }
 
 static void test_interop_warcio_cdx_index_agrees_with_trawl_cdxj(void **state)
@@ -464,7 +451,7 @@ static void test_interop_every_file_passes_gzip_t(void **state)
     assert_int_equal(core_buf_puts(&cmd, "gzip -t"), 0);
     files_arg(&cmd);
     assert_int_equal(core_buf_puts(&cmd, " 2>&1"), 0);
-    assert_int_equal(run(cmd.data), 0);
+    assert_int_equal(warccheck_run(cmd.data), 0);
     core_buf_free(&cmd);
 }
 
