@@ -883,16 +883,18 @@ static size_t finished_count(const struct crawl_remote *r)
     return n;
 }
 
-/* Before a commit: wait until a local worker's worth of pages are finished, the feeder runs
- * dry (their links are wanted), or GATHER_MS. Fewer, larger commits: each costs a round trip
- * and an fdatasync of the outputs. 0 or -ECANCELED. */
+/* Before a commit: wait until a local worker's worth of pages are finished (or half the leases
+ * held), the feeder runs dry (their links are wanted), or GATHER_MS. Fewer, larger commits:
+ * each costs a round trip and an fdatasync of the outputs. 0 or -ECANCELED. */
 static int gather(struct core_coro *co, struct crawl *c)
 {
     struct crawl_remote *r = c->remote;
     const int64_t until = core_deadline_in(GATHER_MS);
     int rc = 0;
 
-    while (!r->hurry && finished_count(r) < c->cfg->workers) {
+    /* half of what it holds at most: a worker with a small share of the crawl commits sooner */
+    while (!r->hurry && finished_count(r) < c->cfg->workers &&
+           2 * finished_count(r) < r->nleases) {
         core_event_clear(r->work);
         rc = core_event_wait(co, r->work, until);
         if (rc < 0)
