@@ -883,18 +883,20 @@ static size_t finished_count(const struct crawl_remote *r)
     return n;
 }
 
-/* Before a commit: wait until a local worker's worth of pages are finished (or half the leases
- * held), the feeder runs dry (their links are wanted), or GATHER_MS. Fewer, larger commits:
- * each costs a round trip and an fdatasync of the outputs. 0 or -ECANCELED. */
+/* Before a commit: wait until a local worker's worth of pages are finished, the feeder runs
+ * dry or the local frontier runs low (their links are wanted), or GATHER_MS. Fewer, larger
+ * commits: each costs a round trip and an fdatasync of the outputs. 0 or -ECANCELED. */
 static int gather(struct core_coro *co, struct crawl *c)
 {
     struct crawl_remote *r = c->remote;
     const int64_t until = core_deadline_in(GATHER_MS);
     int rc = 0;
 
-    /* half of what it holds at most: a worker with a small share of the crawl commits sooner */
+    /* and only while the local frontier is at least a quarter full: one with too little to do
+     * wants the links of its finished pages in Redis now */
     while (!r->hurry && finished_count(r) < c->cfg->workers &&
-           2 * finished_count(r) < r->nleases) {
+           4 * (frontier_queued(c->frontier) + frontier_in_progress(c->frontier)) >=
+               c->cfg->workers) {
         core_event_clear(r->work);
         rc = core_event_wait(co, r->work, until);
         if (rc < 0)
