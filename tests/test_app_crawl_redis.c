@@ -517,7 +517,8 @@ static void test_an_outage_past_the_timeout_stops_workers_resumable(void **state
 }
 
 /* Ctrl-C stops a worker (exit 130) with its records committed and what it held given back at
- * once: the other finishes the crawl, each page once across the two outputs. */
+ * once: the other finishes the crawl, each page once across the two outputs. The stopped
+ * worker's archive, left open, is finished when it is started again after the crawl's end. */
 static void test_an_interrupted_worker_gives_its_jobs_back(void **state)
 {
     static struct shared s;
@@ -528,6 +529,7 @@ static void test_an_interrupted_worker_gives_its_jobs_back(void **state)
     REDISD_SKIP_UNLESS_AVAILABLE();
     shared_start(&s);
     shared_options(&s, "--per-host", "2", "-d", "60", NULL);
+    s.archive = true;
     for (unsigned i = 0; i < 2; i++)
         worker_start(&s, i, true);
     e = (struct enough){s.out[1], 150};
@@ -542,6 +544,18 @@ static void test_an_interrupted_worker_gives_its_jobs_back(void **state)
     }
     worker_wait_ok(&s, 0);
     assert_each_page_once(&s, 2, lens);
+    {
+        /* its archive was left open for a restart; started again once the crawl is over, it
+         * has nothing to do and finishes the archive */
+        char open_path[160];
+
+        snprintf(open_path, sizeof(open_path), "%s.warc.gz.open", s.warc[1]);
+        assert_int_equal(access(open_path, F_OK), 0);
+        worker_start(&s, 1, false);
+        worker_wait_ok(&s, 1);
+        assert_each_page_once(&s, 2, lens);
+        assert_archives(&s, 2);
+    }
     shared_stop(&s);
 }
 
