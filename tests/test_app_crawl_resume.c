@@ -408,6 +408,51 @@ static void test_sigint_then_resume_gives_each_page_once(void **state)
     httpd_stop(srv);
 }
 
+/* Killed while its WARC file rotated (the file renamed to its final name, the next not begun):
+ * with no index there is no telling that from a finished archive, so the resume goes on with
+ * the file (renamed back) rather than take the crawl for finished. The state of that moment is
+ * made by hand from a stopped crawl's: its current file renamed as a rotation renames it. */
+static bool exists_path(void *arg)
+{
+    return access(arg, F_OK) == 0;
+}
+
+static void test_a_warc_file_renamed_by_a_rotation_is_gone_on_with(void **state)
+{
+    struct httpd *srv;
+    struct proc p = {0};
+    char u[128], dir[160], out[160], warc[160], second[200], cmd[1024];
+
+    (void)state;
+    assert_int_equal(httpd_start(0, handler, NULL, &srv), 0);
+    proc_init(&p);
+    proc_path(&p, "state", dir, sizeof(dir));
+    proc_path(&p, "out.jsonl", out, sizeof(out));
+    proc_path(&p, "arc", warc, sizeof(warc));
+    proc_start(&p, (const char *[]){"crawl", "-q", "-d", "40", "-w", "8", "--delay", "2",
+                                    "--state", dir, "-o", out, "--warc", warc,
+                                    "--warc-max-size", "20000", httpd_url(srv, "/", u, sizeof(u)),
+                                    NULL},
+               NULL);
+    snprintf(second, sizeof(second), "%s-00001.warc.gz.open", warc);
+    proc_wait_until(exists_path, second);   /* rotated once */
+    proc_signal(&p, SIGINT);
+    assert_int_equal(proc_wait(&p, PROC_WATCHDOG_MS), 130);
+    snprintf(cmd, sizeof(cmd), "cd %s && ls arc-*.warc.gz | wc -l | grep -qv '^0$' && "
+             "f=$(ls arc-*.warc.gz.open) && test $(echo \"$f\" | wc -l) = 1 && "
+             "mv \"$f\" \"${f%%.open}\"", p.dir);
+    assert_int_equal(warccheck_run(cmd), 0); /* rotated at least once; one .open, renamed */
+    assert_int_equal(proc_run(&p, (const char *[]){"crawl", "--resume", dir, "-q", NULL},
+                              PROC_WATCHDOG_MS), 0);
+    assert_each_page_once(out);
+    snprintf(cmd, sizeof(cmd), "cd %s && test -z \"$(ls | grep -E '\\.open$')\" && "
+             "for f in arc-*.warc.gz; do gzip -t $f || exit 1; done && "
+             "node %s/tests/warcio/check.mjs digests arc-*.warc.gz 2>&1", p.dir, TRAWL_SOURCE_DIR);
+    assert_int_equal(warccheck_run(cmd), 0);
+    proc_cleanup(&p);
+    httpd_stop(srv);
+}
+
 /* --- a payload archived before a kill ------------------------------------------------------- */
 
 /* "/" links to /a; /a to /b; /a and /b send the same body. /b waits until the test lets it go,
@@ -860,6 +905,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_kill_9_twenty_times_then_resume_gives_each_page_once_and_a_whole_archive),
         cmocka_unit_test(test_dfs_killed_and_resumed_finds_each_page_once),
         cmocka_unit_test(test_sigint_then_resume_gives_each_page_once),
+        cmocka_unit_test(test_a_warc_file_renamed_by_a_rotation_is_gone_on_with),
         cmocka_unit_test(test_a_payload_archived_before_a_kill_is_a_revisit_after_it),
         cmocka_unit_test(test_dfs_reexpands_from_the_kept_link_store_after_a_resume),
         cmocka_unit_test(test_a_retry_after_waiting_at_a_kill_holds_after_the_resume),

@@ -389,19 +389,25 @@ static bool exists(const char *path)
     return path && access(path, F_OK) == 0;
 }
 
-/* Was the archive finished after its last commit? crawl_warc_finish renames the current WARC
- * file last but for removing the unsorted index (at destroy), so a finish cut short leaves the
- * .open file or the unsorted index, which resume() finishes again. */
+/* Was the archive finished after its last commit? Its index's unsorted file goes last (at
+ * destroy, after the WARC file's rename and the package), so a finish cut short leaves it, and
+ * resume() finishes again. Without an index there is no telling a finished archive from one
+ * killed while rotating (the file renamed, the next not begun): it is gone on with, which
+ * leaves it as it was (nothing is added to a crawl that is over, and the end renames it back). */
 static int finished_already(const struct crawl_warc *w, const struct app_warcfile_opts *fo,
                             unsigned file, bool *finished)
 {
-    char *path = app_warcfile_path_of(fo, file), *unsorted = NULL;
+    char *path, *unsorted = NULL;
     struct core_buf open_path;
     int rc = 0;
 
+    *finished = false;
+    if (!w->cdx_path)
+        return 0;
+    path = app_warcfile_path_of(fo, file);
     core_buf_init(&open_path, 8192);
     if (!path || core_buf_printf(&open_path, "%s.open", path) < 0 ||
-        (w->cdx_path && !(unsorted = app_cdxj_unsorted_path(w->cdx_path))))
+        !(unsorted = app_cdxj_unsorted_path(w->cdx_path)))
         rc = -ENOMEM;
     *finished = rc == 0 && exists(path) && !exists(open_path.data) && !exists(unsorted);
     core_buf_free(&open_path);
