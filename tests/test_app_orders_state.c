@@ -35,72 +35,6 @@
  * quantity of 0 (invalid), i % 83 the id of an earlier plain line, far back (duplicate),
  * i % 211 an id the endpoint refuses (delivery), i % 101 an id it fails once (delivered after a
  * retry), else a plain order K-i (delivered). */
-enum kind { K_PLAIN, K_PARSE, K_INVALID, K_DUP, K_BAD, K_FLAKY };
-
-static enum kind kind_of(unsigned i)
-{
-    if (i % 97 == 0)
-        return K_PARSE;
-    if (i % 89 == 0)
-        return K_INVALID;
-    if (i % 83 == 0)
-        return K_DUP;
-    if (i % 211 == 0)
-        return K_BAD;
-    if (i % 101 == 0)
-        return K_FLAKY;
-    return K_PLAIN;
-}
-
-static unsigned dup_target(unsigned i)
-{
-    unsigned j = i / 2;
-
-    while (kind_of(j) != K_PLAIN)
-        j--;
-    return j;
-}
-
-/* The reject class line i gets, or NULL for a result (delivered, with an endpoint). */
-static const char *expected_class(unsigned i, bool delivery)
-{
-    switch (kind_of(i)) {
-    case K_PARSE: return "parse";
-    case K_INVALID: return "invalid";
-    case K_DUP: return "duplicate";
-    case K_BAD: return delivery ? "delivery" : NULL;
-    default: return NULL;
-    }
-}
-
-static void write_batch(const char *path, unsigned n)
-{
-    static const char *const prio[] = {"express", "bulk", "standard", "standard", "standard"};
-    FILE *f = fopen(path, "w");
-    unsigned i;
-
-    assert_non_null(f);
-    for (i = 1; i <= n; i++) {
-        char id[32];
-        const char *qty = "2";
-
-        switch (kind_of(i)) {
-        case K_PARSE:
-            fprintf(f, "{\"id\":\"P-%u\",broken\n", i);
-            continue;
-        case K_INVALID: snprintf(id, sizeof(id), "I-%u", i); qty = "0"; break;
-        case K_DUP: snprintf(id, sizeof(id), "K-%u", dup_target(i)); break;
-        case K_BAD: snprintf(id, sizeof(id), "BAD-%u", i); break;
-        case K_FLAKY: snprintf(id, sizeof(id), "FLAKY-%u", i); break;
-        default: snprintf(id, sizeof(id), "K-%u", i); break;
-        }
-        fprintf(f, "{\"id\":\"%s\",\"customer\":\"C-%u\",\"priority\":\"%s\",\"currency\":\"EUR\","
-                "\"items\":[{\"sku\":\"S-1\",\"qty\":%s,\"unit_price\":\"3.50\"}],"
-                "\"created_at\":\"2026-11-21T10:00:00Z\"}\n", id, i % 7, prio[i % 5], qty);
-    }
-    fclose(f);
-}
-
 /* --- running trawl -------------------------------------------------------------------------- */
 
 
@@ -132,7 +66,7 @@ static bool have_state(const char *dir)
 
 
 
-/* Every line 1..n exactly once across the two files, with the outcome kind_of gives it; with an
+/* Every line 1..n exactly once across the two files, with the outcome the batch gives it; with an
  * endpoint e, each result delivered, its key processed exactly once there, and no other key. */
 static void check_outputs(const char *results, const char *rejects, unsigned n,
                           struct endpoint *e, bool csv)
@@ -149,8 +83,7 @@ static void check_outputs(const char *results, const char *rejects, unsigned n,
 
         assert_true(len == 0 || text[len - 1] == '\n');     /* whole lines only */
         for (line = text; *line; line = nl + 1) {
-            const char *at, *want;
-            char cls[32], id[32];
+            const char *at;
             unsigned long ln;
 
             nl = strchr(line, '\n');
@@ -173,25 +106,10 @@ static void check_outputs(const char *results, const char *rejects, unsigned n,
             if (seen[ln]++)
                 fail_msg("line %lu is in the outputs twice", ln);
             total++;
-            want = expected_class((unsigned)ln, e != NULL);
-            if (f == 0) {
-                if (want)
-                    fail_msg("line %lu: a result, expected a %s reject", ln, want);
-                if (e) {
-                    assert_true(orun_str_field(line, "id", id, sizeof(id)));
-                    assert_non_null(strstr(line, "\"status\":\"delivered\""));
-                    pthread_mutex_lock(&e->mu);
-                    assert_int_equal(ep_slot(e, id)->processed, 1);
-                    pthread_mutex_unlock(&e->mu);
-                }
-                delivered++;
-            } else {
-                assert_true(orun_str_field(line, "class", cls, sizeof(cls)));
-                if (!want || strcmp(want, cls) != 0)
-                    fail_msg("line %lu: a %s reject, expected %s", ln, cls,
-                             want ? want : "a result");
+            orun_check_record(line, ln, f == 0, e);
+            delivered += f == 0;
+            if (f == 1)
                 assert_null(strstr(line, "interrupted"));
-            }
         }
         free(text);
     }
@@ -234,7 +152,7 @@ static void test_orders_state_kill_and_resume_loses_and_doubles_nothing(void **s
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "out.jsonl.rejects.jsonl", rej, sizeof(rej));
     proc_path(&p, "stderr", err, sizeof(err));
-    write_batch(in, KILL_LINES);
+    orun_write_batch(in, KILL_LINES, true);
 
     while (!done) {
         const char *const first[] = {"orders", "-q", "--state", dir, "--endpoint", url,
@@ -320,7 +238,7 @@ static void test_orders_state_resume_keeps_options_and_paths(void **state)
         char in[160];
 
         proc_path(&p, "work/batch.jsonl", in, sizeof(in));
-        write_batch(in, n);
+        orun_write_batch(in, n, true);
     }
     /* started with relative paths, from work/; resumed from elsewhere/ by an absolute DIR, with
      * a summary there; killed at random points the first times */
@@ -394,7 +312,7 @@ static void test_orders_state_refusals(void **state)
     proc_path(&p, "stderr", err, sizeof(err));
     proc_path(&p, "empty", empty, sizeof(empty));
     assert_int_equal(mkdir(empty, 0755), 0);
-    write_batch(in, 300);
+    orun_write_batch(in, 300, true);
     {
         const char *const argv[] = {"orders", "-q", "--state", dir, "-o", out, in, NULL};
 
@@ -449,7 +367,7 @@ static void test_orders_state_ctrl_c_leaves_cut_off_deliveries_for_resume(void *
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "out.jsonl.rejects.jsonl", rej, sizeof(rej));
     proc_path(&p, "stderr", err, sizeof(err));
-    write_batch(in, n);
+    orun_write_batch(in, n, true);
     {
         const char *const argv[] = {"orders", "--state", dir, "--endpoint", url,
                                     "--concurrency", "8", "--grace", "0", "--max-retry-wait",
@@ -511,7 +429,7 @@ static void test_orders_state_changed_batch_is_refused(void **state)
     proc_path(&p, "batch.jsonl", in, sizeof(in));
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "stderr", err, sizeof(err));
-    write_batch(in, 50000);
+    orun_write_batch(in, 50000, true);
     {
         const char *const argv[] = {"orders", "-q", "--state", dir, "-o", out, in, NULL};
         pid_t pid = orun_spawn(NULL, argv, err);
@@ -616,7 +534,7 @@ static void test_orders_state_resumed_outputs_equal_one_run(void **state)
                     i % 2 ? "bulk" : "express", r, i % 37 == 0 && r == rows - 1 ? "x" : "3", r);
     }
     fclose(f);
-    write_batch(jsonl, 30000);
+    orun_write_batch(jsonl, 30000, true);
     {
         const char *const argv[] = {"orders", "-q", "--tax-rate", "7.25", "--rejects", refrej,
                                     "-o", ref, csv, jsonl, NULL};
@@ -674,7 +592,7 @@ static void test_orders_state_failed_commit_stops_the_run_resumably(void **state
     proc_path(&p, "batch.jsonl", in, sizeof(in));
     proc_path(&p, "stderr", err, sizeof(err));
     proc_path(&p, "summary.json", sum, sizeof(sum));
-    write_batch(in, n);
+    orun_write_batch(in, n, true);
     {
         /* outputs to /dev/null (not regular files: nothing to cut or limit): only the state
          * grows, by 8 bytes of id-set key per order, 800 KB in all */

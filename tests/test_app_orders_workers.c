@@ -34,78 +34,6 @@
 
 
 
-enum kind { K_PLAIN, K_PARSE, K_INVALID, K_DUP, K_BAD, K_FLAKY };
-
-static bool batch_dups = true;   /* the last batch written has duplicate ids (K_DUP lines) */
-
-static enum kind kind_of(unsigned i)
-{
-    if (i % 97 == 0)
-        return K_PARSE;
-    if (i % 89 == 0)
-        return K_INVALID;
-    if (i % 83 == 0 && batch_dups)
-        return K_DUP;
-    if (i % 211 == 0)
-        return K_BAD;
-    if (i % 101 == 0)
-        return K_FLAKY;
-    return K_PLAIN;
-}
-
-static unsigned dup_target(unsigned i)
-{
-    unsigned j = i / 2;
-
-    while (kind_of(j) != K_PLAIN)
-        j--;
-    return j;
-}
-
-/* The reject class line i gets, or NULL for a result (delivered, with an endpoint). */
-static const char *expected_class(unsigned i, bool delivery)
-{
-    switch (kind_of(i)) {
-    case K_PARSE: return "parse";
-    case K_INVALID: return "invalid";
-    case K_DUP: return "duplicate";
-    case K_BAD: return delivery ? "delivery" : NULL;
-    default: return NULL;
-    }
-}
-
-static void write_batch(const char *path, unsigned n, bool dups)
-{
-    static const char *const prio[] = {"express", "bulk", "standard", "standard", "standard"};
-    FILE *f = fopen(path, "w");
-    unsigned i;
-
-    assert_non_null(f);
-    batch_dups = dups;
-    for (i = 1; i <= n; i++) {
-        char id[32];
-        const char *qty = "2";
-
-        switch (kind_of(i)) {
-        case K_PARSE:
-            fprintf(f, "{\"id\":\"P-%u\",broken\n", i);
-            continue;
-        case K_INVALID: snprintf(id, sizeof(id), "I-%u", i); qty = "0"; break;
-        case K_DUP: snprintf(id, sizeof(id), "K-%u", dup_target(i)); break;
-        case K_BAD: snprintf(id, sizeof(id), "BAD-%u", i); break;
-        case K_FLAKY: snprintf(id, sizeof(id), "FLAKY-%u", i); break;
-        default: snprintf(id, sizeof(id), "K-%u", i); break;
-        }
-        fprintf(f, "{\"id\":\"%s\",\"customer\":\"C-%u\",\"priority\":\"%s\",\"currency\":\"EUR\","
-                "\"items\":[{\"sku\":\"S-1\",\"qty\":%s,\"unit_price\":\"3.50\"}],"
-                "\"created_at\":\"2026-11-21T10:00:00Z\"}\n", id, i % 7, prio[i % 5], qty);
-    }
-    fclose(f);
-}
-
-
-
-
 /* --- Redis, from the test --------------------------------------------------------------------- */
 
 struct rq {
@@ -184,7 +112,7 @@ struct outputs {
 };
 
 
-/* Every line 1..n exactly once across the outputs, with the outcome kind_of gives it (dups:
+/* Every line 1..n exactly once across the outputs, with the outcome the batch gives it (dups:
  * false when the batch has none); with an endpoint e, each result delivered and its key
  * processed exactly once there, none processed that is not a result, and no committed delivery
  * sent again. */
@@ -207,8 +135,7 @@ static void check_outputs(const struct outputs *outs, size_t nouts, unsigned n,
             }
             assert_true(len == 0 || text[len - 1] == '\n');     /* whole lines only */
             for (line = text; *line; line = nl + 1) {
-                const char *at, *want;
-                char cls[32], id[32];
+                const char *at;
                 unsigned long ln;
 
                 nl = strchr(line, '\n');
@@ -220,24 +147,8 @@ static void check_outputs(const struct outputs *outs, size_t nouts, unsigned n,
                 if (seen[ln]++)
                     fail_msg("line %lu is in the outputs twice", ln);
                 total++;
-                want = expected_class((unsigned)ln, e != NULL);
-                if (f == 0) {
-                    if (want)
-                        fail_msg("line %lu: a result, expected a %s reject", ln, want);
-                    if (e) {
-                        assert_true(orun_str_field(line, "id", id, sizeof(id)));
-                        assert_non_null(strstr(line, "\"status\":\"delivered\""));
-                        pthread_mutex_lock(&e->mu);
-                        assert_int_equal(ep_slot(e, id)->processed, 1);
-                        pthread_mutex_unlock(&e->mu);
-                    }
-                    delivered++;
-                } else {
-                    assert_true(orun_str_field(line, "class", cls, sizeof(cls)));
-                    if (!want || strcmp(want, cls) != 0)
-                        fail_msg("line %lu: a %s reject, expected %s", ln, cls,
-                                 want ? want : "a result");
-                }
+                orun_check_record(line, ln, f == 0, e);
+                delivered += f == 0;
             }
             free(text);
         }
@@ -306,7 +217,7 @@ static void test_workers_one_worker_gives_what_a_local_run_gives(void **state)
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "out.rejects", rej, sizeof(rej));
     proc_path(&p, "stderr", err, sizeof(err));
-    write_batch(in, 3000, true);
+    orun_write_batch(in, 3000, true);
     {
         const char *const local[] = {"orders", "-q", "-o", lo, "--rejects", lr, in, NULL};
         const char *const worker[] = {"orders", "-q", "--redis", d.url, "--stream", "s",
@@ -391,7 +302,7 @@ static void test_workers_killed_worker_resumes_with_its_id(void **state)
     proc_path(&p, "out.jsonl", o.results, sizeof(o.results));
     proc_path(&p, "out.rejects", o.rejects, sizeof(o.rejects));
     proc_path(&p, "stderr", err, sizeof(err));
-    write_batch(in, KILL_LINES, true);
+    orun_write_batch(in, KILL_LINES, true);
     enqueue(d.url, "s", in, err);
     target = 500 + (unsigned long)(rand() % 8000);
     pid = start_worker(d.url, "w1", url, &o, "30000", err);
@@ -449,7 +360,7 @@ static void test_workers_three_workers_one_killed_for_good(void **state)
     proc_init(&p);
     proc_path(&p, "batch.jsonl", in, sizeof(in));
     /* no duplicate ids: each worker judges ids among the lines it gets (see the README) */
-    write_batch(in, lines, false);
+    orun_write_batch(in, lines, false);
     for (int i = 0; i < 3; i++) {
         o[i].limit[0] = o[i].limit[1] = -1;
         snprintf(name, sizeof(name), "%s.jsonl", ids[i]);
@@ -538,7 +449,7 @@ static void test_workers_survive_a_redis_restart(void **state)
     proc_path(&p, "out.jsonl", o.results, sizeof(o.results));
     proc_path(&p, "out.rejects", o.rejects, sizeof(o.rejects));
     proc_path(&p, "stderr", err, sizeof(err));
-    write_batch(in, KILL_LINES, true);
+    orun_write_batch(in, KILL_LINES, true);
     enqueue(d.url, "s", in, err);
     pid = start_worker(d.url, "w1", url, &o, "30000", err);
     while (!orun_ended(pid, &code)) {
@@ -712,7 +623,7 @@ static void test_workers_ids_not_judged_are_not_recorded(void **state)
     proc_path(&p, "stderr", err, sizeof(err));
     memcpy(args, argv, sizeof(args));
     args[3] = d.url;
-    write_batch(in, 200, true);
+    orun_write_batch(in, 200, true);
     enqueue(d.url, "s", in, err);
     {
         const char *const cmds[] = {"SET s:ids not-a-hash", NULL};
@@ -763,7 +674,7 @@ static void test_workers_dead_letter_after_max_deliveries(void **state)
     proc_path(&p, "out.jsonl", o.results, sizeof(o.results));
     proc_path(&p, "out.rejects", o.rejects, sizeof(o.rejects));
     proc_path(&p, "stderr", err, sizeof(err));
-    write_batch(in, 50, true);
+    orun_write_batch(in, 50, true);
     enqueue(d.url, "s", in, err);
     {
         const char *const cmds[] = {"XGROUP CREATE s trawl 0", "XREADGROUP GROUP trawl ghost COUNT 1 STREAMS s >",
@@ -903,7 +814,7 @@ static void test_workers_order_that_kills_its_worker_becomes_a_dead_letter(void 
     proc_path(&p, "out.jsonl", out, sizeof(out));
     proc_path(&p, "out.rejects", rej, sizeof(rej));
     proc_path(&p, "stderr", err, sizeof(err));
-    write_batch(in, 300, true);         /* line 7 is the plain order K-7 */
+    orun_write_batch(in, 300, true);         /* line 7 is the plain order K-7 */
     enqueue(d.url, "s", in, err);
     for (;;) {
         const char *const argv[] = {"orders", "-q", "--redis", d.url, "--stream", "s",

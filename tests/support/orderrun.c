@@ -286,3 +286,93 @@ void orun_mark_committed(struct endpoint *e, const char *results, int64_t len)
     pthread_mutex_unlock(&e->mu);
     free(text);
 }
+
+/* --- the batch -------------------------------------------------------------------------------- */
+
+static bool batch_dups = true;   /* the last batch written has duplicate ids */
+
+enum orun_kind orun_kind_of(unsigned i)
+{
+    if (i % 97 == 0)
+        return ORUN_PARSE;
+    if (i % 89 == 0)
+        return ORUN_INVALID;
+    if (i % 83 == 0 && batch_dups)
+        return ORUN_DUP;
+    if (i % 211 == 0)
+        return ORUN_BAD;
+    if (i % 101 == 0)
+        return ORUN_FLAKY;
+    return ORUN_PLAIN;
+}
+
+static unsigned dup_target(unsigned i)
+{
+    unsigned j = i / 2;
+
+    while (orun_kind_of(j) != ORUN_PLAIN)
+        j--;
+    return j;
+}
+
+const char *orun_expected_class(unsigned i, bool delivery)
+{
+    switch (orun_kind_of(i)) {
+    case ORUN_PARSE: return "parse";
+    case ORUN_INVALID: return "invalid";
+    case ORUN_DUP: return "duplicate";
+    case ORUN_BAD: return delivery ? "delivery" : NULL;
+    default: return NULL;
+    }
+}
+
+void orun_write_batch(const char *path, unsigned n, bool dups)
+{
+    static const char *const prio[] = {"express", "bulk", "standard", "standard", "standard"};
+    FILE *f = fopen(path, "w");
+    unsigned i;
+
+    assert_non_null(f);
+    batch_dups = dups;
+    for (i = 1; i <= n; i++) {
+        char id[32];
+        const char *qty = "2";
+
+        switch (orun_kind_of(i)) {
+        case ORUN_PARSE:
+            fprintf(f, "{\"id\":\"P-%u\",broken\n", i);
+            continue;
+        case ORUN_INVALID: snprintf(id, sizeof(id), "I-%u", i); qty = "0"; break;
+        case ORUN_DUP: snprintf(id, sizeof(id), "K-%u", dup_target(i)); break;
+        case ORUN_BAD: snprintf(id, sizeof(id), "BAD-%u", i); break;
+        case ORUN_FLAKY: snprintf(id, sizeof(id), "FLAKY-%u", i); break;
+        default: snprintf(id, sizeof(id), "K-%u", i); break;
+        }
+        fprintf(f, "{\"id\":\"%s\",\"customer\":\"C-%u\",\"priority\":\"%s\",\"currency\":\"EUR\","
+                "\"items\":[{\"sku\":\"S-1\",\"qty\":%s,\"unit_price\":\"3.50\"}],"
+                "\"created_at\":\"2026-11-21T10:00:00Z\"}\n", id, i % 7, prio[i % 5], qty);
+    }
+    fclose(f);
+}
+
+void orun_check_record(const char *line, unsigned long ln, bool result, struct endpoint *e)
+{
+    const char *want = orun_expected_class((unsigned)ln, e != NULL);
+    char cls[32], id[32];
+
+    if (result) {
+        if (want)
+            fail_msg("line %lu: a result, expected a %s reject", ln, want);
+        if (e) {
+            assert_true(orun_str_field(line, "id", id, sizeof(id)));
+            assert_non_null(strstr(line, "\"status\":\"delivered\""));
+            pthread_mutex_lock(&e->mu);
+            assert_int_equal(ep_slot(e, id)->processed, 1);
+            pthread_mutex_unlock(&e->mu);
+        }
+    } else {
+        assert_true(orun_str_field(line, "class", cls, sizeof(cls)));
+        if (!want || strcmp(want, cls) != 0)
+            fail_msg("line %lu: a %s reject, expected %s", ln, cls, want ? want : "a result");
+    }
+}

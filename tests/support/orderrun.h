@@ -1,7 +1,7 @@
 /* tests/support/orderrun.h: what the end-to-end tests of `trawl orders` share (--state, and
- * --worker-id on Redis streams): an idempotent delivery endpoint that counts every processing
- * and replay, the trawl binary run in a directory with a file-size limit, and its outputs read
- * back.
+ * --worker-id on Redis streams): a batch of order lines whose outcomes are known in advance, an
+ * idempotent delivery endpoint that counts every processing and replay, the trawl binary run in
+ * a directory with a file-size limit, and its outputs read back and checked.
  *
  * Ownership: endpoint_new/endpoint_free; orun_slurp_n's string is the caller's (free()). Test
  * thread, but for the endpoint handler (the server's thread). */
@@ -40,6 +40,26 @@ struct endpoint {
     unsigned long requests, processed, replays, violations;
     unsigned delay_ms;      /* answer this late (a slow endpoint) */
 };
+
+/* --- the batch ----------------------------------------------------------------------------------
+ * Line i (from 1) of a batch is, by i alone: a JSON parse error (every 97th), an invalid order
+ * (89th), a duplicate of an earlier plain order's id (83rd, when the batch has duplicates), an
+ * order the endpoint refuses (BAD-*, 211th), one it fails once (FLAKY-*, 101st), or a plain
+ * order K-i. */
+enum orun_kind { ORUN_PLAIN, ORUN_PARSE, ORUN_INVALID, ORUN_DUP, ORUN_BAD, ORUN_FLAKY };
+
+/* Write lines 1..n to path (dups: with duplicate ids); the last batch written is the one the
+ * functions below describe. */
+void orun_write_batch(const char *path, unsigned n, bool dups);
+enum orun_kind orun_kind_of(unsigned i);
+/* The reject class line i gets, or NULL for a result (delivery: run with an endpoint). */
+const char *orun_expected_class(unsigned i, bool delivery);
+
+struct endpoint;
+/* One output line of batch line ln (line: a results line when result, else a rejects line) is
+ * the outcome the batch gives it; with an endpoint e, a result is delivered and its key was
+ * processed there exactly once. Fails the calling test if not. */
+void orun_check_record(const char *line, unsigned long ln, bool result, struct endpoint *e);
 
 /* Monotonic ms. */
 int64_t orun_now_ms(void);
