@@ -300,8 +300,9 @@ static int worker(struct core_coro *co, void *arg)
             for (unsigned j = 0; j < s->links; j++)
                 ls[j] = make_url(s, link_target(s, page, j), l.jobs[i].depth + 1,
                                  bufs[i * s->links + j]);
-            done[i] = (struct redisfront_done){.fp = l.jobs[i].fp, .token = l.jobs[i].token,
-                                               .links = ls, .nlinks = s->links};
+            done[i] = redisfront_done_of(&l.jobs[i]);
+            done[i].links = ls;
+            done[i].nlinks = s->links;
         }
         /* the commit carries the worker's output lengths, as a crawl's does (4 files) */
         lengths[0] += l.njobs;
@@ -446,7 +447,7 @@ static void memory(struct core_coro *co, struct bench *b, struct redis_client *c
         if (rc < 0)
             die("lease", rc, rf);
         for (size_t i = 0; i < l.njobs; i++)
-            d[i] = (struct redisfront_done){.fp = l.jobs[i].fp, .token = l.jobs[i].token};
+            d[i] = redisfront_done_of(&l.jobs[i]);
         rc = redisfront_complete(co, rf, "bench", d, l.njobs, NULL, 0, ok, NULL);
         if (rc < 0)
             die("complete", rc, rf);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -154,7 +155,7 @@ static size_t release(struct core_coro *co, struct redisfront *rf, const char *w
 static void complete_one(struct core_coro *co, struct redisfront *rf,
                          const struct redisfront_job *j, bool expect)
 {
-    const struct redisfront_done d = {.fp = j->fp, .token = j->token};
+    const struct redisfront_done d = redisfront_done_of(j);
     bool ok = !expect;
 
     assert_int_equal(redisfront_complete(co, rf, "w", &d, 1, NULL, 0, &ok, NULL),
@@ -310,7 +311,10 @@ static int dedup_body(struct core_coro *co, void *arg)
                                                url_of("http://c.test/1", 1),
                                                url_of("http://d.test/x", 1),
                                                url_of("http://d.test/x", 1)};
-        const struct redisfront_done d = {l.jobs[0].fp, l.jobs[0].token, false, links, 4};
+        struct redisfront_done d = redisfront_done_of(&l.jobs[0]);
+
+        d.links = links;
+        d.nlinks = 4;
 
         assert_int_equal(redisfront_complete(co, rf, "w", &d, 1, NULL, 0, &ok, &added), 0);
         assert_true(ok);
@@ -397,7 +401,7 @@ static int worker_body(struct core_coro *co, void *arg)
                 if (n > f->host_peak)
                     f->host_peak = n;
             }
-            d[i] = (struct redisfront_done){l.jobs[i].fp, l.jobs[i].token, false, NULL, 0};
+            d[i] = redisfront_done_of(&l.jobs[i]);
         }
         /* hold the jobs for a moment, as a fetch would, so the other worker runs meanwhile */
         assert_int_equal(core_sleep(co, core_deadline_in(1)), 0);
@@ -674,7 +678,7 @@ static int expiry_body(struct core_coro *co, void *arg)
     assert_true(lb.jobs[0].token > la.jobs[0].token);
     assert_int_equal(lb.jobs[0].leases, 2);
     /* A's token is stale: renewal and completion refused; B's completion accepted */
-    held = (struct redisfront_held){la.jobs[0].fp, la.jobs[0].token};
+    held = (struct redisfront_held){.fp = la.jobs[0].fp, .token = la.jobs[0].token};
     assert_int_equal(redisfront_renew(co, a, &held, 1, &exp), 0);
     assert_int_equal(exp, 0);
     complete_one(co, a, &la.jobs[0], false);
@@ -743,7 +747,7 @@ static int renew_body(struct core_coro *co, void *arg)
 
         assert_int_equal(redisfront_lease(co, rf, "w", 1, &l), 0);
         assert_int_equal(l.njobs, 1);
-        h = (struct redisfront_held){l.jobs[0].fp, l.jobs[0].token};
+        h = (struct redisfront_held){.fp = l.jobs[0].fp, .token = l.jobs[0].token};
         /* wait until a renewal moves the expiry out by at least 200 ms */
         for (int i = 0;; i++) {
             assert_true(i < MAX_POLLS);
@@ -898,7 +902,7 @@ static int restart_body(struct core_coro *co, void *arg)
     assert_true(redis_client_connects(c) >= 2);
     /* the leases taken before still hold with their tokens */
     for (size_t i = 1; i < 3; i++)
-        d[i - 1] = (struct redisfront_done){l.jobs[i].fp, l.jobs[i].token, false, NULL, 0};
+        d[i - 1] = redisfront_done_of(&l.jobs[i]);
     assert_int_equal(redisfront_complete(co, rf, "w", d, 2, NULL, 0, ok, NULL), 0);
     assert_true(ok[0] && ok[1]);
     /* and new tokens are fresh */
@@ -967,9 +971,10 @@ static int big_batch_body(struct core_coro *co, void *arg)
     /* a batch of completions naming one job twice: accepted once */
     assert_int_equal(redisfront_lease(co, rf, "w", 2, &l), 0);
     assert_int_equal(l.njobs, 2);
-    d[0] = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, NULL, 0};
-    d[1] = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, NULL, 0};
-    d[2] = (struct redisfront_done){l.jobs[1].fp, l.jobs[1].token, true, NULL, 0};
+    d[0] = redisfront_done_of(&l.jobs[0]);
+    d[1] = redisfront_done_of(&l.jobs[0]);
+    d[2] = redisfront_done_of(&l.jobs[1]);
+    d[2].failed = true;
     /* all or nothing: the repeat is stale, so nothing is committed; without it, all is */
     assert_int_equal(redisfront_complete(co, rf, "w", d, 3, NULL, 0, ok, NULL), -ESTALE);
     assert_true(ok[0]);
@@ -994,7 +999,7 @@ static int big_batch_body(struct core_coro *co, void *arg)
     assert_int_equal(l.in_flight, BIG / 2 - 2);
     /* and renewed at once */
     for (size_t i = 0; i < l.njobs; i++)
-        b->held[i] = (struct redisfront_held){l.jobs[i].fp, l.jobs[i].token};
+        b->held[i] = (struct redisfront_held){.fp = l.jobs[i].fp, .token = l.jobs[i].token};
     assert_int_equal(redisfront_renew(co, rf, b->held, l.njobs, b->expiry), 0);
     for (size_t i = 0; i < l.njobs; i++)
         assert_true(b->expiry[i] >= l.jobs[i].expiry_ms);
@@ -1096,11 +1101,16 @@ static int robots_hold_body(struct core_coro *co, void *arg)
         redisfront_lease_free(&none);
     }
     /* a's robots job done with rules and a crawl delay; c's failed: no rules, no delay */
-    d = (struct redisfront_done){.fp = ra->fp, .token = ra->token, .robots = "RULES a",
-                                 .robots_len = 7, .crawl_delay_ms = 60000};
+    d = redisfront_done_of(ra);
+    d.robots = "RULES a";
+    d.robots_len = 7;
+    d.crawl_delay_ms = 60000;
     assert_int_equal(redisfront_complete(co, rf, "w", &d, 1, NULL, 0, ok, NULL), 0);
-    d = (struct redisfront_done){.fp = rc_->fp, .token = rc_->token, .failed = true,
-                                 .robots = "RULES c", .robots_len = 7, .crawl_delay_ms = 60000};
+    d = redisfront_done_of(rc_);
+    d.failed = true;
+    d.robots = "RULES c";
+    d.robots_len = 7;
+    d.crawl_delay_ms = 60000;
     assert_int_equal(redisfront_complete(co, rf, "w", &d, 1, NULL, 0, ok, NULL), 0);
     redisfront_lease_free(&l);
     stats(co, rf, &s);
@@ -1231,10 +1241,12 @@ static int commit_body(struct core_coro *co, void *arg)
     expect_lengths(co, rf, "w", NULL);
     stats(co, rf, &before);
     /* a commit naming it again among fresh ones changes nothing at all */
-    d[0] = (struct redisfront_done){.fp = l.jobs[1].fp, .token = l.jobs[1].token,
-                                    .links = links, .nlinks = 2};
-    d[1] = (struct redisfront_done){.fp = l.jobs[0].fp, .token = l.jobs[0].token};
-    d[2] = (struct redisfront_done){.fp = l.jobs[2].fp, .token = l.jobs[2].token, .failed = true};
+    d[0] = redisfront_done_of(&l.jobs[1]);
+    d[0].links = links;
+    d[0].nlinks = 2;
+    d[1] = redisfront_done_of(&l.jobs[0]);
+    d[2] = redisfront_done_of(&l.jobs[2]);
+    d[2].failed = true;
     memset(ok, 0, sizeof(ok));
     assert_int_equal(redisfront_complete(co, rf, "w2", d, 3, "L1", 2, ok, &added), -ESTALE);
     assert_true(ok[0]);
@@ -1310,7 +1322,7 @@ static int release_body(struct core_coro *co, void *arg)
     /* the old tokens are void */
     complete_one(co, rf, &a.jobs[0], false);
     {
-        const struct redisfront_held h = {a.jobs[1].fp, a.jobs[1].token};
+        const struct redisfront_held h = {.fp = a.jobs[1].fp, .token = a.jobs[1].token};
 
         assert_int_equal(redisfront_renew(co, rf, &h, 1, &exp), 0);
         assert_int_equal(exp, 0);
@@ -1397,7 +1409,7 @@ static int status_body(struct core_coro *co, void *arg)
         bool ok[2];
 
         for (size_t i = 1; i < 3; i++) {
-            d[i - 1] = (struct redisfront_done){.fp = l.jobs[i].fp, .token = l.jobs[i].token};
+            d[i - 1] = redisfront_done_of(&l.jobs[i]);
             if (strcmp(l.jobs[i].url, "http://h1.test/p4") == 0)
                 d[i - 1].failed = true;
         }
@@ -1569,7 +1581,9 @@ static int nomem_body(struct core_coro *co, void *arg)
     }
     assert_true(n > 2);
     assert_int_equal(l.njobs, 2);
-    d = (struct redisfront_done){l.jobs[0].fp, l.jobs[0].token, false, &f->u[0], 1};
+    d = redisfront_done_of(&l.jobs[0]);
+    d.links = &f->u[0];
+    d.nlinks = 1;
     rc = -ENOMEM;
     for (n = 0; rc == -ENOMEM; n++) {
         core_mem_fail_after(n);
@@ -1630,9 +1644,49 @@ static void test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing(
     run(&f, nomem_body);
 }
 
+/* The job records the scripts store (P jobs), read back by the lease replies' parser; anything
+ * else is refused, never read past its end. */
+static void test_redisfront_parse_record_reads_stored_jobs_and_refuses_the_rest(void **state)
+{
+    static const char *const bad[] = {
+        "", "0 1 2 3", "0 1 2 3\nhttp://a", "x 1 2 3\nu\n", "0 1 2\nu\n", "0  1 2 3\nu\n",
+        "0 1 2 3 \nu\n", "256 1 2 3\nu\n", "0 4294967296 2 3\nu\n", "0 1 2 4294967295\nu\n",
+        "0 1 9 0\nhttp://\n", "0 1 2 99999999999999999999\nu\n", "-1 1 2 3\nu\n",
+    };
+    char rec[] = "1 7 13 2\nhttp://a.test/robots.txt\nhttp://a.test/";
+    char seed[] = "0 0 15 0\nhttp://b.test:8/\n";
+    struct redisfront_job j;
+
+    (void)state;
+    memset(&j, 0, sizeof(j));
+    assert_true(redisfront_parse_record(rec, strlen(rec), &j));
+    assert_int_equal(j.kind, 1);
+    assert_int_equal(j.depth, 7);
+    assert_int_equal(j.origin_len, 13);
+    assert_int_equal(j.leases, 2);
+    assert_string_equal(j.url, "http://a.test/robots.txt");
+    assert_int_equal(j.len, 24);
+    assert_string_equal(j.parent, "http://a.test/");
+    assert_true(redisfront_parse_record(seed, strlen(seed), &j));
+    assert_int_equal(j.origin_len, 15);
+    assert_string_equal(j.url, "http://b.test:8/");
+    assert_null(j.parent);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        size_t n = strlen(bad[i]);
+        char *copy = malloc(n + 1);
+
+        assert_non_null(copy);
+        memcpy(copy, bad[i], n + 1);
+        if (redisfront_parse_record(copy, n, &j))
+            fail_msg("record %zu (\"%s\") was taken", i, bad[i]);
+        free(copy);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_redisfront_parse_record_reads_stored_jobs_and_refuses_the_rest),
         cmocka_unit_test(test_redisfront_create_with_other_options_is_refused),
         cmocka_unit_test(test_redisfront_join_of_a_missing_crawl_is_refused),
         cmocka_unit_test(test_redisfront_add_dedups_repeats_and_known_urls),

@@ -50,7 +50,7 @@ static int seed_body(struct core_coro *co, void *arg)
     assert_int_equal(redisfront_add(co, rf, u, 4, NULL, NULL, NULL), 0);
     assert_int_equal(redisfront_lease(co, rf, "w1", 2, &l), 0);
     assert_int_equal(l.njobs, 2);
-    done = (struct redisfront_done){.fp = l.jobs[0].fp, .token = l.jobs[0].token};
+    done = redisfront_done_of(&l.jobs[0]);
     assert_int_equal(redisfront_complete(co, rf, "w1", &done, 1, NULL, 0, &ok, NULL), 0);
     assert_true(ok);
     redisfront_lease_free(&l);

@@ -71,6 +71,18 @@ static const char lua_prelude[] =
     "  end\n"
     "  return out\n"
     "end\n"
+    /* a job record: "KIND DEPTH OLEN LEASES\nURL\nPARENT", unpacked as {url, depth, origin
+     * length, kind, parent, leases}; a lease: "TOKEN WORKER" in P lt */
+    "local function rec_parse(raw)\n"
+    "  local kind, depth, olen, n, rest = string.match(raw, '^(%d+) (%d+) (%d+) (%d+)\\n(.*)$')\n"
+    "  local nl = string.find(rest, '\\n', 1, true)\n"
+    "  return {string.sub(rest, 1, nl - 1), tonumber(depth), tonumber(olen), tonumber(kind),\n"
+    "          string.sub(rest, nl + 1), tonumber(n)}\n"
+    "end\n"
+    "local function rec_pack(j)\n"
+    "  return j[4]..' '..j[2]..' '..j[3]..' '..j[6]..'\\n'..j[1]..'\\n'..j[5]\n"
+    "end\n"
+    "local function lt_worker(v) return string.sub(v, string.find(v, ' ', 1, true) + 1) end\n"
     "local function host_of(j) return string.sub(j[1], 1, j[3]) end\n"
     "local function load(h, n)\n"
     "  if n ~= 0 and tonumber(redis.call('ZINCRBY', P..'hostload', n, h)) <= 0 then\n"
@@ -79,7 +91,7 @@ static const char lua_prelude[] =
     "end\n"
     "local function is_robots(id)\n"
     "  local raw = id and redis.call('HGET', P..'jobs', id)\n"
-    "  return raw and cmsgpack.unpack(raw)[4] == 1\n"
+    "  return raw and string.byte(raw, 1) == 49 and string.byte(raw, 2) == 32\n"
     "end\n"
     /* a held host is ready only while its robots job is at the head of its queue */
     "local function host_wake(h)\n"
@@ -114,20 +126,18 @@ static const char lua_slot_fn[] =
     "  redis.call('HSET', P..'next', h, nx)\n"
     "  if redis.call('ZSCORE', P..'ready', h) then redis.call('ZADD', P..'ready', nx, h) end\n"
     "end\n"
-    /* the fetches of jobs leased with these tokens are over: their slots are free before
-     * their commits (P over holds them, so a slot is freed once) */
-    "local function fetch_over(ids, toks)\n"
+    /* the fetches of jobs (of hosts hs) leased with these tokens are over: their slots are
+     * free before their commits (P over holds them, so a slot is freed once) */
+    "local function fetch_over(ids, toks, hs)\n"
     "  if #ids == 0 then return end\n"
-    "  local raws = mcall('HMGET', P..'jobs', ids)\n"
+    "  local lts = mcall('HMGET', P..'lt', ids)\n"
     "  local n, hosts = {}, {}\n"
     "  for k, id in ipairs(ids) do\n"
-    "    if raws[k] then\n"
-    "      local j = cmsgpack.unpack(raws[k])\n"
-    "      if j[7] == toks[k] and redis.call('SADD', P..'over', id) == 1 then\n"
-    "        local h = host_of(j)\n"
-    "        if not n[h] then n[h] = 0; hosts[#hosts + 1] = h end\n"
-    "        n[h] = n[h] + 1\n"
-    "      end\n"
+    "    local t = toks[k]..' '\n"
+    "    if lts[k] and string.sub(lts[k], 1, #t) == t and redis.call('SADD', P..'over', id) == 1 then\n"
+    "      local h = hs[k]\n"
+    "      if not n[h] then n[h] = 0; hosts[#hosts + 1] = h end\n"
+    "      n[h] = n[h] + 1\n"
     "    end\n"
     "  end\n"
     "  for _, h in ipairs(hosts) do\n"
@@ -156,8 +166,8 @@ static const char lua_add_fn[] =
     "      new[#new + 1] = fp\n"
     "      local url, olen, kind = ARGV[a + 4], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])\n"
     "      kv[#kv + 1] = fp\n"
-    "      kv[#kv + 1] = cmsgpack.pack({url, tonumber(ARGV[a + 1]), olen, kind,\n"
-    "                                   parent[k], 0, 0, ''})\n"
+    "      kv[#kv + 1] = ARGV[a + 3]..' '..ARGV[a + 1]..' '..ARGV[a + 2]..' 0\\n'..url..'\\n'..\n"
+    "                    parent[k]\n"
     "      local h = string.sub(url, 1, olen)\n"
     "      local q = byhost[h]\n"
     "      if not q then\n"
@@ -193,23 +203,26 @@ static const char lua_add_fn[] =
     "  return flags\n"
     "end\n";
 
-/* requeue: a leased job j (unpacked) loses its lease: back to the head of its host's queue
- * with its token void, or dead-lettered after max_leases leases (appended to dead, if not
- * nil, as a 9-field entry; a dead robots job releases its host's hold with no rules). reap:
- * requeue up to lim expired leases. tail writes the counters and builds a lease call's reply. */
+/* requeue: the job of record raw, leased by worker w, loses its lease: back to the head of
+ * its host's queue with its token void, or dead-lettered after max_leases leases (appended to
+ * dead, if not nil, as a 4-field entry; a dead robots job releases its host's hold with no
+ * rules). A lease is counted in the record when it ends so (not when it is given: a lease
+ * and its completion then never rewrite the record). reap: requeue up to lim expired leases.
+ * tail writes the counters and builds a lease call's reply. */
 static const char lua_reap_fn[] =
-    "local function requeue(id, j, dead)\n"
+    "local function requeue(id, raw, w, dead)\n"
+    "  local j = rec_parse(raw)\n"
     "  local h = host_of(j)\n"
     "  redis.call('ZREM', P..'leases', id)\n"
-    "  if j[8] ~= '' then redis.call('SREM', P..'wl:'..j[8], id) end\n"
-    "  j[7] = 0\n"
+    "  redis.call('HDEL', P..'lt', id)\n"
+    "  if w ~= '' then redis.call('SREM', P..'wl:'..w, id) end\n"
     "  local early = redis.call('SREM', P..'over', id) == 1\n"
     /* its request was over and its record written: the worker died after it, not of it */
-    "  if early and j[6] > 0 then j[6] = j[6] - 1 end\n"
+    "  if not early then j[6] = j[6] + 1 end\n"
     "  local back = j[6] < max_leases\n"
     "  if not back then\n"
     "    redis.call('HDEL', P..'jobs', id)\n"
-    "    redis.call('HSET', P..'dead', id, cmsgpack.pack(j))\n"
+    "    redis.call('HSET', P..'dead', id, rec_pack(j))\n"
     "    stats.dead = stats.dead + 1\n"
     "    load(h, -1)\n"
     "    if j[4] == 1 then\n"
@@ -217,11 +230,11 @@ static const char lua_reap_fn[] =
     "      redis.call('HSET', P..'robots', h, '')\n"
     "    end\n"
     "    if dead then\n"
-    "      local e = {id, 0, 0, j[1], j[2], j[3], j[4], j[5], j[6]}\n"
+    "      local e = {id, 0, 0, rec_pack(j)}\n"
     "      for _, v in ipairs(e) do dead[#dead + 1] = v end\n"
     "    end\n"
     "  else\n"
-    "    redis.call('HSET', P..'jobs', id, cmsgpack.pack(j))\n"
+    "    redis.call('HSET', P..'jobs', id, rec_pack(j))\n"
     "    redis.call('LPUSH', P..'q:'..h, id)\n"
     "    stats.queued = stats.queued + 1\n"
     "    stats.requeued = stats.requeued + 1\n"
@@ -234,9 +247,11 @@ static const char lua_reap_fn[] =
     "  local requeued = 0\n"
     "  for _, id in ipairs(ids) do\n"
     "    local raw = redis.call('HGET', P..'jobs', id)\n"
+    "    local v = redis.call('HGET', P..'lt', id)\n"
     "    if not raw then\n"
     "      redis.call('ZREM', P..'leases', id)\n"
-    "    elseif requeue(id, cmsgpack.unpack(raw), dead) then\n"
+    "      redis.call('HDEL', P..'lt', id)\n"
+    "    elseif requeue(id, raw, v and lt_worker(v) or '', dead) then\n"
     "      requeued = requeued + 1\n"
     "    end\n"
     "  end\n"
@@ -291,9 +306,9 @@ static const char lua_add[] =
     "flush_stats()\n"
     "return table.concat(flags)\n";
 
-/* ARGV: max, worker, reap limit. {now, ready_ms, expiry_ms, queued, in flight, requeued,
- * jobs, dead}, jobs and dead as flat 9-field entries (fp, token, expiry, url, depth, origin
- * length, kind, parent, leases). In turn, the ready host with the lowest next-allowed time
+/* ARGV: max, worker, reap limit, call number, then (fp, token, origin) per request over. {now,
+ * ready_ms, expiry_ms, queued, in flight, requeued, jobs, dead}, jobs and dead as flat 4-field
+ * entries (fp, token, expiry, record as stored: its lease count not counting this lease). In turn, the ready host with the lowest next-allowed time
  * gives its queue's head, or with no delay as many jobs as it has free slots (a held host:
  * only its robots job, and then it leaves the ready set); the job records and lease entries
  * are read and written once per batch. */
@@ -303,12 +318,13 @@ static const char lua_lease[] =
     "if seq ~= '0' and redis.call('HGET', W, 'lease_seq') == seq then\n"
     "  return cmsgpack.unpack(redis.call('HGET', W, 'lease_reply'))\n"
     "end\n"
-    "local fids, ftoks = {}, {}\n"
-    "for i = 5, #ARGV - 1, 2 do\n"
+    "local fids, ftoks, fhosts = {}, {}, {}\n"
+    "for i = 5, #ARGV - 2, 3 do\n"
     "  fids[#fids + 1] = ARGV[i]\n"
-    "  ftoks[#ftoks + 1] = tonumber(ARGV[i + 1])\n"
+    "  ftoks[#ftoks + 1] = ARGV[i + 1]\n"
+    "  fhosts[#fhosts + 1] = ARGV[i + 2]\n"
     "end\n"
-    "fetch_over(fids, ftoks)\n"
+    "fetch_over(fids, ftoks, fhosts)\n"
     "local dead, out = {}, {}\n"
     "local requeued = reap(tonumber(ARGV[3]), dead)\n"
     "local ids, exps, toks = {}, {}, {}\n"
@@ -368,18 +384,16 @@ static const char lua_lease_tail[] =
     "  local raws = mcall('HMGET', P..'jobs', ids)\n"
     "  local kv, zs = {}, {}\n"
     "  for k, id in ipairs(ids) do\n"
-    "    local j = cmsgpack.unpack(raws[k])\n"
-    "    j[6] = j[6] + 1\n"
-    "    j[7] = toks[k]\n"
-    "    j[8] = worker\n"
     "    kv[#kv + 1] = id\n"
-    "    kv[#kv + 1] = cmsgpack.pack(j)\n"
+    "    kv[#kv + 1] = toks[k]..' '..worker\n"
     "    zs[#zs + 1] = exp\n"
     "    zs[#zs + 1] = id\n"
-    "    local e = {id, toks[k], exp, j[1], j[2], j[3], j[4], j[5], j[6]}\n"
-    "    for _, v in ipairs(e) do out[#out + 1] = v end\n"
+    "    out[#out + 1] = id\n"
+    "    out[#out + 1] = toks[k]\n"
+    "    out[#out + 1] = exp\n"
+    "    out[#out + 1] = raws[k] or ''\n"
     "  end\n"
-    "  callv('HSET', P..'jobs', kv)\n"
+    "  callv('HSET', P..'lt', kv)\n"
     "  callv('ZADD', P..'leases', zs)\n"
     "  if worker ~= '' then callv('SADD', P..'wl:'..worker, ids) end\n"
     "  redis.call('SET', P..'token', tok)\n"
@@ -402,12 +416,10 @@ static const char lua_release[] =
     "local w = ARGV[1]\n"
     "local n, dead = 0, {}\n"
     "for _, id in ipairs(redis.call('SMEMBERS', P..'wl:'..w)) do\n"
-    "  local raw = redis.call('HGET', P..'jobs', id)\n"
-    "  if raw and redis.call('ZSCORE', P..'leases', id) then\n"
-    "    local j = cmsgpack.unpack(raw)\n"
-    "    if j[7] ~= 0 and j[8] == w then\n"
-    "      if requeue(id, j, dead) then n = n + 1 end\n"
-    "    end\n"
+    "  local v = redis.call('HGET', P..'lt', id)\n"
+    "  local raw = v and redis.call('HGET', P..'jobs', id)\n"
+    "  if raw and lt_worker(v) == w then\n"
+    "    if requeue(id, raw, w, dead) then n = n + 1 end\n"
     "  end\n"
     "end\n"
     "redis.call('DEL', P..'wl:'..w)\n"
@@ -418,13 +430,12 @@ static const char lua_renew[] =
     "local ids, res, zs = {}, {}, {}\n"
     "for i = 1, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end\n"
     "if #ids == 0 then return {now, res} end\n"
-    "local raws = mcall('HMGET', P..'jobs', ids)\n"
-    "local held = mcall('ZMSCORE', P..'leases', ids)\n"
+    "local lts = mcall('HMGET', P..'lt', ids)\n"
     "local exp = now + lease_ms\n"
     "for k, id in ipairs(ids) do\n"
     "  res[k] = 0\n"
-    "  local tok = tonumber(ARGV[2 * k])\n"
-    "  if raws[k] and held[k] and tok > 0 and cmsgpack.unpack(raws[k])[7] == tok then\n"
+    "  local t = ARGV[2 * k]..' '\n"
+    "  if lts[k] and t ~= '0 ' and string.sub(lts[k], 1, #t) == t then\n"
     "    res[k] = exp\n"
     "    zs[#zs + 1] = exp\n"
     "    zs[#zs + 1] = id\n"
@@ -436,8 +447,9 @@ static const char lua_renew[] =
     "return {now, res}\n";
 
 /* ARGV: worker, has lengths (0/1), lengths, then per completion: fp, token, failed (0/1),
- * number of links, has robots (0/1), robots, crawl delay (ms, < 0: none), then (fp, depth,
- * origin length, kind, url) per link. {now, accepted flags ('0'/'1' string), links added,
+ * number of links, has robots (0/1), robots, crawl delay (ms, < 0: none), the job's url,
+ * origin length and kind (as leased: a completion with a current token is the worker's, so
+ * the record is not read), then (fp, depth, origin length, kind, url) per link. {now, accepted flags ('0'/'1' string), links added,
  * stale (0/1)}. All or nothing: when any token is stale (a job named twice in one call is
  * stale the second time) nothing is written and stale is 1. Otherwise every completion is
  * taken, the links are added as one batch, and the worker's counters and lengths written. */
@@ -446,24 +458,23 @@ static const char lua_complete[] =
     "local ds, ids = {}, {}\n"
     "local i = 4\n"
     "while i <= #ARGV do\n"
-    "  ds[#ds + 1] = {ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3]), i + 7,\n"
+    /* d: fp, token, failed, links, first link's index, has robots, robots, delay, and the
+     * job unpacked as a record is: {url, depth (unused), origin length, kind} */
+    "  ds[#ds + 1] = {ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), i + 10,\n"
     "                 ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])}\n"
+    "  ds[#ds].j = {ARGV[i + 7], 0, tonumber(ARGV[i + 8]), tonumber(ARGV[i + 9])}\n"
     "  ids[#ids + 1] = ARGV[i]\n"
-    "  i = i + 7 + 5 * tonumber(ARGV[i + 3])\n"
+    "  i = i + 10 + 5 * tonumber(ARGV[i + 3])\n"
     "end\n"
     "local flags, js, taken, stale = {}, {}, {}, 0\n"
     "if #ds > 0 then\n"
-    "  local raws = mcall('HMGET', P..'jobs', ids)\n"
-    "  local held = mcall('ZMSCORE', P..'leases', ids)\n"
+    "  local lts = mcall('HMGET', P..'lt', ids)\n"
     "  for k, d in ipairs(ds) do\n"
-    "    local j = nil\n"
-    "    if raws[k] and held[k] and d[2] > 0 and not taken[d[1]] then\n"
-    "      j = cmsgpack.unpack(raws[k])\n"
-    "      if j[7] ~= d[2] then j = nil end\n"
-    "    end\n"
-    "    if j then\n"
+    "    local t = d[2]..' '\n"
+    "    if lts[k] and t ~= '0 ' and not taken[d[1]] and string.sub(lts[k], 1, #t) == t then\n"
     "      taken[d[1]] = true\n"
-    "      js[k] = j\n"
+    "      d.w = lt_worker(lts[k])\n"
+    "      js[k] = d.j\n"
     "      flags[k] = '1'\n"
     "    else\n"
     "      flags[k] = '0'\n"
@@ -488,14 +499,15 @@ static const char lua_complete_commit[] =
     "    hosts[#hosts + 1] = h\n"
     "  end\n"
     "  gone[h] = gone[h] + 1\n"
-    "  if over[k] == 0 then freed[h] = freed[h] + 1 end\n"
-    "  if j[8] ~= '' then\n"
-    "    if not byw[j[8]] then\n"
-    "      byw[j[8]] = {}\n"
-    "      ws[#ws + 1] = j[8]\n"
+    "  if d.w ~= '' then\n"
+    "    if not byw[d.w] then\n"
+    "      byw[d.w] = {}\n"
+    "      ws[#ws + 1] = d.w\n"
     "    end\n"
-    "    table.insert(byw[j[8]], d[1])\n"
+    "    table.insert(byw[d.w], d[1])\n"
     "  end\n"
+    "  if over[k] == 0 then freed[h] = freed[h] + 1 end\n"
+
     "  if j[4] == 1 then\n"
     "    local rules = ''\n"
     "    if d[3] ~= '1' and d[6] == '1' then rules = d[7] end\n"
@@ -517,6 +529,7 @@ static const char lua_complete_commit[] =
     "if #ds > 0 then\n"
     "  callv('ZREM', P..'leases', ids)\n"
     "  callv('HDEL', P..'jobs', ids)\n"
+    "  callv('HDEL', P..'lt', ids)\n"
     "  callv('SREM', P..'over', ids)\n"
     "  for _, x in ipairs(ws) do callv('SREM', P..'wl:'..x, byw[x]) end\n"
     "  for _, h in ipairs(hosts) do\n"
@@ -813,9 +826,53 @@ static int bad_reply(struct redisfront *rf, struct redis_reply *r, const char *w
     return CORE_EREPLY;
 }
 
-#define JOB_FIELDS 9
+#define JOB_FIELDS 4
 
-/* Fill jobs from a flat array of 9-field entries. 0, CORE_EREPLY or -ENOMEM. */
+/* A decimal number of at most max, ended by c, at *p (moved past c). */
+static bool read_num(const char **p, const char *end, char c, uint64_t max, uint64_t *v)
+{
+    const char *s = *p;
+
+    *v = 0;
+    if (s == end || *s < '0' || *s > '9')
+        return false;
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {
+        if (*v > (max - (uint64_t)(*s - '0')) / 10)
+            return false;
+        *v = *v * 10 + (uint64_t)(*s - '0');
+    }
+    if (s == end || *s != c)
+        return false;
+    *p = s + 1;
+    return true;
+}
+
+bool redisfront_parse_record(char *s, size_t len, struct redisfront_job *j)
+{
+    const char *p = s, *end = s + len;
+    char *nl;
+    uint64_t kind, depth, olen, leases;
+
+    if (!read_num(&p, end, ' ', UINT8_MAX, &kind) || !read_num(&p, end, ' ', UINT32_MAX, &depth) ||
+        !read_num(&p, end, ' ', SIZE_MAX, &olen) ||
+        !read_num(&p, end, '\n', UINT32_MAX - 1, &leases))
+        return false;
+    nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl || olen > (size_t)(nl - p))
+        return false;
+    *nl = '\0';
+    j->kind = (uint8_t)kind;
+    j->depth = (uint32_t)depth;
+    j->origin_len = (size_t)olen;
+    j->leases = (uint32_t)leases;
+    j->url = p;
+    j->len = (size_t)(nl - p);
+    j->parent = nl + 1 < end ? nl + 1 : NULL;
+    return true;
+}
+
+/* Fill jobs from a flat array of 4-field entries (fp, token, expiry, record); a leased job's
+ * lease count then counts its lease. 0, CORE_EREPLY or -ENOMEM. */
 static int read_jobs(const struct redis_reply *flat, struct redisfront_job **out, size_t *n)
 {
     struct redisfront_job *jobs = NULL;
@@ -833,21 +890,17 @@ static int read_jobs(const struct redis_reply *flat, struct redisfront_job **out
         struct redis_reply *const *e = flat->element + i * JOB_FIELDS;
         struct redisfront_job *j = &jobs[i];
 
-        if (e[0]->type != REDIS_T_STRING || e[0]->len != 8 || e[3]->type != REDIS_T_STRING ||
-            e[7]->type != REDIS_T_STRING) {
+        if (e[0]->type != REDIS_T_STRING || e[0]->len != 8 || e[1]->type != REDIS_T_INTEGER ||
+            e[2]->type != REDIS_T_INTEGER || e[3]->type != REDIS_T_STRING ||
+            !redisfront_parse_record(e[3]->str, e[3]->len, j)) {
             core_free(jobs);
             return CORE_EREPLY;
         }
         j->fp = fp_of(e[0]);
         j->token = (uint64_t)e[1]->integer;
         j->expiry_ms = e[2]->integer;
-        j->url = e[3]->str;
-        j->len = e[3]->len;
-        j->depth = (uint32_t)e[4]->integer;
-        j->origin_len = (size_t)e[5]->integer;
-        j->kind = (uint8_t)e[6]->integer;
-        j->parent = e[7]->len ? e[7]->str : NULL;
-        j->leases = (uint32_t)e[8]->integer;
+        if (j->token)
+            j->leases++;
     }
     *out = jobs;
     *n = count;
@@ -1106,7 +1159,7 @@ int redisfront_lease_ask(struct core_coro *co, struct redisfront *rf,
 
     if (ask->max > SIZE_MAX / REAP_PER_JOB - REAP_MIN || ask->nfetched > SIZE_MAX / 4)
         return -E2BIG;
-    rc = args_init(&a, rf, 4 + 2 * ask->nfetched, 3 + 2 * ask->nfetched);
+    rc = args_init(&a, rf, 4 + 3 * ask->nfetched, 3 + 2 * ask->nfetched);
     if (rc < 0)
         return rc;
     args_u64(&a, ask->max);
@@ -1116,6 +1169,8 @@ int redisfront_lease_ask(struct core_coro *co, struct redisfront *rf,
     for (size_t i = 0; i < ask->nfetched; i++) {
         args_fp(&a, ask->fetched[i].fp);
         args_u64(&a, ask->fetched[i].token);
+        args_str(&a, ask->fetched[i].origin ? ask->fetched[i].origin : "",
+                 ask->fetched[i].origin_len);
     }
     rc = run(co, rf, script(rf, S_LEASE), &a, &r);
     args_free(&a);
@@ -1195,10 +1250,10 @@ int redisfront_complete(struct core_coro *co, struct redisfront *rf, const char 
     int rc;
 
     for (size_t i = 0; i < n; i++) {
-        if (d[i].nlinks > (SIZE_MAX - nargs) / 5 - 7)
+        if (d[i].nlinks > (SIZE_MAX - nargs) / 5 - 10)
             return -E2BIG;
-        nargs += 7 + 5 * d[i].nlinks;
-        nnums += 5 + 4 * d[i].nlinks;
+        nargs += 10 + 5 * d[i].nlinks;
+        nnums += 7 + 4 * d[i].nlinks;
     }
     rc = args_init(&a, rf, nargs, nnums);
     if (rc < 0)
@@ -1214,6 +1269,9 @@ int redisfront_complete(struct core_coro *co, struct redisfront *rf, const char 
         args_str(&a, d[i].robots ? "1" : "0", 1);
         args_str(&a, d[i].robots ? d[i].robots : "", d[i].robots ? d[i].robots_len : 0);
         args_i64(&a, d[i].crawl_delay_ms < 0 ? -1 : d[i].crawl_delay_ms);
+        args_str(&a, d[i].url ? d[i].url : "", d[i].url ? d[i].len : 0);
+        args_u64(&a, d[i].origin_len);
+        args_u64(&a, d[i].kind);
         for (size_t k = 0; k < d[i].nlinks; k++)
             args_url(&a, &d[i].links[k]);
     }
@@ -1238,6 +1296,13 @@ int redisfront_complete(struct core_coro *co, struct redisfront *rf, const char 
         *added = (size_t)int_at(r, 2);
     redis_reply_free(r);
     return 0;
+}
+
+struct redisfront_done redisfront_done_of(const struct redisfront_job *j)
+{
+    return (struct redisfront_done){.fp = j->fp, .token = j->token, .url = j->url,
+                                    .len = j->len, .origin_len = j->origin_len, .kind = j->kind,
+                                    .crawl_delay_ms = -1};
 }
 
 int redisfront_worker_lengths(struct core_coro *co, struct redisfront *rf, const char *worker,

@@ -11,9 +11,13 @@
  *                     options, compared byte for byte), created_ms
  *   P seen      SET   every URL ever known: its 64-bit fingerprint as 8 bytes (big-endian).
  *                     Exact (never a Bloom filter or HyperLogLog): a URL is queued at most once.
- *   P jobs      HASH  fingerprint -> the job (cmsgpack: url, depth, origin length, kind,
- *                     parent URL, leases so far, current token (0: none), worker) for every job
- *                     queued or leased; removed when completed or dead-lettered
+ *   P jobs      HASH  fingerprint -> the job, as text: "KIND DEPTH OLEN LEASES\nURL\nPARENT"
+ *                     (OLEN: its origin's length; LEASES: leases that ended without its
+ *                     completion, "over" ones not counted; PARENT empty for a seed), for every
+ *                     job queued or leased; removed when completed or dead-lettered. Written
+ *                     when queued and when requeued, never by a lease or a completion
+ *   P lt        HASH  fingerprint -> "TOKEN WORKER" for every leased job: its current fencing
+ *                     token and holder
  *   P q:ORIGIN  LIST  the fingerprints queued for one host (ORIGIN = scheme://host[:port]),
  *                     FIFO; a requeued job goes back to the head
  *   P ready     ZSET  hosts with queued jobs and a free slot (in flight < per_host), scored by
@@ -25,7 +29,7 @@
  *   P leases    ZSET  fingerprints of leased jobs, scored by lease expiry (ms, Redis clock)
  *   P token     STRING the last fencing token handed out (INCR: tokens only grow)
  *   P stats     HASH  queued, done, failed, dead, requeued
- *   P dead      HASH  fingerprint -> the job, for jobs dead-lettered
+ *   P dead      HASH  fingerprint -> the job (as in P jobs), for jobs dead-lettered
  *   P hold      SET   hosts whose robots job (kind 1) has not ended: such a host is leased
  *                     nothing but that job, at the head of its queue, and is out of the
  *                     ready set while the job is leased
@@ -148,6 +152,13 @@ struct redisfront_job {
     uint8_t kind;
 };
 
+/* j's url, len, origin_len, depth, kind, parent and leases (as stored: not counting a
+ * current lease) from a job record of P jobs, s's len bytes (s[len] must be readable, and NUL
+ * for the parent to be a string): the newline after the URL becomes its NUL, the strings point
+ * into s. false (j partly written) when s is not such a record. For the lease replies, and
+ * exposed for its fuzz target. */
+bool redisfront_parse_record(char *s, size_t len, struct redisfront_job *j);
+
 /* What a lease or reap call returns. Plain struct, filled by the call. */
 struct redisfront_lease {
     int64_t now_ms;             /* Redis's clock when the script ran */
@@ -165,10 +176,16 @@ struct redisfront_lease {
 };
 
 /* A completion: the job, the token it was leased with, and the links its page had (queued
- * with the job's URL as parent, only if the completion is accepted). */
+ * with the job's URL as parent, only if the completion is accepted). The job's url, origin
+ * length and kind are as it was leased (redisfront_done_of fills them): an accepted token
+ * vouches for them, so Redis does not read the job's record back. */
 struct redisfront_done {
     uint64_t fp;
     uint64_t token;
+    const char *url;
+    size_t len;
+    size_t origin_len;
+    uint8_t kind;
     bool failed;                /* counted as failed rather than done */
     const struct redisfront_url *links;
     size_t nlinks;
@@ -177,6 +194,9 @@ struct redisfront_done {
     size_t robots_len;
     int64_t crawl_delay_ms;     /* a robots job's crawl delay, < 0: none */
 };
+
+/* A completion of leased job j (strings borrowed from it), not failed, with no links. */
+struct redisfront_done redisfront_done_of(const struct redisfront_job *j);
 
 struct redisfront_stats {
     int64_t now_ms;
@@ -241,10 +261,13 @@ struct redisfront_ask {
 int redisfront_lease_ask(struct core_coro *co, struct redisfront *rf,
                          const struct redisfront_ask *ask, struct redisfront_lease *out);
 
-/* A lease its holder still has: the job and its token. */
+/* A lease its holder still has: the job and its token (and, for redisfront_ask's fetched,
+ * the job's origin: its host's slot is the one freed). */
 struct redisfront_held {
     uint64_t fp;
     uint64_t token;
+    const char *origin;
+    size_t origin_len;
 };
 /* Extend each lease to now + lease_ms. expiry[i] gets the new expiry (Redis clock), or 0
  * when the token is stale (the job was requeued or finished: drop it). 0 or an error. */

@@ -36,6 +36,8 @@ struct lease {
     uint64_t fp;
     uint64_t token;
     uint8_t kind;
+    char *url;                  /* as leased (a commit and an "over" mark name it) */
+    size_t len, origin_len;
     bool finished;              /* its record is written (or its robots outcome known) */
     bool failed;
     bool stale;                 /* Redis gave it to someone else: drop what it makes */
@@ -76,6 +78,7 @@ static void lease_free(struct lease *l)
 {
     if (!l)
         return;
+    core_free(l->url);
     core_free(l->origin);
     core_buf_free(&l->robots);
     core_buf_free(&l->text);
@@ -122,7 +125,10 @@ static int lease_add(struct crawl_remote *r, const struct redisfront_job *j, str
     l->crawl_delay_ms = -1;
     core_buf_init(&l->robots, ROBOTS_MAX_BYTES + 16);
     core_buf_init(&l->text, 256u << 20);
-    if (j->kind == FRONTIER_ROBOTS && !(l->origin = core_strndup(j->url, j->origin_len))) {
+    l->len = j->len;
+    l->origin_len = j->origin_len;
+    if (!(l->url = core_strndup(j->url, j->len)) ||
+        (j->kind == FRONTIER_ROBOTS && !(l->origin = core_strndup(j->url, j->origin_len)))) {
         lease_free(l);
         return -ENOMEM;
     }
@@ -473,7 +479,9 @@ static int lease(struct core_coro *co, struct crawl *c, size_t want, struct redi
     for (size_t i = 0; i < r->nleases; i++)
         if (r->leases[i]->over && !r->leases[i]->over_told && !r->leases[i]->stale)
             over[ask.nfetched++] = (struct redisfront_held){r->leases[i]->fp,
-                                                             r->leases[i]->token};
+                                                             r->leases[i]->token,
+                                                             r->leases[i]->url,
+                                                             r->leases[i]->origin_len};
     do {
         rc = redisfront_lease_ask(co, r->rf, &ask, ls);
         c->st.remote_calls++;
@@ -591,7 +599,7 @@ int crawl__remote_renewer(struct core_coro *co, void *arg)
 
         for (size_t i = 0; rc == 0 && i < n; i++) {
             ls[i] = r->leases[i];
-            h[i] = (struct redisfront_held){ls[i]->fp, ls[i]->token};
+            h[i] = (struct redisfront_held){.fp = ls[i]->fp, .token = ls[i]->token};
         }
         if (rc == 0 && n > 0) {
             rc = redisfront_renew(co, r->rf, h, n, exp);
@@ -826,7 +834,9 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
             rc = -ENOMEM;
             break;
         }
-        d[k] = (struct redisfront_done){.fp = l->fp, .token = l->token, .failed = l->failed,
+        d[k] = (struct redisfront_done){.fp = l->fp, .token = l->token, .url = l->url,
+                                        .len = l->len, .origin_len = l->origin_len,
+                                        .kind = l->kind, .failed = l->failed,
                                         .links = urls[k], .nlinks = l->nlinks,
                                         .crawl_delay_ms = l->crawl_delay_ms};
         if (l->kind == FRONTIER_ROBOTS && !l->failed) {
