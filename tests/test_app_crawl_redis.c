@@ -374,13 +374,33 @@ static void assert_polite(struct shared *s, unsigned per_host, int64_t delay_ms)
     }
 }
 
+/* Start the workers for a scenario that kills worker victim mid-crawl: the victim first, until
+ * it has 150 records (so that it has a share whatever the others' speed: a worker's lease call
+ * takes back first the slots its own finished requests free), then the others, until each
+ * has a record of its own. The crawl is then well under way on every worker. */
+static void start_with_victim(struct shared *s, unsigned victim)
+{
+    struct enough e = {s->out[victim], 150};
+
+    worker_start(s, victim, true);
+    proc_wait_until(has_enough, &e);
+    for (unsigned i = 0; i < WORKERS; i++) {
+        if (i == victim)
+            continue;
+        worker_start(s, i, true);
+    }
+    for (unsigned i = 0; i < WORKERS; i++) {
+        e = (struct enough){s->out[i], 1};
+        proc_wait_until(has_enough, &e);
+    }
+}
+
 /* --- scenarios -------------------------------------------------------------------------------- */
 
 /* Three workers; one is killed with kill -9 mid-crawl and started again with its id. */
 static void test_three_workers_one_killed_and_restarted_record_each_page_once(void **state)
 {
     static struct shared s;
-    struct enough e;
     long long lens[WORKERS] = {-1, -1, -1};
 
     (void)state;
@@ -388,10 +408,7 @@ static void test_three_workers_one_killed_and_restarted_record_each_page_once(vo
     shared_start(&s);
     shared_options(&s, "--per-host", "1", "--delay", "2", "-d", "60", NULL);
     s.archive = true;
-    for (unsigned i = 0; i < WORKERS; i++)
-        worker_start(&s, i, true);
-    e = (struct enough){s.out[1], 150};
-    proc_wait_until(has_enough, &e);
+    start_with_victim(&s, 1);
     kill(s.w[1].pid, SIGKILL);
     assert_int_equal(proc_wait(&s.w[1], PROC_WATCHDOG_MS), 128 + SIGKILL);
     /* again, with the same id and no seeds: it goes on with its outputs and its archive */
@@ -424,7 +441,6 @@ static void test_three_workers_one_killed_and_restarted_record_each_page_once(vo
 static void test_a_worker_killed_for_good_leaves_its_pages_to_the_others(void **state)
 {
     static struct shared s;
-    struct enough e;
     long long lens[WORKERS] = {-1, -1, -1};
 
     (void)state;
@@ -432,10 +448,7 @@ static void test_a_worker_killed_for_good_leaves_its_pages_to_the_others(void **
     shared_start(&s);
     /* --lease 10: the killed worker's run out soon; the others' are renewed every 3.3 s */
     shared_options(&s, "--per-host", "2", "--lease", "10", "-d", "60", NULL);
-    for (unsigned i = 0; i < WORKERS; i++)
-        worker_start(&s, i, true);
-    e = (struct enough){s.out[2], 150};
-    proc_wait_until(has_enough, &e);
+    start_with_victim(&s, 2);
     kill(s.w[2].pid, SIGKILL);
     assert_int_equal(proc_wait(&s.w[2], PROC_WATCHDOG_MS), 128 + SIGKILL);
     worker_wait_ok(&s, 0);

@@ -1361,6 +1361,101 @@ static void test_redisfront_release_gives_a_workers_leases_back_at_once(void **s
     run(&f, release_body);
 }
 
+static int lanes_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease a, b, a2, b2, next;
+    struct redisfront_held over;
+    struct redisfront_ask ask = {"w", 1, 5, 0, NULL, 0};
+    struct redisfront_stats s;
+
+    f->opts.per_host = 1;
+    rf = open_front(co, f, &c);
+    make_urls(f, 6, 2); /* h0: p0 p2 p4, h1: p1 p3 p5 */
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    /* two calls in flight at once, in two lanes: each is made again after a lost reply and
+     * gets its own jobs back, with the same tokens, and no more leases */
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &a), 0);
+    ask.lane = 1;
+    ask.seq = 9;
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &b), 0);
+    assert_int_equal(a.njobs, 1);
+    assert_int_equal(b.njobs, 1);
+    assert_true(a.jobs[0].fp != b.jobs[0].fp);
+    ask.lane = 0;
+    ask.seq = 5;
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &a2), 0);
+    ask.lane = 1;
+    ask.seq = 9;
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &b2), 0);
+    assert_int_equal(a2.njobs, 1);
+    assert_int_equal(a2.jobs[0].fp, a.jobs[0].fp);
+    assert_int_equal(a2.jobs[0].token, a.jobs[0].token);
+    assert_int_equal(b2.njobs, 1);
+    assert_int_equal(b2.jobs[0].fp, b.jobs[0].fp);
+    assert_int_equal(b2.jobs[0].token, b.jobs[0].token);
+    stats(co, rf, &s);
+    assert_int_equal(s.in_flight, 2);
+    assert_int_equal(s.queued, 4);
+    /* both hosts are at per_host 1: a new call leases nothing ... */
+    ask.lane = 0;
+    ask.seq = 6;
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &next), 0);
+    assert_int_equal(next.njobs, 0);
+    redisfront_lease_free(&next);
+    /* ... until it says a's request is over: its host's slot is free before a's commit, and
+     * the same call leases that host's next job; said twice, it frees the slot once */
+    over = (struct redisfront_held){.fp = a.jobs[0].fp, .token = a.jobs[0].token,
+                                    .origin = a.jobs[0].url, .origin_len = a.jobs[0].origin_len};
+    ask.fetched = &over;
+    ask.nfetched = 1;
+    ask.seq = 7;
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &next), 0);
+    assert_int_equal(next.njobs, 1);
+    assert_int_equal(next.jobs[0].origin_len, a.jobs[0].origin_len);
+    assert_memory_equal(next.jobs[0].url, a.jobs[0].url, a.jobs[0].origin_len);
+    redisfront_lease_free(&next);
+    ask.seq = 8;
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &next), 0);
+    assert_int_equal(next.njobs, 0);
+    redisfront_lease_free(&next);
+    /* a stale token frees nothing */
+    over.token = a.jobs[0].token + 1000;
+    over.fp = b.jobs[0].fp;
+    over.origin = b.jobs[0].url;
+    over.origin_len = b.jobs[0].origin_len;
+    ask.seq = 9;
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &next), 0);
+    assert_int_equal(next.njobs, 0);
+    redisfront_lease_free(&next);
+    stats(co, rf, &s);
+    assert_int_equal(s.in_flight, 3);
+    /* a's commit, its request told over before, does not free the slot a second time */
+    complete_one(co, rf, &a.jobs[0], true);
+    ask.nfetched = 0;
+    ask.seq = 10;
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &next), 0);
+    assert_int_equal(next.njobs, 0);
+    redisfront_lease_free(&next);
+    redisfront_lease_free(&b2);
+    redisfront_lease_free(&a2);
+    redisfront_lease_free(&b);
+    redisfront_lease_free(&a);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_lease_lanes_replay_their_own_reply_and_over_marks_free_slots(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, lanes_body);
+}
+
 /* --- status ---------------------------------------------------------------------------------- */
 
 static int status_body(struct core_coro *co, void *arg)
@@ -1703,6 +1798,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_reaped_robots_job_keeps_the_hold_and_a_dead_one_ends_it),
         cmocka_unit_test(test_redisfront_complete_is_all_or_nothing_and_stores_the_lengths),
         cmocka_unit_test(test_redisfront_release_gives_a_workers_leases_back_at_once),
+        cmocka_unit_test(test_redisfront_lease_lanes_replay_their_own_reply_and_over_marks_free_slots),
         cmocka_unit_test(test_redisfront_status_lists_workers_and_the_busiest_hosts),
         cmocka_unit_test(test_redisfront_busy_redis_is_eagain_and_runs_nothing),
         cmocka_unit_test(test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing),

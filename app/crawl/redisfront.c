@@ -306,20 +306,20 @@ static const char lua_add[] =
     "flush_stats()\n"
     "return table.concat(flags)\n";
 
-/* ARGV: max, worker, reap limit, call number, then (fp, token, origin) per request over. {now,
+/* ARGV: max, worker, reap limit, call number, lane, then (fp, token, origin) per request over. {now,
  * ready_ms, expiry_ms, queued, in flight, requeued, jobs, dead}, jobs and dead as flat 4-field
  * entries (fp, token, expiry, record as stored: its lease count not counting this lease). In turn, the ready host with the lowest next-allowed time
  * gives its queue's head, or with no delay as many jobs as it has free slots (a held host:
  * only its robots job, and then it leaves the ready set); the job records and lease entries
  * are read and written once per batch. */
 static const char lua_lease[] =
-    "local max, worker, seq = tonumber(ARGV[1]), ARGV[2], ARGV[4]\n"
+    "local max, worker, seq, lane = tonumber(ARGV[1]), ARGV[2], ARGV[4], ARGV[5]\n"
     "local W = P..'w:'..worker\n"
-    "if seq ~= '0' and redis.call('HGET', W, 'lease_seq') == seq then\n"
-    "  return cmsgpack.unpack(redis.call('HGET', W, 'lease_reply'))\n"
+    "if seq ~= '0' and redis.call('HGET', W, 'lease_seq'..lane) == seq then\n"
+    "  return cmsgpack.unpack(redis.call('HGET', W, 'lease_reply'..lane))\n"
     "end\n"
     "local fids, ftoks, fhosts = {}, {}, {}\n"
-    "for i = 5, #ARGV - 2, 3 do\n"
+    "for i = 6, #ARGV - 2, 3 do\n"
     "  fids[#fids + 1] = ARGV[i]\n"
     "  ftoks[#ftoks + 1] = ARGV[i + 1]\n"
     "  fhosts[#fhosts + 1] = ARGV[i + 2]\n"
@@ -401,7 +401,9 @@ static const char lua_lease_tail[] =
     "end\n"
     "local res = tail(requeued, out, dead)\n"
     /* kept, so that a retry after a lost reply gets these jobs, not more */
-    "if seq ~= '0' then redis.call('HSET', W, 'lease_seq', seq, 'lease_reply', cmsgpack.pack(res)) end\n"
+    "if seq ~= '0' then\n"
+    "  redis.call('HSET', W, 'lease_seq'..lane, seq, 'lease_reply'..lane, cmsgpack.pack(res))\n"
+    "end\n"
     "return res\n";
 
 /* ARGV: reap limit. As lease, with no jobs. */
@@ -1145,7 +1147,7 @@ int redisfront_add(struct core_coro *co, struct redisfront *rf, const struct red
 int redisfront_lease(struct core_coro *co, struct redisfront *rf, const char *worker, size_t max,
                      struct redisfront_lease *out)
 {
-    struct redisfront_ask ask = {worker, max, 0, NULL, 0};
+    struct redisfront_ask ask = {worker, max, 0, 0, NULL, 0};
 
     return redisfront_lease_ask(co, rf, &ask, out);
 }
@@ -1159,13 +1161,14 @@ int redisfront_lease_ask(struct core_coro *co, struct redisfront *rf,
 
     if (ask->max > SIZE_MAX / REAP_PER_JOB - REAP_MIN || ask->nfetched > SIZE_MAX / 4)
         return -E2BIG;
-    rc = args_init(&a, rf, 4 + 3 * ask->nfetched, 3 + 2 * ask->nfetched);
+    rc = args_init(&a, rf, 5 + 3 * ask->nfetched, 4 + 2 * ask->nfetched);
     if (rc < 0)
         return rc;
     args_u64(&a, ask->max);
     args_str(&a, ask->worker, strlen(ask->worker));
     args_u64(&a, ask->max * REAP_PER_JOB + REAP_MIN);
     args_u64(&a, ask->seq);
+    args_u64(&a, ask->lane);
     for (size_t i = 0; i < ask->nfetched; i++) {
         args_fp(&a, ask->fetched[i].fp);
         args_u64(&a, ask->fetched[i].token);

@@ -45,7 +45,8 @@
  *   P workers   SET   the workers that ever committed (redisfront_complete)
  *   P w:W       HASH  worker W's commits: done, failed, first_ms, last_ms (Redis clock, of
  *                     its first and last commit with completions), lengths (the opaque blob of
- *                     its last commit that carried one)
+ *                     its last commit that carried one); lease_seqN and lease_replyN, the last
+ *                     lease call of its lane N and its reply (redisfront_ask)
  * (One crawl's keys are not in one Redis Cluster slot: a Cluster deployment would put NAME in
  * a hash tag, or partition by host.)
  *
@@ -250,9 +251,12 @@ void redisfront_lease_free(struct redisfront_lease *l);
 struct redisfront_ask {
     const char *worker;
     size_t max;                 /* jobs to lease at most */
-    uint64_t seq;               /* > 0: the worker's call number; a call made again with the
-                                   same number after a lost reply gets the same reply (the
-                                   same jobs), not new leases */
+    uint64_t seq;               /* > 0: the worker's call number in its lane; a call made
+                                   again with the same number after a lost reply gets the same
+                                   reply (the same jobs), not new leases */
+    unsigned lane;              /* a worker with lease calls in flight at once gives each its
+                                   own lane (0, 1, ...), and makes one call at a time in each:
+                                   Redis keeps each lane's last reply */
     const struct redisfront_held *fetched;  /* leases whose request is over: their hosts'
                                    slots are free now (and their delay counts from now),
                                    before their commit */

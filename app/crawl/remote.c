@@ -12,6 +12,7 @@
 #include "app/crawl/redisfront.h"
 #include "app/crawl/state.h"
 #include "core/event.h"
+#include "core/group.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/offload.h"
@@ -22,6 +23,7 @@
 #define RETRY_MS 50             /* after a lost reply, before asking again */
 #define GATHER_MS 50            /* a commit waits at most this long for more pages */
 #define FILES_MAX 8
+#define LANES 2                 /* lease calls in flight at once, at most */
 
 /* A link found on a leased page (its URL in the lease's text buffer). */
 struct link {
@@ -64,7 +66,14 @@ struct crawl_remote {
     struct core_event *wake;    /* a local job ended, or a commit freed slots in Redis */
     struct core_event *work;    /* something to commit */
     uint64_t seq;               /* commits made (the outputs' lengths carry it) */
-    uint64_t lease_seq;         /* lease calls: a retry after a lost reply has the same */
+    uint64_t lease_seq[LANES];  /* lease calls per lane: a retry after a lost reply has the
+                                   same */
+    struct core_group *asks;    /* the lease calls in flight (ask_run) */
+    bool lane_busy[LANES];
+    unsigned calls;             /* in flight */
+    size_t asking;              /* jobs they ask for */
+    int64_t not_before;         /* no lease call before (Redis had nothing to hand out) */
+    bool ended;                 /* a lease call found the shared crawl over */
     bool dirty;                 /* records written that no lease's commit carries (dead
                                    letters): the next commit takes the lengths anyway */
     bool sending;               /* send_extras is running */
@@ -465,30 +474,42 @@ static int take_jobs(struct core_coro *co, struct crawl *c, const struct redisfr
     return rc;
 }
 
-/* One lease call: up to want jobs, telling Redis of the requests that are over. A retry after
- * a lost reply keeps its number, so it gets the jobs the lost call leased. */
-static int lease(struct core_coro *co, struct crawl *c, size_t want, struct redisfront_lease *ls)
+/* One lease call in lane: up to want jobs, telling Redis of the requests that are over (each
+ * told once, by the call that takes it: their origins copied, as a commit may free the leases
+ * before a retry). A retry after a lost reply keeps its number, so it gets the jobs the lost
+ * call leased. */
+static int lease(struct core_coro *co, struct crawl *c, unsigned lane, size_t want,
+                 struct redisfront_lease *ls)
 {
     struct crawl_remote *r = c->remote;
     struct redisfront_held *over = core_calloc(r->nleases + 1, sizeof(*over));
-    struct redisfront_ask ask = {c->cfg->worker_id, want, ++r->lease_seq, over, 0};
-    int rc;
+    struct redisfront_ask ask = {c->cfg->worker_id, want, ++r->lease_seq[lane], lane, over, 0};
+    struct core_buf origins;
+    int rc = over ? 0 : -ENOMEM;
 
-    if (!over)
-        return -ENOMEM;
-    for (size_t i = 0; i < r->nleases; i++)
-        if (r->leases[i]->over && !r->leases[i]->over_told && !r->leases[i]->stale)
-            over[ask.nfetched++] = (struct redisfront_held){r->leases[i]->fp,
-                                                             r->leases[i]->token,
-                                                             r->leases[i]->url,
-                                                             r->leases[i]->origin_len};
-    do {
+    core_buf_init(&origins, 1u << 30);
+    for (size_t i = 0; rc == 0 && i < r->nleases; i++) {
+        struct lease *l = r->leases[i];
+
+        if (!l->over || l->over_told || l->stale)
+            continue;
+        l->over_told = true;
+        over[ask.nfetched] = (struct redisfront_held){.fp = l->fp, .token = l->token,
+                                                      .origin_len = l->origin_len};
+        /* the offset for now: the buffer may move while it grows */
+        over[ask.nfetched++].origin = (const char *)(uintptr_t)origins.len;
+        rc = core_buf_append(&origins, l->url, l->origin_len);
+    }
+    for (size_t i = 0; rc == 0 && i < ask.nfetched; i++)
+        over[i].origin = origins.data + (uintptr_t)over[i].origin;
+    while (rc == 0) {
         rc = redisfront_lease_ask(co, r->rf, &ask, ls);
         c->st.remote_calls++;
-    } while (again(co, rc));
-    for (size_t i = 0; rc == 0 && i < r->nleases; i++)
-        if (r->leases[i]->over)
-            r->leases[i]->over_told = true;
+        if (!again(co, rc))
+            break;
+        rc = 0;
+    }
+    core_buf_free(&origins);
     core_free(over);
     return rc;
 }
@@ -511,8 +532,80 @@ static int release_all(struct core_coro *co, struct crawl *c)
     return rc;
 }
 
+/* One lease call in flight (a member of r->asks). */
+struct ask {
+    struct crawl *c;
+    unsigned lane;
+    size_t want;
+    bool alone;                 /* made with nothing here and no other call in flight */
+};
+
+/* A lease call and the jobs it brings into the local frontier; what it learnt of the shared
+ * crawl is left for the feeder (r->ended, r->not_before). */
+static int ask_run(struct core_coro *co, void *arg)
+{
+    struct ask *a = arg;
+    struct crawl *c = a->c;
+    struct crawl_remote *r = c->remote;
+    struct redisfront_lease ls;
+    int rc = lease(co, c, a->lane, a->want, &ls);
+
+    if (rc == 0) {
+        rc = take_jobs(co, c, &ls);
+        if (ls.njobs == 0) {
+            int64_t wait = ls.ready_ms > ls.now_ms ? ls.ready_ms - ls.now_ms : IDLE_POLL_MS;
+
+            /* nothing to hand out: ask again when a host is ready, or after a while */
+            r->not_before = core_deadline_in(wait < IDLE_POLL_MS ? wait : IDLE_POLL_MS);
+            if (ls.queued == 0 && 2 * a->want > c->cfg->workers) {
+                r->hurry = true; /* the links of pages not committed yet may be all there is */
+                core_event_set(r->work);
+            }
+        }
+        r->ended |= a->alone && r->calls == 1 && ls.njobs == 0 && ls.queued == 0 &&
+                    ls.in_flight == 0 && r->orphans.nlinks == 0;
+        redisfront_lease_free(&ls);
+    }
+    if (rc == -EPIPE)
+        rc = 0; /* a stop closed the local frontier: what was leased goes back at the end */
+    if (rc < 0)
+        fail(c, rc);
+    r->asking -= a->want;
+    r->calls--;
+    r->lane_busy[a->lane] = false;
+    core_event_set(r->wake);
+    core_free(a);
+    return 0;
+}
+
+/* Start a lease call for want jobs in a free lane. 0 or an error. */
+static int ask_start(struct crawl *c, size_t want, bool alone)
+{
+    struct crawl_remote *r = c->remote;
+    struct ask *a = core_calloc(1, sizeof(*a));
+    unsigned lane = 0;
+    int rc;
+
+    if (!a)
+        return -ENOMEM;
+    while (r->lane_busy[lane])
+        lane++;
+    *a = (struct ask){c, lane, want, alone};
+    rc = core_group_spawn(r->asks, ask_run, a, NULL);
+    if (rc < 0) {
+        core_free(a);
+        return rc;
+    }
+    r->lane_busy[lane] = true;
+    r->asking += want;
+    r->calls++;
+    return 0;
+}
+
 /* Lease jobs into the local frontier whenever its workers have room, until the shared crawl
- * has nothing queued or in flight anywhere, or this worker stops. */
+ * has nothing queued or in flight anywhere, or this worker stops. Up to LANES lease calls are
+ * in flight at once: a call's round trip (Redis busy with a commit, the loop with pages) would
+ * otherwise leave the workers idle while it lasts. */
 int crawl__remote_run(struct core_coro *co, struct crawl *c)
 {
     struct crawl_remote *r = c->remote;
@@ -526,58 +619,39 @@ int crawl__remote_run(struct core_coro *co, struct crawl *c)
         rc = send_extras(co, c);
     if (rc < 0 && rc != -ECANCELED)
         fail(c, rc);
-    while (!c->stopping && !r->error) {
-        size_t have = frontier_queued(c->frontier) + frontier_in_progress(c->frontier);
+    while (rc == 0 && !c->stopping && !r->error && !r->ended) {
+        size_t have = frontier_queued(c->frontier) + frontier_in_progress(c->frontier) +
+                      r->asking;
         size_t want = c->cfg->workers > have ? c->cfg->workers - have : 0;
-        struct redisfront_lease ls;
-        int64_t wait;
-        bool over;
+        int64_t until = core_deadline_in(IDLE_POLL_MS);
 
-        core_event_clear(r->wake); /* what happens from here on wakes the waits below */
+        core_event_clear(r->wake); /* what happens from here on wakes the wait below */
         if (want > batch)
             want = batch;
-        if (want == 0 || (have > 0 && want < (c->cfg->workers + 3) / 4)) {
-            rc = core_event_wait(co, r->wake, core_deadline_in(IDLE_POLL_MS));
-            if (rc == -ECANCELED)
-                break;
+        if (want > 0 && (have == 0 || want >= (c->cfg->workers + 3) / 4) &&
+            r->calls < LANES && core_now_ms() >= r->not_before) {
+            r->not_before = 0;
+            rc = ask_start(c, want, have == 0 && r->calls == 0);
+            if (rc < 0)
+                fail(c, rc);
             continue;
         }
-        rc = lease(co, c, want, &ls);
-        if (rc < 0) {
-            fail(c, rc);
+        if (r->not_before > core_now_ms() && r->not_before < until)
+            until = r->not_before;
+        if (core_event_wait(co, r->wake, until) == -ECANCELED)
             break;
-        }
-        rc = take_jobs(co, c, &ls);
-        over = ls.njobs == 0 && ls.queued == 0 && ls.in_flight == 0 && have == 0 &&
-               r->orphans.nlinks == 0;
-        if (ls.njobs == 0 && ls.queued == 0 && 2 * have < c->cfg->workers) {
-            r->hurry = true; /* the links of pages not committed yet may be all there is */
-            core_event_set(r->work);
-        }
-        wait = ls.ready_ms > ls.now_ms ? ls.ready_ms - ls.now_ms : IDLE_POLL_MS;
-        if (wait > IDLE_POLL_MS)
-            wait = IDLE_POLL_MS;
-        if (ls.njobs > 0)
-            wait = 0;
-        redisfront_lease_free(&ls);
-        if (rc == -EPIPE) {
-            rc = 0; /* a stop closed the local frontier: what was leased goes back at the end */
-            break;
-        }
-        if (rc < 0) {
-            fail(c, rc);
-            break;
-        }
-        if (over)
-            break;
-        if (wait > 0) {
-            if (core_event_wait(co, r->wake, core_deadline_in(wait)) == -ECANCELED)
-                break;
-        }
     }
+    /* the calls in flight end (a stop's are cut off: their jobs go back at the end) */
+    if (c->stopping || r->error || rc < 0 || core_coro_is_cancelled(co))
+        core_group_cancel(r->asks);
+    core_coro_shield(co, true);
+    if (core_group_wait(co, r->asks, -1) < 0) {
+        /* shielded: no cancel; and a call's error is the crawl's (fail) */
+    }
+    core_coro_shield(co, false);
     /* what is queued here still runs (a stop drops it: on_stop) */
     frontier_close(c->frontier, false);
-    return rc == -ECANCELED || rc == -ETIMEDOUT ? 0 : (r->error ? 0 : rc < 0 ? rc : 0);
+    return 0;
 }
 
 /* --- renewing --------------------------------------------------------------------------------- */
@@ -986,7 +1060,8 @@ int crawl__remote_create(struct crawl *c, uint64_t seq, struct crawl_remote **ou
     r->c = c;
     r->rf = c->cfg->redis;
     r->seq = seq;
-    r->lease_seq = (uint64_t)crawl__wall_ms() * 1000; /* above any earlier run's */
+    for (unsigned i = 0; i < LANES; i++)
+        r->lease_seq[i] = (uint64_t)crawl__wall_ms() * 1000; /* above any earlier run's */
     core_buf_init(&r->orphans.text, 256u << 20);
     core_buf_init(&r->delays, 1u << 20);
     rc = parse_visited_create(0x686f737473ull, &r->hosts);
@@ -994,6 +1069,8 @@ int crawl__remote_create(struct crawl *c, uint64_t seq, struct crawl_remote **ou
         rc = core_event_create(&r->wake);
     if (rc == 0)
         rc = core_event_create(&r->work);
+    if (rc == 0)
+        rc = core_group_create(c->loop, 0, &r->asks);
     if (rc < 0) {
         crawl__remote_destroy(r);
         return rc;
@@ -1017,5 +1094,7 @@ void crawl__remote_destroy(struct crawl_remote *r)
         core_event_destroy(r->wake);
     if (r->work)
         core_event_destroy(r->work);
+    if (r->asks)
+        core_group_destroy(r->asks);
     core_free(r);
 }
