@@ -1456,6 +1456,54 @@ static void test_redisfront_lease_lanes_replay_their_own_reply_and_over_marks_fr
     run(&f, lanes_body);
 }
 
+static int hungry_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease a, b, a2, b2;
+    struct redisfront_held over[4];
+    struct redisfront_ask ask = {"a", 4, 0, 0, NULL, 0};
+
+    f->opts.per_host = 4;
+    f->opts.lease_ms = 600000;
+    rf = open_front(co, f, &c);
+    make_urls(f, 10, 1);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    /* a takes every slot; b finds none free while jobs are queued: b is hungry */
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &a), 0);
+    assert_int_equal(a.njobs, 4);
+    assert_int_equal(redisfront_lease(co, rf, "b", 4, &b), 0);
+    assert_int_equal(b.njobs, 0);
+    /* a's four requests are over: it frees four slots and, b hungry, takes back two only */
+    for (size_t i = 0; i < 4; i++)
+        over[i] = (struct redisfront_held){.fp = a.jobs[i].fp, .token = a.jobs[i].token,
+                                           .origin = a.jobs[i].url,
+                                           .origin_len = a.jobs[i].origin_len};
+    ask.fetched = over;
+    ask.nfetched = 4;
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, &a2), 0);
+    assert_int_equal(a2.njobs, 2);
+    /* and b gets the other two */
+    assert_int_equal(redisfront_lease(co, rf, "b", 4, &b2), 0);
+    assert_int_equal(b2.njobs, 2);
+    redisfront_lease_free(&b2);
+    redisfront_lease_free(&a2);
+    redisfront_lease_free(&b);
+    redisfront_lease_free(&a);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_a_hungry_worker_is_left_slots_the_others_free(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, hungry_body);
+}
+
 /* --- status ---------------------------------------------------------------------------------- */
 
 static int status_body(struct core_coro *co, void *arg)
@@ -1799,6 +1847,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_complete_is_all_or_nothing_and_stores_the_lengths),
         cmocka_unit_test(test_redisfront_release_gives_a_workers_leases_back_at_once),
         cmocka_unit_test(test_redisfront_lease_lanes_replay_their_own_reply_and_over_marks_free_slots),
+        cmocka_unit_test(test_redisfront_a_hungry_worker_is_left_slots_the_others_free),
         cmocka_unit_test(test_redisfront_status_lists_workers_and_the_busiest_hosts),
         cmocka_unit_test(test_redisfront_busy_redis_is_eagain_and_runs_nothing),
         cmocka_unit_test(test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing),

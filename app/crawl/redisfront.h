@@ -43,6 +43,10 @@
  *   P over      SET   fingerprints of leased jobs whose request is over (redisfront_ask's
  *                     fetched): their host slots are free already, before their completion
  *   P workers   SET   the workers that ever committed (redisfront_complete)
+ *   P hungry    STRING a worker whose lease call found nothing free while jobs were queued
+ *                     (expires after 200 ms): every other worker's lease call takes half as
+ *                     many jobs while it exists, so that no worker is starved by the others
+ *                     taking back the slots their own requests free
  *   P w:W       HASH  worker W's commits: done, failed, first_ms, last_ms (Redis clock, of
  *                     its first and last commit with completions), lengths (the opaque blob of
  *                     its last commit that carried one); lease_seqN and lease_replyN, the last

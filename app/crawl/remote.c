@@ -20,6 +20,7 @@
 #include "parse/robots.h"
 
 #define IDLE_POLL_MS 20         /* an idle worker asks Redis for work this often at most */
+#define HUNGRY_POLL_MS 2        /* ... and this often while jobs wait for others' slots */
 #define RETRY_MS 50             /* after a lost reply, before asking again */
 #define GATHER_MS 50            /* a commit waits at most this long for more pages */
 #define FILES_MAX 8
@@ -555,7 +556,10 @@ static int ask_run(struct core_coro *co, void *arg)
         if (ls.njobs == 0) {
             int64_t wait = ls.ready_ms > ls.now_ms ? ls.ready_ms - ls.now_ms : IDLE_POLL_MS;
 
-            /* nothing to hand out: ask again when a host is ready, or after a while */
+            /* nothing to hand out: ask again when a host is ready, or after a while; soon when
+             * jobs wait for slots the other workers hold (they now leave some: P hungry) */
+            if (ls.queued > 0 && wait > HUNGRY_POLL_MS)
+                wait = HUNGRY_POLL_MS;
             r->not_before = core_deadline_in(wait < IDLE_POLL_MS ? wait : IDLE_POLL_MS);
             if (ls.queued == 0 && 2 * a->want > c->cfg->workers) {
                 r->hurry = true; /* the links of pages not committed yet may be all there is */
