@@ -312,8 +312,9 @@ static const char lua_add[] =
  * gives its queue's head, or with no delay as many jobs as it has free slots (a held host:
  * only its robots job, and then it leaves the ready set); the job records and lease entries
  * are read and written once per batch. A worker whose call finds nothing to lease while jobs
- * are queued (every slot taken) is hungry for 200 ms: the others' calls take half as many
- * jobs meanwhile, so that the slots their own requests free are not all theirs again. */
+ * are queued and no host is ready or waiting for its time (every slot taken) is hungry for
+ * 200 ms: the others' calls take half as many jobs meanwhile, so that the slots their own
+ * requests free are not all theirs again. */
 static const char lua_lease[] =
     "local max, worker, seq, lane = tonumber(ARGV[1]), ARGV[2], ARGV[4], ARGV[5]\n"
     "local W = P..'w:'..worker\n"
@@ -405,7 +406,9 @@ static const char lua_lease_tail[] =
     "  stats.queued = stats.queued - #ids\n"
     "end\n"
     "local res = tail(requeued, out, dead)\n"
-    "if #ids == 0 and res[4] > 0 then redis.call('SET', P..'hungry', worker, 'PX', 200) end\n"
+    "if #ids == 0 and res[4] > 0 and res[2] < 0 then\n"
+    "  redis.call('SET', P..'hungry', worker, 'PX', 200)\n"
+    "end\n"
     /* kept, so that a retry after a lost reply gets these jobs, not more */
     "if seq ~= '0' then\n"
     "  redis.call('HSET', W, 'lease_seq'..lane, seq, 'lease_reply'..lane, cmsgpack.pack(res))\n"
