@@ -557,8 +557,8 @@ static int ask_run(struct core_coro *co, void *arg)
             int64_t wait = ls.ready_ms > ls.now_ms ? ls.ready_ms - ls.now_ms : IDLE_POLL_MS;
 
             /* nothing to hand out: ask again when a host is ready, or after a while; soon when
-             * jobs wait for slots the other workers hold (they now leave some: P hungry) */
-            if (ls.ready_ms < 0 && ls.queued > 0)
+             * jobs wait for slots other workers hold (they now leave some: P hungry) */
+            if (ls.ready_ms < 0 && ls.queued > 0 && ls.in_flight > r->nleases)
                 wait = HUNGRY_POLL_MS;
             r->not_before = core_deadline_in(wait < IDLE_POLL_MS ? wait : IDLE_POLL_MS);
             if (ls.queued == 0 && 2 * a->want > c->cfg->workers) {
