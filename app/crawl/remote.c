@@ -486,23 +486,26 @@ static int lease(struct core_coro *co, struct crawl *c, unsigned lane, size_t wa
     struct redisfront_held *over = core_calloc(r->nleases + 1, sizeof(*over));
     struct redisfront_ask ask = {c->cfg->worker_id, want, ++r->lease_seq[lane], lane, over, 0};
     struct core_buf origins;
+    size_t bytes = 0;
     int rc = over ? 0 : -ENOMEM;
 
-    core_buf_init(&origins, 1u << 30);
+    for (size_t i = 0; i < r->nleases; i++)
+        bytes += r->leases[i]->origin_len;
+    /* room for them all at once: the pointers into it stay put */
+    core_buf_init(&origins, bytes);
+    if (rc == 0)
+        rc = core_buf_reserve(&origins, bytes);
     for (size_t i = 0; rc == 0 && i < r->nleases; i++) {
         struct lease *l = r->leases[i];
 
         if (!l->over || l->over_told || l->stale)
             continue;
         l->over_told = true;
-        over[ask.nfetched] = (struct redisfront_held){.fp = l->fp, .token = l->token,
-                                                      .origin_len = l->origin_len};
-        /* the offset for now: the buffer may move while it grows */
-        over[ask.nfetched++].origin = (const char *)(uintptr_t)origins.len;
+        over[ask.nfetched++] = (struct redisfront_held){.fp = l->fp, .token = l->token,
+                                                        .origin = origins.data + origins.len,
+                                                        .origin_len = l->origin_len};
         rc = core_buf_append(&origins, l->url, l->origin_len);
     }
-    for (size_t i = 0; rc == 0 && i < ask.nfetched; i++)
-        over[i].origin = origins.data + (uintptr_t)over[i].origin;
     while (rc == 0) {
         rc = redisfront_lease_ask(co, r->rf, &ask, ls);
         c->st.remote_calls++;
