@@ -21,6 +21,8 @@
 
 #define IDLE_POLL_MS 20         /* an idle worker asks Redis for work this often at most */
 #define HUNGRY_POLL_MS 2        /* ... and this often while jobs wait for others' slots */
+#define STARVED_POLL_MS 1000    /* ... and while they wait for this worker's own slots (an own
+                                   request's end or a commit wakes it at once) */
 #define RETRY_MS 50             /* after a lost reply, before asking again */
 #define GATHER_MS 50            /* a commit waits at most this long for more pages */
 #define FILES_MAX 8
@@ -74,6 +76,8 @@ struct crawl_remote {
     unsigned calls;             /* in flight */
     size_t asking;              /* jobs they ask for */
     int64_t not_before;         /* no lease call before (Redis had nothing to hand out) */
+    bool starved;               /* ... while jobs wait for the slots this worker's own
+                                   requests hold: their end lifts not_before */
     bool ended;                 /* a lease call found the shared crawl over */
     bool dirty;                 /* records written that no lease's commit carries (dead
                                    letters): the next commit takes the lengths anyway */
@@ -269,6 +273,18 @@ int crawl__remote_link(struct crawl *c, const char *url, size_t len, uint64_t fp
     return link_add(to, url, len, fp, depth, kind);
 }
 
+/* A held job's request is over: its host's slot may go to the next job at once. A feeder
+ * that found every slot taken by this worker's own requests asks again now. */
+static void lease_over(struct crawl_remote *r, struct lease *l)
+{
+    l->over = true;
+    if (r->starved) {
+        r->starved = false;
+        r->not_before = 0;
+        core_event_set(r->wake);
+    }
+}
+
 bool crawl__remote_record(struct crawl *c, const char *url, bool failed)
 {
     struct lease *l = lease_find(c->remote, parse_visited_fingerprint(c->visited, url,
@@ -283,7 +299,7 @@ bool crawl__remote_record(struct crawl *c, const char *url, bool failed)
     l->finished = true;
     l->failed = failed;
     l->written = true;
-    l->over = true;
+    lease_over(c->remote, l);
     core_event_set(c->remote->work);
     return true;
 }
@@ -299,7 +315,7 @@ void crawl__remote_done(struct crawl *c, uint64_t fp)
         return;
     }
     l->finished = true;
-    l->over = true;
+    lease_over(c->remote, l);
     core_event_set(c->remote->work);
 }
 
@@ -311,7 +327,7 @@ void crawl__remote_robots(struct crawl *c, const char *origin, unsigned how, con
     if (!l)
         return;
     l->finished = true;
-    l->over = true;
+    lease_over(c->remote, l);
     l->crawl_delay_ms = delay_ms;
     if (core_buf_printf(&l->robots, "%u\n", how) < 0 ||
         (how == CRAWL_STATE_ROBOTS_BODY && core_buf_append(&l->robots, body ? body : "", len) < 0))
@@ -536,6 +552,15 @@ static int release_all(struct core_coro *co, struct crawl *c)
     return rc;
 }
 
+/* Whether a held job's request is over and Redis not told so yet. */
+static bool over_untold(const struct crawl_remote *r)
+{
+    for (size_t i = 0; i < r->nleases; i++)
+        if (r->leases[i]->over && !r->leases[i]->over_told && !r->leases[i]->stale)
+            return true;
+    return false;
+}
+
 /* One lease call in flight (a member of r->asks). */
 struct ask {
     struct crawl *c;
@@ -556,14 +581,24 @@ static int ask_run(struct core_coro *co, void *arg)
 
     if (rc == 0) {
         rc = take_jobs(co, c, &ls);
+        r->starved = false;
+        if (ls.njobs > 0)
+            r->not_before = 0; /* more may be there: the feeder's own rules say when */
         if (ls.njobs == 0) {
             int64_t wait = ls.ready_ms > ls.now_ms ? ls.ready_ms - ls.now_ms : IDLE_POLL_MS;
 
             /* nothing to hand out: ask again when a host is ready, or after a while; soon when
-             * jobs wait for slots other workers hold (they now leave some: P hungry) */
-            if (ls.ready_ms < 0 && ls.queued > 0 && ls.in_flight > r->nleases)
+             * jobs wait for slots other workers hold (they now leave some: P hungry); when
+             * this worker's own requests hold them all, as soon as one of them ends */
+            if (ls.ready_ms < 0 && ls.queued > 0 && ls.in_flight > r->nleases) {
                 wait = HUNGRY_POLL_MS;
-            r->not_before = core_deadline_in(wait < IDLE_POLL_MS ? wait : IDLE_POLL_MS);
+            } else if (ls.ready_ms < 0 && ls.queued > 0 && r->nleases > 0) {
+                /* one may have ended while the call was out: then at once */
+                r->starved = !over_untold(r);
+                wait = r->starved ? STARVED_POLL_MS : 0;
+            }
+            r->not_before = core_deadline_in(wait < IDLE_POLL_MS || r->starved ? wait
+                                                                                 : IDLE_POLL_MS);
             if (ls.queued == 0 && 2 * a->want > c->cfg->workers) {
                 r->hurry = true; /* the links of pages not committed yet may be all there is */
                 core_event_set(r->work);
@@ -935,7 +970,11 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
         c->st.remote_committed += k;
         for (size_t i = 0; i < k; i++)
             lease_remove(r, ls[i]);
-        core_event_set(r->wake); /* their hosts have room again */
+        if (k > 0 && r->starved) {
+            r->starved = false; /* their hosts have room again */
+            r->not_before = 0;
+        }
+        core_event_set(r->wake);
     } else if (rc == -ESTALE) {
         /* a page's lease ran out before its commit: Redis took nothing; drop the stale ones
          * not yet written and try again, or stop if one is in the output already */
