@@ -96,9 +96,10 @@ void crawl_summary_print(const struct crawl_stats *s, const struct crawl_warc_co
                 (unsigned long long)warc->records, warc->files,
                 warc->files == 1 ? "file" : "files", (double)warc->bytes / 1e6);
     if (s->remote_calls)
-        fprintf(stderr, "trawl: redis: %llu jobs leased, %llu committed, %llu leases lost; %llu "
-                "calls (%.2f per page)\n", (unsigned long long)s->remote_leased,
-                (unsigned long long)s->remote_committed, (unsigned long long)s->remote_stale,
+        fprintf(stderr, "trawl: redis: %llu jobs leased, %llu committed, %llu leases lost, %llu "
+                "slots handed on; %llu calls (%.2f per page)\n",
+                (unsigned long long)s->remote_leased, (unsigned long long)s->remote_committed,
+                (unsigned long long)s->remote_stale, (unsigned long long)s->remote_handed_on,
                 (unsigned long long)s->remote_calls,
                 s->attempted ? (double)s->remote_calls / (double)s->attempted : 0.0);
     if (s->interrupted)
@@ -189,6 +190,7 @@ int crawl_summary_json(const struct crawl_stats *s, const struct crawl_warc_coun
         put_count(&w, "leased", s->remote_leased);
         put_count(&w, "committed", s->remote_committed);
         put_count(&w, "stale", s->remote_stale);
+        put_count(&w, "handed_on", s->remote_handed_on);
         jsonw_end_object(&w);
     } else {
         jsonw_null(&w);

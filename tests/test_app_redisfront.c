@@ -1368,7 +1368,7 @@ static int lanes_body(struct core_coro *co, void *arg)
     struct redisfront *rf;
     struct redisfront_lease a, b, a2, b2, next;
     struct redisfront_held over;
-    struct redisfront_ask ask = {"w", 1, 5, 0, NULL, 0};
+    struct redisfront_ask ask = {"w", 1, 5, 0, NULL, 0, NULL, 0, NULL, 0};
     struct redisfront_stats s;
 
     f->opts.per_host = 1;
@@ -1463,7 +1463,7 @@ static int hungry_body(struct core_coro *co, void *arg)
     struct redisfront *rf;
     struct redisfront_lease a, b, a2, b2;
     struct redisfront_held over[4];
-    struct redisfront_ask ask = {"a", 4, 0, 0, NULL, 0};
+    struct redisfront_ask ask = {"a", 4, 0, 0, NULL, 0, NULL, 0, NULL, 0};
 
     f->opts.per_host = 4;
     f->opts.lease_ms = 600000;
@@ -1502,6 +1502,158 @@ static void test_redisfront_a_hungry_worker_is_left_slots_the_others_free(void *
     (void)state;
     fx_start(&f);
     run(&f, hungry_body);
+}
+
+/* --- jobs leased ahead ------------------------------------------------------------------------ */
+
+/* The lease of one host's jobs (origin http://h0.test) for worker w: max with a slot, n ahead. */
+static void lease_ahead(struct core_coro *co, struct redisfront *rf, const char *w, size_t max,
+                        size_t n, const struct redisfront_held *over, size_t nover,
+                        const struct redisfront_held *back, size_t nback,
+                        struct redisfront_lease *out)
+{
+    const struct redisfront_ahead ah = {"http://h0.test", 14, n};
+    const struct redisfront_ask ask = {w, max, 0, 0, over, nover, &ah, n ? 1 : 0, back, nback};
+
+    assert_int_equal(redisfront_lease_ask(co, rf, &ask, out), 0);
+}
+
+/* A request over whose slot goes on to succ (or is freed: succ NULL). */
+static struct redisfront_held handed(const struct redisfront_job *j,
+                                     const struct redisfront_job *succ)
+{
+    return (struct redisfront_held){.fp = j->fp, .token = j->token, .origin = j->url,
+                                    .origin_len = j->origin_len, .has_succ = succ != NULL,
+                                    .succ = succ ? succ->fp : 0};
+}
+
+/* per_host 1: a worker holds the slot and two jobs ahead, which hold none; its request over
+ * hands the slot on to one of them (another worker still gets nothing), and that one's commit
+ * frees it, once. A job given back goes to the head of the queue, its lease not counted. */
+static int ahead_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease a, b, a2, b2, a3, b3, c3;
+    struct redisfront_held over, back;
+    struct redisfront_done d[2];
+    struct redisfront_stats s;
+    bool ok[2];
+
+    f->opts.per_host = 1;
+    f->opts.lease_ms = 600000;
+    rf = open_front(co, f, &c);
+    make_urls(f, 6, 1);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    lease_ahead(co, rf, "a", 1, 2, NULL, 0, NULL, 0, &a);
+    assert_int_equal(a.njobs, 1);
+    assert_int_equal(a.nahead, 2);
+    stats(co, rf, &s);
+    assert_int_equal(s.queued, 3);
+    assert_int_equal(s.in_flight, 3);
+    /* the slot is a's: b gets nothing */
+    assert_int_equal(redisfront_lease(co, rf, "b", 4, &b), 0);
+    assert_int_equal(b.njobs, 0);
+    /* a's request is over, its slot handed on to its first job ahead: still nothing for b */
+    over = handed(&a.jobs[0], &a.ahead[0]);
+    lease_ahead(co, rf, "a", 0, 0, &over, 1, NULL, 0, &a2);
+    assert_int_equal(a2.njobs, 0);
+    assert_int_equal(redisfront_lease(co, rf, "b", 4, &b2), 0);
+    assert_int_equal(b2.njobs, 0);
+    /* both commit, the hand-on told again with them (it counts once): the slot is freed once */
+    d[0] = redisfront_done_of(&a.jobs[0]);
+    d[1] = redisfront_done_of(&a.ahead[0]);
+    {
+        const struct redisfront_commit cm = {"a", &over, 1, d, 2, NULL, 0};
+
+        assert_int_equal(redisfront_commit(co, rf, &cm, ok, NULL), 0);
+    }
+    assert_true(ok[0] && ok[1]);
+    assert_int_equal(redisfront_lease(co, rf, "b", 4, &b3), 0);
+    assert_int_equal(b3.njobs, 1);
+    /* a gives its other job ahead back: queued again, no slot freed (b's is the only one) */
+    back = (struct redisfront_held){.fp = a.ahead[1].fp, .token = a.ahead[1].token};
+    lease_ahead(co, rf, "a", 0, 0, NULL, 0, &back, 1, &a3);
+    assert_int_equal(a3.njobs, 0);
+    stats(co, rf, &s);
+    assert_int_equal(s.queued, 3);
+    assert_int_equal(s.in_flight, 1);
+    assert_int_equal(s.done, 2);
+    /* its token is void; when b's request is done, it is the next job, its lease not counted */
+    complete_one(co, rf, &a.ahead[1], false);
+    complete_one(co, rf, &b3.jobs[0], true);
+    assert_int_equal(redisfront_lease(co, rf, "c", 4, &c3), 0);
+    assert_int_equal(c3.njobs, 1);
+    assert_true(c3.jobs[0].fp == a.ahead[1].fp);
+    assert_int_equal(c3.jobs[0].leases, 1);
+    redisfront_lease_free(&c3);
+    redisfront_lease_free(&a3);
+    redisfront_lease_free(&b3);
+    redisfront_lease_free(&b2);
+    redisfront_lease_free(&a2);
+    redisfront_lease_free(&b);
+    redisfront_lease_free(&a);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_jobs_leased_ahead_hold_no_slot_until_one_is_handed_on(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, ahead_body);
+}
+
+/* A worker released (restarted) with jobs ahead: they go back uncounted and free no slot; its
+ * job with the slot is counted and frees it. */
+static int ahead_release_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease a, d;
+    struct redisfront_stats s;
+
+    f->opts.per_host = 2;
+    f->opts.lease_ms = 600000;
+    rf = open_front(co, f, &c);
+    make_urls(f, 4, 1);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    lease_ahead(co, rf, "a", 1, 2, NULL, 0, NULL, 0, &a);
+    assert_int_equal(a.njobs, 1);
+    assert_int_equal(a.nahead, 2);
+    /* one slot of two is a's: d takes the other, with the last job */
+    assert_int_equal(redisfront_lease(co, rf, "d", 4, &d), 0);
+    assert_int_equal(d.njobs, 1);
+    redisfront_lease_free(&d);
+    assert_int_equal(release(co, rf, "a"), 3);
+    stats(co, rf, &s);
+    assert_int_equal(s.queued, 3);
+    assert_int_equal(s.in_flight, 1);
+    /* one slot free (not three), and each job's leases counted: 2 for a's job with the slot
+     * (this lease included), 1 for the others */
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(redisfront_lease(co, rf, "e", 4, &d), 0);
+        assert_int_equal(d.njobs, 1);
+        assert_int_equal(d.jobs[0].leases, d.jobs[0].fp == a.jobs[0].fp ? 2 : 1);
+        complete_one(co, rf, &d.jobs[0], true);
+        redisfront_lease_free(&d);
+    }
+    redisfront_lease_free(&a);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_jobs_leased_ahead_go_back_uncounted_with_their_worker(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, ahead_release_body);
 }
 
 /* --- status ---------------------------------------------------------------------------------- */
@@ -1848,6 +2000,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_release_gives_a_workers_leases_back_at_once),
         cmocka_unit_test(test_redisfront_lease_lanes_replay_their_own_reply_and_over_marks_free_slots),
         cmocka_unit_test(test_redisfront_a_hungry_worker_is_left_slots_the_others_free),
+        cmocka_unit_test(test_redisfront_jobs_leased_ahead_hold_no_slot_until_one_is_handed_on),
+        cmocka_unit_test(test_redisfront_jobs_leased_ahead_go_back_uncounted_with_their_worker),
         cmocka_unit_test(test_redisfront_status_lists_workers_and_the_busiest_hosts),
         cmocka_unit_test(test_redisfront_busy_redis_is_eagain_and_runs_nothing),
         cmocka_unit_test(test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing),

@@ -221,6 +221,7 @@ struct crawl_stats {
     uint64_t remote_calls;      /* --redis: scripts run (round trips) */
     uint64_t remote_leased;     /* jobs leased */
     uint64_t remote_committed;  /* jobs committed back */
+    uint64_t remote_handed_on;  /* host slots handed on to a job leased ahead (no round trip) */
     uint64_t remote_stale;      /* leases that ran out before their commit */
 };
 

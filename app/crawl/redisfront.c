@@ -127,14 +127,16 @@ static const char lua_slot_fn[] =
     "  if redis.call('ZSCORE', P..'ready', h) then redis.call('ZADD', P..'ready', nx, h) end\n"
     "end\n"
     /* the fetches of jobs (of hosts hs) leased with these tokens are over: their slots are
-     * free before their commits (P over holds them, so a slot is freed once) */
-    "local function fetch_over(ids, toks, hs)\n"
+     * free before their commits (P over holds them, so a slot is freed once), or go on to
+     * the same worker's job leased ahead (succs[k], in P ahead: it holds the slot now) */
+    "local function fetch_over(ids, toks, hs, succs)\n"
     "  if #ids == 0 then return end\n"
     "  local lts = mcall('HMGET', P..'lt', ids)\n"
     "  local n, hosts = {}, {}\n"
     "  for k, id in ipairs(ids) do\n"
     "    local t = toks[k]..' '\n"
-    "    if lts[k] and string.sub(lts[k], 1, #t) == t and redis.call('SADD', P..'over', id) == 1 then\n"
+    "    if lts[k] and string.sub(lts[k], 1, #t) == t and redis.call('SADD', P..'over', id) == 1 and\n"
+    "       (succs[k] == '' or redis.call('SREM', P..'ahead', succs[k]) == 0) then\n"
     "      local h = hs[k]\n"
     "      if not n[h] then n[h] = 0; hosts[#hosts + 1] = h end\n"
     "      n[h] = n[h] + 1\n"
@@ -217,8 +219,12 @@ static const char lua_reap_fn[] =
     "  redis.call('HDEL', P..'lt', id)\n"
     "  if w ~= '' then redis.call('SREM', P..'wl:'..w, id) end\n"
     "  local early = redis.call('SREM', P..'over', id) == 1\n"
-    /* its request was over and its record written: the worker died after it, not of it */
-    "  if not early then j[6] = j[6] + 1 end\n"
+    "  local ahead = redis.call('SREM', P..'ahead', id) == 1\n"
+    /* its request was over and its record written: the worker died after it, not of it; or
+     * it was leased ahead and waited for a slot (one started in a slot handed on to it but
+     * not told yet is not counted either: requeued to the head of its queue, it is likely
+     * leased next with a slot, and counted then) */
+    "  if not early and not ahead then j[6] = j[6] + 1 end\n"
     "  local back = j[6] < max_leases\n"
     "  if not back then\n"
     "    redis.call('HDEL', P..'jobs', id)\n"
@@ -239,7 +245,7 @@ static const char lua_reap_fn[] =
     "    stats.queued = stats.queued + 1\n"
     "    stats.requeued = stats.requeued + 1\n"
     "  end\n"
-    "  if early then host_wake(h) else slots_free(h, 1) end\n"
+    "  if early or ahead then host_wake(h) else slots_free(h, 1) end\n"
     "  return back\n"
     "end\n"
     "local function reap(lim, dead)\n"
@@ -306,9 +312,11 @@ static const char lua_add[] =
     "flush_stats()\n"
     "return table.concat(flags)\n";
 
-/* ARGV: max, worker, reap limit, call number, lane, then (fp, token, origin) per request over. {now,
- * ready_ms, expiry_ms, queued, in flight, requeued, jobs, dead}, jobs and dead as flat 4-field
- * entries (fp, token, expiry, record as stored: its lease count not counting this lease). In turn, the ready host with the lowest next-allowed time
+/* ARGV: max, worker, reap limit, call number, lane, how many requests over, then (fp, token,
+ * origin, successor's fp or '') per request over, how many jobs leased ahead to give back,
+ * then (fp, token) per job given back, then (origin, n) per host to lease ahead for. {now, ready_ms, expiry_ms, queued, in flight, requeued, jobs, dead, ahead}, jobs, dead
+ * and ahead as flat 4-field entries (fp, token, expiry, record as stored: its lease count not
+ * counting this lease). In turn, the ready host with the lowest next-allowed time
  * gives its queue's head, or with no delay as many jobs as it has free slots (a held host:
  * only its robots job, and then it leaves the ready set); the job records and lease entries
  * are read and written once per batch. A worker whose call finds nothing to lease while jobs
@@ -321,14 +329,36 @@ static const char lua_lease[] =
     "if seq ~= '0' and redis.call('HGET', W, 'lease_seq'..lane) == seq then\n"
     "  return cmsgpack.unpack(redis.call('HGET', W, 'lease_reply'..lane))\n"
     "end\n"
-    "local fids, ftoks, fhosts = {}, {}, {}\n"
-    "for i = 6, #ARGV - 2, 3 do\n"
+    "local fids, ftoks, fhosts, fsuccs = {}, {}, {}, {}\n"
+    "local a0 = 7 + 4 * tonumber(ARGV[6])\n"
+    "for i = 7, a0 - 1, 4 do\n"
     "  fids[#fids + 1] = ARGV[i]\n"
     "  ftoks[#ftoks + 1] = ARGV[i + 1]\n"
     "  fhosts[#fhosts + 1] = ARGV[i + 2]\n"
+    "  fsuccs[#fsuccs + 1] = ARGV[i + 3]\n"
     "end\n"
-    "fetch_over(fids, ftoks, fhosts)\n"
+    "fetch_over(fids, ftoks, fhosts, fsuccs)\n"
     "local dead, out = {}, {}\n"
+    /* jobs leased ahead that no request here can hand a slot on to: back to their queues,
+     * this lease not counted */
+    "local nb = tonumber(ARGV[a0])\n"
+    "local bids, btoks = {}, {}\n"
+    "for i = a0 + 1, a0 + 2 * nb, 2 do\n"
+    "  bids[#bids + 1] = ARGV[i]\n"
+    "  btoks[#btoks + 1] = ARGV[i + 1]\n"
+    "end\n"
+    "a0 = a0 + 1 + 2 * nb\n"
+    "if nb > 0 then\n"
+    "  local lts = mcall('HMGET', P..'lt', bids)\n"
+    "  for k, id in ipairs(bids) do\n"
+    "    local t = btoks[k]..' '\n"
+    "    local raw = lts[k] and string.sub(lts[k], 1, #t) == t and redis.call('HGET', P..'jobs', id)\n"
+    "    if raw then\n"
+    "      redis.call('SADD', P..'over', id)\n"
+    "      requeue(id, raw, worker, dead)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
     "local requeued = reap(tonumber(ARGV[3]), dead)\n"
     /* another worker found nothing free lately: take half, leave it the rest */
     "local hungry = redis.call('GET', P..'hungry')\n"
@@ -382,31 +412,61 @@ static const char lua_lease[] =
     "      redis.call('ZADD', P..'ready', nx, h)\n"
     "    end\n"
     "  end\n"
+    "end\n"
+    /* jobs leased ahead: (origin, n) asked per host whose slots this worker's requests hold,
+     * popped without a slot (P ahead), each to take over the slot of one of those requests
+     * when it ends; none for a paced, held or waiting host, nor while another worker is
+     * hungry (the slots must come back) */
+    "local nids = #ids\n"
+    "if delay <= 0 and not (hungry and hungry ~= worker) then\n"
+    "  for i = a0, #ARGV - 1, 2 do\n"
+    "    local h, n = ARGV[i], tonumber(ARGV[i + 1])\n"
+    "    local q = P..'q:'..h\n"
+    "    local ok = n > 0 and not (holding and redis.call('SISMEMBER', P..'hold', h) == 1)\n"
+    "    if ok and hdelays and tonumber(redis.call('HGET', P..'hdelay', h) or '0') > 0 then\n"
+    "      ok = false\n"
+    "    end\n"
+    "    if ok and tonumber(redis.call('HGET', P..'next', h) or '0') > now then ok = false end\n"
+    "    local got = ok and redis.call('LPOP', q, n)\n"
+    "    if got then\n"
+    "      for _, id in ipairs(got) do\n"
+    "        tok = tok + 1\n"
+    "        ids[#ids + 1] = id\n"
+    "        toks[#toks + 1] = tok\n"
+    "      end\n"
+    "      if redis.call('LLEN', q) == 0 then redis.call('ZREM', P..'ready', h) end\n"
+    "    end\n"
+    "  end\n"
     "end\n";
 
 static const char lua_lease_tail[] =
+    "local aout, aids = {}, {}\n"
     "if #ids > 0 then\n"
     "  local exp = now + lease_ms\n"
     "  local raws = mcall('HMGET', P..'jobs', ids)\n"
     "  local kv, zs = {}, {}\n"
     "  for k, id in ipairs(ids) do\n"
+    "    local o = out\n"
+    "    if k > nids then o = aout; aids[#aids + 1] = id end\n"
     "    kv[#kv + 1] = id\n"
     "    kv[#kv + 1] = toks[k]..' '..worker\n"
     "    zs[#zs + 1] = exp\n"
     "    zs[#zs + 1] = id\n"
-    "    out[#out + 1] = id\n"
-    "    out[#out + 1] = toks[k]\n"
-    "    out[#out + 1] = exp\n"
-    "    out[#out + 1] = raws[k] or ''\n"
+    "    o[#o + 1] = id\n"
+    "    o[#o + 1] = toks[k]\n"
+    "    o[#o + 1] = exp\n"
+    "    o[#o + 1] = raws[k] or ''\n"
     "  end\n"
     "  callv('HSET', P..'lt', kv)\n"
     "  callv('ZADD', P..'leases', zs)\n"
     "  if worker ~= '' then callv('SADD', P..'wl:'..worker, ids) end\n"
+    "  if #aids > 0 then callv('SADD', P..'ahead', aids) end\n"
     "  redis.call('SET', P..'token', tok)\n"
     "  stats.queued = stats.queued - #ids\n"
     "end\n"
     "local res = tail(requeued, out, dead)\n"
-    "if #ids == 0 and res[4] > 0 and res[2] < 0 then\n"
+    "res[9] = aout\n"
+    "if nids == 0 and a0 > #ARGV and res[4] > 0 and res[2] < 0 then\n"
     "  redis.call('SET', P..'hungry', worker, 'PX', 200)\n"
     "end\n"
     /* kept, so that a retry after a lost reply gets these jobs, not more */
@@ -457,7 +517,9 @@ static const char lua_renew[] =
     "end\n"
     "return {now, res}\n";
 
-/* ARGV: worker, has lengths (0/1), lengths, then per completion: fp, token, failed (0/1),
+/* ARGV: worker, has lengths (0/1), lengths, how many requests over, then (fp, token, origin,
+ * successor's fp or '') per request over (as a lease call's), then per completion: fp, token,
+ * failed (0/1),
  * number of links, has robots (0/1), robots, crawl delay (ms, < 0: none), the job's url,
  * origin length and kind (as leased: a completion with a current token is the worker's, so
  * the record is not read), then (fp, depth, origin length, kind, url) per link. {now, accepted flags ('0'/'1' string), links added,
@@ -467,7 +529,16 @@ static const char lua_renew[] =
 static const char lua_complete[] =
     "local w = ARGV[1]\n"
     "local ds, ids = {}, {}\n"
-    "local i = 4\n"
+    "local i = 5 + 4 * tonumber(ARGV[4])\n"
+    "local fids, ftoks, fhosts, fsuccs = {}, {}, {}, {}\n"
+    "for f = 5, i - 1, 4 do\n"
+    "  fids[#fids + 1] = ARGV[f]\n"
+    "  ftoks[#ftoks + 1] = ARGV[f + 1]\n"
+    "  fhosts[#fhosts + 1] = ARGV[f + 2]\n"
+    "  fsuccs[#fsuccs + 1] = ARGV[f + 3]\n"
+    "end\n"
+    /* the requests over are told first, whatever becomes of the completions */
+    "fetch_over(fids, ftoks, fhosts, fsuccs)\n"
     "while i <= #ARGV do\n"
     /* d: fp, token, failed, links, first link's index, has robots, robots, delay, and the
      * job unpacked as a record is: {url, depth (unused), origin length, kind} */
@@ -498,8 +569,11 @@ static const char lua_complete[] =
 static const char lua_complete_commit[] =
     "local added, done, failed = 0, 0, 0\n"
     "local freed, gone, hosts, at, parent, byw, ws = {}, {}, {}, {}, {}, {}, {}\n"
-    "local over = {}\n"
+    "local over, ah = {}, {}\n"
+    "local aheads = #ds > 0 and redis.call('EXISTS', P..'ahead') == 1\n"
     "if #ds > 0 then over = mcall('SMISMEMBER', P..'over', ids) end\n"
+    /* a job leased ahead whose slot was never handed on to it holds none */
+    "if aheads then ah = mcall('SMISMEMBER', P..'ahead', ids) end\n"
     "for k, d in ipairs(ds) do\n"
     "  local j = js[k]\n"
     "  local h = host_of(j)\n"
@@ -517,7 +591,7 @@ static const char lua_complete_commit[] =
     "    end\n"
     "    table.insert(byw[d.w], d[1])\n"
     "  end\n"
-    "  if over[k] == 0 then freed[h] = freed[h] + 1 end\n"
+    "  if over[k] == 0 and (ah[k] or 0) == 0 then freed[h] = freed[h] + 1 end\n"
 
     "  if j[4] == 1 then\n"
     "    local rules = ''\n"
@@ -542,6 +616,7 @@ static const char lua_complete_commit[] =
     "  callv('HDEL', P..'jobs', ids)\n"
     "  callv('HDEL', P..'lt', ids)\n"
     "  callv('SREM', P..'over', ids)\n"
+    "  if aheads then callv('SREM', P..'ahead', ids) end\n"
     "  for _, x in ipairs(ws) do callv('SREM', P..'wl:'..x, byw[x]) end\n"
     "  for _, h in ipairs(hosts) do\n"
     "    load(h, -gone[h])\n"
@@ -725,6 +800,21 @@ static void args_fp(struct args *a, uint64_t fp)
         p[i] = (unsigned char)(fp >> (56 - 8 * i));
     a->used += NUM_BYTES;
     args_str(a, (const char *)p, 8);
+}
+
+/* How many requests over, then (fp, token, origin, successor's fp or "") for each. */
+static void args_over(struct args *a, const struct redisfront_held *h, size_t n)
+{
+    args_u64(a, n);
+    for (size_t i = 0; i < n; i++) {
+        args_fp(a, h[i].fp);
+        args_u64(a, h[i].token);
+        args_str(a, h[i].origin ? h[i].origin : "", h[i].origin_len);
+        if (h[i].has_succ)
+            args_fp(a, h[i].succ);
+        else
+            args_str(a, "", 0);
+    }
 }
 
 static void args_url(struct args *a, const struct redisfront_url *u)
@@ -924,7 +1014,7 @@ static int read_lease(struct redisfront *rf, struct redis_reply *r, struct redis
     struct redisfront_lease v = {0};
     int rc;
 
-    if (!is_array(r, 8))
+    if (!is_array(r, 8) && !is_array(r, 9))
         return bad_reply(rf, r, "a lease");
     v.now_ms = int_at(r, 0);
     v.ready_ms = int_at(r, 1);
@@ -938,6 +1028,13 @@ static int read_lease(struct redisfront *rf, struct redis_reply *r, struct redis
     rc = read_jobs(r->element[7], &v.dead, &v.ndead);
     if (rc < 0) {
         core_free(v.jobs);
+        goto out_bad;
+    }
+    if (r->elements == 9)
+        rc = read_jobs(r->element[8], &v.ahead, &v.nahead);
+    if (rc < 0) {
+        core_free(v.jobs);
+        core_free(v.dead);
         goto out_bad;
     }
     v.reply = r;
@@ -1156,7 +1253,7 @@ int redisfront_add(struct core_coro *co, struct redisfront *rf, const struct red
 int redisfront_lease(struct core_coro *co, struct redisfront *rf, const char *worker, size_t max,
                      struct redisfront_lease *out)
 {
-    struct redisfront_ask ask = {worker, max, 0, 0, NULL, 0};
+    struct redisfront_ask ask = {worker, max, 0, 0, NULL, 0, NULL, 0, NULL, 0};
 
     return redisfront_lease_ask(co, rf, &ask, out);
 }
@@ -1168,9 +1265,11 @@ int redisfront_lease_ask(struct core_coro *co, struct redisfront *rf,
     struct args a;
     int rc;
 
-    if (ask->max > SIZE_MAX / REAP_PER_JOB - REAP_MIN || ask->nfetched > SIZE_MAX / 4)
+    if (ask->max > SIZE_MAX / REAP_PER_JOB - REAP_MIN || ask->nfetched > SIZE_MAX / 8 ||
+        ask->nahead > SIZE_MAX / 8 || ask->nback > SIZE_MAX / 8)
         return -E2BIG;
-    rc = args_init(&a, rf, 5 + 3 * ask->nfetched, 4 + 2 * ask->nfetched);
+    rc = args_init(&a, rf, 7 + 4 * ask->nfetched + 2 * ask->nback + 2 * ask->nahead,
+                   6 + 3 * ask->nfetched + 2 * ask->nback + ask->nahead);
     if (rc < 0)
         return rc;
     args_u64(&a, ask->max);
@@ -1178,11 +1277,15 @@ int redisfront_lease_ask(struct core_coro *co, struct redisfront *rf,
     args_u64(&a, ask->max * REAP_PER_JOB + REAP_MIN);
     args_u64(&a, ask->seq);
     args_u64(&a, ask->lane);
-    for (size_t i = 0; i < ask->nfetched; i++) {
-        args_fp(&a, ask->fetched[i].fp);
-        args_u64(&a, ask->fetched[i].token);
-        args_str(&a, ask->fetched[i].origin ? ask->fetched[i].origin : "",
-                 ask->fetched[i].origin_len);
+    args_over(&a, ask->fetched, ask->nfetched);
+    args_u64(&a, ask->nback);
+    for (size_t i = 0; i < ask->nback; i++) {
+        args_fp(&a, ask->back[i].fp);
+        args_u64(&a, ask->back[i].token);
+    }
+    for (size_t i = 0; i < ask->nahead; i++) {
+        args_str(&a, ask->ahead[i].origin, ask->ahead[i].origin_len);
+        args_u64(&a, ask->ahead[i].n);
     }
     rc = run(co, rf, script(rf, S_LEASE), &a, &r);
     args_free(&a);
@@ -1215,6 +1318,7 @@ void redisfront_lease_free(struct redisfront_lease *l)
         return;
     core_free(l->jobs);
     core_free(l->dead);
+    core_free(l->ahead);
     redis_reply_free(l->reply);
     memset(l, 0, sizeof(*l));
 }
@@ -1255,12 +1359,27 @@ int redisfront_complete(struct core_coro *co, struct redisfront *rf, const char 
                         const struct redisfront_done *d, size_t n, const void *lengths,
                         size_t lengths_len, bool *accepted, size_t *added)
 {
+    struct redisfront_commit cm = {worker, NULL, 0, d, n, lengths, lengths_len};
+
+    return redisfront_commit(co, rf, &cm, accepted, added);
+}
+
+int redisfront_commit(struct core_coro *co, struct redisfront *rf,
+                      const struct redisfront_commit *cm, bool *accepted, size_t *added)
+{
+    const struct redisfront_done *d = cm->done;
+    const void *lengths = cm->lengths;
+    size_t n = cm->ndone, lengths_len = cm->lengths_len;
     struct redis_reply *r;
     const struct redis_reply *flags;
-    size_t nargs = 3, nnums = 0;
+    size_t nargs = 4, nnums = 1;
     struct args a;
     int rc;
 
+    if (cm->nover > SIZE_MAX / 8)
+        return -E2BIG;
+    nargs += 4 * cm->nover;
+    nnums += 3 * cm->nover;
     for (size_t i = 0; i < n; i++) {
         if (d[i].nlinks > (SIZE_MAX - nargs) / 5 - 10)
             return -E2BIG;
@@ -1270,9 +1389,10 @@ int redisfront_complete(struct core_coro *co, struct redisfront *rf, const char 
     rc = args_init(&a, rf, nargs, nnums);
     if (rc < 0)
         return rc;
-    args_str(&a, worker, strlen(worker));
+    args_str(&a, cm->worker, strlen(cm->worker));
     args_str(&a, lengths ? "1" : "0", 1);
     args_str(&a, lengths ? lengths : "", lengths ? lengths_len : 0);
+    args_over(&a, cm->over, cm->nover);
     for (size_t i = 0; i < n; i++) {
         args_fp(&a, d[i].fp);
         args_u64(&a, d[i].token);

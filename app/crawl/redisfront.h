@@ -177,6 +177,9 @@ struct redisfront_lease {
     size_t njobs;
     struct redisfront_job *dead;  /* dead-lettered by this call: reported here once only */
     size_t ndead;
+    struct redisfront_job *ahead; /* leased ahead (redisfront_ask's ahead): each holds no slot
+                                     of its host until a request over hands one on to it */
+    size_t nahead;
     struct redis_reply *reply;  /* owns the strings */
 };
 
@@ -263,8 +266,26 @@ struct redisfront_ask {
                                    Redis keeps each lane's last reply */
     const struct redisfront_held *fetched;  /* leases whose request is over: their hosts'
                                    slots are free now (and their delay counts from now),
-                                   before their commit */
+                                   before their commit, or go on to their successors */
     size_t nfetched;
+    const struct redisfront_ahead *ahead;   /* hosts to lease jobs ahead for */
+    size_t nahead;
+    const struct redisfront_held *back;     /* jobs leased ahead that no request of the
+                                   worker's can hand a slot on to: back to the head of their
+                                   queues, their leases not counted (before this call leases) */
+    size_t nback;
+};
+
+/* Lease up to n jobs of the host origin ahead: jobs that hold no slot of their host, each to
+ * take over the slot of one of the worker's own requests to it when that request ends (the
+ * request is then told over with the job as its successor), so that a host's slot turns over
+ * without a round trip. Only for a host with no delay (neither --delay nor a Crawl-delay) and
+ * not waiting out a Retry-After or its robots job, and none while another worker is hungry.
+ * A job leased ahead that never gets a slot is given back as any lease is. */
+struct redisfront_ahead {
+    const char *origin;
+    size_t origin_len;
+    size_t n;
 };
 int redisfront_lease_ask(struct core_coro *co, struct redisfront *rf,
                          const struct redisfront_ask *ask, struct redisfront_lease *out);
@@ -276,6 +297,8 @@ struct redisfront_held {
     uint64_t token;
     const char *origin;
     size_t origin_len;
+    bool has_succ;              /* fetched: its slot goes on to succ, a job this worker */
+    uint64_t succ;              /* leased ahead of the same host (it holds the slot now) */
 };
 /* Extend each lease to now + lease_ms. expiry[i] gets the new expiry (Redis clock), or 0
  * when the token is stale (the job was requeued or finished: drop it). 0 or an error. */
@@ -292,6 +315,20 @@ int redisfront_renew(struct core_coro *co, struct redisfront *rf, const struct r
 int redisfront_complete(struct core_coro *co, struct redisfront *rf, const char *worker,
                         const struct redisfront_done *d, size_t n, const void *lengths,
                         size_t lengths_len, bool *accepted, size_t *added);
+/* redisfront_complete with the requests over that no lease call has told yet (as
+ * redisfront_ask's fetched), told first whatever becomes of the completions: a request whose
+ * slot went on to a successor must be told so before its own commit or its successor's. */
+struct redisfront_commit {
+    const char *worker;
+    const struct redisfront_held *over;
+    size_t nover;
+    const struct redisfront_done *done;
+    size_t ndone;
+    const void *lengths;
+    size_t lengths_len;
+};
+int redisfront_commit(struct core_coro *co, struct redisfront *rf,
+                      const struct redisfront_commit *cm, bool *accepted, size_t *added);
 /* The lengths blob of worker's last commit that carried one: 0 and the blob appended to out,
  * -ENOENT when it never committed one (or the crawl does not exist: see redisfront_error),
  * -EMSGSIZE past out's maximum, or an error. */

@@ -26,6 +26,8 @@
 #define RETRY_MS 50             /* after a lost reply, before asking again */
 #define GATHER_MS 50            /* a commit waits at most this long for more pages */
 #define FILES_MAX 8
+#define AHEAD_HOSTS 16          /* hosts a lease call leases ahead for, at most */
+#define AHEAD_PER_REQUEST 3     /* jobs leased ahead for each request in progress */
 #define LANES 2                 /* lease calls in flight at once, at most */
 
 /* A link found on a leased page (its URL in the lease's text buffer). */
@@ -49,6 +51,12 @@ struct lease {
     bool written;               /* a record of it reached the output */
     bool over;                  /* its request is over: its host's slot may go at once */
     bool over_told;             /* ... and Redis was told so */
+    bool ahead;                 /* leased ahead: waits here for a slot of its host, which one
+                                   of this worker's requests to it hands on when it ends */
+    bool has_succ;              /* its request's slot went on to succ, a job leased ahead */
+    uint64_t succ;
+    uint32_t depth;             /* leased ahead: its job, for the local frontier */
+    char *parent;
     char *origin;               /* robots jobs: the host */
     struct core_buf robots;     /* robots jobs: the outcome, for the other workers */
     int64_t crawl_delay_ms;
@@ -94,6 +102,7 @@ static void lease_free(struct lease *l)
         return;
     core_free(l->url);
     core_free(l->origin);
+    core_free(l->parent);
     core_buf_free(&l->robots);
     core_buf_free(&l->text);
     core_free(l->links);
@@ -273,12 +282,55 @@ int crawl__remote_link(struct crawl *c, const char *url, size_t len, uint64_t fp
     return link_add(to, url, len, fp, depth, kind);
 }
 
-/* A held job's request is over: its host's slot may go to the next job at once. A feeder
- * that found every slot taken by this worker's own requests asks again now. */
-static void lease_over(struct crawl_remote *r, struct lease *l)
+static bool same_host(const struct lease *a, const struct lease *b)
 {
+    return a->origin_len == b->origin_len && memcmp(a->url, b->url, a->origin_len) == 0;
+}
+
+/* A job leased ahead, into the local frontier: it runs in the slot of x, whose request has
+ * ended. 0 or an error (then it stays ahead, and x's slot is freed as usual). */
+static int hand_on(struct crawl *c, struct lease *x, struct lease *y)
+{
+    struct frontier_parent *parent = y->parent ? frontier_parent_new(y->parent) : NULL;
+    struct frontier_new n = {y->url, y->len, y->origin_len, y->fp, y->depth, parent,
+                             y->kind == FRONTIER_SITEMAP ? FRONTIER_SITEMAP : FRONTIER_PAGE, 0,
+                             NULL};
+    int rc = y->parent && !parent ? -ENOMEM : frontier_add_job(c->frontier, &n, true, NULL);
+
+    frontier_parent_release(parent);
+    if (rc == 0) {
+        y->ahead = false;
+        x->has_succ = true;
+        x->succ = y->fp;
+        c->st.remote_handed_on++;
+    }
+    return rc;
+}
+
+/* A held job's request is over: its host's slot goes on to a job of the same host leased
+ * ahead, if one waits here, or may go to the next job Redis hands out. A feeder that found
+ * every slot taken by this worker's own requests asks again now. */
+static void lease_over(struct crawl *c, struct lease *l)
+{
+    struct crawl_remote *r = c->remote;
+    size_t running = 0, waiting = 0;
+    bool handed = false;
+
     l->over = true;
-    if (r->starved) {
+    for (size_t i = 0; l->kind != FRONTIER_ROBOTS && i < r->nleases; i++) {
+        struct lease *y = r->leases[i];
+
+        if (y->stale || y->kind == FRONTIER_ROBOTS || !same_host(l, y))
+            continue;
+        if (y->ahead && !handed)
+            handed = hand_on(c, l, y) == 0; /* failing, y waits for the next (or goes back) */
+        else if (y->ahead)
+            waiting++;
+        else if (!y->over)
+            running++;
+    }
+    /* with the host's jobs leased ahead still half there, the feeder need not ask yet */
+    if (r->starved && (!handed || 2 * waiting < AHEAD_PER_REQUEST * running)) {
         r->starved = false;
         r->not_before = 0;
         core_event_set(r->wake);
@@ -299,7 +351,7 @@ bool crawl__remote_record(struct crawl *c, const char *url, bool failed)
     l->finished = true;
     l->failed = failed;
     l->written = true;
-    lease_over(c->remote, l);
+    lease_over(c, l);
     core_event_set(c->remote->work);
     return true;
 }
@@ -315,7 +367,7 @@ void crawl__remote_done(struct crawl *c, uint64_t fp)
         return;
     }
     l->finished = true;
-    lease_over(c->remote, l);
+    lease_over(c, l);
     core_event_set(c->remote->work);
 }
 
@@ -327,7 +379,7 @@ void crawl__remote_robots(struct crawl *c, const char *origin, unsigned how, con
     if (!l)
         return;
     l->finished = true;
-    lease_over(c->remote, l);
+    lease_over(c, l);
     l->crawl_delay_ms = delay_ms;
     if (core_buf_printf(&l->robots, "%u\n", how) < 0 ||
         (how == CRAWL_STATE_ROBOTS_BODY && core_buf_append(&l->robots, body ? body : "", len) < 0))
@@ -461,6 +513,25 @@ static int take_page(struct crawl *c, const struct redisfront_job *j,
     return rc;
 }
 
+/* A job leased ahead: held here until one of this worker's requests to its host ends and hands
+ * its slot on (lease_over). */
+static int take_ahead(struct crawl *c, const struct redisfront_job *j)
+{
+    struct lease *l;
+    int rc = lease_add(c->remote, j, &l);
+
+    if (rc < 0)
+        return rc;
+    l->ahead = true;
+    l->depth = j->depth;
+    if (j->parent && !(l->parent = core_strdup(j->parent)))
+        return -ENOMEM;
+    if (parse_visited_add(c->visited, j->fp, j->depth, NULL, NULL) < 0)
+        return -ENOMEM;
+    parse_visited_set_state(c->visited, j->fp, CRAWL_URL_QUEUED);
+    return 0;
+}
+
 /* Jobs Redis dead-lettered (their leases kept killing workers): a record each, committed
  * with the next commit. */
 static void record_dead(struct crawl *c, const struct redisfront_lease *ls)
@@ -487,26 +558,90 @@ static int take_jobs(struct core_coro *co, struct crawl *c, const struct redisfr
             rc = take_page(c, &ls->jobs[i], &parent);
     }
     frontier_parent_release(parent);
-    c->st.remote_leased += ls->njobs;
+    for (size_t i = 0; rc == 0 && i < ls->nahead; i++)
+        rc = take_ahead(c, &ls->ahead[i]);
+    c->st.remote_leased += ls->njobs + ls->nahead;
     return rc;
+}
+
+/* Whether l, leased ahead, waits in vain: no request of its host is in progress here to hand
+ * it a slot. */
+static bool ahead_stranded(const struct crawl_remote *r, const struct lease *l)
+{
+    if (!l->ahead || l->stale)
+        return false;
+    for (size_t i = 0; i < r->nleases; i++) {
+        const struct lease *x = r->leases[i];
+
+        if (!x->ahead && !x->over && !x->stale && x->kind != FRONTIER_ROBOTS && same_host(x, l))
+            return false;
+    }
+    return true;
+}
+
+/* The hosts to lease ahead for: one job for each of this worker's requests in progress to a
+ * host, less the jobs of it already waiting here (at most AHEAD_HOSTS hosts a call). Their
+ * origins are copied into origins (reserved: the pointers stay put). How many. */
+static size_t ahead_asks(const struct crawl_remote *r, struct redisfront_ahead *ah,
+                         struct core_buf *origins)
+{
+    size_t n = 0, k;
+
+    for (size_t i = 0; i < r->nleases; i++) {
+        const struct lease *l = r->leases[i];
+
+        if (l->ahead || l->over || l->stale || l->kind == FRONTIER_ROBOTS)
+            continue;
+        for (k = 0; k < n; k++)
+            if (ah[k].origin_len == l->origin_len &&
+                memcmp(ah[k].origin, l->url, l->origin_len) == 0)
+                break;
+        if (k == n) {
+            if (n == AHEAD_HOSTS)
+                continue;
+            ah[n] = (struct redisfront_ahead){origins->data + origins->len, l->origin_len, 0};
+            if (core_buf_append(origins, l->url, l->origin_len) < 0)
+                break; /* cannot fail: reserved */
+            n++;
+        }
+        ah[k].n += AHEAD_PER_REQUEST;
+    }
+    for (size_t i = 0; i < r->nleases; i++) {
+        const struct lease *l = r->leases[i];
+
+        for (k = 0; l->ahead && !l->stale && k < n; k++)
+            if (ah[k].n > 0 && ah[k].origin_len == l->origin_len &&
+                memcmp(ah[k].origin, l->url, l->origin_len) == 0) {
+                ah[k].n--;
+                break;
+            }
+    }
+    for (size_t i = k = 0; i < n; i++)
+        if (ah[i].n > 0)
+            ah[k++] = ah[i];
+    return k;
 }
 
 /* One lease call in lane: up to want jobs, telling Redis of the requests that are over (each
  * told once, by the call that takes it: their origins copied, as a commit may free the leases
- * before a retry). A retry after a lost reply keeps its number, so it gets the jobs the lost
- * call leased. */
+ * before a retry), and, with no --delay, jobs leased ahead for the hosts of the requests in
+ * progress. A retry after a lost reply keeps its number, so it gets the jobs the lost call
+ * leased. */
 static int lease(struct core_coro *co, struct crawl *c, unsigned lane, size_t want,
                  struct redisfront_lease *ls)
 {
     struct crawl_remote *r = c->remote;
     struct redisfront_held *over = core_calloc(r->nleases + 1, sizeof(*over));
-    struct redisfront_ask ask = {c->cfg->worker_id, want, ++r->lease_seq[lane], lane, over, 0};
+    struct redisfront_held *back = core_calloc(r->nleases + 1, sizeof(*back));
+    struct redisfront_ahead ah[AHEAD_HOSTS];
+    struct redisfront_ask ask = {c->cfg->worker_id, want, ++r->lease_seq[lane], lane, over, 0,
+                                 ah, 0, back, 0};
     struct core_buf origins;
     size_t bytes = 0;
-    int rc = over ? 0 : -ENOMEM;
+    int rc = over && back ? 0 : -ENOMEM;
 
     for (size_t i = 0; i < r->nleases; i++)
-        bytes += r->leases[i]->origin_len;
+        bytes += 2 * r->leases[i]->origin_len;
     /* room for them all at once: the pointers into it stay put */
     core_buf_init(&origins, bytes);
     if (rc == 0)
@@ -519,9 +654,23 @@ static int lease(struct core_coro *co, struct crawl *c, unsigned lane, size_t wa
         l->over_told = true;
         over[ask.nfetched++] = (struct redisfront_held){.fp = l->fp, .token = l->token,
                                                         .origin = origins.data + origins.len,
-                                                        .origin_len = l->origin_len};
+                                                        .origin_len = l->origin_len,
+                                                        .has_succ = l->has_succ,
+                                                        .succ = l->succ};
         rc = core_buf_append(&origins, l->url, l->origin_len);
     }
+    for (size_t i = 0; rc == 0 && i < r->nleases;) {
+        struct lease *l = r->leases[i];
+
+        if (!ahead_stranded(r, l)) {
+            i++;
+            continue;
+        }
+        back[ask.nback++] = (struct redisfront_held){.fp = l->fp, .token = l->token};
+        lease_remove(r, l);
+    }
+    if (rc == 0 && c->cfg->delay_ms <= 0)
+        ask.nahead = ahead_asks(r, ah, &origins);
     while (rc == 0) {
         rc = redisfront_lease_ask(co, r->rf, &ask, ls);
         c->st.remote_calls++;
@@ -531,6 +680,7 @@ static int lease(struct core_coro *co, struct crawl *c, unsigned lane, size_t wa
     }
     core_buf_free(&origins);
     core_free(over);
+    core_free(back);
     return rc;
 }
 
@@ -552,12 +702,15 @@ static int release_all(struct core_coro *co, struct crawl *c)
     return rc;
 }
 
-/* Whether a held job's request is over and Redis not told so yet. */
+/* Whether a held job's request is over, its slot free, and Redis not told so yet. */
 static bool over_untold(const struct crawl_remote *r)
 {
-    for (size_t i = 0; i < r->nleases; i++)
-        if (r->leases[i]->over && !r->leases[i]->over_told && !r->leases[i]->stale)
+    for (size_t i = 0; i < r->nleases; i++) {
+        const struct lease *l = r->leases[i];
+
+        if (l->over && !l->over_told && !l->stale && !l->has_succ)
             return true;
+    }
     return false;
 }
 
@@ -592,8 +745,10 @@ static int ask_run(struct core_coro *co, void *arg)
              * this worker's own requests hold them all, as soon as one of them ends */
             if (ls.ready_ms < 0 && ls.queued > 0 && ls.in_flight > r->nleases) {
                 wait = HUNGRY_POLL_MS;
-            } else if (ls.ready_ms < 0 && ls.queued > 0 && r->nleases > 0) {
-                /* one may have ended while the call was out: then at once */
+            } else if (ls.ready_ms < 0 && r->nleases > 0 && ls.in_flight <= r->nleases) {
+                /* only this worker's own requests can change that (with nothing queued,
+                 * the links its commits bring); one may have ended while the call was out:
+                 * then at once */
                 r->starved = !over_untold(r);
                 wait = r->starved ? STARVED_POLL_MS : 0;
             }
@@ -604,6 +759,12 @@ static int ask_run(struct core_coro *co, void *arg)
                 core_event_set(r->work);
             }
         }
+        for (size_t i = 0; i < r->nleases; i++)
+            if (ahead_stranded(r, r->leases[i])) {
+                r->not_before = 0; /* a request it waited for ended meanwhile: give it back */
+                r->starved = false;
+                break;
+            }
         r->ended |= a->alone && r->calls == 1 && ls.njobs == 0 && ls.queued == 0 &&
                     ls.in_flight == 0 && r->orphans.nlinks == 0;
         redisfront_lease_free(&ls);
@@ -732,6 +893,8 @@ int crawl__remote_renewer(struct core_coro *co, void *arg)
             if (held && exp[i] == 0 && !ls[i]->stale) {
                 ls[i]->stale = true;
                 c->st.remote_stale++;
+                if (ls[i]->ahead)
+                    lease_remove(r, ls[i]); /* never started: nothing of it to drop */
             }
         }
         core_free(h);
@@ -821,14 +984,16 @@ static int committed_already(struct core_coro *co, struct crawl *c, const struct
 
 /* The commit call, made again after a lost reply unless Redis kept it already. 0 or an
  * error (-ESTALE: nothing taken, accepted says which tokens were stale). */
-static int complete(struct core_coro *co, struct crawl *c, const struct redisfront_done *d,
-                    size_t n, const struct core_buf *lengths, bool *accepted)
+static int complete(struct core_coro *co, struct crawl *c, const struct redisfront_held *over,
+                    size_t nover, const struct redisfront_done *d, size_t n,
+                    const struct core_buf *lengths, bool *accepted)
 {
+    struct redisfront_commit cm = {c->cfg->worker_id, over, nover, d, n, lengths->data,
+                                   lengths->len};
     int rc;
 
     for (;;) {
-        rc = redisfront_complete(co, c->remote->rf, c->cfg->worker_id, d, n, lengths->data,
-                                 lengths->len, accepted, NULL);
+        rc = redisfront_commit(co, c->remote->rf, &cm, accepted, NULL);
         c->st.remote_calls++;
         if (!transient(rc))
             return rc;
@@ -907,7 +1072,9 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
 {
     struct crawl_remote *r = c->remote;
     size_t n = 0, k = 0;
+    size_t nover = 0;
     struct redisfront_done *d;
+    struct redisfront_held *over;
     struct redisfront_url **urls;
     struct lease **ls;
     bool *accepted;
@@ -929,11 +1096,12 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
         return 0;
     r->dirty = false; /* what is written from here on waits for the next commit */
     d = core_calloc(n + 1, sizeof(*d));
+    over = core_calloc(n + 1, sizeof(*over));
     urls = core_calloc(n + 1, sizeof(*urls));
     ls = core_calloc(n + 1, sizeof(*ls));
     accepted = core_calloc(n + 1, sizeof(*accepted));
     core_buf_init(&lengths, 1u << 16);
-    rc = d && urls && ls && accepted ? 0 : -ENOMEM;
+    rc = d && over && urls && ls && accepted ? 0 : -ENOMEM;
     for (size_t i = 0; rc == 0 && i < r->nleases; i++) {
         struct lease *l = r->leases[i];
 
@@ -959,12 +1127,19 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
             d[k].robots = l->robots.data ? l->robots.data : "";
             d[k].robots_len = l->robots.len;
         }
+        /* a slot handed on is told before the commit that would free it (told twice, it
+         * counts once) */
+        if (l->has_succ)
+            over[nover++] = (struct redisfront_held){.fp = l->fp, .token = l->token,
+                                                     .origin = l->url,
+                                                     .origin_len = l->origin_len,
+                                                     .has_succ = true, .succ = l->succ};
         k++;
     }
     if (rc == 0)
         rc = outputs_now(co, c, &lengths);
     if (rc == 0)
-        rc = complete(co, c, d, k, &lengths, accepted);
+        rc = complete(co, c, over, nover, d, k, &lengths, accepted);
     if (rc == 0) {
         r->seq++;
         c->st.remote_committed += k;
@@ -995,6 +1170,7 @@ static int commit_once(struct core_coro *co, struct crawl *c, bool *idle)
     for (size_t i = 0; urls && i < n; i++)
         core_free(urls[i]);
     core_free(d);
+    core_free(over);
     core_free(urls);
     core_free(ls);
     core_free(accepted);
