@@ -23,7 +23,8 @@
  *   P ready     ZSET  hosts with queued jobs and a free slot (in flight < per_host), scored by
  *                     their next-allowed time (ms, Redis clock): leasing takes the lowest
  *                     score <= now, O(log hosts) per job
- *   P inflight  HASH  host -> jobs leased and not completed (absent: 0)
+ *   P inflight  HASH  host -> slots taken: jobs leased and not completed nor over, jobs leased
+ *                     ahead not counted until a slot is handed on to them (absent: 0)
  *   P next      HASH  host -> next-allowed time (ms, Redis clock), advanced by delay_ms at
  *                     each lease and pushed out by redisfront_host_delay
  *   P leases    ZSET  fingerprints of leased jobs, scored by lease expiry (ms, Redis clock)
@@ -42,6 +43,8 @@
  *   P wl:W      SET   fingerprints of the jobs worker W holds leases on (redisfront_release)
  *   P over      SET   fingerprints of leased jobs whose request is over (redisfront_ask's
  *                     fetched): their host slots are free already, before their completion
+ *   P ahead     SET   fingerprints of jobs leased ahead (redisfront_ahead) that hold no slot
+ *                     yet: a request over with one as its successor hands its slot on to it
  *   P workers   SET   the workers that ever committed (redisfront_complete)
  *   P hungry    STRING a worker whose lease call found nothing free while jobs were queued
  *                     (expires after 200 ms): every other worker's lease call takes half as
