@@ -314,15 +314,16 @@ static const char lua_add[] =
 
 /* ARGV: max, worker, reap limit, call number, lane, how many requests over, then (fp, token,
  * origin, successor's fp or '') per request over, how many jobs leased ahead to give back,
- * then (fp, token) per job given back, then (origin, n) per host to lease ahead for. {now, ready_ms, expiry_ms, queued, in flight, requeued, jobs, dead, ahead}, jobs, dead
- * and ahead as flat 4-field entries (fp, token, expiry, record as stored: its lease count not
- * counting this lease). In turn, the ready host with the lowest next-allowed time
- * gives its queue's head, or with no delay as many jobs as it has free slots (a held host:
- * only its robots job, and then it leaves the ready set); the job records and lease entries
- * are read and written once per batch. A worker whose call finds nothing to lease while jobs
- * are queued and no host is ready or waiting for its time (every slot taken) is hungry for
- * 200 ms: the others' calls take half as many jobs meanwhile, so that the slots their own
- * requests free are not all theirs again. */
+ * then (fp, token) per job given back, then (origin, n) per host to lease ahead for. {now,
+ * ready_ms, expiry_ms, queued, in flight, requeued, jobs, dead, ahead}, jobs, dead and ahead as
+ * flat 4-field entries (fp, token, expiry, record as stored: its lease count not counting this
+ * lease). In turn, the ready host with the lowest next-allowed time gives its queue's head, or
+ * with no delay as many jobs as it has free slots (a held host: only its robots job, and then
+ * it leaves the ready set); the job records and lease entries are read and written once per
+ * batch. A worker whose call finds nothing to lease while jobs are queued and no host is ready
+ * or waiting for its time (every slot taken) is hungry for 200 ms: the others' calls take half
+ * as many jobs meanwhile, so that the slots their own requests free are not all theirs again.
+ * Only a worker that asks for no jobs ahead (no request of its in progress) is marked so. */
 static const char lua_lease[] =
     "local max, worker, seq, lane = tonumber(ARGV[1]), ARGV[2], ARGV[4], ARGV[5]\n"
     "local W = P..'w:'..worker\n"
@@ -352,7 +353,8 @@ static const char lua_lease[] =
     "  local lts = mcall('HMGET', P..'lt', bids)\n"
     "  for k, id in ipairs(bids) do\n"
     "    local t = btoks[k]..' '\n"
-    "    local raw = lts[k] and string.sub(lts[k], 1, #t) == t and redis.call('HGET', P..'jobs', id)\n"
+    "    local raw = lts[k] and string.sub(lts[k], 1, #t) == t and\n"
+    "                redis.call('HGET', P..'jobs', id)\n"
     "    if raw then\n"
     "      redis.call('SADD', P..'over', id)\n"
     "      requeue(id, raw, worker, dead)\n"

@@ -53,6 +53,7 @@ struct lease {
     bool over_told;             /* ... and Redis was told so */
     bool ahead;                 /* leased ahead: waits here for a slot of its host, which one
                                    of this worker's requests to it hands on when it ends */
+    bool stranded;              /* leased ahead, and no request of its host left here */
     bool has_succ;              /* its request's slot went on to succ, a job leased ahead */
     uint64_t succ;
     uint32_t depth;             /* leased ahead: its job, for the local frontier */
@@ -564,19 +565,55 @@ static int take_jobs(struct core_coro *co, struct crawl *c, const struct redisfr
     return rc;
 }
 
-/* Whether l, leased ahead, waits in vain: no request of its host is in progress here to hand
- * it a slot. */
-static bool ahead_stranded(const struct crawl_remote *r, const struct lease *l)
+static uint64_t origin_hash(const struct lease *l)
 {
-    if (!l->ahead || l->stale)
-        return false;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+    for (size_t i = 0; i < l->origin_len; i++)
+        h = (h ^ (unsigned char)l->url[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Mark the jobs leased ahead that wait in vain: no request of their host is in progress here
+ * to hand them a slot (l->stranded). How many. One pass over the leases, with a table of the
+ * hosts in progress; none is marked if it cannot be had (they wait for the next call). */
+static size_t mark_stranded(struct crawl_remote *r)
+{
+    size_t cap = 16, n = 0;
+    const struct lease **set;
+
+    while (cap < 2 * r->nleases)
+        cap *= 2;
+    set = core_calloc(cap, sizeof(*set));
+    for (size_t i = 0; i < r->nleases; i++)
+        r->leases[i]->stranded = false;
+    if (!set)
+        return 0;
     for (size_t i = 0; i < r->nleases; i++) {
         const struct lease *x = r->leases[i];
+        size_t k;
 
-        if (!x->ahead && !x->over && !x->stale && x->kind != FRONTIER_ROBOTS && same_host(x, l))
-            return false;
+        if (x->ahead || x->over || x->stale || x->kind == FRONTIER_ROBOTS)
+            continue;
+        k = origin_hash(x) & (cap - 1);
+        while (set[k] && !same_host(set[k], x))
+            k = (k + 1) & (cap - 1);
+        set[k] = x;
     }
-    return true;
+    for (size_t i = 0; i < r->nleases; i++) {
+        struct lease *y = r->leases[i];
+        size_t k;
+
+        if (!y->ahead || y->stale)
+            continue;
+        k = origin_hash(y) & (cap - 1);
+        while (set[k] && !same_host(set[k], y))
+            k = (k + 1) & (cap - 1);
+        y->stranded = set[k] == NULL;
+        n += y->stranded;
+    }
+    core_free(set);
+    return n;
 }
 
 /* The hosts to lease ahead for: one job for each of this worker's requests in progress to a
@@ -659,10 +696,12 @@ static int lease(struct core_coro *co, struct crawl *c, unsigned lane, size_t wa
                                                         .succ = l->succ};
         rc = core_buf_append(&origins, l->url, l->origin_len);
     }
+    if (rc == 0)
+        (void)mark_stranded(r);
     for (size_t i = 0; rc == 0 && i < r->nleases;) {
         struct lease *l = r->leases[i];
 
-        if (!ahead_stranded(r, l)) {
+        if (!l->stranded) {
             i++;
             continue;
         }
@@ -759,12 +798,10 @@ static int ask_run(struct core_coro *co, void *arg)
                 core_event_set(r->work);
             }
         }
-        for (size_t i = 0; i < r->nleases; i++)
-            if (ahead_stranded(r, r->leases[i])) {
-                r->not_before = 0; /* a request it waited for ended meanwhile: give it back */
-                r->starved = false;
-                break;
-            }
+        if (mark_stranded(r) > 0) {
+            r->not_before = 0; /* a request it waited for ended meanwhile: give it back */
+            r->starved = false;
+        }
         r->ended |= a->alone && r->calls == 1 && ls.njobs == 0 && ls.queued == 0 &&
                     ls.in_flight == 0 && r->orphans.nlinks == 0;
         redisfront_lease_free(&ls);
