@@ -1647,6 +1647,63 @@ static int ahead_release_body(struct core_coro *co, void *arg)
     return 0;
 }
 
+/* Jobs ahead that went back with their worker are suspect (one may have been started in a slot
+ * handed on to it, and killed the worker before Redis knew): never leased ahead again, only
+ * with a slot, until completed. */
+static int suspect_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease a, b, d;
+    struct redisfront_stats s;
+
+    f->opts.per_host = 1;
+    f->opts.lease_ms = 600000;
+    rf = open_front(co, f, &c);
+    make_urls(f, 6, 1);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    lease_ahead(co, rf, "a", 1, 2, NULL, 0, NULL, 0, &a);
+    assert_int_equal(a.nahead, 2);
+    assert_int_equal(release(co, rf, "a"), 3);
+    /* b: a slot job, and ahead only jobs that are not suspect (p3, p4, p5 are not) */
+    lease_ahead(co, rf, "b", 1, 5, NULL, 0, NULL, 0, &b);
+    assert_int_equal(b.njobs, 1);
+    for (size_t i = 0; i < b.nahead; i++)
+        assert_true(b.ahead[i].fp != a.ahead[0].fp && b.ahead[i].fp != a.ahead[1].fp);
+    stats(co, rf, &s);
+    assert_int_equal(s.queued, 6 - 1 - b.nahead);
+    /* with b's slot job done, the jobs still queued (suspects among them) are leased with the
+     * slot, one at a time, a suspect with its one lease */
+    complete_one(co, rf, &b.jobs[0], true);
+    for (size_t round = 0; round < 6 - 1 - b.nahead; round++) {
+        bool suspect = false;
+
+        assert_int_equal(redisfront_lease(co, rf, "d", 4, &d), 0);
+        assert_int_equal(d.njobs, 1);
+        for (int k = 0; k < 2; k++)
+            suspect |= d.jobs[0].fp == a.ahead[k].fp;
+        if (suspect)
+            assert_int_equal(d.jobs[0].leases, 1);
+        complete_one(co, rf, &d.jobs[0], true);
+        redisfront_lease_free(&d);
+    }
+    redisfront_lease_free(&b);
+    redisfront_lease_free(&a);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_jobs_ahead_back_with_their_worker_are_leased_with_a_slot_only(
+    void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, suspect_body);
+}
+
 static void test_redisfront_jobs_leased_ahead_go_back_uncounted_with_their_worker(void **state)
 {
     struct fx f;
@@ -2002,6 +2059,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_a_hungry_worker_is_left_slots_the_others_free),
         cmocka_unit_test(test_redisfront_jobs_leased_ahead_hold_no_slot_until_one_is_handed_on),
         cmocka_unit_test(test_redisfront_jobs_leased_ahead_go_back_uncounted_with_their_worker),
+        cmocka_unit_test(test_redisfront_jobs_ahead_back_with_their_worker_are_leased_with_a_slot_only),
         cmocka_unit_test(test_redisfront_status_lists_workers_and_the_busiest_hosts),
         cmocka_unit_test(test_redisfront_busy_redis_is_eagain_and_runs_nothing),
         cmocka_unit_test(test_redisfront_fails_each_allocation_with_enomem_and_leaks_nothing),

@@ -221,13 +221,16 @@ static const char lua_reap_fn[] =
     "  local early = redis.call('SREM', P..'over', id) == 1\n"
     "  local ahead = redis.call('SREM', P..'ahead', id) == 1\n"
     /* its request was over and its record written: the worker died after it, not of it; or
-     * it was leased ahead and waited for a slot (one started in a slot handed on to it but
-     * not told yet is not counted either: requeued to the head of its queue, it is likely
-     * leased next with a slot, and counted then) */
+     * it was leased ahead, and went back given back (early too) or with its holder. In that
+     * last case it may have been started in a slot handed on to it and killed its worker
+     * before Redis was told: it is not counted, but suspect, and never leased ahead again
+     * (P suspect): its next lease has a slot and counts */
     "  if not early and not ahead then j[6] = j[6] + 1 end\n"
+    "  if ahead and not early then redis.call('SADD', P..'suspect', id) end\n"
     "  local back = j[6] < max_leases\n"
     "  if not back then\n"
     "    redis.call('HDEL', P..'jobs', id)\n"
+    "    redis.call('SREM', P..'suspect', id)\n"
     "    redis.call('HSET', P..'dead', id, rec_pack(j))\n"
     "    stats.dead = stats.dead + 1\n"
     "    load(h, -1)\n"
@@ -420,6 +423,7 @@ static const char lua_lease[] =
      * when it ends; none for a paced, held or waiting host, nor while another worker is
      * hungry (the slots must come back) */
     "local nids = #ids\n"
+    "local suspects = redis.call('EXISTS', P..'suspect') == 1\n"
     "if delay <= 0 and not (hungry and hungry ~= worker) then\n"
     "  for i = a0, #ARGV - 1, 2 do\n"
     "    local h, n = ARGV[i], tonumber(ARGV[i + 1])\n"
@@ -430,6 +434,15 @@ static const char lua_lease[] =
     "    end\n"
     "    if ok and tonumber(redis.call('HGET', P..'next', h) or '0') > now then ok = false end\n"
     "    local got = ok and redis.call('LPOP', q, n)\n"
+    "    if got and suspects then\n"
+    /* suspects go back to the head of the queue, in their order, for a lease with a slot */
+    "      local is, keep, back = mcall('SMISMEMBER', P..'suspect', got), {}, {}\n"
+    "      for k, id in ipairs(got) do\n"
+    "        if is[k] == 1 then table.insert(back, 1, id) else keep[#keep + 1] = id end\n"
+    "      end\n"
+    "      if #back > 0 then callv('LPUSH', q, back) end\n"
+    "      got = keep\n"
+    "    end\n"
     "    if got then\n"
     "      for _, id in ipairs(got) do\n"
     "        tok = tok + 1\n"
@@ -619,6 +632,7 @@ static const char lua_complete_commit[] =
     "  callv('HDEL', P..'lt', ids)\n"
     "  callv('SREM', P..'over', ids)\n"
     "  if aheads then callv('SREM', P..'ahead', ids) end\n"
+    "  if redis.call('EXISTS', P..'suspect') == 1 then callv('SREM', P..'suspect', ids) end\n"
     "  for _, x in ipairs(ws) do callv('SREM', P..'wl:'..x, byw[x]) end\n"
     "  for _, h in ipairs(hosts) do\n"
     "    load(h, -gone[h])\n"

@@ -45,6 +45,9 @@
  *                     fetched): their host slots are free already, before their completion
  *   P ahead     SET   fingerprints of jobs leased ahead (redisfront_ahead) that hold no slot
  *                     yet: a request over with one as its successor hands its slot on to it
+ *   P suspect   SET   fingerprints of jobs whose lease ahead ended with their holder (expired
+ *                     or released): they may have killed it unseen, so they are leased with a
+ *                     slot only (and counted) from then on, until completed or dead-lettered
  *   P workers   SET   the workers that ever committed (redisfront_complete)
  *   P hungry    STRING a worker whose lease call found nothing free while jobs were queued
  *                     (expires after 200 ms): every other worker's lease call takes half as
