@@ -205,19 +205,17 @@ static const char lua_add_fn[] =
     "  return flags\n"
     "end\n";
 
-/* requeue: the job of record raw, leased by worker w, loses its lease: back to the head of
- * its host's queue with its token void, or dead-lettered after max_leases leases (appended to
- * dead, if not nil, as a 4-field entry; a dead robots job releases its host's hold with no
- * rules). A lease is counted in the record when it ends so (not when it is given: a lease
+/* requeue: the job of record raw loses its lease: back to the head of its host's queue with
+ * its token void, or dead-lettered after max_leases leases (appended to dead, if not nil, as a
+ * 4-field entry; a dead robots job releases its host's hold with no rules). A lease is counted in the record when it ends so (not when it is given: a lease
  * and its completion then never rewrite the record). reap: requeue up to lim expired leases.
  * tail writes the counters and builds a lease call's reply. */
 static const char lua_reap_fn[] =
-    "local function requeue(id, raw, w, dead)\n"
+    "local function requeue(id, raw, dead)\n"
     "  local j = rec_parse(raw)\n"
     "  local h = host_of(j)\n"
     "  redis.call('ZREM', P..'leases', id)\n"
     "  redis.call('HDEL', P..'lt', id)\n"
-    "  if w ~= '' then redis.call('SREM', P..'wl:'..w, id) end\n"
     "  local early = redis.call('SREM', P..'over', id) == 1\n"
     "  local ahead = redis.call('SREM', P..'ahead', id) == 1\n"
     /* its request was over and its record written: the worker died after it, not of it; or
@@ -256,11 +254,10 @@ static const char lua_reap_fn[] =
     "  local requeued = 0\n"
     "  for _, id in ipairs(ids) do\n"
     "    local raw = redis.call('HGET', P..'jobs', id)\n"
-    "    local v = redis.call('HGET', P..'lt', id)\n"
     "    if not raw then\n"
     "      redis.call('ZREM', P..'leases', id)\n"
     "      redis.call('HDEL', P..'lt', id)\n"
-    "    elseif requeue(id, raw, v and lt_worker(v) or '', dead) then\n"
+    "    elseif requeue(id, raw, dead) then\n"
     "      requeued = requeued + 1\n"
     "    end\n"
     "  end\n"
@@ -360,7 +357,7 @@ static const char lua_lease[] =
     "                redis.call('HGET', P..'jobs', id)\n"
     "    if raw then\n"
     "      redis.call('SADD', P..'over', id)\n"
-    "      requeue(id, raw, worker, dead)\n"
+    "      requeue(id, raw, dead)\n"
     "    end\n"
     "  end\n"
     "end\n"
@@ -474,7 +471,6 @@ static const char lua_lease_tail[] =
     "  end\n"
     "  callv('HSET', P..'lt', kv)\n"
     "  callv('ZADD', P..'leases', zs)\n"
-    "  if worker ~= '' then callv('SADD', P..'wl:'..worker, ids) end\n"
     "  if #aids > 0 then callv('SADD', P..'ahead', aids) end\n"
     "  redis.call('SET', P..'token', tok)\n"
     "  stats.queued = stats.queued - #ids\n"
@@ -501,14 +497,13 @@ static const char lua_reap[] =
 static const char lua_release[] =
     "local w = ARGV[1]\n"
     "local n, dead = 0, {}\n"
-    "for _, id in ipairs(redis.call('SMEMBERS', P..'wl:'..w)) do\n"
-    "  local v = redis.call('HGET', P..'lt', id)\n"
-    "  local raw = v and redis.call('HGET', P..'jobs', id)\n"
-    "  if raw and lt_worker(v) == w then\n"
-    "    if requeue(id, raw, w, dead) then n = n + 1 end\n"
-    "  end\n"
+    /* the leases held, every worker's (the jobs in flight), scanned for w's */
+    "local all = redis.call('HGETALL', P..'lt')\n"
+    "for i = 1, #all, 2 do\n"
+    "  local id, v = all[i], all[i + 1]\n"
+    "  local raw = lt_worker(v) == w and redis.call('HGET', P..'jobs', id)\n"
+    "  if raw and requeue(id, raw, dead) then n = n + 1 end\n"
     "end\n"
-    "redis.call('DEL', P..'wl:'..w)\n"
     "return tail(n, {}, dead)\n";
 
 /* ARGV: (fp, token) pairs. {now, {new expiry or 0 per pair}}. */
@@ -570,7 +565,6 @@ static const char lua_complete[] =
     "    local t = d[2]..' '\n"
     "    if lts[k] and t ~= '0 ' and not taken[d[1]] and string.sub(lts[k], 1, #t) == t then\n"
     "      taken[d[1]] = true\n"
-    "      d.w = lt_worker(lts[k])\n"
     "      js[k] = d.j\n"
     "      flags[k] = '1'\n"
     "    else\n"
@@ -583,7 +577,7 @@ static const char lua_complete[] =
 
 static const char lua_complete_commit[] =
     "local added, done, failed = 0, 0, 0\n"
-    "local freed, gone, hosts, at, parent, byw, ws = {}, {}, {}, {}, {}, {}, {}\n"
+    "local freed, gone, hosts, at, parent = {}, {}, {}, {}, {}\n"
     "local over, ah = {}, {}\n"
     "local aheads = #ds > 0 and redis.call('EXISTS', P..'ahead') == 1\n"
     "if #ds > 0 then over = mcall('SMISMEMBER', P..'over', ids) end\n"
@@ -599,13 +593,7 @@ static const char lua_complete_commit[] =
     "    hosts[#hosts + 1] = h\n"
     "  end\n"
     "  gone[h] = gone[h] + 1\n"
-    "  if d.w ~= '' then\n"
-    "    if not byw[d.w] then\n"
-    "      byw[d.w] = {}\n"
-    "      ws[#ws + 1] = d.w\n"
-    "    end\n"
-    "    table.insert(byw[d.w], d[1])\n"
-    "  end\n"
+
     "  if over[k] == 0 and (ah[k] or 0) == 0 then freed[h] = freed[h] + 1 end\n"
 
     "  if j[4] == 1 then\n"
@@ -633,7 +621,6 @@ static const char lua_complete_commit[] =
     "  callv('SREM', P..'over', ids)\n"
     "  if aheads then callv('SREM', P..'ahead', ids) end\n"
     "  if redis.call('EXISTS', P..'suspect') == 1 then callv('SREM', P..'suspect', ids) end\n"
-    "  for _, x in ipairs(ws) do callv('SREM', P..'wl:'..x, byw[x]) end\n"
     "  for _, h in ipairs(hosts) do\n"
     "    load(h, -gone[h])\n"
     "    if freed[h] > 0 then\n"

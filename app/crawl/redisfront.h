@@ -40,7 +40,6 @@
  *   P hdelay    HASH  host -> crawl delay (ms) from its robots outcome: each lease of the host
  *                     moves its next-allowed time to now + max(delay_ms, hdelay)
  *   P hostload  ZSET  host -> jobs queued + in flight (removed at 0): the busiest hosts
- *   P wl:W      SET   fingerprints of the jobs worker W holds leases on (redisfront_release)
  *   P over      SET   fingerprints of leased jobs whose request is over (redisfront_ask's
  *                     fetched): their host slots are free already, before their completion
  *   P ahead     SET   fingerprints of jobs leased ahead (redisfront_ahead) that hold no slot
@@ -340,8 +339,10 @@ int redisfront_commit(struct core_coro *co, struct redisfront *rf,
  * -EMSGSIZE past out's maximum, or an error. */
 int redisfront_worker_lengths(struct core_coro *co, struct redisfront *rf, const char *worker,
                               struct core_buf *out);
-/* Every lease worker holds goes back at once, as a reap would put it (the head of its queue,
- * or the dead letters after max_leases leases; its token void, its lease count unchanged).
+/* Every lease worker holds goes back at once (found in a scan of every worker's leases, P lt:
+ * the jobs in flight), as a reap would put it: to the head of its queue, or the dead letters
+ * after max_leases leases; its token void, the lease counted (not one leased ahead, which is
+ * suspect instead, nor one whose request was over).
  * For a restarted worker, before it leases, and for one that stops. 0 and *out as a lease
  * call fills it (requeued: the leases given back; dead: those dead-lettered, reported here
  * once; no jobs; free with redisfront_lease_free), or an error. */
