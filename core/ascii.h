@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 static inline bool core_ascii_is_digit(char c)
 {
@@ -54,6 +55,30 @@ static inline int core_ascii_unhex(const char *s, size_t len, void *out)
 static inline char core_ascii_lower(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+}
+
+/* The decimal digits of v, NUL-terminated, written backwards so that they end at end (a buffer
+ * of CORE_ASCII_U64_BYTES before it is enough); returns where they start. snprintf's "%llu"
+ * costs several times as much, which shows where numbers are written per record. */
+#define CORE_ASCII_U64_BYTES 21
+static inline char *core_ascii_u64(uint64_t v, char *end)
+{
+    *--end = '\0';
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+/* As core_ascii_u64, with a '-' before a negative v (CORE_ASCII_U64_BYTES + 1 bytes). */
+static inline char *core_ascii_i64(int64_t v, char *end)
+{
+    char *p = core_ascii_u64(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, end);
+
+    if (v < 0)
+        *--p = '-';
+    return p;
 }
 
 #endif

@@ -1,4 +1,5 @@
 /* tests/test_core_ascii.c: locale-free ASCII classes against a plain reading of the tables. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/ascii.h"
@@ -24,10 +25,35 @@ static void test_ascii_every_byte(void **state)
     }
 }
 
+/* Decimal numbers match snprintf's at the edges and across every power of ten. */
+static void test_ascii_numbers_match_snprintf(void **state)
+{
+    const int64_t edges[] = {0, 1, -1, 9, 10, -10, 99, 100, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    char buf[CORE_ASCII_U64_BYTES + 1], want[32];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        snprintf(want, sizeof(want), "%lld", (long long)edges[i]);
+        assert_string_equal(core_ascii_i64(edges[i], buf + sizeof(buf)), want);
+    }
+    for (uint64_t v = 1, k = 0; k < 20; k++, v *= 10) {
+        for (int d = -1; d <= 1; d++) {
+            uint64_t x = v + (uint64_t)d;
+
+            snprintf(want, sizeof(want), "%llu", (unsigned long long)x);
+            assert_string_equal(core_ascii_u64(x, buf + CORE_ASCII_U64_BYTES), want);
+        }
+    }
+    snprintf(want, sizeof(want), "%llu", (unsigned long long)UINT64_MAX);
+    assert_string_equal(core_ascii_u64(UINT64_MAX, buf + CORE_ASCII_U64_BYTES), want);
+    assert_ptr_equal(core_ascii_u64(UINT64_MAX, buf + CORE_ASCII_U64_BYTES), buf);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ascii_every_byte),
+        cmocka_unit_test(test_ascii_numbers_match_snprintf),
     };
 
     if (argc > 1)

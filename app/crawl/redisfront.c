@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/coro.h"
 #include "core/mem.h"
@@ -773,24 +774,22 @@ static void args_str(struct args *a, const char *s, size_t len)
 
 static void args_u64(struct args *a, uint64_t v)
 {
-    char *p = a->arena + a->used;
-    int len;
+    char *end = a->arena + a->used + NUM_BYTES, *p;
 
     assert(a->used + NUM_BYTES <= a->arena_cap);
-    len = snprintf(p, NUM_BYTES, "%llu", (unsigned long long)v);
+    p = core_ascii_u64(v, end);
     a->used += NUM_BYTES;
-    args_str(a, p, (size_t)len);
+    args_str(a, p, (size_t)(end - 1 - p));
 }
 
 static void args_i64(struct args *a, int64_t v)
 {
-    char *p = a->arena + a->used;
-    int len;
+    char *end = a->arena + a->used + NUM_BYTES, *p;
 
     assert(a->used + NUM_BYTES <= a->arena_cap);
-    len = snprintf(p, NUM_BYTES, "%lld", (long long)v);
+    p = core_ascii_i64(v, end);
     a->used += NUM_BYTES;
-    args_str(a, p, (size_t)len);
+    args_str(a, p, (size_t)(end - 1 - p));
 }
 
 /* A fingerprint as 8 bytes, big-endian (so the bytes sort as the numbers do). */

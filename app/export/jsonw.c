@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/utf8.h"
 
 void jsonw_init(struct jsonw *w, struct core_buf *out)
@@ -266,33 +267,18 @@ static int put_token(struct jsonw *w, const char *text)
     return 0;
 }
 
-/* Decimal digits of v, written backwards from end; returns where they start. (snprintf costs
- * more than the rest of a record's formatting put together.) */
-static char *format_u64(uint64_t v, char *end)
-{
-    *--end = '\0';
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return end;
-}
-
 int jsonw_int(struct jsonw *w, int64_t v)
 {
-    char num[24], *p;
+    char num[CORE_ASCII_U64_BYTES + 1];
 
-    p = format_u64(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, num + sizeof(num));
-    if (v < 0)
-        *--p = '-';
-    return put_token(w, p);
+    return put_token(w, core_ascii_i64(v, num + sizeof(num)));
 }
 
 int jsonw_uint(struct jsonw *w, uint64_t v)
 {
-    char num[24];
+    char num[CORE_ASCII_U64_BYTES];
 
-    return put_token(w, format_u64(v, num + sizeof(num)));
+    return put_token(w, core_ascii_u64(v, num + sizeof(num)));
 }
 
 int jsonw_bool(struct jsonw *w, bool v)
