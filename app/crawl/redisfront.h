@@ -17,7 +17,9 @@
  *                     job queued or leased; removed when completed or dead-lettered. Written
  *                     when queued and when requeued, never by a lease or a completion
  *   P lt        HASH  fingerprint -> "TOKEN WORKER" for every leased job: its current fencing
- *                     token and holder
+ *                     token and holder; and the field "" (no fingerprint is empty) with a long
+ *                     value, set at create, that keeps the hash out of Redis's listpack
+ *                     encoding, where each lookup is a scan of the hash
  *   P q:ORIGIN  LIST  the fingerprints queued for one host (ORIGIN = scheme://host[:port]),
  *                     FIFO; a requeued job goes back to the head
  *   P ready     ZSET  hosts with queued jobs and a free slot (in flight < per_host), scored by
