@@ -1607,6 +1607,45 @@ static void test_redisfront_jobs_leased_ahead_hold_no_slot_until_one_is_handed_o
     run(&f, ahead_body);
 }
 
+/* A job leased ahead and completed with its slot never handed on to it held no slot: its
+ * completion frees none (the host's one slot stays its holder's job's). */
+static int ahead_unhanded_body(struct core_coro *co, void *arg)
+{
+    struct fx *f = arg;
+    struct redis_client *c;
+    struct redisfront *rf;
+    struct redisfront_lease a, b, b2;
+
+    f->opts.per_host = 1;
+    f->opts.lease_ms = 600000;
+    rf = open_front(co, f, &c);
+    make_urls(f, 4, 1);
+    assert_int_equal(redisfront_add(co, rf, f->u, f->nurls, NULL, NULL, NULL), 0);
+    lease_ahead(co, rf, "a", 1, 1, NULL, 0, NULL, 0, &a);
+    assert_int_equal(a.njobs, 1);
+    assert_int_equal(a.nahead, 1);
+    complete_one(co, rf, &a.ahead[0], true);
+    assert_int_equal(redisfront_lease(co, rf, "b", 4, &b), 0);
+    assert_int_equal(b.njobs, 0);
+    complete_one(co, rf, &a.jobs[0], true);
+    assert_int_equal(redisfront_lease(co, rf, "b", 4, &b2), 0);
+    assert_int_equal(b2.njobs, 1);
+    redisfront_lease_free(&b2);
+    redisfront_lease_free(&b);
+    redisfront_lease_free(&a);
+    close_front(rf, c);
+    return 0;
+}
+
+static void test_redisfront_a_job_completed_ahead_frees_no_slot(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_start(&f);
+    run(&f, ahead_unhanded_body);
+}
+
 /* A worker released (restarted) with jobs ahead: they go back uncounted and free no slot; its
  * job with the slot is counted and frees it. */
 static int ahead_release_body(struct core_coro *co, void *arg)
@@ -2058,6 +2097,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redisfront_lease_lanes_replay_their_own_reply_and_over_marks_free_slots),
         cmocka_unit_test(test_redisfront_a_hungry_worker_is_left_slots_the_others_free),
         cmocka_unit_test(test_redisfront_jobs_leased_ahead_hold_no_slot_until_one_is_handed_on),
+        cmocka_unit_test(test_redisfront_a_job_completed_ahead_frees_no_slot),
         cmocka_unit_test(test_redisfront_jobs_leased_ahead_go_back_uncounted_with_their_worker),
         cmocka_unit_test(test_redisfront_jobs_ahead_back_with_their_worker_are_leased_with_a_slot_only),
         cmocka_unit_test(test_redisfront_status_lists_workers_and_the_busiest_hosts),
