@@ -651,6 +651,38 @@ static void test_a_worker_holding_every_slot_asks_again_when_a_request_ends(void
     shared_stop(&s);
 }
 
+/* One slot a host and more local workers than slots: what holds the worker back is the
+ * hosts' slots, not a lack of jobs in Redis, so its commits still gather the pages finished
+ * over a while (each commit is a round trip and an fdatasync of the outputs). */
+static void test_a_worker_held_back_by_host_slots_commits_in_batches(void **state)
+{
+    static struct shared s;
+    char summary[128];
+    size_t pages;
+    long calls;
+
+    (void)state;
+    REDISD_SKIP_UNLESS_AVAILABLE();
+    shared_start(&s);
+    proc_path(&s.w[0], "summary.json", summary, sizeof(summary));
+    /* 8 slots, 10 ms pages: at most 800 pages a second, whatever the machine */
+    atomic_store(&page_delay_ms, 10);
+    shared_options(&s, "--per-host", "1", "-w", "64", "-d", "60", "--summary", summary, NULL);
+    worker_start(&s, 0, true);
+    worker_wait_ok(&s, 0);
+    atomic_store(&page_delay_ms, 0);
+    assert_each_page_once(&s, 1, (const long long[]){-1});
+    pages = RECORDS;
+    calls = summary_count(summary, "calls");
+    /* a commit every 50 ms at most while jobs wait in Redis, and a lease call whenever a
+     * host's jobs leased ahead are half gone: about 460 calls in all here (a slower machine
+     * makes fewer pages a second, not more calls a page); committing as soon as the last
+     * commit was over, as when the local frontier was short of jobs, made 2,800-3,200 */
+    if (calls > (long)(pages / 2))
+        fail_msg("%ld Redis calls for %zu pages", calls, pages);
+    shared_stop(&s);
+}
+
 /* One host slot each and slow pages: the worker leases jobs ahead and starts one the moment
  * its request to that host ends, with no round trip; the server still never sees two requests
  * to a host at once. */
@@ -939,6 +971,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_workers_agree_on_the_crawls_options),
         cmocka_unit_test(test_a_worker_waits_out_a_delay_without_polling_redis),
         cmocka_unit_test(test_a_worker_holding_every_slot_asks_again_when_a_request_ends),
+        cmocka_unit_test(test_a_worker_held_back_by_host_slots_commits_in_batches),
         cmocka_unit_test(test_a_worker_hands_a_hosts_slot_on_to_a_job_leased_ahead),
         cmocka_unit_test(test_a_page_that_keeps_killing_workers_is_dead_lettered),
         cmocka_unit_test(test_sitemaps_are_fetched_once_and_their_pages_recorded_once),

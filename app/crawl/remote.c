@@ -92,6 +92,8 @@ struct crawl_remote {
                                    letters): the next commit takes the lengths anyway */
     bool sending;               /* send_extras is running */
     bool hurry;                 /* the feeder runs dry: commit (send links) now */
+    int64_t queued;             /* jobs queued in Redis, as the last lease call saw (-1: none
+                                   yet) */
     int error;                  /* the first Redis failure that stopped the crawl */
 };
 
@@ -802,6 +804,7 @@ static int ask_run(struct core_coro *co, void *arg)
             r->not_before = 0; /* a request it waited for ended meanwhile: give it back */
             r->starved = false;
         }
+        r->queued = ls.queued;
         r->ended |= a->alone && r->calls == 1 && ls.njobs == 0 && ls.queued == 0 &&
                     ls.in_flight == 0 && r->orphans.nlinks == 0;
         redisfront_lease_free(&ls);
@@ -1227,19 +1230,24 @@ static size_t finished_count(const struct crawl_remote *r)
 }
 
 /* Before a commit: wait until a local worker's worth of pages are finished, the feeder runs
- * dry or the local frontier runs low (their links are wanted), or GATHER_MS. Fewer, larger
- * commits: each costs a round trip and an fdatasync of the outputs. 0 or -ECANCELED. */
+ * dry or the local frontier runs low while Redis has few jobs queued (their links are
+ * wanted), or GATHER_MS. Fewer, larger commits: each costs a round trip and an fdatasync of
+ * the outputs. 0 or -ECANCELED. */
 static int gather(struct core_coro *co, struct crawl *c)
 {
     struct crawl_remote *r = c->remote;
     const int64_t until = core_deadline_in(GATHER_MS);
     int rc = 0;
 
-    /* and only while the local frontier is at least a quarter full: one with too little to do
-     * wants the links of its finished pages in Redis now */
+    /* and only while the local frontier is at least a quarter full, or Redis has a local
+     * worker's worth of jobs queued: a worker with too little to do wants the links of its
+     * finished pages in Redis now, unless what holds it back is the hosts' slots (a low
+     * --per-host), not a lack of jobs (then a commit a page or two would cost a round trip and
+     * an fdatasync for each) */
     while (!r->hurry && finished_count(r) < c->cfg->workers &&
-           4 * (frontier_queued(c->frontier) + frontier_in_progress(c->frontier)) >=
-               c->cfg->workers) {
+           (4 * (frontier_queued(c->frontier) + frontier_in_progress(c->frontier)) >=
+                c->cfg->workers ||
+            r->queued >= (int64_t)c->cfg->workers)) {
         core_event_clear(r->work);
         rc = core_event_wait(co, r->work, until);
         if (rc < 0)
@@ -1319,6 +1327,7 @@ int crawl__remote_create(struct crawl *c, uint64_t seq, struct crawl_remote **ou
     r->c = c;
     r->rf = c->cfg->redis;
     r->seq = seq;
+    r->queued = -1;
     for (unsigned i = 0; i < LANES; i++)
         r->lease_seq[i] = (uint64_t)crawl__wall_ms() * 1000; /* above any earlier run's */
     core_buf_init(&r->orphans.text, 256u << 20);
