@@ -28,6 +28,7 @@
 #define FILES_MAX 8
 #define AHEAD_HOSTS 16          /* hosts a lease call leases ahead for, at most */
 #define AHEAD_PER_REQUEST 3     /* jobs leased ahead for each request in progress */
+#define AHEAD_PER_HOST_MIN 12   /* ... and at least this many for a host with any */
 #define LANES 2                 /* lease calls in flight at once, at most */
 
 /* A link found on a leased page (its URL in the lease's text buffer). */
@@ -310,6 +311,16 @@ static int hand_on(struct crawl *c, struct lease *x, struct lease *y)
     return rc;
 }
 
+/* The jobs to hold leased ahead for a host with running requests in progress here: a few
+ * for each, and for a host with few (a low --per-host) enough that its slots turn over a
+ * while between lease calls. */
+static size_t ahead_target(size_t running)
+{
+    size_t n = AHEAD_PER_REQUEST * running;
+
+    return n < AHEAD_PER_HOST_MIN ? AHEAD_PER_HOST_MIN : n;
+}
+
 /* A held job's request is over: its host's slot goes on to a job of the same host leased
  * ahead, if one waits here, or may go to the next job Redis hands out. A feeder that found
  * every slot taken by this worker's own requests asks again now. */
@@ -333,7 +344,7 @@ static void lease_over(struct crawl *c, struct lease *l)
             running++;
     }
     /* with the host's jobs leased ahead still half there, the feeder need not ask yet */
-    if (r->starved && (!handed || 2 * waiting < AHEAD_PER_REQUEST * running)) {
+    if (r->starved && (!handed || 2 * waiting < ahead_target(running + 1))) {
         r->starved = false;
         r->not_before = 0;
         core_event_set(r->wake);
@@ -618,8 +629,8 @@ static size_t mark_stranded(struct crawl_remote *r)
     return n;
 }
 
-/* The hosts to lease ahead for: one job for each of this worker's requests in progress to a
- * host, less the jobs of it already waiting here (at most AHEAD_HOSTS hosts a call). Their
+/* The hosts to lease ahead for: ahead_target of this worker's requests in progress to a host,
+ * less the jobs of it already waiting here (at most AHEAD_HOSTS hosts a call). Their
  * origins are copied into origins (reserved: the pointers stay put). How many. */
 static size_t ahead_asks(const struct crawl_remote *r, struct redisfront_ahead *ah,
                          struct core_buf *origins)
@@ -643,8 +654,10 @@ static size_t ahead_asks(const struct crawl_remote *r, struct redisfront_ahead *
                 break; /* cannot fail: reserved */
             n++;
         }
-        ah[k].n += AHEAD_PER_REQUEST;
+        ah[k].n++;
     }
+    for (k = 0; k < n; k++)
+        ah[k].n = ahead_target(ah[k].n);
     for (size_t i = 0; i < r->nleases; i++) {
         const struct lease *l = r->leases[i];
 
